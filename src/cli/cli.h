@@ -1,0 +1,30 @@
+/* The signet command line: one cmd_<verb>.c per subcommand. */
+#ifndef SIGNET_CLI_H
+#define SIGNET_CLI_H
+
+#include <stdio.h>
+
+#include "signet/error.h"
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv); /* returns an exit status */
+};
+
+/* Subcommands (each in its own cmd_<verb>.c). */
+int cmd_token(int argc, char **argv);
+
+/*
+ * Print "signet: <last error message>" to stderr and return the exit
+ * status for r.
+ */
+int cli_fail(int r);
+/* Print a usage error for cmd and return the usage exit status. */
+int cli_usage(const char *cmd, const char *fmt, ...) SIGNET_PRINTF(2, 3);
+/* Warn on stderr ("signet: warning: ..."). */
+void cli_warn(const char *fmt, ...) SIGNET_PRINTF(1, 2);
+/* 1 if standard error is a terminal (progress bars, prompts). */
+int cli_interactive(void);
+
+#endif /* SIGNET_CLI_H */

@@ -1,0 +1,60 @@
+/* signet: a certificate authority whose keys never leave the token. */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "cli/cli.h"
+#include "util/secret.h"
+
+static const struct cli_command commands[] = {
+	{ "token", "list tokens and keys, generate keys on a token",
+	    cmd_token },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: signet COMMAND [OPTIONS]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name,
+		    commands[i].summary);
+	fprintf(f,
+	    "\n'signet COMMAND --help' describes a command. PINs are never\n"
+	    "taken as arguments: see docs/hsm.md for PIN sources.\n"
+	    "Exit status: 0 success, 2 usage, 3 configuration, 10 policy,\n"
+	    "11 lint, 20-27 token, 30-31 crypto, 40-42 store, 50-51 I/O and\n"
+	    "audit (docs/cli.md lists every code).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	/* No core dump may ever hold a PIN or a session. */
+	secret_harden_process();
+	if (argc < 2) {
+		usage(stderr);
+		return signet_exit_code(SIGNET_ERR_USAGE);
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 ||
+	    strcmp(argv[1], "version") == 0) {
+		printf("signet %s (%s)\n", SIGNET_VERSION,
+		    OpenSSL_version(OPENSSL_VERSION));
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "signet: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return signet_exit_code(SIGNET_ERR_USAGE);
+}

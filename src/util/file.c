@@ -1,0 +1,282 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/fault.h"
+#include "util/file.h"
+
+int
+file_read(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	int r = SIGNET_ERR_INTERNAL;
+	int fd = -1;
+	uint8_t *buf = NULL, *tmp;
+	size_t cap = 0, used = 0;
+	ssize_t n;
+
+	*out = NULL;
+	*len = 0;
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot open %s", path);
+		goto out;
+	}
+	for (;;) {
+		if (used == cap) {
+			cap = cap == 0 ? 4096 : cap * 2;
+			if (cap > max + 1)
+				cap = max + 1;
+			if ((tmp = realloc(buf, cap + 1)) == NULL) {
+				r = signet_error_set(SIGNET_ERR_INTERNAL,
+				    "out of memory reading %s", path);
+				goto out;
+			}
+			buf = tmp;
+		}
+		n = read(fd, buf + used, cap - used);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			r = signet_error_sys(SIGNET_ERR_IO, "cannot read %s",
+			    path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		if (used > max) {
+			r = signet_error_set(SIGNET_ERR_IO,
+			    "%s is larger than the %zu byte limit", path, max);
+			goto out;
+		}
+	}
+	if (buf == NULL && (buf = malloc(1)) == NULL) {
+		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	buf[used] = '\0';
+	*out = buf;
+	*len = used;
+	buf = NULL;
+	r = 0;
+out:
+	if (fd != -1 && fd != STDIN_FILENO)
+		close(fd);
+	free(buf);
+	return r;
+}
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+char *
+file_dirname(const char *path)
+{
+	char *copy, *dir;
+
+	if ((copy = strdup(path)) == NULL)
+		return NULL;
+	dir = strdup(dirname(copy));
+	free(copy);
+	return dir;
+}
+
+char *
+file_path_join(const char *dir, const char *name)
+{
+	char *p = NULL;
+
+	if (name[0] == '/' || dir == NULL || dir[0] == '\0')
+		return strdup(name);
+	if (asprintf(&p, "%s/%s", dir, name) == -1)
+		return NULL;
+	return p;
+}
+
+int
+file_sync_dir(const char *path)
+{
+	char *dir;
+	int fd, r = 0;
+
+	if ((dir = file_dirname(path)) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot open directory %s",
+		    dir);
+		free(dir);
+		return r;
+	}
+	if (fsync(fd) == -1)
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot sync directory %s",
+		    dir);
+	close(fd);
+	free(dir);
+	return r;
+}
+
+/* Write data to a fresh temporary file beside path; return its name. */
+static int
+write_temp(const char *path, const void *data, size_t len, mode_t mode,
+    char **tmp_out)
+{
+	int r = SIGNET_ERR_INTERNAL;
+	char *tmp = NULL;
+	int fd = -1;
+
+	*tmp_out = NULL;
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) == -1) {
+		tmp = NULL;
+		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		r = signet_error_sys(SIGNET_ERR_IO,
+		    "cannot create a temporary file for %s", path);
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if (fchmod(fd, mode) == -1) {
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot set mode of %s",
+		    tmp);
+		goto out;
+	}
+	if (write_all(fd, data, len) == -1) {
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot write %s", path);
+		goto out;
+	}
+	if (fsync(fd) == -1) {
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot sync %s", path);
+		goto out;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot close %s", path);
+		goto out;
+	}
+	fd = -1;
+	*tmp_out = tmp;
+	tmp = NULL;
+	r = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (tmp != NULL) {
+		unlink(tmp);
+		free(tmp);
+	}
+	return r;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	int r;
+	char *tmp = NULL;
+
+	if ((r = write_temp(path, data, len, mode, &tmp)) != 0)
+		return r;
+	if ((r = SIGNET_FAULT("file.before_rename")) != 0) {
+		unlink(tmp);
+		free(tmp);
+		return r;
+	}
+	if (rename(tmp, path) == -1) {
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot rename %s to %s",
+		    tmp, path);
+		unlink(tmp);
+		free(tmp);
+		return r;
+	}
+	free(tmp);
+	return file_sync_dir(path);
+}
+
+int
+file_write_excl(const char *path, const void *data, size_t len, mode_t mode)
+{
+	int r;
+	char *tmp = NULL;
+
+	if (file_exists(path))
+		return signet_error_set(SIGNET_ERR_CONFLICT,
+		    "%s already exists; refusing to overwrite it", path);
+	if ((r = write_temp(path, data, len, mode, &tmp)) != 0)
+		return r;
+	if (link(tmp, path) == -1) {
+		if (errno == EEXIST)
+			r = signet_error_set(SIGNET_ERR_CONFLICT,
+			    "%s already exists; refusing to overwrite it",
+			    path);
+		else
+			r = signet_error_sys(SIGNET_ERR_IO, "cannot create %s",
+			    path);
+		unlink(tmp);
+		free(tmp);
+		return r;
+	}
+	unlink(tmp);
+	free(tmp);
+	return file_sync_dir(path);
+}
+
+int
+file_mkdir(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	if (mkdir(path, mode) == 0)
+		return 0;
+	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	return signet_error_sys(SIGNET_ERR_IO, "cannot create directory %s",
+	    path);
+}
+
+int
+file_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+int
+file_check_private(const char *path, int no_group_read)
+{
+	struct stat st;
+	mode_t bad = no_group_read ? 0077 : 0022;
+
+	if (stat(path, &st) == -1)
+		return signet_error_sys(SIGNET_ERR_IO, "cannot stat %s", path);
+	if ((st.st_mode & bad) != 0)
+		return signet_error_set(SIGNET_ERR_IO,
+		    "%s is %s by others (mode %04o); run: chmod %s %s", path,
+		    no_group_read ? "accessible" : "writable",
+		    (unsigned)(st.st_mode & 07777),
+		    no_group_read ? "600" : "go-w", path);
+	return 0;
+}

@@ -1,0 +1,59 @@
+/* Reading and writing files so that nothing is ever half-written. */
+#ifndef SIGNET_UTIL_FILE_H
+#define SIGNET_UTIL_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "signet/error.h"
+
+/* Default cap for untrusted inputs (CSRs, certificates, CRLs). */
+#define SIGNET_FILE_MAX_INPUT (1024 * 1024)
+
+/*
+ * Read all of path into a fresh buffer (NUL-terminated for convenience, the
+ * NUL not counted in *len). Refuses files larger than max bytes. "-" reads
+ * standard input.
+ */
+int
+file_read(const char *path, size_t max, uint8_t **out, size_t *len) SIGNET_WUR;
+
+/*
+ * Write data to path atomically: a temporary file in the same directory,
+ * fsync, rename over path, fsync the directory. A reader sees the old file
+ * or the new one, never a mix; a crash leaves no partial file at path.
+ */
+int file_write_atomic(const char *path, const void *data, size_t len,
+    mode_t mode) SIGNET_WUR;
+
+/*
+ * Like file_write_atomic, but refuses if path exists (link(2) of the fsynced
+ * temporary file, which fails with EEXIST): for ceremony outputs, which must
+ * never overwrite anything.
+ */
+int file_write_excl(const char *path, const void *data, size_t len, mode_t mode)
+    SIGNET_WUR;
+
+/* Create directory path with mode, succeeding if it exists already. */
+int file_mkdir(const char *path, mode_t mode) SIGNET_WUR;
+
+/* fsync the directory holding path. */
+int file_sync_dir(const char *path) SIGNET_WUR;
+
+/* 1 if path exists (any type), 0 if not. */
+int file_exists(const char *path);
+
+/*
+ * Refuse a file that others may write, or (if no_group_read) that group or
+ * others may read: a CA must not trust a config or key file anyone can edit.
+ */
+int file_check_private(const char *path, int no_group_read) SIGNET_WUR;
+
+/* Join dir and name into a fresh string; name is returned as is if absolute. */
+char *file_path_join(const char *dir, const char *name);
+
+/* Directory part of path, freshly allocated ("." if none). */
+char *file_dirname(const char *path);
+
+#endif /* SIGNET_UTIL_FILE_H */

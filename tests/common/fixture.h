@@ -1,0 +1,43 @@
+/*
+ * Test fixtures: a private temporary directory per test process, throwaway
+ * SoftHSM tokens in it (made by hsm/mktoken.sh), and helpers to run the
+ * external tools that judge what signet emits.
+ */
+#ifndef SIGNET_TEST_FIXTURE_H
+#define SIGNET_TEST_FIXTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The test's temporary directory, made on first use; removed at exit. */
+const char *fx_tmpdir(void);
+/* tmpdir/name, in a static rotating buffer (valid for a few calls). */
+const char *fx_path(const char *name);
+/* The repository root, and the signet binary. */
+const char *fx_source_dir(void);
+const char *fx_signet_bin(void);
+/* SoftHSM's module path. */
+const char *fx_softhsm_module(void);
+
+/*
+ * Make SoftHSM tokens with these labels (NULL-terminated) in the tmpdir and
+ * point SOFTHSM2_CONF at them. PINs are in fx_pin_file(label).
+ */
+void fx_softhsm_tokens(const char *label, ...);
+const char *fx_pin_file(const char *label);
+/* "file:<pin file>" for a label. */
+const char *fx_pin_source(const char *label);
+
+/* Run a shell command; returns its exit status (-1 if it did not exit). */
+int fx_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Same, capturing standard output (and error, if merge) into a fresh string. */
+char *fx_sh_output(int *status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* 1 if command is on PATH. */
+int fx_have(const char *command);
+
+/* Write or read a whole file; abort the test on failure. */
+void fx_write(const char *path, const void *data, size_t len);
+uint8_t *fx_read(const char *path, size_t *len);
+
+#endif /* SIGNET_TEST_FIXTURE_H */

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Build signet and run every test: the plain build, then the same suite under
+# AddressSanitizer + UndefinedBehaviorSanitizer. Installs its dependencies.
+#
+#   tests/run.sh            everything (what CI runs)
+#   tests/run.sh --quick    the plain build and its tests only
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+"$top/.ci/install-deps.sh"
+
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+
+run_suite() {
+	name=$1
+	dir=$2
+	shift 2
+	echo "==> $name: configure and build ($dir)"
+	cmake -S "$top" -B "$dir" -DSIGNET_TEST_HOOKS=ON "$@" >/dev/null
+	cmake --build "$dir" -j "$jobs" >/dev/null
+	echo "==> $name: tests"
+	if ! (cd "$dir" && ctest --output-on-failure -j "$jobs"); then
+		status=1
+	fi
+}
+
+run_suite "plain build" "$top/build"
+if [ "$quick" -eq 0 ]; then
+	run_suite "sanitizers (ASan+UBSan)" "$top/build-asan" \
+		-DSIGNET_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+fi
+
+if [ "$status" -ne 0 ]; then
+	echo "==> FAILED: see the test output above" >&2
+else
+	echo "==> all tests passed"
+fi
+exit "$status"
