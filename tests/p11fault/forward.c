@@ -75,8 +75,8 @@ pf_finish_final(pf_final_fn fn, CK_SESSION_HANDLE session)
 		return pf_leave(&c, rv);                                 \
 	}
 
-/* One-part operations and updates with output: (session, in, out). */
-#define PF_INOUT_CALL(name, finish)                                            \
+/* One-part operations with output: finish by running them for real. */
+#define PF_ONESHOT_CALL(name)                                                  \
 	static CK_RV pf_##name(CK_SESSION_HANDLE session, CK_BYTE_PTR in,      \
 	    CK_ULONG in_len, CK_BYTE_PTR out, CK_ULONG_PTR out_len)            \
 	{                                                                      \
@@ -87,7 +87,23 @@ pf_finish_final(pf_final_fn fn, CK_SESSION_HANDLE session)
 		if (pf_enter(&c, &rv))                                         \
 			rv = pf_real->name(session, in, in_len, out, out_len); \
 		else if (pf_ends_operation(&c, rv))                            \
-			finish;                                                \
+			pf_finish_oneshot(pf_real->name, session, in, in_len); \
+		return pf_leave(&c, rv);                                       \
+	}
+
+/* Updates with output (session, in, out): finish with the final call. */
+#define PF_UPDATE_OUT_CALL(name, final)                                        \
+	static CK_RV pf_##name(CK_SESSION_HANDLE session, CK_BYTE_PTR in,      \
+	    CK_ULONG in_len, CK_BYTE_PTR out, CK_ULONG_PTR out_len)            \
+	{                                                                      \
+		struct pf_call c;                                              \
+		CK_RV rv;                                                      \
+                                                                               \
+		pf_call_init(&c, PF_##name, PF_TARGET_SESSION, session);       \
+		if (pf_enter(&c, &rv))                                         \
+			rv = pf_real->name(session, in, in_len, out, out_len); \
+		else if (pf_ends_operation(&c, rv))                            \
+			pf_finish_final(pf_real->final, session);              \
 		return pf_leave(&c, rv);                                       \
 	}
 
@@ -121,9 +137,6 @@ pf_finish_final(pf_final_fn fn, CK_SESSION_HANDLE session)
 			pf_finish_final(pf_real->name, session);           \
 		return pf_leave(&c, rv);                                   \
 	}
-
-#define PF_ONESHOT(name) pf_finish_oneshot(pf_real->name, session, in, in_len)
-#define PF_FINAL(name) pf_finish_final(pf_real->name, session)
 
 PF_SESSION_CALL(C_InitPIN,
     (CK_SESSION_HANDLE session, CK_UTF8CHAR_PTR pin, CK_ULONG pin_len),
@@ -177,37 +190,37 @@ PF_SESSION_CALL(C_FindObjectsFinal, (CK_SESSION_HANDLE session), (session))
 PF_SESSION_CALL(C_EncryptInit,
     (CK_SESSION_HANDLE session, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key),
     (session, mech, key))
-PF_INOUT_CALL(C_Encrypt, PF_ONESHOT(C_Encrypt))
-PF_INOUT_CALL(C_EncryptUpdate, PF_FINAL(C_EncryptFinal))
+PF_ONESHOT_CALL(C_Encrypt)
+PF_UPDATE_OUT_CALL(C_EncryptUpdate, C_EncryptFinal)
 PF_FINAL_CALL(C_EncryptFinal)
 PF_SESSION_CALL(C_DecryptInit,
     (CK_SESSION_HANDLE session, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key),
     (session, mech, key))
-PF_INOUT_CALL(C_Decrypt, PF_ONESHOT(C_Decrypt))
-PF_INOUT_CALL(C_DecryptUpdate, PF_FINAL(C_DecryptFinal))
+PF_ONESHOT_CALL(C_Decrypt)
+PF_UPDATE_OUT_CALL(C_DecryptUpdate, C_DecryptFinal)
 PF_FINAL_CALL(C_DecryptFinal)
 PF_SESSION_CALL(C_DigestInit,
     (CK_SESSION_HANDLE session, CK_MECHANISM_PTR mech), (session, mech))
-PF_INOUT_CALL(C_Digest, PF_ONESHOT(C_Digest))
+PF_ONESHOT_CALL(C_Digest)
 PF_UPDATE_CALL(C_DigestUpdate, C_DigestFinal)
 PF_FINAL_CALL(C_DigestFinal)
 PF_SESSION_CALL(C_SignInit,
     (CK_SESSION_HANDLE session, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key),
     (session, mech, key))
-PF_INOUT_CALL(C_Sign, PF_ONESHOT(C_Sign))
+PF_ONESHOT_CALL(C_Sign)
 PF_UPDATE_CALL(C_SignUpdate, C_SignFinal)
 PF_FINAL_CALL(C_SignFinal)
 PF_SESSION_CALL(C_SignRecoverInit,
     (CK_SESSION_HANDLE session, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key),
     (session, mech, key))
-PF_INOUT_CALL(C_SignRecover, PF_ONESHOT(C_SignRecover))
+PF_ONESHOT_CALL(C_SignRecover)
 PF_SESSION_CALL(C_VerifyInit,
     (CK_SESSION_HANDLE session, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key),
     (session, mech, key))
 PF_SESSION_CALL(C_VerifyRecoverInit,
     (CK_SESSION_HANDLE session, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key),
     (session, mech, key))
-PF_INOUT_CALL(C_VerifyRecover, PF_ONESHOT(C_VerifyRecover))
+PF_ONESHOT_CALL(C_VerifyRecover)
 /* Two operations at once; SoftHSM has none, so nothing to finish. */
 PF_SESSION_CALL(C_DigestEncryptUpdate,
     (CK_SESSION_HANDLE session, CK_BYTE_PTR part, CK_ULONG part_len,

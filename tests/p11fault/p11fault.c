@@ -57,7 +57,6 @@ pf_load_module(void)
 	const char *path = getenv("P11FAULT_MODULE");
 	CK_C_GetFunctionList get = NULL;
 	void *handle;
-	CK_RV rv;
 
 	if (path == NULL || *path == '\0')
 		path = PF_DEFAULT_MODULE;
@@ -74,7 +73,7 @@ pf_load_module(void)
 		dlclose(handle);
 		return -1;
 	}
-	if ((rv = get(&pf_real)) != CKR_OK || pf_real == NULL) {
+	if (get(&pf_real) != CKR_OK || pf_real == NULL) {
 		pf_complain(path, "C_GetFunctionList failed");
 		pf_real = NULL;
 		dlclose(handle);
