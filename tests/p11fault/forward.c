@@ -342,7 +342,7 @@ pf_C_CloseSession(CK_SESSION_HANDLE session)
 	pf_call_init(&c, PF_C_CloseSession, PF_TARGET_SESSION, session);
 	if (pf_enter(&c, &rv))
 		rv = pf_real->C_CloseSession(session);
-	if (rv == CKR_OK)
+	if (rv == CKR_OK && !c.injected)
 		pf_session_closed(session);
 	return pf_leave(&c, rv);
 }

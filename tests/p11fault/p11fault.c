@@ -159,6 +159,7 @@ pf_resolve_locked(struct pf_call *c)
 {
 	int dead = 0;
 
+	c->slot_removed = 0;
 	switch (c->target) {
 	case PF_TARGET_SLOT:
 		c->have_slot = 1;
