@@ -77,7 +77,7 @@ token_attr_get(struct signet_token *tok, CK_SESSION_HANDLE s,
 	    "cannot read attribute 0x%lx of an object on token "
 	    "'%s'",
 	    (unsigned long)type, tok->label);
-	if (a.ulValueLen > 64 * 1024) {
+	if (a.ulValueLen > 64UL * 1024) {
 		r = signet_error_set(SIGNET_ERR_TOKEN,
 		    "attribute 0x%lx of an object on token '%s' is "
 		    "implausibly large (%lu bytes)",
@@ -269,7 +269,7 @@ token_key_read_info(struct signet_token *tok, CK_SESSION_HANDLE s,
 	*ck_type = (CK_KEY_TYPE)-1;
 	if ((r = token_attr_get(tok, s, h, CKA_LABEL, &v, &len, &absent)) != 0)
 		goto out;
-	if (!absent) {
+	if (!absent && v != NULL) {
 		if (len > SIGNET_KEY_LABEL_MAX)
 			len = SIGNET_KEY_LABEL_MAX;
 		memcpy(info->label, v, len);
@@ -279,7 +279,7 @@ token_key_read_info(struct signet_token *tok, CK_SESSION_HANDLE s,
 	v = NULL;
 	if ((r = token_attr_get(tok, s, h, CKA_ID, &v, &len, &absent)) != 0)
 		goto out;
-	if (!absent) {
+	if (!absent && v != NULL) {
 		if (len > SIGNET_KEY_ID_MAX)
 			len = SIGNET_KEY_ID_MAX;
 		memcpy(info->id, v, len);
@@ -343,9 +343,8 @@ key_describe(const struct signet_token *tok, const struct signet_key_info *info,
 
 	for (i = 0; i < n; i++)
 		snprintf(id + 2 * i, 3, "%02x", info->id[i]);
-	id[2 * n] = '\0';
-	if (info->id_len > 16)
-		strcat(id, "...");
+	snprintf(id + 2 * n, sizeof(id) - 2 * n, "%s",
+	    info->id_len > 16 ? "..." : "");
 	snprintf(buf, len, "key '%s' (id %s) on token '%s'", info->label,
 	    n > 0 ? id : "none", tok->label);
 }

@@ -324,7 +324,7 @@ token_library_match(struct token_module *mod, const struct signet_p11_uri *uri)
 {
 	int r = SIGNET_ERR_INTERNAL;
 	CK_INFO info;
-	char version[16];
+	char version[16], major[8];
 
 	if (uri->library_manufacturer == NULL &&
 	    uri->library_description == NULL && uri->library_version == NULL)
@@ -333,15 +333,15 @@ token_library_match(struct token_module *mod, const struct signet_p11_uri *uri)
 	    "PKCS#11 module %s: C_GetInfo failed", mod->path);
 	snprintf(version, sizeof(version), "%u.%u", info.libraryVersion.major,
 	    info.libraryVersion.minor);
+	snprintf(major, sizeof(major), "%u", info.libraryVersion.major);
 	if (!field_match(uri->library_manufacturer, info.manufacturerID,
 		sizeof(info.manufacturerID)) ||
 	    !field_match(uri->library_description, info.libraryDescription,
 		sizeof(info.libraryDescription)) ||
 	    (uri->library_version != NULL &&
-		strcmp(uri->library_version, version) != 0 &&
-		!(strchr(uri->library_version, '.') == NULL &&
-		    (unsigned)atoi(uri->library_version) ==
-			info.libraryVersion.major))) {
+		strcmp(uri->library_version,
+		    strchr(uri->library_version, '.') != NULL ? version
+							      : major) != 0)) {
 		char manuf[33], desc[33];
 
 		token_field_copy(manuf, sizeof(manuf), info.manufacturerID,

@@ -186,6 +186,11 @@ token_sign_digest(void *ctx, enum signet_sig_alg alg, const uint8_t *digest,
 		req->in = digest;
 		req->in_len = digest_len;
 	} else {
+		if (di == NULL || di_len + digest_len > sizeof(info)) {
+			r = signet_error_set(SIGNET_ERR_INTERNAL,
+			    "no DigestInfo for %s", signet_sig_alg_name(alg));
+			goto out;
+		}
 		memcpy(info, di, di_len);
 		memcpy(info + di_len, digest, digest_len);
 		req->mech.mechanism = CKM_RSA_PKCS;

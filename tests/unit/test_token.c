@@ -358,23 +358,23 @@ openssl_verify(EVP_PKEY *pub, enum signet_sig_alg alg, const uint8_t *tbs,
  */
 
 static const struct keygen_case {
-	enum signet_key_type type;
 	const char *label;
-	int bits;
 	const char *ossl_type;
+	enum signet_key_type type;
+	int bits;
 	enum signet_sig_alg algs[2];
 } keygen_cases[] = {
-	{ SIGNET_KEY_EC_P256, "k-ec-p256", 256, "EC",
+	{ "k-ec-p256", "EC", SIGNET_KEY_EC_P256, 256,
 	    { SIGNET_SIG_ECDSA_SHA256, SIGNET_SIG_ECDSA_SHA384 } },
-	{ SIGNET_KEY_EC_P384, "k-ec-p384", 384, "EC",
+	{ "k-ec-p384", "EC", SIGNET_KEY_EC_P384, 384,
 	    { SIGNET_SIG_ECDSA_SHA384, SIGNET_SIG_NONE } },
-	{ SIGNET_KEY_EC_P521, "k-ec-p521", 521, "EC",
+	{ "k-ec-p521", "EC", SIGNET_KEY_EC_P521, 521,
 	    { SIGNET_SIG_ECDSA_SHA512, SIGNET_SIG_ECDSA_SHA256 } },
-	{ SIGNET_KEY_RSA_2048, "k-rsa-2048", 2048, "RSA",
+	{ "k-rsa-2048", "RSA", SIGNET_KEY_RSA_2048, 2048,
 	    { SIGNET_SIG_RSA_PKCS1_SHA256, SIGNET_SIG_RSA_PSS_SHA256 } },
-	{ SIGNET_KEY_RSA_3072, "k-rsa-3072", 3072, "RSA",
+	{ "k-rsa-3072", "RSA", SIGNET_KEY_RSA_3072, 3072,
 	    { SIGNET_SIG_RSA_PKCS1_SHA384, SIGNET_SIG_RSA_PSS_SHA512 } },
-	{ SIGNET_KEY_RSA_4096, "k-rsa-4096", 4096, "RSA",
+	{ "k-rsa-4096", "RSA", SIGNET_KEY_RSA_4096, 4096,
 	    { SIGNET_SIG_RSA_PKCS1_SHA512, SIGNET_SIG_RSA_PSS_SHA384 } },
 };
 

@@ -15,11 +15,11 @@
 
 struct uri_ok {
 	const char *text;
-	unsigned flags;
+	unsigned long flags;
 	const char *token, *serial, *manufacturer, *model, *object, *type;
 	const char *id_hex; /* NULL: no id */
 	const char *module_path, *pin_source;
-	int has_pin;
+	long has_pin;
 	const char *canonical; /* signet_uri_to_string */
 };
 
@@ -110,7 +110,7 @@ test_uri_ok(void **state)
 		char hex[256], *s, *s2;
 		int r;
 
-		r = signet_uri_parse(t->text, t->flags, &uri);
+		r = signet_uri_parse(t->text, (unsigned)t->flags, &uri);
 		if (r != 0)
 			fail_msg("case %zu (%s): %s", i, t->text,
 			    signet_error_message());
@@ -122,7 +122,8 @@ test_uri_ok(void **state)
 		check_str(t->type, signet_uri_get0_type(uri));
 		check_str(t->module_path, signet_uri_get0_module_path(uri));
 		check_str(t->pin_source, signet_uri_get0_pin_source(uri));
-		assert_int_equal(signet_uri_has_pin_value(uri), t->has_pin);
+		assert_int_equal(signet_uri_has_pin_value(uri),
+		    (int)t->has_pin);
 		id = signet_uri_get0_id(uri, &id_len);
 		if (t->id_hex == NULL) {
 			assert_null(id);
@@ -248,7 +249,7 @@ test_uri_bad(void **state)
 		int r;
 
 		signet_error_clear();
-		r = signet_uri_parse(t->text, t->flags, &uri);
+		r = signet_uri_parse(t->text, (unsigned)t->flags, &uri);
 		if (r != SIGNET_ERR_URI)
 			fail_msg("case %zu (%s): expected SIGNET_ERR_URI, got "
 				 "%d",
