@@ -128,17 +128,26 @@ out:
 }
 
 /* Open one pool session; caller holds pool_lock. */
-static int
-pool_session_open(struct signet_token *tok, CK_SESSION_HANDLE *out, int *lost)
+static CK_RV
+pool_session_open_rv(struct signet_token *tok, CK_SESSION_HANDLE *out)
 {
 	CK_RV rv;
 
+	/* Read-only: signing needs no more, and some tokens ration R/W. */
 	rv = tok->fl->C_OpenSession(tok->slot, CKF_SERIAL_SESSION, NULL, NULL,
 	    out);
-	if (token_rv_class(rv) == TOKEN_RV_OK) {
+	if (token_rv_class(rv) == TOKEN_RV_OK)
 		tok->n_open++;
+	return rv;
+}
+
+static int
+pool_session_open(struct signet_token *tok, CK_SESSION_HANDLE *out, int *lost)
+{
+	CK_RV rv = pool_session_open_rv(tok, out);
+
+	if (token_rv_class(rv) == TOKEN_RV_OK)
 		return 0;
-	}
 	if (token_rv_class(rv) == TOKEN_RV_LOST)
 		*lost = 1;
 	return token_error_ckr(0, rv, "cannot open a session on token '%s'",
@@ -171,13 +180,7 @@ pool_session_get(struct signet_token *tok, CK_SESSION_HANDLE *out, int *lost)
 			goto out;
 		}
 		if (tok->n_open < tok->cap) {
-			rv = tok->fl->C_OpenSession(tok->slot,
-			    CKF_SERIAL_SESSION, NULL, NULL, out);
-			if (token_rv_class(rv) == TOKEN_RV_OK) {
-				tok->n_open++;
-				r = 0;
-				goto out;
-			}
+			rv = pool_session_open_rv(tok, out);
 			/*
 			 * The token has fewer sessions than we hoped for
 			 * (YubiHSM 2: 16 for everyone): make do with ours.
@@ -189,8 +192,12 @@ pool_session_get(struct signet_token *tok, CK_SESSION_HANDLE *out, int *lost)
 			}
 			if (token_rv_class(rv) == TOKEN_RV_LOST)
 				*lost = 1;
-			r = token_error_ckr(0, rv,
-			    "cannot open a session on token '%s'", tok->label);
+			if (token_rv_class(rv) != TOKEN_RV_OK)
+				r = token_error_ckr(0, rv,
+				    "cannot open a session on token '%s'",
+				    tok->label);
+			else
+				r = 0;
 			goto out;
 		}
 		pthread_cond_wait(&tok->pool_cond, &tok->pool_lock);
