@@ -71,10 +71,11 @@ module_load(struct token_module *mod)
 	if (token_rv_class(rv) != TOKEN_RV_OK || fl == NULL)
 		return token_error_ckr(SIGNET_ERR_MODULE, rv,
 		    "PKCS#11 module %s: C_GetFunctionList failed", mod->path);
-	if (fl->version.major != 2)
+	/* 3.x lists begin with the 2.x functions, which is all signet uses. */
+	if (fl->version.major < 2)
 		return signet_error_set(SIGNET_ERR_MODULE,
 		    "PKCS#11 module %s implements Cryptoki %u.%u; signet "
-		    "needs 2.x",
+		    "needs 2.20 or later",
 		    mod->path, fl->version.major, fl->version.minor);
 	mod->fl = fl;
 	return 0;

@@ -9,6 +9,8 @@
  *   - token flags can be added to C_GetTokenInfo (P11WRAP_TOKEN_FLAGS =
  *     "locked", "final_try", "count_low", comma-separated, or
  *     p11wrap_set_token_flags()), since SoftHSM never locks a PIN;
+ *   - a mechanism can be hidden, or its largest key size lowered
+ *     (p11wrap_mech_limit()), to stand for tokens that lack a curve or size;
  *   - C_Sign can be made to fail with a chosen CK_RV a number of times
  *     (p11wrap_sign_fail()), after the real module has signed, so the
  *     module's own state stays consistent; C_Sign calls are counted.
@@ -36,11 +38,16 @@ static CK_RV sign_fail_rv;
 static long sign_fail_times;
 static CK_FLAGS extra_flags;
 static int extra_flags_set;
+static CK_MECHANISM_TYPE limit_mech;
+static CK_ULONG limit_max;
+static int limit_set;
 
 P11WRAP_EXPORT unsigned long p11wrap_login_count(void);
 P11WRAP_EXPORT unsigned long p11wrap_sign_count(void);
 P11WRAP_EXPORT void p11wrap_sign_fail(CK_RV rv, long times);
 P11WRAP_EXPORT void p11wrap_set_token_flags(CK_FLAGS flags);
+P11WRAP_EXPORT void
+p11wrap_mech_limit(int on, CK_MECHANISM_TYPE mech, CK_ULONG max);
 P11WRAP_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list);
 
 unsigned long
@@ -82,6 +89,36 @@ p11wrap_set_token_flags(CK_FLAGS flags)
 	extra_flags = flags;
 	extra_flags_set = 1;
 	pthread_mutex_unlock(&wrap_lock);
+}
+
+/*
+ * While on: mech is missing (max 0) or offers keys of at most max bits.
+ */
+void
+p11wrap_mech_limit(int on, CK_MECHANISM_TYPE mech, CK_ULONG max)
+{
+	pthread_mutex_lock(&wrap_lock);
+	limit_set = on;
+	limit_mech = mech;
+	limit_max = max;
+	pthread_mutex_unlock(&wrap_lock);
+}
+
+static CK_RV
+wrap_GetMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE mech,
+    CK_MECHANISM_INFO_PTR info)
+{
+	CK_RV rv = real->C_GetMechanismInfo(slot, mech, info);
+
+	pthread_mutex_lock(&wrap_lock);
+	if (rv == CKR_OK && limit_set && mech == limit_mech) {
+		if (limit_max == 0)
+			rv = CKR_MECHANISM_INVALID;
+		else
+			info->ulMaxKeySize = limit_max;
+	}
+	pthread_mutex_unlock(&wrap_lock);
+	return rv;
 }
 
 static CK_FLAGS
@@ -183,6 +220,7 @@ C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
 		wrapped = *real;
 		wrapped.C_GetFunctionList = wrap_GetFunctionList;
 		wrapped.C_GetTokenInfo = wrap_GetTokenInfo;
+		wrapped.C_GetMechanismInfo = wrap_GetMechanismInfo;
 		wrapped.C_Login = wrap_Login;
 		wrapped.C_Sign = wrap_Sign;
 	}

@@ -178,6 +178,7 @@ static unsigned long (*wrap_login_count)(void);
 static unsigned long (*wrap_sign_count)(void);
 static void (*wrap_sign_fail)(CK_RV, long);
 static void (*wrap_set_token_flags)(CK_FLAGS);
+static void (*wrap_mech_limit)(int, CK_MECHANISM_TYPE, CK_ULONG);
 
 static const char *
 wrap_module(void)
@@ -204,6 +205,8 @@ wrap_load(void)
 	assert_non_null(wrap_sign_count);
 	assert_non_null(wrap_sign_fail);
 	assert_non_null(wrap_set_token_flags);
+	*(void **)&wrap_mech_limit = dlsym(wrap_dl, "p11wrap_mech_limit");
+	assert_non_null(wrap_mech_limit);
 }
 
 /* ---- Helpers --------------------------------------------------------------- */
@@ -593,6 +596,54 @@ test_keygen_bad_arguments(void **state)
 			     long_label, NULL, 0, &key),
 	    SIGNET_ERR_USAGE);
 	assert_message_has("at most 128");
+	signet_token_free(tok);
+}
+
+/* A token without a mechanism, curve or size says so before generating. */
+static void
+test_keygen_unsupported(void **state)
+{
+	static const struct {
+		CK_MECHANISM_TYPE mech;
+		CK_ULONG max;
+		enum signet_key_type type;
+		const char *reason;
+	} t[] = {
+		{ CKM_EC_KEY_PAIR_GEN, 0, SIGNET_KEY_EC_P521,
+		    "does not offer CKM_EC_KEY_PAIR_GEN, so it cannot generate "
+		    "ec-p521 keys" },
+		{ CKM_EC_KEY_PAIR_GEN, 384, SIGNET_KEY_EC_P521,
+		    "makes EC keys of 112 to 384 bits only, so it cannot "
+		    "generate ec-p521" },
+		{ CKM_RSA_PKCS_KEY_PAIR_GEN, 2048, SIGNET_KEY_RSA_4096,
+		    "cannot generate rsa-4096 keys" },
+		{ CKM_ECDSA, 0, SIGNET_KEY_EC_P256,
+		    "does not offer CKM_ECDSA, so it cannot sign" },
+		{ CKM_RSA_PKCS, 0, SIGNET_KEY_RSA_2048,
+		    "does not offer CKM_RSA_PKCS" },
+	};
+	struct signet_token *tok;
+	struct signet_key *key = NULL;
+	size_t i;
+
+	(void)state;
+	wrap_load();
+	tok = token_open_ok("conflict", wrap_module());
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		wrap_mech_limit(1, t[i].mech, t[i].max);
+		assert_int_equal(signet_key_generate(tok, t[i].type,
+				     "unsupported", NULL, 0, &key),
+		    SIGNET_ERR_TOKEN);
+		assert_null(key);
+		assert_message_has(t[i].reason);
+	}
+	/* Within the limit, the same token generates. */
+	wrap_mech_limit(1, CKM_EC_KEY_PAIR_GEN, 384);
+	key = keygen_ok(tok, SIGNET_KEY_EC_P384, "supported");
+	wrap_mech_limit(0, 0, 0);
+	assert_int_equal(find_code(tok, "pkcs11:object=unsupported"),
+	    SIGNET_ERR_KEY_NOT_FOUND);
+	signet_key_free(key);
 	signet_token_free(tok);
 }
 
@@ -1312,7 +1363,7 @@ key_cb(void *arg, const struct signet_key_info *k)
 		s->safe_ec = k->sensitive && !k->extractable && k->sign;
 	}
 	if (strcmp(k->label, "list-rsa") == 0) {
-		assert_int_equal(k->type, SIGNET_KEY_RSA_3072);
+		assert_int_equal(k->type, SIGNET_KEY_RSA_2048);
 		s->safe_rsa = k->sensitive && !k->extractable;
 	}
 	if (strcmp(k->label, "list-unsafe") == 0) {
@@ -1336,7 +1387,7 @@ test_key_list(void **state)
 	(void)state;
 	tok = token_open_ok("list", NULL);
 	k1 = keygen_ok(tok, SIGNET_KEY_EC_P521, "list-ec");
-	k2 = keygen_ok(tok, SIGNET_KEY_RSA_3072, "list-rsa");
+	k2 = keygen_ok(tok, SIGNET_KEY_RSA_2048, "list-rsa");
 	raw_open(&raw, "list", 1);
 	raw_keygen(&raw, "list-unsafe", &id, 1, 0, 1);
 	raw_close(&raw);
@@ -1479,6 +1530,7 @@ main(void)
 		cmocka_unit_test(test_keygen_every_type),
 		cmocka_unit_test(test_keygen_conflicts),
 		cmocka_unit_test(test_keygen_bad_arguments),
+		cmocka_unit_test(test_keygen_unsupported),
 		cmocka_unit_test(test_find_refuses_unsafe_keys),
 		cmocka_unit_test(test_find_errors),
 		cmocka_unit_test(test_pubkey_from_private_object),
