@@ -105,8 +105,8 @@ struct token_args {
 };
 
 static int
-token_args_open(struct token_args *a, const char *cmd,
-    struct signet_p11_uri **uri, struct signet_token **tok)
+token_args_open(struct token_args *a, struct signet_p11_uri **uri,
+    struct signet_token **tok)
 {
 	struct signet_token_opts opts;
 	unsigned flags = a->insecure_pin ? SIGNET_URI_ALLOW_PIN_VALUE : 0;
@@ -135,7 +135,6 @@ token_args_open(struct token_args *a, const char *cmd,
 	}
 	if ((r = signet_token_open(*uri, &opts, tok)) != 0)
 		return cli_fail(r);
-	(void)cmd;
 	return 0;
 }
 
@@ -407,8 +406,8 @@ token_list(int argc, char **argv)
 	if (c.a.token == NULL) {
 		if (c.a.pin_env != NULL || c.a.insecure_pin) {
 			st = cli_usage("token list",
-			    "--pin-env applies only with --token (listing "
-			    "slots needs no login)");
+			    "--pin-env and --insecure-pin-in-uri apply only "
+			    "with --token (listing slots needs no login)");
 			goto out;
 		}
 		if (!c.json)
@@ -430,7 +429,7 @@ token_list(int argc, char **argv)
 		st = 0;
 		goto out;
 	}
-	if ((st = token_args_open(&c.a, "token list", &uri, &tok)) != 0)
+	if ((st = token_args_open(&c.a, &uri, &tok)) != 0)
 		goto out;
 	ctx.tok = tok;
 	/* A URI that names a key: find and check it as a CA would. */
@@ -547,7 +546,7 @@ token_keygen(int argc, char **argv)
 		st = cli_fail(SIGNET_ERR_CONFLICT);
 		goto out;
 	}
-	if ((st = token_args_open(&c.a, "token keygen", &uri, &tok)) != 0)
+	if ((st = token_args_open(&c.a, &uri, &tok)) != 0)
 		goto out;
 	if ((r = signet_key_generate(tok, type, c.label,
 		 c.id != NULL ? id : NULL, id_len, &key)) != 0) {

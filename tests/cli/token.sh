@@ -73,7 +73,7 @@ expect 0 '"label": "cli"' "$tmp/out"
 /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert any(s.get("label")=="cli" for s in d["slots"])' "$tmp/out" ||
 	fail "token list --json is not the expected JSON"
 run token list --pin-env X
-expect 2 "--pin-env applies only with --token"
+expect 2 "apply only with --token"
 
 # --- key generation ------------------------------------------------------------
 run token keygen --token "pkcs11:token=cli?$pinsrc" --label ca-key \
