@@ -8,6 +8,17 @@
  * lost session or a re-inserted token by reopening and logging in again with
  * the PIN already given. A failed login is never retried by signet: a wrong
  * PIN must not burn the token's retry counter.
+ *
+ * Modules are loaded with dlopen and initialised (C_Initialize with
+ * CKF_OS_LOCKING_OK) on the first open of a module path, and finalised when
+ * the last token and listing on that path is done; any number of
+ * signet_token objects, on the same token or on different ones, may be open
+ * at once.
+ *
+ * fork(): PKCS#11 modules do not survive fork() after C_Initialize. A process
+ * must not fork while a token is open, or must open its tokens again in the
+ * child (after closing every inherited one in the parent): an inherited
+ * token refuses to work in the child, with an error saying so.
  */
 #ifndef SIGNET_TOKEN_H
 #define SIGNET_TOKEN_H
@@ -21,24 +32,33 @@
 #include "signet/signer.h"
 
 #define SIGNET_KEY_ID_MAX 64
+#define SIGNET_KEY_LABEL_MAX 128
 
 /* ---- RFC 7512 URIs ---------------------------------------------------- */
 
 struct signet_p11_uri;
 
-/* Accept a pin-value attribute (with a warning); refused otherwise. */
+/* Accept a pin-value attribute; refused otherwise (SIGNET_ERR_URI). */
 #define SIGNET_URI_ALLOW_PIN_VALUE 0x01
 
 /*
  * Parse "pkcs11:token=...;object=...;id=%01%02;type=private?module-path=...
- * &pin-source=file:...". Percent-encoding is decoded; unknown path
- * attributes and repeated attributes are refused (SIGNET_ERR_URI, naming
- * the attribute).
+ * &pin-source=file:...". Path attributes: token, manufacturer, serial,
+ * model, object, id, type, library-manufacturer, library-description,
+ * library-version, slot-id, slot-description, slot-manufacturer. Query
+ * attributes: module-path, pin-source, pin-value (only with
+ * SIGNET_URI_ALLOW_PIN_VALUE). Percent-encoding is decoded; unknown and
+ * repeated attributes, empty values, characters RFC 7512 requires to be
+ * escaped and malformed escapes are refused (SIGNET_ERR_URI, naming the
+ * attribute; a PIN is never quoted).
  */
 int signet_uri_parse(const char *text, unsigned flags,
     struct signet_p11_uri **out) SIGNET_WUR;
 void signet_uri_free(struct signet_p11_uri *uri);
-/* A copy with the PIN value removed, for logs and messages. */
+/*
+ * The URI in canonical form without any pin-value, for logs and messages;
+ * freshly allocated, NULL when out of memory.
+ */
 char *signet_uri_to_string(const struct signet_p11_uri *uri);
 
 /* Borrowed attribute values; NULL when absent. */
@@ -75,15 +95,24 @@ signet_key_type_parse(const char *name, enum signet_key_type *out) SIGNET_WUR;
 /* ---- Opening a token ---------------------------------------------------- */
 
 struct signet_token_opts {
-	/* Module to load when the URI has no module-path (or to override). */
+	/*
+	 * Module to load when the URI has no module-path (NULL:
+	 * SIGNET_DEFAULT_MODULE). A URI module-path naming another module
+	 * is refused rather than silently preferred.
+	 */
 	const char *module_path;
 	/*
-	 * Where the PIN comes from when the URI has no pin-source:
-	 * "file:PATH", "env:NAME" or "prompt". NULL: prompt if a terminal is
-	 * attached, else fail with SIGNET_ERR_PIN_SOURCE.
+	 * Where the PIN comes from when the URI has neither pin-source nor
+	 * pin-value: "file:PATH", "env:NAME" or "prompt". NULL: prompt if a
+	 * terminal is attached, else fail with SIGNET_ERR_PIN_SOURCE. Two
+	 * sources at once are refused.
 	 */
 	const char *pin_source;
-	/* Accept pin-value in the URI (the operator opted in, and was warned). */
+	/*
+	 * Use a pin-value in the URI (which the parser accepts only with
+	 * SIGNET_URI_ALLOW_PIN_VALUE): both opt-ins are needed, so a URI
+	 * parsed leniently elsewhere cannot slip a PIN in.
+	 */
 	int allow_pin_in_uri;
 	/* Most sessions the signer pool opens at once (0: 8). */
 	unsigned max_sessions;
@@ -95,21 +124,29 @@ struct signet_token_opts {
 struct signet_token;
 
 /*
- * Load the module, find the one token the URI's token attributes match, and
- * log in as user. Before logging in, the token's flags are checked:
- * CKF_USER_PIN_LOCKED fails with SIGNET_ERR_PIN_LOCKED; CKF_USER_PIN_FINAL_TRY
- * fails likewise unless the PIN comes from an interactive prompt.
- * More than one matching token is an error naming them.
+ * Load the module, find the one initialised token the URI's token
+ * attributes match, and log in as user (if the token requires a login).
+ * Before logging in, the token's flags are checked: CKF_USER_PIN_LOCKED
+ * fails with SIGNET_ERR_PIN_LOCKED; CKF_USER_PIN_FINAL_TRY fails likewise
+ * unless the PIN comes from an interactive prompt. No token matching is
+ * SIGNET_ERR_TOKEN_NOT_FOUND listing the tokens there are; several is
+ * SIGNET_ERR_URI naming them. The PIN is kept in locked memory while the
+ * token is open, to log in again after a lost session.
  */
 int signet_token_open(const struct signet_p11_uri *uri,
     const struct signet_token_opts *opts, struct signet_token **out) SIGNET_WUR;
-/* Logs out, closes sessions, wipes the PIN, finalizes the module. */
+/*
+ * Closes this token's sessions (the module logs the application out when
+ * its last session on the token closes), wipes the PIN, and finalizes the
+ * module if nothing else in the process uses it.
+ */
 void signet_token_free(struct signet_token *tok);
 
 const char *signet_token_label(const struct signet_token *tok);
 const char *signet_token_serial(const struct signet_token *tok);
 const char *signet_token_model(const struct signet_token *tok);
 const char *signet_token_manufacturer(const struct signet_token *tok);
+const char *signet_token_module_path(const struct signet_token *tok);
 /* Times a lost session or removed token was recovered from. */
 unsigned long signet_token_recoveries(const struct signet_token *tok);
 
@@ -121,21 +158,44 @@ int signet_token_random(struct signet_token *tok, uint8_t *buf, size_t len)
 
 struct signet_key;
 
+/* What signet knows of a private key on a token. */
+struct signet_key_info {
+	char label[SIGNET_KEY_LABEL_MAX + 1];
+	uint8_t id[SIGNET_KEY_ID_MAX];
+	size_t id_len;
+	enum signet_key_type type; /* SIGNET_KEY_NONE if not one of ours */
+	char type_name[32];        /* "ec-p256", "rsa-2048", or e.g. "ec" */
+	unsigned bits;
+	int sign;
+	int sensitive;
+	int extractable;
+	int always_sensitive;
+	int never_extractable;
+};
+
 /*
  * Generate a key pair on the token: private key CKA_TOKEN, CKA_PRIVATE,
- * CKA_SENSITIVE, not CKA_EXTRACTABLE, CKA_SIGN; public key CKA_VERIFY; both
- * with label and id. Refuses (SIGNET_ERR_CONFLICT) if any object with that
- * label or id exists. After generation the attributes are read back and a
- * key that came out extractable or not sensitive is refused
- * (SIGNET_ERR_KEY_UNSAFE). id may be NULL: a random 16-byte id is chosen.
+ * CKA_SENSITIVE, not CKA_EXTRACTABLE, CKA_SIGN, not CKA_DECRYPT or
+ * CKA_UNWRAP; public key CKA_TOKEN, CKA_VERIFY; both with label and id.
+ * Refuses (SIGNET_ERR_CONFLICT) if any object with that label or id exists.
+ * After generation the attributes are read back and a key that came out
+ * extractable or not sensitive is destroyed and refused
+ * (SIGNET_ERR_KEY_UNSAFE). id may be NULL: a random 16-byte id from the
+ * token is chosen. A type the token's mechanisms do not allow is
+ * SIGNET_ERR_TOKEN naming the mechanism or curve.
  */
 int signet_key_generate(struct signet_token *tok, enum signet_key_type type,
     const char *label, const uint8_t *id, size_t id_len,
     struct signet_key **out) SIGNET_WUR;
 
 /*
- * Find the one private key the URI's object/id attributes name. The key's
- * attributes are checked as after generation; an unsafe key is refused.
+ * Find the one private key the URI's object/id attributes name (type, if
+ * given, must be "private"). None is SIGNET_ERR_KEY_NOT_FOUND naming the
+ * keys there are; several is SIGNET_ERR_URI. The key's attributes are
+ * checked as after generation; an extractable or not sensitive key is
+ * refused (SIGNET_ERR_KEY_UNSAFE). The public key comes from the public key
+ * object with the same id (or label), else from the private key's own
+ * public attributes.
  */
 int signet_key_find(struct signet_token *tok, const struct signet_p11_uri *uri,
     struct signet_key **out) SIGNET_WUR;
@@ -145,57 +205,72 @@ EVP_PKEY *signet_key_get0_pubkey(const struct signet_key *key);
 enum signet_key_type signet_key_type(const struct signet_key *key);
 const char *signet_key_label(const struct signet_key *key);
 const uint8_t *signet_key_id(const struct signet_key *key, size_t *len);
-/* "pkcs11:token=...;object=...;id=...;type=private", freshly allocated. */
+/* The attributes as last read from the token. */
+const struct signet_key_info *
+signet_key_get0_info(const struct signet_key *key);
+/*
+ * "pkcs11:token=...;serial=...;object=...;id=...;type=private", freshly
+ * allocated (NULL when out of memory).
+ */
 char *signet_key_uri(const struct signet_key *key);
 
 /*
- * A signer that signs in the token with this key (the key must outlive it).
- * Safe to use from several threads at once.
+ * A signer that signs in the token with this key (the key and its token
+ * must outlive it). Safe to use from several threads at once.
  */
 int signet_key_signer(struct signet_key *key, struct signet_signer **out)
     SIGNET_WUR;
 
 /* ---- Listing -------------------------------------------------------------- */
 
+/*
+ * Two kinds of listing, so that looking at a module never needs a PIN:
+ *
+ * signet_token_list() walks every slot of a module without opening a
+ * session or logging in: slots, tokens and their flags.
+ *
+ * signet_key_list() walks the private keys of one open (so logged-in)
+ * token; signet_token_get_info() gives that token's current flags.
+ */
+
 struct signet_token_info {
 	unsigned long slot_id;
 	char slot_description[65];
+	char slot_manufacturer[33];
 	int token_present;
+	/* The rest is set only when token_present. */
 	char label[33];
 	char manufacturer[33];
 	char model[17];
 	char serial[17];
 	int initialized;
 	int login_required;
+	int user_pin_initialized;
 	int pin_locked;
 	int pin_final_try;
 	int pin_count_low;
 };
 
-struct signet_key_info {
-	char label[129];
-	uint8_t id[SIGNET_KEY_ID_MAX];
-	size_t id_len;
-	enum signet_key_type type; /* SIGNET_KEY_NONE if not one of ours */
-	char type_name[32];        /* "ec-p256", "rsa-2048", or e.g. "ec" */
-	unsigned bits;
-	int sensitive;
-	int extractable;
-	int always_sensitive;
-	int never_extractable;
-};
+/* A non-zero return stops the walk and is returned. */
+typedef int (
+    *signet_token_list_cb)(void *arg, const struct signet_token_info *token);
+typedef int (*signet_key_list_cb)(void *arg, const struct signet_key_info *key);
 
-typedef int (*signet_token_list_cb)(void *arg,
-    const struct signet_token_info *token, const struct signet_key_info *key);
-
+/* Every slot of the module at module_path (NULL: SIGNET_DEFAULT_MODULE). */
+int signet_token_list(const char *module_path, signet_token_list_cb cb,
+    void *arg) SIGNET_WUR;
+/* The open token's slot, labels and current flags. */
+int signet_token_get_info(struct signet_token *tok,
+    struct signet_token_info *out) SIGNET_WUR;
 /*
- * Walk every slot of the module: cb is called once per slot with key NULL,
- * then once per private key on it if the token is open (logged in when a
- * PIN source is given in opts, else public objects only). A non-zero return
- * from cb stops the walk and is returned.
+ * The URI of a listed key on this token ("pkcs11:token=...;serial=...;
+ * object=...;id=...;type=private"), freshly allocated (NULL when out of
+ * memory).
  */
-int
-signet_token_list(const char *module_path, const struct signet_token_opts *opts,
-    signet_token_list_cb cb, void *arg) SIGNET_WUR;
+char *signet_token_key_uri(const struct signet_token *tok,
+    const struct signet_key_info *key);
+/* Every private key on the open token, in the order the token gives. */
+int signet_key_list(struct signet_token *tok, signet_key_list_cb cb, void *arg)
+    SIGNET_WUR;
 
 #endif /* SIGNET_TOKEN_H */
