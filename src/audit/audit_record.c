@@ -721,8 +721,7 @@ check_actor(const json_t *actor)
 	if (!json_is_object(actor))
 		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "member 'actor' is missing or not an object");
-	if ((r = only_members(actor, "actor.", allowed)) != 0 ||
-	    (r = get_string(actor, "actor.", "user", AUDIT_NAME_MAX, &s)) !=
+	if ((r = get_string(actor, "actor.", "user", AUDIT_NAME_MAX, &s)) !=
 		0 ||
 	    (r = get_string(actor, "actor.", "host", AUDIT_NAME_MAX, &s)) !=
 		0 ||
@@ -730,7 +729,7 @@ check_actor(const json_t *actor)
 	    (r = get_uint(actor, "actor.", "pid", &u)) != 0)
 		return r;
 	if ((ops = json_object_get(actor, "operators")) == NULL)
-		return 0;
+		return only_members(actor, "actor.", allowed);
 	if (!json_is_array(ops) || json_array_size(ops) == 0)
 		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "member 'actor.operators' is not a non-empty array");
@@ -742,7 +741,7 @@ check_actor(const json_t *actor)
 			return signet_error_set(SIGNET_ERR_VERIFY,
 			    "actor.operators[%zu] is not a name", i);
 	}
-	return 0;
+	return only_members(actor, "actor.", allowed);
 }
 
 static int
@@ -837,8 +836,7 @@ audit_rec_parse(const char *line, size_t len, struct audit_rec *rec)
 		    "only): the line was edited");
 		goto out;
 	}
-	if ((r = only_members(rec->root, "", allowed)) != 0 ||
-	    (r = get_uint(rec->root, "", "v", &v)) != 0)
+	if ((r = get_uint(rec->root, "", "v", &v)) != 0)
 		goto out;
 	if (v != AUDIT_FORMAT_VERSION) {
 		r = signet_error_set(SIGNET_ERR_VERIFY,
@@ -894,6 +892,8 @@ audit_rec_parse(const char *line, size_t len, struct audit_rec *rec)
 	}
 	if (rec->event == SIGNET_AUDIT_EV_AUDIT_CHECKPOINT &&
 	    (r = check_checkpoint(rec, details)) != 0)
+		goto out;
+	if ((r = only_members(rec->root, "", allowed)) != 0)
 		goto out;
 	if ((r = audit_line_hash(line, len, rec->hash)) != 0)
 		goto out;

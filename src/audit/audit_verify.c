@@ -305,6 +305,12 @@ check_place(struct signet_audit_verifier *v, const struct vrec *vr)
 			    "seq %llu after seq %llu (%s:%llu): a record was "
 			    "duplicated, reordered or replayed",
 			    ull(vr->seq), ull(c->seq), c->file, ull(c->line));
+		if (vr->seq == c->seq + 2)
+			return vfail(v, vr,
+			    "seq %llu after seq %llu (%s:%llu): record %llu "
+			    "is missing or out of order",
+			    ull(vr->seq), ull(c->seq), c->file, ull(c->line),
+			    ull(c->seq + 1));
 		return vfail(v, vr,
 		    "seq %llu after seq %llu (%s:%llu): records %llu to %llu "
 		    "are missing or out of order",
