@@ -32,7 +32,8 @@ static const char audit_usage[] =
     "        --strict also fails on warnings: records not yet covered by a\n"
     "        checkpoint, no --key, files missing at either end.\n"
     "show    one line per record. --since 2026-11-01T00:00:00Z or 24h\n"
-    "        (that long ago); --event cert.issue, or cert for cert.*;\n"
+    "        (that long ago); --event cert.issue (that event), or cert\n"
+    "        (every cert.* event);\n"
     "        --serial HEX; --json prints the records as they are stored.\n"
     "repair  cut an incomplete last record left by a crash and record what\n"
     "        was removed in an audit.repair record.\n"
@@ -271,6 +272,7 @@ out:
 struct show_filter {
 	int64_t since; /* INT64_MIN: no filter */
 	const char *event;
+	int event_exact; /* an event's name, else a family: "cert" */
 	char serial[128];
 	int json;
 };
@@ -406,8 +408,9 @@ show_match(const struct show_filter *f, const json_t *rec)
 		return 0;
 	if (f->event != NULL) {
 		n = strlen(f->event);
-		if (strcmp(event, f->event) != 0 &&
-		    !(strncmp(event, f->event, n) == 0 && event[n] == '.'))
+		if (f->event_exact ? strcmp(event, f->event) != 0
+				   : !(strncmp(event, f->event, n) == 0 &&
+					 event[n] == '.'))
 			return 0;
 	}
 	if (f->serial[0] != '\0') {
@@ -487,6 +490,7 @@ audit_show(int argc, char **argv)
 	int64_t d;
 	time_t t;
 	const char *arg;
+	enum signet_audit_event ev;
 
 	memset(&f, 0, sizeof(f));
 	f.since = INT64_MIN;
@@ -524,6 +528,8 @@ audit_show(int argc, char **argv)
 				    "(docs/audit.md lists them)",
 				    arg);
 			f.event = arg;
+			f.event_exact = signet_audit_event_from_name(arg,
+					    &ev) == 0;
 		} else {
 			serial_normalise(arg, f.serial, sizeof(f.serial));
 			if (f.serial[0] == '\0' ||
