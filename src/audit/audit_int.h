@@ -60,6 +60,13 @@ void audit_rec_clear(struct audit_rec *rec);
  */
 int audit_error_wrap(int code, const char *fmt, ...) SIGNET_PRINTF(2, 3);
 
+/*
+ * The checks of a line that need no JSON parser: printable ASCII only, and
+ * objects and arrays nested at most SIGNET_AUDIT_DEPTH_MAX deep.
+ * SIGNET_ERR_VERIFY naming the column otherwise.
+ */
+int audit_line_prescan(const char *line, size_t len) SIGNET_WUR;
+
 /* SHA-256 of line followed by one LF (the chain hash of a record line). */
 int audit_line_hash(const char *line, size_t len, uint8_t out[32]) SIGNET_WUR;
 

@@ -123,21 +123,29 @@ audit_error_wrap(int code, const char *fmt, ...)
 int
 audit_json_dump(const json_t *rec, int newline, char **out, size_t *len)
 {
-	size_t n;
-	char *buf;
+	size_t cap = 2048, n;
+	char *buf, *tmp;
 
 	*out = NULL;
 	*len = 0;
-	n = json_dumpb(rec, NULL, 0, AUDIT_JSON_FLAGS);
-	if (n == 0)
-		return signet_error_set(SIGNET_ERR_INTERNAL,
-		    "cannot serialise an audit record");
-	if ((buf = malloc(n + 2)) == NULL)
+	/* One pass for the usual record; a second one for a long record. */
+	if ((buf = malloc(cap + 2)) == NULL)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-	if (json_dumpb(rec, buf, n, AUDIT_JSON_FLAGS) != n) {
+	n = json_dumpb(rec, buf, cap, AUDIT_JSON_FLAGS);
+	if (n > cap) {
+		if ((tmp = realloc(buf, n + 2)) == NULL) {
+			free(buf);
+			return signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
+		}
+		buf = tmp;
+		if (json_dumpb(rec, buf, n, AUDIT_JSON_FLAGS) != n)
+			n = 0;
+	}
+	if (n == 0) {
 		free(buf);
 		return signet_error_set(SIGNET_ERR_INTERNAL,
-		    "audit record changed while being serialised");
+		    "cannot serialise an audit record");
 	}
 	if (newline)
 		buf[n++] = '\n';
@@ -292,6 +300,10 @@ name_is_secret(const char *name)
 	}
 }
 
+/*
+ * Walk details; where is the path of v for messages, or NULL for the fast
+ * first pass, which only says whether something is wrong.
+ */
 static int
 details_walk(const json_t *v, const char *where, int depth)
 {
@@ -301,57 +313,79 @@ details_walk(const json_t *v, const char *where, int depth)
 	char sub[160];
 
 	if (depth > SIGNET_AUDIT_DEPTH_MAX)
-		return signet_error_set(SIGNET_ERR_INTERNAL,
-		    "audit details nest deeper than %d levels at '%s'",
-		    SIGNET_AUDIT_DEPTH_MAX - 1, where);
+		return where == NULL
+			   ? SIGNET_ERR_INTERNAL
+			   : signet_error_set(SIGNET_ERR_INTERNAL,
+				 "audit details nest deeper than %d levels at "
+				 "'%s'",
+				 SIGNET_AUDIT_DEPTH_MAX - 1, where);
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		json_object_foreach((json_t *)v, key, m)
 		{
-			snprintf(sub, sizeof(sub), "%s.%.100s", where, key);
+			if (where != NULL)
+				snprintf(sub, sizeof(sub), "%s.%.100s", where,
+				    key);
 			if (name_is_secret(key))
-				return signet_error_set(SIGNET_ERR_INTERNAL,
-				    "audit details member '%s' is named like "
-				    "a secret: PINs, passwords and key "
-				    "material never go into the audit log",
-				    sub);
-			if (details_walk(m, sub, depth + 1) != 0)
+				return where == NULL
+					   ? SIGNET_ERR_INTERNAL
+					   : signet_error_set(SIGNET_ERR_INTERNAL,
+						 "audit details member '%s' is "
+						 "named like a secret: PINs, "
+						 "passwords and key material "
+						 "never go into the audit log",
+						 sub);
+			if (details_walk(m, where != NULL ? sub : NULL,
+				depth + 1) != 0)
 				return SIGNET_ERR_INTERNAL;
 		}
 		return 0;
 	case JSON_ARRAY:
 		for (i = 0; i < json_array_size(v); i++) {
-			snprintf(sub, sizeof(sub), "%s[%zu]", where, i);
-			if (details_walk(json_array_get(v, i), sub,
-				depth + 1) != 0)
+			if (where != NULL)
+				snprintf(sub, sizeof(sub), "%s[%zu]", where, i);
+			if (details_walk(json_array_get(v, i),
+				where != NULL ? sub : NULL, depth + 1) != 0)
 				return SIGNET_ERR_INTERNAL;
 		}
 		return 0;
 	case JSON_STRING:
 		s = json_string_value(v);
 		if (strlen(s) != json_string_length(v))
-			return signet_error_set(SIGNET_ERR_INTERNAL,
-			    "audit details member '%s' holds a NUL character",
-			    where);
+			return where == NULL
+				   ? SIGNET_ERR_INTERNAL
+				   : signet_error_set(SIGNET_ERR_INTERNAL,
+					 "audit details member '%s' holds a "
+					 "NUL character",
+					 where);
 		if (strstr(s, "PRIVATE KEY-----") != NULL)
-			return signet_error_set(SIGNET_ERR_INTERNAL,
-			    "audit details member '%s' holds a PEM private "
-			    "key: key material never goes into the audit log",
-			    where);
+			return where == NULL
+				   ? SIGNET_ERR_INTERNAL
+				   : signet_error_set(SIGNET_ERR_INTERNAL,
+					 "audit details member '%s' holds a "
+					 "PEM private key: key material never "
+					 "goes into the audit log",
+					 where);
 		return 0;
 	case JSON_REAL:
-		return signet_error_set(SIGNET_ERR_INTERNAL,
-		    "audit details member '%s' is a real number: write it "
-		    "as a string or an integer",
-		    where);
+		return where == NULL
+			   ? SIGNET_ERR_INTERNAL
+			   : signet_error_set(SIGNET_ERR_INTERNAL,
+				 "audit details member '%s' is a real "
+				 "number: write it as a string or an integer",
+				 where);
 	case JSON_INTEGER:
 	case JSON_TRUE:
 	case JSON_FALSE:
 	case JSON_NULL:
 		return 0;
 	default:
-		return signet_error_set(SIGNET_ERR_INTERNAL,
-		    "audit details member '%s' has an unknown type", where);
+		return where == NULL
+			   ? SIGNET_ERR_INTERNAL
+			   : signet_error_set(SIGNET_ERR_INTERNAL,
+				 "audit details member '%s' has an unknown "
+				 "type",
+				 where);
 	}
 }
 
@@ -364,6 +398,9 @@ audit_details_check(const json_t *details)
 		return signet_error_set(SIGNET_ERR_INTERNAL,
 		    "audit details must be a JSON object");
 	/* The record is level 1, its details level 2. */
+	if (details_walk(details, NULL, 2) == 0)
+		return 0;
+	/* Walk again, naming the member this time. */
 	return details_walk(details, "details", 2);
 }
 
@@ -595,9 +632,8 @@ bad:
 
 #define fail(...) signet_error_set(SIGNET_ERR_VERIFY, __VA_ARGS__)
 
-/* Bytes and nesting, before a JSON parser sees the line. */
-static int
-prescan(const char *line, size_t len)
+int
+audit_line_prescan(const char *line, size_t len)
 {
 	size_t i;
 	int depth = 0, in_string = 0, escaped = 0;
@@ -816,7 +852,7 @@ audit_rec_parse(const char *line, size_t len, struct audit_rec *rec)
 		    SIGNET_AUDIT_LINE_MAX - 1);
 		goto out;
 	}
-	if ((r = prescan(line, len)) != 0)
+	if ((r = audit_line_prescan(line, len)) != 0)
 		goto out;
 	rec->root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (rec->root == NULL) {
