@@ -1847,10 +1847,13 @@ helper_main(int argc, char **argv)
 			return 25;
 		r = signet_audit_append(log, SIGNET_AUDIT_EV_CERT_ISSUE,
 		    SIGNET_AUDIT_SUCCESS, NULL);
-		return r == SIGNET_ERR_AUDIT && signet_audit_is_failed(log) &&
-			       signet_audit_close(log) == SIGNET_ERR_AUDIT
-			   ? 0
-			   : 26;
+		r = r == SIGNET_ERR_AUDIT && signet_audit_is_failed(log) &&
+			    signet_audit_close(log) == SIGNET_ERR_AUDIT
+			? 0
+			: 26;
+		signet_signer_free(audit_signer);
+		EVP_PKEY_free(key);
+		return r;
 	}
 	if (strcmp(mode, "write") == 0) {
 		if (signet_audit_append(log, SIGNET_AUDIT_EV_CERT_ISSUE,
@@ -1858,7 +1861,11 @@ helper_main(int argc, char **argv)
 			return 27;
 		if (strstr(signet_error_message(), "audit.write") == NULL)
 			return 28;
-		return signet_audit_sync(log) == SIGNET_ERR_AUDIT ? 0 : 29;
+		r = signet_audit_sync(log);
+		signet_audit_free(log);
+		signet_signer_free(audit_signer);
+		EVP_PKEY_free(key);
+		return r == SIGNET_ERR_AUDIT ? 0 : 29;
 	}
 	return 30;
 }
