@@ -41,7 +41,7 @@
 #include "signet/signer.h"
 
 /* The longest record line, newline included; longer lines are refused. */
-#define SIGNET_AUDIT_LINE_MAX (1024 * 1024)
+#define SIGNET_AUDIT_LINE_MAX 1048576
 /* The deepest nesting of a record (the record object counts as 1). */
 #define SIGNET_AUDIT_DEPTH_MAX 16
 /* Records between automatic checkpoints unless set otherwise. */

@@ -199,7 +199,7 @@ log_read_head(struct signet_audit *a)
 		    a->path);
 		goto out;
 	}
-	if ((r = head_from_line(t.line, t.len, &a->head)) != 0) {
+	if (head_from_line(t.line, t.len, &a->head) != 0) {
 		r = audit_error_wrap(SIGNET_ERR_AUDIT,
 		    "the last record of audit log %s (offset %lld) is not "
 		    "valid; run 'signet audit verify %s'",
@@ -410,7 +410,7 @@ log_new_file(struct signet_audit *a, json_t *first, int replace, int *created)
 		    "cannot create audit log %s", a->path);
 		goto out;
 	}
-	if ((r = file_sync_dir(a->path)) != 0) {
+	if (file_sync_dir(a->path) != 0) {
 		r = signet_error_context(SIGNET_ERR_AUDIT, "audit log %s",
 		    a->path);
 		goto out;
@@ -601,9 +601,9 @@ log_begin(struct signet_audit *a)
 
 	if ((r = log_check_usable(a)) != 0)
 		return r;
-	if ((r = lock_fd(a->fd, a->path)) != 0)
+	if (lock_fd(a->fd, a->path) != 0)
 		return log_fail(a);
-	if ((r = log_refresh(a)) != 0) {
+	if (log_refresh(a) != 0) {
 		unlock_fd(a->fd);
 		return log_fail(a);
 	}
@@ -645,7 +645,7 @@ log_rotate_locked(struct signet_audit *a, const char *archive_path)
 	char *archive = NULL, *adir = NULL, *ldir = NULL, *base;
 
 	if (archive_path == NULL) {
-		if ((r = log_default_archive(a, &archive)) != 0)
+		if (log_default_archive(a, &archive) != 0 || archive == NULL)
 			return log_fail(a);
 	} else if ((archive = strdup(archive_path)) == NULL)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
@@ -670,7 +670,7 @@ log_rotate_locked(struct signet_audit *a, const char *archive_path)
 		    archive);
 		goto out;
 	}
-	if ((r = log_checkpoint_locked(a, AUDIT_REASON_ROTATE, base)) != 0) {
+	if (log_checkpoint_locked(a, AUDIT_REASON_ROTATE, base) != 0) {
 		r = log_fail(a);
 		goto out;
 	}
@@ -681,8 +681,8 @@ log_rotate_locked(struct signet_audit *a, const char *archive_path)
 		goto out;
 	}
 	a->dirty = 0;
-	if ((r = SIGNET_FAULT("audit.rotate.link")) != 0 ||
-	    (r = log_finish_rotation(a)) != 0 || (r = log_refresh(a)) != 0) {
+	if (SIGNET_FAULT("audit.rotate.link") != 0 ||
+	    log_finish_rotation(a) != 0 || log_refresh(a) != 0) {
 		r = log_fail(a);
 		goto out;
 	}

@@ -70,6 +70,8 @@ signet_audit_event_from_name(const char *name, enum signet_audit_event *out)
 	int i;
 
 	*out = SIGNET_AUDIT_EV_NONE;
+	if (name == NULL)
+		return signet_error_set(SIGNET_ERR_USAGE, "no audit event");
 	for (i = 1; i < SIGNET_AUDIT_EV_COUNT_; i++)
 		if (strcmp(name, event_names[i]) == 0) {
 			*out = (enum signet_audit_event)i;
@@ -94,6 +96,8 @@ signet_audit_outcome_from_name(const char *name, enum signet_audit_outcome *out)
 	int i;
 
 	*out = SIGNET_AUDIT_OUTCOME_NONE;
+	if (name == NULL)
+		return signet_error_set(SIGNET_ERR_USAGE, "no audit outcome");
 	for (i = 1; i < SIGNET_AUDIT_OUTCOME_COUNT_; i++)
 		if (strcmp(name, outcome_names[i]) == 0) {
 			*out = (enum signet_audit_outcome)i;
@@ -217,6 +221,8 @@ audit_time_parse(const char *s, int64_t *out)
 	const char *p;
 
 	*out = 0;
+	if (s == NULL)
+		return signet_error_set(SIGNET_ERR_VERIFY, "no time");
 	if (strlen(s) < 20 || digits(s, 4, &year) != 0 || s[4] != '-' ||
 	    digits(s + 5, 2, &mon) != 0 || s[7] != '-' ||
 	    digits(s + 8, 2, &day) != 0 || s[10] != 'T' ||
@@ -548,6 +554,9 @@ audit_sig_alg_from_name(const char *name, enum signet_sig_alg *out)
 	size_t i;
 
 	*out = SIGNET_SIG_NONE;
+	if (name == NULL)
+		return signet_error_set(SIGNET_ERR_VERIFY,
+		    "no signature algorithm");
 	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
 		if (strcmp(name, signet_sig_alg_name(algs[i])) == 0) {
 			*out = algs[i];
@@ -680,6 +689,8 @@ is_hex64(const char *s)
 {
 	size_t i;
 
+	if (s == NULL)
+		return 0;
 	for (i = 0; i < 64; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') ||
 			(s[i] >= 'a' && s[i] <= 'f')))
@@ -796,7 +807,7 @@ check_checkpoint(struct audit_rec *rec, const json_t *details)
 	    (r = get_string(details, w, "alg", 64, &rec->cp_alg)) != 0 ||
 	    (r = get_string(details, w, "key", 64, &rec->cp_key)) != 0 ||
 	    (r = get_string(details, w, "reason", 16, &rec->cp_reason)) != 0 ||
-	    (r = get_string(details, w, "sig", 4 * SIGNET_SIG_MAX,
+	    (r = get_string(details, w, "sig", (size_t)4 * SIGNET_SIG_MAX,
 		 &rec->cp_sig)) != 0)
 		return r;
 	if ((r = audit_sig_alg_from_name(rec->cp_alg, &alg)) != 0)
@@ -804,11 +815,14 @@ check_checkpoint(struct audit_rec *rec, const json_t *details)
 	if (!is_hex64(rec->cp_key))
 		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "member 'details.key' is not a SHA-256 in lower-case hex");
+	if (rec->cp_reason == NULL)
+		return SIGNET_ERR_VERIFY;
 	if (strcmp(rec->cp_reason, AUDIT_REASON_ROTATE) == 0) {
 		if ((r = get_string(details, w, "archive", AUDIT_NAME_MAX,
 			 &rec->cp_archive)) != 0)
 			return r;
-		if (strchr(rec->cp_archive, '/') != NULL)
+		if (rec->cp_archive == NULL ||
+		    strchr(rec->cp_archive, '/') != NULL)
 			return signet_error_set(SIGNET_ERR_VERIFY,
 			    "member 'details.archive' is not a file name");
 	} else if (strcmp(rec->cp_reason, AUDIT_REASON_INTERVAL) != 0 &&
@@ -866,7 +880,7 @@ audit_rec_parse(const char *line, size_t len, struct audit_rec *rec)
 	}
 	if ((r = audit_json_dump(rec->root, 0, &canon, &clen)) != 0)
 		goto out;
-	if (clen != len || memcmp(canon, line, len) != 0) {
+	if (canon == NULL || clen != len || memcmp(canon, line, len) != 0) {
 		r = signet_error_set(SIGNET_ERR_VERIFY,
 		    "not in the canonical form (compact, sorted keys, ASCII "
 		    "only): the line was edited");

@@ -202,8 +202,8 @@ check_checkpoint(struct signet_audit_verifier *v, struct vrec *vr,
 		    "checkpoint signed by key %.64s, which is not a trusted "
 		    "audit key (%s%s)",
 		    rec->cp_key, v->key_ids[0], v->nkeys > 1 ? ", ..." : "");
-	if ((r = audit_sig_alg_from_name(rec->cp_alg, &alg)) != 0 ||
-	    (r = signet_sig_alg_for_key(v->keys[i], 0, &key_alg)) != 0)
+	if (audit_sig_alg_from_name(rec->cp_alg, &alg) != 0 ||
+	    signet_sig_alg_for_key(v->keys[i], 0, &key_alg) != 0)
 		return vfail(v, vr, "checkpoint: %s", signet_error_message());
 	if (alg != key_alg)
 		return vfail(v, vr,

@@ -51,7 +51,8 @@ load_pubkey(const char *path, EVP_PKEY **out)
 	BIO *bio = NULL;
 
 	*out = NULL;
-	if ((r = file_read(path, SIGNET_FILE_MAX_INPUT, &pem, &len)) != 0)
+	if ((r = file_read(path, (size_t)SIGNET_FILE_MAX_INPUT, &pem, &len)) !=
+	    0)
 		goto out;
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
 		r = signet_error_ossl(SIGNET_ERR_INTERNAL, "BIO_new_mem_buf");
@@ -528,8 +529,8 @@ audit_show(int argc, char **argv)
 				    "(docs/audit.md lists them)",
 				    arg);
 			f.event = arg;
-			f.event_exact = signet_audit_event_from_name(arg,
-					    &ev) == 0;
+			f.event_exact =
+			    signet_audit_event_from_name(arg, &ev) == 0;
 		} else {
 			serial_normalise(arg, f.serial, sizeof(f.serial));
 			if (f.serial[0] == '\0' ||
