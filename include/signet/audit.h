@@ -117,10 +117,10 @@ struct signet_audit;
 #define SIGNET_AUDIT_CREATE 0x01 /* start a new chain if path is missing */
 
 /*
- * Open the log at path for appending and record an "audit.open" event (or,
- * with SIGNET_AUDIT_CREATE and no file at path, start a new chain with an
- * "audit.create" record; the file appears with its first record already in
- * it, never empty).
+ * Open the log at path for appending and record an "audit.open" event.
+ * With SIGNET_AUDIT_CREATE and no file at path, start a new chain instead:
+ * the file appears with its "audit.create" record already in it, never
+ * empty. Without the flag a missing log is an error.
  *
  * signer is the audit key that signs checkpoints: in production a key in
  * the token, never a CA key. It is borrowed and must outlive the handle.
@@ -128,10 +128,13 @@ struct signet_audit;
  * process id and the host name.
  *
  * The last record is read from the end of the file to continue the chain.
- * Refused with SIGNET_ERR_AUDIT: a path that is not a regular file, an
- * empty file, a last line that is not a valid record, and a last line cut
- * short by a crash (run signet_audit_repair first), a file that was
- * rotated away by a crashed writer is finished for it.
+ * SIGNET_ERR_AUDIT for a path that is not a regular file, an empty file, a
+ * last line that is not a valid record, or a last line cut short by a
+ * crash (run signet_audit_repair after looking at it). A rotation that a
+ * crashed writer left half-done is finished.
+ *
+ * A handle may be shared by the threads of a process, not across fork():
+ * a child opens its own.
  */
 int signet_audit_open(const char *path, struct signet_signer *signer,
     unsigned flags, struct signet_audit **out) SIGNET_WUR;
@@ -298,16 +301,6 @@ int signet_audit_verifier_finish(struct signet_audit_verifier *v) SIGNET_WUR;
 
 const struct signet_audit_summary *
 signet_audit_verifier_get0_summary(const struct signet_audit_verifier *v);
-
-/* ---- Reading ------------------------------------------------------------ */
-
-/*
- * Parse one record line (without its newline) and check its form, not its
- * place in the chain: for display. *out is the record object (free with
- * json_decref). SIGNET_ERR_VERIFY, naming the problem, otherwise.
- */
-int signet_audit_record_parse(const char *line, size_t len, json_t **out)
-    SIGNET_WUR;
 
 /* SHA-256 of the DER SubjectPublicKeyInfo of pub, lower-case hex. */
 int signet_audit_key_id(const EVP_PKEY *pub, char out[65]) SIGNET_WUR;

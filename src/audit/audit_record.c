@@ -954,16 +954,3 @@ out:
 		audit_rec_clear(rec);
 	return r;
 }
-
-int
-signet_audit_record_parse(const char *line, size_t len, json_t **out)
-{
-	struct audit_rec rec;
-	int r;
-
-	*out = NULL;
-	if ((r = audit_rec_parse(line, len, &rec)) != 0)
-		return r;
-	*out = rec.root;
-	return 0;
-}
