@@ -10,6 +10,7 @@
 static const struct cli_command commands[] = {
 	{ "token", "list tokens and keys, generate keys on a token",
 	    cmd_token },
+	{ "audit", "verify and read the tamper-evident audit log", cmd_audit },
 };
 
 static void
