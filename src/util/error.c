@@ -123,6 +123,8 @@ signet_exit_code(int code)
 	return -code;
 }
 
+static void error_vset(int, const char *, va_list) SIGNET_PRINTF(2, 0);
+
 static void
 error_vset(int code, const char *fmt, va_list ap)
 {

@@ -24,6 +24,8 @@ fx_cleanup(void)
 		fprintf(stderr, "fixture: could not remove %s\n", tmpdir);
 }
 
+static void fx_die(const char *) __attribute__((noreturn));
+
 static void
 fx_die(const char *what)
 {
