@@ -10,6 +10,7 @@
 static const struct cli_command commands[] = {
 	{ "token", "list tokens and keys, generate keys on a token",
 	    cmd_token },
+	{ "lint", "lint a certificate or CRL (PEM or DER)", cmd_lint },
 };
 
 static void

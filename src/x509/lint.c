@@ -236,6 +236,7 @@ out:
 struct signet_lint_report {
 	const char *kind;
 	size_t run;
+	unsigned char *ran; /* one flag per lint, table order */
 	size_t n;
 	struct signet_lint_finding *v;
 };
@@ -250,6 +251,7 @@ signet_lint_report_free(struct signet_lint_report *report)
 	for (i = 0; i < report->n; i++)
 		free((char *)report->v[i].detail);
 	free(report->v);
+	free(report->ran);
 	free(report);
 }
 
@@ -263,6 +265,14 @@ size_t
 signet_lint_report_lints_run(const struct signet_lint_report *report)
 {
 	return report->run;
+}
+
+int
+signet_lint_report_ran(const struct signet_lint_report *report, const char *id)
+{
+	size_t i = lint_index(id);
+
+	return i != (size_t)-1 && report->ran[i];
 }
 
 size_t
@@ -325,7 +335,8 @@ report_new(const char *kind)
 {
 	struct signet_lint_report *r = calloc(1, sizeof(*r));
 
-	if (r == NULL) {
+	if (r == NULL || (r->ran = calloc(signet_lint_count(), 1)) == NULL) {
+		free(r);
 		(void)signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
@@ -452,6 +463,7 @@ lint_run(const struct signet_lint_ctx *ctx, unsigned target, const void *input,
 		if (res == LINT_NA)
 			continue;
 		rep->run++;
+		rep->ran[i] = 1;
 		if (res == LINT_FAIL &&
 		    (r = report_add(rep, &d->info,
 			 m.text[0] != '\0' ? m.text : d->info.description)) !=
@@ -534,6 +546,7 @@ lint_unknown(const char *detail, struct signet_lint_report **report)
 	if ((rep = report_new("unknown")) == NULL)
 		return SIGNET_ERR_INTERNAL;
 	rep->run = 1;
+	rep->ran[lint_index("e_der_valid")] = 1;
 	if ((r = report_add(rep, signet_lint_find("e_der_valid"), detail)) !=
 	    0) {
 		signet_lint_report_free(rep);

@@ -414,9 +414,10 @@ validity_tls_br(const struct lint_cert *c, struct lint_msg *m)
 		}
 	if (period(c) > max * DAY)
 		return lint_fail(m,
-		    "TLS subscriber certificate valid for %.2f days; for "
-		    "this notBefore the BRs allow %lld",
-		    (double)period(c) / DAY, (long long)max);
+		    "TLS subscriber certificate valid for %lld s (%.2f "
+		    "days); for this notBefore the BRs allow %lld days",
+		    (long long)period(c), (double)period(c) / DAY,
+		    (long long)max);
 	return LINT_PASS;
 }
 
