@@ -57,7 +57,8 @@ test_der_integers(void **state)
 	der_put_uint_bytes(&b, (const uint8_t *)"\x00\x00", 2);
 	der_put_uint_bytes(&b, (const uint8_t *)"\x12", 1);
 	h = hex_of(&b);
-	assert_string_equal(h, "020300800102010002011" "2");
+	assert_string_equal(h, "020300800102010002011"
+			       "2");
 	free(h);
 	der_buf_free(&b);
 }
@@ -257,17 +258,28 @@ test_der_check(void **state)
 	} t[] = {
 		{ "good", "300602010102017f", -1 },
 		{ "empty SEQUENCE", "3000", -1 },
-		{ "indefinite length", "3080020101" "0000",
+		{ "indefinite length",
+		    "3080020101"
+		    "0000",
 		    DER_ISSUE_STRUCTURE },
 		{ "truncated", "300602010102", DER_ISSUE_STRUCTURE },
 		{ "trailing", "300002", DER_ISSUE_STRUCTURE },
 		{ "long form for 3", "30810302017f", DER_ISSUE_LENGTH },
 		{ "leading zero length", "3082000302017f", DER_ISSUE_LENGTH },
 		{ "high tag form for 16", "3f1003020101", DER_ISSUE_LENGTH },
-		{ "integer 00 7f", "3004" "0202007f", DER_ISSUE_INTEGER },
-		{ "integer ff 80", "3004" "0202ff80", DER_ISSUE_INTEGER },
+		{ "integer 00 7f",
+		    "3004"
+		    "0202007f",
+		    DER_ISSUE_INTEGER },
+		{ "integer ff 80",
+		    "3004"
+		    "0202ff80",
+		    DER_ISSUE_INTEGER },
 		{ "empty integer", "30020200", DER_ISSUE_INTEGER },
-		{ "integer 00 80 is fine", "3004" "02020080", -1 },
+		{ "integer 00 80 is fine",
+		    "3004"
+		    "02020080",
+		    -1 },
 		{ "boolean 01", "3003010101", DER_ISSUE_BOOLEAN },
 		{ "boolean ff", "30030101ff", -1 },
 		{ "boolean too long", "3004010200ff", DER_ISSUE_BOOLEAN },
@@ -276,10 +288,22 @@ test_der_check(void **state)
 		    DER_ISSUE_BITSTRING },
 		{ "bit string padding", "300403020181", DER_ISSUE_BITSTRING },
 		{ "bit string ok", "300403020180", -1 },
-		{ "set unsorted", "3108" "020102" "020101" "0500",
+		{ "set unsorted",
+		    "3108"
+		    "020102"
+		    "020101"
+		    "0500",
 		    DER_ISSUE_SET_ORDER },
-		{ "set sorted", "3108" "020101" "020102" "0500", -1 },
-		{ "set by length", "3107" "02020100" "020102",
+		{ "set sorted",
+		    "3108"
+		    "020101"
+		    "020102"
+		    "0500",
+		    -1 },
+		{ "set by length",
+		    "3107"
+		    "02020100"
+		    "020102",
 		    DER_ISSUE_SET_ORDER },
 		{ "printable bad", "3003130140", DER_ISSUE_STRING },
 		{ "printable ok", "3003130141", -1 },
@@ -288,10 +312,16 @@ test_der_check(void **state)
 		{ "utf8 surrogate", "30050c03eda080", DER_ISSUE_STRING },
 		{ "utf8 ok", "30040c02c3a4", -1 },
 		{ "bmp odd", "30031e0100", DER_ISSUE_STRING },
-		{ "constructed octet string", "3006" "2404" "04020102",
+		{ "constructed octet string",
+		    "3006"
+		    "2404"
+		    "04020102",
 		    DER_ISSUE_STRING },
 		{ "primitive sequence", "1000", DER_ISSUE_STRUCTURE },
-		{ "null with content", "30030501" "00", DER_ISSUE_STRUCTURE },
+		{ "null with content",
+		    "30030501"
+		    "00",
+		    DER_ISSUE_STRUCTURE },
 		{ "oid 0x80", "300406028001", DER_ISSUE_OID },
 		{ "oid truncated", "3003060181", DER_ISSUE_OID },
 		{ "time without seconds", "300d170b323630313031303030305a",
@@ -304,8 +334,7 @@ test_der_check(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		assert_int_equal(hex_decode(t[i].hex, buf, sizeof(buf), &n),
-		    0);
+		assert_int_equal(hex_decode(t[i].hex, buf, sizeof(buf), &n), 0);
 		memset(&iss, 0, sizeof(iss));
 		der_check(buf, n, 0, &iss);
 		for (k = 0; k < DER_ISSUE_COUNT; k++) {
@@ -316,8 +345,8 @@ test_der_check(void **state)
 				    t[i].name, k, iss.count[k], iss.first[k]);
 		}
 		if (t[i].issue >= 0)
-			assert_non_null(strstr(iss.first[t[i].issue],
-			    "offset"));
+			assert_non_null(
+			    strstr(iss.first[t[i].issue], "offset"));
 	}
 }
 
@@ -370,8 +399,7 @@ test_der_reader(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		assert_int_equal(hex_decode(t[i].hex, buf, sizeof(buf), &n),
-		    0);
+		assert_int_equal(hex_decode(t[i].hex, buf, sizeof(buf), &n), 0);
 		der_cur_init(&c, buf, n);
 		if (t[i].ok) {
 			assert_int_equal(der_next(&c, &e, &why), 0);

@@ -67,8 +67,8 @@ test_serial_properties(void **state)
 	(void)state;
 	assert_non_null(s);
 	for (i = 0; i < N; i++) {
-		assert_int_equal(
-		    signet_serial_new(signet_random_openssl, NULL, 0, &s[i]),
+		assert_int_equal(signet_serial_new(signet_random_openssl, NULL,
+				     0, &s[i]),
 		    0);
 		/* 20 octets, positive, non-zero, minimal. */
 		assert_int_equal(s[i].len, 20);
@@ -99,8 +99,8 @@ test_serial_properties(void **state)
 		assert_true(signet_serial_cmp(&s[i - 1], &s[i]) < 0);
 	/* Other lengths. */
 	for (b = 16; b <= 20; b++) {
-		assert_int_equal(
-		    signet_serial_new(signet_random_openssl, NULL, b, &s[0]),
+		assert_int_equal(signet_serial_new(signet_random_openssl, NULL,
+				     b, &s[0]),
 		    0);
 		assert_int_equal(s[0].len, b);
 	}
@@ -137,8 +137,8 @@ fake_random(void *arg, uint8_t *buf, size_t len)
 static void
 test_serial_refuses_bad_sources(void **state)
 {
-	static const uint8_t zero_then_80[] = { 0x80, 1, 2, 3, 4, 5, 6, 7, 8,
-		9, 10, 11, 12, 13, 14, 15, 0x00, 0x80, 0x33 };
+	static const uint8_t zero_then_80[] = { 0x80, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+		10, 11, 12, 13, 14, 15, 0x00, 0x80, 0x33 };
 	struct fake_rng f = { NULL, 0, 0, 0, -1 };
 	struct signet_serial s;
 
@@ -235,8 +235,7 @@ test_validity(void **state)
 	    SIGNET_ERR_POLICY);
 	assert_non_null(strstr(signet_error_message(), "exceeds profile"));
 	/* Clamped to the issuer, and the caller is told. */
-	assert_int_equal(signet_validity_compute(p, 0, now, now + 10 * DAY,
-			     &v),
+	assert_int_equal(signet_validity_compute(p, 0, now, now + 10 * DAY, &v),
 	    0);
 	assert_true(v.clamped);
 	assert_int_equal(v.not_after, now + 10 * DAY);
@@ -350,10 +349,11 @@ test_cert_server(void **state)
 		const uint8_t *a, *b;
 		size_t al, bl;
 
-		assert_true(X509_NAME_get0_der(X509_get_issuer_name(x), &a,
-		    &al));
-		assert_true(X509_NAME_get0_der(
-		    X509_get_subject_name(g.inter.cert), &b, &bl));
+		assert_true(
+		    X509_NAME_get0_der(X509_get_issuer_name(x), &a, &al));
+		assert_true(
+		    X509_NAME_get0_der(X509_get_subject_name(g.inter.cert), &b,
+			&bl));
 		assert_int_equal(al, bl);
 		assert_memory_equal(a, b, al);
 	}
@@ -369,8 +369,8 @@ static void
 test_cert_rsa_subject_keeps_key_encipherment(void **state)
 {
 	static const char *const names[] = { "dns:www.example.com", NULL };
-	struct signet_request *req = tx_request(tx_profile_server(),
-	    tx_key("RSA"), NULL, names);
+	struct signet_request *req =
+	    tx_request(tx_profile_server(), tx_key("RSA"), NULL, names);
 	struct x509_cert_view *v = malloc(sizeof(*v));
 	const struct x509_ext *e;
 	uint8_t *der;
@@ -397,8 +397,8 @@ test_cert_mtls_spiffe(void **state)
 	static const char *const names[] = {
 		"uri:spiffe://example.org/ns/prod/sa/web", NULL
 	};
-	struct signet_request *req = tx_request(tx_profile_mtls(),
-	    tx_key("P-256"), NULL, names);
+	struct signet_request *req =
+	    tx_request(tx_profile_mtls(), tx_key("P-256"), NULL, names);
 	uint8_t *der;
 	size_t len;
 	X509 *x;
@@ -427,8 +427,8 @@ test_cert_intermediate_and_root(void **state)
 	static const enum x509_ext_id inter_order[] = { X509_EXT_BC,
 		X509_EXT_KU, X509_EXT_EKU, X509_EXT_SKI, X509_EXT_AKI,
 		X509_EXT_NC, X509_EXT_CDP, X509_EXT_AIA, X509_EXT_CP };
-	static const enum x509_ext_id root_order[] = { X509_EXT_BC,
-		X509_EXT_KU, X509_EXT_SKI, X509_EXT_AKI };
+	static const enum x509_ext_id root_order[] = { X509_EXT_BC, X509_EXT_KU,
+		X509_EXT_SKI, X509_EXT_AKI };
 	enum x509_ext_id got[X509_MAX_EXTS];
 	struct x509_cert_view *v = malloc(sizeof(*v));
 	const struct x509_ext *e;
@@ -575,8 +575,8 @@ static void
 test_prepare_refusals(void **state)
 {
 	static const char *const names[] = { "dns:www.example.com", NULL };
-	struct signet_request *req = tx_request(tx_profile_server(),
-	    tx_key("P-256"), NULL, names);
+	struct signet_request *req =
+	    tx_request(tx_profile_server(), tx_key("P-256"), NULL, names);
 	struct signet_cert_params params;
 	struct signet_tbs *tbs = NULL;
 	struct signet_issuer *self = NULL;
@@ -591,8 +591,8 @@ test_prepare_refusals(void **state)
 	for (i = 0; i < 3; i++) {
 		size_t n;
 
-		assert_int_equal(hex_decode(bad_serials[i], params.serial.v,
-				     20, &n),
+		assert_int_equal(hex_decode(bad_serials[i], params.serial.v, 20,
+				     &n),
 		    0);
 		params.serial.len = n;
 		assert_int_equal(signet_cert_prepare(&params, &tbs),
@@ -604,8 +604,7 @@ test_prepare_refusals(void **state)
 	params.serial = tx_serial();
 	/* More than the profile allows. */
 	req->validity = 201 * DAY;
-	assert_int_equal(signet_cert_prepare(&params, &tbs),
-	    SIGNET_ERR_POLICY);
+	assert_int_equal(signet_cert_prepare(&params, &tbs), SIGNET_ERR_POLICY);
 	req->validity = 0;
 	/* Self-signed, but for another key / not a CA profile. */
 	assert_int_equal(signet_issuer_new_self(tx_key("P-384"), &self), 0);
@@ -615,14 +614,12 @@ test_prepare_refusals(void **state)
 	signet_issuer_free(self);
 	assert_int_equal(signet_issuer_new_self(tx_key("P-256"), &self), 0);
 	params.issuer = self;
-	assert_int_equal(signet_cert_prepare(&params, &tbs),
-	    SIGNET_ERR_POLICY);
+	assert_int_equal(signet_cert_prepare(&params, &tbs), SIGNET_ERR_POLICY);
 	signet_issuer_free(self);
 	/* The issuer expired. */
 	params.issuer = g.inter.issuer;
 	params.now = time(NULL) + 20 * YEAR;
-	assert_int_equal(signet_cert_prepare(&params, &tbs),
-	    SIGNET_ERR_POLICY);
+	assert_int_equal(signet_cert_prepare(&params, &tbs), SIGNET_ERR_POLICY);
 	assert_non_null(strstr(signet_error_message(), "expired"));
 	assert_null(tbs);
 	tx_request_free(req);
@@ -632,8 +629,8 @@ static void
 test_prepare_clamps_to_issuer(void **state)
 {
 	static const char *const names[] = { "dns:www.example.com", NULL };
-	struct signet_request *req = tx_request(tx_profile_server(),
-	    tx_key("P-256"), NULL, names);
+	struct signet_request *req =
+	    tx_request(tx_profile_server(), tx_key("P-256"), NULL, names);
 	struct signet_cert_params params;
 	struct signet_tbs *tbs = NULL;
 	struct signet_lint_report *rep = NULL;
@@ -671,8 +668,8 @@ static void
 test_issuer_must_be_ca(void **state)
 {
 	static const char *const names[] = { "dns:www.example.com", NULL };
-	struct signet_request *req = tx_request(tx_profile_server(),
-	    tx_key("P-256"), NULL, names);
+	struct signet_request *req =
+	    tx_request(tx_profile_server(), tx_key("P-256"), NULL, names);
 	struct signet_issuer *is = NULL;
 	uint8_t *der;
 	size_t len;
@@ -772,8 +769,8 @@ static void
 test_sign_refuses_misbehaving_signers(void **state)
 {
 	static const char *const names[] = { "dns:www.example.com", NULL };
-	struct signet_request *req = tx_request(tx_profile_server(),
-	    tx_key("P-256"), NULL, names);
+	struct signet_request *req =
+	    tx_request(tx_profile_server(), tx_key("P-256"), NULL, names);
 	EVP_PKEY *pub = X509_get0_pubkey(g.inter.cert);
 	EVP_PKEY *other = tx_key_new("P-256");
 	struct signet_signer *s;
@@ -815,8 +812,7 @@ test_sign_refuses_misbehaving_signers(void **state)
 	/* A failing token: nothing spent, a retry succeeds. */
 	tbs = linted_tbs(req);
 	s = evil_signer(pub, g.inter.key, EVIL_FAIL);
-	assert_int_equal(signet_tbs_sign(tbs, s, &der, &len),
-	    SIGNET_ERR_TOKEN);
+	assert_int_equal(signet_tbs_sign(tbs, s, &der, &len), SIGNET_ERR_TOKEN);
 	assert_non_null(strstr(signet_error_message(),
 	    "signing the certificate: the token was removed"));
 	assert_null(signet_tbs_get1_cert(tbs));
@@ -888,8 +884,8 @@ static void
 test_tbs_accessors(void **state)
 {
 	static const char *const names[] = { "dns:www.example.com", NULL };
-	struct signet_request *req = tx_request(tx_profile_server(),
-	    tx_key("P-256"), NULL, names);
+	struct signet_request *req =
+	    tx_request(tx_profile_server(), tx_key("P-256"), NULL, names);
 	struct signet_tbs *tbs = linted_tbs(req);
 	const uint8_t *tbs_der, *lint_der;
 	size_t tbs_len, lint_len;
@@ -908,8 +904,7 @@ test_tbs_accessors(void **state)
 	assert_int_equal((size_t)n, tbs_len);
 	assert_memory_equal(re, tbs_der, tbs_len);
 	/* Signed by the throwaway key, not the intermediate's. */
-	assert_int_not_equal(X509_verify(x, X509_get0_pubkey(g.inter.cert)),
-	    1);
+	assert_int_not_equal(X509_verify(x, X509_get0_pubkey(g.inter.cert)), 1);
 	OPENSSL_free(re);
 	X509_free(x);
 	assert_int_equal(signet_tbs_get0_serial(tbs)->len, 20);

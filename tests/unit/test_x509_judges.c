@@ -112,8 +112,7 @@ openssl_verify(const char *leaf, const char *purpose)
 	snprintf(cmd, sizeof(cmd),
 	    "openssl verify -x509_strict -purpose %s -CAfile '%s' "
 	    "-untrusted '%s' '%s'",
-	    purpose, fx_path("root.pem"), fx_path("inter.pem"),
-	    fx_path(leaf));
+	    purpose, fx_path("root.pem"), fx_path("inter.pem"), fx_path(leaf));
 	judge_ok("openssl verify", cmd);
 }
 
@@ -195,9 +194,8 @@ test_judges_server(void **state)
 	issue_leaf("server", tx_profile_server(), "P-256", "www.example.com",
 	    names);
 	openssl_verify("server.pem", "sslserver");
-	certtool_chain("server.pem",
-	    "--verify-hostname=www.example.com "
-	    "--verify-purpose=1.3.6.1.5.5.7.3.1");
+	certtool_chain("server.pem", "--verify-hostname=www.example.com "
+				     "--verify-purpose=1.3.6.1.5.5.7.3.1");
 	python_cert("server.der", "inter.der");
 	dumpasn1_clean("server.der");
 	/* An RSA subscriber key under the EC intermediate. */
@@ -292,8 +290,8 @@ test_judges_name_constraints(void **state)
 {
 	static const char *const names[] = { "dns:www.example.com",
 		"dns:www.evil.test", NULL };
-	struct signet_request *req = tx_request(tx_profile_server(),
-	    tx_key("P-256"), NULL, names);
+	struct signet_request *req =
+	    tx_request(tx_profile_server(), tx_key("P-256"), NULL, names);
 	struct signet_cert_params params;
 	struct signet_tbs *tbs = NULL;
 	struct signet_lint_report *rep = NULL;
@@ -379,8 +377,7 @@ cert_serial(const char *pem)
 static void
 test_judges_crl(void **state)
 {
-	static const char *const names[] = { "dns:revoked.example.com",
-		NULL };
+	static const char *const names[] = { "dns:revoked.example.com", NULL };
 	static const char *const names2[] = { "dns:fine.example.com", NULL };
 	struct two t;
 	struct signet_crl_params p;
@@ -415,8 +412,9 @@ test_judges_crl(void **state)
 	tx_write_pem(fx_path("crl.pem"), "X509 CRL", der, len);
 	free(der);
 
-	snprintf(cmd, sizeof(cmd), "cd '%s' && openssl crl -in crl.pem "
-				   "-CAfile inter.pem -noout",
+	snprintf(cmd, sizeof(cmd),
+	    "cd '%s' && openssl crl -in crl.pem "
+	    "-CAfile inter.pem -noout",
 	    fx_tmpdir());
 	judge_ok("openssl crl", cmd);
 	snprintf(cmd, sizeof(cmd),
