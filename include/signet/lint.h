@@ -90,8 +90,8 @@ const char *signet_lint_report_kind(const struct signet_lint_report *report);
 /* Lints that applied and ran. */
 size_t signet_lint_report_lints_run(const struct signet_lint_report *report);
 /* 1 if lint id applied to the object and ran (passed or failed). */
-int signet_lint_report_ran(const struct signet_lint_report *report,
-    const char *id);
+int
+signet_lint_report_ran(const struct signet_lint_report *report, const char *id);
 /* Failed lints, in table order. */
 size_t signet_lint_report_count(const struct signet_lint_report *report);
 const struct signet_lint_finding *

@@ -245,45 +245,71 @@ der_put_oid(struct der_buf *b, const uint8_t *oid, size_t n)
 	der_put_tlv(b, DER_OID, oid, n);
 }
 
+/* Inverse of der_days_from_civil (H. Hinnant's algorithm). */
+static void
+der_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static char *
+der_digits2(char *p, unsigned v)
+{
+	*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+/*
+ * Encode without gmtime/snprintf: a CRL writes a million of these.
+ * generalized < 0: choose by the RFC 5280 rule.
+ */
 static void
 der_put_time_as(struct der_buf *b, time_t t, int generalized)
 {
-	struct tm tm;
-	char s[32];
-	int n;
+	int64_t days = (int64_t)t / 86400, secs = (int64_t)t % 86400, y;
+	unsigned m, d;
+	char s[16], *p = s;
 
-	if (gmtime_r(&t, &tm) == NULL) {
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	der_civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999) {
 		b->failed = 1;
 		return;
 	}
+	if (generalized < 0)
+		generalized = y < 1950 || y > 2049;
 	if (generalized)
-		n = snprintf(s, sizeof(s), "%04d%02d%02d%02d%02d%02dZ",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec);
-	else
-		n = snprintf(s, sizeof(s), "%02d%02d%02d%02d%02d%02dZ",
-		    tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec);
-	if (n < 0 || (size_t)n >= sizeof(s)) {
-		b->failed = 1;
-		return;
-	}
+		p = der_digits2(p, (unsigned)(y / 100));
+	p = der_digits2(p, (unsigned)(y % 100));
+	p = der_digits2(p, m);
+	p = der_digits2(p, d);
+	p = der_digits2(p, (unsigned)(secs / 3600));
+	p = der_digits2(p, (unsigned)(secs / 60 % 60));
+	p = der_digits2(p, (unsigned)(secs % 60));
+	*p++ = 'Z';
 	der_put_tlv(b, generalized ? DER_GENERALIZED_TIME : DER_UTC_TIME, s,
-	    (size_t)n);
+	    (size_t)(p - s));
 }
 
 void
 der_put_time(struct der_buf *b, time_t t)
 {
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL) {
-		b->failed = 1;
-		return;
-	}
 	/* RFC 5280 4.1.2.5: UTCTime for 1950-2049, GeneralizedTime else. */
-	der_put_time_as(b, t,
-	    tm.tm_year + 1900 < 1950 || tm.tm_year + 1900 > 2049);
+	der_put_time_as(b, t, -1);
 }
 
 void

@@ -42,7 +42,7 @@ prepare_eku(struct lint_cert *c)
 }
 
 static void
-prepare_spki(struct lint_cert *c)
+prepare_spki(struct lint_cert *c, X509 *x)
 {
 	struct der_cur cur;
 	struct der_elem seq, alg, oid;
@@ -50,7 +50,11 @@ prepare_spki(struct lint_cert *c)
 	const unsigned char *p = c->v.spki.p;
 	const char *why;
 
-	c->pub = d2i_PUBKEY(NULL, &p, (long)c->v.spki.n);
+	/* OpenSSL 3's key decoders are slow: decode the key only once. */
+	if (x != NULL)
+		c->pub = X509_get_pubkey(x);
+	else
+		c->pub = d2i_PUBKEY(NULL, &p, (long)c->v.spki.n);
 	ERR_clear_error();
 	/* An RSA key is itself DER (RSAPublicKey): check it too. */
 	der_cur_init(&cur, c->v.spki.p, c->v.spki.n);
@@ -116,8 +120,9 @@ lint_cert_prepare(struct lint_cert *c)
 		snprintf(c->parse_why, sizeof(c->parse_why),
 		    "OpenSSL cannot parse the certificate: %s",
 		    e != 0 ? ERR_reason_error_string(e) : "trailing data");
+		X509_free(x);
+		x = NULL;
 	}
-	X509_free(x);
 	ERR_clear_error();
 
 	if (c->v.version_default_encoded)
@@ -141,7 +146,8 @@ lint_cert_prepare(struct lint_cert *c)
 			der_issue_add(&c->der_issues, DER_ISSUE_STRUCTURE,
 			    "extension %s has an empty value", n);
 	}
-	prepare_spki(c);
+	prepare_spki(c, x);
+	X509_free(x);
 	p = c->v.subject.p;
 	c->subject = d2i_X509_NAME(NULL, &p, (long)c->v.subject.n);
 	ERR_clear_error();

@@ -9,6 +9,7 @@
 
 #include <openssl/err.h>
 
+#include "util/codec.h"
 #include "x509/lint_int.h"
 
 static void
@@ -20,10 +21,9 @@ serial_text(const struct x509_span *s, char out[48])
 		snprintf(out, 48, "(empty)");
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", s->p[i]);
+	hex_encode(s->p, n, out);
 	if (s->n > 20)
-		snprintf(out + 40, 8, "...");
+		memcpy(out + 40, "...", 4);
 }
 
 static void
@@ -106,8 +106,12 @@ prepare_entry(struct lint_crl *c, const struct x509_crl_entry *e,
 	size_t i, j;
 	long reason;
 
-	snprintf(field, sizeof(field), "revocationDate of serial %s", hex);
-	lint_time_check(&e->date, field, &f->time_encoding, NULL);
+	/* Only a GeneralizedTime can be misencoded; skip the text else. */
+	if (e->date.id == DER_GENERALIZED_TIME) {
+		snprintf(field, sizeof(field), "revocationDate of serial %s",
+		    hex);
+		lint_time_check(&e->date, field, &f->time_encoding, NULL);
+	}
 	for (i = 0; i < e->exts.n; i++) {
 		const struct x509_ext *x = &e->exts.v[i];
 		const char *n = x509_ext_name(x->id, x->oid.p, x->oid.n, name,
