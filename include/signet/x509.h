@@ -96,7 +96,8 @@ struct signet_validity {
  * allows. A request above profile->validity_max is refused
  * (SIGNET_ERR_POLICY). notAfter is then cut to issuer_not_after when it
  * would pass it (clamped = 1: tell the requester); an expired issuer is
- * refused. issuer_not_after 0 means no issuer limit (self-signed).
+ * refused, and so is a backdate above half the validity (a profile error).
+ * issuer_not_after 0 means no issuer limit (self-signed).
  */
 int signet_validity_compute(const struct signet_profile *profile,
     int64_t requested, time_t now, time_t issuer_not_after,

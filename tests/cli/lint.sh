@@ -103,6 +103,8 @@ has e_issuer_dn_match
 has e_aki_issuer_match
 run 0 "$signet" lint good.pem
 hasnt e_issuer_dn_match
+run 0 "$signet" lint --issuer ca.pem --chain other.pem good.pem
+has "0 error(s)"
 
 # JSON for machines.
 run 11 "$signet" lint --json --issuer ca.pem bad.pem
