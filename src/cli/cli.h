@@ -15,6 +15,7 @@ struct cli_command {
 /* Subcommands (each in its own cmd_<verb>.c). */
 int cmd_token(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
 
 /*
  * Print "signet: <last error message>" to stderr and return the exit

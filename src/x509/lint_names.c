@@ -1,0 +1,285 @@
+/* Name checks for lints: DNS syntax and name constraints (RFC 5280). */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "x509/lint_int.h"
+
+int
+lint_dns_name_ok(const char *s, size_t n, const char **why)
+{
+	size_t i, start = 0, labels = 0, len;
+
+	if (n == 0) {
+		*why = "empty name";
+		return 0;
+	}
+	if (n > 253) {
+		*why = "longer than 253 characters";
+		return 0;
+	}
+	if (s[n - 1] == '.') {
+		*why = "ends in a dot";
+		return 0;
+	}
+	for (i = 0; i <= n; i++) {
+		if (i < n && s[i] != '.')
+			continue;
+		len = i - start;
+		if (len == 0) {
+			*why = "has an empty label";
+			return 0;
+		}
+		if (len > 63) {
+			*why = "has a label longer than 63 characters";
+			return 0;
+		}
+		if (len == 1 && s[start] == '*' && start == 0) {
+			labels++;
+			start = i + 1;
+			continue;
+		}
+		for (size_t j = start; j < i; j++) {
+			unsigned char c = (unsigned char)s[j];
+
+			if (c == '*') {
+				*why = "has a wildcard that is not the whole "
+				       "leftmost label";
+				return 0;
+			}
+			if (!isalnum(c) && c != '-') {
+				*why = "has a character other than letters, "
+				       "digits and hyphens";
+				return 0;
+			}
+		}
+		if (s[start] == '-' || s[i - 1] == '-') {
+			*why = "has a label that starts or ends with a hyphen";
+			return 0;
+		}
+		labels++;
+		start = i + 1;
+	}
+	if (s[0] == '*' && labels < 3) {
+		*why = "has a wildcard over fewer than two labels";
+		return 0;
+	}
+	return 1;
+}
+
+static int
+ci_eq(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (tolower((unsigned char)a[i]) !=
+		    tolower((unsigned char)b[i]))
+			return 0;
+	return 1;
+}
+
+/* RFC 5280 4.2.1.10: zero or more labels added on the left. */
+static int
+dns_match(const char *n, size_t nlen, const char *c, size_t clen)
+{
+	if (clen == 0)
+		return 1;
+	if (c[0] == '.')
+		return nlen > clen && ci_eq(n + nlen - clen, c, clen);
+	if (nlen == clen)
+		return ci_eq(n, c, clen);
+	return nlen > clen && n[nlen - clen - 1] == '.' &&
+	       ci_eq(n + nlen - clen, c, clen);
+}
+
+static int
+email_match(const char *n, size_t nlen, const char *c, size_t clen)
+{
+	const char *at = NULL, *dom;
+	size_t i, dlen;
+
+	for (i = 0; i < nlen; i++)
+		if (n[i] == '@')
+			at = n + i;
+	if (at == NULL)
+		return 0;
+	dom = at + 1;
+	dlen = nlen - (size_t)(dom - n);
+	if (memchr(c, '@', clen) != NULL) {
+		/* A mailbox: local part exact, host case-insensitive. */
+		const char *cat = memchr(c, '@', clen);
+		size_t llen = (size_t)(cat - c);
+
+		return (size_t)(at - n) == llen && memcmp(n, c, llen) == 0 &&
+		       dlen == clen - llen - 1 && ci_eq(dom, cat + 1, dlen);
+	}
+	if (clen > 0 && c[0] == '.')
+		return dlen > clen && ci_eq(dom + dlen - clen, c, clen);
+	return dlen == clen && ci_eq(dom, c, clen);
+}
+
+static int
+uri_match(const char *n, size_t nlen, const char *c, size_t clen)
+{
+	char host[256];
+	size_t hlen;
+
+	if (x509_uri_host(n, nlen, host, sizeof(host)) != 0)
+		return 0;
+	hlen = strlen(host);
+	if (clen > 0 && c[0] == '.')
+		return hlen > clen && ci_eq(host + hlen - clen, c, clen);
+	return hlen == clen && ci_eq(host, c, clen);
+}
+
+static int
+ip_match(const uint8_t *n, size_t nlen, const uint8_t *c, size_t clen)
+{
+	size_t i;
+
+	if (clen != 2 * nlen)
+		return 0;
+	for (i = 0; i < nlen; i++)
+		if ((n[i] & c[nlen + i]) != (c[i] & c[nlen + i]))
+			return 0;
+	return 1;
+}
+
+static int
+name_match(const GENERAL_NAME *base, int type, const ASN1_STRING *name)
+{
+	const ASN1_STRING *b;
+	const char *n = (const char *)ASN1_STRING_get0_data(name);
+	size_t nlen = (size_t)ASN1_STRING_length(name);
+
+	if (base->type != type)
+		return 0;
+	switch (type) {
+	case GEN_DNS:
+		b = base->d.dNSName;
+		return dns_match(n, nlen,
+		    (const char *)ASN1_STRING_get0_data(b),
+		    (size_t)ASN1_STRING_length(b));
+	case GEN_EMAIL:
+		b = base->d.rfc822Name;
+		return email_match(n, nlen,
+		    (const char *)ASN1_STRING_get0_data(b),
+		    (size_t)ASN1_STRING_length(b));
+	case GEN_URI:
+		b = base->d.uniformResourceIdentifier;
+		return uri_match(n, nlen,
+		    (const char *)ASN1_STRING_get0_data(b),
+		    (size_t)ASN1_STRING_length(b));
+	case GEN_IPADD:
+		b = base->d.iPAddress;
+		return ip_match((const uint8_t *)n, nlen,
+		    ASN1_STRING_get0_data(b), (size_t)ASN1_STRING_length(b));
+	default:
+		return 0;
+	}
+}
+
+static void
+name_text(int type, const ASN1_STRING *name, char *out, size_t outlen)
+{
+	const unsigned char *d = ASN1_STRING_get0_data(name);
+	int len = ASN1_STRING_length(name);
+
+	if (type == GEN_IPADD) {
+		char ip[INET6_ADDRSTRLEN];
+
+		if ((len == 4 || len == 16) &&
+		    inet_ntop(len == 4 ? AF_INET : AF_INET6, d, ip,
+			sizeof(ip)) != NULL)
+			snprintf(out, outlen, "IP address %s", ip);
+		else
+			snprintf(out, outlen, "IP address of %d octets", len);
+		return;
+	}
+	snprintf(out, outlen, "%s '%.*s'",
+	    type == GEN_DNS     ? "dNSName"
+	    : type == GEN_EMAIL ? "rfc822Name"
+				: "URI",
+	    len > 100 ? 100 : len, (const char *)d);
+}
+
+/* 1 with why set if name violates nc. */
+static int
+nc_name(const NAME_CONSTRAINTS *nc, int type, const ASN1_STRING *name,
+    char *why, size_t whylen)
+{
+	int i, have = 0, ok = 0;
+	char text[160];
+
+	for (i = 0; i < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); i++) {
+		const GENERAL_SUBTREE *t =
+		    sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, i);
+
+		if (t->base->type != type)
+			continue;
+		have = 1;
+		if (name_match(t->base, type, name))
+			ok = 1;
+	}
+	if (have && !ok) {
+		name_text(type, name, text, sizeof(text));
+		snprintf(why, whylen, "%s is in no permitted subtree", text);
+		return 1;
+	}
+	for (i = 0; i < sk_GENERAL_SUBTREE_num(nc->excludedSubtrees); i++) {
+		const GENERAL_SUBTREE *t =
+		    sk_GENERAL_SUBTREE_value(nc->excludedSubtrees, i);
+
+		if (name_match(t->base, type, name)) {
+			name_text(type, name, text, sizeof(text));
+			snprintf(why, whylen, "%s is in an excluded subtree",
+			    text);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+lint_nc_check(const NAME_CONSTRAINTS *nc, const GENERAL_NAMES *sans,
+    const X509_NAME *subject, char *why, size_t whylen)
+{
+	int i;
+
+	for (i = 0; i < sk_GENERAL_NAME_num(sans); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
+		const ASN1_STRING *s;
+
+		switch (g->type) {
+		case GEN_DNS:
+			s = g->d.dNSName;
+			break;
+		case GEN_EMAIL:
+			s = g->d.rfc822Name;
+			break;
+		case GEN_URI:
+			s = g->d.uniformResourceIdentifier;
+			break;
+		case GEN_IPADD:
+			s = g->d.iPAddress;
+			break;
+		default:
+			continue;
+		}
+		if (nc_name(nc, g->type, s, why, whylen))
+			return 1;
+	}
+	/* RFC 5280 4.2.1.10: email addresses in the subject count too. */
+	i = -1;
+	while (subject != NULL && (i = X509_NAME_get_index_by_NID(subject,
+				       NID_pkcs9_emailAddress, i)) >= 0) {
+		const ASN1_STRING *s =
+		    X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i));
+
+		if (nc_name(nc, GEN_EMAIL, s, why, whylen))
+			return 1;
+	}
+	return 0;
+}
