@@ -1121,6 +1121,58 @@ test_recover_wrong_pin_not_retried(void **state)
 	signet_token_free(tok);
 }
 
+/*
+ * A PIN that locked, or came down to its final try, while signet ran: the
+ * login after a lost session is not attempted.
+ */
+static void
+test_recover_respects_pin_flags(void **state)
+{
+	static const struct {
+		const char *rules;
+		const char *reason;
+	} t[] = {
+		{ "C_GetTokenInfo@*=flags:+CKF_USER_PIN_LOCKED",
+		    "security officer must unlock" },
+		{ "C_GetTokenInfo@*=flags:+CKF_USER_PIN_FINAL_TRY",
+		    "only one more PIN attempt" },
+	};
+	struct signet_token *tok;
+	struct signet_key *key;
+	struct signet_signer *signer = NULL;
+	size_t i;
+
+	(void)state;
+	fault_load();
+	tok = token_open_ok("recover", fault_module());
+	signet_key_free(keygen_ok(tok, SIGNET_KEY_EC_P256, "pin-flags-key"));
+	signet_token_free(tok);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		fault_load();
+		tok = token_open_ok("recover", fault_module());
+		key = find_ok(tok, "pkcs11:object=pin-flags-key");
+		assert_int_equal(signet_key_signer(key, &signer), 0);
+		assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256),
+		    0);
+
+		fault_rules(t[i].rules);
+		fault_log_clear();
+		close_all_sessions("recover");
+		assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256),
+		    SIGNET_ERR_PIN_LOCKED);
+		assert_message_has("after a lost session");
+		assert_message_has(t[i].reason);
+		/* The flags were read, and the PIN was not tried. */
+		assert_true(fault_calls("C_GetTokenInfo") > 0);
+		assert_int_equal(fault_calls("C_Login"), 0);
+		fault_rules(NULL);
+		signet_signer_free(signer);
+		signer = NULL;
+		signet_key_free(key);
+		signet_token_free(tok);
+	}
+}
+
 /* Failures other than a lost session are reported and not retried. */
 static void
 test_sign_failures(void **state)
@@ -1575,6 +1627,7 @@ main(void)
 		cmocka_unit_test(test_pin_flags),
 		cmocka_unit_test(test_recover_lost_session),
 		cmocka_unit_test(test_recover_wrong_pin_not_retried),
+		cmocka_unit_test(test_recover_respects_pin_flags),
 		cmocka_unit_test(test_sign_failures),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_several_tokens_one_module),
