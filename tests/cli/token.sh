@@ -6,9 +6,11 @@ set -eu
 
 : "${SIGNET_SOURCE_DIR:?run with ctest}"
 : "${SIGNET_BIN:?run with ctest}"
-: "${SIGNET_P11WRAP:?run with ctest}"
+: "${SIGNET_P11FAULT:?run with ctest}"
 signet=$SIGNET_BIN
-wrap=$SIGNET_P11WRAP
+# p11fault forwards to SoftHSM, logs every call (P11FAULT_LOG) and makes the
+# token say what SoftHSM never does (tests/p11fault/README.md).
+fault=$SIGNET_P11FAULT
 softhsm=/usr/lib/softhsm/libsofthsm2.so
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/signet-cli-token.XXXXXX")
@@ -133,16 +135,16 @@ grep -A4 "^Private Key Object; EC" "$tmp/p11tool" | grep -qF \
 # --- bad input: one exit status per condition --------------------------------
 printf 'WrOnGpIn\n' >"$tmp/wrong.pin"
 chmod 600 "$tmp/wrong.pin"
-rm -f "$tmp/logins"
-export P11WRAP_LOGIN_LOG="$tmp/logins"
-run token list --module "$wrap" \
+rm -f "$tmp/calls"
+export P11FAULT_LOG="$tmp/calls"
+run token list --module "$fault" \
 	--token "pkcs11:token=cli?pin-source=file:$tmp/wrong.pin"
-unset P11WRAP_LOGIN_LOG
+unset P11FAULT_LOG
 expect 24 "CKR_PIN_INCORRECT"
 grep -qF "does not retry a failed login" "$tmp/err" || fail "no retry note"
 grep -qF "WrOnGpIn" "$tmp/out" "$tmp/err" && fail "the wrong PIN was printed"
-[ "$(wc -l <"$tmp/logins")" -eq 1 ] ||
-	fail "expected exactly one C_Login, saw $(wc -l <"$tmp/logins")"
+logins=$(grep -c '^C_Login ' "$tmp/calls" || true)
+[ "$logins" -eq 1 ] || fail "expected exactly one C_Login, saw $logins"
 code_pin=$st
 
 run token list --token "pkcs11:token=nope?$pinsrc"
@@ -198,20 +200,24 @@ expect 0 "warning: the token URI holds a PIN"
 grep -qF "key 'ca-key'" "$tmp/out" || fail "pin-value did not log in"
 
 # --- PIN state (SoftHSM never locks; the test module says it did) --------------
-rm -f "$tmp/logins"
-export P11WRAP_LOGIN_LOG="$tmp/logins" P11WRAP_TOKEN_FLAGS=locked
-run token list --module "$wrap" --token "pkcs11:token=cli?$pinsrc"
+rm -f "$tmp/calls"
+export P11FAULT_LOG="$tmp/calls" P11FAULT_TOKEN_FLAGS=+CKF_USER_PIN_LOCKED
+run token list --module "$fault" --token "pkcs11:token=cli?$pinsrc"
 expect 25 "security officer must unlock"
-export P11WRAP_TOKEN_FLAGS=final_try
-run token list --module "$wrap" --token "pkcs11:token=cli?$pinsrc"
+export P11FAULT_TOKEN_FLAGS=+CKF_USER_PIN_FINAL_TRY
+run token list --module "$fault" --token "pkcs11:token=cli?$pinsrc"
 expect 25 "only one more PIN attempt"
-[ ! -e "$tmp/logins" ] || fail "a login was attempted on a locked PIN"
-run token list --module "$wrap"
+# The log shows signet read the token, and never tried the PIN.
+grep -q '^C_GetTokenInfo ' "$tmp/calls" || fail "p11fault logged no calls"
+! grep -q '^C_Login ' "$tmp/calls" ||
+	fail "a login was attempted on a locked PIN"
+unset P11FAULT_LOG
+run token list --module "$fault"
 expect 0 "PIN FINAL TRY" "$tmp/out"
-export P11WRAP_TOKEN_FLAGS=count_low
-run token list --module "$wrap" --token "pkcs11:token=cli?$pinsrc"
+export P11FAULT_TOKEN_FLAGS=+CKF_USER_PIN_COUNT_LOW
+run token list --module "$fault" --token "pkcs11:token=cli?$pinsrc"
 expect 0 "PIN count low" "$tmp/out"
-unset P11WRAP_LOGIN_LOG P11WRAP_TOKEN_FLAGS
+unset P11FAULT_TOKEN_FLAGS
 
 # At the final try a PIN typed at the prompt is still accepted: run signet
 # on a pseudo-terminal and type the PIN once the prompt is shown.
@@ -226,8 +232,8 @@ if command -v script >/dev/null 2>&1; then
 			i=$((i + 1))
 		done
 		printf '%s\n' "$pin"
-	) | env P11WRAP_TOKEN_FLAGS=final_try script -qfec \
-		"'$signet' token list --module '$wrap' --token pkcs11:token=cli" \
+	) | env P11FAULT_TOKEN_FLAGS=+CKF_USER_PIN_FINAL_TRY script -qfec \
+		"'$signet' token list --module '$fault' --token pkcs11:token=cli" \
 		"$tmp/typescript" >"$tmp/out" 2>"$tmp/err" || st=$?
 	expect 0 "key 'ca-key'" "$tmp/out"
 	grep -qF "Enter PIN for token 'cli'" "$tmp/typescript" ||

@@ -222,3 +222,26 @@ fx_read(const char *path, size_t *len)
 	*len = (size_t)n;
 	return buf;
 }
+
+int
+fx_count_lines(const char *path, const char *first, const char *needle)
+{
+	size_t len = 0, flen = strlen(first);
+	char *text = (char *)fx_read(path, &len), *line, *next;
+	int n = 0;
+
+	for (line = text; *line != '\0'; line = next) {
+		/* A torn line would make every count a guess. */
+		if ((next = strchr(line, '\n')) == NULL)
+			fx_die("a line without its newline in a counted file");
+		/* Keep the newline in the line while matching. */
+		next++;
+		if (strncmp(line, first, flen) != 0 || line[flen] != ' ')
+			continue;
+		if (needle == NULL || memmem(line, (size_t)(next - line),
+					  needle, strlen(needle)) != NULL)
+			n++;
+	}
+	free(text);
+	return n;
+}

@@ -40,4 +40,12 @@ int fx_have(const char *command);
 void fx_write(const char *path, const void *data, size_t len);
 uint8_t *fx_read(const char *path, size_t *len);
 
+/*
+ * Lines of a text file that start with the word first and contain needle
+ * (NULL: any); a needle ending in a newline must end the line. Made for
+ * p11fault's call log (P11FAULT_LOG): fx_count_lines(log, "C_Login", NULL)
+ * is the number of C_Login calls. Aborts on a line without its newline.
+ */
+int fx_count_lines(const char *path, const char *first, const char *needle);
+
 #endif /* SIGNET_TEST_FIXTURE_H */

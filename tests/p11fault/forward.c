@@ -394,6 +394,58 @@ pf_C_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
 	return pf_leave(&c, rv);
 }
 
+/*
+ * The real module's mechanism list less the hidden ones, with the usual
+ * two-call protocol: *count is how many there are, CKR_BUFFER_TOO_SMALL
+ * when list cannot hold them.
+ */
+static CK_RV
+pf_mech_list(CK_SLOT_ID real_slot, CK_MECHANISM_TYPE_PTR list,
+    CK_ULONG_PTR count)
+{
+	struct pf_mechs mechs;
+	CK_MECHANISM_TYPE *all = NULL;
+	CK_ULONG n = 0, i, shown = 0;
+	CK_RV rv = CKR_OK;
+	int tries;
+
+	if (count == NULL)
+		return CKR_ARGUMENTS_BAD;
+	/* The list is the token's: it may change between the two calls. */
+	for (tries = 0; tries < 4; tries++) {
+		CK_MECHANISM_TYPE *p;
+
+		if ((rv = pf_real->C_GetMechanismList(real_slot, NULL, &n)) !=
+		    CKR_OK)
+			goto out;
+		if ((p = realloc(all, (n + 1) * sizeof(*all))) == NULL) {
+			rv = CKR_HOST_MEMORY;
+			goto out;
+		}
+		all = p;
+		rv = pf_real->C_GetMechanismList(real_slot, all, &n);
+		if (rv != CKR_BUFFER_TOO_SMALL)
+			break;
+	}
+	if (rv != CKR_OK)
+		goto out;
+	pf_mechs_get(&mechs);
+	for (i = 0; i < n; i++) {
+		const struct pf_mech *m = pf_mechs_find(&mechs, all[i]);
+
+		if (m == NULL || !m->hidden)
+			all[shown++] = all[i];
+	}
+	if (list != NULL && *count < shown)
+		rv = CKR_BUFFER_TOO_SMALL;
+	else if (list != NULL)
+		memcpy(list, all, shown * sizeof(*list));
+	*count = shown;
+out:
+	free(all);
+	return rv;
+}
+
 static CK_RV
 pf_C_GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list,
     CK_ULONG_PTR count)
@@ -403,7 +455,7 @@ pf_C_GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list,
 
 	pf_call_init(&c, PF_C_GetMechanismList, PF_TARGET_SLOT, slot);
 	if (pf_enter(&c, &rv))
-		rv = pf_real->C_GetMechanismList(c.real_slot, list, count);
+		rv = pf_mech_list(c.real_slot, list, count);
 	return pf_leave(&c, rv);
 }
 
@@ -411,12 +463,24 @@ static CK_RV
 pf_C_GetMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type,
     CK_MECHANISM_INFO_PTR info)
 {
+	struct pf_mechs mechs;
+	const struct pf_mech *m;
 	struct pf_call c;
 	CK_RV rv;
 
 	pf_call_init(&c, PF_C_GetMechanismInfo, PF_TARGET_SLOT, slot);
-	if (pf_enter(&c, &rv))
-		rv = pf_real->C_GetMechanismInfo(c.real_slot, type, info);
+	if (!pf_enter(&c, &rv))
+		return pf_leave(&c, rv);
+	pf_mechs_get(&mechs);
+	if ((m = pf_mechs_find(&mechs, type)) != NULL && m->hidden) {
+		/* What a token without the mechanism says. */
+		c.injected = 1;
+		return pf_leave(&c, CKR_MECHANISM_INVALID);
+	}
+	rv = pf_real->C_GetMechanismInfo(c.real_slot, type, info);
+	if (rv == CKR_OK && m != NULL && info != NULL &&
+	    info->ulMaxKeySize > m->max_bits)
+		info->ulMaxKeySize = m->max_bits;
 	return pf_leave(&c, rv);
 }
 

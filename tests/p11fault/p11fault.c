@@ -30,6 +30,7 @@ static int pf_init_result = -1;
 static struct pf_rules pf_active;
 static unsigned long pf_calls[PF_NFUNC]; /* since the rules were set */
 static CK_FLAGS pf_env_set, pf_env_clear;
+static struct pf_mechs pf_env_mechs;
 static char pf_log_path[PATH_MAX];
 
 void
@@ -83,12 +84,16 @@ pf_load_module(void)
 	return 0;
 }
 
-/* Read P11FAULT, P11FAULT_TOKEN_FLAGS and P11FAULT_LOG; with pf_mutex. */
+/*
+ * Read P11FAULT, P11FAULT_TOKEN_FLAGS, P11FAULT_MECHANISMS and P11FAULT_LOG;
+ * with pf_mutex.
+ */
 static int
 pf_read_env_locked(void)
 {
 	const char *rules = getenv("P11FAULT");
 	const char *flags = getenv("P11FAULT_TOKEN_FLAGS");
+	const char *mechs = getenv("P11FAULT_MECHANISMS");
 	const char *log = getenv("P11FAULT_LOG");
 	char err[512];
 	int r = 0;
@@ -103,6 +108,12 @@ pf_read_env_locked(void)
 	    pf_flags_parse(flags, &pf_env_set, &pf_env_clear, err,
 		sizeof(err)) != 0) {
 		pf_complain("P11FAULT_TOKEN_FLAGS", err);
+		/* None of a bad list, not the part before the typo. */
+		pf_env_set = pf_env_clear = 0;
+		r = -1;
+	}
+	if (pf_mechs_parse(mechs, &pf_env_mechs, err, sizeof(err)) != 0) {
+		pf_complain("P11FAULT_MECHANISMS", err);
 		r = -1;
 	}
 	pf_log_path[0] = '\0';
@@ -141,6 +152,25 @@ pf_call_init(struct pf_call *c, enum pf_func fn, enum pf_target target,
 	c->fn = fn;
 	c->target = target;
 	c->handle = handle;
+}
+
+const struct pf_mech *
+pf_mechs_find(const struct pf_mechs *mechs, CK_MECHANISM_TYPE type)
+{
+	size_t i;
+
+	for (i = 0; i < mechs->n; i++)
+		if (mechs->mech[i].type == type)
+			return &mechs->mech[i];
+	return NULL;
+}
+
+void
+pf_mechs_get(struct pf_mechs *out)
+{
+	pf_lock();
+	*out = pf_env_mechs;
+	pf_unlock();
 }
 
 static void

@@ -126,6 +126,33 @@ int pf_rules_parse(const char *text, struct pf_rules *rules, char *err,
 int pf_flags_parse(const char *text, CK_FLAGS *set, CK_FLAGS *clear, char *err,
     size_t errlen);
 
+/*
+ * P11FAULT_MECHANISMS: what the token says of its mechanisms. A hidden one
+ * is left out of C_GetMechanismList and C_GetMechanismInfo refuses it; a
+ * capped one reports keys of at most max_bits.
+ */
+struct pf_mech {
+	CK_MECHANISM_TYPE type;
+	int hidden;
+	unsigned long max_bits; /* 0: as the real module says */
+};
+
+#define PF_MAX_MECHS 32
+
+struct pf_mechs {
+	struct pf_mech mech[PF_MAX_MECHS];
+	size_t n;
+};
+
+/* Parse "-CKM_X, CKM_Y<=BITS, ..."; like pf_rules_parse. */
+int pf_mechs_parse(const char *text, struct pf_mechs *mechs, char *err,
+    size_t errlen);
+/* The change for one mechanism, or NULL. */
+const struct pf_mech *
+pf_mechs_find(const struct pf_mechs *mechs, CK_MECHANISM_TYPE type);
+/* A copy of P11FAULT_MECHANISMS as it is in force now. */
+void pf_mechs_get(struct pf_mechs *out);
+
 /* Names: "C_Sign" for PF_C_Sign, "CKR_OK" for 0; NULL when unknown. */
 const char *pf_func_name(enum pf_func fn);
 const char *pf_rv_name(CK_RV rv);

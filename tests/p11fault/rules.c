@@ -1,6 +1,7 @@
 /*
- * The P11FAULT rule language (README.md): parsing, and the names of
- * functions, return values and token flags it understands.
+ * The P11FAULT rule language and P11FAULT_MECHANISMS (README.md): parsing,
+ * and the names of functions, return values, token flags and mechanisms
+ * they understand.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -90,6 +91,20 @@ static const struct pf_name pf_token_flags[] = { PF_N(CKF_RNG),
 	PF_N(CKF_USER_PIN_TO_BE_CHANGED), PF_N(CKF_SO_PIN_COUNT_LOW),
 	PF_N(CKF_SO_PIN_FINAL_TRY), PF_N(CKF_SO_PIN_LOCKED),
 	PF_N(CKF_SO_PIN_TO_BE_CHANGED) };
+
+/* The mechanisms a CA's tests talk about; any other by 0x hex. */
+static const struct pf_name pf_mech_names[] = { PF_N(CKM_RSA_PKCS_KEY_PAIR_GEN),
+	PF_N(CKM_RSA_PKCS), PF_N(CKM_RSA_X_509), PF_N(CKM_RSA_PKCS_OAEP),
+	PF_N(CKM_RSA_PKCS_PSS), PF_N(CKM_SHA1_RSA_PKCS),
+	PF_N(CKM_SHA256_RSA_PKCS), PF_N(CKM_SHA384_RSA_PKCS),
+	PF_N(CKM_SHA512_RSA_PKCS), PF_N(CKM_SHA256_RSA_PKCS_PSS),
+	PF_N(CKM_SHA384_RSA_PKCS_PSS), PF_N(CKM_SHA512_RSA_PKCS_PSS),
+	PF_N(CKM_EC_KEY_PAIR_GEN), PF_N(CKM_ECDSA), PF_N(CKM_ECDSA_SHA1),
+	PF_N(CKM_ECDSA_SHA224), PF_N(CKM_ECDSA_SHA256), PF_N(CKM_ECDSA_SHA384),
+	PF_N(CKM_ECDSA_SHA512), PF_N(CKM_ECDH1_DERIVE), PF_N(CKM_SHA_1),
+	PF_N(CKM_SHA256), PF_N(CKM_SHA384), PF_N(CKM_SHA512),
+	PF_N(CKM_GENERIC_SECRET_KEY_GEN), PF_N(CKM_AES_KEY_GEN),
+	PF_N(CKM_AES_CBC), PF_N(CKM_AES_GCM) };
 #undef PF_N
 
 #define PF_COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -394,6 +409,110 @@ pf_rules_parse(const char *text, struct pf_rules *rules, char *err,
 out:
 	if (r != 0)
 		rules->n = 0;
+	free(copy);
+	return r;
+}
+
+/* One change of P11FAULT_MECHANISMS: "-MECH" or "MECH<=BITS". */
+static int
+pf_mech_parse(char *text, struct pf_mech *m, char *err, size_t errlen)
+{
+	char *name = text, *le;
+
+	memset(m, 0, sizeof(*m));
+	if (*name == '-') {
+		m->hidden = 1;
+		name = pf_trim(name + 1);
+	} else if ((le = strstr(name, "<=")) != NULL) {
+		const char *bits = pf_trim(le + 2);
+
+		*le = '\0';
+		name = pf_trim(name);
+		if (pf_number(bits, 10, &m->max_bits) != 0 ||
+		    m->max_bits == 0) {
+			snprintf(err, errlen,
+			    "bad key size '%s' (write MECH<=BITS with BITS >= "
+			    "1)",
+			    bits);
+			return -1;
+		}
+	} else {
+		snprintf(err, errlen,
+		    "no change given (write -MECH to hide it, MECH<=BITS to "
+		    "cap its key size)");
+		return -1;
+	}
+	if (pf_lookup(pf_mech_names, PF_COUNT(pf_mech_names), name, &m->type) !=
+		0 &&
+	    pf_hex(name, &m->type) != 0) {
+		snprintf(err, errlen,
+		    "unknown mechanism '%s' (write a CKM_ name such as "
+		    "CKM_ECDSA, or 0x hex)",
+		    name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+pf_mechs_parse(const char *text, struct pf_mechs *mechs, char *err,
+    size_t errlen)
+{
+	char why[256];
+	char *copy = NULL, *cur, *next;
+	size_t i;
+	int r = -1;
+
+	mechs->n = 0;
+	if (text == NULL)
+		return 0;
+	if (strlen(text) > PF_MAX_TEXT) {
+		snprintf(err, errlen, "longer than %d characters", PF_MAX_TEXT);
+		return -1;
+	}
+	if ((copy = strdup(text)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (cur = copy; cur != NULL; cur = next) {
+		struct pf_mech *m = &mechs->mech[mechs->n];
+		char *change;
+
+		if ((next = strchr(cur, ',')) != NULL)
+			*next++ = '\0';
+		change = pf_trim(cur);
+		if (*change == '\0')
+			continue;
+		if (mechs->n == PF_MAX_MECHS) {
+			snprintf(err, errlen, "more than %d mechanisms",
+			    PF_MAX_MECHS);
+			goto out;
+		}
+		snprintf(err, errlen, "'%s'", change);
+		if (pf_mech_parse(change, m, why, sizeof(why)) != 0) {
+			size_t used = strlen(err);
+
+			snprintf(err + used, errlen - used, ": %s", why);
+			goto out;
+		}
+		/* Two changes to one mechanism: which one did the test mean? */
+		for (i = 0; i < mechs->n; i++) {
+			if (mechs->mech[i].type == m->type) {
+				size_t used = strlen(err);
+
+				snprintf(err + used, errlen - used,
+				    ": mechanism changed twice (one change "
+				    "per mechanism)");
+				goto out;
+			}
+		}
+		mechs->n++;
+	}
+	err[0] = '\0';
+	r = 0;
+out:
+	if (r != 0)
+		mechs->n = 0;
 	free(copy);
 	return r;
 }

@@ -226,53 +226,62 @@ sign_and_check(CK_SESSION_HANDLE s)
 	EVP_PKEY_free(key);
 }
 
-/*
- * Lines of the call log that start with "func " and contain needle (NULL:
- * any); a needle ending in a newline must end the line.
- */
+/* Lines of the call log for func that contain needle (fixture.h). */
 static int
 log_count(const char *func, const char *needle)
 {
-	size_t len = 0, flen = strlen(func);
-	char *text = (char *)fx_read(log_path, &len), *line, *next;
-	int n = 0;
+	return fx_count_lines(log_path, func, needle);
+}
 
-	for (line = text; *line != '\0'; line = next) {
-		if ((next = strchr(line, '\n')) == NULL) {
-			fail_msg("log line without a newline: %s", line);
-			break;
-		}
-		/* Keep the newline in the line while matching. */
-		next++;
-		if (strncmp(line, func, flen) != 0 || line[flen] != ' ')
-			continue;
-		if (needle == NULL || memmem(line, (size_t)(next - line),
-					  needle, strlen(needle)) != NULL)
-			n++;
-	}
-	free(text);
-	return n;
+/* Standard error goes to a file until stderr_release, which returns it. */
+static int stderr_saved = -1;
+
+static void
+stderr_catch(void)
+{
+	int fd;
+
+	fflush(stderr);
+	stderr_saved = dup(2);
+	fd = open(fx_path("stderr.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(stderr_saved >= 0 && fd >= 0);
+	assert_int_equal(dup2(fd, 2), 2);
+	close(fd);
+}
+
+static char *
+stderr_release(void)
+{
+	size_t len;
+
+	fflush(stderr);
+	assert_int_equal(dup2(stderr_saved, 2), 2);
+	close(stderr_saved);
+	stderr_saved = -1;
+	return (char *)fx_read(fx_path("stderr.txt"), &len);
 }
 
 /* Run set_rules with standard error caught; returns it and its text. */
 static int
 set_rules_capture(const char *rules, char **err)
 {
-	const char *path = fx_path("stderr.txt");
-	int saved, fd, r;
-	size_t len;
+	int r;
 
-	fflush(stderr);
-	saved = dup(2);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(saved >= 0 && fd >= 0);
-	assert_int_equal(dup2(fd, 2), 2);
-	close(fd);
+	stderr_catch();
 	r = set_rules(rules);
-	fflush(stderr);
-	assert_int_equal(dup2(saved, 2), 2);
-	close(saved);
-	*err = (char *)fx_read(path, &len);
+	*err = stderr_release();
+	return r;
+}
+
+/* The same for reset. */
+static int
+reset_capture(char **err)
+{
+	int r;
+
+	stderr_catch();
+	r = reset();
+	*err = stderr_release();
 	return r;
 }
 
@@ -325,6 +334,7 @@ group_setup(void **state)
 	setenv("P11FAULT_LOG", log_path, 1);
 	unsetenv("P11FAULT");
 	unsetenv("P11FAULT_TOKEN_FLAGS");
+	unsetenv("P11FAULT_MECHANISMS");
 	if ((handle = dlopen(module, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		fprintf(stderr, "%s\n", dlerror());
 		return -1;
@@ -370,6 +380,7 @@ setup(void **state)
 	(void)state;
 	unsetenv("P11FAULT");
 	unsetenv("P11FAULT_TOKEN_FLAGS");
+	unsetenv("P11FAULT_MECHANISMS");
 	if (reset() != 0 || p11->C_CloseAllSessions(slot_first) != CKR_OK)
 		return -1;
 	fx_write(log_path, "", 0);
@@ -708,26 +719,9 @@ test_environment_is_read_on_reset(void **state)
 	/* A bad rule in the environment: refused, and no rules at all. */
 	setenv("P11FAULT", "C_GetInfo@*=CKR_DEVICE_ERROR,C_GetInf=CKR_OK", 1);
 	assert_int_equal(set_rules("C_GetInfo@*=CKR_CANCEL"), 0);
-	{
-		const char *path = fx_path("stderr.txt");
-		int saved = dup(2), fd, r;
-		size_t len;
-
-		fflush(stderr);
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		assert_true(saved >= 0 && fd >= 0);
-		dup2(fd, 2);
-		close(fd);
-		r = reset();
-		fflush(stderr);
-		dup2(saved, 2);
-		close(saved);
-		assert_int_equal(r, -1);
-		err = (char *)fx_read(path, &len);
-		assert_non_null(
-		    strstr(err, "P11FAULT: rule 'C_GetInf=CKR_OK'"));
-		free(err);
-	}
+	assert_int_equal(reset_capture(&err), -1);
+	assert_non_null(strstr(err, "P11FAULT: rule 'C_GetInf=CKR_OK'"));
+	free(err);
 	assert_int_equal(p11->C_GetInfo(&info), CKR_OK);
 	unsetenv("P11FAULT");
 }
@@ -756,6 +750,7 @@ test_token_flags_are_injected(void **state)
 	const CK_FLAGS pin_flags = CKF_USER_PIN_COUNT_LOW |
 				   CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED;
 	CK_FLAGS real, f;
+	char *err = NULL;
 
 	(void)state;
 	real = token_flags();
@@ -787,21 +782,208 @@ test_token_flags_are_injected(void **state)
 	assert_int_equal(reset(), 0);
 	assert_int_equal(token_flags(),
 	    real | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_COUNT_LOW);
-	setenv("P11FAULT_TOKEN_FLAGS", "+CKF_USER_PIN_LOKED", 1);
-	{
-		int saved = dup(2), fd = open("/dev/null", O_WRONLY);
-
-		assert_true(saved >= 0 && fd >= 0);
-		fflush(stderr);
-		dup2(fd, 2);
-		close(fd);
-		assert_int_equal(reset(), -1);
-		dup2(saved, 2);
-		close(saved);
-	}
+	/* A bad list: refused by name, and none of it in force. */
+	setenv("P11FAULT_TOKEN_FLAGS",
+	    "+CKF_USER_PIN_FINAL_TRY+CKF_USER_PIN_LOKED", 1);
+	assert_int_equal(reset_capture(&err), -1);
+	assert_non_null(strstr(err, "p11fault: P11FAULT_TOKEN_FLAGS: unknown "
+				    "token flag 'CKF_USER_PIN_LOKED'"));
+	free(err);
+	assert_int_equal(token_flags(), real);
 	unsetenv("P11FAULT_TOKEN_FLAGS");
 	assert_int_equal(reset(), 0);
 	assert_int_equal(token_flags(), real);
+}
+
+/* ---- mechanisms ------------------------------------------------------- */
+
+#define MAX_MECHS 256
+
+/* The token's mechanism list through the module; returns how many. */
+static CK_ULONG
+mech_list(CK_MECHANISM_TYPE *list)
+{
+	CK_ULONG n = 0, m;
+
+	assert_int_equal(p11->C_GetMechanismList(slot_t, NULL, &n), CKR_OK);
+	assert_true(n > 0 && n <= MAX_MECHS);
+	m = n;
+	assert_int_equal(p11->C_GetMechanismList(slot_t, list, &m), CKR_OK);
+	assert_int_equal(m, n);
+	return n;
+}
+
+static int
+mech_listed(const CK_MECHANISM_TYPE *list, CK_ULONG n, CK_MECHANISM_TYPE type)
+{
+	CK_ULONG i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == type)
+			return 1;
+	return 0;
+}
+
+static void
+test_mechanisms_are_hidden_and_capped(void **state)
+{
+	CK_MECHANISM_TYPE list[MAX_MECHS], small[MAX_MECHS];
+	CK_MECHANISM_INFO ec_real, rsa_real, sha_real, mi;
+	CK_SESSION_HANDLE s;
+	CK_ULONG n_real, n, short_n;
+	char want[96];
+
+	(void)state;
+	n_real = mech_list(list);
+	assert_true(mech_listed(list, n_real, CKM_ECDSA));
+	assert_true(mech_listed(list, n_real, CKM_RSA_PKCS));
+	assert_true(mech_listed(list, n_real, CKM_EC_KEY_PAIR_GEN));
+	assert_int_equal(p11->C_GetMechanismInfo(slot_t, CKM_EC_KEY_PAIR_GEN,
+			     &ec_real),
+	    CKR_OK);
+	assert_int_equal(p11->C_GetMechanismInfo(slot_t,
+			     CKM_RSA_PKCS_KEY_PAIR_GEN, &rsa_real),
+	    CKR_OK);
+	assert_int_equal(p11->C_GetMechanismInfo(slot_t, CKM_SHA256_RSA_PKCS,
+			     &sha_real),
+	    CKR_OK);
+	/* The cap below must be a real change. */
+	assert_true(ec_real.ulMaxKeySize > 384 && ec_real.ulMinKeySize < 384);
+	assert_true(rsa_real.ulMaxKeySize < 100000);
+
+	setenv("P11FAULT_MECHANISMS",
+	    " -CKM_ECDSA , CKM_EC_KEY_PAIR_GEN <= 384,-0x1,"
+	    "CKM_RSA_PKCS_KEY_PAIR_GEN<=100000",
+	    1);
+	assert_int_equal(reset(), 0);
+	fx_write(log_path, "", 0);
+
+	/* Hidden: out of the list, and unknown to C_GetMechanismInfo. */
+	n = mech_list(list);
+	assert_int_equal(n, n_real - 2);
+	assert_false(mech_listed(list, n, CKM_ECDSA));
+	assert_false(mech_listed(list, n, CKM_RSA_PKCS));
+	assert_true(mech_listed(list, n, CKM_EC_KEY_PAIR_GEN));
+	assert_true(mech_listed(list, n, CKM_SHA256_RSA_PKCS));
+	short_n = n - 1;
+	assert_int_equal(p11->C_GetMechanismList(slot_t, small, &short_n),
+	    CKR_BUFFER_TOO_SMALL);
+	assert_int_equal(short_n, n);
+	assert_int_equal(p11->C_GetMechanismInfo(slot_t, CKM_ECDSA, &mi),
+	    CKR_MECHANISM_INVALID);
+	assert_int_equal(p11->C_GetMechanismInfo(slot_t, CKM_RSA_PKCS, &mi),
+	    CKR_MECHANISM_INVALID);
+	snprintf(want, sizeof(want),
+	    "slot=%lu CKR_MECHANISM_INVALID injected\n", (unsigned long)slot_t);
+	assert_int_equal(log_count("C_GetMechanismInfo", want), 2);
+
+	/* Capped: a smaller largest key, the rest as the token says. */
+	assert_int_equal(p11->C_GetMechanismInfo(slot_t, CKM_EC_KEY_PAIR_GEN,
+			     &mi),
+	    CKR_OK);
+	assert_int_equal(mi.ulMaxKeySize, 384);
+	assert_int_equal(mi.ulMinKeySize, ec_real.ulMinKeySize);
+	assert_int_equal(mi.flags, ec_real.flags);
+	/* A cap above what the token makes changes nothing. */
+	assert_int_equal(p11->C_GetMechanismInfo(slot_t,
+			     CKM_RSA_PKCS_KEY_PAIR_GEN, &mi),
+	    CKR_OK);
+	assert_memory_equal(&mi, &rsa_real, sizeof(mi));
+	assert_int_equal(p11->C_GetMechanismInfo(slot_t, CKM_SHA256_RSA_PKCS,
+			     &mi),
+	    CKR_OK);
+	assert_memory_equal(&mi, &sha_real, sizeof(mi));
+	assert_int_equal(log_count("C_GetMechanismInfo", "injected"), 2);
+
+	/* What the token says changes, not what it does. */
+	s = open_login(slot_t);
+	sign_and_check(s);
+	assert_int_equal(p11->C_CloseSession(s), CKR_OK);
+
+	/* Rules come first, and set_rules leaves the mechanisms alone. */
+	assert_int_equal(set_rules("C_GetMechanismList=CKR_DEVICE_ERROR"), 0);
+	n = MAX_MECHS;
+	assert_int_equal(p11->C_GetMechanismList(slot_t, list, &n),
+	    CKR_DEVICE_ERROR);
+	assert_int_equal(mech_list(list), n_real - 2);
+
+	/* Gone with the variable. */
+	unsetenv("P11FAULT_MECHANISMS");
+	assert_int_equal(reset(), 0);
+	assert_int_equal(mech_list(list), n_real);
+	assert_int_equal(p11->C_GetMechanismInfo(slot_t, CKM_ECDSA, &mi),
+	    CKR_OK);
+	assert_int_equal(p11->C_GetMechanismInfo(slot_t, CKM_EC_KEY_PAIR_GEN,
+			     &mi),
+	    CKR_OK);
+	assert_int_equal(mi.ulMaxKeySize, ec_real.ulMaxKeySize);
+}
+
+static void
+test_bad_mechanisms_are_refused_by_name(void **state)
+{
+	static const struct {
+		const char *mechs;
+		const char *reason;
+	} t[] = {
+		{ "-CKM_ECDSB", "'-CKM_ECDSB': unknown mechanism 'CKM_ECDSB'" },
+		{ "CKM_ECDSB<=256", "unknown mechanism 'CKM_ECDSB'" },
+		{ "-", "unknown mechanism ''" },
+		{ "-0x", "unknown mechanism '0x'" },
+		{ "CKM_ECDSA", "'CKM_ECDSA': no change given" },
+		{ "+CKM_ECDSA", "no change given" },
+		{ "CKM_EC_KEY_PAIR_GEN<=", "bad key size ''" },
+		{ "CKM_EC_KEY_PAIR_GEN<=0", "bad key size '0'" },
+		{ "CKM_EC_KEY_PAIR_GEN<=-1", "bad key size '-1'" },
+		{ "CKM_EC_KEY_PAIR_GEN<=38x", "bad key size '38x'" },
+		{ "CKM_ECDSA_SHA256<=256,-CKM_ECDSA,CKM_ECDSA<=256",
+		    "'CKM_ECDSA<=256': mechanism changed twice" },
+		{ "-CKM_ECDSA,-0x1041", "'-0x1041': mechanism changed twice" },
+	};
+	CK_MECHANISM_INFO mi;
+	char many[2048], prefix[160];
+	char *err = NULL;
+	size_t i, used = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		/* Something in force before, so "none of it" can be seen. */
+		setenv("P11FAULT_MECHANISMS", "-CKM_ECDSA", 1);
+		assert_int_equal(reset(), 0);
+		assert_int_equal(p11->C_GetMechanismInfo(slot_t, CKM_ECDSA,
+				     &mi),
+		    CKR_MECHANISM_INVALID);
+
+		setenv("P11FAULT_MECHANISMS", t[i].mechs, 1);
+		assert_int_equal(reset_capture(&err), -1);
+		snprintf(prefix, sizeof(prefix),
+		    "p11fault: P11FAULT_MECHANISMS: ");
+		if (strncmp(err, prefix, strlen(prefix)) != 0 ||
+		    strstr(err, t[i].reason) == NULL)
+			fail_msg("'%s': message '%s' does not say '%s'",
+			    t[i].mechs, err, t[i].reason);
+		free(err);
+		/* A bad list hides nothing, not even its good part. */
+		assert_int_equal(p11->C_GetMechanismInfo(slot_t, CKM_ECDSA,
+				     &mi),
+		    CKR_OK);
+		assert_int_equal(p11->C_GetMechanismInfo(slot_t,
+				     CKM_SHA256_RSA_PKCS, &mi),
+		    CKR_OK);
+	}
+	/* More changes than the module holds; 32 is fine. */
+	for (i = 0; i < 32; i++)
+		used += (size_t)snprintf(many + used, sizeof(many) - used,
+		    "-0x%zx,", 0x80001000 + i);
+	setenv("P11FAULT_MECHANISMS", many, 1);
+	assert_int_equal(reset(), 0);
+	snprintf(many + used, sizeof(many) - used, "-CKM_ECDSA");
+	setenv("P11FAULT_MECHANISMS", many, 1);
+	assert_int_equal(reset_capture(&err), -1);
+	assert_non_null(strstr(err, "more than 32 mechanisms"));
+	free(err);
+	unsetenv("P11FAULT_MECHANISMS");
+	assert_int_equal(reset(), 0);
 }
 
 /* ---- sessions and tokens going away ------------------------------------ */
@@ -1042,17 +1224,24 @@ sanitizer_preload(void)
 	return preload;
 }
 
+/* pkcs11-tool ARGS through p11fault, with env added to its environment. */
 static char *
-pkcs11_tool(int *status, const char *env)
+pkcs11_tool_run(int *status, const char *env, const char *args)
 {
 	if (!fx_have("pkcs11-tool"))
 		fail_msg("pkcs11-tool (package opensc) is not installed");
 	return fx_sh_output(status,
-	    "env -u P11FAULT -u P11FAULT_TOKEN_FLAGS %s "
+	    "env -u P11FAULT -u P11FAULT_TOKEN_FLAGS -u P11FAULT_MECHANISMS %s "
 	    "ASAN_OPTIONS=detect_leaks=0 P11FAULT_LOG='%s' %s "
-	    "pkcs11-tool --module '%s' --list-slots 2>&1",
+	    "pkcs11-tool --module '%s' %s 2>&1",
 	    sanitizer_preload(), fx_path("tool.log"), env,
-	    getenv("SIGNET_P11FAULT"));
+	    getenv("SIGNET_P11FAULT"), args);
+}
+
+static char *
+pkcs11_tool(int *status, const char *env)
+{
+	return pkcs11_tool_run(status, env, "--list-slots");
 }
 
 static void
@@ -1099,6 +1288,21 @@ test_pkcs11_tool_lists_slots_through_it(void **state)
 	assert_int_not_equal(status, 0);
 	assert_non_null(strstr(out, "cannot load the real module"));
 	free(out);
+
+	/* Hidden and capped mechanisms, as a client lists them. */
+	out = pkcs11_tool_run(&status, "", "--token-label t --list-mechanisms");
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(out, "\n  ECDSA, keySize="));
+	assert_null(strstr(out, "ECDSA-KEY-PAIR-GEN, keySize={112,384}"));
+	free(out);
+	out = pkcs11_tool_run(&status,
+	    "P11FAULT_MECHANISMS='-CKM_ECDSA,CKM_EC_KEY_PAIR_GEN<=384'",
+	    "--token-label t --list-mechanisms");
+	assert_int_equal(status, 0);
+	assert_null(strstr(out, "\n  ECDSA, keySize="));
+	assert_non_null(strstr(out, "ECDSA-KEY-PAIR-GEN, keySize={112,384}"));
+	assert_non_null(strstr(out, "\n  SHA256-RSA-PKCS, keySize="));
+	free(out);
 }
 
 int
@@ -1122,6 +1326,10 @@ main(void)
 		cmocka_unit_test_setup(test_environment_is_read_on_reset,
 		    setup),
 		cmocka_unit_test_setup(test_token_flags_are_injected, setup),
+		cmocka_unit_test_setup(test_mechanisms_are_hidden_and_capped,
+		    setup),
+		cmocka_unit_test_setup(test_bad_mechanisms_are_refused_by_name,
+		    setup),
 		cmocka_unit_test_setup(test_close_sessions_loses_the_session,
 		    setup),
 		cmocka_unit_test_setup(test_remove_and_reinsert, setup),

@@ -2,8 +2,9 @@
  * Tests for src/token against real SoftHSM tokens: key generation, key
  * checks, signing, login rules, session recovery and threads. The test
  * talks to SoftHSM through its own PKCS#11 handle to check what signet did
- * independently, and uses signet_p11wrap (tests/common/p11wrap.c) to count
- * logins and inject PIN states and failures.
+ * independently, and loads signet through p11fault (tests/p11fault) to
+ * count logins and signatures in its call log, and to inject PIN states,
+ * missing mechanisms and failures.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -27,6 +28,7 @@
 #include <p11-kit/pkcs11.h>
 
 #include "fixture.h"
+#include "p11fault.h"
 #include "signet/signer.h"
 #include "signet/token.h"
 #include "util/codec.h"
@@ -171,42 +173,79 @@ raw_keygen(struct raw *raw, const char *label, const uint8_t *id, size_t id_len,
 	    CKR_OK);
 }
 
-/* ---- signet_p11wrap ---------------------------------------------------- */
+/* ---- p11fault ----------------------------------------------------------- */
 
-static void *wrap_dl;
-static unsigned long (*wrap_login_count)(void);
-static unsigned long (*wrap_sign_count)(void);
-static void (*wrap_sign_fail)(CK_RV, long);
-static void (*wrap_set_token_flags)(CK_FLAGS);
-static void (*wrap_mech_limit)(int, CK_MECHANISM_TYPE, CK_ULONG);
+/*
+ * signet opens SIGNET_P11FAULT as its module; the test loads the same file
+ * (dlopen hands back the same copy) to change the faults between steps,
+ * and reads the calls signet made in its log.
+ */
+static p11fault_set_rules_fn fault_set_rules;
+static p11fault_reset_fn fault_reset;
+static char fault_log[PATH_MAX];
 
 static const char *
-wrap_module(void)
+fault_module(void)
 {
-	const char *p = getenv("SIGNET_P11WRAP");
+	const char *p = getenv("SIGNET_P11FAULT");
 
 	assert_non_null(p);
 	return p;
 }
 
+/* p11fault with no faults, over SoftHSM, logging to an empty log. */
 static void
-wrap_load(void)
+fault_load(void)
 {
-	if (wrap_dl != NULL)
-		return;
-	wrap_dl = dlopen(wrap_module(), RTLD_NOW | RTLD_LOCAL);
-	assert_non_null(wrap_dl);
-	*(void **)&wrap_login_count = dlsym(wrap_dl, "p11wrap_login_count");
-	*(void **)&wrap_sign_count = dlsym(wrap_dl, "p11wrap_sign_count");
-	*(void **)&wrap_sign_fail = dlsym(wrap_dl, "p11wrap_sign_fail");
-	*(void **)&wrap_set_token_flags =
-	    dlsym(wrap_dl, "p11wrap_set_token_flags");
-	assert_non_null(wrap_login_count);
-	assert_non_null(wrap_sign_count);
-	assert_non_null(wrap_sign_fail);
-	assert_non_null(wrap_set_token_flags);
-	*(void **)&wrap_mech_limit = dlsym(wrap_dl, "p11wrap_mech_limit");
-	assert_non_null(wrap_mech_limit);
+	void *dl;
+
+	snprintf(fault_log, sizeof(fault_log), "%s", fx_path("p11fault.log"));
+	setenv("P11FAULT_MODULE", fx_softhsm_module(), 1);
+	setenv("P11FAULT_LOG", fault_log, 1);
+	unsetenv("P11FAULT");
+	unsetenv("P11FAULT_TOKEN_FLAGS");
+	unsetenv("P11FAULT_MECHANISMS");
+	if (fault_reset == NULL) {
+		/* Never closed: signet may hold the module open, too. */
+		dl = dlopen(fault_module(), RTLD_NOW | RTLD_LOCAL);
+		assert_non_null(dl);
+		*(void **)&fault_set_rules = dlsym(dl, "p11fault_set_rules");
+		*(void **)&fault_reset = dlsym(dl, "p11fault_reset");
+		assert_non_null(fault_set_rules);
+		assert_non_null(fault_reset);
+	}
+	assert_int_equal(fault_reset(), 0);
+	fx_write(fault_log, "", 0);
+}
+
+/* Set (value NULL: unset) a P11FAULT_ variable and have it read. */
+static void
+fault_env(const char *name, const char *value)
+{
+	if (value != NULL)
+		assert_int_equal(setenv(name, value, 1), 0);
+	else
+		assert_int_equal(unsetenv(name), 0);
+	assert_int_equal(fault_reset(), 0);
+}
+
+static void
+fault_rules(const char *rules)
+{
+	assert_int_equal(fault_set_rules(rules), 0);
+}
+
+/* Calls to func in the log since it was last emptied. */
+static int
+fault_calls(const char *func)
+{
+	return fx_count_lines(fault_log, func, NULL);
+}
+
+static void
+fault_log_clear(void)
+{
+	fx_write(fault_log, "", 0);
 }
 
 /* ---- Helpers --------------------------------------------------------------- */
@@ -604,22 +643,21 @@ static void
 test_keygen_unsupported(void **state)
 {
 	static const struct {
-		CK_MECHANISM_TYPE mech;
-		CK_ULONG max;
+		const char *mechanisms; /* P11FAULT_MECHANISMS */
 		enum signet_key_type type;
 		const char *reason;
 	} t[] = {
-		{ CKM_EC_KEY_PAIR_GEN, 0, SIGNET_KEY_EC_P521,
+		{ "-CKM_EC_KEY_PAIR_GEN", SIGNET_KEY_EC_P521,
 		    "does not offer CKM_EC_KEY_PAIR_GEN, so it cannot generate "
 		    "ec-p521 keys" },
-		{ CKM_EC_KEY_PAIR_GEN, 384, SIGNET_KEY_EC_P521,
+		{ "CKM_EC_KEY_PAIR_GEN<=384", SIGNET_KEY_EC_P521,
 		    "makes EC keys of 112 to 384 bits only, so it cannot "
 		    "generate ec-p521" },
-		{ CKM_RSA_PKCS_KEY_PAIR_GEN, 2048, SIGNET_KEY_RSA_4096,
+		{ "CKM_RSA_PKCS_KEY_PAIR_GEN<=2048", SIGNET_KEY_RSA_4096,
 		    "cannot generate rsa-4096 keys" },
-		{ CKM_ECDSA, 0, SIGNET_KEY_EC_P256,
+		{ "-CKM_ECDSA", SIGNET_KEY_EC_P256,
 		    "does not offer CKM_ECDSA, so it cannot sign" },
-		{ CKM_RSA_PKCS, 0, SIGNET_KEY_RSA_2048,
+		{ "-CKM_RSA_PKCS", SIGNET_KEY_RSA_2048,
 		    "does not offer CKM_RSA_PKCS" },
 	};
 	struct signet_token *tok;
@@ -627,10 +665,10 @@ test_keygen_unsupported(void **state)
 	size_t i;
 
 	(void)state;
-	wrap_load();
-	tok = token_open_ok("conflict", wrap_module());
+	fault_load();
+	tok = token_open_ok("conflict", fault_module());
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		wrap_mech_limit(1, t[i].mech, t[i].max);
+		fault_env("P11FAULT_MECHANISMS", t[i].mechanisms);
 		assert_int_equal(signet_key_generate(tok, t[i].type,
 				     "unsupported", NULL, 0, &key),
 		    SIGNET_ERR_TOKEN);
@@ -638,9 +676,9 @@ test_keygen_unsupported(void **state)
 		assert_message_has(t[i].reason);
 	}
 	/* Within the limit, the same token generates. */
-	wrap_mech_limit(1, CKM_EC_KEY_PAIR_GEN, 384);
+	fault_env("P11FAULT_MECHANISMS", "CKM_EC_KEY_PAIR_GEN<=384");
 	key = keygen_ok(tok, SIGNET_KEY_EC_P384, "supported");
-	wrap_mech_limit(0, 0, 0);
+	fault_env("P11FAULT_MECHANISMS", NULL);
 	assert_int_equal(find_code(tok, "pkcs11:object=unsupported"),
 	    SIGNET_ERR_KEY_NOT_FOUND);
 	signet_key_free(key);
@@ -838,11 +876,10 @@ test_open_errors(void **state)
 	};
 	char bad[PATH_MAX + 8], good[PATH_MAX + 8], open[PATH_MAX + 8];
 	struct signet_token *tok = NULL;
-	unsigned long logins;
 	size_t i;
 
 	(void)state;
-	wrap_load();
+	fault_load();
 	fx_write(fx_path("wrong.pin"), "WrOnGpIn\n", 9);
 	chmod(fx_path("wrong.pin"), 0600);
 	fx_write(fx_path("open.pin"), "WrOnGpIn\n", 9);
@@ -861,10 +898,10 @@ test_open_errors(void **state)
 			src = good;
 		else if (strcmp(src, "OPEN") == 0)
 			src = open;
-		/* Through the wrapper, so that logins are counted. */
+		/* Through p11fault, so that logins are counted. */
 		if (module == NULL)
-			module = wrap_module();
-		logins = wrap_login_count();
+			module = fault_module();
+		fault_log_clear();
 		signet_error_clear();
 		r = token_open_with(t[i].uri, module, src, &tok);
 		if (r != t[i].code)
@@ -874,7 +911,7 @@ test_open_errors(void **state)
 		assert_message_has(t[i].reason);
 		assert_null(strstr(signet_error_message(), "WrOnGpIn"));
 		/* One login attempt at most, and only for the wrong PIN. */
-		assert_int_equal(wrap_login_count() - logins,
+		assert_int_equal(fault_calls("C_Login"),
 		    t[i].code == SIGNET_ERR_PIN_INCORRECT ? 1 : 0);
 	}
 }
@@ -941,47 +978,48 @@ static void
 test_pin_flags(void **state)
 {
 	static const struct {
-		CK_FLAGS flags;
+		const char *flags; /* P11FAULT_TOKEN_FLAGS */
+		int count_low;
 		int code;
 		const char *reason;
 	} t[] = {
-		{ CKF_USER_PIN_LOCKED, SIGNET_ERR_PIN_LOCKED,
+		{ "+CKF_USER_PIN_LOCKED", 0, SIGNET_ERR_PIN_LOCKED,
 		    "security officer must unlock" },
-		{ CKF_USER_PIN_FINAL_TRY, SIGNET_ERR_PIN_LOCKED,
+		{ "+CKF_USER_PIN_FINAL_TRY", 0, SIGNET_ERR_PIN_LOCKED,
 		    "only one more PIN attempt" },
-		{ CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_COUNT_LOW,
+		{ "+CKF_USER_PIN_FINAL_TRY|CKF_USER_PIN_COUNT_LOW", 1,
 		    SIGNET_ERR_PIN_LOCKED, "would lock the token" },
-		{ CKF_USER_PIN_COUNT_LOW, 0, NULL },
-		{ 0, 0, NULL },
+		{ "+CKF_USER_PIN_COUNT_LOW", 1, 0, NULL },
+		{ NULL, 0, 0, NULL },
 	};
 	struct signet_token *tok = NULL;
 	struct signet_token_info info;
-	unsigned long logins;
 	size_t i;
 
 	(void)state;
-	wrap_load();
+	fault_load();
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		wrap_set_token_flags(t[i].flags);
-		logins = wrap_login_count();
+		fault_env("P11FAULT_TOKEN_FLAGS", t[i].flags);
+		fault_log_clear();
 		assert_int_equal(token_open_with("pkcs11:token=errors",
-				     wrap_module(), fx_pin_source("errors"),
+				     fault_module(), fx_pin_source("errors"),
 				     &tok),
 		    t[i].code);
+		/* The flags were read, so a missing login means something. */
+		assert_true(fault_calls("C_GetTokenInfo") > 0);
 		if (t[i].code != 0) {
 			assert_null(tok);
 			assert_message_has(t[i].reason);
-			assert_int_equal(wrap_login_count(), logins);
+			assert_int_equal(fault_calls("C_Login"), 0);
 			continue;
 		}
-		assert_int_equal(wrap_login_count(), logins + 1);
+		assert_int_equal(fault_calls("C_Login"), 1);
 		assert_int_equal(signet_token_get_info(tok, &info), 0);
-		assert_int_equal(info.pin_count_low,
-		    (t[i].flags & CKF_USER_PIN_COUNT_LOW) != 0);
+		assert_int_equal(info.pin_count_low, t[i].count_low);
 		signet_token_free(tok);
 		tok = NULL;
 	}
-	wrap_set_token_flags(0);
+	fault_env("P11FAULT_TOKEN_FLAGS", NULL);
 }
 
 /* ---- Recovery -------------------------------------------------------------- */
@@ -1003,29 +1041,28 @@ test_recover_lost_session(void **state)
 	struct signet_token *tok;
 	struct signet_key *key;
 	struct signet_signer *signer = NULL;
-	unsigned long logins;
 	uint8_t rnd[32];
 
 	(void)state;
-	wrap_load();
-	tok = token_open_ok("recover", wrap_module());
+	fault_load();
+	tok = token_open_ok("recover", fault_module());
 	key = keygen_ok(tok, SIGNET_KEY_EC_P256, "recover-key");
 	assert_int_equal(signet_key_signer(key, &signer), 0);
 	assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256), 0);
 	assert_int_equal(signet_token_recoveries(tok), 0);
 
 	/* Someone closes every session of this application on the token. */
-	logins = wrap_login_count();
+	fault_log_clear();
 	close_all_sessions("recover");
 	if (sign_verify(signer, SIGNET_SIG_ECDSA_SHA256) != 0)
 		fail_msg("after a lost session: %s", signet_error_message());
 	assert_int_equal(signet_token_recoveries(tok), 1);
-	assert_int_equal(wrap_login_count(), logins + 1);
+	assert_int_equal(fault_calls("C_Login"), 1);
 	/* Recovered for good: no more recoveries, no more logins. */
 	assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA384), 0);
 	assert_int_equal(signet_token_random(tok, rnd, sizeof(rnd)), 0);
 	assert_int_equal(signet_token_recoveries(tok), 1);
-	assert_int_equal(wrap_login_count(), logins + 1);
+	assert_int_equal(fault_calls("C_Login"), 1);
 
 	/* The random generator recovers, too. */
 	close_all_sessions("recover");
@@ -1043,13 +1080,12 @@ test_recover_wrong_pin_not_retried(void **state)
 	struct signet_token *tok;
 	struct signet_key *key;
 	struct signet_signer *signer = NULL;
-	unsigned long logins;
 	struct raw raw;
 	char pin[64];
 
 	(void)state;
-	wrap_load();
-	tok = token_open_ok("badrecover", wrap_module());
+	fault_load();
+	tok = token_open_ok("badrecover", fault_module());
 	key = keygen_ok(tok, SIGNET_KEY_EC_P256, "key");
 	assert_int_equal(signet_key_signer(key, &signer), 0);
 	assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256), 0);
@@ -1064,25 +1100,77 @@ test_recover_wrong_pin_not_retried(void **state)
 	raw.s = CK_INVALID_HANDLE;
 	raw_close(&raw);
 
-	logins = wrap_login_count();
+	fault_log_clear();
 	assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256),
 	    SIGNET_ERR_PIN_INCORRECT);
 	assert_message_has("after a lost session");
 	assert_message_has("CKR_PIN_INCORRECT");
 	assert_null(strstr(signet_error_message(), pin));
-	assert_int_equal(wrap_login_count(), logins + 1);
+	assert_int_equal(fault_calls("C_Login"), 1);
 	/* Later signatures fail without trying the PIN again. */
 	assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256),
 	    SIGNET_ERR_PIN_INCORRECT);
 	assert_message_has("does not try a PIN twice");
 	assert_int_equal(signet_token_random(tok, (uint8_t *)pin, 8),
 	    SIGNET_ERR_PIN_INCORRECT);
-	assert_int_equal(wrap_login_count(), logins + 1);
+	assert_int_equal(fault_calls("C_Login"), 1);
 	assert_int_equal(signet_token_recoveries(tok), 0);
 	memset(pin, 0, sizeof(pin));
 	signet_signer_free(signer);
 	signet_key_free(key);
 	signet_token_free(tok);
+}
+
+/*
+ * A PIN that locked, or came down to its final try, while signet ran: the
+ * login after a lost session is not attempted.
+ */
+static void
+test_recover_respects_pin_flags(void **state)
+{
+	static const struct {
+		const char *rules;
+		const char *reason;
+	} t[] = {
+		{ "C_GetTokenInfo@*=flags:+CKF_USER_PIN_LOCKED",
+		    "security officer must unlock" },
+		{ "C_GetTokenInfo@*=flags:+CKF_USER_PIN_FINAL_TRY",
+		    "only one more PIN attempt" },
+	};
+	struct signet_token *tok;
+	struct signet_key *key;
+	struct signet_signer *signer = NULL;
+	size_t i;
+
+	(void)state;
+	fault_load();
+	tok = token_open_ok("recover", fault_module());
+	signet_key_free(keygen_ok(tok, SIGNET_KEY_EC_P256, "pin-flags-key"));
+	signet_token_free(tok);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		fault_load();
+		tok = token_open_ok("recover", fault_module());
+		key = find_ok(tok, "pkcs11:object=pin-flags-key");
+		assert_int_equal(signet_key_signer(key, &signer), 0);
+		assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256),
+		    0);
+
+		fault_rules(t[i].rules);
+		fault_log_clear();
+		close_all_sessions("recover");
+		assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256),
+		    SIGNET_ERR_PIN_LOCKED);
+		assert_message_has("after a lost session");
+		assert_message_has(t[i].reason);
+		/* The flags were read, and the PIN was not tried. */
+		assert_true(fault_calls("C_GetTokenInfo") > 0);
+		assert_int_equal(fault_calls("C_Login"), 0);
+		fault_rules(NULL);
+		signet_signer_free(signer);
+		signer = NULL;
+		signet_key_free(key);
+		signet_token_free(tok);
+	}
 }
 
 /* Failures other than a lost session are reported and not retried. */
@@ -1092,43 +1180,42 @@ test_sign_failures(void **state)
 	struct signet_token *tok;
 	struct signet_key *key;
 	struct signet_signer *signer = NULL;
-	unsigned long signs, logins;
 
 	(void)state;
-	wrap_load();
-	tok = token_open_ok("recover", wrap_module());
+	fault_load();
+	tok = token_open_ok("recover", fault_module());
 	key = keygen_ok(tok, SIGNET_KEY_EC_P256, "failures-key");
 	assert_int_equal(signet_key_signer(key, &signer), 0);
 
-	signs = wrap_sign_count();
-	wrap_sign_fail(CKR_DEVICE_ERROR, 1);
+	/* set_rules counts afresh: C_Sign@1 is the next signature. */
+	fault_log_clear();
+	fault_rules("C_Sign@1=CKR_DEVICE_ERROR");
 	assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256),
 	    SIGNET_ERR_TOKEN);
 	assert_message_has("CKR_DEVICE_ERROR");
 	assert_true(signet_error_last()->has_ckr);
 	assert_int_equal(signet_error_last()->ckr, CKR_DEVICE_ERROR);
-	assert_int_equal(wrap_sign_count(), signs + 1);
+	assert_int_equal(fault_calls("C_Sign"), 1);
 	assert_int_equal(signet_token_recoveries(tok), 0);
 	assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256), 0);
 
 	/* A lost session seen once: recovered and retried once. */
-	signs = wrap_sign_count();
-	logins = wrap_login_count();
-	wrap_sign_fail(CKR_SESSION_HANDLE_INVALID, 1);
+	fault_log_clear();
+	fault_rules("C_Sign@1=CKR_SESSION_HANDLE_INVALID");
 	assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256), 0);
-	assert_int_equal(wrap_sign_count(), signs + 2);
+	assert_int_equal(fault_calls("C_Sign"), 2);
 	assert_int_equal(signet_token_recoveries(tok), 1);
-	assert_int_equal(wrap_login_count(), logins + 1);
+	assert_int_equal(fault_calls("C_Login"), 1);
 
 	/* Still lost after recovering: one retry only, then the error. */
-	signs = wrap_sign_count();
-	wrap_sign_fail(CKR_DEVICE_REMOVED, -1);
+	fault_log_clear();
+	fault_rules("C_Sign@*=CKR_DEVICE_REMOVED");
 	assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256),
 	    SIGNET_ERR_TOKEN);
 	assert_message_has("CKR_DEVICE_REMOVED");
-	assert_int_equal(wrap_sign_count(), signs + 2);
+	assert_int_equal(fault_calls("C_Sign"), 2);
 	assert_int_equal(signet_token_recoveries(tok), 2);
-	wrap_sign_fail(CKR_OK, 0);
+	fault_rules(NULL);
 	assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256), 0);
 
 	/* A key of one kind cannot make another kind's signatures. */
@@ -1334,11 +1421,11 @@ test_token_list(void **state)
 	assert_int_equal(s.uninitialised, 1); /* SoftHSM's free slot */
 	assert_int_equal(s.final_try, 0);
 	/* The PIN state shows without a login. */
-	wrap_load();
-	wrap_set_token_flags(CKF_USER_PIN_FINAL_TRY);
+	fault_load();
+	fault_env("P11FAULT_TOKEN_FLAGS", "+CKF_USER_PIN_FINAL_TRY");
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(signet_token_list(wrap_module(), list_cb, &s), 0);
-	wrap_set_token_flags(0);
+	assert_int_equal(signet_token_list(fault_module(), list_cb, &s), 0);
+	fault_env("P11FAULT_TOKEN_FLAGS", NULL);
 	assert_int_equal(s.final_try, 1);
 	assert_int_equal(signet_token_list(NULL, stop_cb, &calls), 42);
 	assert_int_equal(calls, 1);
@@ -1540,6 +1627,7 @@ main(void)
 		cmocka_unit_test(test_pin_flags),
 		cmocka_unit_test(test_recover_lost_session),
 		cmocka_unit_test(test_recover_wrong_pin_not_retried),
+		cmocka_unit_test(test_recover_respects_pin_flags),
 		cmocka_unit_test(test_sign_failures),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_several_tokens_one_module),
