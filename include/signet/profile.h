@@ -1,6 +1,6 @@
 /*
  * A certificate profile, as the policy engine compiles it from a policy
- * file (policies/*.yaml). src/policy fills it in and checks requests
+ * file (policies/NAME.yaml). src/policy fills it in and checks requests
  * against it; src/x509 builds and lints certificates from it. Nothing in a
  * certificate comes from anywhere but the profile and the normalised
  * request (include/signet/request.h).
