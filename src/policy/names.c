@@ -49,6 +49,8 @@ dns_ulabel_char_bad(uint32_t c)
 		return 1; /* full-width forms map to ASCII; specials */
 	if ((c & 0xfffe) == 0xfffe)
 		return 1; /* plane noncharacters */
+	if (c >= 0x1f000 && c <= 0x1faff)
+		return 1; /* emoji, game symbols */
 	if (c >= 0xe0000)
 		return 1; /* tags, private use planes */
 	return 0;
@@ -65,28 +67,30 @@ dns_alabel_check(const char *label, size_t len, char *why, size_t whysz)
 
 	if (len <= 4 ||
 	    policy_punycode_decode(label + 4, len - 4, cps, &n) != 0) {
-		WHY("label '%.*s' is not valid Punycode", (int)len, label);
+		WHY("has label '%.*s', which is not valid Punycode", (int)len,
+		    label);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
 		if (cps[i] >= 0x80)
 			non_ascii = 1;
 		if (dns_ulabel_char_bad(cps[i])) {
-			WHY("label '%.*s' decodes to U+%04X, which is not "
+			WHY("has label '%.*s', which decodes to U+%04X, not "
 			    "allowed in a host name (IDNA2008)",
 			    (int)len, label, (unsigned)cps[i]);
 			return -1;
 		}
 	}
 	if (!non_ascii) {
-		WHY("label '%.*s' decodes to plain ASCII; write it as such",
+		WHY("has label '%.*s', which decodes to plain ASCII; write "
+		    "it as such",
 		    (int)len, label);
 		return -1;
 	}
 	if (policy_punycode_encode(cps, n, again, &alen) != 0 ||
 	    alen != len - 4 || memcmp(again, label + 4, alen) != 0) {
-		WHY("label '%.*s' is not the canonical Punycode of its "
-		    "characters",
+		WHY("has label '%.*s', which is not the canonical Punycode "
+		    "of its characters",
 		    (int)len, label);
 		return -1;
 	}
@@ -133,8 +137,8 @@ dns_label_check(const char *label, size_t len, char *why, size_t whysz)
 		if (label[0] == 'x' && label[1] == 'n')
 			return dns_alabel_check(label, len, why, whysz);
 		/* RFC 5891 4.2.3.1: "??--" labels are reserved. */
-		WHY("label '%.*s' has '--' in the third and fourth positions, "
-		    "which is reserved for IDNA",
+		WHY("has label '%.*s' with '--' in the third and fourth "
+		    "positions, which is reserved for IDNA (RFC 5891 4.2.3.1)",
 		    (int)len, label);
 		return -1;
 	}

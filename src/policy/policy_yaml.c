@@ -182,7 +182,7 @@ lines_build(const char *name, const uint8_t *text, size_t len,
 	yaml_event_t ev;
 	struct yaml_frame st[YAML_DEPTH_MAX];
 	struct yaml_frame *f;
-	char path[YAML_PATH_MAX];
+	char path[YAML_PATH_MAX], ctx[128] = "";
 	size_t plen = 0;
 	int depth = 0, docs = 0, have_event = 0, done = 0;
 	unsigned line;
@@ -194,12 +194,20 @@ lines_build(const char *name, const uint8_t *text, size_t len,
 	yaml_parser_set_input_string(&parser, text, len);
 	while (!done) {
 		if (!yaml_parser_parse(&parser, &ev)) {
+			if (parser.context != NULL &&
+			    parser.context_mark.line !=
+				parser.problem_mark.line)
+				snprintf(ctx, sizeof(ctx), " %s on line %zu",
+				    parser.context,
+				    parser.context_mark.line + 1);
+			else if (parser.context != NULL)
+				snprintf(ctx, sizeof(ctx), " %s",
+				    parser.context);
 			r = lines_error(name,
-			    (unsigned)parser.problem_mark.line + 1, "%s%s%s",
+			    (unsigned)parser.problem_mark.line + 1, "%s%s",
 			    parser.problem != NULL ? parser.problem
 						   : "malformed YAML",
-			    parser.context != NULL ? " " : "",
-			    parser.context != NULL ? parser.context : "");
+			    ctx);
 			goto out;
 		}
 		have_event = 1;
@@ -316,7 +324,18 @@ out:
 	    YAML_LIST_MAX)
 #define Y_MAP(key, st, m, fields) \
 	CYAML_FIELD_MAPPING_PTR(key, Y_OPT, st, m, fields)
-#define Y_BOOL(key, st, m) CYAML_FIELD_BOOL_PTR(key, Y_OPT, st, m)
+/*
+ * Booleans are strictly "true" or "false": libcyaml's own boolean type
+ * reads anything it does not know (a typo like "flase") as true.
+ */
+#define Y_BOOL(key, st, m)                                                   \
+	CYAML_FIELD_ENUM_PTR(key, Y_OPT | CYAML_FLAG_STRICT, st, m, y_bools, \
+	    CYAML_ARRAY_LEN(y_bools))
+
+static const cyaml_strval_t y_bools[] = {
+	{ "false", 0 },
+	{ "true", 1 },
+};
 
 static const cyaml_schema_value_t y_string = {
 	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, YAML_STRING_MAX),
@@ -498,8 +517,18 @@ cyaml_report_reason(const struct cyaml_report *rep, cyaml_err_t err, char *out,
 		snprintf(out, outsz, "unknown key '%s'", m + 16);
 	else if (strncmp(m, "Mapping field already seen: ", 28) == 0)
 		snprintf(out, outsz, "duplicate key '%s'", m + 28);
+	else if (strncmp(m, "Invalid ENUM value: ", 20) == 0)
+		snprintf(out, outsz, "'%s' is neither true nor false", m + 20);
+	else if (strncmp(m, "Invalid ", 8) == 0 &&
+		 strstr(m, " value: ") != NULL)
+		snprintf(out, outsz, "%s is not a number this key accepts",
+		    strstr(m, " value: ") + 8);
+	else if (strncmp(m, "Expecting SEQUENCE", 18) == 0)
+		snprintf(out, outsz, "expected a list here");
+	else if (strncmp(m, "Expecting MAPPING", 17) == 0)
+		snprintf(out, outsz, "expected keys and values here");
 	else if (strncmp(m, "Expecting ", 10) == 0)
-		snprintf(out, outsz, "wrong kind of value: %s", m);
+		snprintf(out, outsz, "expected a single value here");
 	else
 		snprintf(out, outsz, "%s", m);
 }

@@ -246,10 +246,17 @@ check_san(const struct signet_profile *profile, const struct raw_san *raw,
 			ip_len = raw->len;
 			memcpy(ip, raw->data, ip_len);
 		}
-		if (ip_len == 0) {
+		if (ip_len == 0 && raw->ip_text) {
 			policy_problem(pr,
 			    "%s '%s' is not an IPv4 or IPv6 address", kind,
 			    esc);
+			return 0;
+		}
+		if (ip_len == 0) {
+			policy_problem(pr,
+			    "%s of %zu bytes is not an IPv4 or IPv6 address "
+			    "(4 or 16 bytes)",
+			    kind, raw->len);
 			return 0;
 		}
 		if (inet_ntop(ip_len == 4 ? AF_INET : AF_INET6, ip, norm,
@@ -1010,7 +1017,8 @@ check_sig_alg(X509_REQ *csr, const EVP_PKEY *pkey, struct policy_problems *pr)
 		policy_problem(pr,
 		    "the CSR is signed with %s; only ECDSA or RSA with "
 		    "SHA-256 or stronger are accepted",
-		    obj_name(obj, oid, sizeof(oid)));
+		    nid != NID_undef ? OBJ_nid2ln(nid)
+				     : obj_name(obj, oid, sizeof(oid)));
 		return 0;
 	}
 	if (pkey != NULL && EVP_PKEY_is_a(pkey, "EC") != want_ec) {
