@@ -635,6 +635,11 @@ compile_subject(const struct compile *c, const struct yaml_profile *y,
 			return cfg_err(c, path, "%s is empty", a->name);
 		if (text_check(c, path, a->name, value) != 0)
 			return SIGNET_ERR_CONFIG;
+		if (a->nid == NID_countryName &&
+		    (strlen(value) != 2 || value[0] < 'A' || value[0] > 'Z' ||
+			value[1] < 'A' || value[1] > 'Z'))
+			return cfg_err(c, path,
+			    "C must be a two-letter upper-case ISO 3166 code");
 		for (s = value; *s != '\0'; s++)
 			chars += ((unsigned char)*s & 0xc0) != 0x80;
 		if (chars > a->max_len)
@@ -647,11 +652,6 @@ compile_subject(const struct compile *c, const struct yaml_profile *y,
 			    "%s must be a PrintableString (letters, digits, "
 			    "space and '()+,-./:=?)",
 			    a->name);
-		if (a->nid == NID_countryName &&
-		    (strlen(value) != 2 || value[0] < 'A' || value[0] > 'Z' ||
-			value[1] < 'A' || value[1] > 'Z'))
-			return cfg_err(c, path,
-			    "C must be a two-letter upper-case ISO 3166 code");
 		p->subject_fixed[p->n_subject_fixed].nid = a->nid;
 		if ((p->subject_fixed[p->n_subject_fixed].value =
 			    strdup(value)) == NULL)

@@ -301,8 +301,8 @@ lines_build(const char *name, const uint8_t *text, size_t len,
 		have_event = 0;
 	}
 	if (docs == 0) {
-		r = signet_error_set(SIGNET_ERR_CONFIG, "%s: the file is empty",
-		    name);
+		r = signet_error_set(SIGNET_ERR_CONFIG,
+		    "%s:1: the file is empty", name);
 		goto out;
 	}
 	r = 0;
@@ -580,8 +580,8 @@ policy_yaml_load(const char *name, const uint8_t *text, size_t len,
 		goto out;
 	}
 	if (yp == NULL) {
-		r = signet_error_set(SIGNET_ERR_CONFIG, "%s: the file is empty",
-		    name);
+		r = signet_error_set(SIGNET_ERR_CONFIG,
+		    "%s:1: the file holds no policy", name);
 		goto out;
 	}
 	*out = yp;
