@@ -124,6 +124,9 @@ signet_exit_code(int code)
 }
 
 static void
+error_vset(int code, const char *fmt, va_list ap) SIGNET_PRINTF(2, 0);
+
+static void
 error_vset(int code, const char *fmt, va_list ap)
 {
 	memset(&last_error, 0, sizeof(last_error));
