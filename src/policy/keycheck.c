@@ -3,6 +3,7 @@
  * known ways RSA moduli come out weak (BR 6.1.1.3): small factors, the
  * Infineon ROCA structure, primes close enough for Fermat's method.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,29 +50,24 @@ keys_format(const struct signet_profile *p, char *out, size_t outsz)
 
 /* ---- RSA modulus ----------------------------------------------------------- */
 
-/* Odd primes below limit, by the sieve of Eratosthenes; count in *n. */
-static unsigned *
-small_primes(unsigned limit, size_t *n)
+/* Odd primes below KEY_SMALL_PRIME_LIMIT, sieved once per process. */
+static unsigned small_primes[KEY_SMALL_PRIME_LIMIT / 2];
+static size_t n_small_primes;
+static pthread_once_t small_primes_once = PTHREAD_ONCE_INIT;
+
+static void
+small_primes_sieve(void)
 {
-	unsigned char *composite = calloc(limit, 1);
-	unsigned *primes = NULL;
+	static unsigned char composite[KEY_SMALL_PRIME_LIMIT];
 	unsigned i, j;
 
-	*n = 0;
-	if (composite == NULL ||
-	    (primes = calloc(limit / 2, sizeof(*primes))) == NULL) {
-		free(composite);
-		return NULL;
-	}
-	for (i = 3; i < limit; i += 2) {
+	for (i = 3; i < KEY_SMALL_PRIME_LIMIT; i += 2) {
 		if (composite[i])
 			continue;
-		primes[(*n)++] = i;
-		for (j = i * i; j < limit; j += 2 * i)
+		small_primes[n_small_primes++] = i;
+		for (j = i * i; j < KEY_SMALL_PRIME_LIMIT; j += 2 * i)
 			composite[j] = 1;
 	}
-	free(composite);
-	return primes;
 }
 
 /*
@@ -226,31 +222,27 @@ const char *
 policy_rsa_modulus_weakness(const BIGNUM *n, int *internal_error)
 {
 	static _Thread_local char reason[96];
-	unsigned *primes;
-	size_t nprimes, i;
+	size_t i;
 	int close, roca;
 
 	*internal_error = 0;
 	if (!BN_is_odd(n) || BN_is_negative(n))
 		return "the modulus is even";
-	if ((primes = small_primes(KEY_SMALL_PRIME_LIMIT, &nprimes)) == NULL)
+	if (pthread_once(&small_primes_once, small_primes_sieve) != 0)
 		goto internal;
-	for (i = 0; i < nprimes; i++) {
-		BN_ULONG r = BN_mod_word(n, primes[i]);
+	for (i = 0; i < n_small_primes; i++) {
+		BN_ULONG r = BN_mod_word(n, small_primes[i]);
 
-		if (r == (BN_ULONG)-1) {
-			free(primes);
+		if (r == (BN_ULONG)-1)
 			goto internal;
-		}
 		if (r == 0) {
 			snprintf(reason, sizeof(reason),
-			    "the modulus has the small factor %u", primes[i]);
-			free(primes);
+			    "the modulus has the small factor %u",
+			    small_primes[i]);
 			return reason;
 		}
 	}
-	roca = rsa_roca_fingerprint(n, primes, nprimes);
-	free(primes);
+	roca = rsa_roca_fingerprint(n, small_primes, n_small_primes);
 	if (roca < 0)
 		goto internal;
 	if (roca)

@@ -479,6 +479,9 @@ struct cyaml_report {
 	int have_message;
 };
 
+static void cyaml_report_log(cyaml_log_t level, void *ctx, const char *fmt,
+    va_list args) SIGNET_PRINTF(3, 0);
+
 static void
 cyaml_report_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
 {
