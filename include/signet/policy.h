@@ -27,7 +27,7 @@
 struct signet_policy;
 
 /* Largest policy file accepted. */
-#define SIGNET_POLICY_MAX_SIZE (1024 * 1024)
+#define SIGNET_POLICY_MAX_SIZE ((size_t)1024 * 1024)
 
 /* Load and check a policy file. */
 int signet_policy_load(const char *path, struct signet_policy **out) SIGNET_WUR;
@@ -52,7 +52,7 @@ int signet_policy_find(const struct signet_policy *policy, const char *name,
 /* ---- Requests ------------------------------------------------------------ */
 
 /* Default cap on the size of a CSR, PEM or DER. */
-#define SIGNET_CSR_MAX_DEFAULT (64 * 1024)
+#define SIGNET_CSR_MAX_DEFAULT ((size_t)64 * 1024)
 
 /*
  * Is a public key known to be compromised? Called with the SHA-256 of its

@@ -9,7 +9,7 @@
 #include "util/codec.h"
 #include "util/file.h"
 
-#define BLOCKLIST_MAX_SIZE (64 * 1024 * 1024)
+#define BLOCKLIST_MAX_SIZE ((size_t)64 * 1024 * 1024)
 
 struct signet_blocklist {
 	uint8_t (*hashes)[32];

@@ -22,7 +22,7 @@ der_header(const uint8_t *p, size_t len, uint8_t *tag, size_t *hdr,
 {
 	size_t i = 1, n, k;
 
-	if (len < 2) {
+	if (p == NULL || len < 2) {
 		*why = "it is truncated";
 		return -1;
 	}
@@ -89,6 +89,10 @@ der_walk(const uint8_t *p, size_t len, int depth, const char **why)
 
 	if (depth > DER_DEPTH_MAX) {
 		*why = "it is nested too deeply";
+		return -1;
+	}
+	if (p == NULL && len > 0) {
+		*why = "it is truncated";
 		return -1;
 	}
 	while (len > 0) {

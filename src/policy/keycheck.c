@@ -433,7 +433,7 @@ policy_key_check(const struct signet_profile *profile, X509_PUBKEY *spki,
 	const unsigned char *pk = NULL;
 	X509_ALGOR *alg = NULL;
 	char name[80];
-	int pklen = 0, nid;
+	int pklen = 0;
 
 	*out = NULL;
 	if (!X509_PUBKEY_get0_param(&alg_obj, &pk, &pklen, &alg, spki) ||
@@ -441,7 +441,7 @@ policy_key_check(const struct signet_profile *profile, X509_PUBKEY *spki,
 		policy_problem(pr, "the public key is unreadable");
 		return 0;
 	}
-	switch ((nid = OBJ_obj2nid(alg_obj))) {
+	switch (OBJ_obj2nid(alg_obj)) {
 	case NID_X9_62_id_ecPublicKey:
 		return ec_check(profile, spki, alg, pk, pklen, pr, out);
 	case NID_rsaEncryption:

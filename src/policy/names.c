@@ -211,7 +211,6 @@ policy_dns_normalise(const uint8_t *in, size_t len, unsigned flags, char *out,
 			return -1;
 		}
 	}
-	last = buf + start;
 	for (p = buf + start;; p = dot + 1) {
 		dot = strchr(p, '.');
 		if (dns_label_check(p,
@@ -313,7 +312,7 @@ policy_cidr_parse(const char *text, struct signet_cidr *out, char *why,
 		return -1;
 	}
 	prefix = strtoul(slash + 1, &end, 10);
-	if (*end != '\0' || prefix > out->len * 8u) {
+	if (*end != '\0' || prefix > (unsigned long)out->len * 8) {
 		WHY("'%s' has a prefix length outside 0..%u", text,
 		    out->len * 8u);
 		return -1;

@@ -54,7 +54,7 @@ cfg_err(const struct compile *c, const char *path, const char *fmt, ...)
 	    path[0] != '\0' ? "." : "", path);
 	line = policy_lines_find(c->lines, full);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	policy_vformat(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (c->profile != NULL)
 		return signet_error_set(SIGNET_ERR_CONFIG,
@@ -111,7 +111,7 @@ signet_policy_free(struct signet_policy *policy)
 
 	if (policy == NULL)
 		return;
-	for (i = 0; i < policy->n_profiles; i++)
+	for (i = 0; policy->profiles != NULL && i < policy->n_profiles; i++)
 		profile_clear(&policy->profiles[i]);
 	free(policy->profiles);
 	free(policy->source);
@@ -430,7 +430,7 @@ compile_uri_list(const struct compile *c, const char *key, char **v, unsigned n,
 				  "BR 7.1.2.11.2)"
 				: "");
 		if (prefix)
-			strcat(norm, "/");
+			memcpy(norm + strlen(norm), "/", 2);
 		if ((r = strlist_add_unique(c, path, out, norm)) != 0)
 			return r;
 	}
@@ -985,7 +985,7 @@ signet_policy_load_mem(const char *name, const void *text, size_t len,
 	*out = NULL;
 	if (len > SIGNET_POLICY_MAX_SIZE) {
 		r = signet_error_set(SIGNET_ERR_CONFIG,
-		    "%s: larger than %d bytes", name, SIGNET_POLICY_MAX_SIZE);
+		    "%s: larger than %zu bytes", name, SIGNET_POLICY_MAX_SIZE);
 		goto out;
 	}
 	if ((policy = calloc(1, sizeof(*policy))) == NULL ||

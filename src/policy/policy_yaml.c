@@ -143,7 +143,7 @@ lines_error(const char *name, unsigned line, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	policy_vformat(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return signet_error_set(SIGNET_ERR_CONFIG, "%s:%u: %s", name, line,
 	    msg);
@@ -161,7 +161,7 @@ path_append(char *path, size_t *plen, const char *name, unsigned line,
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(path + *plen, YAML_PATH_MAX - *plen, fmt, ap);
+	n = policy_vformat(path + *plen, YAML_PATH_MAX - *plen, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= YAML_PATH_MAX - *plen)
 		return lines_error(name, line, "key too long");
@@ -496,7 +496,7 @@ cyaml_report_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
 	    strncmp(fmt, "Load: Backtrace", 15) == 0 ||
 	    strncmp(fmt, "  in ", 5) == 0)
 		return;
-	vsnprintf(rep->message, sizeof(rep->message), fmt, args);
+	policy_vformat(rep->message, sizeof(rep->message), fmt, args);
 	if ((nl = strchr(rep->message, '\n')) != NULL)
 		*nl = '\0';
 	rep->error_event = rep->events;

@@ -9,6 +9,13 @@
 
 #include "policy/policy_int.h"
 
+int
+policy_vformat(char *out, size_t outsz, const char *fmt, va_list ap)
+{
+	/* Every caller has called va_start on ap. */
+	return vsnprintf(out, outsz, fmt, ap); /* NOLINT */
+}
+
 void
 policy_problem(struct policy_problems *pr, const char *fmt, ...)
 {
@@ -17,7 +24,7 @@ policy_problem(struct policy_problems *pr, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(item, sizeof(item), fmt, ap);
+	policy_vformat(item, sizeof(item), fmt, ap);
 	va_end(ap);
 	ilen = strlen(item);
 	need = ilen + (pr->count > 0 ? 2 : 0);
@@ -165,7 +172,7 @@ policy_strlist_addf(struct signet_strlist *l, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	policy_vformat(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	return policy_strlist_add(l, buf);
 }

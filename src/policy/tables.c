@@ -12,18 +12,18 @@
  * C and serialNumber are PrintableString (X.520).
  */
 const struct policy_attr policy_attrs[] = {
-	{ "C", NID_countryName, 2, 1 },
-	{ "ST", NID_stateOrProvinceName, 128, 0 },
-	{ "L", NID_localityName, 128, 0 },
-	{ "street", NID_streetAddress, 128, 0 },
-	{ "postalCode", NID_postalCode, 40, 0 },
-	{ "O", NID_organizationName, 64, 0 },
-	{ "OU", NID_organizationalUnitName, 64, 0 },
-	{ "title", NID_title, 64, 0 },
-	{ "serialNumber", NID_serialNumber, 64, 1 },
-	{ "givenName", NID_givenName, 64, 0 },
-	{ "surname", NID_surname, 64, 0 },
-	{ "CN", NID_commonName, 64, 0 },
+	{ "C", 2, NID_countryName, 1 },
+	{ "ST", 128, NID_stateOrProvinceName, 0 },
+	{ "L", 128, NID_localityName, 0 },
+	{ "street", 128, NID_streetAddress, 0 },
+	{ "postalCode", 40, NID_postalCode, 0 },
+	{ "O", 64, NID_organizationName, 0 },
+	{ "OU", 64, NID_organizationalUnitName, 0 },
+	{ "title", 64, NID_title, 0 },
+	{ "serialNumber", 64, NID_serialNumber, 1 },
+	{ "givenName", 64, NID_givenName, 0 },
+	{ "surname", 64, NID_surname, 0 },
+	{ "CN", 64, NID_commonName, 0 },
 };
 const size_t policy_n_attrs = sizeof(policy_attrs) / sizeof(policy_attrs[0]);
 
