@@ -82,7 +82,13 @@ struct signet_ip_rule {
 	int allow_private;
 };
 
-/* RFC 5280 4.2.1.10, for CA profiles. Same entry syntax as name rules. */
+/*
+ * RFC 5280 4.2.1.10, for CA profiles. Entries are normalised but keep
+ * their RFC 5280 meaning, to be written into the certificate as they are:
+ * dns "example.com" is that domain and every name below it; email
+ * "example.com" every mailbox at that domain; ".example.com" only names
+ * (or mailboxes) below it; uri entries are hosts or domains.
+ */
 struct signet_name_constraints {
 	int present;
 	int critical; /* always 1 when present (BR 7.1.2.10.8) */

@@ -42,6 +42,17 @@ struct signet_request {
 	EVP_PKEY *pubkey;        /* the subject's public key */
 	uint8_t spki_sha256[32]; /* SHA-256 of the DER SubjectPublicKeyInfo */
 	int64_t validity;        /* seconds: requested, or profile default */
+
+	/*
+	 * Added by the policy engine. key_usage is the profile's key_usage
+	 * narrowed to what this key's algorithm may assert (RFC 5480 3: no
+	 * keyEncipherment or dataEncipherment for EC keys; RFC 3279 2.3.1:
+	 * no keyAgreement for RSA keys): build keyUsage from this field.
+	 * notes say what normalisation did (duplicate SANs removed, CSR
+	 * extensions ignored), for the audit log.
+	 */
+	unsigned key_usage; /* enum signet_ku bits */
+	struct signet_strlist notes;
 };
 
 void signet_request_free(struct signet_request *req);
