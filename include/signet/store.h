@@ -254,8 +254,9 @@ struct signet_store_filter {
 };
 
 /*
- * Call cb for each certificate f selects, in not_after order (ties in
- * reservation order), streaming: rows are read as they are handed out.
+ * Call cb for each certificate f selects, streaming (rows are read as they
+ * are handed out, through an index). Order: not_after, ties in reservation
+ * order; SIGNET_SELECT_ALL without expiring_within: reservation order.
  */
 int signet_store_cert_foreach(struct signet_store *st,
     const struct signet_store_filter *f, signet_store_cert_cb cb, void *arg)

@@ -439,18 +439,21 @@ revoked_work(struct signet_store *st, void *argp)
 		if (r < 0)
 			return r;
 	}
-	/* The partial index on revoked rows gives serial order. */
+	/*
+	 * The partial index on revoked rows gives serial order; the unary
+	 * + keeps SQLite from preferring the expiry index and a sort.
+	 */
 	if ((r = store_q_open(st,
 		 row.kind == SIGNET_CRL_DELTA
 		     ? "SELECT serial, revoked_at, revocation_reason, "
 		       "not_after "
 		       "FROM certificates WHERE issuer_id = ? "
-		       "AND status = 'revoked' AND revocation_seq > ? "
+		       "AND status = 'revoked' AND +revocation_seq > ? "
 		       "ORDER BY serial"
 		     : "SELECT serial, revoked_at, revocation_reason, "
 		       "not_after "
 		       "FROM certificates WHERE issuer_id = ? "
-		       "AND status = 'revoked' AND not_after >= ? "
+		       "AND status = 'revoked' AND +not_after >= ? "
 		       "ORDER BY serial",
 		 &q)) != 0)
 		return r;

@@ -226,7 +226,8 @@ sq_open(const char *target, void **out)
 	/* No schema tricks: the file is data, not code. */
 	sqlite3_db_config(d->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(d->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	if ((r = sq_pragma_int(d, "PRAGMA foreign_keys = ON", &v)) != 0 ||
+	if ((r = sq_pragma_int(d, "PRAGMA cache_size = -65536", &v)) != 0 ||
+	    (r = sq_pragma_int(d, "PRAGMA foreign_keys = ON", &v)) != 0 ||
 	    (r = sq_pragma_int(d, "PRAGMA foreign_keys", &v)) != 0)
 		goto out;
 	if (v != 1) {

@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include <sqlite3.h>
+
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -663,7 +665,18 @@ test_issue_checks_der_against_reservation(void **state)
 	OPENSSL_free(der);
 	assert_error(signet_store_cert_issue(st, issuer_a_id, "4242", junk,
 			 sizeof(junk), T0),
+	    SIGNET_ERR_VERIFY, "not a well-formed X.509 certificate");
+	/* The right certificate, truncated or with bytes after it. */
+	der = make_cert(issuer_a, subject_key, "4242", T0, T0 + 10 * DAY, &len);
+	assert_error(signet_store_cert_issue(st, issuer_a_id, "4242", der,
+			 len - 1, T0),
 	    SIGNET_ERR_VERIFY, "not an X.509 certificate");
+	der = OPENSSL_realloc(der, len + 1);
+	der[len] = 0;
+	assert_error(signet_store_cert_issue(st, issuer_a_id, "4242", der,
+			 len + 1, T0),
+	    SIGNET_ERR_VERIFY, "1 bytes after the certificate");
+	OPENSSL_free(der);
 	assert_error(signet_store_cert_issue(st, issuer_a_id, "4242", junk, 0,
 			 T0),
 	    SIGNET_ERR_USAGE, "DER missing");
@@ -1325,7 +1338,11 @@ test_listing_filters(void **state)
 	l = list(st, SIGNET_SELECT_FAILED, NULL, now, 0, 0);
 	assert_int_equal(l->n, 1);
 	assert_string_equal(l->serial[0], "37");
-	assert_int_equal(list(st, SIGNET_SELECT_ALL, NULL, now, 0, 0)->n, 7);
+	/* Everything, in reservation order. */
+	l = list(st, SIGNET_SELECT_ALL, NULL, now, 0, 0);
+	assert_int_equal(l->n, 7);
+	assert_string_equal(l->serial[0], "31");
+	assert_string_equal(l->serial[6], "37");
 	/* Expiring within 15 days: notAfter in [now, now + 15d). */
 	l = list(st, SIGNET_SELECT_VALID, NULL, now, 15 * DAY, 0);
 	assert_int_equal(l->n, 2);
@@ -1381,6 +1398,110 @@ test_listing_filters(void **state)
 	f.expiring_within = DAY;
 	assert_error(signet_store_cert_foreach(st, &f, collect_cert, l),
 	    SIGNET_ERR_USAGE, "expiring");
+	signet_store_free(st);
+}
+
+/*
+ * No single-certificate operation and no CRL or status listing may scan
+ * the certificates table or sort it: every statement the store prepared
+ * during a full workload is checked with EXPLAIN QUERY PLAN (SQLite's
+ * planner does not depend on table size without ANALYZE, so a small
+ * table shows the plan a million rows get).
+ */
+static void
+test_statements_use_indexes(void **state)
+{
+	struct signet_store *st;
+	struct signet_store_cert_new c;
+	struct signet_store_cert *row = NULL;
+	struct signet_store_counts n;
+	struct entries e;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s;
+	char plan[4096];
+	size_t i, checked = 0;
+	int64_t full, delta;
+	int blocked;
+	uint8_t spki[32];
+
+	(void)state;
+	if (!url_is_sqlite())
+		skip();
+	st = open_store();
+	issue_one(st, "91", T0, T0 + 90 * DAY);
+	issue_one(st, "92", T0, T0 + 90 * DAY);
+	fill_new(&c, issuer_a_id, "93", T0, T0 + 90 * DAY);
+	assert_int_equal(signet_store_cert_reserve(st, &c, T0), 0);
+	assert_int_equal(signet_store_cert_fail(st, issuer_a_id, "93", "x", T0),
+	    0);
+	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "91",
+			     SIGNET_REASON_SUPERSEDED, T0 + 1),
+	    0);
+	full = publish_crl(st, SIGNET_CRL_FULL, 0, T0 + 2);
+	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "91",
+			     SIGNET_REASON_KEY_COMPROMISE, T0 + 3),
+	    0);
+	delta = publish_crl(st, SIGNET_CRL_DELTA, full, T0 + 4);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(signet_store_crl_revoked_foreach(st, issuer_a_id, full,
+			     collect_entry, &e),
+	    0);
+	assert_int_equal(signet_store_crl_revoked_foreach(st, issuer_a_id,
+			     delta, collect_entry, &e),
+	    0);
+	assert_int_equal(signet_store_crl_last_full(st, issuer_a_id, &full,
+			     NULL),
+	    0);
+	assert_int_equal(signet_store_cert_get(st, issuer_a_id, "92", &row), 0);
+	signet_store_cert_free(row);
+	assert_int_equal(signet_store_cert_get(st, NULL, "92", &row), 0);
+	signet_store_cert_free(row);
+	key_sha256(subject_key, spki);
+	assert_int_equal(signet_store_key_blocked(st, spki, &blocked), 0);
+	assert_int_equal(signet_store_clock_last(st, &full), 0);
+	list(st, SIGNET_SELECT_VALID, NULL, T0, 0, 0);
+	list(st, SIGNET_SELECT_VALID, NULL, T0, 30 * DAY, 0);
+	list(st, SIGNET_SELECT_REVOKED, "tls-server", T0, 0, 0);
+	list(st, SIGNET_SELECT_EXPIRED, NULL, T0, 0, 0);
+	list(st, SIGNET_SELECT_PENDING, NULL, T0, 0, 0);
+	n = counts(st, issuer_a_id);
+	assert_int_equal(n.revoked, 1);
+
+	assert_int_equal(sqlite3_open_v2(db_path(), &db, SQLITE_OPEN_READONLY,
+			     NULL),
+	    SQLITE_OK);
+	for (i = 0; i < STORE_STMT_CACHE; i++) {
+		const char *sql = st->cache[i].sql;
+		char *eqp;
+
+		if (sql == NULL || strstr(sql, "certificates") == NULL)
+			continue;
+		/* Counting all rows reads an index by design. */
+		if (strstr(sql, "count(*)") != NULL)
+			continue;
+		assert_non_null(
+		    eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql));
+		assert_int_equal(sqlite3_prepare_v2(db, eqp, -1, &s, NULL),
+		    SQLITE_OK);
+		plan[0] = '\0';
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			strncat(plan, (const char *)sqlite3_column_text(s, 3),
+			    sizeof(plan) - strlen(plan) - 2);
+			strcat(plan, ";");
+		}
+		sqlite3_finalize(s);
+		sqlite3_free(eqp);
+		if ((strstr(plan, "SCAN c") != NULL &&
+			strstr(plan, "SCAN c USING") == NULL) ||
+		    (strstr(plan, "SCAN certificates") != NULL &&
+			strstr(plan, "SCAN certificates USING") == NULL) ||
+		    strstr(plan, "TEMP B-TREE") != NULL)
+			fail_msg("%s\nis planned as %s", sql, plan);
+		checked++;
+	}
+	sqlite3_close(db);
+	/* reserve, issue, fail, revoke, get, CRL entries, listings... */
+	assert_true(checked >= 15);
 	signet_store_free(st);
 }
 
@@ -1984,6 +2105,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_crl_delta_lists_changes_since_base,
 		    setup),
 		cmocka_unit_test_setup(test_listing_filters, setup),
+		cmocka_unit_test_setup(test_statements_use_indexes, setup),
 		cmocka_unit_test_setup(test_check_finds_problems, setup),
 		cmocka_unit_test_setup(test_crash_after_reserve_is_resolvable,
 		    setup),
