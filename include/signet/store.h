@@ -95,8 +95,9 @@ int signet_crl_reason_parse(const char *name, int *reason) SIGNET_WUR;
  *
  * SQLite: a missing file is created with mode 0600; a file writable by
  * group or others, or one without owner write permission, is refused;
- * WAL journal, synchronous=FULL, foreign keys on; other processes holding
- * the lock are waited for (about a minute) rather than failed on.
+ * a symbolic link is refused; WAL journal, synchronous=FULL, foreign keys
+ * on. Other processes holding the lock are waited for (up to about two
+ * minutes per call) rather than failed on.
  *
  * A database with a newer schema than this build is refused and left
  * untouched (upgrade signet); an older one is migrated forward in one

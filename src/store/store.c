@@ -49,12 +49,13 @@ static const char *const schema_v1[] = {
 
 	/*
 	 * serial is 40 hex digits, zero-padded, so that text order is
-	 * numeric order (CRL entries are listed by serial).
+	 * numeric order (CRL entries are listed by serial); {HEX} is a text
+	 * type compared byte by byte, whatever the server's locale.
 	 */
 	"CREATE TABLE certificates ("
 	" id {ID},"
 	" issuer_id BIGINT NOT NULL REFERENCES issuers (id),"
-	" serial TEXT NOT NULL CHECK (length(serial) = 40),"
+	" serial {HEX} NOT NULL CHECK (length(serial) = 40),"
 	" status TEXT NOT NULL"
 	"  CHECK (status IN ('pending', 'issued', 'revoked', 'failed')),"
 	" subject TEXT NOT NULL,"
@@ -764,7 +765,7 @@ url_parse(const char *url, const struct store_backend **be, const char **target)
 	return 0;
 }
 
-/* Substitute the backend's types for {ID} and {BLOB}. */
+/* Substitute the backend's types for {ID}, {HEX} and {BLOB}. */
 static char *
 schema_expand(const struct store_backend *be, const char *sql)
 {
@@ -779,6 +780,9 @@ schema_expand(const struct store_backend *be, const char *sql)
 		if (strncmp(p, "{ID}", 4) == 0) {
 			sub = be->type_id;
 			p += 4;
+		} else if (strncmp(p, "{HEX}", 5) == 0) {
+			sub = be->type_hex;
+			p += 5;
 		} else if (strncmp(p, "{BLOB}", 6) == 0) {
 			sub = be->type_blob;
 			p += 6;

@@ -913,8 +913,9 @@ foreach_work(struct signet_store *st, void *argp)
 	/*
 	 * Every selection but a plain ALL walks an index on (status,
 	 * not_after) or (profile, status, not_after) in order: no sort, rows
-	 * stream. A plain ALL walks the table in reservation order, the
-	 * unary + keeping SQLite from an index that would need a sort.
+	 * stream. A plain ALL walks the table in reservation order; the
+	 * no-op expressions (+x, x || '') keep SQLite from an index that
+	 * would need a sort.
 	 * Status values are literals so that the planner sees them.
 	 */
 	all = f->select == SIGNET_SELECT_ALL && f->expiring_within <= 0;
@@ -932,7 +933,7 @@ foreach_work(struct signet_store *st, void *argp)
 	    : all             ? " AND +c.issuer_id = ?"
 			      : " AND c.issuer_id = ?",
 	    f->profile == NULL ? ""
-	    : all              ? " AND +c.profile = ?"
+	    : all              ? " AND c.profile || '' = ?"
 			       : " AND c.profile = ?",
 	    lower ? " AND c.not_after >= ?" : "",
 	    upper ? " AND c.not_after < ?" : "",

@@ -6,8 +6,9 @@
  * placeholders (numbered in order of appearance; a backend that wants $1
  * rewrites them), BIGINT seconds for times, TEXT hex for hashes and
  * serials, INSERT ... ON CONFLICT DO NOTHING, UPDATE ... RETURNING, and
- * no engine-specific functions. Schema text uses two tokens a backend
- * replaces: {ID} (an auto-assigned BIGINT primary key) and {BLOB}.
+ * no engine-specific functions. Schema text uses tokens a backend
+ * replaces: {ID} (an auto-assigned BIGINT primary key), {BLOB}, and {HEX}
+ * (TEXT ordered byte by byte: PostgreSQL wants COLLATE "C").
  *
  * A backend only moves statements and values between that SQL and its
  * engine, and maps its errors: a unique violation is SIGNET_ERR_CONFLICT,
@@ -28,6 +29,7 @@ struct store_backend {
 	const char *name;
 	const char *type_id;   /* replaces {ID} */
 	const char *type_blob; /* replaces {BLOB} */
+	const char *type_hex;  /* replaces {HEX} */
 	/* SELECT counting tables named by the one parameter. */
 	const char *sql_table_exists;
 	/* SELECT counting all tables of the database, signet's or not. */

@@ -136,6 +136,11 @@ sq_file_check(struct sq_db *d)
 	if (lstat(d->path, &st) == -1)
 		return signet_error_sys(SIGNET_ERR_STORE,
 		    "cannot open database %s", d->path);
+	if (S_ISLNK(st.st_mode))
+		return signet_error_set(SIGNET_ERR_STORE,
+		    "database %s is a symbolic link; give signet the real "
+		    "path (a link could be turned to another file)",
+		    d->path);
 	if (!S_ISREG(st.st_mode))
 		return signet_error_set(SIGNET_ERR_STORE,
 		    "database %s is not a regular file", d->path);
@@ -492,6 +497,8 @@ const struct store_backend store_sqlite_backend = {
 	/* INTEGER PRIMARY KEY is the rowid: compact, assigned on insert. */
 	.type_id = "INTEGER PRIMARY KEY",
 	.type_blob = "BLOB",
+	/* SQLite's default collation, BINARY, compares bytes. */
+	.type_hex = "TEXT",
 	.sql_table_exists = "SELECT count(*) FROM sqlite_master "
 			    "WHERE type = 'table' AND name = ?",
 	.sql_table_count = "SELECT count(*) FROM sqlite_master "

@@ -384,6 +384,11 @@ test_open_refuses_unsafe_files(void **state)
 	assert_int_equal(chmod(db_path(), 0600), 0);
 	signet_store_free(open_store());
 
+	/* A symbolic link, even to the right file. */
+	snprintf(sub, sizeof(sub), "sqlite:%s/link.db", test_dir);
+	assert_int_equal(symlink(db_path(), sub + 7), 0);
+	assert_error(signet_store_open(sub, &st), SIGNET_ERR_STORE,
+	    "symbolic link");
 	/* A directory where the file should be. */
 	snprintf(sub, sizeof(sub), "sqlite:%s/dir.db", test_dir);
 	assert_int_equal(mkdir(sub + 7, 0700), 0);
@@ -1563,16 +1568,47 @@ has_problem(struct problems *p, int kind, const char *serial,
 	return 0;
 }
 
+/*
+ * Replace a row's DER as an intruder with write access would, keeping the
+ * recorded hash (hash NULL: making it match the new DER). Parameters keep
+ * this independent of the backend's literal syntax.
+ */
+static void
+tamper(struct signet_store *st, const char *serial, const uint8_t *der,
+    size_t len, const char *hash)
+{
+	struct store_q q;
+	char canon[41], padded[41], fresh[65];
+	uint8_t digest[32];
+
+	assert_int_equal(store_serial_norm(serial, canon, padded), 0);
+	if (hash == NULL) {
+		assert_int_equal(sha256(der, len, digest), 0);
+		hex_encode(digest, 32, fresh);
+		hash = fresh;
+	}
+	assert_int_equal(store_q_open(st,
+			     "UPDATE certificates SET der = ?, cert_sha256 = ? "
+			     "WHERE serial = ?",
+			     &q),
+	    0);
+	store_q_blob(&q, der, len);
+	store_q_text(&q, hash);
+	store_q_text(&q, padded);
+	assert_int_equal(store_q_exec(&q), 0);
+	store_q_close(&q);
+}
+
 static void
 test_check_finds_problems(void **state)
 {
 	struct signet_store *st;
 	struct signet_store_cert_new c;
+	struct signet_store_cert *row = NULL;
+	struct store_q q;
 	struct problems *p;
 	uint8_t *der;
-	char sql[8192], hash[65];
-	uint8_t digest[32];
-	size_t len, i;
+	size_t len;
 	int64_t n;
 
 	(void)state;
@@ -1599,33 +1635,19 @@ test_check_finds_problems(void **state)
 	assert_true(has_problem(p, SIGNET_PROBLEM_PENDING, "45", "mark it"));
 
 	/* Tampering: a flipped byte in a stored DER. */
-	assert_int_equal(store_exec_raw(st,
-			     "UPDATE certificates SET der = "
-			     "substr(der, 1, 100) || X'00' || substr(der, 102) "
-			     "WHERE serial = "
-			     "'0000000000000000000000000000000000000041'"),
-	    0);
+	assert_int_equal(signet_store_cert_get(st, issuer_a_id, "41", &row), 0);
+	der = OPENSSL_memdup(row->der, row->der_len);
+	der[100] ^= 0x01;
+	tamper(st, "41", der, row->der_len, row->cert_sha256);
+	OPENSSL_free(der);
+	signet_store_cert_free(row);
 	/* Another certificate's DER, with its hash made to match. */
 	der = make_cert(issuer_a, subject_key, "4299", T0, T0 + 90 * DAY, &len);
-	assert_int_equal(sha256(der, len, digest), 0);
-	hex_encode(digest, 32, hash);
-	i = (size_t)snprintf(sql, sizeof(sql),
-	    "UPDATE certificates SET cert_sha256 = '%s', der = X'", hash);
-	hex_encode(der, len, sql + i);
-	snprintf(sql + i + 2 * len, sizeof(sql) - i - 2 * len,
-	    "' WHERE serial = '0000000000000000000000000000000000000042'");
-	assert_int_equal(store_exec_raw(st, sql), 0);
+	tamper(st, "42", der, len, NULL);
 	OPENSSL_free(der);
 	/* A consistent row whose certificate another key signed. */
 	der = make_cert(other_key, subject_key, "43", T0, T0 + 90 * DAY, &len);
-	assert_int_equal(sha256(der, len, digest), 0);
-	hex_encode(digest, 32, hash);
-	i = (size_t)snprintf(sql, sizeof(sql),
-	    "UPDATE certificates SET cert_sha256 = '%s', der = X'", hash);
-	hex_encode(der, len, sql + i);
-	snprintf(sql + i + 2 * len, sizeof(sql) - i - 2 * len,
-	    "' WHERE serial = '0000000000000000000000000000000000000043'");
-	assert_int_equal(store_exec_raw(st, sql), 0);
+	tamper(st, "43", der, len, NULL);
 	OPENSSL_free(der);
 	/* A keyCompromise whose key left the blocklist. */
 	assert_int_equal(store_exec_raw(st, "DELETE FROM blocked_keys"), 0);
@@ -1635,9 +1657,13 @@ test_check_finds_problems(void **state)
 			     &n),
 	    0);
 	/* A tampered CRL. */
-	assert_int_equal(store_exec_raw(st, "UPDATE crls SET der = X'3000' "
-					    "WHERE crl_number = 1"),
+	assert_int_equal(store_q_open(st,
+			     "UPDATE crls SET der = ? WHERE crl_number = 1",
+			     &q),
 	    0);
+	store_q_blob(&q, "\x30\x00", 2);
+	assert_int_equal(store_q_exec(&q), 0);
+	store_q_close(&q);
 
 	p = check(st, T0 + 3 * DAY, issuer_a);
 	assert_true(has_problem(p, SIGNET_PROBLEM_PENDING, "45", NULL));
