@@ -208,7 +208,8 @@ int store_crl_der_check(const uint8_t *der, size_t der_len, int64_t number,
 
 /*
  * Open with the schema brought to version target at most (tests build
- * an older database to migrate from).
+ * an older database to migrate from); target 0 only connects, looking
+ * at no schema at all (tests empty a server database with it).
  */
 int store_open_version(const char *url, int target, struct signet_store **out)
     SIGNET_WUR;
