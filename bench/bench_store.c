@@ -238,11 +238,14 @@ static size_t n_serials, cap_serials;
 static void
 keep_serial(const char *hex)
 {
+	char(*grown)[2 * SERIAL_LEN + 1];
+
 	if (n_serials == cap_serials) {
 		cap_serials = cap_serials ? cap_serials * 2 : 1 << 16;
-		if ((serials = realloc(serials,
+		if ((grown = realloc(serials,
 			 cap_serials * sizeof(*serials))) == NULL)
 			die("memory");
+		serials = grown;
 	}
 	memcpy(serials[n_serials++], hex, 2 * SERIAL_LEN + 1);
 }
@@ -485,11 +488,17 @@ main(int argc, char **argv)
 	free(serials);
 	OPENSSL_free(tpl.der);
 	if (!keep && url == own_url) {
-		char cmd[4200];
+		static const char *const files[] = { "ca.db", "ca.db-wal",
+			"ca.db-shm" };
+		char path[4200];
 
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
+		for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+			if (unlink(path) == -1 && errno != ENOENT)
+				perror(path);
+		}
+		if (rmdir(dir) == -1)
+			perror(dir);
 	} else
 		printf("kept %s\n", url);
 	return 0;

@@ -255,7 +255,7 @@ store_issuer_norm(const char *issuer, char out[65])
 
 	if (issuer == NULL)
 		return signet_error_set(SIGNET_ERR_USAGE, "no issuer id given");
-	for (i = 0; issuer[i] != '\0' && i < 65; i++) {
+	for (i = 0; i < 65 && issuer[i] != '\0'; i++) {
 		if (!isxdigit((unsigned char)issuer[i]))
 			break;
 		out[i] = (char)tolower((unsigned char)issuer[i]);
@@ -330,11 +330,9 @@ store_serial_canon(const char *padded)
 int
 store_text_check(const char *field, const char *v, size_t max, int may_be_empty)
 {
-	size_t len;
-
 	if (v == NULL || (!may_be_empty && *v == '\0'))
 		return signet_error_set(SIGNET_ERR_USAGE, "no %s given", field);
-	if ((len = strnlen(v, max + 1)) > max)
+	if (strnlen(v, max + 1) > max)
 		return signet_error_set(SIGNET_ERR_USAGE,
 		    "%s is longer than %zu bytes", field, max);
 	return 0;
@@ -511,7 +509,9 @@ retry_pause(unsigned attempt)
 	struct timespec ts;
 	long ms = 1 + (long)(attempt < 6 ? 1u << attempt : 64u);
 
-	ms += rand() % (ms + 1);
+	/* Jitter from the clock keeps racing processes out of step. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ms += (ts.tv_nsec / 1000) % (ms + 1);
 	ts.tv_sec = 0;
 	ts.tv_nsec = ms * 1000000L;
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
@@ -551,7 +551,7 @@ savepoint_run(struct signet_store *st, store_work_fn fn, void *arg)
 int
 store_write(struct signet_store *st, store_work_fn fn, void *arg)
 {
-	int64_t deadline = monotonic_ms() + STORE_RETRY_SECONDS * 1000;
+	int64_t deadline = monotonic_ms() + STORE_RETRY_SECONDS * INT64_C(1000);
 	unsigned attempt;
 	int r;
 
@@ -594,7 +594,7 @@ store_read(struct signet_store *st, store_work_fn fn, void *arg)
 int
 signet_store_begin(struct signet_store *st)
 {
-	int64_t deadline = monotonic_ms() + STORE_RETRY_SECONDS * 1000;
+	int64_t deadline = monotonic_ms() + STORE_RETRY_SECONDS * INT64_C(1000);
 	unsigned attempt;
 	int r;
 
@@ -627,7 +627,7 @@ signet_store_commit(struct signet_store *st)
 		return signet_error_set(SIGNET_ERR_USAGE,
 		    "no store transaction is open to commit");
 	st->in_txn = 0;
-	if ((r = st->be->commit(st->db)) != 0) {
+	if (st->be->commit(st->db) != 0) {
 		struct signet_error_info saved = *signet_error_last();
 
 		issuer_cache_clear(st);
@@ -950,7 +950,7 @@ out:
 static int
 store_setup(struct signet_store *st)
 {
-	int64_t deadline = monotonic_ms() + STORE_RETRY_SECONDS * 1000;
+	int64_t deadline = monotonic_ms() + STORE_RETRY_SECONDS * INT64_C(1000);
 	unsigned attempt;
 	int r;
 
@@ -976,6 +976,10 @@ store_open_version(const char *url, int target, struct signet_store **out)
 	*out = NULL;
 	if ((r = url_parse(url, &be, &where)) != 0)
 		goto out;
+	if (be == NULL) {
+		r = signet_error_set(SIGNET_ERR_INTERNAL, "no store backend");
+		goto out;
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->url = strdup(url)) == NULL) {
 		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");

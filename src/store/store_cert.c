@@ -89,6 +89,7 @@ der_fields_parse(const uint8_t *der, size_t der_len, struct der_fields *f)
 	size_t skip = 0;
 	int r;
 
+	memset(f, 0, sizeof(*f));
 	if (der_len == 0 || der_len > SIGNET_STORE_DER_MAX ||
 	    der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &cert) != 0)
 		return signet_error_set(SIGNET_ERR_VERIFY,
@@ -285,6 +286,7 @@ row_lookup(struct signet_store *st, const char *issuer, const char *padded,
 	int64_t issuer_id;
 	int r;
 
+	memset(row, 0, sizeof(*row));
 	if ((r = store_issuer_id(st, issuer, 0, 0, &issuer_id)) != 0) {
 		if (r == SIGNET_ERR_NOT_FOUND)
 			r = signet_error_set(SIGNET_ERR_NOT_FOUND,
@@ -482,7 +484,7 @@ signet_store_cert_issue(struct signet_store *st, const char *issuer,
 		return r;
 	if (der == NULL || der_len == 0 || der_len > SIGNET_STORE_DER_MAX)
 		return signet_error_set(SIGNET_ERR_USAGE,
-		    "certificate %s: DER missing or larger than %d bytes",
+		    "certificate %s: DER missing or larger than %zu bytes",
 		    a.canon, SIGNET_STORE_DER_MAX);
 	a.der = der;
 	a.der_len = der_len;
@@ -776,7 +778,7 @@ get_work(struct signet_store *st, void *argp)
 	struct get_arg *a = argp;
 	struct store_q q = { 0 };
 	struct signet_store_cert row, *copy = NULL;
-	int r, n = 0;
+	int r;
 
 	/*
 	 * Both forms walk the issuers (a handful) and probe the unique
@@ -798,7 +800,7 @@ get_work(struct signet_store *st, void *argp)
 		store_q_text(&q, a->issuer);
 	store_q_text(&q, a->padded);
 	while ((r = store_q_step(&q)) == 1) {
-		if (++n > 1) {
+		if (copy != NULL) {
 			r = signet_error_set(SIGNET_ERR_CONFLICT,
 			    "serial %s exists under more than one issuer "
 			    "(%s and %s); name the issuer",

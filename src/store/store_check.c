@@ -23,7 +23,10 @@ struct check_ctx {
 	int cb_error;        /* ... with this error */
 };
 
-SIGNET_PRINTF(6, 7)
+static void report(struct check_ctx *c, enum signet_store_problem_kind kind,
+    const char *issuer, const char *serial, int64_t crl, const char *fmt, ...)
+    SIGNET_PRINTF(6, 7);
+
 static void
 report(struct check_ctx *c, enum signet_store_problem_kind kind,
     const char *issuer, const char *serial, int64_t crl, const char *fmt, ...)

@@ -337,7 +337,7 @@ signet_store_crl_record(struct signet_store *st, const char *issuer,
 		return r;
 	if (der == NULL || der_len == 0 || der_len > SIGNET_STORE_DER_MAX)
 		return signet_error_set(SIGNET_ERR_USAGE,
-		    "CRL %lld: DER missing or larger than %d bytes",
+		    "CRL %lld: DER missing or larger than %zu bytes",
 		    (long long)number, SIGNET_STORE_DER_MAX);
 	a.number = number;
 	a.der = der;
@@ -383,7 +383,7 @@ signet_store_crl_last_full(struct signet_store *st, const char *issuer,
     int64_t *number, int64_t *this_update)
 {
 	struct crl_arg a;
-	int64_t tu;
+	int64_t tu = 0;
 	int r;
 
 	*number = 0;

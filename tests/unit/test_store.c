@@ -156,8 +156,9 @@ make_crl(EVP_PKEY *signer, int64_t number, int64_t base, int64_t this_update,
 static int
 url_is_sqlite(void)
 {
-	return getenv("SIGNET_TEST_STORE_URL") == NULL ||
-	       strncmp(getenv("SIGNET_TEST_STORE_URL"), "sqlite:", 7) == 0;
+	const char *env = getenv("SIGNET_TEST_STORE_URL");
+
+	return env == NULL || strncmp(env, "sqlite:", 7) == 0;
 }
 
 /* Each test gets its own directory and (SQLite) database. */
@@ -1425,7 +1426,7 @@ test_statements_use_indexes(void **state)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s;
 	char plan[4096];
-	size_t i, checked = 0;
+	size_t i, used, checked = 0;
 	int64_t full, delta;
 	int blocked;
 	uint8_t spki[32];
@@ -1490,10 +1491,11 @@ test_statements_use_indexes(void **state)
 		assert_int_equal(sqlite3_prepare_v2(db, eqp, -1, &s, NULL),
 		    SQLITE_OK);
 		plan[0] = '\0';
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			strncat(plan, (const char *)sqlite3_column_text(s, 3),
-			    sizeof(plan) - strlen(plan) - 2);
-			strcat(plan, ";");
+		used = 0;
+		while (sqlite3_step(s) == SQLITE_ROW && used < sizeof(plan)) {
+			used += (size_t)snprintf(plan + used,
+			    used < sizeof(plan) ? sizeof(plan) - used : 0,
+			    "%s;", (const char *)sqlite3_column_text(s, 3));
 		}
 		sqlite3_finalize(s);
 		sqlite3_free(eqp);
@@ -1843,9 +1845,9 @@ test_clock_last(void **state)
 
 /* ---- several processes at once --------------------------------------- */
 
-#define CONC_CHILDREN 4
-#define CONC_CERTS 500
-#define CONC_CRLS 50
+#define CONC_CHILDREN ((size_t)4)
+#define CONC_CERTS ((size_t)500)
+#define CONC_CRLS ((size_t)50)
 
 /* One child: reserve and issue CONC_CERTS, allocate CONC_CRLS numbers. */
 static int
@@ -1856,14 +1858,14 @@ conc_child(int go_fd, int out_fd)
 	uint8_t rnd[16], *der;
 	char serial[33];
 	int64_t number, last = 0;
-	size_t len;
-	int i, r, crls = 0;
+	size_t len, i, crls = 0;
+	int r;
 	char b;
 
 	/* Wait until every child is ready, then start together. */
 	if (read(go_fd, &b, 1) < 0)
 		return 20;
-	if ((r = signet_store_open(test_url, &st)) != 0) {
+	if (signet_store_open(test_url, &st) != 0) {
 		fprintf(stderr, "child open: %s\n", signet_error_message());
 		return 21;
 	}
@@ -1939,7 +1941,8 @@ collect_serial(const struct signet_store_cert *c, void *arg)
 static void
 test_concurrent_processes(void **state)
 {
-	int go[2], nums[2], status, i;
+	int go[2], nums[2], status;
+	size_t i;
 	pid_t pids[CONC_CHILDREN];
 	int64_t got[CONC_CHILDREN * CONC_CRLS], n;
 	char *serials[CONC_CHILDREN * CONC_CERTS], **next = serials;
@@ -1970,7 +1973,7 @@ test_concurrent_processes(void **state)
 	for (i = 0; i < CONC_CHILDREN; i++) {
 		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			fail_msg("child %d failed with status %d", i, status);
+			fail_msg("child %zu failed with status %d", i, status);
 	}
 	/* CRL numbers: no duplicates, no gaps: exactly 1..200. */
 	assert_int_equal(count, CONC_CHILDREN * CONC_CRLS);
@@ -2019,7 +2022,7 @@ child_main(const char *scenario, const char *url, const char *arg)
 		signet_store_free(st);
 		return -r;
 	}
-	if ((r = signet_store_open(url, &st)) != 0) {
+	if (signet_store_open(url, &st) != 0) {
 		fprintf(stderr, "%s\n", signet_error_message());
 		return 99;
 	}
