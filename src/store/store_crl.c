@@ -44,7 +44,7 @@ crl_int_ext(X509_CRL *crl, int nid, int64_t *out)
 
 	*out = -1;
 	if ((ai = X509_CRL_get_ext_d2i(crl, nid, &crit, NULL)) == NULL)
-		return crit == -1 ? 0 : -1; /* -1: absent */
+		return crit == -1 ? 0 : -1; /* absent: *out stays -1 */
 	ok = ASN1_INTEGER_get_int64(out, ai);
 	ASN1_INTEGER_free(ai);
 	return ok ? 0 : -1;
@@ -60,7 +60,7 @@ store_crl_der_check(const uint8_t *der, size_t der_len, int64_t number,
 	int64_t v;
 	int r = SIGNET_ERR_INTERNAL;
 
-	if (der_len == 0 || der_len > SIGNET_STORE_DER_MAX ||
+	if (der_len == 0 || der_len > SIGNET_STORE_CRL_MAX ||
 	    (crl = d2i_X509_CRL(NULL, &p, (long)der_len)) == NULL) {
 		r = signet_error_ossl(SIGNET_ERR_VERIFY,
 		    "the DER is not an X.509 CRL");
@@ -335,10 +335,10 @@ signet_store_crl_record(struct signet_store *st, const char *issuer,
 	memset(&a, 0, sizeof(a));
 	if ((r = store_issuer_norm(issuer, a.issuer)) != 0)
 		return r;
-	if (der == NULL || der_len == 0 || der_len > SIGNET_STORE_DER_MAX)
+	if (der == NULL || der_len == 0 || der_len > SIGNET_STORE_CRL_MAX)
 		return signet_error_set(SIGNET_ERR_USAGE,
 		    "CRL %lld: DER missing or larger than %zu bytes",
-		    (long long)number, SIGNET_STORE_DER_MAX);
+		    (long long)number, SIGNET_STORE_CRL_MAX);
 	a.number = number;
 	a.der = der;
 	a.der_len = der_len;
