@@ -2,7 +2,6 @@
  * `signet db check`: what a crash, a wrong clock or a hand edit leaves
  * behind. Every finding names the row and says what to do about it.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,32 +19,25 @@ struct check_ctx {
 	size_t n;
 	char (*key_ids)[65]; /* hex SPKI SHA-256 of each issuer key */
 	int stop;            /* the callback asked to stop */
+	char detail[1024];   /* the problem being reported */
 	int cb_error;        /* ... with this error */
 };
 
-static void report(struct check_ctx *c, enum signet_store_problem_kind kind,
-    const char *issuer, const char *serial, int64_t crl, const char *fmt, ...)
-    SIGNET_PRINTF(6, 7);
-
+/* Hand the problem described in c->detail to the callback. */
 static void
 report(struct check_ctx *c, enum signet_store_problem_kind kind,
-    const char *issuer, const char *serial, int64_t crl, const char *fmt, ...)
+    const char *issuer, const char *serial, int64_t crl)
 {
 	struct signet_store_problem p;
-	char detail[1024];
-	va_list ap;
 	int r;
 
 	if (c->stop)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
 	p.kind = kind;
 	p.issuer = issuer;
 	p.serial = serial;
 	p.crl_number = crl;
-	p.detail = detail;
+	p.detail = c->detail;
 	c->n++;
 	c->st->in_callback = 1;
 	r = c->cb(&p, c->cb_arg);
@@ -87,12 +79,13 @@ check_pending(struct check_ctx *c)
 		issuer = store_q_col_text(&q, 0);
 		serial = store_serial_canon(store_q_col_text(&q, 1));
 		time_format((time_t)store_q_col_int(&q, 2), when);
-		report(c, SIGNET_PROBLEM_PENDING, issuer, serial, 0,
+		snprintf(c->detail, sizeof(c->detail),
 		    "serial %s was reserved at %s for %s (profile %s) and "
 		    "never issued nor marked failed: if the certificate was "
 		    "signed, record its DER; otherwise mark it failed",
 		    serial, when, store_q_col_text(&q, 3),
 		    store_q_col_text(&q, 4));
+		report(c, SIGNET_PROBLEM_PENDING, issuer, serial, 0);
 	}
 	store_q_close(&q);
 	return r < 0 ? r : 0;
@@ -127,24 +120,29 @@ check_certs(struct check_ctx *c)
 		hash = store_q_col_text(&q, 5);
 		der = store_q_col_blob(&q, 6, &len);
 		if (der == NULL || sha256(der, len, digest) != 0) {
+			snprintf(c->detail, sizeof(c->detail),
+			    "certificate %s has no readable DER", serial);
 			report(c, SIGNET_PROBLEM_CERT_MISMATCH, issuer, serial,
-			    0, "certificate %s has no readable DER", serial);
+			    0);
 			continue;
 		}
 		hex_encode(digest, 32, hex);
 		if (hash == NULL || strcmp(hex, hash) != 0) {
-			report(c, SIGNET_PROBLEM_CERT_MISMATCH, issuer, serial,
-			    0,
+			snprintf(c->detail, sizeof(c->detail),
 			    "certificate %s: the stored DER hashes to %s, the "
 			    "row records %s; the row was altered",
 			    serial, hex, hash != NULL ? hash : "nothing");
+			report(c, SIGNET_PROBLEM_CERT_MISMATCH, issuer, serial,
+			    0);
 			continue;
 		}
 		if (store_cert_der_check(der, len, &e,
-			issuer_key_for(c, issuer)) != 0)
-			report(c, SIGNET_PROBLEM_CERT_MISMATCH, issuer, serial,
-			    0, "certificate %s: %s; the row was altered",
-			    serial, signet_error_message());
+			issuer_key_for(c, issuer)) == 0)
+			continue;
+		snprintf(c->detail, sizeof(c->detail),
+		    "certificate %s: %s; the row was altered", serial,
+		    signet_error_message());
+		report(c, SIGNET_PROBLEM_CERT_MISMATCH, issuer, serial, 0);
 	}
 	store_q_close(&q);
 	signet_error_clear();
@@ -180,34 +178,38 @@ check_crls(struct check_ctx *c)
 			if (this_update >= c->o->now - c->o->grace)
 				continue;
 			time_format((time_t)this_update, when);
-			report(c, SIGNET_PROBLEM_CRL_UNRECORDED, issuer, NULL,
-			    number,
+			snprintf(c->detail, sizeof(c->detail),
 			    "CRL number %lld (thisUpdate %s) was allocated "
 			    "but never recorded: its signing stopped. The "
 			    "number stays unused; if that CRL was published, "
 			    "record its DER",
 			    (long long)number, when);
+			report(c, SIGNET_PROBLEM_CRL_UNRECORDED, issuer, NULL,
+			    number);
 			continue;
 		}
 		if (sha256(der, len, digest) != 0)
 			memset(digest, 0, sizeof(digest));
 		hex_encode(digest, 32, hex);
 		if (hash == NULL || strcmp(hex, hash) != 0) {
-			report(c, SIGNET_PROBLEM_CRL_MISMATCH, issuer, NULL,
-			    number,
+			snprintf(c->detail, sizeof(c->detail),
 			    "CRL %lld: the stored DER hashes to %s, the row "
 			    "records %s; the row was altered",
 			    (long long)number, hex,
 			    hash != NULL ? hash : "nothing");
+			report(c, SIGNET_PROBLEM_CRL_MISMATCH, issuer, NULL,
+			    number);
 			continue;
 		}
 		if (store_crl_der_check(der, len, number,
 			store_q_col_is_null(&q, 2) ? 0 : store_q_col_int(&q, 2),
 			this_update, store_q_col_int(&q, 4),
-			issuer_key_for(c, issuer)) != 0)
-			report(c, SIGNET_PROBLEM_CRL_MISMATCH, issuer, NULL,
-			    number, "CRL %lld: %s; the row was altered",
-			    (long long)number, signet_error_message());
+			issuer_key_for(c, issuer)) == 0)
+			continue;
+		snprintf(c->detail, sizeof(c->detail),
+		    "CRL %lld: %s; the row was altered", (long long)number,
+		    signet_error_message());
+		report(c, SIGNET_PROBLEM_CRL_MISMATCH, issuer, NULL, number);
 	}
 	store_q_close(&q);
 	signet_error_clear();
@@ -231,11 +233,12 @@ check_blocked(struct check_ctx *c)
 		return r;
 	while (!c->stop && (r = store_q_step(&q)) == 1) {
 		serial = store_serial_canon(store_q_col_text(&q, 1));
-		report(c, SIGNET_PROBLEM_KEY_NOT_BLOCKED,
-		    store_q_col_text(&q, 0), serial, 0,
+		snprintf(c->detail, sizeof(c->detail),
 		    "certificate %s was revoked for keyCompromise but its "
 		    "key %s is not blocked; block it",
 		    serial, store_q_col_text(&q, 2));
+		report(c, SIGNET_PROBLEM_KEY_NOT_BLOCKED,
+		    store_q_col_text(&q, 0), serial, 0);
 	}
 	store_q_close(&q);
 	return r < 0 ? r : 0;
@@ -269,14 +272,15 @@ check_future(struct check_ctx *c)
 			serial =
 			    i == 0 ? store_serial_canon(store_q_col_text(&q, 1))
 				   : NULL;
-			report(c, SIGNET_PROBLEM_FUTURE,
-			    store_q_col_text(&q, 0), serial,
-			    i == 1 ? store_q_col_int(&q, 3) : 0,
+			snprintf(c->detail, sizeof(c->detail),
 			    "%s %s was recorded at %s, later than now (%s): "
 			    "the system clock is behind or was set back; "
 			    "fix it before signing",
 			    i == 0 ? "certificate" : "CRL",
 			    i == 0 ? serial : "entry", when, now);
+			report(c, SIGNET_PROBLEM_FUTURE,
+			    store_q_col_text(&q, 0), serial,
+			    i == 1 ? store_q_col_int(&q, 3) : 0);
 		}
 		store_q_close(&q);
 		if (r < 0)
@@ -288,8 +292,11 @@ check_future(struct check_ctx *c)
 static void
 integrity_problem(const char *detail, void *arg)
 {
-	report(arg, SIGNET_PROBLEM_INTEGRITY, NULL, NULL, 0,
+	struct check_ctx *c = arg;
+
+	snprintf(c->detail, sizeof(c->detail),
 	    "the database engine reports: %s; restore from a backup", detail);
+	report(c, SIGNET_PROBLEM_INTEGRITY, NULL, NULL, 0);
 }
 
 static int
