@@ -1,0 +1,425 @@
+/*
+ * The certificate database: every serial a CA reserved, every certificate
+ * it issued or failed to issue, every revocation and every CRL number.
+ *
+ * A store is opened from a URL: a plain path or "sqlite:PATH" (SQLite, the
+ * default), or "postgresql://..." (not built yet). Several signet processes
+ * may share one database; every rule that matters (serials unique per
+ * issuer, CRL numbers never reused, one state per certificate) is a
+ * constraint in the schema, not only a check in this code.
+ *
+ * Issuance follows this order, so that a crash at any point leaves a row
+ * that `signet db check` can report and resolve:
+ *   1. signet_store_cert_reserve()  the serial and the request, PENDING
+ *   2. build, lint, audit intent, sign in the token (the caller)
+ *   3. signet_store_cert_issue()    the DER, ISSUED
+ *   4. write the certificate file (the caller)
+ * A failure between 1 and 3 is recorded with signet_store_cert_fail().
+ *
+ * Every call outside signet_store_begin()/commit() is its own durable
+ * transaction; batch issuance wraps N reservations (and N issues) in one
+ * transaction to pay for one sync instead of N.
+ *
+ * Conventions: functions return 0 or a negative SIGNET_ERR_* with a message
+ * (signet/error.h). An issuer is named by its issuer id: 64 hex digits, the
+ * SHA-256 of the issuer's DER SubjectPublicKeyInfo. A serial is given as
+ * hex (either case, ':' separators and leading zeros allowed) and returned
+ * in canonical form: lower case, whole bytes, no leading zero bytes. Times
+ * are seconds since the epoch, UTC. A handle belongs to one thread and
+ * must not be used across fork(); open one per process.
+ */
+#ifndef SIGNET_STORE_H
+#define SIGNET_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "signet/error.h"
+
+/* The schema version this build creates and understands. */
+#define SIGNET_STORE_SCHEMA_VERSION 2
+
+/* Longest serial: RFC 5280 4.1.2.2 allows 20 octets of DER content. */
+#define SIGNET_STORE_SERIAL_MAX 20
+/* Size limits on what is stored, so a hostile request cannot bloat it. */
+#define SIGNET_STORE_TEXT_MAX 65536 /* subject, SANs, failure reasons */
+#define SIGNET_STORE_NAME_MAX 256   /* profile, requester */
+#define SIGNET_STORE_DER_MAX ((size_t)1024 * 1024) /* a certificate */
+/* A CRL: ~2 million entries (vault #9176: 16.9k entries were 650 KB). */
+#define SIGNET_STORE_CRL_MAX ((size_t)64 * 1024 * 1024)
+
+struct signet_store;
+
+enum signet_cert_status {
+	SIGNET_CERT_PENDING = 1, /* serial reserved, not signed (yet) */
+	SIGNET_CERT_ISSUED,      /* signed; the DER is stored */
+	SIGNET_CERT_REVOKED,     /* issued, then revoked */
+	SIGNET_CERT_FAILED,      /* never signed; the reason is stored */
+};
+
+/* RFC 5280 5.3.1 CRLReason. */
+enum signet_crl_reason {
+	SIGNET_REASON_UNSPECIFIED = 0,
+	SIGNET_REASON_KEY_COMPROMISE = 1,
+	SIGNET_REASON_CA_COMPROMISE = 2,
+	SIGNET_REASON_AFFILIATION_CHANGED = 3,
+	SIGNET_REASON_SUPERSEDED = 4,
+	SIGNET_REASON_CESSATION_OF_OPERATION = 5,
+	SIGNET_REASON_CERTIFICATE_HOLD = 6, /* refused: BR 7.2.2 */
+	SIGNET_REASON_REMOVE_FROM_CRL = 8,  /* refused: delta CRLs only */
+	SIGNET_REASON_PRIVILEGE_WITHDRAWN = 9,
+	SIGNET_REASON_AA_COMPROMISE = 10,
+};
+
+enum signet_crl_kind {
+	SIGNET_CRL_FULL = 1,
+	SIGNET_CRL_DELTA,
+};
+
+/* "pending", "issued", "revoked", "failed"; "unknown" otherwise. */
+const char *signet_cert_status_name(int status);
+/* RFC 5280 names: "keyCompromise", ...; "unknown" otherwise. */
+const char *signet_crl_reason_name(int reason);
+/*
+ * Parse a reason name (case-insensitive, as signet_crl_reason_name prints
+ * it) or its number. SIGNET_ERR_USAGE for anything else, and for
+ * certificateHold and removeFromCRL, which signet never uses.
+ */
+int signet_crl_reason_parse(const char *name, int *reason) SIGNET_WUR;
+
+/* ---- opening ----------------------------------------------------------- */
+
+/*
+ * Open (creating it if need be) the database at url and bring its schema
+ * to SIGNET_STORE_SCHEMA_VERSION.
+ *
+ * SQLite: a missing file is created with mode 0600; a file writable by
+ * group or others, or one without owner write permission, is refused;
+ * a symbolic link is refused; WAL journal, synchronous=FULL, foreign keys
+ * on. Other processes holding the lock are waited for (up to about two
+ * minutes per call) rather than failed on.
+ *
+ * A database with a newer schema than this build is refused and left
+ * untouched (upgrade signet); an older one is migrated forward in one
+ * transaction. Errors: SIGNET_ERR_USAGE (bad URL), SIGNET_ERR_STORE.
+ */
+int signet_store_open(const char *url, struct signet_store **out) SIGNET_WUR;
+/* Close the store, rolling back an open transaction. NULL is a no-op. */
+void signet_store_free(struct signet_store *st);
+/* "sqlite" (or later "postgresql"). */
+const char *signet_store_backend(const struct signet_store *st);
+/* The schema version of the open database. */
+int signet_store_schema_version(const struct signet_store *st);
+
+/* ---- transactions ------------------------------------------------------ */
+
+/*
+ * Start a write transaction, waiting for other writers. Until commit or
+ * rollback, calls join it instead of committing each on its own. A call
+ * that fails inside a transaction changes nothing (its partial work is
+ * undone) and leaves the transaction open: the caller decides whether to
+ * go on, commit or roll back. SIGNET_ERR_USAGE if one is already open.
+ */
+int signet_store_begin(struct signet_store *st) SIGNET_WUR;
+/* Commit durably (one sync for the whole transaction). */
+int signet_store_commit(struct signet_store *st) SIGNET_WUR;
+/* Undo everything since signet_store_begin. */
+int signet_store_rollback(struct signet_store *st) SIGNET_WUR;
+
+/* ---- certificates ------------------------------------------------------ */
+
+/* What is recorded when a serial is reserved. Strings are UTF-8. */
+struct signet_store_cert_new {
+	const char *issuer;      /* issuer id */
+	const char *serial;      /* hex; positive, < 2^159 (RFC 5280) */
+	const char *subject;     /* RFC 2253 text */
+	const char *sans;        /* e.g. "DNS:a.example,IP:192.0.2.1" */
+	uint8_t spki_sha256[32]; /* SHA-256 of the subject's DER SPKI */
+	int64_t not_before;
+	int64_t not_after;
+	const char *profile;   /* profile name */
+	const char *requester; /* OS user or the name given */
+};
+
+/*
+ * A certificate row. In callbacks the pointers are borrowed and valid
+ * until the callback returns; signet_store_cert_get hands out a copy
+ * freed with signet_store_cert_free.
+ */
+struct signet_store_cert {
+	const char *issuer;
+	const char *serial; /* canonical hex */
+	enum signet_cert_status status;
+	const char *subject;
+	const char *sans;
+	const char *spki_sha256; /* hex */
+	int64_t not_before;
+	int64_t not_after;
+	const char *profile;
+	const char *requester;
+	int64_t created_at;      /* when the serial was reserved */
+	int64_t issued_at;       /* issued and revoked rows, else 0 */
+	const uint8_t *der;      /* issued and revoked rows, else NULL */
+	size_t der_len;          /* (NULL in listings that did not ask) */
+	const char *cert_sha256; /* hex SHA-256 of der, or NULL */
+	const char *failure;     /* failed rows: why; else NULL */
+	int64_t revoked_at;      /* revoked rows: revocationDate, else 0 */
+	int revocation_reason;   /* revoked rows: CRLReason, else -1 */
+};
+
+/*
+ * Callbacks return 0 to go on, a negative SIGNET_ERR_* to stop and make
+ * the iteration return it, or a positive value to stop and return 0. They
+ * must not call signet_store functions on the same handle (those fail with
+ * SIGNET_ERR_USAGE): collect what you need, act after the iteration.
+ */
+typedef int (
+    *signet_store_cert_cb)(const struct signet_store_cert *cert, void *arg);
+
+/*
+ * Step 1 of issuance: reserve c->serial under c->issuer and record the
+ * request as PENDING, created at now. The first row for an issuer also
+ * registers the issuer. SIGNET_ERR_CONFLICT if the serial is already used
+ * under this issuer (draw a new random serial and retry); the same serial
+ * under another issuer is fine. SIGNET_ERR_USAGE for a malformed field
+ * (named in the message).
+ */
+int signet_store_cert_reserve(struct signet_store *st,
+    const struct signet_store_cert_new *c, int64_t now) SIGNET_WUR;
+
+/*
+ * Step 3: mark a PENDING row ISSUED with its signed DER at now. The DER
+ * must be one certificate whose serial, notBefore, notAfter and public key
+ * are those reserved (else SIGNET_ERR_VERIFY, naming the field). Also
+ * resolves a row left pending by a crash when the certificate was signed.
+ * SIGNET_ERR_NOT_FOUND: no such serial; SIGNET_ERR_CONFLICT: not pending.
+ */
+int signet_store_cert_issue(struct signet_store *st, const char *issuer,
+    const char *serial, const uint8_t *der, size_t der_len, int64_t now)
+    SIGNET_WUR;
+
+/*
+ * Mark a PENDING row FAILED with a reason ("lint: ...", "token: ...", or
+ * "abandoned after a crash" when `signet db check` resolves it). The
+ * serial stays reserved: it is never used again under this issuer.
+ * SIGNET_ERR_NOT_FOUND, or SIGNET_ERR_CONFLICT when not pending.
+ */
+int signet_store_cert_fail(struct signet_store *st, const char *issuer,
+    const char *serial, const char *reason, int64_t now) SIGNET_WUR;
+
+/*
+ * Revoke an ISSUED certificate with an RFC 5280 reason at when (the
+ * revocationDate; normally now).
+ *  - certificateHold, removeFromCRL and unknown codes: SIGNET_ERR_USAGE.
+ *  - unknown serial: SIGNET_ERR_NOT_FOUND; pending or failed row:
+ *    SIGNET_ERR_CONFLICT (there is no certificate to revoke).
+ *  - already revoked: SIGNET_ERR_CONFLICT, except that a new reason of
+ *    keyCompromise replaces any other reason. The revocationDate then
+ *    becomes the earlier of the two: the first revocation stays on record,
+ *    and BR 7.2.2 asks a CA to move the date back when it learns the key
+ *    was compromised before it (pass that date as when).
+ *  - keyCompromise also puts the certificate's key on the blocklist.
+ * Every change is numbered so that delta CRLs list it.
+ */
+int signet_store_cert_revoke(struct signet_store *st, const char *issuer,
+    const char *serial, int reason, int64_t when) SIGNET_WUR;
+
+/*
+ * One certificate by serial. issuer may be NULL: the serial is then
+ * searched under every issuer, and SIGNET_ERR_CONFLICT returned if more
+ * than one has it. SIGNET_ERR_NOT_FOUND if none. The copy includes the
+ * DER.
+ */
+int signet_store_cert_get(struct signet_store *st, const char *issuer,
+    const char *serial, struct signet_store_cert **out) SIGNET_WUR;
+void signet_store_cert_free(struct signet_store_cert *cert);
+
+/* Which rows a listing selects. */
+enum signet_store_select {
+	SIGNET_SELECT_ALL = 0,
+	SIGNET_SELECT_VALID,   /* issued and not_after >= now */
+	SIGNET_SELECT_EXPIRED, /* issued and not_after < now */
+	SIGNET_SELECT_REVOKED, /* revoked, expired or not */
+	SIGNET_SELECT_PENDING,
+	SIGNET_SELECT_FAILED,
+};
+
+struct signet_store_filter {
+	enum signet_store_select select;
+	const char *issuer;  /* NULL: every issuer */
+	const char *profile; /* NULL: every profile */
+	int64_t now;         /* the time VALID, EXPIRED and expiring refer to */
+	/* > 0: only not_after in [now, now + expiring_within) */
+	int64_t expiring_within;
+	int with_der; /* also load the DER (slower) */
+};
+
+/*
+ * Call cb for each certificate f selects, streaming (rows are read as they
+ * are handed out, through an index). Order: not_after, ties in reservation
+ * order; SIGNET_SELECT_ALL without expiring_within: reservation order.
+ */
+int signet_store_cert_foreach(struct signet_store *st,
+    const struct signet_store_filter *f, signet_store_cert_cb cb, void *arg)
+    SIGNET_WUR;
+
+/* Rows per status (and CRLs and blocked keys), for reports and tests. */
+struct signet_store_counts {
+	int64_t pending;
+	int64_t issued;
+	int64_t revoked;
+	int64_t failed;
+	int64_t crls;
+	int64_t blocked_keys;
+};
+/* issuer NULL: all issuers. */
+int signet_store_counts(struct signet_store *st, const char *issuer,
+    struct signet_store_counts *out) SIGNET_WUR;
+
+/* ---- blocked keys ------------------------------------------------------ */
+
+/*
+ * Whether a public key (SHA-256 of its DER SPKI) is blocked: it belonged to
+ * a certificate revoked for keyCompromise, or was blocked by hand. For the
+ * policy engine, which must refuse such keys (BR 6.1.1.3).
+ */
+int signet_store_key_blocked(struct signet_store *st,
+    const uint8_t spki_sha256[32], int *blocked) SIGNET_WUR;
+/* Block a key reported compromised; blocking it again is not an error. */
+int signet_store_key_block(struct signet_store *st,
+    const uint8_t spki_sha256[32], const char *reason, int64_t now) SIGNET_WUR;
+
+/* ---- CRLs -------------------------------------------------------------- */
+
+/*
+ * Step 1 of CRL generation: take the issuer's next CRL number, strictly
+ * greater than any number handed out before, even to other processes
+ * (RFC 5280 5.2.3, BR 7.2.2), and record the CRL's kind and times. For a
+ * delta CRL base is the number of a recorded full CRL (its DeltaCRLIndicator,
+ * RFC 5280 5.2.4); 0 for a full CRL. A number whose CRL is never recorded
+ * (a crash) is simply skipped: numbers need not be contiguous.
+ */
+int signet_store_crl_allocate(struct signet_store *st, const char *issuer,
+    enum signet_crl_kind kind, int64_t base, int64_t this_update,
+    int64_t next_update, int64_t *number) SIGNET_WUR;
+
+/*
+ * Step 3, after signing: store the CRL's DER and its SHA-256. The DER must
+ * carry the allocated number, times and (for a delta) base (else
+ * SIGNET_ERR_VERIFY). SIGNET_ERR_CONFLICT if already recorded.
+ */
+int signet_store_crl_record(struct signet_store *st, const char *issuer,
+    int64_t number, const uint8_t *der, size_t der_len) SIGNET_WUR;
+
+/*
+ * The number and thisUpdate of the issuer's latest recorded full CRL, the
+ * base a delta CRL points to. SIGNET_ERR_NOT_FOUND if there is none.
+ */
+int signet_store_crl_last_full(struct signet_store *st, const char *issuer,
+    int64_t *number, int64_t *this_update) SIGNET_WUR;
+
+/* One revokedCertificates entry. */
+struct signet_store_revoked {
+	const char *serial; /* canonical hex */
+	int64_t revoked_at; /* revocationDate */
+	int reason;         /* CRLReason */
+	int64_t not_after;
+};
+typedef int (
+    *signet_store_revoked_cb)(const struct signet_store_revoked *e, void *arg);
+
+/*
+ * Step 2: call cb for each entry of the allocated CRL number, in ascending
+ * serial order, streaming.
+ *
+ * Full CRL: every certificate of the issuer revoked so far, except those
+ * that expired before the thisUpdate of the previous recorded full CRL.
+ * So an expired entry appears on exactly one more full CRL issued after its
+ * expiry (the first whose predecessor was issued after it), then is
+ * dropped, as RFC 5280 3.3 requires. Revocations made after the number
+ * was allocated may appear too; they are also in the next delta.
+ *
+ * Delta CRL: every revocation, and every reason change, made after the
+ * base CRL's number was allocated (RFC 5280 5.2.4).
+ */
+int
+signet_store_crl_revoked_foreach(struct signet_store *st, const char *issuer,
+    int64_t number, signet_store_revoked_cb cb, void *arg) SIGNET_WUR;
+
+struct signet_store_crl {
+	const char *issuer;
+	int64_t number;
+	enum signet_crl_kind kind;
+	int64_t base; /* delta: the base CRL number; full: 0 */
+	int64_t this_update;
+	int64_t next_update;
+	const uint8_t *der; /* NULL until recorded */
+	size_t der_len;
+	const char *der_sha256; /* hex, NULL until recorded */
+};
+/* One CRL by number; SIGNET_ERR_NOT_FOUND if never allocated. */
+int signet_store_crl_get(struct signet_store *st, const char *issuer,
+    int64_t number, struct signet_store_crl **out) SIGNET_WUR;
+void signet_store_crl_free(struct signet_store_crl *crl);
+
+/* ---- clock sanity ------------------------------------------------------ */
+
+/*
+ * The latest time recorded in the database: any certificate change, CRL
+ * thisUpdate, or key block (0 if empty). A CA refuses to sign
+ * when its clock reads earlier than this: the clock went backwards.
+ */
+int signet_store_clock_last(struct signet_store *st, int64_t *last) SIGNET_WUR;
+
+/* ---- consistency (`signet db check`) ------------------------------------ */
+
+enum signet_store_problem_kind {
+	SIGNET_PROBLEM_PENDING = 1,     /* reserved, never issued nor failed */
+	SIGNET_PROBLEM_CERT_MISMATCH,   /* stored DER disagrees with its row */
+	SIGNET_PROBLEM_CRL_UNRECORDED,  /* CRL number allocated, never signed */
+	SIGNET_PROBLEM_CRL_MISMATCH,    /* stored CRL DER disagrees with row */
+	SIGNET_PROBLEM_KEY_NOT_BLOCKED, /* keyCompromise without blocklist */
+	SIGNET_PROBLEM_FUTURE,    /* recorded later than now: clock went back */
+	SIGNET_PROBLEM_INTEGRITY, /* the database engine's own check failed */
+};
+
+struct signet_store_problem {
+	enum signet_store_problem_kind kind;
+	const char *issuer; /* NULL for INTEGRITY */
+	const char *serial; /* certificate problems, else NULL */
+	int64_t crl_number; /* CRL problems, else 0 */
+	const char *detail; /* what is wrong, for an operator */
+};
+typedef int (
+    *signet_store_problem_cb)(const struct signet_store_problem *p, void *arg);
+
+struct signet_store_check_opts {
+	int64_t now;
+	/*
+	 * Pending rows and unrecorded CRL numbers younger than this many
+	 * seconds may belong to a process issuing right now: not reported.
+	 */
+	int64_t grace;
+	/*
+	 * Optional issuer public keys: certificates and CRLs of an issuer
+	 * whose id matches one of these keys also have their signature
+	 * verified with it.
+	 */
+	EVP_PKEY *const *issuer_keys;
+	size_t n_issuer_keys;
+};
+
+/*
+ * Look for everything a crash, a bad clock or a hand edit leaves behind,
+ * calling cb for each problem, and set *n_problems. Reads every row (and
+ * parses every stored certificate and CRL): for `signet db check`, not for
+ * the issuance path. Resolve a PENDING problem with signet_store_cert_fail
+ * or, if the signed certificate exists, signet_store_cert_issue.
+ */
+int signet_store_check(struct signet_store *st,
+    const struct signet_store_check_opts *opts, signet_store_problem_cb cb,
+    void *arg, size_t *n_problems) SIGNET_WUR;
+
+#endif /* SIGNET_STORE_H */
