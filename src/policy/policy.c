@@ -14,6 +14,7 @@
 #include "policy/policy_int.h"
 #include "util/codec.h"
 #include "util/file.h"
+#include "util/yaml.h"
 
 /* BR 6.3.2: subscriber TLS certificates issued from 2026-03-15. */
 #define BR_TLS_MAX_VALIDITY (200 * 86400LL)
@@ -34,7 +35,7 @@ struct signet_policy {
 /* Where a check is, for its message. */
 struct compile {
 	const char *file;
-	const struct policy_lines *lines;
+	const struct yaml_lines *lines;
 	size_t index;
 	const char *profile; /* NULL before the name is known */
 };
@@ -52,7 +53,7 @@ cfg_err(const struct compile *c, const char *path, const char *fmt, ...)
 
 	snprintf(full, sizeof(full), "profiles[%zu]%s%s", c->index,
 	    path[0] != '\0' ? "." : "", path);
-	line = policy_lines_find(c->lines, full);
+	line = yaml_lines_find(c->lines, full);
 	va_start(ap, fmt);
 	policy_vformat(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -978,7 +979,7 @@ signet_policy_load_mem(const char *name, const void *text, size_t len,
 	int r = SIGNET_ERR_INTERNAL;
 	struct signet_policy *policy = NULL;
 	struct yaml_policy *yp = NULL;
-	struct policy_lines *lines = NULL;
+	struct yaml_lines *lines = NULL;
 	struct compile c;
 	size_t i, j;
 
@@ -1001,13 +1002,13 @@ signet_policy_load_mem(const char *name, const void *text, size_t len,
 		r = signet_error_set(SIGNET_ERR_CONFIG,
 		    "%s:%u: version: 1 is required (this signet reads policy "
 		    "version 1)",
-		    name, policy_lines_find(lines, "version"));
+		    name, yaml_lines_find(lines, "version"));
 		goto out;
 	}
 	if (yp->profiles_count == 0) {
 		r = signet_error_set(SIGNET_ERR_CONFIG,
 		    "%s:%u: the policy has no profiles", name,
-		    policy_lines_find(lines, "profiles"));
+		    yaml_lines_find(lines, "profiles"));
 		goto out;
 	}
 	if ((policy->profiles = calloc(yp->profiles_count,
@@ -1041,7 +1042,7 @@ signet_policy_load_mem(const char *name, const void *text, size_t len,
 	r = 0;
 out:
 	policy_yaml_free(yp);
-	policy_lines_free(lines);
+	yaml_lines_free(lines);
 	signet_policy_free(policy);
 	return r;
 }

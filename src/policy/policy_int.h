@@ -160,6 +160,8 @@ void policy_duration_format(int64_t seconds, char out[48]);
 /* ---- Policy file reading (policy_yaml.c) ------------------------------------
  */
 
+struct yaml_lines;
+
 /* What the YAML says, before it is checked and compiled into profiles. */
 struct yaml_rule {
 	char **allow;
@@ -254,21 +256,13 @@ struct yaml_policy {
 	unsigned profiles_count;
 };
 
-/* Where each key and list entry is in the file: "profiles[2].keys[0]". */
-struct policy_lines;
-
 /*
  * Parse text with libyaml, recording lines; then load it with libcyaml.
  * Syntax and schema errors fail with SIGNET_ERR_CONFIG "name:line: ...".
  */
 int policy_yaml_load(const char *name, const uint8_t *text, size_t len,
-    struct yaml_policy **out, struct policy_lines **lines) SIGNET_WUR;
+    struct yaml_policy **out, struct yaml_lines **lines) SIGNET_WUR;
 void policy_yaml_free(struct yaml_policy *yp);
-void policy_lines_free(struct policy_lines *lines);
-/* Line of path (1-based), or of its nearest recorded parent, or 0. */
-unsigned policy_lines_find(const struct policy_lines *lines, const char *path);
-/* 1 if path is written in the file. */
-int policy_lines_has(const struct policy_lines *lines, const char *path);
 
 /* ---- Keys (keycheck.c) ------------------------------------------------------
  */
