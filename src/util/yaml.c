@@ -127,22 +127,6 @@ struct yaml_frame {
 	unsigned index;
 };
 
-static int lines_error(const char *name, unsigned line, const char *fmt, ...)
-    SIGNET_PRINTF(3, 4);
-
-static int
-lines_error(const char *name, unsigned line, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return signet_error_set(SIGNET_ERR_CONFIG, "%s:%u: %s", name, line,
-	    msg);
-}
-
 /* Append to path, refusing paths that would not fit. */
 static int path_append(char *path, size_t *plen, const char *name,
     unsigned line, const char *fmt, ...) SIGNET_PRINTF(5, 6);
@@ -158,7 +142,7 @@ path_append(char *path, size_t *plen, const char *name, unsigned line,
 	n = vsnprintf(path + *plen, YAML_PATH_MAX - *plen, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= YAML_PATH_MAX - *plen)
-		return lines_error(name, line, "key too long");
+		return yaml_error(name, line, "key too long");
 	*plen += (size_t)n;
 	return 0;
 }
@@ -197,7 +181,7 @@ lines_build(const char *name, const uint8_t *text, size_t len,
 			else if (parser.context != NULL)
 				snprintf(ctx, sizeof(ctx), " %s",
 				    parser.context);
-			r = lines_error(name,
+			r = yaml_error(name,
 			    (unsigned)parser.problem_mark.line + 1, "%s%s",
 			    parser.problem != NULL ? parser.problem
 						   : "malformed YAML",
@@ -215,13 +199,13 @@ lines_build(const char *name, const uint8_t *text, size_t len,
 			break;
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs > 1) {
-				r = lines_error(name, line,
+				r = yaml_error(name, line,
 				    "only one YAML document is allowed");
 				goto out;
 			}
 			break;
 		case YAML_ALIAS_EVENT:
-			r = lines_error(name, line,
+			r = yaml_error(name, line,
 			    "YAML aliases are not supported; write the value "
 			    "out");
 			goto out;
@@ -230,7 +214,7 @@ lines_build(const char *name, const uint8_t *text, size_t len,
 		case YAML_SEQUENCE_START_EVENT:
 			if (f != NULL && f->is_map && f->expect_key) {
 				if (ev.type != YAML_SCALAR_EVENT) {
-					r = lines_error(name, line,
+					r = yaml_error(name, line,
 					    "a key must be plain text");
 					goto out;
 				}
@@ -264,8 +248,7 @@ lines_build(const char *name, const uint8_t *text, size_t len,
 				break;
 			}
 			if (depth == YAML_DEPTH_MAX) {
-				r = lines_error(name, line,
-				    "nested too deeply");
+				r = yaml_error(name, line, "nested too deeply");
 				goto out;
 			}
 			st[depth].is_map = ev.type == YAML_MAPPING_START_EVENT;
