@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "util/codec.h"
 #include "x509/lint_int.h"
 
 #define DAY 86400
@@ -411,7 +412,7 @@ validity_tls_br(const struct lint_cert *c, struct lint_msg *m)
 	if (!c->times_ok || !c->tls_server)
 		return LINT_NA;
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		if ((int64_t)c->not_before >= der_days_from_civil(steps[i].y,
+		if ((int64_t)c->not_before >= time_days_from_civil(steps[i].y,
 						  (unsigned)steps[i].mo,
 						  (unsigned)steps[i].d) *
 						  DAY) {

@@ -11,7 +11,7 @@
 #include "signet/lint.h"
 #include "signet/signer.h"
 #include "signet/x509.h"
-#include "x509/der.h"
+#include "util/der.h"
 
 /* ---- extensions we know ------------------------------------------------ */
 

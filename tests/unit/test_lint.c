@@ -416,7 +416,7 @@ m_key_secp256k1(struct tp_cert *c)
 static time_t
 at(int y, int m, int d)
 {
-	return (time_t)der_days_from_civil(y, (unsigned)m, (unsigned)d) * DAY;
+	return (time_t)time_days_from_civil(y, (unsigned)m, (unsigned)d) * DAY;
 }
 
 static void

@@ -1,12 +1,12 @@
 /*
- * A small DER toolkit for src/x509: a writer that encodes certificates,
- * CRLs and CSRs into a growing buffer (so a CRL with a million entries is
- * one flat allocation, not a million OpenSSL objects), a reader that walks
- * encodings without allocating, and a strictness checker (X.690 DER rules)
- * the linter runs on raw bytes.
+ * A small DER toolkit, used by src/x509 and the policy engine: a writer that
+ * encodes certificates, CRLs and CSRs into a growing buffer (so a CRL with a
+ * million entries is one flat allocation, not a million OpenSSL objects), a
+ * reader that walks encodings without allocating, and a strictness checker
+ * (X.690 DER rules) the linter and the CSR decoder run on raw bytes.
  */
-#ifndef SIGNET_X509_DER_H
-#define SIGNET_X509_DER_H
+#ifndef SIGNET_UTIL_DER_H
+#define SIGNET_UTIL_DER_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -175,7 +175,5 @@ void der_issue_add(struct der_issues *out, enum der_issue kind, const char *fmt,
  */
 int der_time_parse(uint8_t id, const uint8_t *body, size_t len, time_t *t,
     int *year, const char **why);
-/* Days-from-epoch arithmetic that does not depend on the C library. */
-int64_t der_days_from_civil(int64_t y, unsigned m, unsigned d);
 
-#endif /* SIGNET_X509_DER_H */
+#endif /* SIGNET_UTIL_DER_H */
