@@ -875,3 +875,18 @@ der_check(const uint8_t *p, size_t n, size_t base, struct der_issues *out)
 		    "%zu bytes of trailing data after offset %zu",
 		    (size_t)(c.end - c.p), der_off(&w, c.p));
 }
+
+int
+der_check_strict(const uint8_t *p, size_t n)
+{
+	struct der_issues issues;
+	unsigned kind;
+
+	memset(&issues, 0, sizeof(issues));
+	der_check(p, n, 0, &issues);
+	for (kind = 0; kind < DER_ISSUE_COUNT; kind++)
+		if (issues.count[kind] > 0)
+			return signet_error_set(SIGNET_ERR_USAGE, "%s",
+			    issues.first[kind]);
+	return 0;
+}

@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include "util/codec.h"
+#include "util/names.h"
 #include "x509/lint_int.h"
 
 #define DAY 86400
@@ -643,29 +644,38 @@ static int
 cn_matches_san(const ASN1_STRING *cn, const GENERAL_NAMES *sans)
 {
 	unsigned char *u = NULL;
-	int ulen, i, found = 0;
-	char ip[INET6_ADDRSTRLEN];
+	const ASN1_STRING *v;
+	int ulen, i, type, found = 0;
 
-	if ((ulen = ASN1_STRING_to_UTF8(&u, cn)) < 0)
+	if ((ulen = ASN1_STRING_to_UTF8(&u, cn)) < 0) {
+		ERR_clear_error();
 		return 0;
+	}
 	for (i = 0; i < sk_GENERAL_NAME_num(sans) && !found; i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
 
-		if (g->type == GEN_DNS)
-			found = ASN1_STRING_length(g->d.dNSName) == ulen &&
-				strncasecmp((const char *)ASN1_STRING_get0_data(
-						g->d.dNSName),
-				    (const char *)u, (size_t)ulen) == 0;
-		else if (g->type == GEN_IPADD &&
-			 inet_ntop(ASN1_STRING_length(g->d.iPAddress) == 4
-				       ? AF_INET
-				       : AF_INET6,
-			     ASN1_STRING_get0_data(g->d.iPAddress), ip,
-			     sizeof(ip)) != NULL &&
-			 (ASN1_STRING_length(g->d.iPAddress) == 4 ||
-			     ASN1_STRING_length(g->d.iPAddress) == 16))
-			found = strlen(ip) == (size_t)ulen &&
-				memcmp(ip, u, (size_t)ulen) == 0;
+		switch (g->type) {
+		case GEN_DNS:
+			type = SIGNET_SAN_DNS;
+			v = g->d.dNSName;
+			break;
+		case GEN_IPADD:
+			type = SIGNET_SAN_IP;
+			v = g->d.iPAddress;
+			break;
+		case GEN_EMAIL:
+			type = SIGNET_SAN_EMAIL;
+			v = g->d.rfc822Name;
+			break;
+		case GEN_URI:
+			type = SIGNET_SAN_URI;
+			v = g->d.uniformResourceIdentifier;
+			break;
+		default:
+			continue;
+		}
+		found = names_cn_matches((const char *)u, (size_t)ulen, type,
+		    ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v));
 	}
 	OPENSSL_free(u);
 	return found;

@@ -4,65 +4,24 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/names.h"
 #include "x509/lint_int.h"
 
 int
 lint_dns_name_ok(const char *s, size_t n, const char **why)
 {
-	size_t i, start = 0, labels = 0, len;
+	static __thread char reason[256];
+	char norm[NAMES_DNS_MAX + 1];
 
-	if (n == 0) {
-		*why = "empty name";
+	/* The rules requests were checked by (util/names.h), not weaker. */
+	if (names_dns_normalise((const uint8_t *)s, n, NAMES_DNS_WILDCARD,
+		norm) < 0) {
+		snprintf(reason, sizeof(reason), "%s", signet_error_message());
+		*why = reason;
 		return 0;
 	}
-	if (n > 253) {
-		*why = "longer than 253 characters";
-		return 0;
-	}
-	if (s[n - 1] == '.') {
-		*why = "ends in a dot";
-		return 0;
-	}
-	for (i = 0; i <= n; i++) {
-		if (i < n && s[i] != '.')
-			continue;
-		len = i - start;
-		if (len == 0) {
-			*why = "has an empty label";
-			return 0;
-		}
-		if (len > 63) {
-			*why = "has a label longer than 63 characters";
-			return 0;
-		}
-		if (len == 1 && s[start] == '*' && start == 0) {
-			labels++;
-			start = i + 1;
-			continue;
-		}
-		for (size_t j = start; j < i; j++) {
-			unsigned char c = (unsigned char)s[j];
-
-			if (c == '*') {
-				*why = "has a wildcard that is not the whole "
-				       "leftmost label";
-				return 0;
-			}
-			if (!isalnum(c) && c != '-') {
-				*why = "has a character other than letters, "
-				       "digits and hyphens";
-				return 0;
-			}
-		}
-		if (s[start] == '-' || s[i - 1] == '-') {
-			*why = "has a label that starts or ends with a hyphen";
-			return 0;
-		}
-		labels++;
-		start = i + 1;
-	}
-	if (s[0] == '*' && labels < 3) {
-		*why = "has a wildcard over fewer than two labels";
+	if (strlen(norm) != n || memcmp(norm, s, n) != 0) {
+		*why = "is not in lower case (the normal form signet issues)";
 		return 0;
 	}
 	return 1;
@@ -125,8 +84,10 @@ uri_match(const char *n, size_t nlen, const char *c, size_t clen)
 {
 	char host[256];
 	size_t hlen;
+	int is_ip;
 
-	if (x509_uri_host(n, nlen, host, sizeof(host)) != 0)
+	/* The host after any userinfo (RFC 3986 3.2), as verifiers see it. */
+	if (names_uri_host(n, nlen, host, sizeof(host), &is_ip) != 0 || is_ip)
 		return 0;
 	hlen = strlen(host);
 	if (clen > 0 && c[0] == '.')
