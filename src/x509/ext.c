@@ -491,6 +491,27 @@ x509_ku_decode(const uint8_t *v, size_t n, unsigned *bits, int *trailing_zero)
 }
 
 int
+x509_eku_decode(const uint8_t *v, size_t n, unsigned *bits)
+{
+	struct der_cur c;
+	struct der_elem seq, oid;
+	const char *why;
+
+	*bits = 0;
+	der_cur_init(&c, v, n);
+	if (der_expect(&c, DER_SEQUENCE, &seq, &why) != 0 ||
+	    !der_cur_done(&c) || seq.len == 0)
+		return -1;
+	der_cur_init(&c, seq.body, seq.len);
+	while (!der_cur_done(&c)) {
+		if (der_expect(&c, DER_OID, &oid, &why) != 0)
+			return -1;
+		*bits |= x509_eku_bit(oid.body, oid.len);
+	}
+	return 0;
+}
+
+int
 x509_octets_decode(const uint8_t *v, size_t n, struct x509_span *out)
 {
 	struct der_cur c;

@@ -182,6 +182,8 @@ struct signet_issuer {
 	uint8_t key_id[64];
 	size_t key_id_len;
 	time_t not_after;
+	int has_ku;  /* the CA certificate has keyUsage ... */
+	unsigned ku; /* ... with these bits (enum signet_ku) */
 	EVP_PKEY *pub;
 	EVP_PKEY *throwaway;
 	struct signet_signer *throwaway_signer;
@@ -273,6 +275,9 @@ int x509_ku_decode(const uint8_t *v, size_t n, unsigned *bits,
     int *trailing_zero) SIGNET_WUR;
 int x509_octets_decode(const uint8_t *v, size_t n, struct x509_span *out)
     SIGNET_WUR;
+/* The EKU bits (and X509_EKU_ANY) of an extKeyUsage value; unknown OIDs
+ * add none. */
+int x509_eku_decode(const uint8_t *v, size_t n, unsigned *bits) SIGNET_WUR;
 int
 x509_aki_decode(const uint8_t *v, size_t n, struct x509_aki *out) SIGNET_WUR;
 

@@ -16,9 +16,11 @@
 #include <cmocka.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "fixture.h"
+#include "signet/lint.h"
 #include "signet/x509.h"
 #include "x509_fixture.h"
 
@@ -514,6 +516,152 @@ test_judges_can_fail(void **state)
 	free(der);
 }
 
+/* ---- issuers that may not issue ------------------------------------------ */
+
+static X509 *
+load_pem_cert(const char *name)
+{
+	X509 *x = NULL;
+	FILE *f = fopen(fx_path(name), "r");
+
+	if (f == NULL || (x = PEM_read_X509(f, NULL, NULL, NULL)) == NULL)
+		fail_msg("cannot read %s", name);
+	fclose(f);
+	return x;
+}
+
+/*
+ * Lint file (DER) with issuer (PEM) in the context: the finding for id
+ * must be there.
+ */
+static void
+lint_finds(const char *file, const char *issuer, int crl, const char *id)
+{
+	static const char *const issuer_lints[] = { "e_issuer_ca",
+		"e_issuer_keycertsign", "e_issuer_pathlen", "e_issuer_eku",
+		"e_crl_issuer_crlsign", "e_nc_violation" };
+	size_t i;
+	struct signet_lint_ctx *ctx = NULL;
+	struct signet_lint_report *rep = NULL;
+	X509 *x = load_pem_cert(issuer);
+	uint8_t *der;
+	size_t len;
+	char *text;
+	int r;
+
+	der = fx_read(fx_path(file), &len);
+	assert_non_null(der);
+	assert_int_equal(signet_lint_ctx_new(&ctx), 0);
+	assert_int_equal(signet_lint_ctx_set_issuer(ctx, x), 0);
+	r = crl ? signet_lint_crl(ctx, der, len, &rep)
+		: signet_lint_cert(ctx, der, len, &rep);
+	text = signet_lint_report_text(rep);
+	if (id != NULL &&
+	    (signet_lint_report_find(rep, id) == NULL || r != SIGNET_ERR_LINT))
+		fail_msg("%s under %s: want %s, got:\n%s", file, issuer, id,
+		    text);
+	/* The control: no issuer finding (other choices of the CLI aside). */
+	for (i = 0;
+	     id == NULL && i < sizeof(issuer_lints) / sizeof(issuer_lints[0]);
+	     i++)
+		if (signet_lint_report_find(rep, issuer_lints[i]) != NULL)
+			fail_msg("%s under %s:\n%s", file, issuer, text);
+	free(text);
+	signet_lint_report_free(rep);
+	signet_lint_ctx_free(ctx);
+	X509_free(x);
+	free(der);
+}
+
+/*
+ * What the issuer lints refuse, openssl verify refuses too: chains made
+ * by tests/unit/make-issuer-chains.sh with the openssl CLI, where a CA
+ * issued beyond its pathLenConstraint, keyUsage or extKeyUsage, or signed
+ * a CRL without cRLSign; and a control chain both accept.
+ */
+static void
+test_judges_issuer_constraints(void **state)
+{
+	char cmd[4096], dir[1024], *out;
+
+	(void)state;
+	/* fx_path's buffers are reused: keep a copy. */
+	snprintf(dir, sizeof(dir), "%s", fx_path("issuers"));
+	if (fx_sh("mkdir -p '%s' && sh '%s/tests/unit/make-issuer-chains.sh' "
+		  "'%s' >/dev/null 2>&1",
+		dir, fx_source_dir(), dir) != 0)
+		fail_msg("make-issuer-chains.sh failed");
+
+	snprintf(cmd, sizeof(cmd),
+	    "cd '%s' && openssl verify -CAfile root0.pem -untrusted sub0.pem "
+	    "leaf0.pem",
+	    dir);
+	out = judge_fails(cmd);
+	assert_non_null(strstr(out, "path length constraint exceeded"));
+	free(out);
+	lint_finds("issuers/sub0.der", "issuers/root0.pem", 0,
+	    "e_issuer_pathlen");
+
+	snprintf(cmd, sizeof(cmd),
+	    "cd '%s' && openssl verify -CAfile root.pem -untrusted nosign.pem "
+	    "leaf1.pem",
+	    dir);
+	out = judge_fails(cmd);
+	assert_non_null(
+	    strstr(out, "key usage does not include certificate signing"));
+	free(out);
+	lint_finds("issuers/leaf1.der", "issuers/nosign.pem", 0,
+	    "e_issuer_keycertsign");
+
+	snprintf(cmd, sizeof(cmd),
+	    "cd '%s' && openssl verify -purpose sslserver -CAfile root.pem "
+	    "-untrusted client.pem leaf2.pem",
+	    dir);
+	out = judge_fails(cmd);
+	assert_non_null(strstr(out, "unsuitable certificate purpose"));
+	free(out);
+	lint_finds("issuers/leaf2.der", "issuers/client.pem", 0,
+	    "e_issuer_eku");
+
+	snprintf(cmd, sizeof(cmd),
+	    "cd '%s' && cat root.pem nocrl.pem >nocrl-chain.pem && openssl "
+	    "verify -crl_check -CRLfile nocrl.crl.pem -CAfile nocrl-chain.pem "
+	    "leaf3.pem",
+	    dir);
+	out = judge_fails(cmd);
+	assert_non_null(strstr(out, "key usage does not include CRL signing"));
+	free(out);
+	lint_finds("issuers/nocrl.crl", "issuers/nocrl.pem", 1,
+	    "e_crl_issuer_crlsign");
+
+	/* directoryName constraints: signet writes none, but lints them. */
+	snprintf(cmd, sizeof(cmd),
+	    "cd '%s' && openssl verify -CAfile root.pem -untrusted dirca.pem "
+	    "leaf5.pem",
+	    dir);
+	out = judge_fails(cmd);
+	assert_non_null(strstr(out, "permitted subtree violation"));
+	free(out);
+	lint_finds("issuers/leaf5.der", "issuers/dirca.pem", 0,
+	    "e_nc_violation");
+	snprintf(cmd, sizeof(cmd),
+	    "cd '%s' && openssl verify -CAfile root.pem -untrusted dirca.pem "
+	    "leaf6.pem",
+	    dir);
+	judge_ok("openssl verify", cmd);
+	lint_finds("issuers/leaf6.der", "issuers/dirca.pem", 0, NULL);
+
+	/* The control: a CA that may do all of it. */
+	snprintf(cmd, sizeof(cmd),
+	    "cd '%s' && cat root.pem goodca.pem >good-chain.pem && openssl "
+	    "verify -purpose sslserver -crl_check -CRLfile goodca.crl.pem "
+	    "-CAfile good-chain.pem leaf4.pem",
+	    dir);
+	judge_ok("openssl verify", cmd);
+	lint_finds("issuers/leaf4.der", "issuers/goodca.pem", 0, NULL);
+	lint_finds("issuers/goodca.crl", "issuers/goodca.pem", 1, NULL);
+}
+
 int
 main(void)
 {
@@ -526,6 +674,7 @@ main(void)
 		cmocka_unit_test(test_judges_crl),
 		cmocka_unit_test(test_judges_csr),
 		cmocka_unit_test(test_judges_can_fail),
+		cmocka_unit_test(test_judges_issuer_constraints),
 	};
 
 	if (!fx_have("openssl") || !fx_have("certtool") ||
