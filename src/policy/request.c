@@ -702,7 +702,8 @@ check_req_san(const ASN1_OCTET_STRING *data, GENERAL_NAMES **gens_out,
 	const unsigned char *p = ASN1_STRING_get0_data(data);
 	const unsigned char *end = p + ASN1_STRING_length(data);
 	GENERAL_NAMES *gens;
-	const ASN1_STRING *s;
+	const uint8_t *name;
+	size_t len;
 	int i, r;
 
 	if ((gens = d2i_GENERAL_NAMES(NULL, &p, end - p)) == NULL || p != end) {
@@ -724,25 +725,15 @@ check_req_san(const ASN1_OCTET_STRING *data, GENERAL_NAMES **gens_out,
 	}
 	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
 		const GENERAL_NAME *gen = sk_GENERAL_NAME_value(gens, i);
-		enum signet_san_type type;
+		int type = names_general_name(gen, &name, &len);
 
+		if (type >= 0) {
+			if ((r = raw_san_add(raw, (enum signet_san_type)type,
+				 name, len, 0)) != 0)
+				return r;
+			continue;
+		}
 		switch (gen->type) {
-		case GEN_DNS:
-			type = SIGNET_SAN_DNS;
-			s = gen->d.dNSName;
-			break;
-		case GEN_IPADD:
-			type = SIGNET_SAN_IP;
-			s = gen->d.iPAddress;
-			break;
-		case GEN_EMAIL:
-			type = SIGNET_SAN_EMAIL;
-			s = gen->d.rfc822Name;
-			break;
-		case GEN_URI:
-			type = SIGNET_SAN_URI;
-			s = gen->d.uniformResourceIdentifier;
-			break;
 		case GEN_OTHERNAME:
 			policy_problem(pr,
 			    "SAN type otherName is not accepted");
@@ -761,9 +752,6 @@ check_req_san(const ASN1_OCTET_STRING *data, GENERAL_NAMES **gens_out,
 			    "accepted");
 			continue;
 		}
-		if ((r = raw_san_add(raw, type, ASN1_STRING_get0_data(s),
-			 (size_t)ASN1_STRING_length(s), 0)) != 0)
-			return r;
 	}
 	return 0;
 }

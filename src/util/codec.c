@@ -231,21 +231,6 @@ time_format(time_t t, char out[21])
 		snprintf(out, 21, "invalid-time");
 }
 
-/* n decimal digits at s; -1 if any is not a digit. */
-static int
-time_digits(const char *s, int n, unsigned *out)
-{
-	int i;
-
-	*out = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*out = *out * 10 + (unsigned)(s[i] - '0');
-	}
-	return 0;
-}
-
 int
 time_parse_rfc3339(const char *s, int64_t *out)
 {
@@ -255,12 +240,12 @@ time_parse_rfc3339(const char *s, int64_t *out)
 
 	*out = 0;
 	/* Every digit is checked before the separator after it is read. */
-	if (time_digits(s, 4, &y) != 0 || s[4] != '-' ||
-	    time_digits(s + 5, 2, &mo) != 0 || s[7] != '-' ||
-	    time_digits(s + 8, 2, &d) != 0 || s[10] != 'T' ||
-	    time_digits(s + 11, 2, &h) != 0 || s[13] != ':' ||
-	    time_digits(s + 14, 2, &mi) != 0 || s[16] != ':' ||
-	    time_digits(s + 17, 2, &sec) != 0)
+	if (text_digits(s, 4, &y) != 0 || s[4] != '-' ||
+	    text_digits(s + 5, 2, &mo) != 0 || s[7] != '-' ||
+	    text_digits(s + 8, 2, &d) != 0 || s[10] != 'T' ||
+	    text_digits(s + 11, 2, &h) != 0 || s[13] != ':' ||
+	    text_digits(s + 14, 2, &mi) != 0 || s[16] != ':' ||
+	    text_digits(s + 17, 2, &sec) != 0)
 		goto bad;
 	p = s + 19;
 	if (*p == '.') {

@@ -568,20 +568,6 @@ der_oid_eq(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 
 /* ---- time -------------------------------------------------------------- */
 
-static int
-der_digits(const uint8_t *s, size_t n, unsigned *out)
-{
-	size_t i;
-
-	*out = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*out = *out * 10 + (unsigned)(s[i] - '0');
-	}
-	return 0;
-}
-
 int
 der_time_parse(uint8_t id, const uint8_t *body, size_t len, time_t *t,
     int *year, const char **why)
@@ -614,12 +600,12 @@ der_time_parse(uint8_t id, const uint8_t *body, size_t len, time_t *t,
 		*why = "time has the wrong length";
 		return -1;
 	}
-	if (der_digits(body, ylen, &y) != 0 ||
-	    der_digits(body + ylen, 2, &mo) != 0 ||
-	    der_digits(body + ylen + 2, 2, &d) != 0 ||
-	    der_digits(body + ylen + 4, 2, &h) != 0 ||
-	    der_digits(body + ylen + 6, 2, &mi) != 0 ||
-	    der_digits(body + ylen + 8, 2, &s) != 0) {
+	if (text_digits((const char *)body, ylen, &y) != 0 ||
+	    text_digits((const char *)body + ylen, 2, &mo) != 0 ||
+	    text_digits((const char *)body + ylen + 2, 2, &d) != 0 ||
+	    text_digits((const char *)body + ylen + 4, 2, &h) != 0 ||
+	    text_digits((const char *)body + ylen + 6, 2, &mi) != 0 ||
+	    text_digits((const char *)body + ylen + 8, 2, &s) != 0) {
 		*why = "time has a non-digit character";
 		return -1;
 	}

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/x509v3.h>
+
 #include "signet/request.h"
 #include "util/names.h"
 #include "util/text.h"
@@ -769,6 +771,40 @@ names_uri_host(const char *uri, size_t len, char *out, size_t outlen,
 	out[u.host.len] = '\0';
 	*is_ip = u.host_is_ip_literal || names_ip_parse(out, ip) != 0;
 	return 0;
+}
+
+/* ---- GeneralNames (RFC 5280 4.2.1.6) ----------------------------------------
+ */
+
+int
+names_general_name(const GENERAL_NAME *g, const uint8_t **data, size_t *len)
+{
+	const ASN1_STRING *v;
+	int type;
+
+	switch (g->type) {
+	case GEN_DNS:
+		type = SIGNET_SAN_DNS;
+		v = g->d.dNSName;
+		break;
+	case GEN_IPADD:
+		type = SIGNET_SAN_IP;
+		v = g->d.iPAddress;
+		break;
+	case GEN_EMAIL:
+		type = SIGNET_SAN_EMAIL;
+		v = g->d.rfc822Name;
+		break;
+	case GEN_URI:
+		type = SIGNET_SAN_URI;
+		v = g->d.uniformResourceIdentifier;
+		break;
+	default:
+		return -1;
+	}
+	*data = ASN1_STRING_get0_data(v);
+	*len = (size_t)ASN1_STRING_length(v);
+	return type;
 }
 
 /* ---- Subject common names ---------------------------------------------------

@@ -132,6 +132,19 @@ int names_uri_normalise(const uint8_t *in, size_t len, unsigned flags,
 int names_uri_host(const char *uri, size_t len, char *out, size_t outlen,
     int *is_ip) SIGNET_WUR;
 
+/* ---- GeneralNames (RFC 5280 4.2.1.6) ----------------------------------------
+ */
+
+typedef struct GENERAL_NAME_st GENERAL_NAME;
+
+/*
+ * The SIGNET_SAN_* type and the value (text, or the 4 or 16 octets of an
+ * iPAddress) of a dNSName, iPAddress, rfc822Name or URI GeneralName;
+ * -1 for the other kinds, which signet never issues.
+ */
+int
+names_general_name(const GENERAL_NAME *g, const uint8_t **data, size_t *len);
+
 /* ---- Subject common names ---------------------------------------------------
  */
 

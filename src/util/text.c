@@ -112,6 +112,20 @@ text_printable(const uint8_t *s, size_t len)
 }
 
 int
+text_digits(const char *s, size_t n, unsigned *out)
+{
+	size_t i;
+
+	*out = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*out = *out * 10 + (unsigned)(s[i] - '0');
+	}
+	return 0;
+}
+
+int
 text_hex_value(int c)
 {
 	if (c >= '0' && c <= '9')

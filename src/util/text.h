@@ -33,6 +33,9 @@ int text_printable_char(int c);
 /* 1 if every byte of s may appear in a PrintableString, else 0. */
 int text_printable(const uint8_t *s, size_t len);
 
+/* The number n decimal digits at s spell; -1 if one is not a digit. */
+int text_digits(const char *s, size_t n, unsigned *out) SIGNET_WUR;
+
 /* The value of hex digit c (either case), or -1. */
 int text_hex_value(int c);
 

@@ -738,7 +738,8 @@ static int
 cn_matches_san(const ASN1_STRING *cn, const GENERAL_NAMES *sans)
 {
 	unsigned char *u = NULL;
-	const ASN1_STRING *v;
+	const uint8_t *v;
+	size_t vlen;
 	int ulen, i, type, found = 0;
 
 	if ((ulen = ASN1_STRING_to_UTF8(&u, cn)) < 0) {
@@ -746,30 +747,10 @@ cn_matches_san(const ASN1_STRING *cn, const GENERAL_NAMES *sans)
 		return 0;
 	}
 	for (i = 0; i < sk_GENERAL_NAME_num(sans) && !found; i++) {
-		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
-
-		switch (g->type) {
-		case GEN_DNS:
-			type = SIGNET_SAN_DNS;
-			v = g->d.dNSName;
-			break;
-		case GEN_IPADD:
-			type = SIGNET_SAN_IP;
-			v = g->d.iPAddress;
-			break;
-		case GEN_EMAIL:
-			type = SIGNET_SAN_EMAIL;
-			v = g->d.rfc822Name;
-			break;
-		case GEN_URI:
-			type = SIGNET_SAN_URI;
-			v = g->d.uniformResourceIdentifier;
-			break;
-		default:
-			continue;
-		}
-		found = names_cn_matches((const char *)u, (size_t)ulen, type,
-		    ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v));
+		type = names_general_name(sk_GENERAL_NAME_value(sans, i), &v,
+		    &vlen);
+		found = type >= 0 && names_cn_matches((const char *)u,
+					 (size_t)ulen, type, v, vlen);
 	}
 	OPENSSL_free(u);
 	return found;

@@ -592,74 +592,64 @@ test_judges_issuer_constraints(void **state)
 		dir, fx_source_dir(), dir) != 0)
 		fail_msg("make-issuer-chains.sh failed");
 
-	snprintf(cmd, sizeof(cmd),
-	    "cd '%s' && openssl verify -CAfile root0.pem -untrusted sub0.pem "
-	    "leaf0.pem",
-	    dir);
-	out = judge_fails(cmd);
-	assert_non_null(strstr(out, "path length constraint exceeded"));
-	free(out);
-	lint_finds("issuers/sub0.der", "issuers/root0.pem", 0,
-	    "e_issuer_pathlen");
+	/* Each case: how openssl verify is run, what it says, what we say. */
+	static const struct {
+		const char *verify;  /* arguments, in dir */
+		const char *refusal; /* NULL: it verifies */
+		const char *linted, *issuer;
+		int crl;
+		const char *lint; /* NULL: no issuer finding */
+	} t[] = {
+		{ "-CAfile root0.pem -untrusted sub0.pem leaf0.pem",
+		    "path length constraint exceeded", "sub0.der", "root0.pem",
+		    0, "e_issuer_pathlen" },
+		{ "-CAfile root.pem -untrusted nosign.pem leaf1.pem",
+		    "key usage does not include certificate signing",
+		    "leaf1.der", "nosign.pem", 0, "e_issuer_keycertsign" },
+		{ "-purpose sslserver -CAfile root.pem -untrusted client.pem "
+		  "leaf2.pem",
+		    "unsuitable certificate purpose", "leaf2.der", "client.pem",
+		    0, "e_issuer_eku" },
+		{ "-crl_check -CRLfile nocrl.crl.pem -CAfile nocrl-chain.pem "
+		  "leaf3.pem",
+		    "key usage does not include CRL signing", "nocrl.crl",
+		    "nocrl.pem", 1, "e_crl_issuer_crlsign" },
+		/* directoryName: signet writes none, but lints them. */
+		{ "-CAfile root.pem -untrusted dirca.pem leaf5.pem",
+		    "permitted subtree violation", "leaf5.der", "dirca.pem", 0,
+		    "e_nc_violation" },
+		{ "-CAfile root.pem -untrusted dirca.pem leaf6.pem", NULL,
+		    "leaf6.der", "dirca.pem", 0, NULL },
+		/* The control: a CA that may do all of it. */
+		{ "-purpose sslserver -crl_check -CRLfile goodca.crl.pem "
+		  "-CAfile good-chain.pem leaf4.pem",
+		    NULL, "leaf4.der", "goodca.pem", 0, NULL },
+		{ "-crl_check -CRLfile goodca.crl.pem -CAfile good-chain.pem "
+		  "leaf4.pem",
+		    NULL, "goodca.crl", "goodca.pem", 1, NULL },
+	};
+	char linted[64], issuer[64];
+	size_t i;
 
-	snprintf(cmd, sizeof(cmd),
-	    "cd '%s' && openssl verify -CAfile root.pem -untrusted nosign.pem "
-	    "leaf1.pem",
-	    dir);
-	out = judge_fails(cmd);
-	assert_non_null(
-	    strstr(out, "key usage does not include certificate signing"));
-	free(out);
-	lint_finds("issuers/leaf1.der", "issuers/nosign.pem", 0,
-	    "e_issuer_keycertsign");
-
-	snprintf(cmd, sizeof(cmd),
-	    "cd '%s' && openssl verify -purpose sslserver -CAfile root.pem "
-	    "-untrusted client.pem leaf2.pem",
-	    dir);
-	out = judge_fails(cmd);
-	assert_non_null(strstr(out, "unsuitable certificate purpose"));
-	free(out);
-	lint_finds("issuers/leaf2.der", "issuers/client.pem", 0,
-	    "e_issuer_eku");
-
-	snprintf(cmd, sizeof(cmd),
-	    "cd '%s' && cat root.pem nocrl.pem >nocrl-chain.pem && openssl "
-	    "verify -crl_check -CRLfile nocrl.crl.pem -CAfile nocrl-chain.pem "
-	    "leaf3.pem",
-	    dir);
-	out = judge_fails(cmd);
-	assert_non_null(strstr(out, "key usage does not include CRL signing"));
-	free(out);
-	lint_finds("issuers/nocrl.crl", "issuers/nocrl.pem", 1,
-	    "e_crl_issuer_crlsign");
-
-	/* directoryName constraints: signet writes none, but lints them. */
-	snprintf(cmd, sizeof(cmd),
-	    "cd '%s' && openssl verify -CAfile root.pem -untrusted dirca.pem "
-	    "leaf5.pem",
-	    dir);
-	out = judge_fails(cmd);
-	assert_non_null(strstr(out, "permitted subtree violation"));
-	free(out);
-	lint_finds("issuers/leaf5.der", "issuers/dirca.pem", 0,
-	    "e_nc_violation");
-	snprintf(cmd, sizeof(cmd),
-	    "cd '%s' && openssl verify -CAfile root.pem -untrusted dirca.pem "
-	    "leaf6.pem",
-	    dir);
-	judge_ok("openssl verify", cmd);
-	lint_finds("issuers/leaf6.der", "issuers/dirca.pem", 0, NULL);
-
-	/* The control: a CA that may do all of it. */
-	snprintf(cmd, sizeof(cmd),
-	    "cd '%s' && cat root.pem goodca.pem >good-chain.pem && openssl "
-	    "verify -purpose sslserver -crl_check -CRLfile goodca.crl.pem "
-	    "-CAfile good-chain.pem leaf4.pem",
-	    dir);
-	judge_ok("openssl verify", cmd);
-	lint_finds("issuers/leaf4.der", "issuers/goodca.pem", 0, NULL);
-	lint_finds("issuers/goodca.crl", "issuers/goodca.pem", 1, NULL);
+	if (fx_sh("cd '%s' && cat root.pem nocrl.pem >nocrl-chain.pem && "
+		  "cat root.pem goodca.pem >good-chain.pem",
+		dir) != 0)
+		fail_msg("cannot write the chains");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "cd '%s' && openssl verify %s", dir,
+		    t[i].verify);
+		if (t[i].refusal != NULL) {
+			out = judge_fails(cmd);
+			if (strstr(out, t[i].refusal) == NULL)
+				fail_msg("%s: '%s' not in:\n%s", cmd,
+				    t[i].refusal, out);
+			free(out);
+		} else
+			judge_ok("openssl verify", cmd);
+		snprintf(linted, sizeof(linted), "issuers/%s", t[i].linted);
+		snprintf(issuer, sizeof(issuer), "issuers/%s", t[i].issuer);
+		lint_finds(linted, issuer, t[i].crl, t[i].lint);
+	}
 }
 
 int
