@@ -257,18 +257,43 @@ test_punycode_matches_python(void **state)
 	assert_int_equal(checked, 300);
 }
 
+/* A name in, its normal form or a part of the reason it is refused. */
+struct norm_case {
+	const char *in;
+	unsigned flags;
+	int ok;
+	const char *expect;
+};
+
+static void
+run_norm_cases(int (*normalise)(const uint8_t *, size_t, unsigned, char *),
+    const struct norm_case *t, size_t n)
+{
+	char out[NAMES_URI_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int rc = normalise((const uint8_t *)t[i].in, strlen(t[i].in),
+		    t[i].flags, out);
+		const char *why = signet_error_message();
+
+		if ((rc == 0) != t[i].ok)
+			fail_msg("'%s': rc %d (%s)", t[i].in, rc, why);
+		if (rc == 0)
+			assert_string_equal(out, t[i].expect);
+		else if (strstr(why, t[i].expect) == NULL)
+			fail_msg("'%s': '%s' lacks '%s'", t[i].in, why,
+			    t[i].expect);
+	}
+}
+
 /* ---- Mail
  * ---------------------------------------------------------------------------- */
 
 static void
 test_email_normalise(void **state)
 {
-	static const struct {
-		const char *in;
-		unsigned flags;
-		int ok;
-		const char *expect;
-	} t[] = {
+	static const struct norm_case t[] = {
 		{ "Alice@Example.COM", 0, 1, "Alice@example.com" },
 		{ "first.last+tag@mail.example.com", 0, 1,
 		    "first.last+tag@mail.example.com" },
@@ -286,23 +311,8 @@ test_email_normalise(void **state)
 		{ "j\xc3\xb6rg@example.com", 0, 0, "non-ASCII" },
 		{ "a\r@example.com", 0, 0, "control character 0x0d" },
 	};
-	char out[NAMES_EMAIL_MAX + 1];
-	size_t i;
-
 	(void)state;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		int rc = names_email_normalise((const uint8_t *)t[i].in,
-		    strlen(t[i].in), t[i].flags, out);
-		const char *why = signet_error_message();
-
-		if ((rc == 0) != t[i].ok)
-			fail_msg("'%s': rc %d (%s)", t[i].in, rc, why);
-		if (rc == 0)
-			assert_string_equal(out, t[i].expect);
-		else if (strstr(why, t[i].expect) == NULL)
-			fail_msg("'%s': '%s' lacks '%s'", t[i].in, why,
-			    t[i].expect);
-	}
+	run_norm_cases(names_email_normalise, t, sizeof(t) / sizeof(t[0]));
 }
 
 /* ---- URIs
@@ -312,12 +322,7 @@ test_email_normalise(void **state)
 static void
 test_uri_normalise(void **state)
 {
-	static const struct {
-		const char *in;
-		unsigned flags;
-		int ok;
-		const char *expect;
-	} t[] = {
+	static const struct norm_case t[] = {
 		{ "spiffe://example.com/ns/prod/sa/web", 0, 1,
 		    "spiffe://example.com/ns/prod/sa/web" },
 		{ "SPIFFE://example.com/a", 0, 1, "spiffe://example.com/a" },
@@ -370,23 +375,8 @@ test_uri_normalise(void **state)
 		{ "https:", 0, 0, "not an absolute URI" },
 		{ "", 0, 0, "is empty" },
 	};
-	char out[NAMES_URI_MAX + 1];
-	size_t i;
-
 	(void)state;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		int rc = names_uri_normalise((const uint8_t *)t[i].in,
-		    strlen(t[i].in), t[i].flags, out);
-		const char *why = signet_error_message();
-
-		if ((rc == 0) != t[i].ok)
-			fail_msg("'%s': rc %d (%s)", t[i].in, rc, why);
-		if (rc == 0)
-			assert_string_equal(out, t[i].expect);
-		else if (strstr(why, t[i].expect) == NULL)
-			fail_msg("'%s': '%s' lacks '%s'", t[i].in, why,
-			    t[i].expect);
-	}
+	run_norm_cases(names_uri_normalise, t, sizeof(t) / sizeof(t[0]));
 }
 
 /* ---- URI normal form (RFC 3986 6.2.2, 6.2.3) ------------------------------ */
