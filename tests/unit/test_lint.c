@@ -675,6 +675,35 @@ m_san_bad_wildcard(struct tp_cert *c)
 	tp_ext_san(c->ext, &c->n_ext, 0, n);
 }
 
+/* The lint holds dNSNames to the rules requests meet (util/names.h). */
+static void
+m_san_dns_upper(struct tp_cert *c)
+{
+	static const char *const n[] = { "dns:www.example.com",
+		"dns:WWW.Example.com", NULL };
+
+	tp_ext_san(c->ext, &c->n_ext, 0, n);
+}
+
+static void
+m_san_dns_ip(struct tp_cert *c)
+{
+	static const char *const n[] = { "dns:www.example.com", "dns:1.2.3.4",
+		NULL };
+
+	tp_ext_san(c->ext, &c->n_ext, 0, n);
+}
+
+static void
+m_san_dns_bad_alabel(struct tp_cert *c)
+{
+	/* U+0100, an upper-case letter: not a valid U-label. */
+	static const char *const n[] = { "dns:www.example.com",
+		"dns:xn--bc-8ka.example.com", NULL };
+
+	tp_ext_san(c->ext, &c->n_ext, 0, n);
+}
+
 static void
 m_san_wildcard(struct tp_cert *c)
 {
@@ -926,6 +955,9 @@ static const struct lcase cases[] = {
 	    "e_san_dns_syntax" },
 	{ "wildcard inside a label", B_LEAF, m_san_bad_wildcard,
 	    "e_san_dns_syntax" },
+	{ "upper-case dNSName", B_LEAF, m_san_dns_upper, "e_san_dns_syntax" },
+	{ "IP address as dNSName", B_LEAF, m_san_dns_ip, "e_san_dns_syntax" },
+	{ "invalid A-label", B_LEAF, m_san_dns_bad_alabel, "e_san_dns_syntax" },
 	{ "nameConstraints not critical", B_INTER, m_nc_noncritical,
 	    "e_nc_critical" },
 	{ "nameConstraints on a leaf", B_LEAF, m_nc_on_leaf, "e_nc_on_ee" },

@@ -500,8 +500,7 @@ static const struct req_case req_cases[] = {
 		NULL },
 	    NULL, NULL, 0 },
 	{ "mailbox denied with a subaddress", "cli",
-	    { NULL, "CN=x", "email:ROOT+x@example.com",
-		{ NULL }, NULL, 0, 0 },
+	    { NULL, "CN=x", "email:ROOT+x@example.com", { NULL }, NULL, 0, 0 },
 	    SIGNET_ERR_POLICY,
 	    { "rfc822Name 'ROOT+x@example.com' is denied by profile cli",
 		NULL },
@@ -1037,6 +1036,29 @@ test_request_from_key(void **state)
 	X509_NAME_free(subject);
 }
 
+/* Over the hard limit the message quotes the limit, not a profile's max. */
+static void
+test_request_san_limit(void **state)
+{
+	struct signet_san *many = calloc(1001, sizeof(*many));
+	struct signet_request *req = NULL;
+	size_t i;
+
+	(void)state;
+	assert_non_null(many);
+	for (i = 0; i < 1001; i++) {
+		many[i].type = SIGNET_SAN_DNS;
+		many[i].value = (char *)"a.example.com";
+	}
+	assert_int_equal(signet_request_from_key(profile("srv"), k_ec256, NULL,
+			     many, 1001, NULL, &req),
+	    SIGNET_ERR_POLICY);
+	assert_non_null(strstr(signet_error_message(),
+	    "1001 SANs requested; no profile allows more than 1000"));
+	assert_null(req);
+	free(many);
+}
+
 static void
 test_request_from_key_ca(void **state)
 {
@@ -1090,6 +1112,7 @@ main(void)
 		cmocka_unit_test(test_request_blocked_keys),
 		cmocka_unit_test(test_request_ca_key_refused),
 		cmocka_unit_test(test_request_from_key),
+		cmocka_unit_test(test_request_san_limit),
 		cmocka_unit_test(test_request_from_key_ca),
 	};
 
