@@ -241,6 +241,13 @@ struct signet_audit_verifier;
 
 /* signet_audit_verifier_new flags. */
 #define SIGNET_AUDIT_VERIFY_STRICT 0x01 /* warnings are failures */
+/*
+ * Check the chain alone, without checkpoint signatures. Without a trusted
+ * key a chain is only self-consistent (anyone can rebuild one), so
+ * signet_audit_verifier_finish fails when no key was added, unless this
+ * flag says that is what the caller wants.
+ */
+#define SIGNET_AUDIT_VERIFY_NO_SIGNATURES 0x02
 
 /*
  * What a verification found. Strings are owned by the verifier. fail_*
@@ -274,8 +281,10 @@ void signet_audit_verifier_free(struct signet_audit_verifier *v);
 
 /*
  * Trust checkpoints signed by pub (a reference is taken); may be called
- * for each audit key the log has used. Without any key, signatures are not
- * checked (a warning; a failure under SIGNET_AUDIT_VERIFY_STRICT).
+ * for each audit key the log has used. Without any key the verification
+ * fails, unless SIGNET_AUDIT_VERIFY_NO_SIGNATURES was given (then the
+ * signatures are not checked; still a failure under
+ * SIGNET_AUDIT_VERIFY_STRICT).
  */
 int signet_audit_verifier_add_key(struct signet_audit_verifier *v,
     EVP_PKEY *pub) SIGNET_WUR;
@@ -294,8 +303,9 @@ int signet_audit_verifier_add_buf(struct signet_audit_verifier *v,
     const char *name, const void *buf, size_t len) SIGNET_WUR;
 
 /*
- * Finish: settle the last record, check that the log ends cleanly, and
- * apply the strict flag to warnings. 0 or SIGNET_ERR_VERIFY.
+ * Finish: settle the last record, check that the log ends cleanly, refuse
+ * a verification without a trusted key (see the flags), and apply the
+ * strict flag to warnings. 0 or SIGNET_ERR_VERIFY.
  */
 int signet_audit_verifier_finish(struct signet_audit_verifier *v) SIGNET_WUR;
 

@@ -67,8 +67,13 @@ struct signet_cidrlist {
  * entry and no deny entry; an empty allow list allows nothing.
  *  - dns:   "host.example.com" exact; ".example.com" any name below it
  *  - email: "user@example.com" exact; "example.com" any mailbox there;
- *           ".example.com" any mailbox in a domain below it
- *  - uri:   prefix match on the normalised URI ("spiffe://example.com/")
+ *           ".example.com" any mailbox in a domain below it. A deny
+ *           mailbox also covers its local part in any case and with any
+ *           "+tag" subaddress (RFC 5233): mail to those reaches it.
+ *  - uri:   prefix match on the normalised URI ("spiffe://example.com/"),
+ *           RFC 3986 6.2.2 normal form (util/names.h)
+ * DNS deny entries are never wildcards: ".example.com" denies every name
+ * below, and every wildcard that could match one of them.
  */
 struct signet_name_rule {
 	struct signet_strlist allow;
@@ -85,9 +90,10 @@ struct signet_ip_rule {
 /*
  * RFC 5280 4.2.1.10, for CA profiles. Entries are normalised but keep
  * their RFC 5280 meaning, to be written into the certificate as they are:
- * dns "example.com" is that domain and every name below it; email
- * "example.com" every mailbox at that domain; ".example.com" only names
- * (or mailboxes) below it; uri entries are hosts or domains.
+ * dns "example.com" is that domain and every name below it (a leading dot
+ * has no meaning for dNSName and is refused); email "example.com" every
+ * mailbox at that domain, ".example.com" every mailbox in a domain below
+ * it; uri entries are hosts or domains, ".example.com" hosts below it.
  */
 struct signet_name_constraints {
 	int present;

@@ -26,8 +26,8 @@ struct signet_san {
 	enum signet_san_type type;
 	/*
 	 * Normalised text: DNS lower-case A-labels; IP in canonical text form
-	 * (inet_ntop); email with a lower-cased domain; URI as given, with
-	 * scheme and host lower-cased.
+	 * (inet_ntop); email with a lower-cased domain; URI in its RFC 3986
+	 * 6.2.2 normal form (util/names.h).
 	 */
 	char *value;
 	uint8_t ip[16]; /* SIGNET_SAN_IP only */

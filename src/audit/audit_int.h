@@ -76,8 +76,7 @@ int audit_json_dump(const json_t *rec, int newline, char **out, size_t *len)
 
 /* Now, as RFC 3339 UTC with microseconds: "2026-11-23T09:44:00.123456Z". */
 void audit_time_now(char out[40]);
-/* Parse a record time to seconds since the epoch (fraction dropped). */
-int audit_time_parse(const char *s, int64_t *out) SIGNET_WUR;
+/* Record times are parsed with time_parse_rfc3339 (util/codec.h). */
 
 /*
  * Check caller details: an object (or NULL), no reals, no NUL in strings,
@@ -108,10 +107,7 @@ int audit_checkpoint_tbs(const json_t *rec, char **out, size_t *len) SIGNET_WUR;
 int
 audit_sig_alg_from_name(const char *name, enum signet_sig_alg *out) SIGNET_WUR;
 
-/* Base64 (RFC 4648, padded, no line breaks) of len bytes, fresh string. */
-char *audit_base64_encode(const uint8_t *in, size_t len);
-/* Strict decode into a fresh buffer; SIGNET_ERR_VERIFY if not canonical. */
-int audit_base64_decode(const char *in, uint8_t **out, size_t *len) SIGNET_WUR;
+/* Signatures and quoted bytes are base64 (util/codec.h, no line breaks). */
 
 /* ---- the end of a log file --------------------------------------------- */
 

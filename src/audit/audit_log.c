@@ -104,27 +104,6 @@ unlock_fd(int fd)
 	(void)flock(fd, LOCK_UN);
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* ---- the head of the chain ---------------------------------------------- */
 
 static int
@@ -264,7 +243,7 @@ log_write_rec(struct signet_audit *a, json_t *rec, int *refused)
 #endif
 	if ((r = SIGNET_FAULT("audit.write")) != 0)
 		goto out;
-	if (write_all(a->fd, line, len) != 0) {
+	if (file_write_all(a->fd, line, len) != 0) {
 		r = signet_error_sys(SIGNET_ERR_AUDIT,
 		    "cannot write to audit log %s", a->path);
 		/* Take back a partial line: the lock is ours. */
@@ -339,7 +318,7 @@ log_checkpoint_locked(struct signet_audit *a, const char *reason,
 		r = signet_error_context(r, "signing an audit checkpoint");
 		goto out;
 	}
-	if ((b64 = audit_base64_encode(sig, sig_len)) == NULL ||
+	if ((b64 = base64_encode(sig, sig_len)) == NULL ||
 	    json_object_set_new(json_object_get(rec, "details"), "sig",
 		json_string(b64)) != 0) {
 		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
@@ -360,69 +339,35 @@ out:
 /* ---- rotation ----------------------------------------------------------- */
 
 /*
- * Write the first record of a new file at path, via a temporary file that
- * is fsynced and then linked (exclusive) or renamed (replace) into place,
- * so path never holds a partial first record. *created is 0 if exclusive
- * and someone else was first.
+ * Write the first record of a new file at path, through util/file.h: a
+ * temporary file, fsynced, then renamed over path (replace) or linked to
+ * it (exclusive), and the directory synced, so path never holds a partial
+ * first record. *created is 0 if exclusive and someone else was first.
  */
 static int
 log_new_file(struct signet_audit *a, json_t *first, int replace, int *created)
 {
 	int r = SIGNET_ERR_INTERNAL;
-	char *tmp = NULL, *line = NULL;
+	char *line = NULL;
 	size_t len = 0;
-	int fd = -1;
 
 	*created = 0;
 	if ((r = audit_json_dump(first, 1, &line, &len)) != 0)
 		goto out;
-	if (asprintf(&tmp, "%s.new.XXXXXX", a->path) == -1) {
-		tmp = NULL;
-		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	r = replace ? file_write_atomic(a->path, line, len, 0640)
+		    : file_write_excl(a->path, line, len, 0640);
+	if (r == SIGNET_ERR_CONFLICT && !replace) {
+		r = 0; /* another writer created it first */
 		goto out;
 	}
-	if ((fd = mkstemp(tmp)) == -1) {
-		free(tmp);
-		tmp = NULL;
-		r = signet_error_sys(SIGNET_ERR_AUDIT,
-		    "cannot create a file beside audit log %s", a->path);
+	if (r != 0) {
+		r = audit_error_wrap(SIGNET_ERR_AUDIT,
+		    "cannot put a new audit log file at %s", a->path);
 		goto out;
 	}
-	if (fchmod(fd, 0640) != 0 || write_all(fd, line, len) != 0 ||
-	    fsync(fd) != 0) {
-		r = signet_error_sys(SIGNET_ERR_AUDIT,
-		    "cannot write a new audit log file beside %s", a->path);
-		goto out;
-	}
-	if (replace) {
-		if (rename(tmp, a->path) != 0) {
-			r = signet_error_sys(SIGNET_ERR_AUDIT,
-			    "cannot put the new audit log file at %s", a->path);
-			goto out;
-		}
-		free(tmp);
-		tmp = NULL;
-		*created = 1;
-	} else if (link(tmp, a->path) == 0)
-		*created = 1;
-	else if (errno != EEXIST) {
-		r = signet_error_sys(SIGNET_ERR_AUDIT,
-		    "cannot create audit log %s", a->path);
-		goto out;
-	}
-	if (file_sync_dir(a->path) != 0) {
-		r = signet_error_context(SIGNET_ERR_AUDIT, "audit log %s",
-		    a->path);
-		goto out;
-	}
+	*created = 1;
 	r = 0;
 out:
-	if (fd != -1)
-		close(fd);
-	if (tmp != NULL) {
-		unlink(tmp);
-		free(tmp);
-	}
 	free(line);
 	json_decref(first);
 	return r;
@@ -1051,7 +996,7 @@ signet_audit_repair(const char *path, size_t *removed)
 	if ((r = sha256(torn, t.torn_len, md)) != 0)
 		goto out;
 	hex_encode(md, sizeof(md), md_hex);
-	if ((b64 = audit_base64_encode(torn, quoted)) == NULL ||
+	if ((b64 = base64_encode(torn, quoted)) == NULL ||
 	    (details = json_pack("{s:I,s:I,s:s,s:s,s:I}", "offset",
 		 (json_int_t)t.torn_start, "removed_bytes",
 		 (json_int_t)t.torn_len, "removed_sha256", md_hex,
@@ -1068,7 +1013,7 @@ signet_audit_repair(const char *path, size_t *removed)
 	if (r != 0 || (r = audit_json_dump(rec, 1, &line, &len)) != 0)
 		goto out;
 	if (ftruncate(fd, t.torn_start) != 0 || fdatasync(fd) != 0 ||
-	    write_all(fd, line, len) != 0 || fdatasync(fd) != 0) {
+	    file_write_all(fd, line, len) != 0 || fdatasync(fd) != 0) {
 		r = signet_error_sys(SIGNET_ERR_AUDIT,
 		    "cannot repair audit log %s", path);
 		goto out;

@@ -198,71 +198,6 @@ audit_time_now(char out[40])
 	    (unsigned)(ts.tv_nsec / 1000) % 1000000u);
 }
 
-static int
-digits(const char *s, int n, int *out)
-{
-	int i, v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-int
-audit_time_parse(const char *s, int64_t *out)
-{
-	struct tm tm, check;
-	int year, mon, day, hour, min, sec, i;
-	time_t t;
-	const char *p;
-
-	*out = 0;
-	if (s == NULL)
-		return signet_error_set(SIGNET_ERR_VERIFY, "no time");
-	if (strlen(s) < 20 || digits(s, 4, &year) != 0 || s[4] != '-' ||
-	    digits(s + 5, 2, &mon) != 0 || s[7] != '-' ||
-	    digits(s + 8, 2, &day) != 0 || s[10] != 'T' ||
-	    digits(s + 11, 2, &hour) != 0 || s[13] != ':' ||
-	    digits(s + 14, 2, &min) != 0 || s[16] != ':' ||
-	    digits(s + 17, 2, &sec) != 0)
-		goto bad;
-	p = s + 19;
-	if (*p == '.') {
-		for (i = 0, p++; *p >= '0' && *p <= '9'; p++)
-			i++;
-		if (i < 1 || i > 9)
-			goto bad;
-	}
-	if (p[0] != 'Z' || p[1] != '\0')
-		goto bad;
-	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31 ||
-	    hour > 23 || min > 59 || sec > 59)
-		goto bad;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hour;
-	tm.tm_min = min;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	/* timegm normalises 31 April into 1 May: refuse such dates. */
-	if (gmtime_r(&t, &check) == NULL || check.tm_mday != day ||
-	    check.tm_mon != mon - 1)
-		goto bad;
-	*out = (int64_t)t;
-	return 0;
-bad:
-	return signet_error_set(SIGNET_ERR_VERIFY,
-	    "'%.40s' is not an RFC 3339 UTC time like "
-	    "2026-11-23T09:44:00.123456Z",
-	    s);
-}
-
 /* ---- details ------------------------------------------------------------ */
 
 /*
@@ -581,62 +516,6 @@ signet_audit_key_id(const EVP_PKEY *pub, char out[65])
 	return r;
 }
 
-/* ---- base64 ------------------------------------------------------------- */
-
-char *
-audit_base64_encode(const uint8_t *in, size_t len)
-{
-	char *out;
-
-	if (len > INT_MAX / 2 ||
-	    (out = malloc(4 * ((len + 2) / 3) + 1)) == NULL)
-		return NULL;
-	EVP_EncodeBlock((unsigned char *)out, in, (int)len);
-	return out;
-}
-
-int
-audit_base64_decode(const char *in, uint8_t **out, size_t *len)
-{
-	size_t n = strlen(in), i, pad = 0;
-	uint8_t *buf = NULL;
-	char *again = NULL;
-	int m;
-
-	*out = NULL;
-	*len = 0;
-	if (n == 0 || n % 4 != 0 || n > INT_MAX / 2)
-		goto bad;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (c == '=' && i >= n - 2) {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || !(isalnum(c) || c == '+' || c == '/'))
-			goto bad;
-	}
-	if ((buf = malloc(n / 4 * 3 + 1)) == NULL)
-		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-	m = EVP_DecodeBlock(buf, (const unsigned char *)in, (int)n);
-	if (m < 0 || (size_t)m < pad)
-		goto bad;
-	m -= (int)pad;
-	/* Only the one encoding of these bytes is accepted. */
-	if ((again = audit_base64_encode(buf, (size_t)m)) == NULL ||
-	    strcmp(again, in) != 0)
-		goto bad;
-	free(again);
-	*out = buf;
-	*len = (size_t)m;
-	return 0;
-bad:
-	free(again);
-	free(buf);
-	return signet_error_set(SIGNET_ERR_VERIFY, "not canonical base64");
-}
-
 /* ---- parsing ------------------------------------------------------------ */
 
 #define fail(...) signet_error_set(SIGNET_ERR_VERIFY, __VA_ARGS__)
@@ -912,8 +791,8 @@ audit_rec_parse(const char *line, size_t len, struct audit_rec *rec)
 	}
 	if ((r = get_string(rec->root, "", "time", 39, &rec->time)) != 0)
 		goto out;
-	if ((r = audit_time_parse(rec->time, &t)) != 0) {
-		r = signet_error_context(r, "member 'time'");
+	if (time_parse_rfc3339(rec->time, &t) != 0) {
+		r = audit_error_wrap(SIGNET_ERR_VERIFY, "member 'time'");
 		goto out;
 	}
 	if ((r = get_string(rec->root, "", "event", 64, &s)) != 0)

@@ -210,7 +210,8 @@ check_checkpoint(struct signet_audit_verifier *v, struct vrec *vr,
 		    "checkpoint algorithm %s does not suit the trusted key "
 		    "(%s)",
 		    rec->cp_alg, signet_sig_alg_name(key_alg));
-	if (audit_base64_decode(rec->cp_sig, &sig, &sig_len) != 0) {
+	if (base64_decode(rec->cp_sig, strlen(rec->cp_sig), 0, &sig,
+		&sig_len) != 0) {
 		r = vfail(v, vr, "checkpoint signature is not base64");
 		goto out;
 	}
@@ -514,6 +515,12 @@ signet_audit_verifier_finish(struct signet_audit_verifier *v)
 		return v->result;
 	}
 	s->rotated_after = v->cur.retires;
+	if (!s->signatures_checked &&
+	    !(v->flags & SIGNET_AUDIT_VERIFY_NO_SIGNATURES))
+		return vfail(v, at,
+		    "no trusted audit key was given: without checking the "
+		    "checkpoint signatures the chain is only self-consistent, "
+		    "and anyone could have rebuilt it");
 	if (!(v->flags & SIGNET_AUDIT_VERIFY_STRICT))
 		return 0;
 	if (!s->signatures_checked)

@@ -20,8 +20,10 @@
 #define MAX_FILES 4096
 
 static const char audit_usage[] =
-    "usage: signet audit verify [--key AUDIT-PUB.pem]... [--strict] "
-    "[--json] FILE...\n"
+    "usage: signet audit verify --key AUDIT-PUB.pem... [--strict] [--json] "
+    "FILE...\n"
+    "       signet audit verify --no-signatures [--strict] [--json] "
+    "FILE...\n"
     "       signet audit show [--since TIME] [--event TYPE] [--serial S] "
     "[--json] FILE...\n"
     "       signet audit repair FILE\n"
@@ -29,8 +31,14 @@ static const char audit_usage[] =
     "verify  check every record, the hash chain across the files (oldest\n"
     "        first, the live log last) and every checkpoint signature with\n"
     "        the audit public key. Exit 0 if intact, 31 on tampering.\n"
+    "        --key is required: without it the chain is only self-\n"
+    "        consistent, and anyone could have rebuilt it.\n"
+    "        --no-signatures checks the chain alone, and says so loudly.\n"
     "        --strict also fails on warnings: records not yet covered by a\n"
-    "        checkpoint, no --key, files missing at either end.\n"
+    "        checkpoint (a live log always has some), no signatures\n"
+    "        checked, files missing at either end.\n"
+    "        A log cut exactly after a checkpoint looks complete: compare\n"
+    "        the last seq with the one kept elsewhere (docs/audit.md).\n"
     "show    one line per record. --since 2026-11-01T00:00:00Z or 24h\n"
     "        (that long ago); --event cert.issue (that event), or cert\n"
     "        (every cert.* event);\n"
@@ -148,6 +156,8 @@ audit_verify(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--strict") == 0)
 			flags |= SIGNET_AUDIT_VERIFY_STRICT;
+		else if (strcmp(argv[i], "--no-signatures") == 0)
+			flags |= SIGNET_AUDIT_VERIFY_NO_SIGNATURES;
 		else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
 		else if (strcmp(argv[i], "--key") == 0) {
@@ -172,6 +182,15 @@ audit_verify(int argc, char **argv)
 	if (nfiles == 0)
 		return cli_usage("audit verify",
 		    "name the log files, oldest first");
+	/* Without a key anyone could have rebuilt the chain. */
+	if (nkeys == 0 && !(flags & SIGNET_AUDIT_VERIFY_NO_SIGNATURES))
+		return cli_usage("audit verify",
+		    "give the audit public key with --key AUDIT-PUB.pem "
+		    "(or --no-signatures to check the chain alone, which "
+		    "proves nothing against someone who can rewrite it)");
+	if (nkeys > 0 && (flags & SIGNET_AUDIT_VERIFY_NO_SIGNATURES))
+		return cli_usage("audit verify",
+		    "--key and --no-signatures contradict each other");
 	if ((r = signet_audit_verifier_new(flags, &v)) != 0)
 		goto out;
 	for (k = 0; k < nkeys; k++) {
@@ -195,8 +214,10 @@ audit_verify(int argc, char **argv)
 	}
 	if (!s->signatures_checked)
 		add_warning(warnings,
-		    "checkpoint signatures were not checked: give the audit "
-		    "public key with --key");
+		    "checkpoint signatures were NOT checked (--no-signatures): "
+		    "this shows only that the chain is self-consistent, which "
+		    "anyone able to rewrite the log can arrange; verify with "
+		    "--key AUDIT-PUB.pem");
 	if (s->uncovered > 0 && s->last_checkpoint_seq > 0)
 		add_warning(warnings,
 		    "%llu record(s) after seq %llu are not yet covered by a "
@@ -403,7 +424,7 @@ show_match(const struct show_filter *f, const json_t *rec)
 	size_t n;
 
 	if (f->since != INT64_MIN &&
-	    (audit_time_parse(json_string_value(json_object_get(rec, "time")),
+	    (time_parse_rfc3339(json_string_value(json_object_get(rec, "time")),
 		 &t) != 0 ||
 		t < f->since))
 		return 0;

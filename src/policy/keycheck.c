@@ -24,6 +24,7 @@
 /* No modulus larger than this gets the arithmetic tests (or a certificate). */
 #define KEY_RSA_BITS_LIMIT 16384
 
+/* "ec-p256, rsa-2048..4096": the key types profile p allows. */
 static void
 keys_format(const struct signet_profile *p, char *out, size_t outsz)
 {
@@ -34,16 +35,26 @@ keys_format(const struct signet_profile *p, char *out, size_t outsz)
 		{ SIGNET_CURVE_P384, "ec-p384" },
 		{ SIGNET_CURVE_P521, "ec-p521" } };
 	size_t i, used = 0;
+	int n;
 
 	out[0] = '\0';
-	for (i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
-		if (p->curves & curves[i].bit)
-			used += (size_t)snprintf(out + used, outsz - used,
-			    "%s%s", used > 0 ? ", " : "", curves[i].name);
-	if (p->rsa_min_bits != 0)
-		used +=
-		    (size_t)snprintf(out + used, outsz - used, "%srsa-%u..%u",
-			used > 0 ? ", " : "", p->rsa_min_bits, p->rsa_max_bits);
+	for (i = 0; i <= sizeof(curves) / sizeof(curves[0]); i++) {
+		/* Stop at the first that does not fit: used stays < outsz. */
+		if (i < sizeof(curves) / sizeof(curves[0])) {
+			if (!(p->curves & curves[i].bit))
+				continue;
+			n = snprintf(out + used, outsz - used, "%s%s",
+			    used > 0 ? ", " : "", curves[i].name);
+		} else if (p->rsa_min_bits != 0)
+			n = snprintf(out + used, outsz - used, "%srsa-%u..%u",
+			    used > 0 ? ", " : "", p->rsa_min_bits,
+			    p->rsa_max_bits);
+		else
+			break;
+		if (n < 0 || (size_t)n >= outsz - used)
+			break;
+		used += (size_t)n;
+	}
 	if (used == 0)
 		snprintf(out, outsz, "none");
 }

@@ -14,6 +14,8 @@
 #include "policy/policy_int.h"
 #include "util/codec.h"
 #include "util/file.h"
+#include "util/names.h"
+#include "util/text.h"
 #include "util/yaml.h"
 
 /* BR 6.3.2: subscriber TLS certificates issued from 2026-03-15. */
@@ -159,11 +161,8 @@ static int
 text_check(const struct compile *c, const char *path, const char *what,
     const char *s)
 {
-	char why[200];
-
-	if (policy_utf8_check((const uint8_t *)s, strlen(s), why,
-		sizeof(why)) != 0)
-		return cfg_err(c, path, "%s %s", what, why);
+	if (text_display_check((const uint8_t *)s, strlen(s)) != 0)
+		return cfg_err(c, path, "%s %s", what, signet_error_message());
 	return 0;
 }
 
@@ -339,22 +338,43 @@ compile_usages(const struct compile *c, const struct yaml_profile *y,
 	return 0;
 }
 
+/* What a list of DNS entries is for: its entries' rules differ. */
+enum dns_list_role {
+	DNS_ALLOW,
+	DNS_DENY,
+	DNS_CONSTRAINT,
+};
+
 /* One list of DNS entries; wildcards as the profile says. */
 static int
 compile_dns_list(const struct compile *c, const char *key, char **v, unsigned n,
-    unsigned flags, struct signet_strlist *out)
+    unsigned flags, enum dns_list_role role, struct signet_strlist *out)
 {
-	char path[96], norm[POLICY_DNS_MAX + 1], why[256];
+	char path[96], norm[NAMES_DNS_MAX + 1];
 	unsigned i;
 	int r;
 
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s[%u]", key, i);
-		if (policy_dns_normalise((const uint8_t *)v[i], strlen(v[i]),
-			flags, norm, why, sizeof(why)) < 0)
+		if (role == DNS_DENY && strncmp(v[i], "*.", 2) == 0)
+			return cfg_err(c, path,
+			    "DNS deny entry '%s' is a wildcard, which would "
+			    "deny only a request for that very wildcard; "
+			    "write '%s' to deny every name below %s",
+			    v[i], v[i] + 1, v[i] + 2);
+		/* RFC 5280 4.2.1.10 gives a dNSName no leading-dot form. */
+		if (role == DNS_CONSTRAINT && v[i][0] == '.')
+			return cfg_err(c, path,
+			    "DNS name constraint '%s' starts with a dot, which "
+			    "RFC 5280 4.2.1.10 gives no meaning for DNS names "
+			    "(verifiers differ); write '%s', which covers %s "
+			    "and every name below it",
+			    v[i], v[i] + 1, v[i] + 1);
+		if (names_dns_normalise((const uint8_t *)v[i], strlen(v[i]),
+			flags, norm) < 0)
 			return cfg_err(c, path, "DNS entry '%s' %s%s", v[i],
-			    why,
-			    strstr(why, "wildcard") != NULL
+			    signet_error_message(),
+			    strstr(signet_error_message(), "wildcard") != NULL
 				? " (set wildcards: true to allow wildcard "
 				  "names)"
 				: "");
@@ -369,13 +389,13 @@ compile_ip_list(const struct compile *c, const char *key, char **v, unsigned n,
     struct signet_cidrlist *out)
 {
 	struct signet_cidr net;
-	char path[96], why[256];
+	char path[96];
 	unsigned i;
 
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s[%u]", key, i);
-		if (policy_cidr_parse(v[i], &net, why, sizeof(why)) != 0)
-			return cfg_err(c, path, "%s", why);
+		if (policy_cidr_parse(v[i], &net) != 0)
+			return cfg_err(c, path, "%s", signet_error_message());
 		if (cidr_add(out, &net) != 0)
 			return SIGNET_ERR_INTERNAL;
 	}
@@ -386,18 +406,18 @@ static int
 compile_email_list(const struct compile *c, const char *key, char **v,
     unsigned n, struct signet_strlist *out)
 {
-	char path[96], norm[POLICY_EMAIL_MAX + 1], why[256];
+	char path[96], norm[NAMES_EMAIL_MAX + 1];
 	unsigned i;
 	int r;
 
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s[%u]", key, i);
-		if (policy_email_normalise((const uint8_t *)v[i], strlen(v[i]),
-			POLICY_EMAIL_DOMAIN, norm, why, sizeof(why)) != 0)
+		if (names_email_normalise((const uint8_t *)v[i], strlen(v[i]),
+			NAMES_EMAIL_DOMAIN, norm) != 0)
 			return cfg_err(c, path,
 			    "email entry '%s' %s (write user@example.com, "
 			    "example.com or .example.com)",
-			    v[i], why);
+			    v[i], signet_error_message());
 		if ((r = strlist_add_unique(c, path, out, norm)) != 0)
 			return r;
 	}
@@ -406,13 +426,15 @@ compile_email_list(const struct compile *c, const char *key, char **v,
 
 /*
  * URI entries: exact URIs, or prefixes ending in '/' (names.uri); or, with
- * POLICY_URI_HTTP, the http:// locations of CRLs and AIA.
+ * NAMES_URI_HTTP, the http:// locations of CRLs and AIA. Entries are put
+ * in the normal form requests are, so that "%61dmin" cannot pass a deny
+ * entry for "admin".
  */
 static int
 compile_uri_list(const struct compile *c, const char *key, char **v, unsigned n,
     unsigned flags, struct signet_strlist *out)
 {
-	char path[96], norm[POLICY_URI_MAX + 2], why[256];
+	char path[96], norm[NAMES_URI_MAX + 2];
 	unsigned i;
 	size_t len;
 	int r, prefix;
@@ -420,13 +442,13 @@ compile_uri_list(const struct compile *c, const char *key, char **v, unsigned n,
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s[%u]", key, i);
 		len = strlen(v[i]);
-		prefix = !(flags & POLICY_URI_HTTP) && len > 1 &&
+		prefix = !(flags & NAMES_URI_HTTP) && len > 1 &&
 			 v[i][len - 1] == '/';
-		if (policy_uri_normalise((const uint8_t *)v[i],
-			prefix ? len - 1 : len, flags, norm, why,
-			sizeof(why)) != 0)
-			return cfg_err(c, path, "URI '%s' %s%s", v[i], why,
-			    (flags & POLICY_URI_HTTP)
+		if (names_uri_normalise((const uint8_t *)v[i],
+			prefix ? len - 1 : len, flags, norm) != 0)
+			return cfg_err(c, path, "URI '%s' %s%s", v[i],
+			    signet_error_message(),
+			    (flags & NAMES_URI_HTTP)
 				? " (CRL and AIA locations are http:// URLs, "
 				  "BR 7.1.2.11.2)"
 				: "");
@@ -465,13 +487,13 @@ compile_names(const struct compile *c, const struct yaml_profile *y,
 	if (yn->dns != NULL) {
 		p->dns_wildcards =
 		    yn->dns->wildcards != NULL && *yn->dns->wildcards;
-		flags = POLICY_DNS_SUFFIX |
-			(p->dns_wildcards ? POLICY_DNS_WILDCARD : 0);
+		flags = NAMES_DNS_SUFFIX |
+			(p->dns_wildcards ? NAMES_DNS_WILDCARD : 0);
 		if ((r = compile_dns_list(c, "names.dns.allow", yn->dns->allow,
-			 yn->dns->allow_count, flags, &p->dns.allow)) != 0 ||
+			 yn->dns->allow_count, flags, DNS_ALLOW,
+			 &p->dns.allow)) != 0 ||
 		    (r = compile_dns_list(c, "names.dns.deny", yn->dns->deny,
-			 yn->dns->deny_count,
-			 POLICY_DNS_SUFFIX | POLICY_DNS_WILDCARD,
+			 yn->dns->deny_count, NAMES_DNS_SUFFIX, DNS_DENY,
 			 &p->dns.deny)) != 0)
 			return r;
 		if (p->dns_wildcards && p->dns.allow.n == 0)
@@ -534,20 +556,6 @@ fixed_value(const struct yaml_fixed *f, size_t i, const char **out)
 	if (i >= sizeof(v) / sizeof(v[0]))
 		return -1;
 	*out = v[i];
-	return 0;
-}
-
-static int
-printable_check(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		char ch = *s;
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-			(ch >= '0' && ch <= '9') ||
-			strchr(" '()+,-./:=?", ch) != NULL))
-			return -1;
-	}
 	return 0;
 }
 
@@ -648,7 +656,8 @@ compile_subject(const struct compile *c, const struct yaml_profile *y,
 			    "%s is longer than %zu characters (RFC 5280 "
 			    "Appendix A)",
 			    a->name, a->max_len);
-		if (a->printable && printable_check(value) != 0)
+		if (a->printable &&
+		    !text_printable((const uint8_t *)value, strlen(value)))
 			return cfg_err(c, path,
 			    "%s must be a PrintableString (letters, digits, "
 			    "space and '()+,-./:=?)",
@@ -768,13 +777,13 @@ compile_extensions(const struct compile *c, const struct yaml_profile *y,
 
 	/* BR 7.1.2.11.2, 7.1.2.7.7: these are fetched over plain HTTP. */
 	if ((r = compile_uri_list(c, "crl-distribution-points", y->crl_urls,
-		 y->crl_urls_count, POLICY_URI_HTTP, &p->crl_urls)) != 0 ||
-	    (aia != NULL && ((r = compile_uri_list(c, "aia.ca-issuers",
-				  aia->ca_issuers, aia->ca_issuers_count,
-				  POLICY_URI_HTTP, &p->aia_issuers)) != 0 ||
-				(r = compile_uri_list(c, "aia.ocsp", aia->ocsp,
-				     aia->ocsp_count, POLICY_URI_HTTP,
-				     &p->aia_ocsp)) != 0)))
+		 y->crl_urls_count, NAMES_URI_HTTP, &p->crl_urls)) != 0 ||
+	    (aia != NULL &&
+		((r = compile_uri_list(c, "aia.ca-issuers", aia->ca_issuers,
+		      aia->ca_issuers_count, NAMES_URI_HTTP,
+		      &p->aia_issuers)) != 0 ||
+		    (r = compile_uri_list(c, "aia.ocsp", aia->ocsp,
+			 aia->ocsp_count, NAMES_URI_HTTP, &p->aia_ocsp)) != 0)))
 		return r;
 	for (i = 0; i < y->policies_count; i++) {
 		snprintf(path, sizeof(path), "certificate-policies[%u]", i);
@@ -801,15 +810,15 @@ compile_subtree(const struct compile *c, const char *key,
     struct signet_cidrlist *ip, struct signet_strlist *email,
     struct signet_strlist *uri)
 {
-	char path[96], norm[POLICY_DNS_MAX + 1], why[256];
+	char path[96], norm[NAMES_DNS_MAX + 1];
 	unsigned i;
 	int r;
 
 	if (t == NULL)
 		return 0;
 	snprintf(path, sizeof(path), "name-constraints.%s.dns", key);
-	if ((r = compile_dns_list(c, path, t->dns, t->dns_count,
-		 POLICY_DNS_SUFFIX, dns)) != 0)
+	if ((r = compile_dns_list(c, path, t->dns, t->dns_count, 0,
+		 DNS_CONSTRAINT, dns)) != 0)
 		return r;
 	snprintf(path, sizeof(path), "name-constraints.%s.ip", key);
 	if ((r = compile_ip_list(c, path, t->ip, t->ip_count, ip)) != 0)
@@ -829,11 +838,11 @@ compile_subtree(const struct compile *c, const char *key,
 			    "cover spiffe://example.com/... and "
 			    "https://example.com/...",
 			    t->uri[i]);
-		if (policy_dns_normalise((const uint8_t *)t->uri[i],
-			strlen(t->uri[i]), POLICY_DNS_SUFFIX, norm, why,
-			sizeof(why)) < 0)
+		/* Here a leading dot has its meaning: hosts below it. */
+		if (names_dns_normalise((const uint8_t *)t->uri[i],
+			strlen(t->uri[i]), NAMES_DNS_SUFFIX, norm) < 0)
 			return cfg_err(c, path, "URI constraint '%s' %s",
-			    t->uri[i], why);
+			    t->uri[i], signet_error_message());
 		if ((r = strlist_add_unique(c, path, uri, norm)) != 0)
 			return r;
 	}

@@ -44,65 +44,18 @@ int policy_problems_raise(const struct policy_problems *pr);
 #define POLICY_ESC_MAX 100
 void policy_escape(const void *data, size_t len, char out[POLICY_ESC_MAX]);
 
-/*
- * Check that s is UTF-8 (shortest form, no surrogates, at most U+10FFFF)
- * free of control characters (C0, DEL, C1) and of invisible direction
- * overrides. On failure writes the reason into why.
- */
-int policy_utf8_check(const uint8_t *s, size_t len, char *why, size_t whysz);
-
 int policy_strlist_add(struct signet_strlist *l, const char *s) SIGNET_WUR;
 int policy_strlist_addf(struct signet_strlist *l, const char *fmt, ...)
     SIGNET_PRINTF(2, 3) SIGNET_WUR;
 void policy_strlist_clear(struct signet_strlist *l);
 
-/* ---- Punycode, RFC 3492 (punycode.c) -------------------------------------- */
+/* ---- Names (names.c; their syntax is util/names.h) ----------------------- */
 
 /*
- * Decode the Punycode text in (without "xn--") into at most *n code
- * points; sets *n. -1 on malformed input or overflow.
+ * Parse an IP network entry "192.0.2.0/24" (or one address); host bits
+ * must be zero. SIGNET_ERR_CONFIG naming the text otherwise.
  */
-int
-policy_punycode_decode(const char *in, size_t len, uint32_t *out, size_t *n);
-/* Encode n code points into at most *len characters; sets *len. */
-int
-policy_punycode_encode(const uint32_t *in, size_t n, char *out, size_t *len);
-
-/* ---- Names (names.c) --------------------------------------------------------
- */
-
-#define POLICY_DNS_MAX 253
-#define POLICY_EMAIL_MAX 320
-#define POLICY_URI_MAX 2048
-
-/* Flags for policy_dns_normalise. */
-#define POLICY_DNS_WILDCARD 0x01 /* "*.example.com" is acceptable */
-#define POLICY_DNS_SUFFIX 0x02   /* ".example.com" is acceptable (entries) */
-
-/*
- * Check a DNS name and write its normal form (lower-case A-labels) into
- * out[POLICY_DNS_MAX + 1]. -1 with the reason in why if it is not one.
- */
-int policy_dns_normalise(const uint8_t *in, size_t len, unsigned flags,
-    char *out, char *why, size_t whysz);
-
-/* Flags for policy_email_normalise. */
-#define POLICY_EMAIL_DOMAIN 0x01 /* "example.com", ".example.com" (entries) */
-
-int policy_email_normalise(const uint8_t *in, size_t len, unsigned flags,
-    char *out, char *why, size_t whysz);
-
-/* Flags for policy_uri_normalise. */
-#define POLICY_URI_HTTP 0x01 /* only http:// URLs (CRL DP, AIA) */
-
-/* out has room for POLICY_URI_MAX + 1 bytes. */
-int policy_uri_normalise(const uint8_t *in, size_t len, unsigned flags,
-    char *out, char *why, size_t whysz);
-
-/* Parse "192.0.2.1" or "2001:db8::1"; returns 4 or 16, or 0. */
-size_t policy_ip_parse(const char *text, uint8_t ip[16]);
-int policy_cidr_parse(const char *text, struct signet_cidr *out, char *why,
-    size_t whysz);
+int policy_cidr_parse(const char *text, struct signet_cidr *out) SIGNET_WUR;
 int policy_cidr_contains(const struct signet_cidr *net, const uint8_t *ip,
     size_t len);
 /* The special-purpose range ip lies in ("loopback", ...), or NULL. */
@@ -116,6 +69,12 @@ int policy_dns_matches(const char *entry, const char *name);
 /* A wildcard name "*.B" is denied if any name it covers would be. */
 int policy_dns_wildcard_denied(const char *entry, const char *wildcard);
 int policy_email_matches(const char *entry, const char *mailbox);
+/*
+ * Deny entries: a mailbox entry without '+' also covers its local part in
+ * any case and with any "+tag" subaddress (RFC 5233), since mail to those
+ * reaches the same mailbox; domain entries as policy_email_matches.
+ */
+int policy_email_denied(const char *entry, const char *mailbox);
 int policy_uri_matches(const char *entry, const char *uri);
 
 /* ---- Subject attributes, key usages (tables.c) --------------------------- */
@@ -289,12 +248,5 @@ const char *policy_rsa_modulus_weakness(const BIGNUM *n, int *internal_error);
  */
 int policy_csr_decode(const uint8_t *in, size_t len, size_t max, X509_REQ **out)
     SIGNET_WUR;
-
-/*
- * Check that der is one DER value with definite, minimal lengths
- * throughout (recursing into constructed values), BOOLEANs 00/FF and
- * minimal INTEGERs. 0, or -1 with the reason.
- */
-int policy_der_check(const uint8_t *der, size_t len, const char **why);
 
 #endif /* SIGNET_POLICY_INT_H */

@@ -1,6 +1,6 @@
 /*
  * Reasons for refusing a request, collected; and the small text helpers
- * that keep untrusted bytes out of messages and check UTF-8.
+ * that keep untrusted bytes out of messages.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,74 +78,6 @@ policy_escape(const void *data, size_t len, char out[POLICY_ESC_MAX])
 		out[o++] = hex[p[i] & 0xf];
 	}
 	out[o] = '\0';
-}
-
-/* Invisible characters that reorder or hide text (Unicode Cf, bidi). */
-static int
-utf8_is_invisible(uint32_t c)
-{
-	return (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
-	       (c >= 0x2060 && c <= 0x2069) || c == 0xfeff || c == 0x00ad;
-}
-
-int
-policy_utf8_check(const uint8_t *s, size_t len, char *why, size_t whysz)
-{
-	size_t i = 0, n, k;
-	uint32_t c, min;
-
-	while (i < len) {
-		c = s[i];
-		if (c < 0x80) {
-			n = 0;
-			min = 0;
-		} else if ((c & 0xe0) == 0xc0) {
-			n = 1;
-			c &= 0x1f;
-			min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2;
-			c &= 0x0f;
-			min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3;
-			c &= 0x07;
-			min = 0x10000;
-		} else
-			goto bad;
-		if (len - i - 1 < n)
-			goto bad;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				goto bad;
-			c = (c << 6) | (s[i + k] & 0x3f);
-		}
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			goto bad;
-		if (c == 0) {
-			snprintf(why, whysz,
-			    "contains a NUL byte at offset %zu", i);
-			return -1;
-		}
-		if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
-			snprintf(why, whysz,
-			    "contains control character U+%04X at offset %zu",
-			    (unsigned)c, i);
-			return -1;
-		}
-		if (utf8_is_invisible(c)) {
-			snprintf(why, whysz,
-			    "contains invisible formatting character U+%04X at "
-			    "offset %zu",
-			    (unsigned)c, i);
-			return -1;
-		}
-		i += n + 1;
-	}
-	return 0;
-bad:
-	snprintf(why, whysz, "is not valid UTF-8 (at offset %zu)", i);
-	return -1;
 }
 
 int

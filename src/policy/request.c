@@ -20,6 +20,9 @@
 
 #include "policy/policy_int.h"
 #include "util/codec.h"
+#include "util/der.h"
+#include "util/names.h"
+#include "util/text.h"
 
 /* Most SANs read from any request, whatever the profile's max. */
 #define REQUEST_SANS_LIMIT 1000
@@ -136,21 +139,33 @@ request_add_san(struct signet_request *req, enum signet_san_type type,
 	return 0;
 }
 
+/* How a kind of name is matched against allow and deny entries. */
+struct name_matcher {
+	int (*allowed)(const char *entry, const char *name);
+	int (*denied)(const char *entry, const char *name);
+};
+
+static const struct name_matcher dns_matcher = { policy_dns_matches,
+	policy_dns_matches };
+static const struct name_matcher dns_wildcard_matcher = { policy_dns_matches,
+	policy_dns_wildcard_denied };
+static const struct name_matcher email_matcher = { policy_email_matches,
+	policy_email_denied };
+static const struct name_matcher uri_matcher = { policy_uri_matches,
+	policy_uri_matches };
+
 /* Allowed and not denied, for the string kinds of name. */
 static void
 check_listed(const struct signet_profile *profile,
     const struct signet_name_rule *rule, const char *kind, const char *value,
-    int (*match)(const char *, const char *), int wildcard,
-    struct policy_problems *pr, int *ok)
+    const struct name_matcher *m, struct policy_problems *pr, int *ok)
 {
 	char esc[POLICY_ESC_MAX];
 	size_t i;
 
 	policy_escape(value, strlen(value), esc);
 	for (i = 0; i < rule->deny.n; i++) {
-		if (wildcard
-			? policy_dns_wildcard_denied(rule->deny.v[i], value)
-			: match(rule->deny.v[i], value)) {
+		if (m->denied(rule->deny.v[i], value)) {
 			policy_problem(pr,
 			    "%s '%s' is denied by profile %s (deny entry "
 			    "'%s')",
@@ -160,16 +175,16 @@ check_listed(const struct signet_profile *profile,
 		}
 	}
 	for (i = 0; i < rule->allow.n; i++)
-		if (match(rule->allow.v[i], value))
+		if (m->allowed(rule->allow.v[i], value))
 			return;
 	policy_problem(pr, "%s '%s' is not allowed by profile %s", kind, esc,
 	    profile->name);
 	*ok = 0;
 }
 
-static int
+static void
 check_ip(const struct signet_profile *profile, const uint8_t *ip, size_t len,
-    const char *text, struct policy_problems *pr)
+    const char *text, struct policy_problems *pr, int *ok)
 {
 	const char *what;
 	size_t i;
@@ -180,7 +195,8 @@ check_ip(const struct signet_profile *profile, const uint8_t *ip, size_t len,
 		    "iPAddress %s is in the %s range, which profile %s does "
 		    "not allow (BR 7.1.2.7.12)",
 		    text, what, profile->name);
-		return 0;
+		*ok = 0;
+		return;
 	}
 	for (i = 0; i < profile->ip.deny.n; i++) {
 		if (policy_cidr_contains(&profile->ip.deny.v[i], ip, len)) {
@@ -191,23 +207,27 @@ check_ip(const struct signet_profile *profile, const uint8_t *ip, size_t len,
 			    "iPAddress %s is denied by profile %s (deny entry "
 			    "%s)",
 			    text, profile->name, net);
-			return 0;
+			*ok = 0;
+			return;
 		}
 	}
 	for (i = 0; i < profile->ip.allow.n; i++)
 		if (policy_cidr_contains(&profile->ip.allow.v[i], ip, len))
-			return 1;
+			return;
 	policy_problem(pr, "iPAddress %s is not allowed by profile %s", text,
 	    profile->name);
-	return 0;
+	*ok = 0;
 }
 
-/* Check one name; on success add its normal form to req (once). */
+/*
+ * Check one name; on success add its normal form to req (once). Problems
+ * are recorded in pr; returns 0, or a negative code for internal failures.
+ */
 static int
 check_san(const struct signet_profile *profile, const struct raw_san *raw,
     struct signet_request *req, struct policy_problems *pr)
 {
-	char norm[POLICY_URI_MAX + 1], why[256], esc[POLICY_ESC_MAX];
+	char norm[NAMES_URI_MAX + 1], esc[POLICY_ESC_MAX];
 	char text[POLICY_ESC_MAX];
 	const char *kind = signet_san_type_name(raw->type);
 	uint8_t ip[16];
@@ -217,9 +237,10 @@ check_san(const struct signet_profile *profile, const struct raw_san *raw,
 	policy_escape(raw->data, raw->len, esc);
 	switch (raw->type) {
 	case SIGNET_SAN_DNS:
-		if ((rc = policy_dns_normalise(raw->data, raw->len,
-			 POLICY_DNS_WILDCARD, norm, why, sizeof(why))) < 0) {
-			policy_problem(pr, "%s '%s' %s", kind, esc, why);
+		if ((rc = names_dns_normalise(raw->data, raw->len,
+			 NAMES_DNS_WILDCARD, norm)) < 0) {
+			policy_problem(pr, "%s '%s' %s", kind, esc,
+			    signet_error_message());
 			return 0;
 		}
 		if (rc == 1 && !profile->dns_wildcards) {
@@ -230,7 +251,7 @@ check_san(const struct signet_profile *profile, const struct raw_san *raw,
 			return 0;
 		}
 		check_listed(profile, &profile->dns, kind, norm,
-		    policy_dns_matches, rc == 1, pr, &ok);
+		    rc == 1 ? &dns_wildcard_matcher : &dns_matcher, pr, &ok);
 		break;
 	case SIGNET_SAN_IP:
 		if (raw->ip_text) {
@@ -240,7 +261,7 @@ check_san(const struct signet_profile *profile, const struct raw_san *raw,
 			} else {
 				memcpy(text, raw->data, raw->len);
 				text[raw->len] = '\0';
-				ip_len = policy_ip_parse(text, ip);
+				ip_len = names_ip_parse(text, ip);
 			}
 		} else if (raw->len == 4 || raw->len == 16) {
 			ip_len = raw->len;
@@ -263,25 +284,25 @@ check_san(const struct signet_profile *profile, const struct raw_san *raw,
 			sizeof(norm)) == NULL)
 			return signet_error_sys(SIGNET_ERR_INTERNAL,
 			    "cannot format an IP address");
-		ok = check_ip(profile, ip, ip_len, norm, pr);
+		check_ip(profile, ip, ip_len, norm, pr, &ok);
 		break;
 	case SIGNET_SAN_EMAIL:
-		if (policy_email_normalise(raw->data, raw->len, 0, norm, why,
-			sizeof(why)) != 0) {
-			policy_problem(pr, "%s '%s' %s", kind, esc, why);
+		if (names_email_normalise(raw->data, raw->len, 0, norm) != 0) {
+			policy_problem(pr, "%s '%s' %s", kind, esc,
+			    signet_error_message());
 			return 0;
 		}
 		check_listed(profile, &profile->email, kind, norm,
-		    policy_email_matches, 0, pr, &ok);
+		    &email_matcher, pr, &ok);
 		break;
 	case SIGNET_SAN_URI:
-		if (policy_uri_normalise(raw->data, raw->len, 0, norm, why,
-			sizeof(why)) != 0) {
-			policy_problem(pr, "%s '%s' %s", kind, esc, why);
+		if (names_uri_normalise(raw->data, raw->len, 0, norm) != 0) {
+			policy_problem(pr, "%s '%s' %s", kind, esc,
+			    signet_error_message());
 			return 0;
 		}
-		check_listed(profile, &profile->uri, kind, norm,
-		    policy_uri_matches, 0, pr, &ok);
+		check_listed(profile, &profile->uri, kind, norm, &uri_matcher,
+		    pr, &ok);
 		break;
 	default:
 		policy_problem(pr, "unsupported SAN type");
@@ -309,8 +330,8 @@ check_sans(const struct signet_profile *profile, const struct raw_sans *raw,
 
 	if (raw->n > REQUEST_SANS_LIMIT) {
 		policy_problem(pr,
-		    "%zu SANs requested; profile %s allows at most %zu", raw->n,
-		    profile->name, profile->max_sans);
+		    "%zu SANs requested; no profile allows more than %d",
+		    raw->n, REQUEST_SANS_LIMIT);
 		return 0;
 	}
 	for (i = 0; i < raw->n; i++)
@@ -353,22 +374,6 @@ fixed_value(const struct signet_profile *profile, int nid)
 	return NULL;
 }
 
-static int
-printable_ok(const uint8_t *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		uint8_t c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			(c >= '0' && c <= '9') ||
-			(c != '\0' && strchr(" '()+,-./:=?", c) != NULL)))
-			return 0;
-	}
-	return 1;
-}
-
 /*
  * The CN of an end-entity certificate must be one of its SANs (BR
  * 7.1.4.3): find it by the SAN's normal form, which becomes the CN.
@@ -376,34 +381,18 @@ printable_ok(const uint8_t *s, size_t len)
 static const char *
 cn_find_san(const struct signet_request *req, const char *cn)
 {
-	char norm[POLICY_URI_MAX + 1], why[256];
-	uint8_t ip[16];
-	size_t i, ip_len;
-	enum signet_san_type type;
+	const struct signet_san *san;
+	size_t i;
 
-	if ((ip_len = policy_ip_parse(cn, ip)) != 0) {
-		for (i = 0; i < req->n_sans; i++)
-			if (req->sans[i].type == SIGNET_SAN_IP &&
-			    req->sans[i].ip_len == ip_len &&
-			    memcmp(req->sans[i].ip, ip, ip_len) == 0)
-				return req->sans[i].value;
-		return NULL;
+	for (i = 0; i < req->n_sans; i++) {
+		san = &req->sans[i];
+		if (san->type == SIGNET_SAN_IP
+			? names_cn_matches(cn, strlen(cn), SIGNET_SAN_IP,
+			      san->ip, san->ip_len)
+			: names_cn_matches(cn, strlen(cn), (int)san->type,
+			      (const uint8_t *)san->value, strlen(san->value)))
+			return san->value;
 	}
-	if (policy_dns_normalise((const uint8_t *)cn, strlen(cn),
-		POLICY_DNS_WILDCARD, norm, why, sizeof(why)) >= 0)
-		type = SIGNET_SAN_DNS;
-	else if (policy_email_normalise((const uint8_t *)cn, strlen(cn), 0,
-		     norm, why, sizeof(why)) == 0)
-		type = SIGNET_SAN_EMAIL;
-	else if (policy_uri_normalise((const uint8_t *)cn, strlen(cn), 0, norm,
-		     why, sizeof(why)) == 0)
-		type = SIGNET_SAN_URI;
-	else
-		return NULL;
-	for (i = 0; i < req->n_sans; i++)
-		if (req->sans[i].type == type &&
-		    strcmp(req->sans[i].value, norm) == 0)
-			return req->sans[i].value;
 	return NULL;
 }
 
@@ -414,7 +403,7 @@ check_subject(const struct signet_profile *profile, const X509_NAME *subject,
 	int r = SIGNET_ERR_INTERNAL;
 	char *values[32] = { NULL };
 	unsigned seen[32] = { 0 };
-	char why[256], esc[POLICY_ESC_MAX], oid[80];
+	char esc[POLICY_ESC_MAX], oid[80];
 	X509_NAME *out = NULL;
 	int i, n, prev_set = -1, multi = 0;
 	size_t k;
@@ -460,13 +449,13 @@ check_subject(const struct signet_profile *profile, const X509_NAME *subject,
 			    name, ASN1_tag2str(type));
 			continue;
 		}
-		if (policy_utf8_check(data, len, why, sizeof(why)) != 0) {
+		if (text_display_check(data, len) != 0) {
 			policy_problem(pr, "subject attribute %s %s", name,
-			    why);
+			    signet_error_message());
 			continue;
 		}
 		if ((type == V_ASN1_PRINTABLESTRING || a->printable) &&
-		    !printable_ok(data, len)) {
+		    !text_printable(data, len)) {
 			policy_problem(pr,
 			    "subject attribute %s has characters a "
 			    "PrintableString cannot hold",
@@ -713,7 +702,8 @@ check_req_san(const ASN1_OCTET_STRING *data, GENERAL_NAMES **gens_out,
 	const unsigned char *p = ASN1_STRING_get0_data(data);
 	const unsigned char *end = p + ASN1_STRING_length(data);
 	GENERAL_NAMES *gens;
-	const ASN1_STRING *s;
+	const uint8_t *name;
+	size_t len;
 	int i, r;
 
 	if ((gens = d2i_GENERAL_NAMES(NULL, &p, end - p)) == NULL || p != end) {
@@ -735,25 +725,15 @@ check_req_san(const ASN1_OCTET_STRING *data, GENERAL_NAMES **gens_out,
 	}
 	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
 		const GENERAL_NAME *gen = sk_GENERAL_NAME_value(gens, i);
-		enum signet_san_type type;
+		int type = names_general_name(gen, &name, &len);
 
+		if (type >= 0) {
+			if ((r = raw_san_add(raw, (enum signet_san_type)type,
+				 name, len, 0)) != 0)
+				return r;
+			continue;
+		}
 		switch (gen->type) {
-		case GEN_DNS:
-			type = SIGNET_SAN_DNS;
-			s = gen->d.dNSName;
-			break;
-		case GEN_IPADD:
-			type = SIGNET_SAN_IP;
-			s = gen->d.iPAddress;
-			break;
-		case GEN_EMAIL:
-			type = SIGNET_SAN_EMAIL;
-			s = gen->d.rfc822Name;
-			break;
-		case GEN_URI:
-			type = SIGNET_SAN_URI;
-			s = gen->d.uniformResourceIdentifier;
-			break;
 		case GEN_OTHERNAME:
 			policy_problem(pr,
 			    "SAN type otherName is not accepted");
@@ -772,9 +752,6 @@ check_req_san(const ASN1_OCTET_STRING *data, GENERAL_NAMES **gens_out,
 			    "accepted");
 			continue;
 		}
-		if ((r = raw_san_add(raw, type, ASN1_STRING_get0_data(s),
-			 (size_t)ASN1_STRING_length(s), 0)) != 0)
-			return r;
 	}
 	return 0;
 }
@@ -846,7 +823,7 @@ check_req_extensions(const struct signet_profile *profile, X509_REQ *csr,
 		X509_EXTENSION *ext = sk_X509_EXTENSION_value(exts, i);
 		const ASN1_OBJECT *obj = X509_EXTENSION_get_object(ext);
 		const ASN1_OCTET_STRING *data = X509_EXTENSION_get_data(ext);
-		const char *name = obj_name(obj, oid, sizeof(oid)), *why;
+		const char *name = obj_name(obj, oid, sizeof(oid));
 		int critical = X509_EXTENSION_get_critical(ext);
 
 		for (j = 0; j < i; j++) {
@@ -861,11 +838,11 @@ check_req_extensions(const struct signet_profile *profile, X509_REQ *csr,
 			    name);
 			continue;
 		}
-		if (policy_der_check(ASN1_STRING_get0_data(data),
-			(size_t)ASN1_STRING_length(data), &why) != 0) {
+		if (der_check_strict(ASN1_STRING_get0_data(data),
+			(size_t)ASN1_STRING_length(data)) != 0) {
 			policy_problem(pr,
 			    "requested extension %s is not valid DER: %s", name,
-			    why);
+			    signet_error_message());
 			continue;
 		}
 		switch (OBJ_obj2nid(obj)) {
@@ -964,10 +941,12 @@ out:
 
 /*
  * ECDSA with SHA-2, RSA PKCS#1 v1.5 with SHA-2, RSASSA-PSS with SHA-2;
- * the algorithm must fit the key. Returns 1 if acceptable.
+ * the algorithm must fit the key. Problems go to pr; *ok says whether it is
+ * acceptable.
  */
-static int
-check_sig_alg(X509_REQ *csr, const EVP_PKEY *pkey, struct policy_problems *pr)
+static void
+check_sig_alg(X509_REQ *csr, const EVP_PKEY *pkey, struct policy_problems *pr,
+    int *ok)
 {
 	const ASN1_BIT_STRING *sig;
 	const X509_ALGOR *alg;
@@ -975,6 +954,7 @@ check_sig_alg(X509_REQ *csr, const EVP_PKEY *pkey, struct policy_problems *pr)
 	char oid[80];
 	int nid, ptype, want_ec;
 
+	*ok = 0;
 	X509_REQ_get0_signature(csr, &sig, &alg);
 	X509_ALGOR_get0(&obj, &ptype, NULL, alg);
 	switch ((nid = OBJ_obj2nid(obj))) {
@@ -988,7 +968,8 @@ check_sig_alg(X509_REQ *csr, const EVP_PKEY *pkey, struct policy_problems *pr)
 			    "the CSR's signature algorithm %s has parameters "
 			    "(RFC 5758 3.2)",
 			    OBJ_nid2sn(nid));
-			return 0;
+			*ok = 0;
+			return;
 		}
 		break;
 	case NID_sha256WithRSAEncryption:
@@ -1000,7 +981,8 @@ check_sig_alg(X509_REQ *csr, const EVP_PKEY *pkey, struct policy_problems *pr)
 			    "the CSR's signature algorithm %s parameters are "
 			    "not NULL (RFC 4055 5)",
 			    OBJ_nid2sn(nid));
-			return 0;
+			*ok = 0;
+			return;
 		}
 		break;
 	case NID_rsassaPss:
@@ -1010,7 +992,8 @@ check_sig_alg(X509_REQ *csr, const EVP_PKEY *pkey, struct policy_problems *pr)
 			    "the CSR's RSASSA-PSS parameters are not accepted "
 			    "(SHA-256, -384 or -512 with MGF1 of the same hash "
 			    "and a salt of 20 bytes or more)");
-			return 0;
+			*ok = 0;
+			return;
 		}
 		break;
 	default:
@@ -1019,15 +1002,17 @@ check_sig_alg(X509_REQ *csr, const EVP_PKEY *pkey, struct policy_problems *pr)
 		    "SHA-256 or stronger are accepted",
 		    nid != NID_undef ? OBJ_nid2ln(nid)
 				     : obj_name(obj, oid, sizeof(oid)));
-		return 0;
+		*ok = 0;
+		return;
 	}
 	if (pkey != NULL && EVP_PKEY_is_a(pkey, "EC") != want_ec) {
 		policy_problem(pr,
 		    "the CSR's signature algorithm %s does not fit its %s key",
 		    OBJ_nid2sn(nid), want_ec ? "RSA" : "EC");
-		return 0;
+		*ok = 0;
+		return;
 	}
-	return 1;
+	*ok = 1;
 }
 
 /* ---- Putting it together
@@ -1180,7 +1165,7 @@ signet_request_from_csr(const struct signet_profile *profile,
 	}
 	if ((r = policy_key_check(profile, spki, pr, &pkey)) != 0)
 		goto out;
-	sig_ok = check_sig_alg(x, pkey, pr);
+	check_sig_alg(x, pkey, pr, &sig_ok);
 	/* Proof of possession: nothing else counts if this fails. */
 	if (sig_ok && pkey != NULL) {
 		verified = X509_REQ_verify(x, pkey);

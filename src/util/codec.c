@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "util/codec.h"
+#include "util/text.h"
 
 void
 hex_encode(const uint8_t *in, size_t len, char *out)
@@ -31,42 +33,119 @@ hex_encode_new(const uint8_t *in, size_t len)
 	return out;
 }
 
-static int
-hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 hex_decode(const char *in, uint8_t *out, size_t max, size_t *len)
 {
+	const char *p = in;
 	size_t n = 0;
 	int hi, lo;
 
 	*len = 0;
-	while (*in != '\0') {
-		if (*in == ':' && n > 0) {
-			in++;
+	while (*p != '\0') {
+		/* A ':' only between two byte pairs: "01:02", not "01::02:". */
+		if (*p == ':' && n > 0 && p[-1] != ':' && p[1] != '\0') {
+			p++;
 			continue;
 		}
-		if ((hi = hex_nibble(in[0])) < 0 || in[1] == '\0' ||
-		    (lo = hex_nibble(in[1])) < 0)
+		if ((hi = text_hex_value(p[0])) < 0 || p[1] == '\0' ||
+		    (lo = text_hex_value(p[1])) < 0)
 			return signet_error_set(SIGNET_ERR_USAGE,
-			    "'%s' is not an even number of hex digits", in);
+			    "'%s' is not hex: pairs of hex digits, optionally "
+			    "with one ':' between pairs",
+			    in);
 		if (n == max)
 			return signet_error_set(SIGNET_ERR_USAGE,
 			    "hex value longer than %zu bytes", max);
 		out[n++] = (uint8_t)(hi << 4 | lo);
-		in += 2;
+		p += 2;
 	}
 	*len = n;
 	return 0;
+}
+
+char *
+base64_encode(const uint8_t *in, size_t len)
+{
+	char *out;
+
+	if (len > INT_MAX / 2 ||
+	    (out = malloc(4 * ((len + 2) / 3) + 1)) == NULL)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)out, in, (int)len);
+	return out;
+}
+
+static int
+base64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+base64_decode(const char *in, size_t len, unsigned flags, uint8_t **out,
+    size_t *outlen)
+{
+	uint8_t *buf;
+	uint32_t acc = 0;
+	size_t i, n = 0, o = 0, pad = 0;
+	int v;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((buf = malloc(len / 4 * 3 + 3)) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	for (i = 0; i < len; i++) {
+		char c = in[i];
+
+		if ((flags & BASE64_SPACE) &&
+		    (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
+			continue;
+		if (c == '=') {
+			pad++;
+			n++;
+			continue;
+		}
+		if (pad > 0 || (v = base64_value(c)) < 0)
+			goto bad;
+		acc = (acc << 6) | (uint32_t)v;
+		if (++n % 4 == 0) {
+			buf[o++] = (uint8_t)(acc >> 16);
+			buf[o++] = (uint8_t)(acc >> 8);
+			buf[o++] = (uint8_t)acc;
+			acc = 0;
+		}
+	}
+	if (n % 4 != 0 || pad > 2)
+		goto bad;
+	if (pad > 0) {
+		/* The last quantum: 2 or 3 characters and padding. */
+		acc <<= 6 * pad;
+		/* Bits beyond the data must be zero (RFC 4648 3.5). */
+		if ((pad == 2 && (acc & 0xffff) != 0) ||
+		    (pad == 1 && (acc & 0xff) != 0))
+			goto bad;
+		buf[o++] = (uint8_t)(acc >> 16);
+		if (pad == 1)
+			buf[o++] = (uint8_t)(acc >> 8);
+	}
+	*out = buf;
+	*outlen = o;
+	return 0;
+bad:
+	free(buf);
+	return signet_error_set(SIGNET_ERR_USAGE,
+	    "not canonical base64 (RFC 4648 4: the standard alphabet, "
+	    "padding only at the end, zero padding bits)");
 }
 
 int
@@ -91,6 +170,57 @@ sha256_hex(const void *data, size_t len, char out[65])
 	return 0;
 }
 
+/* H. Hinnant's days_from_civil and civil_from_days. */
+int64_t
+time_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (int64_t)(m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void
+time_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+int
+time_civil_valid(int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi,
+    unsigned s)
+{
+	static const unsigned mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+		31, 30, 31 };
+	int leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+
+	if (mo < 1 || mo > 12 || d < 1 ||
+	    d > mdays[mo - 1] + (mo == 2 && leap ? 1u : 0u))
+		return 0;
+	return h <= 23 && mi <= 59 && s <= 59;
+}
+
+int64_t
+time_from_civil(int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi,
+    unsigned s)
+{
+	return time_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+}
+
 void
 time_format(time_t t, char out[21])
 {
@@ -102,21 +232,54 @@ time_format(time_t t, char out[21])
 }
 
 int
+time_parse_rfc3339(const char *s, int64_t *out)
+{
+	unsigned y, mo, d, h, mi, sec;
+	const char *p;
+	int frac = 0;
+
+	*out = 0;
+	/* Every digit is checked before the separator after it is read. */
+	if (text_digits(s, 4, &y) != 0 || s[4] != '-' ||
+	    text_digits(s + 5, 2, &mo) != 0 || s[7] != '-' ||
+	    text_digits(s + 8, 2, &d) != 0 || s[10] != 'T' ||
+	    text_digits(s + 11, 2, &h) != 0 || s[13] != ':' ||
+	    text_digits(s + 14, 2, &mi) != 0 || s[16] != ':' ||
+	    text_digits(s + 17, 2, &sec) != 0)
+		goto bad;
+	p = s + 19;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			frac++;
+		if (frac < 1 || frac > 9)
+			goto bad;
+	}
+	if (p[0] != 'Z' || p[1] != '\0' ||
+	    !time_civil_valid(y, mo, d, h, mi, sec))
+		goto bad;
+	*out = time_from_civil(y, mo, d, h, mi, sec);
+	return 0;
+bad:
+	return signet_error_set(SIGNET_ERR_USAGE,
+	    "'%.40s' is not a UTC time like 2026-01-31T12:00:00Z (RFC 3339, "
+	    "a date that exists)",
+	    s);
+}
+
+int
 time_parse(const char *s, time_t *out)
 {
-	struct tm tm;
-	const char *end;
+	int64_t t;
+	int r;
 
+	*out = 0;
 	if (strcmp(s, "now") == 0) {
 		*out = time(NULL);
 		return 0;
 	}
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end == NULL || *end != '\0')
-		return signet_error_set(SIGNET_ERR_USAGE,
-		    "'%s' is not a UTC time like 2026-01-31T12:00:00Z", s);
-	*out = timegm(&tm);
+	if ((r = time_parse_rfc3339(s, &t)) != 0)
+		return r;
+	*out = (time_t)t;
 	return 0;
 }
 

@@ -73,8 +73,8 @@ out:
 	return r;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
+int
+file_write_all(int fd, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	ssize_t n;
@@ -85,6 +85,11 @@ write_all(int fd, const void *data, size_t len)
 			continue;
 		if (n == -1)
 			return -1;
+		if (n == 0) {
+			/* No progress and no error: do not spin. */
+			errno = EIO;
+			return -1;
+		}
 		p += n;
 		len -= (size_t)n;
 	}
@@ -164,7 +169,7 @@ write_temp(const char *path, const void *data, size_t len, mode_t mode,
 		    tmp);
 		goto out;
 	}
-	if (write_all(fd, data, len) == -1) {
+	if (file_write_all(fd, data, len) == -1) {
 		r = signet_error_sys(SIGNET_ERR_IO, "cannot write %s", path);
 		goto out;
 	}

@@ -35,6 +35,13 @@ int file_write_atomic(const char *path, const void *data, size_t len,
 int file_write_excl(const char *path, const void *data, size_t len, mode_t mode)
     SIGNET_WUR;
 
+/*
+ * write(2) all of data to fd, retrying after EINTR and short writes.
+ * 0, or -1 with errno set (EIO if the kernel wrote nothing without an
+ * error); callers name the file in their message.
+ */
+int file_write_all(int fd, const void *data, size_t len) SIGNET_WUR;
+
 /* Create directory path with mode, succeeding if it exists already. */
 int file_mkdir(const char *path, mode_t mode) SIGNET_WUR;
 

@@ -132,8 +132,6 @@ signet_cert_prepare(const struct signet_cert_params *params,
 	memset(&in, 0, sizeof(in));
 	in.profile = profile;
 	in.req = req;
-	in.key_is_ec = EVP_PKEY_is_a(req->pubkey, "EC");
-	in.key_is_rsa = EVP_PKEY_is_a(req->pubkey, "RSA");
 	if (profile->is_ca) {
 		in.ski = ski;
 		in.ski_len = sizeof(ski);

@@ -13,6 +13,13 @@ crl_check_params(const struct signet_crl_params *p)
 		return signet_error_set(SIGNET_ERR_USAGE,
 		    "a CRL needs its issuer's CA certificate "
 		    "(signet_issuer_new)");
+	/* RFC 5280 4.2.1.3, 6.3.3 (f): a CRL's signer asserts cRLSign. */
+	if (!p->issuer->has_ku || !(p->issuer->ku & SIGNET_KU_CRL_SIGN))
+		return signet_error_set(SIGNET_ERR_POLICY,
+		    "the issuer certificate %s cRLSign in its keyUsage (RFC "
+		    "5280 4.2.1.3): verifiers would reject its CRLs; sign CRLs "
+		    "with a CA certificate whose keyUsage has cRLSign",
+		    p->issuer->has_ku ? "lacks" : "has no keyUsage, so no");
 	if (p->next_update_in <= 0)
 		return signet_error_set(SIGNET_ERR_USAGE,
 		    "nextUpdate must come after thisUpdate (RFC 5280 "

@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 
+#include "util/names.h"
 #include "x509/x509_int.h"
 
 static const uint8_t oid_kp_server[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07,
@@ -62,36 +63,6 @@ x509_ia5_ok(const char *s, size_t n)
 		if ((unsigned char)s[i] >= 0x80 || s[i] == '\0')
 			return 0;
 	return 1;
-}
-
-int
-x509_uri_host(const char *uri, size_t n, char *out, size_t outlen)
-{
-	const char *p = memchr(uri, ':', n), *end = uri + n, *h, *at;
-	size_t i, len;
-
-	if (outlen == 0)
-		return -1;
-	out[0] = '\0';
-	if (p == NULL || end - p < 3 || p[1] != '/' || p[2] != '/')
-		return -1;
-	h = p + 3;
-	for (p = h; p < end && *p != '/' && *p != '?' && *p != '#'; p++)
-		;
-	/* Drop userinfo and port (RFC 3986 3.2). */
-	if ((at = memchr(h, '@', (size_t)(p - h))) != NULL)
-		h = at + 1;
-	if (h < p && *h == '[')
-		return -1; /* IP literal: no DNS host to constrain */
-	for (end = h; end < p && *end != ':'; end++)
-		;
-	len = (size_t)(end - h);
-	if (len == 0 || len >= outlen)
-		return -1;
-	for (i = 0; i < len; i++)
-		out[i] = (char)tolower((unsigned char)h[i]);
-	out[len] = '\0';
-	return 0;
 }
 
 void
@@ -173,18 +144,30 @@ static int
 put_nc_strings(struct der_buf *b, int type, const struct signet_strlist *l)
 {
 	size_t i, m;
-	char host[256];
+	char host[NAMES_DNS_MAX + 1];
 	const char *v;
+	int is_ip;
 
 	for (i = 0; i < l->n; i++) {
 		v = l->v[i];
+		/*
+		 * RFC 5280 4.2.1.10: "example.com" is that domain and every
+		 * name below it; a leading dot has no meaning for a dNSName,
+		 * and verifiers read it differently. Writing "example.com"
+		 * for ".example.com" would widen the constraint: refuse.
+		 */
 		if (type == SIGNET_SAN_DNS && v[0] == '.')
-			v++; /* "example.com" already covers every name below */
+			return signet_error_set(SIGNET_ERR_CONFIG,
+			    "DNS name constraint '%s' starts with a dot; write "
+			    "'%s' (that domain and every name below it)",
+			    v, v + 1);
 		if (type == SIGNET_SAN_URI && strstr(v, "://") != NULL) {
-			if (x509_uri_host(v, strlen(v), host, sizeof(host)) !=
-			    0)
+			if (names_uri_host(v, strlen(v), host, sizeof(host),
+				&is_ip) != 0 ||
+			    is_ip)
 				return signet_error_set(SIGNET_ERR_CONFIG,
-				    "name constraint URI '%s' has no host",
+				    "name constraint URI '%s' has no host "
+				    "name",
 				    l->v[i]);
 			v = host;
 		}
@@ -341,7 +324,6 @@ x509_put_cert_extensions(struct der_buf *b, const struct x509_ext_input *in)
 {
 	const struct signet_profile *p = in->profile;
 	struct ext_mark e;
-	unsigned ku = p->key_usage;
 	size_t m, i, a;
 	int r;
 
@@ -356,15 +338,13 @@ x509_put_cert_extensions(struct der_buf *b, const struct x509_ext_input *in)
 	der_end(b, m);
 	ext_end(b, e);
 
-	/* keyUsage: only bits the subject key's algorithm can have. */
-	if (in->key_is_ec)
-		ku &= ~(unsigned)(SIGNET_KU_KEY_ENCIPHERMENT |
-				  SIGNET_KU_DATA_ENCIPHERMENT);
-	if (in->key_is_rsa)
-		ku &= ~(unsigned)SIGNET_KU_KEY_AGREEMENT;
-	if (ku != 0) {
+	/*
+	 * keyUsage as the policy engine granted it for this key's algorithm
+	 * (request.h); the lints check it against the key type again.
+	 */
+	if (in->req->key_usage != 0) {
 		e = ext_begin(b, X509_EXT_KU, 1);
-		der_put_named_bits(b, DER_BIT_STRING, ku);
+		der_put_named_bits(b, DER_BIT_STRING, in->req->key_usage);
 		ext_end(b, e);
 	}
 
@@ -507,6 +487,27 @@ x509_ku_decode(const uint8_t *v, size_t n, unsigned *bits, int *trailing_zero)
 	if (nbits > 0 &&
 	    !(e.body[1 + (nbits - 1) / 8] & (0x80 >> ((nbits - 1) % 8))))
 		*trailing_zero = 1;
+	return 0;
+}
+
+int
+x509_eku_decode(const uint8_t *v, size_t n, unsigned *bits)
+{
+	struct der_cur c;
+	struct der_elem seq, oid;
+	const char *why;
+
+	*bits = 0;
+	der_cur_init(&c, v, n);
+	if (der_expect(&c, DER_SEQUENCE, &seq, &why) != 0 ||
+	    !der_cur_done(&c) || seq.len == 0)
+		return -1;
+	der_cur_init(&c, seq.body, seq.len);
+	while (!der_cur_done(&c)) {
+		if (der_expect(&c, DER_OID, &oid, &why) != 0)
+			return -1;
+		*bits |= x509_eku_bit(oid.body, oid.len);
+	}
 	return 0;
 }
 

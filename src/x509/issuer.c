@@ -77,6 +77,10 @@ signet_issuer_new(X509 *ca_cert, struct signet_issuer **out)
 		    "the issuer certificate's keyUsage lacks keyCertSign");
 		goto out;
 	}
+	if (ext != NULL) {
+		is->has_ku = 1;
+		is->ku = ku;
+	}
 	if (der_time_parse(v->not_after.id, v->not_after.body, v->not_after.len,
 		&is->not_after, &year, &why) != 0) {
 		r = signet_error_set(SIGNET_ERR_CRYPTO,

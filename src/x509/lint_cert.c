@@ -10,6 +10,8 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "util/codec.h"
+#include "util/names.h"
 #include "x509/lint_int.h"
 
 #define DAY 86400
@@ -22,23 +24,9 @@ static const uint8_t oid_rsa_encryption[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7,
 static void
 prepare_eku(struct lint_cert *c)
 {
-	struct der_cur cur;
-	struct der_elem seq, oid;
-	const char *why;
-
-	if (c->eku_ext == NULL)
-		return;
-	der_cur_init(&cur, c->eku_ext->value.p, c->eku_ext->value.n);
-	if (der_expect(&cur, DER_SEQUENCE, &seq, &why) != 0 ||
-	    !der_cur_done(&cur) || seq.len == 0)
-		return;
-	der_cur_init(&cur, seq.body, seq.len);
-	while (!der_cur_done(&cur)) {
-		if (der_expect(&cur, DER_OID, &oid, &why) != 0)
-			return;
-		c->eku |= x509_eku_bit(oid.body, oid.len);
-	}
-	c->eku_ok = 1;
+	if (c->eku_ext != NULL && x509_eku_decode(c->eku_ext->value.p,
+				      c->eku_ext->value.n, &c->eku) == 0)
+		c->eku_ok = 1;
 }
 
 static void
@@ -411,7 +399,7 @@ validity_tls_br(const struct lint_cert *c, struct lint_msg *m)
 	if (!c->times_ok || !c->tls_server)
 		return LINT_NA;
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		if ((int64_t)c->not_before >= der_days_from_civil(steps[i].y,
+		if ((int64_t)c->not_before >= time_days_from_civil(steps[i].y,
 						  (unsigned)steps[i].mo,
 						  (unsigned)steps[i].d) *
 						  DAY) {
@@ -546,6 +534,114 @@ ku_rsa_key_agreement(const struct lint_cert *c, struct lint_msg *m)
 	return LINT_PASS;
 }
 
+/* ---- what the issuer allows (RFC 5280 6.1.4) ---------------------------- */
+
+/* The issuer is known from its certificate (not a root judged by itself). */
+static int
+issuer_cert_known(const struct lint_cert *c)
+{
+	return c->parsed && c->iss.known && c->iss.from_cert;
+}
+
+static int
+issuer_ca(const struct lint_cert *c, struct lint_msg *m)
+{
+	if (!issuer_cert_known(c))
+		return LINT_NA;
+	if (!c->iss.is_ca)
+		return lint_fail(m, "the issuer certificate's basicConstraints "
+				    "cA is not TRUE: it may not issue "
+				    "certificates");
+	return LINT_PASS;
+}
+
+static int
+issuer_key_cert_sign(const struct lint_cert *c, struct lint_msg *m)
+{
+	if (!issuer_cert_known(c) || !c->iss.has_ku)
+		return LINT_NA;
+	if (!(c->iss.ku & SIGNET_KU_KEY_CERT_SIGN))
+		return lint_fail(m, "the issuer certificate's keyUsage lacks "
+				    "keyCertSign: verifiers reject what it "
+				    "signs");
+	return LINT_PASS;
+}
+
+static int
+issuer_pathlen(const struct lint_cert *c, struct lint_msg *m)
+{
+	/* Self-issued CA certificates do not count (RFC 5280 6.1.4 (l)). */
+	if (!issuer_cert_known(c) || !c->is_ca || c->self_issued ||
+	    c->iss.path_len < 0)
+		return LINT_NA;
+	if (c->iss.path_len == 0)
+		return lint_fail(m,
+		    "the issuer's pathLenConstraint is 0: it may issue no CA "
+		    "certificate");
+	if (!c->bc_ok || c->bc.path_len < 0)
+		return lint_fail(m,
+		    "CA certificate without pathLenConstraint under an issuer "
+		    "whose pathLenConstraint is %ld: give it at most %ld",
+		    c->iss.path_len, c->iss.path_len - 1);
+	if (c->bc.path_len >= c->iss.path_len)
+		return lint_fail(m,
+		    "pathLenConstraint %ld is not below the issuer's %ld",
+		    c->bc.path_len, c->iss.path_len);
+	return LINT_PASS;
+}
+
+static void
+eku_names(unsigned bits, char *out, size_t outsz)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{ SIGNET_EKU_SERVER_AUTH, "serverAuth" },
+		{ SIGNET_EKU_CLIENT_AUTH, "clientAuth" },
+		{ SIGNET_EKU_CODE_SIGNING, "codeSigning" },
+		{ SIGNET_EKU_EMAIL_PROTECTION, "emailProtection" },
+		{ SIGNET_EKU_TIME_STAMPING, "timeStamping" },
+		{ SIGNET_EKU_OCSP_SIGNING, "OCSPSigning" },
+		{ X509_EKU_ANY, "anyExtendedKeyUsage" },
+	};
+	size_t i, used = 0;
+	int n;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(bits & names[i].bit))
+			continue;
+		n = snprintf(out + used, outsz - used, "%s%s",
+		    used > 0 ? ", " : "", names[i].name);
+		if (n < 0 || (size_t)n >= outsz - used)
+			break;
+		used += (size_t)n;
+	}
+}
+
+static int
+issuer_eku(const struct lint_cert *c, struct lint_msg *m)
+{
+	char extra[160];
+	unsigned more;
+
+	/*
+	 * An issuer with extKeyUsage limits what it may vouch for: verifiers
+	 * (OpenSSL's purpose check, browsers' EKU chaining) want the issued
+	 * usages to be among the issuer's, unless it has anyExtendedKeyUsage.
+	 */
+	if (!issuer_cert_known(c) || !c->iss.has_eku ||
+	    (c->iss.eku & X509_EKU_ANY) || !c->eku_ok)
+		return LINT_NA;
+	if ((more = c->eku & ~c->iss.eku) == 0)
+		return LINT_PASS;
+	eku_names(more, extra, sizeof(extra));
+	return lint_fail(m,
+	    "extKeyUsage asserts %s, which the issuer's extKeyUsage does not",
+	    extra);
+}
+
 /* ---- key identifiers --------------------------------------------------- */
 
 static int
@@ -642,29 +738,19 @@ static int
 cn_matches_san(const ASN1_STRING *cn, const GENERAL_NAMES *sans)
 {
 	unsigned char *u = NULL;
-	int ulen, i, found = 0;
-	char ip[INET6_ADDRSTRLEN];
+	const uint8_t *v;
+	size_t vlen;
+	int ulen, i, type, found = 0;
 
-	if ((ulen = ASN1_STRING_to_UTF8(&u, cn)) < 0)
+	if ((ulen = ASN1_STRING_to_UTF8(&u, cn)) < 0) {
+		ERR_clear_error();
 		return 0;
+	}
 	for (i = 0; i < sk_GENERAL_NAME_num(sans) && !found; i++) {
-		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
-
-		if (g->type == GEN_DNS)
-			found = ASN1_STRING_length(g->d.dNSName) == ulen &&
-				strncasecmp((const char *)ASN1_STRING_get0_data(
-						g->d.dNSName),
-				    (const char *)u, (size_t)ulen) == 0;
-		else if (g->type == GEN_IPADD &&
-			 inet_ntop(ASN1_STRING_length(g->d.iPAddress) == 4
-				       ? AF_INET
-				       : AF_INET6,
-			     ASN1_STRING_get0_data(g->d.iPAddress), ip,
-			     sizeof(ip)) != NULL &&
-			 (ASN1_STRING_length(g->d.iPAddress) == 4 ||
-			     ASN1_STRING_length(g->d.iPAddress) == 16))
-			found = strlen(ip) == (size_t)ulen &&
-				memcmp(ip, u, (size_t)ulen) == 0;
+		type = names_general_name(sk_GENERAL_NAME_value(sans, i), &v,
+		    &vlen);
+		found = type >= 0 && names_cn_matches((const char *)u,
+					 (size_t)ulen, type, v, vlen);
 	}
 	OPENSSL_free(u);
 	return found;
@@ -748,6 +834,15 @@ nc_one(const struct lint_cert *c, X509 *ca, struct lint_msg *m)
 		return LINT_PASS;
 	}
 	bad = lint_nc_check(nc, c->san, c->subject, why, sizeof(why));
+	if (!bad) {
+		const unsigned char *p = c->der;
+		X509 *x = d2i_X509(NULL, &p, (long)c->len);
+
+		if (x != NULL)
+			bad = lint_nc_dirname_check(nc, x, why, sizeof(why));
+		X509_free(x);
+		ERR_clear_error();
+	}
 	NAME_CONSTRAINTS_free(nc);
 	if (!bad)
 		return LINT_PASS;
@@ -845,6 +940,25 @@ const struct lint_def lint_cert_defs[] = {
 	{ { "e_ku_rsa_key_agreement", "BR 7.1.2.7.11",
 	      "RSA keys have no keyAgreement", E, C },
 	    ku_rsa_key_agreement, NULL },
+	{ { "e_issuer_ca", "RFC 5280 6.1.4 (k)",
+	      "the issuer certificate is a CA (basicConstraints cA TRUE)", E,
+	      C },
+	    issuer_ca, NULL },
+	{ { "e_issuer_keycertsign", "RFC 5280 4.2.1.3, 6.1.4 (n)",
+	      "the issuer certificate's keyUsage (if any) has keyCertSign", E,
+	      C },
+	    issuer_key_cert_sign, NULL },
+	{ { "e_issuer_pathlen", "RFC 5280 4.2.1.9, 6.1.4 (l), (m)",
+	      "a CA certificate fits its issuer's pathLenConstraint (below "
+	      "it; none under 0)",
+	      E, C },
+	    issuer_pathlen, NULL },
+	{ { "e_issuer_eku",
+	      "RFC 5280 4.2.1.12; EKU chaining (OpenSSL, browsers)",
+	      "extKeyUsage is within the issuer's extKeyUsage (if it has one "
+	      "without anyExtendedKeyUsage)",
+	      E, C },
+	    issuer_eku, NULL },
 	{ { "e_ski_missing_ca", "RFC 5280 4.2.1.2",
 	      "a CA certificate has subjectKeyIdentifier", E, C },
 	    ski_missing_ca, NULL },

@@ -17,10 +17,11 @@
 int
 lint_issuer_load(X509 *x, struct lint_issuer *out)
 {
-	int r = SIGNET_ERR_INTERNAL, n, year;
+	int r = SIGNET_ERR_INTERNAL, n, year, tz;
 	struct x509_cert_view *v = NULL;
 	const struct x509_ext *ext;
 	struct x509_span ski;
+	struct x509_bc bc;
 	unsigned char *p;
 	const char *why = NULL;
 
@@ -54,6 +55,20 @@ lint_issuer_load(X509 *x, struct lint_issuer *out)
 	if (der_time_parse(v->not_after.id, v->not_after.body, v->not_after.len,
 		&out->not_after, &year, &why) == 0)
 		out->has_not_after = 1;
+	/* What the issuer may do (RFC 5280 6.1.4): CA, path length, usages. */
+	out->from_cert = 1;
+	out->path_len = -1;
+	if ((ext = x509_exts_find(&v->exts, X509_EXT_BC)) != NULL &&
+	    x509_bc_decode(ext->value.p, ext->value.n, &bc) == 0) {
+		out->is_ca = bc.ca;
+		out->path_len = bc.ca ? bc.path_len : -1;
+	}
+	if ((ext = x509_exts_find(&v->exts, X509_EXT_KU)) != NULL &&
+	    x509_ku_decode(ext->value.p, ext->value.n, &out->ku, &tz) == 0)
+		out->has_ku = 1;
+	if ((ext = x509_exts_find(&v->exts, X509_EXT_EKU)) != NULL &&
+	    x509_eku_decode(ext->value.p, ext->value.n, &out->eku) == 0)
+		out->has_eku = 1;
 	out->pub = X509_get_pubkey(x);
 	out->known = 1;
 	r = 0;

@@ -428,6 +428,21 @@ freshest(const struct lint_crl *c, struct lint_msg *m)
 	return LINT_PASS;
 }
 
+static int
+issuer_crl_sign(const struct lint_crl *c, struct lint_msg *m)
+{
+	if (!c->parsed || !c->iss.known || !c->iss.from_cert)
+		return LINT_NA;
+	if (!c->iss.has_ku)
+		return lint_fail(m, "the CRL issuer's certificate has no "
+				    "keyUsage (RFC 5280 4.2.1.3 requires it, "
+				    "with cRLSign)");
+	if (!(c->iss.ku & SIGNET_KU_CRL_SIGN))
+		return lint_fail(m, "the CRL issuer's keyUsage lacks cRLSign: "
+				    "verifiers reject the CRL");
+	return LINT_PASS;
+}
+
 #define L SIGNET_LINT_CRL
 #define E SIGNET_LINT_ERROR
 
@@ -456,6 +471,9 @@ const struct lint_def lint_crl_defs[] = {
 	      "cRLNumber is a non-negative INTEGER of at most 20 octets", E,
 	      L },
 	    NULL, number_range },
+	{ { "e_crl_issuer_crlsign", "RFC 5280 4.2.1.3, 6.3.3 (f)",
+	      "the CRL issuer's certificate has keyUsage with cRLSign", E, L },
+	    NULL, issuer_crl_sign },
 	{ { "e_crl_aki_missing", "RFC 5280 5.2.1",
 	      "authorityKeyIdentifier is present", E, L },
 	    NULL, aki_missing },

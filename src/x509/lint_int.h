@@ -64,6 +64,14 @@ struct lint_issuer {
 	EVP_PKEY *pub; /* a reference */
 	time_t not_after;
 	int has_not_after;
+	/* From an issuer certificate (not a self-issued object's own). */
+	int from_cert;
+	int is_ca;     /* basicConstraints cA TRUE */
+	long path_len; /* -1: no pathLenConstraint */
+	int has_ku;    /* keyUsage present and decoded */
+	unsigned ku;
+	int has_eku;  /* extKeyUsage present and decoded */
+	unsigned eku; /* enum signet_eku bits and X509_EKU_ANY */
 };
 
 /* Load what lints need from an issuer certificate (0 or an error). */
@@ -178,5 +186,8 @@ int lint_dns_name_ok(const char *s, size_t n, const char **why);
  */
 int lint_nc_check(const NAME_CONSTRAINTS *nc, const GENERAL_NAMES *sans,
     const X509_NAME *subject, char *why, size_t whylen);
+/* Same for nc's directoryName subtrees against x's subject. */
+int lint_nc_dirname_check(const NAME_CONSTRAINTS *nc, X509 *x, char *why,
+    size_t whylen);
 
 #endif /* SIGNET_X509_LINT_INT_H */

@@ -4,65 +4,26 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/err.h>
+
+#include "util/names.h"
 #include "x509/lint_int.h"
 
 int
 lint_dns_name_ok(const char *s, size_t n, const char **why)
 {
-	size_t i, start = 0, labels = 0, len;
+	static __thread char reason[256];
+	char norm[NAMES_DNS_MAX + 1];
 
-	if (n == 0) {
-		*why = "empty name";
+	/* The rules requests were checked by (util/names.h), not weaker. */
+	if (names_dns_normalise((const uint8_t *)s, n, NAMES_DNS_WILDCARD,
+		norm) < 0) {
+		snprintf(reason, sizeof(reason), "%s", signet_error_message());
+		*why = reason;
 		return 0;
 	}
-	if (n > 253) {
-		*why = "longer than 253 characters";
-		return 0;
-	}
-	if (s[n - 1] == '.') {
-		*why = "ends in a dot";
-		return 0;
-	}
-	for (i = 0; i <= n; i++) {
-		if (i < n && s[i] != '.')
-			continue;
-		len = i - start;
-		if (len == 0) {
-			*why = "has an empty label";
-			return 0;
-		}
-		if (len > 63) {
-			*why = "has a label longer than 63 characters";
-			return 0;
-		}
-		if (len == 1 && s[start] == '*' && start == 0) {
-			labels++;
-			start = i + 1;
-			continue;
-		}
-		for (size_t j = start; j < i; j++) {
-			unsigned char c = (unsigned char)s[j];
-
-			if (c == '*') {
-				*why = "has a wildcard that is not the whole "
-				       "leftmost label";
-				return 0;
-			}
-			if (!isalnum(c) && c != '-') {
-				*why = "has a character other than letters, "
-				       "digits and hyphens";
-				return 0;
-			}
-		}
-		if (s[start] == '-' || s[i - 1] == '-') {
-			*why = "has a label that starts or ends with a hyphen";
-			return 0;
-		}
-		labels++;
-		start = i + 1;
-	}
-	if (s[0] == '*' && labels < 3) {
-		*why = "has a wildcard over fewer than two labels";
+	if (strlen(norm) != n || memcmp(norm, s, n) != 0) {
+		*why = "is not in lower case (the normal form signet issues)";
 		return 0;
 	}
 	return 1;
@@ -92,6 +53,24 @@ dns_match(const char *n, size_t nlen, const char *c, size_t clen)
 		return ci_eq(n, c, clen);
 	return nlen > clen && n[nlen - clen - 1] == '.' &&
 	       ci_eq(n + nlen - clen, c, clen);
+}
+
+/*
+ * A wildcard "*.B" reaches an excluded subtree "L.B" (one label below B)
+ * even though the two names differ: "*.B" covers L.B. Treat it as in the
+ * subtree, as Chromium does; a subtree at or above B already matches.
+ */
+static int
+dns_wildcard_reaches(const char *n, size_t nlen, const char *c, size_t clen)
+{
+	size_t blen;
+
+	if (nlen < 3 || n[0] != '*' || n[1] != '.' || clen == 0 || c[0] == '.')
+		return 0;
+	blen = nlen - 2;
+	return clen > blen + 1 && c[clen - blen - 1] == '.' &&
+	       ci_eq(c + clen - blen, n + 2, blen) &&
+	       memchr(c, '.', clen - blen - 1) == NULL;
 }
 
 static int
@@ -125,8 +104,10 @@ uri_match(const char *n, size_t nlen, const char *c, size_t clen)
 {
 	char host[256];
 	size_t hlen;
+	int is_ip;
 
-	if (x509_uri_host(n, nlen, host, sizeof(host)) != 0)
+	/* The host after any userinfo (RFC 3986 3.2), as verifiers see it. */
+	if (names_uri_host(n, nlen, host, sizeof(host), &is_ip) != 0 || is_ip)
 		return 0;
 	hlen = strlen(host);
 	if (clen > 0 && c[0] == '.')
@@ -232,7 +213,14 @@ nc_name(const NAME_CONSTRAINTS *nc, int type, const ASN1_STRING *name,
 		const GENERAL_SUBTREE *t =
 		    sk_GENERAL_SUBTREE_value(nc->excludedSubtrees, i);
 
-		if (name_match(t->base, type, name)) {
+		if (name_match(t->base, type, name) ||
+		    (type == GEN_DNS && t->base->type == GEN_DNS &&
+			dns_wildcard_reaches((const char *)
+						 ASN1_STRING_get0_data(name),
+			    (size_t)ASN1_STRING_length(name),
+			    (const char *)ASN1_STRING_get0_data(
+				t->base->d.dNSName),
+			    (size_t)ASN1_STRING_length(t->base->d.dNSName)))) {
 			name_text(type, name, text, sizeof(text));
 			snprintf(why, whylen, "%s is in an excluded subtree",
 			    text);
@@ -240,6 +228,64 @@ nc_name(const NAME_CONSTRAINTS *nc, int type, const ASN1_STRING *name,
 		}
 	}
 	return 0;
+}
+
+/* The directoryName subtrees of nc alone (borrowed), or NULL if none. */
+static STACK_OF(GENERAL_SUBTREE) *
+    dirname_subtrees(STACK_OF(GENERAL_SUBTREE) * all, int *failed)
+{
+	STACK_OF(GENERAL_SUBTREE) *out = NULL;
+	int i;
+
+	for (i = 0; i < sk_GENERAL_SUBTREE_num(all); i++) {
+		GENERAL_SUBTREE *t = sk_GENERAL_SUBTREE_value(all, i);
+
+		if (t->base->type != GEN_DIRNAME)
+			continue;
+		if ((out == NULL &&
+			(out = sk_GENERAL_SUBTREE_new_null()) == NULL) ||
+		    !sk_GENERAL_SUBTREE_push(out, t)) {
+			*failed = 1;
+			break;
+		}
+	}
+	return out;
+}
+
+int
+lint_nc_dirname_check(const NAME_CONSTRAINTS *nc, X509 *x, char *why,
+    size_t whylen)
+{
+	NAME_CONSTRAINTS only = { NULL, NULL };
+	int failed = 0, rc = X509_V_OK;
+
+	/*
+	 * RFC 5280 4.2.1.10: the subject must lie in a permitted
+	 * directoryName subtree and in no excluded one; compared as OpenSSL
+	 * compares them (canonical encodings), the verifier most use.
+	 */
+	only.permittedSubtrees =
+	    dirname_subtrees(nc->permittedSubtrees, &failed);
+	only.excludedSubtrees = dirname_subtrees(nc->excludedSubtrees, &failed);
+	if (!failed &&
+	    (only.permittedSubtrees != NULL || only.excludedSubtrees != NULL))
+		rc = NAME_CONSTRAINTS_check(x, &only);
+	sk_GENERAL_SUBTREE_free(only.permittedSubtrees);
+	sk_GENERAL_SUBTREE_free(only.excludedSubtrees);
+	ERR_clear_error();
+	if (failed) {
+		snprintf(why, whylen,
+		    "out of memory checking directoryName "
+		    "constraints");
+		return 1;
+	}
+	if (rc == X509_V_OK)
+		return 0;
+	snprintf(why, whylen,
+	    "the subject is outside the directoryName "
+	    "constraints (%s)",
+	    X509_verify_cert_error_string(rc));
+	return 1;
 }
 
 int

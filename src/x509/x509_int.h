@@ -11,7 +11,7 @@
 #include "signet/lint.h"
 #include "signet/signer.h"
 #include "signet/x509.h"
-#include "x509/der.h"
+#include "util/der.h"
 
 /* ---- extensions we know ------------------------------------------------ */
 
@@ -113,7 +113,7 @@ struct x509_cert_view {
 
 /* Structural parse of a Certificate; 0 or -1 with *why. */
 int x509_cert_view_parse(const uint8_t *der, size_t len,
-    struct x509_cert_view *v, const char **why);
+    struct x509_cert_view *v, const char **why) SIGNET_WUR;
 
 struct x509_crl_view {
 	const uint8_t *der;
@@ -134,7 +134,7 @@ struct x509_crl_view {
 };
 
 int x509_crl_view_parse(const uint8_t *der, size_t len, struct x509_crl_view *v,
-    const char **why);
+    const char **why) SIGNET_WUR;
 
 struct x509_crl_entry {
 	size_t offset;
@@ -145,7 +145,7 @@ struct x509_crl_entry {
 
 /* Next entry from a cursor over revokedCertificates; 0 or -1 with *why. */
 int x509_crl_entry_next(const struct x509_crl_view *v, struct der_cur *c,
-    struct x509_crl_entry *e, const char **why);
+    struct x509_crl_entry *e, const char **why) SIGNET_WUR;
 
 /* Tell a DER certificate from a CRL: 1 cert, 2 CRL, 0 neither. */
 int x509_der_kind(const uint8_t *der, size_t len);
@@ -158,7 +158,8 @@ void x509_put_sig_alg(struct der_buf *b, enum signet_sig_alg alg);
 enum signet_sig_alg x509_sig_alg_from_der(const uint8_t *der, size_t len);
 
 /* subjectPublicKey BIT STRING value of an SPKI (without unused octet). */
-int x509_spki_key_bits(const uint8_t *spki, size_t len, struct x509_span *out);
+int x509_spki_key_bits(const uint8_t *spki, size_t len, struct x509_span *out)
+    SIGNET_WUR;
 /* RFC 7093 2 method 1: leftmost 160 bits of SHA-256 of the key bits. */
 int x509_key_id(const uint8_t *spki, size_t len, uint8_t out[20]) SIGNET_WUR;
 /* DER SubjectPublicKeyInfo of a key (freshly allocated). */
@@ -181,6 +182,8 @@ struct signet_issuer {
 	uint8_t key_id[64];
 	size_t key_id_len;
 	time_t not_after;
+	int has_ku;  /* the CA certificate has keyUsage ... */
+	unsigned ku; /* ... with these bits (enum signet_ku) */
 	EVP_PKEY *pub;
 	EVP_PKEY *throwaway;
 	struct signet_signer *throwaway_signer;
@@ -233,8 +236,6 @@ void x509_put_general_name(struct der_buf *b, int type, const char *value,
     const uint8_t *ip, size_t ip_len);
 /* 1 if s[0..n) is non-empty-safe IA5 (7-bit, no NUL). */
 int x509_ia5_ok(const char *s, size_t n);
-/* The lower-cased host of a URI with an authority; -1 if it has none. */
-int x509_uri_host(const char *uri, size_t n, char *out, size_t outlen);
 
 /* anyExtendedKeyUsage, beside the enum signet_eku bits. */
 #define X509_EKU_ANY (1u << 30)
@@ -244,8 +245,6 @@ unsigned x509_eku_bit(const uint8_t *oid, size_t len);
 struct x509_ext_input {
 	const struct signet_profile *profile;
 	const struct signet_request *req;
-	int key_is_ec;
-	int key_is_rsa;
 	const uint8_t *ski; /* NULL: no subjectKeyIdentifier */
 	size_t ski_len;
 	const uint8_t *aki; /* NULL: no authorityKeyIdentifier */
@@ -271,10 +270,15 @@ struct x509_aki {
 };
 
 /* Decoders for extension values; 0 or -1 if malformed. */
-int x509_bc_decode(const uint8_t *v, size_t n, struct x509_bc *out);
+int x509_bc_decode(const uint8_t *v, size_t n, struct x509_bc *out) SIGNET_WUR;
+int x509_ku_decode(const uint8_t *v, size_t n, unsigned *bits,
+    int *trailing_zero) SIGNET_WUR;
+int x509_octets_decode(const uint8_t *v, size_t n, struct x509_span *out)
+    SIGNET_WUR;
+/* The EKU bits (and X509_EKU_ANY) of an extKeyUsage value; unknown OIDs
+ * add none. */
+int x509_eku_decode(const uint8_t *v, size_t n, unsigned *bits) SIGNET_WUR;
 int
-x509_ku_decode(const uint8_t *v, size_t n, unsigned *bits, int *trailing_zero);
-int x509_octets_decode(const uint8_t *v, size_t n, struct x509_span *out);
-int x509_aki_decode(const uint8_t *v, size_t n, struct x509_aki *out);
+x509_aki_decode(const uint8_t *v, size_t n, struct x509_aki *out) SIGNET_WUR;
 
 #endif /* SIGNET_X509_INT_H */

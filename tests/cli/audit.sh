@@ -119,10 +119,34 @@ contains err "not yet covered by a checkpoint" "the warning is given"
 expect 31 "records after the last checkpoint: --strict refuses" \
 	"$signet" audit verify --strict --key pub.pem uncovered.log
 
-expect 0 "without --key the chain alone is checked" \
+# Without a key anyone could have rebuilt the chain: only on request.
+expect 2 "without --key verify refuses to run" \
 	"$signet" audit verify audit.log
-contains err "signatures were not checked" "and says so"
-expect 31 "--strict needs --key" "$signet" audit verify --strict audit.log
+contains err "give the audit public key with --key" "and says what to do"
+expect 0 "--no-signatures checks the chain alone" \
+	"$signet" audit verify --no-signatures audit.log
+contains err "checkpoint signatures were NOT checked" "and says so loudly"
+contains out "ok: the chain is intact" "the chain itself is checked"
+expect 31 "--no-signatures still finds an edited record" \
+	"$signet" audit verify --no-signatures edited.log
+expect 0 "--no-signatures --json" \
+	"$signet" audit verify --no-signatures --json audit.log
+if /usr/bin/python3 -c '
+import json
+s = json.load(open("out"))
+assert s["ok"] is True and s["signatures_checked"] is False
+assert any("NOT checked" in w for w in s["warnings"])
+'; then
+	ok "--json says the signatures were not checked"
+else
+	bad "--json says the signatures were not checked"
+fi
+expect 31 "--strict refuses --no-signatures" \
+	"$signet" audit verify --strict --no-signatures audit.log
+expect 2 "--strict without --key is a usage error" \
+	"$signet" audit verify --strict audit.log
+expect 2 "--key and --no-signatures contradict" \
+	"$signet" audit verify --key pub.pem --no-signatures audit.log
 
 expect 50 "a missing file is an I/O error" \
 	"$signet" audit verify --key pub.pem nonexistent.log

@@ -235,9 +235,9 @@ expect subject-o-wrong.pem intermediate-ca POLICY "subject attribute O 'Evil Cor
 # ---- Containers -----------------------------------------------------------------------
 cp "$tmp/good.der" "$out/der-trailing-bytes.der"
 printf '\000\000' >>"$out/der-trailing-bytes.der"
-expect der-trailing-bytes.der tls-server POLICY "bytes follow it"
+expect der-trailing-bytes.der tls-server POLICY "bytes of trailing data"
 head -c 200 "$tmp/good.der" >"$out/der-truncated.der"
-expect der-truncated.der tls-server POLICY "it is truncated"
+expect der-truncated.der tls-server POLICY "longer than the data around it"
 cat "$out/valid-tls-server.pem" "$out/valid-tls-client.pem" >"$out/pem-two-blocks.pem"
 expect pem-two-blocks.pem tls-server POLICY "more than one PEM block"
 { echo "Certificate Request:"; cat "$out/valid-tls-server.pem"; } >"$out/pem-text-before.pem"
@@ -260,7 +260,7 @@ open(sys.argv[2] + "/der-long-length.der", "wb").write(
     b"\x30\x84" + len(body).to_bytes(4, "big") + body)
 EOF
 expect der-indefinite-length.der tls-server POLICY "indefinite length"
-expect der-long-length.der tls-server POLICY "not minimally encoded"
+expect der-long-length.der tls-server POLICY "not in minimal form"
 
 # ---- Hand-made DER and constructed keys -------------------------------------------------
 /usr/bin/python3 "$here/make-csr-corpus.py" "$out" >>"$exp"

@@ -18,12 +18,16 @@
 #include "fixture.h"
 #include "lint_fixture.h"
 #include "signet/lint.h"
+#include "util/codec.h"
 #include "x509_fixture.h"
 
 #define DAY 86400
 
 static struct {
 	struct tx_ca root, inter;
+	struct tx_ca nocrl; /* a CA whose keyUsage lacks cRLSign */
+	struct signet_profile *nocrl_profile;
+	struct signet_lint_ctx *nocrl_ctx;
 	uint8_t *full, *delta, *empty;
 	size_t full_len, delta_len, empty_len;
 	struct signet_lint_ctx *ctx;
@@ -146,6 +150,13 @@ setup(void **state)
 	if (signet_lint_ctx_new(&g.ctx) != 0 ||
 	    signet_lint_ctx_set_issuer(g.ctx, g.inter.cert) != 0)
 		return -1;
+	g.nocrl_profile = tx_profile_dup(tx_profile_intermediate());
+	g.nocrl_profile->key_usage =
+	    SIGNET_KU_DIGITAL_SIGNATURE | SIGNET_KU_KEY_CERT_SIGN;
+	tx_ca_sub(&g.nocrl, &g.root, "P-256", g.nocrl_profile, "No CRL Sign");
+	if (signet_lint_ctx_new(&g.nocrl_ctx) != 0 ||
+	    signet_lint_ctx_set_issuer(g.nocrl_ctx, g.nocrl.cert) != 0)
+		return -1;
 	seen_fail = calloc(signet_lint_count(), 1);
 	seen_pass = calloc(signet_lint_count(), 1);
 	return seen_fail != NULL && seen_pass != NULL ? 0 : -1;
@@ -159,6 +170,9 @@ teardown(void **state)
 	free(g.delta);
 	free(g.empty);
 	signet_lint_ctx_free(g.ctx);
+	signet_lint_ctx_free(g.nocrl_ctx);
+	tx_ca_free(&g.nocrl);
+	tx_profile_free(g.nocrl_profile);
 	tx_ca_free(&g.inter);
 	tx_ca_free(&g.root);
 	free(seen_fail);
@@ -357,6 +371,12 @@ test_crl_refuses_bad_params(void **state)
 	assert_non_null(strstr(signet_error_message(), "CA certificate"));
 	assert_null(tbs);
 	signet_issuer_free(self);
+	/* RFC 5280 4.2.1.3: only a key with cRLSign signs CRLs. */
+	p = params();
+	p.issuer = g.nocrl.issuer;
+	assert_int_equal(signet_crl_prepare(&p, &tbs), SIGNET_ERR_POLICY);
+	assert_non_null(strstr(signet_error_message(), "lacks cRLSign"));
+	assert_null(tbs);
 }
 
 static void
@@ -374,7 +394,7 @@ test_crl_number_and_times(void **state)
 	(void)state;
 	/* A CRL number above 2^63 needs a sign octet. */
 	p.crl_number = ((uint64_t)1 << 63) + 5;
-	p.this_update = (time_t)der_days_from_civil(2051, 1, 1) * DAY;
+	p.this_update = (time_t)time_days_from_civil(2051, 1, 1) * DAY;
 	assert_int_equal(crl_build(&p, NULL, 0, &der, &len, &rep), 0);
 	signet_lint_report_free(rep);
 	crl = parse(der, len);
@@ -479,12 +499,13 @@ test_crl_many_entries(void **state)
 
 /* ---- lints --------------------------------------------------------------- */
 
-enum cbase { C_FULL, C_DELTA, C_EMPTY, C_CA };
+/* C_NOCRL: the full CRL judged as if a CA without cRLSign had issued it. */
+enum cbase { C_FULL, C_DELTA, C_EMPTY, C_CA, C_NOCRL };
 
 static time_t
 at(int y, int m, int d)
 {
-	return (time_t)der_days_from_civil(y, (unsigned)m, (unsigned)d) * DAY;
+	return (time_t)time_days_from_civil(y, (unsigned)m, (unsigned)d) * DAY;
 }
 
 static void
@@ -927,6 +948,7 @@ static const struct ccase cases[] = {
 	{ "cRLNumber NULL", C_FULL, m_number_null, "e_ext_malformed" },
 	{ "AKI with serial", C_FULL, m_aki_serial, "e_aki_keyid_only" },
 	{ "AKI of another CA", C_FULL, m_aki_other, "e_aki_issuer_match" },
+	{ "issuer without cRLSign", C_NOCRL, NULL, "e_crl_issuer_crlsign" },
 };
 
 static void
@@ -972,8 +994,10 @@ test_crl_lint_cases(void **state)
 		if (t->mutate != NULL)
 			t->mutate(c);
 		der = tp_crl_join(c, &len);
-		r = signet_lint_crl(t->base == C_CA ? ca_ctx : g.ctx, der, len,
-		    &rep);
+		r = signet_lint_crl(t->base == C_CA      ? ca_ctx
+				    : t->base == C_NOCRL ? g.nocrl_ctx
+							 : g.ctx,
+		    der, len, &rep);
 		free(der);
 		assert_non_null(rep);
 		record(rep);

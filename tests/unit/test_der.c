@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "util/codec.h"
-#include "x509/der.h"
+#include "util/der.h"
 
 static char *
 hex_of(const struct der_buf *b)
@@ -306,6 +306,7 @@ test_der_check(void **state)
 		    "020102",
 		    DER_ISSUE_SET_ORDER },
 		{ "printable bad", "3003130140", DER_ISSUE_STRING },
+		{ "printable NUL", "300413024100", DER_ISSUE_STRING },
 		{ "printable ok", "3003130141", -1 },
 		{ "ia5 8-bit", "3003160180", DER_ISSUE_STRING },
 		{ "utf8 overlong", "30040c02c0af", DER_ISSUE_STRING },

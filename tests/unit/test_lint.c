@@ -28,10 +28,27 @@
 
 #define DAY 86400
 
-enum base { B_LEAF, B_INTER, B_ROOT, B_MTLS, B_RSA, B_COUNT };
+/*
+ * The certificates linted, each with its context. The last three judge
+ * issuers: the mTLS leaf as if a server leaf had issued it, the
+ * intermediate (pathLen 0) as if issued by itself and by a root whose
+ * pathLen is 2.
+ */
+enum base {
+	B_LEAF,
+	B_INTER,
+	B_ROOT,
+	B_MTLS,
+	B_RSA,
+	B_UNDER_LEAF,
+	B_INTER_UNDER_PATHLEN0,
+	B_INTER_UNDER_PATHLEN2,
+	B_COUNT
+};
 
 static struct {
-	struct tx_ca root, inter;
+	struct tx_ca root, inter, root2;
+	struct signet_profile *root2_profile;
 	uint8_t *der[B_COUNT];
 	size_t len[B_COUNT];
 	struct signet_lint_ctx *ctx[B_COUNT];
@@ -70,8 +87,17 @@ setup(void **state)
 	issue(B_MTLS, tx_profile_mtls(), tx_key("P-256"), NULL, mtls_names);
 	issue(B_RSA, tx_profile_server(), tx_key("RSA"), "www.example.com",
 	    leaf_names);
+	g.root2_profile = tx_profile_dup(tx_profile_root());
+	g.root2_profile->path_len = 2;
+	tx_ca_root(&g.root2, "P-256", g.root2_profile, "Lint Root 2");
 	g.der[B_INTER] = g.inter.der;
 	g.len[B_INTER] = g.inter.len;
+	g.der[B_UNDER_LEAF] = g.der[B_MTLS];
+	g.len[B_UNDER_LEAF] = g.len[B_MTLS];
+	g.der[B_INTER_UNDER_PATHLEN0] = g.inter.der;
+	g.len[B_INTER_UNDER_PATHLEN0] = g.inter.len;
+	g.der[B_INTER_UNDER_PATHLEN2] = g.inter.der;
+	g.len[B_INTER_UNDER_PATHLEN2] = g.inter.len;
 	g.der[B_ROOT] = g.root.der;
 	g.len[B_ROOT] = g.root.len;
 	for (i = 0; i < B_COUNT; i++)
@@ -84,6 +110,21 @@ setup(void **state)
 	    signet_lint_ctx_set_issuer(g.ctx[B_RSA], g.inter.cert) != 0 ||
 	    signet_lint_ctx_set_issuer(g.ctx[B_INTER], g.root.cert) != 0)
 		return -1;
+	/* Issuers that may not issue what is linted. */
+	{
+		X509 *leaf = NULL;
+		const unsigned char *p = g.der[B_LEAF];
+
+		if ((leaf = d2i_X509(NULL, &p, (long)g.len[B_LEAF])) == NULL ||
+		    signet_lint_ctx_set_issuer(g.ctx[B_UNDER_LEAF], leaf) !=
+			0 ||
+		    signet_lint_ctx_set_issuer(g.ctx[B_INTER_UNDER_PATHLEN0],
+			g.inter.cert) != 0 ||
+		    signet_lint_ctx_set_issuer(g.ctx[B_INTER_UNDER_PATHLEN2],
+			g.root2.cert) != 0)
+			return -1;
+		X509_free(leaf);
+	}
 	signet_lint_ctx_set_profile(g.ctx[B_LEAF], tx_profile_server());
 	signet_lint_ctx_set_profile(g.ctx[B_RSA], tx_profile_server());
 	signet_lint_ctx_set_profile(g.ctx[B_MTLS], tx_profile_mtls());
@@ -109,6 +150,8 @@ teardown(void **state)
 	free(g.der[B_RSA]);
 	tx_ca_free(&g.inter);
 	tx_ca_free(&g.root);
+	tx_ca_free(&g.root2);
+	tx_profile_free(g.root2_profile);
 	EVP_PKEY_free(g.k256k1);
 	free(seen_fail);
 	free(seen_pass);
@@ -140,6 +183,18 @@ m_bc_pathlen_padded(struct tp_cert *c)
 {
 	tp_ext_set(c->ext, &c->n_ext, X509_EXT_BC, NULL, 1,
 	    "30070101ff02020000");
+}
+
+static void
+m_bc_pathlen_2(struct tp_cert *c)
+{
+	tp_ext_set(c->ext, &c->n_ext, X509_EXT_BC, NULL, 1, "30060101ff020102");
+}
+
+static void
+m_bc_no_pathlen(struct tp_cert *c)
+{
+	tp_ext_set(c->ext, &c->n_ext, X509_EXT_BC, NULL, 1, "30030101ff");
 }
 
 static void
@@ -416,7 +471,7 @@ m_key_secp256k1(struct tp_cert *c)
 static time_t
 at(int y, int m, int d)
 {
-	return (time_t)der_days_from_civil(y, (unsigned)m, (unsigned)d) * DAY;
+	return (time_t)time_days_from_civil(y, (unsigned)m, (unsigned)d) * DAY;
 }
 
 static void
@@ -620,11 +675,41 @@ m_san_bad_wildcard(struct tp_cert *c)
 	tp_ext_san(c->ext, &c->n_ext, 0, n);
 }
 
+/* The lint holds dNSNames to the rules requests meet (util/names.h). */
+static void
+m_san_dns_upper(struct tp_cert *c)
+{
+	static const char *const n[] = { "dns:www.example.com",
+		"dns:WWW.Example.com", NULL };
+
+	tp_ext_san(c->ext, &c->n_ext, 0, n);
+}
+
+static void
+m_san_dns_ip(struct tp_cert *c)
+{
+	static const char *const n[] = { "dns:www.example.com", "dns:1.2.3.4",
+		NULL };
+
+	tp_ext_san(c->ext, &c->n_ext, 0, n);
+}
+
+static void
+m_san_dns_bad_alabel(struct tp_cert *c)
+{
+	/* U+0100, an upper-case letter: not a valid U-label. */
+	static const char *const n[] = { "dns:www.example.com",
+		"dns:xn--bc-8ka.example.com", NULL };
+
+	tp_ext_san(c->ext, &c->n_ext, 0, n);
+}
+
 static void
 m_san_wildcard(struct tp_cert *c)
 {
+	/* Not "*.example.com": that reaches the excluded secret.example.com. */
 	static const char *const n[] = { "dns:www.example.com",
-		"dns:*.example.com", "ip:10.9.9.9", NULL };
+		"dns:*.www.example.com", "ip:10.9.9.9", NULL };
 
 	tp_ext_san(c->ext, &c->n_ext, 0, n);
 }
@@ -657,6 +742,16 @@ m_nc_dns_suffix_trick(struct tp_cert *c)
 	/* "badexample.com" is not below "example.com". */
 	static const char *const n[] = { "dns:www.example.com",
 		"dns:badexample.com", NULL };
+
+	tp_ext_san(c->ext, &c->n_ext, 0, n);
+}
+
+/* "*.example.com" covers secret.example.com, an excluded subtree. */
+static void
+m_nc_wildcard_excluded(struct tp_cert *c)
+{
+	static const char *const n[] = { "dns:www.example.com",
+		"dns:*.example.com", NULL };
 
 	tp_ext_san(c->ext, &c->n_ext, 0, n);
 }
@@ -716,6 +811,9 @@ static const struct lcase cases[] = {
 	/* Good certificates signet issued: nothing to report. */
 	{ "leaf", B_LEAF, NULL, NULL },
 	{ "intermediate", B_INTER, NULL, NULL },
+	/* Another root: its name does not match, but pathLen 0 < 2 passes. */
+	{ "intermediate under a root with pathLen 2", B_INTER_UNDER_PATHLEN2,
+	    NULL, "e_issuer_dn_match" },
 	{ "root", B_ROOT, NULL, NULL },
 	{ "mtls, empty subject", B_MTLS, NULL, NULL },
 	{ "rsa leaf", B_RSA, NULL, NULL },
@@ -814,6 +912,19 @@ static const struct lcase cases[] = {
 	{ "leaf with keyCertSign", B_LEAF, m_ku_ds_certsign,
 	    "e_ee_key_cert_sign" },
 	{ "pathLen on a leaf", B_LEAF, m_bc_pathlen_ee, "e_bc_pathlen_ee" },
+
+	/* What the issuer allows (RFC 5280 6.1.4). */
+	{ "issued by a certificate that is no CA", B_UNDER_LEAF, NULL,
+	    "e_issuer_ca" },
+	{ "issuer without keyCertSign", B_UNDER_LEAF, NULL,
+	    "e_issuer_keycertsign" },
+	{ "EKU beyond the issuer's", B_UNDER_LEAF, NULL, "e_issuer_eku" },
+	{ "CA under an issuer with pathLen 0", B_INTER_UNDER_PATHLEN0, NULL,
+	    "e_issuer_pathlen" },
+	{ "pathLen not below the issuer's", B_INTER_UNDER_PATHLEN2,
+	    m_bc_pathlen_2, "e_issuer_pathlen" },
+	{ "no pathLen under an issuer with one", B_INTER_UNDER_PATHLEN2,
+	    m_bc_no_pathlen, "e_issuer_pathlen" },
 	{ "leaf says cA", B_LEAF, m_bc_ca_true, "e_bc_profile" },
 	{ "keyUsage not critical", B_LEAF, m_ku_noncritical, "e_ku_critical" },
 	{ "keyUsage empty", B_LEAF, m_ku_empty, "e_ku_empty" },
@@ -844,6 +955,9 @@ static const struct lcase cases[] = {
 	    "e_san_dns_syntax" },
 	{ "wildcard inside a label", B_LEAF, m_san_bad_wildcard,
 	    "e_san_dns_syntax" },
+	{ "upper-case dNSName", B_LEAF, m_san_dns_upper, "e_san_dns_syntax" },
+	{ "IP address as dNSName", B_LEAF, m_san_dns_ip, "e_san_dns_syntax" },
+	{ "invalid A-label", B_LEAF, m_san_dns_bad_alabel, "e_san_dns_syntax" },
 	{ "nameConstraints not critical", B_INTER, m_nc_noncritical,
 	    "e_nc_critical" },
 	{ "nameConstraints on a leaf", B_LEAF, m_nc_on_leaf, "e_nc_on_ee" },
@@ -851,6 +965,8 @@ static const struct lcase cases[] = {
 	{ "dNSName suffix trick", B_LEAF, m_nc_dns_suffix_trick,
 	    "e_nc_violation" },
 	{ "dNSName excluded", B_LEAF, m_nc_dns_excluded, "e_nc_violation" },
+	{ "wildcard covering an excluded name", B_LEAF, m_nc_wildcard_excluded,
+	    "e_nc_violation" },
 	{ "IP outside", B_LEAF, m_nc_ip_outside, "e_nc_violation" },
 	{ "email outside", B_LEAF, m_nc_email_outside, "e_nc_violation" },
 	{ "URI outside", B_MTLS, m_nc_uri_outside, "e_nc_violation" },

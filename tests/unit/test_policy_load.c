@@ -241,6 +241,14 @@ static const struct {
 	{ "bad-max-sans.yaml", 6, "max must be between 1 and 1000" },
 	{ "bad-nc-ee.yaml", 12, "name-constraints belong in CA certificates" },
 	{ "bad-nc-empty.yaml", 11, "name-constraints is empty" },
+	/* RFC 5280 gives ".x" no meaning for dNSName: write "x". */
+	{ "bad-nc-dns-leading-dot.yaml", 15,
+	    "DNS name constraint '.corp.example.com' starts with a dot" },
+	/* signet writes no directoryName constraints (and lints those of
+	 * other issuers). */
+	{ "bad-nc-directory-name.yaml", 14, "unknown key 'directory-name'" },
+	{ "bad-deny-wildcard.yaml", 9,
+	    "write '.internal.example.com' to deny every name below" },
 	{ "bad-nc-uri.yaml", 13,
 	    "URI constraint 'spiffe://example.com' must name a host" },
 	{ "bad-no-eku-ee.yaml", 3, "needs extended-key-usage" },
@@ -428,7 +436,7 @@ static const struct {
 	    "    key-usage: [keyCertSign, cRLSign, digitalSignature]\n"
 	    "    basic-constraints: {ca: true, path-len: 1}\n"
 	    "    name-constraints:\n"
-	    "      permitted: {dns: [example.com, .example.net], email: "
+	    "      permitted: {dns: [example.com, example.net], email: "
 	    "[example.com], uri: [.example.com], ip: [192.0.2.0/24]}\n"
 	    "      excluded: {dns: [secret.example.com], ip: [0.0.0.0/0, "
 	    "\"::/0\"]}\n"

@@ -59,7 +59,10 @@ static const char test_policy[] =
     "    keys: [ec-p256, rsa-2048]\n"
     "    names:\n"
     "      email: {allow: [example.com], deny: [root@example.com]}\n"
-    "      uri: {allow: [spiffe://example.com/, \"https://example.com/u/\"]}\n"
+    "      uri:\n"
+    "        allow: [spiffe://example.com/, \"https://example.com/u/\",\n"
+    "                \"https://example.com/tenant-a/\"]\n"
+    "        deny: [\"https://example.com/tenant-a/admin\"]\n"
     "    common-name: required\n"
     "    validity: {max: 30d}\n"
     "    key-usage: [digitalSignature]\n"
@@ -488,6 +491,57 @@ static const struct req_case req_cases[] = {
 		0 },
 	    SIGNET_ERR_POLICY, { "is not allowed by profile cli", NULL }, NULL,
 	    NULL, 0 },
+	{ "mailbox denied in another case", "cli",
+	    { NULL, "CN=Root@example.com", "email:Root@example.com", { NULL },
+		NULL, 0, 0 },
+	    SIGNET_ERR_POLICY,
+	    { "rfc822Name 'Root@example.com' is denied by profile cli (deny "
+	      "entry 'root@example.com')",
+		NULL },
+	    NULL, NULL, 0 },
+	{ "mailbox denied with a subaddress", "cli",
+	    { NULL, "CN=x", "email:ROOT+x@example.com", { NULL }, NULL, 0, 0 },
+	    SIGNET_ERR_POLICY,
+	    { "rfc822Name 'ROOT+x@example.com' is denied by profile cli",
+		NULL },
+	    NULL, NULL, 0 },
+	{ "URI escaping its prefix with escaped dots", "cli",
+	    { NULL, "CN=x",
+		"URI:https://example.com/tenant-a/%2e%2e/tenant-b/x", { NULL },
+		NULL, 0, 0 },
+	    SIGNET_ERR_POLICY,
+	    { "'https://example.com/tenant-a/%2e%2e/tenant-b/x' has a '.' or "
+	      "'..' path segment",
+		NULL },
+	    NULL, NULL, 0 },
+	{ "URI escaping its prefix with a path parameter", "cli",
+	    { NULL, "CN=x", "URI:https://example.com/tenant-a/..;/tenant-b/x",
+		{ NULL }, NULL, 0, 0 },
+	    SIGNET_ERR_POLICY, { "'.' or '..' path segment", NULL }, NULL, NULL,
+	    0 },
+	{ "URI denied, spelt with an escape", "cli",
+	    { NULL, "CN=x", "URI:https://example.com/tenant-a/%61dmin",
+		{ NULL }, NULL, 0, 0 },
+	    SIGNET_ERR_POLICY,
+	    { "'https://example.com/tenant-a/admin' is denied by profile cli",
+		NULL },
+	    NULL, NULL, 0 },
+	{ "URI denied, spelt with an empty segment", "cli",
+	    { NULL, "CN=x", "URI:https://example.com/tenant-a//admin", { NULL },
+		NULL, 0, 0 },
+	    SIGNET_ERR_POLICY, { "empty path segment ('//')", NULL }, NULL,
+	    NULL, 0 },
+	{ "URI with an escaped slash", "cli",
+	    { NULL, "CN=x", "URI:https://example.com/tenant-a/b%2Fc", { NULL },
+		NULL, 0, 0 },
+	    SIGNET_ERR_POLICY, { "escaped '/' (%2F) in its path", NULL }, NULL,
+	    NULL, 0 },
+	{ "URI in its normal form in the certificate", "cli",
+	    { NULL, "CN=https://example.com/tenant-a/~bob?q=%3D",
+		"URI:HTTPS://Example.COM:443/tenant-a/%7ebob?q=%3d", { NULL },
+		NULL, 0, 0 },
+	    0, { NULL }, "https://example.com/tenant-a/~bob?q=%3D",
+	    "/CN=https:\\/\\/example.com\\/tenant-a\\/~bob?q=%3D", 0 },
 
 	/* Common name. */
 	{ "CN not among the SANs", "srv",
@@ -982,6 +1036,29 @@ test_request_from_key(void **state)
 	X509_NAME_free(subject);
 }
 
+/* Over the hard limit the message quotes the limit, not a profile's max. */
+static void
+test_request_san_limit(void **state)
+{
+	struct signet_san *many = calloc(1001, sizeof(*many));
+	struct signet_request *req = NULL;
+	size_t i;
+
+	(void)state;
+	assert_non_null(many);
+	for (i = 0; i < 1001; i++) {
+		many[i].type = SIGNET_SAN_DNS;
+		many[i].value = (char *)"a.example.com";
+	}
+	assert_int_equal(signet_request_from_key(profile("srv"), k_ec256, NULL,
+			     many, 1001, NULL, &req),
+	    SIGNET_ERR_POLICY);
+	assert_non_null(strstr(signet_error_message(),
+	    "1001 SANs requested; no profile allows more than 1000"));
+	assert_null(req);
+	free(many);
+}
+
 static void
 test_request_from_key_ca(void **state)
 {
@@ -1035,6 +1112,7 @@ main(void)
 		cmocka_unit_test(test_request_blocked_keys),
 		cmocka_unit_test(test_request_ca_key_refused),
 		cmocka_unit_test(test_request_from_key),
+		cmocka_unit_test(test_request_san_limit),
 		cmocka_unit_test(test_request_from_key_ca),
 	};
 

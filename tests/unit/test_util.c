@@ -21,6 +21,7 @@
 #include "util/codec.h"
 #include "util/file.h"
 #include "util/secret.h"
+#include "util/text.h"
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -257,25 +258,104 @@ test_secret_from_env_is_wiped(void **state)
 static void
 test_hex(void **state)
 {
+	static const struct {
+		const char *in;
+		size_t len; /* bytes, or 0 for a refusal */
+	} t[] = {
+		{ "0aFF:10", 3 },
+		{ "0aff10", 3 },
+		{ "01:0203", 3 },
+		{ "", 0 },
+		{ "abc", 0 },
+		{ "zz", 0 },
+		{ "0102030405", 0 }, /* longer than the buffer */
+		{ ":01", 0 },
+		{ "01::02", 0 },
+		{ "01:02:", 0 },
+		{ "0:102", 0 },
+		{ "01:", 0 },
+		{ ":", 0 },
+	};
 	uint8_t out[4];
-	size_t len;
+	size_t len, i;
 	char text[9];
+	int r;
 
 	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		r = hex_decode(t[i].in, out, sizeof(out), &len);
+		if (t[i].len == 0 && t[i].in[0] == '\0') {
+			assert_int_equal(r, 0);
+			assert_int_equal(len, 0);
+			continue;
+		}
+		if ((r == 0) != (t[i].len != 0))
+			fail_msg("'%s': %d", t[i].in, r);
+		if (r == 0)
+			assert_int_equal(len, t[i].len);
+		else
+			assert_int_equal(r, SIGNET_ERR_USAGE);
+	}
 	assert_int_equal(hex_decode("0aFF:10", out, sizeof(out), &len), 0);
-	assert_int_equal(len, 3);
 	hex_encode(out, len, text);
 	assert_string_equal(text, "0aff10");
-	assert_int_equal(hex_decode("abc", out, sizeof(out), &len),
+	assert_int_equal(hex_decode("01::02", out, sizeof(out), &len),
 	    SIGNET_ERR_USAGE);
-	assert_int_equal(hex_decode("zz", out, sizeof(out), &len),
-	    SIGNET_ERR_USAGE);
-	assert_int_equal(hex_decode("0102030405", out, sizeof(out), &len),
-	    SIGNET_ERR_USAGE);
-	assert_int_equal(hex_decode(":01", out, sizeof(out), &len),
-	    SIGNET_ERR_USAGE);
+	assert_non_null(strstr(signet_error_message(), "01::02"));
 }
 
+static void
+test_base64(void **state)
+{
+	static const struct {
+		const char *in;
+		unsigned flags;
+		const char *bytes; /* NULL: refused */
+	} t[] = {
+		{ "", 0, "" },
+		{ "Zg==", 0, "f" },
+		{ "Zm8=", 0, "fo" },
+		{ "Zm9v", 0, "foo" },
+		{ "Zm9vYmFy", 0, "foobar" },
+		{ "Zm9v\nYmFy\n", BASE64_SPACE, "foobar" },
+		{ " Zm 9v ", BASE64_SPACE, "foo" },
+		{ "Zm9v\nYmFy", 0, NULL }, /* whitespace not allowed */
+		{ "Zh==", 0, NULL },       /* padding bits set */
+		{ "Zm9=", 0, NULL },       /* padding bits set */
+		{ "Zg=", 0, NULL },        /* short */
+		{ "Zg", 0, NULL },         /* unpadded */
+		{ "Z===", 0, NULL },       /* too much padding */
+		{ "Zg==Zg==", 0, NULL },   /* padding inside */
+		{ "Zm9v-_==", 0, NULL },   /* URL alphabet */
+		{ "Zm9v\x80", 0, NULL },
+	};
+	uint8_t *out = NULL;
+	size_t len = 0, i;
+	char *enc;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int r = base64_decode(t[i].in, strlen(t[i].in), t[i].flags,
+		    &out, &len);
+
+		if ((r == 0) != (t[i].bytes != NULL))
+			fail_msg("'%s': %d", t[i].in, r);
+		if (r == 0) {
+			assert_int_equal(len, strlen(t[i].bytes));
+			assert_memory_equal(out, t[i].bytes, len);
+			if (t[i].flags == 0) {
+				enc = base64_encode(out, len);
+				assert_string_equal(enc, t[i].in);
+				free(enc);
+			}
+		} else {
+			assert_int_equal(r, SIGNET_ERR_USAGE);
+			assert_null(out);
+		}
+		free(out);
+		out = NULL;
+	}
+}
 static void
 test_durations(void **state)
 {
@@ -313,18 +393,140 @@ test_durations(void **state)
 static void
 test_times(void **state)
 {
-	time_t t;
+	static const struct {
+		const char *in;
+		long long t; /* -1: refused */
+	} t[] = {
+		{ "2050-01-01T00:00:00Z", 2524608000LL },
+		{ "1970-01-01T00:00:00Z", 0 },
+		{ "2024-02-29T12:00:00Z", 1709208000LL },
+		{ "2026-02-28T00:00:00.5Z", 1772236800LL },
+		{ "2026-02-28T00:00:00.123456789Z", 1772236800LL },
+		{ "2000-02-29T00:00:00Z", 951782400LL },
+		{ "2026-02-31T00:00:00Z", -1 }, /* not March 3rd */
+		{ "2026-02-29T00:00:00Z", -1 },
+		{ "2100-02-29T00:00:00Z", -1 },
+		{ "2026-04-31T00:00:00Z", -1 },
+		{ "2026-13-01T00:00:00Z", -1 },
+		{ "2026-00-01T00:00:00Z", -1 },
+		{ "2026-01-00T00:00:00Z", -1 },
+		{ "2026-01-01T24:00:00Z", -1 },
+		{ "2026-01-01T23:60:00Z", -1 },
+		{ "2026-12-31T23:59:60Z", -1 }, /* no leap seconds */
+		{ "2026-02-28T00:00:00.Z", -1 },
+		{ "2026-02-28T00:00:00.1234567890Z", -1 },
+		{ "2050-01-01 00:00:00", -1 },
+		{ "2050-01-01T00:00:00Zjunk", -1 },
+		{ "2050-01-01T00:00:00+01:00", -1 },
+		{ "2050-1-01T00:00:00Z", -1 },
+		{ "+050-01-01T00:00:00Z", -1 },
+		{ "", -1 },
+	};
+	time_t tt;
+	int64_t v;
 	char buf[21];
+	size_t i;
 
 	(void)state;
-	assert_int_equal(time_parse("2050-01-01T00:00:00Z", &t), 0);
-	assert_int_equal((long long)t, 2524608000LL);
-	time_format(t, buf);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int r = time_parse_rfc3339(t[i].in, &v);
+
+		if ((r == 0) != (t[i].t != -1))
+			fail_msg("'%s': %d", t[i].in, r);
+		if (r == 0)
+			assert_int_equal((long long)v, t[i].t);
+		else {
+			assert_int_equal(r, SIGNET_ERR_USAGE);
+			assert_int_equal(time_parse(t[i].in, &tt),
+			    SIGNET_ERR_USAGE);
+		}
+	}
+	assert_int_equal(time_parse("2050-01-01T00:00:00Z", &tt), 0);
+	assert_int_equal((long long)tt, 2524608000LL);
+	time_format(tt, buf);
 	assert_string_equal(buf, "2050-01-01T00:00:00Z");
-	assert_int_equal(time_parse("2050-01-01 00:00:00", &t),
+	assert_int_equal(time_parse("now", &tt), 0);
+	assert_true(tt > 2524608000LL / 2);
+	assert_int_equal(time_parse("2026-02-31T00:00:00Z", &tt),
 	    SIGNET_ERR_USAGE);
-	assert_int_equal(time_parse("2050-01-01T00:00:00Zjunk", &t),
-	    SIGNET_ERR_USAGE);
+	assert_non_null(strstr(signet_error_message(), "2026-02-31"));
+}
+
+/* The calendar against the C library, over four centuries and more. */
+static void
+test_calendar(void **state)
+{
+	int64_t day, y;
+	unsigned m, d;
+	struct tm tm;
+	time_t t;
+
+	(void)state;
+	for (day = -1000; day < 4 * 146097; day += 7) {
+		t = (time_t)(day * 86400);
+		assert_non_null(gmtime_r(&t, &tm));
+		time_civil_from_days(day, &y, &m, &d);
+		assert_int_equal(y, tm.tm_year + 1900);
+		assert_int_equal(m, (unsigned)tm.tm_mon + 1);
+		assert_int_equal(d, (unsigned)tm.tm_mday);
+		assert_int_equal(time_days_from_civil(y, m, d), day);
+		assert_true(time_civil_valid(y, m, d, 23, 59, 59));
+	}
+	assert_false(time_civil_valid(2023, 2, 29, 0, 0, 0));
+	assert_true(time_civil_valid(2024, 2, 29, 0, 0, 0));
+	assert_int_equal(time_from_civil(1970, 1, 2, 0, 0, 1), 86401);
+}
+
+/* ---- characters --------------------------------------------------------- */
+
+static void
+test_text(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+		int utf8;        /* text_utf8_valid */
+		const char *why; /* text_display_check, NULL if fine */
+	} t[] = {
+		{ "Example Corp", 0, 1, NULL },
+		{ "M\xc3\xbcnchen \xe6\x9d\xb1 \xf0\x9f\x98\x80", 0, 1, NULL },
+		{ "a\0b", 3, 1, "NUL byte at offset 1" },
+		{ "a\nb", 0, 1, "control character U+000A" },
+		{ "a\xc2\x85", 0, 1, "control character U+0085" },
+		{ "a\xe2\x80\xae", 0, 1,
+		    "invisible formatting character U+202E" },
+		{ "\xc0\xaf", 0, 0, "not valid UTF-8 (at offset 0)" },
+		{ "a\xe0\x80\xaf", 0, 0, "not valid UTF-8 (at offset 1)" },
+		{ "\xed\xa0\x80", 0, 0, "not valid UTF-8" },
+		{ "\xf4\x90\x80\x80", 0, 0, "not valid UTF-8" },
+		{ "\xc3", 0, 0, "not valid UTF-8" },
+		{ "\xff", 0, 0, "not valid UTF-8" },
+	};
+	size_t i, len;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		len = t[i].len != 0 ? t[i].len : strlen(t[i].s);
+		assert_int_equal(text_utf8_valid((const uint8_t *)t[i].s, len),
+		    t[i].utf8);
+		r = text_display_check((const uint8_t *)t[i].s, len);
+		if ((r == 0) != (t[i].why == NULL))
+			fail_msg("case %zu: %d", i, r);
+		if (r != 0 && strstr(signet_error_message(), t[i].why) == NULL)
+			fail_msg("case %zu: '%s' lacks '%s'", i,
+			    signet_error_message(), t[i].why);
+	}
+	assert_true(text_printable((const uint8_t *)"Example (UK) Ltd.", 17));
+	assert_false(text_printable((const uint8_t *)"a@b", 3));
+	assert_false(text_printable((const uint8_t *)"a*", 2));
+	assert_false(text_printable_char('\0'));
+	assert_false(text_printable_char(0xc3));
+	assert_int_equal(text_hex_value('7'), 7);
+	assert_int_equal(text_hex_value('B'), 11);
+	assert_int_equal(text_hex_value('f'), 15);
+	assert_int_equal(text_hex_value('g'), -1);
+	assert_int_equal(text_hex_value(':'), -1);
 }
 
 /* ---- signers ------------------------------------------------------------ */
@@ -450,6 +652,9 @@ main(void)
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_calendar),
+		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_soft_signer_roundtrip),
 		cmocka_unit_test(test_signer_rejects_wrong_digest_length),
 		cmocka_unit_test(test_sig_alg_refuses_other_curves),

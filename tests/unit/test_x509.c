@@ -421,6 +421,57 @@ test_cert_mtls_spiffe(void **state)
 	tx_request_free(req);
 }
 
+/* keyUsage is the request's (narrowed by the policy engine), not the profile's.
+ */
+static void
+test_cert_key_usage_from_request(void **state)
+{
+	static const char *const names[] = { "dns:www.example.com", NULL };
+	struct signet_request *req =
+	    tx_request(tx_profile_server(), tx_key("RSA"), NULL, names);
+	uint8_t *der;
+	size_t len;
+	X509 *x;
+
+	(void)state;
+	/* The profile grants digitalSignature and keyEncipherment. */
+	assert_true(
+	    tx_profile_server()->key_usage & SIGNET_KU_KEY_ENCIPHERMENT);
+	req->key_usage = SIGNET_KU_DIGITAL_SIGNATURE;
+	assert_int_equal(tx_issue(&g.inter, req, NULL, &der, &len, NULL), 0);
+	x = parse(der, len);
+	assert_int_equal(X509_get_key_usage(x), KU_DIGITAL_SIGNATURE);
+	X509_free(x);
+	free(der);
+	tx_request_free(req);
+}
+
+/*
+ * A dNSName constraint ".corp.example.com" has no RFC 5280 meaning; writing
+ * it as "corp.example.com" would widen it to the apex: refused.
+ */
+static void
+test_cert_nc_dns_leading_dot_refused(void **state)
+{
+	static char *dot[] = { (char *)".corp.example.com" };
+	struct signet_profile *p = tx_profile_dup(tx_profile_intermediate());
+	struct signet_request *req;
+	uint8_t *der = NULL;
+	size_t len;
+
+	(void)state;
+	p->name_constraints.permitted_dns.v = dot;
+	p->name_constraints.permitted_dns.n = 1;
+	req = tx_request(p, tx_key("P-256"), "Dot CA", NULL);
+	assert_int_equal(tx_issue(&g.root, req, NULL, &der, &len, NULL),
+	    SIGNET_ERR_CONFIG);
+	assert_non_null(strstr(signet_error_message(),
+	    "'.corp.example.com' starts with a dot; write 'corp.example.com'"));
+	assert_null(der);
+	tx_request_free(req);
+	tx_profile_free(p);
+}
+
 static void
 test_cert_intermediate_and_root(void **state)
 {
@@ -974,6 +1025,8 @@ main(void)
 		cmocka_unit_test(test_cert_server),
 		cmocka_unit_test(test_cert_rsa_subject_keeps_key_encipherment),
 		cmocka_unit_test(test_cert_mtls_spiffe),
+		cmocka_unit_test(test_cert_key_usage_from_request),
+		cmocka_unit_test(test_cert_nc_dns_leading_dot_refused),
 		cmocka_unit_test(test_cert_intermediate_and_root),
 		cmocka_unit_test(test_cert_signature_algorithms),
 		cmocka_unit_test(test_sig_alg_encodings),

@@ -16,9 +16,11 @@
 #include <cmocka.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "fixture.h"
+#include "signet/lint.h"
 #include "signet/x509.h"
 #include "x509_fixture.h"
 
@@ -514,6 +516,142 @@ test_judges_can_fail(void **state)
 	free(der);
 }
 
+/* ---- issuers that may not issue ------------------------------------------ */
+
+static X509 *
+load_pem_cert(const char *name)
+{
+	X509 *x = NULL;
+	FILE *f = fopen(fx_path(name), "r");
+
+	if (f == NULL || (x = PEM_read_X509(f, NULL, NULL, NULL)) == NULL)
+		fail_msg("cannot read %s", name);
+	fclose(f);
+	return x;
+}
+
+/*
+ * Lint file (DER) with issuer (PEM) in the context: the finding for id
+ * must be there.
+ */
+static void
+lint_finds(const char *file, const char *issuer, int crl, const char *id)
+{
+	static const char *const issuer_lints[] = { "e_issuer_ca",
+		"e_issuer_keycertsign", "e_issuer_pathlen", "e_issuer_eku",
+		"e_crl_issuer_crlsign", "e_nc_violation" };
+	size_t i;
+	struct signet_lint_ctx *ctx = NULL;
+	struct signet_lint_report *rep = NULL;
+	X509 *x = load_pem_cert(issuer);
+	uint8_t *der;
+	size_t len;
+	char *text;
+	int r;
+
+	der = fx_read(fx_path(file), &len);
+	assert_non_null(der);
+	assert_int_equal(signet_lint_ctx_new(&ctx), 0);
+	assert_int_equal(signet_lint_ctx_set_issuer(ctx, x), 0);
+	r = crl ? signet_lint_crl(ctx, der, len, &rep)
+		: signet_lint_cert(ctx, der, len, &rep);
+	text = signet_lint_report_text(rep);
+	if (id != NULL &&
+	    (signet_lint_report_find(rep, id) == NULL || r != SIGNET_ERR_LINT))
+		fail_msg("%s under %s: want %s, got:\n%s", file, issuer, id,
+		    text);
+	/* The control: no issuer finding (other choices of the CLI aside). */
+	for (i = 0;
+	     id == NULL && i < sizeof(issuer_lints) / sizeof(issuer_lints[0]);
+	     i++)
+		if (signet_lint_report_find(rep, issuer_lints[i]) != NULL)
+			fail_msg("%s under %s:\n%s", file, issuer, text);
+	free(text);
+	signet_lint_report_free(rep);
+	signet_lint_ctx_free(ctx);
+	X509_free(x);
+	free(der);
+}
+
+/*
+ * What the issuer lints refuse, openssl verify refuses too: chains made
+ * by tests/unit/make-issuer-chains.sh with the openssl CLI, where a CA
+ * issued beyond its pathLenConstraint, keyUsage or extKeyUsage, or signed
+ * a CRL without cRLSign; and a control chain both accept.
+ */
+static void
+test_judges_issuer_constraints(void **state)
+{
+	char cmd[4096], dir[1024], *out;
+
+	(void)state;
+	/* fx_path's buffers are reused: keep a copy. */
+	snprintf(dir, sizeof(dir), "%s", fx_path("issuers"));
+	if (fx_sh("mkdir -p '%s' && sh '%s/tests/unit/make-issuer-chains.sh' "
+		  "'%s' >/dev/null 2>&1",
+		dir, fx_source_dir(), dir) != 0)
+		fail_msg("make-issuer-chains.sh failed");
+
+	/* Each case: how openssl verify is run, what it says, what we say. */
+	static const struct {
+		const char *verify;  /* arguments, in dir */
+		const char *refusal; /* NULL: it verifies */
+		const char *linted, *issuer;
+		int crl;
+		const char *lint; /* NULL: no issuer finding */
+	} t[] = {
+		{ "-CAfile root0.pem -untrusted sub0.pem leaf0.pem",
+		    "path length constraint exceeded", "sub0.der", "root0.pem",
+		    0, "e_issuer_pathlen" },
+		{ "-CAfile root.pem -untrusted nosign.pem leaf1.pem",
+		    "key usage does not include certificate signing",
+		    "leaf1.der", "nosign.pem", 0, "e_issuer_keycertsign" },
+		{ "-purpose sslserver -CAfile root.pem -untrusted client.pem "
+		  "leaf2.pem",
+		    "unsuitable certificate purpose", "leaf2.der", "client.pem",
+		    0, "e_issuer_eku" },
+		{ "-crl_check -CRLfile nocrl.crl.pem -CAfile nocrl-chain.pem "
+		  "leaf3.pem",
+		    "key usage does not include CRL signing", "nocrl.crl",
+		    "nocrl.pem", 1, "e_crl_issuer_crlsign" },
+		/* directoryName: signet writes none, but lints them. */
+		{ "-CAfile root.pem -untrusted dirca.pem leaf5.pem",
+		    "permitted subtree violation", "leaf5.der", "dirca.pem", 0,
+		    "e_nc_violation" },
+		{ "-CAfile root.pem -untrusted dirca.pem leaf6.pem", NULL,
+		    "leaf6.der", "dirca.pem", 0, NULL },
+		/* The control: a CA that may do all of it. */
+		{ "-purpose sslserver -crl_check -CRLfile goodca.crl.pem "
+		  "-CAfile good-chain.pem leaf4.pem",
+		    NULL, "leaf4.der", "goodca.pem", 0, NULL },
+		{ "-crl_check -CRLfile goodca.crl.pem -CAfile good-chain.pem "
+		  "leaf4.pem",
+		    NULL, "goodca.crl", "goodca.pem", 1, NULL },
+	};
+	char linted[64], issuer[64];
+	size_t i;
+
+	if (fx_sh("cd '%s' && cat root.pem nocrl.pem >nocrl-chain.pem && "
+		  "cat root.pem goodca.pem >good-chain.pem",
+		dir) != 0)
+		fail_msg("cannot write the chains");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "cd '%s' && openssl verify %s", dir,
+		    t[i].verify);
+		if (t[i].refusal != NULL) {
+			out = judge_fails(cmd);
+			if (strstr(out, t[i].refusal) == NULL)
+				fail_msg("%s: '%s' not in:\n%s", cmd,
+				    t[i].refusal, out);
+			free(out);
+		} else
+			judge_ok("openssl verify", cmd);
+		snprintf(linted, sizeof(linted), "issuers/%s", t[i].linted);
+		snprintf(issuer, sizeof(issuer), "issuers/%s", t[i].issuer);
+		lint_finds(linted, issuer, t[i].crl, t[i].lint);
+	}
+}
+
 int
 main(void)
 {
@@ -526,6 +664,7 @@ main(void)
 		cmocka_unit_test(test_judges_crl),
 		cmocka_unit_test(test_judges_csr),
 		cmocka_unit_test(test_judges_can_fail),
+		cmocka_unit_test(test_judges_issuer_constraints),
 	};
 
 	if (!fx_have("openssl") || !fx_have("certtool") ||

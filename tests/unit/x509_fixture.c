@@ -254,6 +254,13 @@ tx_request(const struct signet_profile *p, EVP_PKEY *key, const char *cn,
 			abort();
 	}
 	r->n_sans = n;
+	/* Narrowed for the key type, as the policy engine does (request.h). */
+	r->key_usage = p->key_usage;
+	if (EVP_PKEY_is_a(key, "EC"))
+		r->key_usage &= ~(unsigned)(SIGNET_KU_KEY_ENCIPHERMENT |
+					    SIGNET_KU_DATA_ENCIPHERMENT);
+	else
+		r->key_usage &= ~(unsigned)SIGNET_KU_KEY_AGREEMENT;
 	if (!EVP_PKEY_up_ref(key))
 		abort();
 	r->pubkey = key;

@@ -5,7 +5,7 @@
  */
 #include <stdint.h>
 
-#include "policy/policy_int.h"
+#include "util/names.h"
 
 /* RFC 3492 5: parameter values for Punycode. */
 #define PUNY_BASE 36
@@ -44,6 +44,12 @@ puny_digit_value(char c)
 	return -1;
 }
 
+static int
+puny_bad(const char *what)
+{
+	return signet_error_set(SIGNET_ERR_USAGE, "%s", what);
+}
+
 static char
 puny_digit_char(uint64_t d)
 {
@@ -61,7 +67,7 @@ puny_threshold(uint64_t k, uint64_t bias)
 }
 
 int
-policy_punycode_decode(const char *in, size_t len, uint32_t *out, size_t *n)
+names_punycode_decode(const char *in, size_t len, uint32_t *out, size_t *n)
 {
 	uint64_t code = PUNY_INITIAL_N, i = 0, bias = PUNY_INITIAL_BIAS;
 	uint64_t oldi, w, k, t;
@@ -75,10 +81,11 @@ policy_punycode_decode(const char *in, size_t len, uint32_t *out, size_t *n)
 			b = j;
 	if (b > 0) {
 		if (b > cap)
-			return -1;
+			return puny_bad("is not valid Punycode (RFC 3492)");
 		for (j = 0; j < b; j++) {
 			if ((unsigned char)in[j] >= 0x80)
-				return -1;
+				return puny_bad(
+				    "is not valid Punycode (RFC 3492)");
 			out[outlen++] = (unsigned char)in[j];
 		}
 		pos = b + 1;
@@ -89,27 +96,31 @@ policy_punycode_decode(const char *in, size_t len, uint32_t *out, size_t *n)
 		w = 1;
 		for (k = PUNY_BASE;; k += PUNY_BASE) {
 			if (pos >= len)
-				return -1;
+				return puny_bad(
+				    "is not valid Punycode (RFC 3492)");
 			if ((digit = puny_digit_value(in[pos++])) < 0)
-				return -1;
+				return puny_bad(
+				    "is not valid Punycode (RFC 3492)");
 			if ((uint64_t)digit > (PUNY_MAXINT - i) / w)
-				return -1;
+				return puny_bad(
+				    "is not valid Punycode (RFC 3492)");
 			i += (uint64_t)digit * w;
 			t = puny_threshold(k, bias);
 			if ((uint64_t)digit < t)
 				break;
 			if (w > PUNY_MAXINT / (PUNY_BASE - t))
-				return -1;
+				return puny_bad(
+				    "is not valid Punycode (RFC 3492)");
 			w *= PUNY_BASE - t;
 		}
 		bias = puny_adapt(i - oldi, outlen + 1, oldi == 0);
 		if (i / (outlen + 1) > PUNY_MAXINT - code)
-			return -1;
+			return puny_bad("is not valid Punycode (RFC 3492)");
 		code += i / (outlen + 1);
 		i %= outlen + 1;
 		/* Basic code points must be written literally, not encoded. */
 		if (code < 0x80 || code > 0x10ffff || outlen >= cap)
-			return -1;
+			return puny_bad("is not valid Punycode (RFC 3492)");
 		for (j = outlen; j > i; j--)
 			out[j] = out[j - 1];
 		out[i++] = (uint32_t)code;
@@ -120,7 +131,7 @@ policy_punycode_decode(const char *in, size_t len, uint32_t *out, size_t *n)
 }
 
 int
-policy_punycode_encode(const uint32_t *in, size_t n, char *out, size_t *len)
+names_punycode_encode(const uint32_t *in, size_t n, char *out, size_t *len)
 {
 	uint64_t code = PUNY_INITIAL_N, delta = 0, bias = PUNY_INITIAL_BIAS;
 	uint64_t m, q, k, t, h, b = 0;
@@ -131,14 +142,14 @@ policy_punycode_encode(const uint32_t *in, size_t n, char *out, size_t *len)
 		if (in[j] >= 0x80)
 			continue;
 		if (o >= cap)
-			return -1;
+			return puny_bad("does not fit as Punycode");
 		out[o++] = (char)in[j];
 		b++;
 	}
 	h = b;
 	if (b > 0) {
 		if (o >= cap)
-			return -1;
+			return puny_bad("does not fit as Punycode");
 		out[o++] = '-';
 	}
 	while (h < n) {
@@ -147,12 +158,12 @@ policy_punycode_encode(const uint32_t *in, size_t n, char *out, size_t *len)
 			if (in[j] >= code && in[j] < m)
 				m = in[j];
 		if ((m - code) > (PUNY_MAXINT - delta) / (h + 1))
-			return -1;
+			return puny_bad("does not fit as Punycode");
 		delta += (m - code) * (h + 1);
 		code = m;
 		for (j = 0; j < n; j++) {
 			if (in[j] < code && ++delta > PUNY_MAXINT)
-				return -1;
+				return puny_bad("does not fit as Punycode");
 			if (in[j] != code)
 				continue;
 			q = delta;
@@ -161,13 +172,14 @@ policy_punycode_encode(const uint32_t *in, size_t n, char *out, size_t *len)
 				if (q < t)
 					break;
 				if (o >= cap)
-					return -1;
+					return puny_bad(
+					    "does not fit as Punycode");
 				out[o++] = puny_digit_char(
 				    t + (q - t) % (PUNY_BASE - t));
 				q = (q - t) / (PUNY_BASE - t);
 			}
 			if (o >= cap)
-				return -1;
+				return puny_bad("does not fit as Punycode");
 			out[o++] = puny_digit_char(q);
 			bias = puny_adapt(delta, h + 1, h == b);
 			delta = 0;

@@ -1,12 +1,12 @@
 /*
- * A small DER toolkit for src/x509: a writer that encodes certificates,
- * CRLs and CSRs into a growing buffer (so a CRL with a million entries is
- * one flat allocation, not a million OpenSSL objects), a reader that walks
- * encodings without allocating, and a strictness checker (X.690 DER rules)
- * the linter runs on raw bytes.
+ * A small DER toolkit, used by src/x509 and the policy engine: a writer that
+ * encodes certificates, CRLs and CSRs into a growing buffer (so a CRL with a
+ * million entries is one flat allocation, not a million OpenSSL objects), a
+ * reader that walks encodings without allocating, and a strictness checker
+ * (X.690 DER rules) the linter and the CSR decoder run on raw bytes.
  */
-#ifndef SIGNET_X509_DER_H
-#define SIGNET_X509_DER_H
+#ifndef SIGNET_UTIL_DER_H
+#define SIGNET_UTIL_DER_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -125,10 +125,11 @@ int der_cur_done(const struct der_cur *c);
  * (long_len, long_tag) so callers still see the structure and the
  * strictness checker reports them. Returns 0, or -1 with *why set.
  */
-int der_next(struct der_cur *c, struct der_elem *e, const char **why);
-/* Same, but the element must carry identifier octet id. */
 int
-der_expect(struct der_cur *c, uint8_t id, struct der_elem *e, const char **why);
+der_next(struct der_cur *c, struct der_elem *e, const char **why) SIGNET_WUR;
+/* Same, but the element must carry identifier octet id. */
+int der_expect(struct der_cur *c, uint8_t id, struct der_elem *e,
+    const char **why) SIGNET_WUR;
 /* If the next element has identifier id, read it and return 1; else 0. */
 int der_optional(struct der_cur *c, uint8_t id, struct der_elem *e);
 
@@ -162,6 +163,12 @@ struct der_issues {
  * the object, for messages.
  */
 void der_check(const uint8_t *p, size_t n, size_t base, struct der_issues *out);
+/*
+ * der_check as a gate for untrusted input: 0 if p holds exactly one
+ * element that breaks no DER rule, else SIGNET_ERR_USAGE with the first
+ * issue (the most fundamental kind first) as the message.
+ */
+int der_check_strict(const uint8_t *p, size_t n) SIGNET_WUR;
 /* Record an issue found by a caller that knows the structure. */
 void der_issue_add(struct der_issues *out, enum der_issue kind, const char *fmt,
     ...) SIGNET_PRINTF(3, 4);
@@ -174,8 +181,6 @@ void der_issue_add(struct der_issues *out, enum der_issue kind, const char *fmt,
  * *year, or -1 with *why saying what is wrong.
  */
 int der_time_parse(uint8_t id, const uint8_t *body, size_t len, time_t *t,
-    int *year, const char **why);
-/* Days-from-epoch arithmetic that does not depend on the C library. */
-int64_t der_days_from_civil(int64_t y, unsigned m, unsigned d);
+    int *year, const char **why) SIGNET_WUR;
 
-#endif /* SIGNET_X509_DER_H */
+#endif /* SIGNET_UTIL_DER_H */

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "x509/der.h"
+#include "util/codec.h"
+#include "util/der.h"
+#include "util/text.h"
 
 /* ---- writing ----------------------------------------------------------- */
 
@@ -245,23 +247,6 @@ der_put_oid(struct der_buf *b, const uint8_t *oid, size_t n)
 	der_put_tlv(b, DER_OID, oid, n);
 }
 
-/* Inverse of der_days_from_civil (H. Hinnant's algorithm). */
-static void
-der_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 static char *
 der_digits2(char *p, unsigned v)
 {
@@ -285,7 +270,7 @@ der_put_time_as(struct der_buf *b, time_t t, int generalized)
 		secs += 86400;
 		days--;
 	}
-	der_civil_from_days(days, &y, &m, &d);
+	time_civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999) {
 		b->failed = 1;
 		return;
@@ -583,39 +568,10 @@ der_oid_eq(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 
 /* ---- time -------------------------------------------------------------- */
 
-int64_t
-der_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (int64_t)(m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-der_digits(const uint8_t *s, size_t n, unsigned *out)
-{
-	size_t i;
-
-	*out = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*out = *out * 10 + (unsigned)(s[i] - '0');
-	}
-	return 0;
-}
-
 int
 der_time_parse(uint8_t id, const uint8_t *body, size_t len, time_t *t,
     int *year, const char **why)
 {
-	static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
-		31, 30, 31 };
 	size_t ylen, want;
 	unsigned y, mo, d, h, mi, s;
 
@@ -644,27 +600,23 @@ der_time_parse(uint8_t id, const uint8_t *body, size_t len, time_t *t,
 		*why = "time has the wrong length";
 		return -1;
 	}
-	if (der_digits(body, ylen, &y) != 0 ||
-	    der_digits(body + ylen, 2, &mo) != 0 ||
-	    der_digits(body + ylen + 2, 2, &d) != 0 ||
-	    der_digits(body + ylen + 4, 2, &h) != 0 ||
-	    der_digits(body + ylen + 6, 2, &mi) != 0 ||
-	    der_digits(body + ylen + 8, 2, &s) != 0) {
+	if (text_digits((const char *)body, ylen, &y) != 0 ||
+	    text_digits((const char *)body + ylen, 2, &mo) != 0 ||
+	    text_digits((const char *)body + ylen + 2, 2, &d) != 0 ||
+	    text_digits((const char *)body + ylen + 4, 2, &h) != 0 ||
+	    text_digits((const char *)body + ylen + 6, 2, &mi) != 0 ||
+	    text_digits((const char *)body + ylen + 8, 2, &s) != 0) {
 		*why = "time has a non-digit character";
 		return -1;
 	}
 	if (ylen == 2)
 		y += y >= 50 ? 1900 : 2000; /* RFC 5280 4.1.2.5.1 */
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    (mo == 2 && d == 29 &&
-		!(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) ||
-	    h > 23 || mi > 59 || s > 59) {
+	if (!time_civil_valid(y, mo, d, h, mi, s)) {
 		*why = "time is not a valid date and time of day";
 		return -1;
 	}
 	*year = (int)y;
-	*t = (time_t)(der_days_from_civil(y, mo, d) * 86400 + h * 3600 +
-		      mi * 60 + s);
+	*t = (time_t)time_from_civil(y, mo, d, h, mi, s);
 	return 0;
 }
 
@@ -694,53 +646,6 @@ der_off(const struct der_walk *w, const uint8_t *p)
 	return w->base + (size_t)(p - w->origin);
 }
 
-static int
-der_printable(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || strchr(" '()+,-./:=?", c) != NULL;
-}
-
-/* Valid UTF-8: no overlong forms, surrogates or values past U+10FFFF. */
-static int
-der_utf8_valid(const uint8_t *s, size_t n)
-{
-	size_t i = 0, k, j;
-	uint32_t cp;
-
-	while (i < n) {
-		uint8_t c = s[i];
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			k = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3;
-			cp = c & 0x07;
-		} else
-			return 0;
-		if (n - i <= k)
-			return 0;
-		for (j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + j] & 0x3f);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
-}
-
 static void
 der_check_string(const struct der_walk *w, const struct der_elem *e)
 {
@@ -751,12 +656,12 @@ der_check_string(const struct der_walk *w, const struct der_elem *e)
 	switch (e->tag) {
 	case 12:
 		name = "UTF8String";
-		ok = der_utf8_valid(e->body, e->len);
+		ok = text_utf8_valid(e->body, e->len);
 		break;
 	case 19:
 		name = "PrintableString";
 		for (i = 0; i < e->len && ok; i++)
-			ok = der_printable(e->body[i]);
+			ok = text_printable_char(e->body[i]);
 		break;
 	case 22:
 		name = "IA5String";
@@ -955,4 +860,19 @@ der_check(const uint8_t *p, size_t n, size_t base, struct der_issues *out)
 		der_issue_add(out, DER_ISSUE_STRUCTURE,
 		    "%zu bytes of trailing data after offset %zu",
 		    (size_t)(c.end - c.p), der_off(&w, c.p));
+}
+
+int
+der_check_strict(const uint8_t *p, size_t n)
+{
+	struct der_issues issues;
+	unsigned kind;
+
+	memset(&issues, 0, sizeof(issues));
+	der_check(p, n, 0, &issues);
+	for (kind = 0; kind < DER_ISSUE_COUNT; kind++)
+		if (issues.count[kind] > 0)
+			return signet_error_set(SIGNET_ERR_USAGE, "%s",
+			    issues.first[kind]);
+	return 0;
 }
