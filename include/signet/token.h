@@ -116,6 +116,13 @@ struct signet_token_opts {
 	int allow_pin_in_uri;
 	/* Most sessions the signer pool opens at once (0: 8). */
 	unsigned max_sessions;
+	/*
+	 * Accept private keys that are extractable only under a trusted
+	 * wrapping key (CKA_WRAP_WITH_TRUSTED, as signet_key_generate_flags
+	 * makes them for backup), which are otherwise refused as unsafe.
+	 * For key ceremonies; the online CA leaves it 0.
+	 */
+	int allow_trusted_wrap;
 };
 
 /* The module used when neither the URI nor the options name one. */
@@ -171,6 +178,7 @@ struct signet_key_info {
 	int extractable;
 	int always_sensitive;
 	int never_extractable;
+	int wrap_with_trusted; /* CKA_WRAP_WITH_TRUSTED */
 };
 
 /*
@@ -187,6 +195,19 @@ struct signet_key_info {
 int signet_key_generate(struct signet_token *tok, enum signet_key_type type,
     const char *label, const uint8_t *id, size_t id_len,
     struct signet_key **out) SIGNET_WUR;
+
+/*
+ * Generate a key that can be backed up: CKA_SENSITIVE, CKA_EXTRACTABLE and
+ * CKA_WRAP_WITH_TRUSTED, so the token lets it out only wrapped by a key its
+ * security officer marked CKA_TRUSTED (signet_key_backup). The token must
+ * have been opened with allow_trusted_wrap. A token that does not keep
+ * CKA_WRAP_WITH_TRUSTED set is refused and the key pair destroyed
+ * (SIGNET_ERR_KEY_UNSAFE).
+ */
+#define SIGNET_KEYGEN_TRUSTED_WRAP 0x01
+int signet_key_generate_flags(struct signet_token *tok,
+    enum signet_key_type type, const char *label, const uint8_t *id,
+    size_t id_len, unsigned flags, struct signet_key **out) SIGNET_WUR;
 
 /*
  * Find the one private key the URI's object/id attributes name (type, if

@@ -535,6 +535,7 @@ signet_token_open(const struct signet_p11_uri *uri,
 		goto out;
 	}
 	tok->pid = getpid();
+	tok->allow_trusted_wrap = opts->allow_trusted_wrap;
 	tok->max_sessions = opts->max_sessions > 0 ? opts->max_sessions
 						   : TOKEN_DEFAULT_SESSIONS;
 	if (tok->max_sessions > TOKEN_MAX_SESSIONS)

@@ -138,6 +138,7 @@ struct signet_token {
 	struct signet_secret *pin; /* NULL when the token needs no login */
 	int login_required;
 	int login_failed; /* a login failed: never log in again */
+	int allow_trusted_wrap; /* accept CKA_WRAP_WITH_TRUSTED keys */
 	pid_t pid;
 
 	pthread_rwlock_t gen_lock;
@@ -213,13 +214,15 @@ int token_objects_find(struct signet_token *tok, CK_SESSION_HANDLE s, long cls,
 
 /*
  * Read a private key's attributes into info; token_key_check_safe refuses
- * (KEY_UNSAFE) one that is extractable or not sensitive, what naming it.
+ * (KEY_UNSAFE) one that is extractable or not sensitive, what naming it --
+ * unless allow_trusted_wrap and the key is extractable only under a trusted
+ * wrapping key.
  */
 int token_key_read_info(struct signet_token *tok, CK_SESSION_HANDLE s,
     CK_OBJECT_HANDLE h, struct signet_key_info *info, CK_KEY_TYPE *ck_type)
     SIGNET_WUR;
-int token_key_check_safe(const struct signet_key_info *info, const char *what)
-    SIGNET_WUR;
+int token_key_check_safe(const struct signet_key_info *info,
+    int allow_trusted_wrap, const char *what) SIGNET_WUR;
 
 /*
  * Read an attribute of unknown length into a fresh buffer; *absent set
