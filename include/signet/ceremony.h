@@ -152,8 +152,7 @@ struct signet_transcript_report;
  * transcript could be read (free it).
  */
 int signet_transcript_verify(const char *path, const EVP_PKEY *pub,
-    const char *base_dir, struct signet_transcript_report **report)
-    SIGNET_WUR;
+    const char *base_dir, struct signet_transcript_report **report) SIGNET_WUR;
 void signet_transcript_report_free(struct signet_transcript_report *rep);
 /* One line per check, as an auditor reads them. */
 const char *

@@ -242,6 +242,56 @@ char *signet_key_uri(const struct signet_key *key);
 int signet_key_signer(struct signet_key *key, struct signet_signer **out)
     SIGNET_WUR;
 
+/* ---- Key backup (wrap.c) --------------------------------------------------- */
+
+/*
+ * Backing a key up by wrapping (PKCS#11 C_WrapKey / C_UnwrapKey). Only a
+ * key made with SIGNET_KEYGEN_TRUSTED_WRAP can be backed up this way: a
+ * non-extractable key cannot be wrapped by any token, by design; such keys
+ * are backed up with the HSM vendor's own protocol (backup HSMs, cloning,
+ * key shares on smart cards).
+ *
+ * The backup token makes a one-time RSA-3072 transport key pair (session
+ * objects). On the source token, as its security officer, signet imports
+ * the transport public key marked CKA_TRUSTED and makes a one-time AES-256
+ * key (CKA_TRUSTED, CKA_WRAP_WITH_TRUSTED, session object), wraps the AES
+ * key to the transport key (CKM_RSA_PKCS_OAEP) and, logged in as the user
+ * again, wraps the key with the AES key (CKM_AES_KEY_WRAP_PAD, RFC 5649).
+ * The backup token unwraps both; the copy is a token object with the same
+ * label, id and attributes (sensitive, extractable only under a trusted
+ * key), beside its public key object. Key material is never in the clear
+ * outside a token, and both the SO PIN and the user PIN are needed.
+ */
+struct signet_backup_info {
+	char transport_spki_sha256[65]; /* the one-time transport key */
+	char transport_mechanism[64];
+	char wrap_mechanism[64];
+	size_t wrapped_len; /* bytes of the wrapped key that crossed over */
+};
+
+/*
+ * Whether key can be backed up to dst, changing nothing: the key's
+ * attributes (a non-extractable key is SIGNET_ERR_CONFLICT, saying why and
+ * what to do instead), the mechanisms both tokens offer (SIGNET_ERR_TOKEN
+ * naming the one missing), no object with the key's label or id on dst
+ * (SIGNET_ERR_CONFLICT), and dst opened with allow_trusted_wrap.
+ */
+int signet_key_backup_check(struct signet_key *key, struct signet_token *dst)
+    SIGNET_WUR;
+
+/*
+ * Copy key to dst as described above. so_pin_source says where the source
+ * token's security officer PIN comes from ("file:PATH", "env:NAME",
+ * "prompt"); a wrong SO PIN is SIGNET_ERR_PIN_INCORRECT and the user is
+ * logged in again. The copy is found again on dst, must have the key's
+ * public key, and signs a random message that verifies with it; a copy that
+ * fails any check is destroyed. *copy is the copy on dst; info (may be
+ * NULL) says what was used.
+ */
+int signet_key_backup(struct signet_key *key, const char *so_pin_source,
+    struct signet_token *dst, struct signet_key **copy,
+    struct signet_backup_info *info) SIGNET_WUR;
+
 /* ---- Listing -------------------------------------------------------------- */
 
 /*

@@ -26,8 +26,7 @@ struct cer_text {
 	int failed; /* out of memory: the text is incomplete */
 };
 
-void cer_text_add(struct cer_text *t, const char *fmt, ...)
-    SIGNET_PRINTF(2, 3);
+void cer_text_add(struct cer_text *t, const char *fmt, ...) SIGNET_PRINTF(2, 3);
 void cer_text_free(struct cer_text *t);
 
 /* ---- The ceremony file as libcyaml reads it (load.c) -------------------- */
@@ -124,18 +123,18 @@ struct cy_ceremony {
 
 struct cer_token_cfg {
 	int present;
-	const char *role;          /* "root", "online", "backup" */
+	const char *role; /* "root", "online", "backup" */
 	struct signet_p11_uri *uri;
-	char *uri_text;            /* canonical, no PIN */
-	char *module;              /* NULL: the default module */
-	char *pin_source;          /* resolved against dir; NULL: prompt */
-	char *so_pin_source;       /* key-backup only */
+	char *uri_text;      /* canonical, no PIN */
+	char *module;        /* NULL: the default module */
+	char *pin_source;    /* resolved against dir; NULL: prompt */
+	char *so_pin_source; /* key-backup only */
 };
 
 /* How a generated key may leave its token. */
 enum cer_backup {
-	CER_BACKUP_NONE = 0,      /* never: non-extractable */
-	CER_BACKUP_TRUSTED_WRAP,  /* only wrapped by an SO-trusted key */
+	CER_BACKUP_NONE = 0,     /* never: non-extractable */
+	CER_BACKUP_TRUSTED_WRAP, /* only wrapped by an SO-trusted key */
 };
 
 struct cer_key_cfg {
@@ -148,9 +147,9 @@ struct cer_key_cfg {
 };
 
 struct cer_input {
-	const char *name;   /* "public-key", "policy", ... */
-	char *path;         /* as in the file */
-	char *full;         /* joined with dir */
+	const char *name; /* "public-key", "policy", ... */
+	char *path;       /* as in the file */
+	char *full;       /* joined with dir */
 	uint8_t *data;
 	size_t len;
 	char sha256[65];
@@ -179,8 +178,8 @@ struct cer_key_use {
 
 struct signet_ceremony {
 	enum signet_ceremony_type type;
-	char *file;       /* as given */
-	char *dir;        /* base of relative paths */
+	char *file; /* as given */
+	char *dir;  /* base of relative paths */
 	uint8_t *text;
 	size_t text_len;
 	char sha256[65];
@@ -225,13 +224,13 @@ struct signet_ceremony {
 	time_t started;
 	const char *step; /* the step under way, for a failure */
 	json_t *steps;
-	json_t *lint;   /* lint results */
-	json_t *extra;  /* type-specific facts for the transcript */
+	json_t *lint;  /* lint results */
+	json_t *extra; /* type-specific facts for the transcript */
 	struct cer_text plan_body;
 	char *plan;
 	int assume_yes;
-	int confirmed;   /* an operator typed the confirmation code */
-	int past_plan;   /* beyond the confirmation: generating or signing */
+	int confirmed; /* an operator typed the confirmation code */
+	int past_plan; /* beyond the confirmation: generating or signing */
 	struct signet_token *tokens[CER_MAX_TOKENS];
 	const char *token_roles[CER_MAX_TOKENS];
 	size_t n_tokens;
@@ -241,8 +240,8 @@ struct signet_ceremony {
 	struct signet_key *transcript_key;
 
 	/* Type-specific state. */
-	EVP_PKEY *subject_pub;          /* the key a certificate is for */
-	X509 *issuer_cert;              /* parent CA certificate */
+	EVP_PKEY *subject_pub; /* the key a certificate is for */
+	X509 *issuer_cert;     /* parent CA certificate */
 	struct signet_issuer *issuer;
 	struct signet_request *request;
 	struct signet_tbs *tbs;
@@ -258,8 +257,8 @@ struct signet_ceremony {
 /* ---- load.c -------------------------------------------------------------- */
 
 /* An input by name, or NULL. */
-const struct cer_input *cer_input_get(const struct signet_ceremony *c,
-    const char *name);
+const struct cer_input *
+cer_input_get(const struct signet_ceremony *c, const char *name);
 /* "keyCompromise", ...; NONE is "unspecified". */
 const char *cer_crl_reason_name(int reason);
 /* An output by name, or NULL. */
@@ -268,15 +267,15 @@ struct cer_output *cer_output_get(struct signet_ceremony *c, const char *name);
 /* ---- run.c --------------------------------------------------------------- */
 
 /* Record a step of the run (and tell the operator). */
-void cer_step(struct signet_ceremony *c, const char *step, const char *fmt,
-    ...) SIGNET_PRINTF(3, 4);
+void cer_step(struct signet_ceremony *c, const char *step, const char *fmt, ...)
+    SIGNET_PRINTF(3, 4);
 /* Open the token cfg describes, as role; kept in c until the end. */
 int cer_token_open(struct signet_ceremony *c, const struct cer_token_cfg *cfg,
     struct signet_token **out) SIGNET_WUR;
 /* Find the key cfg names on tok; recorded as a key in use (role). */
 int cer_key_find(struct signet_ceremony *c, struct signet_token *tok,
-    const struct cer_key_cfg *cfg, const char *role,
-    struct signet_key **out) SIGNET_WUR;
+    const struct cer_key_cfg *cfg, const char *role, struct signet_key **out)
+    SIGNET_WUR;
 /* Record a key generated in the run. */
 int cer_key_add(struct signet_ceremony *c, struct signet_token *tok,
     struct signet_key *key, const char *role) SIGNET_WUR;
@@ -318,8 +317,8 @@ char *cer_plan_build(const struct signet_ceremony *c);
 int cer_pem_encode(const char *type, const uint8_t *der, size_t len,
     uint8_t **out, size_t *outlen) SIGNET_WUR;
 /* A public key as PEM SubjectPublicKeyInfo. */
-int cer_pubkey_pem(const EVP_PKEY *pub, uint8_t **out, size_t *outlen)
-    SIGNET_WUR;
+int
+cer_pubkey_pem(const EVP_PKEY *pub, uint8_t **out, size_t *outlen) SIGNET_WUR;
 /* SHA-256 hex of a public key's DER SubjectPublicKeyInfo. */
 int cer_spki_sha256(const EVP_PKEY *pub, char out[65]) SIGNET_WUR;
 /* Parse a PEM (or DER) public key, certificate, CSR or CRL; what names it. */

@@ -45,8 +45,8 @@ load_issuer_cert(struct signet_ceremony *c, const struct signet_key *key)
 	char a[65], b[65];
 	int r;
 
-	if ((r = cer_cert_parse(in->data, in->len,
-		 "inputs.issuer-certificate", &c->issuer_cert)) != 0)
+	if ((r = cer_cert_parse(in->data, in->len, "inputs.issuer-certificate",
+		 &c->issuer_cert)) != 0)
 		return r;
 	if (EVP_PKEY_eq(X509_get0_pubkey(c->issuer_cert),
 		signet_key_get0_pubkey(key)) != 1) {
@@ -190,8 +190,8 @@ cross_subject_key(struct signet_ceremony *c)
 	X509 *other = NULL;
 	int r = SIGNET_ERR_INTERNAL;
 
-	if ((r = cer_cert_parse(in->data, in->len,
-		 "inputs.subject-certificate", &other)) != 0)
+	if ((r = cer_cert_parse(in->data, in->len, "inputs.subject-certificate",
+		 &other)) != 0)
 		goto out;
 	if (X509_check_ca(other) == 0) {
 		r = signet_error_set(SIGNET_ERR_POLICY,
@@ -326,8 +326,8 @@ plan_cert(struct signet_ceremony *c)
 	    "notBefore", a, "notAfter", b,
 	    (int64_t)(v->not_after - v->not_before + 1) / 86400);
 	if (v->clamped)
-		cer_text_add(t, "  %-20s notAfter cut to the issuer's notAfter\n",
-		    "note");
+		cer_text_add(t,
+		    "  %-20s notAfter cut to the issuer's notAfter\n", "note");
 	cer_plan_profile(t, &c->profile);
 	cer_text_add(t, "  %-20s %s\n", "signature", signet_sig_alg_name(alg));
 	free(subject);
@@ -409,8 +409,8 @@ cer_cert_prepare(struct signet_ceremony *c)
 	params.request = c->request;
 	params.issuer = c->issuer;
 	/* 20 octets from the token's generator (BR 7.1: >= 64 bits). */
-	if ((r = signet_serial_new(cer_token_random, tok, 0,
-		 &params.serial)) != 0 ||
+	if ((r = signet_serial_new(cer_token_random, tok, 0, &params.serial)) !=
+		0 ||
 	    (r = signet_cert_prepare(&params, &c->tbs)) != 0)
 		goto out;
 	if (signet_tbs_get0_validity(c->tbs)->clamped && c->not_after != 0) {
@@ -625,8 +625,7 @@ cer_crl_prepare(struct signet_ceremony *c)
 	time_format(this_update + (time_t)params.next_update_in, b);
 	cer_text_add(t, "\nCRL to be signed:\n");
 	cer_text_add(t, "  %-20s %s\n", "issuer", issuer ? issuer : "?");
-	cer_text_add(t, "  %-20s %" PRIu64 "%s\n", "CRL number",
-	    c->crl_number,
+	cer_text_add(t, "  %-20s %" PRIu64 "%s\n", "CRL number", c->crl_number,
 	    c->has_previous_crl ? " (greater than the previous CRL's)"
 				: " (no previous CRL given)");
 	cer_text_add(t, "  %-20s %s\n  %-20s %s\n", "thisUpdate", a,
@@ -641,7 +640,8 @@ cer_crl_prepare(struct signet_ceremony *c)
 	if ((r = signet_lint_ctx_new(&ctx)) != 0 ||
 	    (r = signet_lint_ctx_set_issuer(ctx, c->issuer_cert)) != 0)
 		goto out;
-	signet_lint_ctx_set_crl_max_next_update(ctx, twelve_months(this_update));
+	signet_lint_ctx_set_crl_max_next_update(ctx,
+	    twelve_months(this_update));
 	if ((r = run_lint(c, ctx, "CRL")) != 0)
 		goto out;
 	r = 0;

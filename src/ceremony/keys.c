@@ -56,8 +56,8 @@ cer_key_prepare(struct signet_ceremony *c)
 		    name != NULL ? name : "?");
 		free(name);
 	}
-	cer_text_add(&c->plan_body,
-	    "%-22s signed by the new %s key\n", "Transcript",
+	cer_text_add(&c->plan_body, "%-22s signed by the new %s key\n",
+	    "Transcript",
 	    c->type == SIGNET_CEREMONY_ROOT_KEY ? "root" : "intermediate");
 	cer_step(c, "prepare", "label%s and id%s free on token '%s'",
 	    c->audit_key.present ? "s" : "", c->audit_key.present ? "s" : "",
@@ -89,8 +89,7 @@ key_output_pubkey(struct signet_ceremony *c, const char *name,
 	    json_string(o->pub.fingerprint));
 	json_object_set_new(o->details, "key_label", json_string(ki->label));
 	json_object_set_new(o->details, "key_id", json_string(id));
-	json_object_set_new(o->details, "key_type",
-	    json_string(ki->type_name));
+	json_object_set_new(o->details, "key_type", json_string(ki->type_name));
 	return 0;
 }
 
@@ -105,8 +104,8 @@ key_generate(struct signet_ceremony *c, struct signet_token *tok,
 	int r;
 
 	*out = NULL;
-	if ((r = signet_key_generate_flags(tok, cfg->type, cfg->label,
-		 cfg->id, cfg->id_len, flags, &key)) != 0)
+	if ((r = signet_key_generate_flags(tok, cfg->type, cfg->label, cfg->id,
+		 cfg->id_len, flags, &key)) != 0)
 		return r;
 	/* Recorded (and owned) by the ceremony from here on. */
 	if ((r = cer_key_add(c, tok, key, role)) != 0)
@@ -150,8 +149,8 @@ cer_key_execute(struct signet_ceremony *c)
 	if (c->type == SIGNET_CEREMONY_INTERMEDIATE_KEY) {
 		o = cer_output_get(c, "csr");
 		if ((r = signet_key_signer(key, &signer)) != 0 ||
-		    (r = signet_csr_build(c->subject, signer, 0, &der,
-			 &len)) != 0 ||
+		    (r = signet_csr_build(c->subject, signer, 0, &der, &len)) !=
+			0 ||
 		    (r = cer_pem_encode("CERTIFICATE REQUEST", der, len,
 			 &o->data, &o->len)) != 0 ||
 		    (r = sha256_hex(der, len, o->pub.fingerprint)) != 0)

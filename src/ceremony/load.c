@@ -130,8 +130,7 @@ static const cyaml_schema_field_t y_ceremony_fields[] = {
 	CYAML_FIELD_SEQUENCE_COUNT("operators", Y_OPT, struct cy_ceremony,
 	    operators, operators_count, &y_string, 0, CY_LIST_MAX),
 	Y_MAP("token", struct cy_ceremony, token, y_token_fields),
-	Y_MAP("backup-token", struct cy_ceremony, backup_token,
-	    y_token_fields),
+	Y_MAP("backup-token", struct cy_ceremony, backup_token, y_token_fields),
 	Y_MAP("key", struct cy_ceremony, key, y_key_fields),
 	Y_MAP("audit-key", struct cy_ceremony, audit_key, y_key_fields),
 	Y_STR("policy", struct cy_ceremony, policy),
@@ -153,9 +152,9 @@ static const cyaml_schema_value_t y_ceremony = {
 /* ---- Which keys each ceremony takes ---------------------------------------- */
 
 #define T(x) (1u << SIGNET_CEREMONY_##x)
-#define T_ALL                                                            \
-	(T(ROOT_KEY) | T(ROOT_CERT) | T(INTERMEDIATE_KEY) |               \
-	    T(INTERMEDIATE_CERT) | T(CROSS_CERT) | T(ROOT_CRL) |          \
+#define T_ALL                                                    \
+	(T(ROOT_KEY) | T(ROOT_CERT) | T(INTERMEDIATE_KEY) |      \
+	    T(INTERMEDIATE_CERT) | T(CROSS_CERT) | T(ROOT_CRL) | \
 	    T(KEY_BACKUP))
 #define T_GEN (T(ROOT_KEY) | T(INTERMEDIATE_KEY))
 #define T_CERT (T(ROOT_CERT) | T(INTERMEDIATE_CERT) | T(CROSS_CERT))
@@ -205,8 +204,7 @@ static const struct {
 	{ "inputs", T(ROOT_CERT) | T_ISSUED | T(KEY_BACKUP),
 	    T(ROOT_CERT) | T_ISSUED },
 	{ "inputs.public-key",
-	    T(ROOT_CERT) | T(INTERMEDIATE_CERT) | T(KEY_BACKUP),
-	    T(ROOT_CERT) },
+	    T(ROOT_CERT) | T(INTERMEDIATE_CERT) | T(KEY_BACKUP), T(ROOT_CERT) },
 	{ "inputs.issuer-certificate", T_ISSUED, T_ISSUED },
 	{ "inputs.csr", T(INTERMEDIATE_CERT), T(INTERMEDIATE_CERT) },
 	{ "inputs.subject-certificate", T(CROSS_CERT), T(CROSS_CERT) },
@@ -351,9 +349,9 @@ ld_keys_check(const struct loader *ld, const struct cy_ceremony *y)
 			}
 			return signet_error_set(SIGNET_ERR_CONFIG,
 			    "%s:%u: a %s ceremony needs %s", ld->name,
-			    dot != NULL ? yaml_lines_find(ld->lines,
-					      cer_keys[i].path)
-					: 1,
+			    dot != NULL
+				? yaml_lines_find(ld->lines, cer_keys[i].path)
+				: 1,
 			    tn, cer_keys[i].path);
 		}
 	}
@@ -361,7 +359,8 @@ ld_keys_check(const struct loader *ld, const struct cy_ceremony *y)
 	return 0;
 }
 
-/* ---- Tokens ----------------------------------------------------------------- */
+/* ---- Tokens -----------------------------------------------------------------
+ */
 
 /* "file:REL" is taken from dir; env: and prompt as they are. */
 static int
@@ -466,7 +465,8 @@ ld_token(const struct loader *ld, const char *sec, const struct cy_token *y,
 	return 0;
 }
 
-/* ---- Keys ------------------------------------------------------------------- */
+/* ---- Keys -------------------------------------------------------------------
+ */
 
 static int
 ld_key(const struct loader *ld, const char *sec, const struct cy_key *y,
@@ -496,8 +496,8 @@ ld_key(const struct loader *ld, const char *sec, const struct cy_key *y,
 		snprintf(path, sizeof(path), "%s.id", sec);
 		if ((r = ld_value(ld, path, y->id)) != 0)
 			return r;
-		if (hex_decode(y->id, cfg->id, sizeof(cfg->id),
-			&cfg->id_len) != 0 ||
+		if (hex_decode(y->id, cfg->id, sizeof(cfg->id), &cfg->id_len) !=
+			0 ||
 		    cfg->id_len == 0)
 			return ld_err(ld, path, SIGNET_ERR_CONFIG,
 			    "must be 1 to %d bytes in hex, quoted (id: \"01\")",
@@ -519,7 +519,8 @@ ld_key(const struct loader *ld, const char *sec, const struct cy_key *y,
 	return 0;
 }
 
-/* ---- Subjects --------------------------------------------------------------- */
+/* ---- Subjects ---------------------------------------------------------------
+ */
 
 static int
 ld_subject(const struct loader *ld, const struct cy_subject *y, X509_NAME **out)
@@ -583,7 +584,8 @@ out:
 	return r;
 }
 
-/* ---- Times ------------------------------------------------------------------ */
+/* ---- Times ------------------------------------------------------------------
+ */
 
 static int
 ld_time(const struct loader *ld, const char *path, const char *v, time_t *out)
@@ -620,17 +622,14 @@ ld_validity(const struct loader *ld, const struct cy_validity *y)
 
 	if (y == NULL)
 		return 0;
-	if (y->not_before != NULL &&
-	    (r = ld_time(ld, "validity.not-before", y->not_before,
-		 &c->not_before)) != 0)
+	if (y->not_before != NULL && (r = ld_time(ld, "validity.not-before",
+					  y->not_before, &c->not_before)) != 0)
 		return r;
-	if (y->not_after != NULL &&
-	    (r = ld_time(ld, "validity.not-after", y->not_after,
-		 &c->not_after)) != 0)
+	if (y->not_after != NULL && (r = ld_time(ld, "validity.not-after",
+					 y->not_after, &c->not_after)) != 0)
 		return r;
-	if (y->duration != NULL &&
-	    (r = ld_duration(ld, "validity.duration", y->duration,
-		 &c->duration)) != 0)
+	if (y->duration != NULL && (r = ld_duration(ld, "validity.duration",
+					y->duration, &c->duration)) != 0)
 		return r;
 	if (y->not_after != NULL && y->duration != NULL)
 		return ld_err(ld, "validity.duration", SIGNET_ERR_CONFIG,
@@ -648,7 +647,8 @@ ld_validity(const struct loader *ld, const struct cy_validity *y)
 	return 0;
 }
 
-/* ---- CRLs ------------------------------------------------------------------- */
+/* ---- CRLs -------------------------------------------------------------------
+ */
 
 static const struct {
 	const char *name;
@@ -810,7 +810,8 @@ ld_crl(const struct loader *ld, const struct cy_crl *y)
 	return 0;
 }
 
-/* ---- Inputs and outputs ----------------------------------------------------- */
+/* ---- Inputs and outputs -----------------------------------------------------
+ */
 
 static int
 ld_input(const struct loader *ld, const char *path, const char *name,
@@ -874,8 +875,7 @@ ld_output(const struct loader *ld, const char *path, const char *name,
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 	if (!file_exists(parent)) {
 		r = ld_err(ld, path, SIGNET_ERR_CONFIG,
-		    "the directory %s does not exist; create it first",
-		    parent);
+		    "the directory %s does not exist; create it first", parent);
 		free(parent);
 		return r;
 	}
@@ -920,8 +920,8 @@ ld_transcript(const struct loader *ld, const struct cy_outputs *y)
 			    "out of memory");
 		}
 	}
-	if ((c->transcript_full = file_path_join(c->dir,
-		 c->transcript_path)) == NULL ||
+	if ((c->transcript_full = file_path_join(c->dir, c->transcript_path)) ==
+		NULL ||
 	    asprintf(&sig, "%s.sig", c->transcript_full) == -1)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 	r = 0;
@@ -960,7 +960,8 @@ cer_output_get(struct signet_ceremony *c, const char *name)
 	return NULL;
 }
 
-/* ---- Policy ----------------------------------------------------------------- */
+/* ---- Policy -----------------------------------------------------------------
+ */
 
 static int
 ld_policy(const struct loader *ld, const struct cy_ceremony *y)
@@ -982,8 +983,8 @@ ld_policy(const struct loader *ld, const struct cy_ceremony *y)
 		return ld_err(ld, "policy", r, "%s", signet_error_message());
 	if ((r = ld_value(ld, "profile", y->profile)) != 0)
 		return r;
-	if ((r = signet_policy_find(c->policy, y->profile,
-		 &c->base_profile)) != 0)
+	if ((r = signet_policy_find(c->policy, y->profile, &c->base_profile)) !=
+	    0)
 		return ld_err(ld, "profile", SIGNET_ERR_CONFIG, "%s",
 		    signet_error_message());
 	if (!c->base_profile->is_ca)
@@ -1013,7 +1014,8 @@ ld_policy(const struct loader *ld, const struct cy_ceremony *y)
 	return 0;
 }
 
-/* ---- The whole file --------------------------------------------------------- */
+/* ---- The whole file ---------------------------------------------------------
+ */
 
 static int
 ld_type(const struct loader *ld, const char *v)
@@ -1055,9 +1057,8 @@ ld_all(struct loader *ld, const struct cy_ceremony *y)
 	    (r = ld_strdup(ld, "description", y->description,
 		 &c->description)) != 0)
 		return r;
-	if (y->operators_count > 0 &&
-	    (c->operators = calloc(y->operators_count,
-		 sizeof(*c->operators))) == NULL)
+	if (y->operators_count > 0 && (c->operators = calloc(y->operators_count,
+					   sizeof(*c->operators))) == NULL)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 	for (i = 0; i < y->operators_count; i++) {
 		char path[32];
@@ -1087,17 +1088,16 @@ ld_all(struct loader *ld, const struct cy_ceremony *y)
 			    "needs outputs.audit-public-key");
 		if (strcmp(c->audit_key.label, c->key.label) == 0 ||
 		    (c->audit_key.id_len == c->key.id_len &&
-			memcmp(c->audit_key.id, c->key.id, c->key.id_len) ==
-			    0))
+			memcmp(c->audit_key.id, c->key.id, c->key.id_len) == 0))
 			return ld_err(ld, "audit-key", SIGNET_ERR_CONFIG,
 			    "needs its own label and id, not the "
 			    "intermediate key's");
 	} else if (yo != NULL && yo->audit_public_key != NULL) {
-		return ld_err(ld, "outputs.audit-public-key",
-		    SIGNET_ERR_CONFIG, "is written only with an audit-key");
+		return ld_err(ld, "outputs.audit-public-key", SIGNET_ERR_CONFIG,
+		    "is written only with an audit-key");
 	}
-	if (y->subject != NULL && (r = ld_subject(ld, y->subject,
-				       &c->subject)) != 0)
+	if (y->subject != NULL &&
+	    (r = ld_subject(ld, y->subject, &c->subject)) != 0)
 		return r;
 	if ((r = ld_validity(ld, y->validity)) != 0 ||
 	    (r = ld_crl(ld, y->crl)) != 0 || (r = ld_policy(ld, y)) != 0)
@@ -1301,8 +1301,8 @@ signet_ceremony_add_operator(struct signet_ceremony *c, const char *name)
 	if (c->n_operators >= CY_LIST_MAX)
 		return signet_error_set(SIGNET_ERR_USAGE,
 		    "more than %d operators", CY_LIST_MAX);
-	if ((v = realloc(c->operators,
-		 (c->n_operators + 1) * sizeof(*v))) == NULL)
+	if ((v = realloc(c->operators, (c->n_operators + 1) * sizeof(*v))) ==
+	    NULL)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 	c->operators = v;
 	if ((v[c->n_operators] = strdup(name)) == NULL)

@@ -178,8 +178,7 @@ cer_cert_parse(const uint8_t *data, size_t len, const char *what, X509 **out)
 }
 
 int
-cer_crl_parse(const uint8_t *data, size_t len, const char *what,
-    X509_CRL **out)
+cer_crl_parse(const uint8_t *data, size_t len, const char *what, X509_CRL **out)
 {
 	uint8_t *der = NULL;
 	const unsigned char *p;

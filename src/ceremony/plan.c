@@ -182,8 +182,8 @@ cer_plan_profile(struct cer_text *t, const struct signet_profile *p)
 		cer_text_add(t, "  %-20s none\n", "name constraints");
 	}
 	for (i = 0; i < p->crl_urls.n; i++)
-		cer_text_add(t, "  %-20s %s\n", i == 0 ? "CRL distribution" : "",
-		    p->crl_urls.v[i]);
+		cer_text_add(t, "  %-20s %s\n",
+		    i == 0 ? "CRL distribution" : "", p->crl_urls.v[i]);
 	for (i = 0; i < p->aia_ocsp.n; i++)
 		cer_text_add(t, "  %-20s %s\n", i == 0 ? "AIA OCSP" : "",
 		    p->aia_ocsp.v[i]);
@@ -248,16 +248,16 @@ plan_header(const struct signet_ceremony *c, struct cer_text *t)
 	cer_text_add(t, "%-22s ", "Operators");
 	for (i = 0; i < c->n_operators; i++)
 		cer_text_add(t, "%s%s", i > 0 ? "; " : "", c->operators[i]);
-	cer_text_add(t, "%s\n", c->n_operators == 0 ? "(asked at the run)" : "");
+	cer_text_add(t, "%s\n",
+	    c->n_operators == 0 ? "(asked at the run)" : "");
 	cer_text_add(t, "%-22s %s\n", "Directory", c->dir);
 	if (c->n_inputs > 0)
 		cer_text_add(t, "\nInputs (SHA-256 of each file):\n");
 	for (i = 0; i < c->n_inputs; i++)
 		cer_text_add(t, "  %-20s %s\n  %-20s %s\n", c->inputs[i].name,
 		    c->inputs[i].path, "", c->inputs[i].sha256);
-	cer_text_add(t,
-	    "\nOutputs (new files: none exists, none will be "
-	    "overwritten):\n");
+	cer_text_add(t, "\nOutputs (new files: none exists, none will be "
+			"overwritten):\n");
 	for (i = 0; i < c->n_outputs; i++)
 		cer_text_add(t, "  %-20s %s\n", c->outputs[i].pub.name,
 		    c->outputs[i].path);
@@ -324,9 +324,9 @@ signet_ceremony_describe(const struct signet_ceremony *c)
 	char *name;
 
 	plan_header(c, &t);
-	plan_token_cfg(&t, c->type == SIGNET_CEREMONY_INTERMEDIATE_KEY
-			       ? "Online token"
-			       : "Root token",
+	plan_token_cfg(&t,
+	    c->type == SIGNET_CEREMONY_INTERMEDIATE_KEY ? "Online token"
+							: "Root token",
 	    &c->token);
 	plan_token_cfg(&t, "Backup token", &c->backup_token);
 	switch (c->type) {

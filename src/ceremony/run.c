@@ -70,7 +70,7 @@ cer_token_open(struct signet_ceremony *c, const struct cer_token_cfg *cfg,
 	    cfg->role, signet_token_label(tok), signet_token_serial(tok),
 	    signet_token_model(tok), signet_token_manufacturer(tok));
 	cer_text_add(t, "%-22s '%s', serial %s\n",
-	    strcmp(cfg->role, "root") == 0       ? "Root token"
+	    strcmp(cfg->role, "root") == 0     ? "Root token"
 	    : strcmp(cfg->role, "online") == 0 ? "Online token"
 					       : "Backup token",
 	    signet_token_label(tok), signet_token_serial(tok));
@@ -94,10 +94,10 @@ uri_pct(const uint8_t *v, size_t len, int all)
 	for (p = out, i = 0; i < len; i++) {
 		unsigned char ch = v[i];
 
-		if (!all && ((ch >= 'a' && ch <= 'z') ||
-				(ch >= 'A' && ch <= 'Z') ||
-				(ch >= '0' && ch <= '9') || ch == '-' ||
-				ch == '.' || ch == '_' || ch == '~')) {
+		if (!all &&
+		    ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			(ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
+			ch == '_' || ch == '~')) {
 			*p++ = (char)ch;
 			continue;
 		}
@@ -162,10 +162,10 @@ cer_key_add(struct signet_ceremony *c, struct signet_token *tok,
 	hex_encode(ki->id, ki->id_len, id);
 	if (cer_spki_sha256(signet_key_get0_pubkey(key), spki) != 0)
 		snprintf(spki, sizeof(spki), "?");
-	cer_step(c, strcmp(role, "generated") == 0 ||
-			    strcmp(role, "audit") == 0
-			? "key-generate"
-			: "key-find",
+	cer_step(c,
+	    strcmp(role, "generated") == 0 || strcmp(role, "audit") == 0
+		? "key-generate"
+		: "key-find",
 	    "%s key '%s' id %s (%s) on token '%s', SPKI SHA-256 %s", role,
 	    ki->label, id, ki->type_name, signet_token_label(tok), spki);
 	return 0;
@@ -366,13 +366,13 @@ out:
 	if (r != 0) {
 		/* The ceremony's own failure is what the operator must see. */
 		if (rr == 0)
-			signet_error_set(r, "%s (the transcript %s records "
-					    "where and why)",
+			signet_error_set(r,
+			    "%s (the transcript %s records "
+			    "where and why)",
 			    message, c->transcript_written);
 		else
 			signet_error_set(r,
-			    "%s (and no transcript could be written)",
-			    message);
+			    "%s (and no transcript could be written)", message);
 		return r;
 	}
 	if (rr != 0)

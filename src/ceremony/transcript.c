@@ -77,7 +77,8 @@ key_json(const struct cer_key_use *u)
 		return NULL;
 	hex_encode(ki->id, ki->id_len, id);
 	json_object_set_new(o, "role", json_string(u->role));
-	json_object_set_new(o, "token", str_or_null(signet_token_label(u->tok)));
+	json_object_set_new(o, "token",
+	    str_or_null(signet_token_label(u->tok)));
 	json_object_set_new(o, "token_serial",
 	    str_or_null(signet_token_serial(u->tok)));
 	json_object_set_new(o, "label", str_or_null(ki->label));
@@ -93,8 +94,7 @@ key_json(const struct cer_key_use *u)
 	    json_boolean(ki->never_extractable));
 	json_object_set_new(o, "wrap_with_trusted",
 	    json_boolean(ki->wrap_with_trusted));
-	if (cer_pubkey_pem(signet_key_get0_pubkey(u->key), &pem, &pem_len) ==
-	    0)
+	if (cer_pubkey_pem(signet_key_get0_pubkey(u->key), &pem, &pem_len) == 0)
 		json_object_set_new(o, "public_key_pem",
 		    json_stringn((const char *)pem, pem_len));
 	free(pem);
@@ -261,13 +261,12 @@ transcript_build(const struct signet_ceremony *c, const char *rel,
 	json_object_set_new(o, "assume_yes", json_boolean(c->assume_yes));
 	json_object_set_new(o, "confirmed", json_boolean(c->confirmed));
 	json_object_set_new(o, "how",
-	    json_string(c->assume_yes
-			    ? "--yes: no operator confirmed the plan (for CI "
-			      "only)"
-			: c->confirmed
-			    ? "an operator typed the first 8 hex digits of "
-			      "the ceremony file's SHA-256"
-			    : "not confirmed"));
+	    json_string(
+		c->assume_yes ? "--yes: no operator confirmed the plan (for CI "
+				"only)"
+		: c->confirmed ? "an operator typed the first 8 hex digits of "
+				 "the ceremony file's SHA-256"
+			       : "not confirmed"));
 	json_object_set_new(root, "confirmation", o);
 	json_object_set_new(root, "host", host_json());
 	o = json_object();
@@ -302,8 +301,7 @@ transcript_build(const struct signet_ceremony *c, const char *rel,
 	json_object_set(root, "steps", c->steps);
 	json_object_set(root, "details", c->extra);
 	json_object_set_new(root, "outputs", outputs_json(c));
-	json_object_set_new(root, "signature",
-	    signature_json(c, sig_rel, alg));
+	json_object_set_new(root, "signature", signature_json(c, sig_rel, alg));
 	return root;
 }
 
@@ -342,9 +340,8 @@ transcript_name(const struct signet_ceremony *c, int failed, char **rel,
 		base = NULL;
 		if ((k == 1 ? asprintf(&base, "%.*s.failed-%s.json", (int)n,
 				  c->transcript_path, stamp)
-			    : asprintf(&base, "%.*s.failed-%s-%u.json",
-				  (int)n, c->transcript_path, stamp, k)) ==
-		    -1) {
+			    : asprintf(&base, "%.*s.failed-%s-%u.json", (int)n,
+				  c->transcript_path, stamp, k)) == -1) {
 			base = NULL;
 			break;
 		}

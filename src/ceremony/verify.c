@@ -19,12 +19,12 @@ struct signet_transcript_report {
 	char outcome[16];
 	size_t changed;
 	size_t missing;
-	int failed;           /* a check failed */
-	char first[1600];     /* the first failure, for the error */
+	int failed;       /* a check failed */
+	char first[1600]; /* the first failure, for the error */
 };
 
-static void rep_fail(struct signet_transcript_report *rep, const char *fmt,
-    ...) SIGNET_PRINTF(2, 3);
+static void rep_fail(struct signet_transcript_report *rep, const char *fmt, ...)
+    SIGNET_PRINTF(2, 3);
 
 static void
 rep_fail(struct signet_transcript_report *rep, const char *fmt, ...)
@@ -102,8 +102,8 @@ check_file(struct signet_transcript_report *rep, const char *base,
 		    name, full);
 	} else if (file_read(full, VERIFY_FILE_MAX, &data, &len) != 0 ||
 		   sha256_hex(data, len, got) != 0) {
-		rep_fail(rep, "%s %s (%s) cannot be read: %s", kind, name,
-		    full, signet_error_message());
+		rep_fail(rep, "%s %s (%s) cannot be read: %s", kind, name, full,
+		    signet_error_message());
 	} else if (strcmp(got, want) != 0) {
 		rep->changed++;
 		rep_fail(rep,
@@ -207,9 +207,8 @@ check_ceremony(struct signet_transcript_report *rep, const json_t *root)
 		cer_text_add(&rep->text, "outcome: completed (%s to %s)\n",
 		    jstr(root, "started"), jstr(root, "finished"));
 	else
-		cer_text_add(&rep->text,
-		    "outcome: FAILED at step '%s': %s\n", jstr(failure, "step"),
-		    jstr(failure, "error"));
+		cer_text_add(&rep->text, "outcome: FAILED at step '%s': %s\n",
+		    jstr(failure, "step"), jstr(failure, "error"));
 	cer_text_add(&rep->text, "confirmation: %s\n",
 	    jstr(json_object_get(root, "confirmation"), "how"));
 }
@@ -250,19 +249,20 @@ signet_transcript_verify(const char *path, const EVP_PKEY *pub,
 		goto out;
 	}
 	cer_text_add(&rep->text, "transcript: %s\n", path);
-	if ((root = json_loadb((const char *)text, len,
-		 JSON_REJECT_DUPLICATES, &jerr)) == NULL ||
+	if ((root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES,
+		 &jerr)) == NULL ||
 	    !json_is_object(root)) {
 		rep_fail(rep,
 		    "%s is not a transcript (line %d: %s): it was changed or "
 		    "damaged",
-		    path, jerr.line, root == NULL ? jerr.text : "not an object");
+		    path, jerr.line,
+		    root == NULL ? jerr.text : "not an object");
 		goto done;
 	}
-	if (strcmp(jstr(root, "format"), "signet-ceremony-transcript/1") !=
-	    0) {
-		rep_fail(rep, "%s is not a signet ceremony transcript (format "
-			      "'%s')",
+	if (strcmp(jstr(root, "format"), "signet-ceremony-transcript/1") != 0) {
+		rep_fail(rep,
+		    "%s is not a signet ceremony transcript (format "
+		    "'%s')",
 		    path, jstr(root, "format"));
 		goto done;
 	}

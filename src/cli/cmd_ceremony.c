@@ -362,8 +362,7 @@ cmd_ceremony(int argc, char **argv)
 	}
 	if (strcmp(verb, "check") == 0) {
 		if (cert != NULL || key != NULL || yes)
-			return cli_usage("ceremony",
-			    "check takes only --dir");
+			return cli_usage("ceremony", "check takes only --dir");
 		return ceremony_check(argv[optind + 1], dir);
 	}
 	if (strcmp(verb, "verify") == 0) {

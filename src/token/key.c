@@ -319,8 +319,8 @@ out:
 }
 
 int
-token_key_check_safe(const struct signet_key_info *info,
-    int allow_trusted_wrap, const char *what)
+token_key_check_safe(const struct signet_key_info *info, int allow_trusted_wrap,
+    const char *what)
 {
 	/*
 	 * PKCS#11 2.40 4.9: a key with CKA_WRAP_WITH_TRUSTED leaves the token

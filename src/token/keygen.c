@@ -64,8 +64,8 @@ out:
 }
 
 /* Refuse a label or id already in use by any object on the token. */
-static int
-keygen_conflict_check(struct signet_token *tok, CK_SESSION_HANDLE s,
+int
+token_conflict_check(struct signet_token *tok, CK_SESSION_HANDLE s,
     const char *label, const uint8_t *id, size_t id_len)
 {
 	struct token_key_ref ref;
@@ -244,7 +244,7 @@ signet_key_generate_flags(struct signet_token *tok, enum signet_key_type type,
 		id = rid;
 		id_len = sizeof(rid);
 	}
-	if ((r = keygen_conflict_check(tok, s, label, id, id_len)) != 0)
+	if ((r = token_conflict_check(tok, s, label, id, id_len)) != 0)
 		goto out;
 
 #define ATTR(t, a, v, l)                        \

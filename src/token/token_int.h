@@ -137,7 +137,7 @@ struct signet_token {
 	char label[33], manufacturer[33], model[17], serial[17];
 	struct signet_secret *pin; /* NULL when the token needs no login */
 	int login_required;
-	int login_failed; /* a login failed: never log in again */
+	int login_failed;       /* a login failed: never log in again */
 	int allow_trusted_wrap; /* accept CKA_WRAP_WITH_TRUSTED keys */
 	pid_t pid;
 
@@ -174,6 +174,26 @@ typedef int (*token_session_fn)(struct signet_token *tok,
  */
 int token_with_session(struct signet_token *tok, token_session_fn fn, void *arg)
     SIGNET_WUR;
+
+/*
+ * Sole use of a token for a security officer login (key backup): takes
+ * gen_lock exclusively, closes the pool's sessions (which ends the user's
+ * login) and opens one read-write session. token_exclusive_end logs the
+ * user in again on it with the kept PIN, gives it to the pool and releases
+ * the lock; the caller must have logged the SO out. Keys find their object
+ * handles again, as after a recovery.
+ */
+int token_exclusive_begin(struct signet_token *tok, CK_SESSION_HANDLE *out)
+    SIGNET_WUR;
+int
+token_exclusive_end(struct signet_token *tok, CK_SESSION_HANDLE s) SIGNET_WUR;
+/* Within that: log the user in on s (after the SO logged out). */
+int
+token_exclusive_login(struct signet_token *tok, CK_SESSION_HANDLE s) SIGNET_WUR;
+
+/* Refuse (SIGNET_ERR_CONFLICT) any object with this label or id (keygen.c). */
+int token_conflict_check(struct signet_token *tok, CK_SESSION_HANDLE s,
+    const char *label, const uint8_t *id, size_t id_len) SIGNET_WUR;
 
 /* A read-write session outside the pool (key generation), and back. */
 int token_rw_session_open(struct signet_token *tok, CK_SESSION_HANDLE *out)
