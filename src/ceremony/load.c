@@ -429,8 +429,15 @@ ld_token(const struct loader *ld, const char *sec, const struct cy_token *y,
 	snprintf(path, sizeof(path), "%s.uri", sec);
 	if ((r = ld_text(ld, path, y->uri)) != 0)
 		return r;
+	/* Named before parsing, so that no message can quote the PIN. */
+	if (strstr(y->uri, "pin-value") != NULL)
+		return ld_err(ld, path, SIGNET_ERR_CONFIG,
+		    "holds a PIN (pin-value); a PIN never goes in a ceremony "
+		    "file: use %s.pin-source: prompt, file:PATH or env:NAME",
+		    sec);
 	if ((r = signet_uri_parse(y->uri, 0, &cfg->uri)) != 0)
-		return ld_err(ld, path, r, "%s", signet_error_message());
+		return ld_err(ld, path, SIGNET_ERR_CONFIG, "%s",
+		    signet_error_message());
 	if (signet_uri_get0_pin_source(cfg->uri) != NULL ||
 	    signet_uri_get0_module_path(cfg->uri) != NULL)
 		return ld_err(ld, path, SIGNET_ERR_CONFIG,

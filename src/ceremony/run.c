@@ -11,6 +11,7 @@
 
 #include "ceremony/ceremony_int.h"
 #include "util/codec.h"
+#include "util/fault.h"
 #include "util/file.h"
 
 void
@@ -273,7 +274,8 @@ run_write_outputs(struct signet_ceremony *c)
 	}
 	for (i = 0; i < c->n_outputs; i++) {
 		o = &c->outputs[i];
-		if ((r = file_write_excl(o->full, o->data, o->len, 0644)) != 0)
+		if ((r = SIGNET_FAULT("ceremony.write")) != 0 ||
+		    (r = file_write_excl(o->full, o->data, o->len, 0644)) != 0)
 			return signet_error_context(r, "writing output %s",
 			    o->pub.name);
 		o->pub.written = 1;
