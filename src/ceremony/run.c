@@ -22,7 +22,7 @@ cer_step(struct signet_ceremony *c, const char *step, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	cer_vformat(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
 	time_format(time(NULL), when);
 	if ((o = json_object()) != NULL) {
@@ -202,12 +202,10 @@ absent_cb(void *arg, const struct signet_key_info *ki)
 }
 
 int
-cer_key_absent(struct signet_ceremony *c, struct signet_token *tok,
-    const struct cer_key_cfg *cfg)
+cer_key_absent(struct signet_token *tok, const struct cer_key_cfg *cfg)
 {
 	struct absent_req req = { cfg, signet_token_label(tok) };
 
-	(void)c;
 	/* Early word only: key generation itself refuses any such object. */
 	return signet_key_list(tok, absent_cb, &req);
 }

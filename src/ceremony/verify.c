@@ -33,7 +33,7 @@ rep_fail(struct signet_transcript_report *rep, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cer_vformat(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	cer_text_add(&rep->text, "FAILED: %s\n", msg);
 	if (!rep->failed)

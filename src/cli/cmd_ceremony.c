@@ -250,7 +250,7 @@ load_verify_key(const char *cert, const char *key, EVP_PKEY **out)
 	X509 *x = NULL;
 
 	*out = NULL;
-	if ((r = file_read(cert != NULL ? cert : key, SIGNET_FILE_MAX_INPUT,
+	if ((r = file_read(cert != NULL ? cert : key, (size_t)1024 * 1024,
 		 &data, &len)) != 0)
 		goto out;
 	if ((b = BIO_new_mem_buf(data, (int)len)) == NULL) {

@@ -22,7 +22,7 @@
 
 #define TRANSPORT_BITS 3072
 #define BACKUP_AES_BYTES 32
-#define WRAPPED_MAX (64 * 1024)
+#define WRAPPED_MAX ((CK_ULONG)64 * 1024)
 
 static const CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 static const uint8_t f4[] = { 0x01, 0x00, 0x01 }; /* e = 65537 */

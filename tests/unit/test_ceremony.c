@@ -1050,6 +1050,7 @@ test_cross_and_backup(void **state)
 			     &uri),
 	    0);
 	assert_int_equal(signet_key_find(tok, uri, &copy), 0);
+	signet_uri_free(uri);
 	assert_true(signet_key_get0_info(copy)->sensitive);
 	assert_true(signet_key_get0_info(copy)->wrap_with_trusted);
 	assert_int_equal(EVP_PKEY_eq(signet_key_get0_pubkey(copy), r2), 1);
