@@ -278,6 +278,32 @@ run 0 "$signet" ceremony run --yes crl2.yaml
 run 0 openssl crl -inform DER -in root-crl-2.crl -noout -text
 has "CRL Number:"
 grep -A1 "CRL Number" out | grep -q "2" || fail "CRL 2 has another number"
+# Revoking the intermediate: CRL 3 lists its serial, and openssl agrees.
+serial=$(openssl x509 -in intermediate.pem -noout -serial | cut -d= -f2)
+sed -e 's/number: 2/number: 3/' -e 's/root-crl-2/root-crl-3/g' \
+	-e 's/previous-crl: root-crl-1.crl/previous-crl: root-crl-2.crl/' \
+	-e "s/^  # revoked:/  revoked:/" \
+	-e "s/^  #   - serial: .*/    - serial: \"$serial\"/" \
+	-e "s/^  #     date: .*/      date: 2026-01-02T00:00:00Z/" \
+	-e "s/^  #     reason: .*/      reason: cessationOfOperation/" \
+	crl2.yaml >crl3.yaml
+# thisUpdate must be later than CRL 2's, made within this second.
+sleep 1
+run 0 "$signet" ceremony run --yes crl3.yaml
+has "cessationOfOperation"
+openssl crl -inform DER -in root-crl-3.crl -out root-crl-3.pem
+run 2 openssl verify -x509_strict -crl_check -CRLfile root-crl-3.pem \
+	-CAfile root.pem intermediate.pem
+has "certificate revoked"
+run 0 openssl verify -x509_strict -crl_check -CRLfile root-crl-1.crl.pem \
+	-CAfile root.pem intermediate.pem
+
+# Relative paths are taken from --dir, wherever signet runs.
+run 42 sh -c "cd / && '$signet' ceremony check --dir '$t' '$t/ceremony/01-root-key.yaml'"
+has "$t/root-key.pub.pem exists already"
+run 0 sh -c "cd / && '$signet' ceremony verify --dir '$t' '$t/02-root-cert.transcript.json' --cert '$t/root.pem'"
+has "ok: output certificate"
+
 # A previous CRL that is not this root's.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-keyout other.key -out other.pem -subj "/CN=Other" -days 2 \
@@ -289,7 +315,7 @@ echo 05 >crlnum
 openssl ca -config ca.cnf -gencrl -keyfile other.key -cert other.pem \
 	-out other.crl >/dev/null 2>&1
 sed -e 's/previous-crl: root-crl-1.crl/previous-crl: other.crl/' \
-	-e 's/root-crl-2/root-crl-3/g' -e 's/number: 2/number: 9/' crl2.yaml >crl-other.yaml
+	-e 's/root-crl-2/root-crl-9/g' -e 's/number: 2/number: 9/' crl2.yaml >crl-other.yaml
 run 31 "$signet" ceremony run --yes crl-other.yaml
 has "was not issued and signed by this root"
 
