@@ -835,7 +835,6 @@ test_failed_lint(void **state)
 	    "ceremony: root-crl\noperators: [Tess]\n" ROOT_TOKEN
 	    "crl:\n  number: 2\n  next-update: 400d\n"
 	    "inputs:\n  issuer-certificate: root.pem\n"
-	    "  previous-crl: root-crl-1.crl\n"
 	    "outputs:\n  crl: f.crl\n  crl-pem: f.crl.pem\n");
 	assert_int_equal(run_file("f-crl.yaml", NULL, 0, &t), SIGNET_ERR_LINT);
 	assert_non_null(
