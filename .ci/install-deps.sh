@@ -10,7 +10,7 @@ packages="
   libcyaml-dev libjansson-dev libsqlite3-dev sqlite3 libpq-dev
   libcmocka-dev
   softhsm2 opensc libengine-pkcs11-openssl
-  gnutls-bin libnss3-tools python3 python3-cryptography python3-idna dumpasn1
+  gnutls-bin libnss3-tools python3 python3-cryptography python3-idna dumpasn1 jq
   nginx-light curl faketime procps psmisc
   clang libclang-rt-14-dev valgrind
   postgresql

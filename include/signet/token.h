@@ -116,6 +116,13 @@ struct signet_token_opts {
 	int allow_pin_in_uri;
 	/* Most sessions the signer pool opens at once (0: 8). */
 	unsigned max_sessions;
+	/*
+	 * Accept private keys that are extractable only under a trusted
+	 * wrapping key (CKA_WRAP_WITH_TRUSTED, as signet_key_generate_flags
+	 * makes them for backup), which are otherwise refused as unsafe.
+	 * For key ceremonies; the online CA leaves it 0.
+	 */
+	int allow_trusted_wrap;
 };
 
 /* The module used when neither the URI nor the options name one. */
@@ -171,6 +178,7 @@ struct signet_key_info {
 	int extractable;
 	int always_sensitive;
 	int never_extractable;
+	int wrap_with_trusted; /* CKA_WRAP_WITH_TRUSTED */
 };
 
 /*
@@ -187,6 +195,19 @@ struct signet_key_info {
 int signet_key_generate(struct signet_token *tok, enum signet_key_type type,
     const char *label, const uint8_t *id, size_t id_len,
     struct signet_key **out) SIGNET_WUR;
+
+/*
+ * Generate a key that can be backed up: CKA_SENSITIVE, CKA_EXTRACTABLE and
+ * CKA_WRAP_WITH_TRUSTED, so the token lets it out only wrapped by a key its
+ * security officer marked CKA_TRUSTED (signet_key_backup). The token must
+ * have been opened with allow_trusted_wrap. A token that does not keep
+ * CKA_WRAP_WITH_TRUSTED set is refused and the key pair destroyed
+ * (SIGNET_ERR_KEY_UNSAFE).
+ */
+#define SIGNET_KEYGEN_TRUSTED_WRAP 0x01
+int signet_key_generate_flags(struct signet_token *tok,
+    enum signet_key_type type, const char *label, const uint8_t *id,
+    size_t id_len, unsigned flags, struct signet_key **out) SIGNET_WUR;
 
 /*
  * Find the one private key the URI's object/id attributes name (type, if
@@ -220,6 +241,56 @@ char *signet_key_uri(const struct signet_key *key);
  */
 int signet_key_signer(struct signet_key *key, struct signet_signer **out)
     SIGNET_WUR;
+
+/* ---- Key backup (wrap.c) --------------------------------------------------- */
+
+/*
+ * Backing a key up by wrapping (PKCS#11 C_WrapKey / C_UnwrapKey). Only a
+ * key made with SIGNET_KEYGEN_TRUSTED_WRAP can be backed up this way: a
+ * non-extractable key cannot be wrapped by any token, by design; such keys
+ * are backed up with the HSM vendor's own protocol (backup HSMs, cloning,
+ * key shares on smart cards).
+ *
+ * The backup token makes a one-time RSA-3072 transport key pair (session
+ * objects). On the source token, as its security officer, signet imports
+ * the transport public key marked CKA_TRUSTED and makes a one-time AES-256
+ * key (CKA_TRUSTED, CKA_WRAP_WITH_TRUSTED, session object), wraps the AES
+ * key to the transport key (CKM_RSA_PKCS_OAEP) and, logged in as the user
+ * again, wraps the key with the AES key (CKM_AES_KEY_WRAP_PAD, RFC 5649).
+ * The backup token unwraps both; the copy is a token object with the same
+ * label, id and attributes (sensitive, extractable only under a trusted
+ * key), beside its public key object. Key material is never in the clear
+ * outside a token, and both the SO PIN and the user PIN are needed.
+ */
+struct signet_backup_info {
+	char transport_spki_sha256[65]; /* the one-time transport key */
+	char transport_mechanism[64];
+	char wrap_mechanism[64];
+	size_t wrapped_len; /* bytes of the wrapped key that crossed over */
+};
+
+/*
+ * Whether key can be backed up to dst, changing nothing: the key's
+ * attributes (a non-extractable key is SIGNET_ERR_CONFLICT, saying why and
+ * what to do instead), the mechanisms both tokens offer (SIGNET_ERR_TOKEN
+ * naming the one missing), no object with the key's label or id on dst
+ * (SIGNET_ERR_CONFLICT), and dst opened with allow_trusted_wrap.
+ */
+int signet_key_backup_check(struct signet_key *key, struct signet_token *dst)
+    SIGNET_WUR;
+
+/*
+ * Copy key to dst as described above. so_pin_source says where the source
+ * token's security officer PIN comes from ("file:PATH", "env:NAME",
+ * "prompt"); a wrong SO PIN is SIGNET_ERR_PIN_INCORRECT and the user is
+ * logged in again. The copy is found again on dst, must have the key's
+ * public key, and signs a random message that verifies with it; a copy that
+ * fails any check is destroyed. *copy is the copy on dst; info (may be
+ * NULL) says what was used.
+ */
+int signet_key_backup(struct signet_key *key, const char *so_pin_source,
+    struct signet_token *dst, struct signet_key **copy,
+    struct signet_backup_info *info) SIGNET_WUR;
 
 /* ---- Listing -------------------------------------------------------------- */
 

@@ -16,6 +16,7 @@ struct cli_command {
 int cmd_token(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
+int cmd_ceremony(int argc, char **argv);
 
 /*
  * Print "signet: <last error message>" to stderr and return the exit

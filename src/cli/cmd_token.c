@@ -234,6 +234,8 @@ list_key_cb(void *arg, const struct signet_key_info *k)
 		    json_boolean(k->always_sensitive));
 		json_object_set_new(o, "never_extractable",
 		    json_boolean(k->never_extractable));
+		json_object_set_new(o, "wrap_with_trusted",
+		    json_boolean(k->wrap_with_trusted));
 		json_array_append_new(c->array, o);
 	} else {
 		printf("key '%s'\n  uri: %s\n  type: %s (%u bits)\n  id: %s\n"
@@ -242,7 +244,11 @@ list_key_cb(void *arg, const struct signet_key_info *k)
 		    k->label, uri ? uri : "?", k->type_name, k->bits,
 		    id[0] ? id : "(none)", k->sign ? "yes" : "no",
 		    k->sensitive ? "yes" : "NO",
-		    k->extractable ? "YES (unsafe for a CA key)" : "no",
+		    !k->extractable ? "no"
+		    : k->wrap_with_trusted
+			? "only wrapped by a key the SO trusts "
+			  "(CKA_WRAP_WITH_TRUSTED, for backup)"
+			: "YES (unsafe for a CA key)",
 		    k->always_sensitive ? "yes" : "no",
 		    k->never_extractable ? "yes" : "no");
 	}

@@ -12,6 +12,8 @@ static const struct cli_command commands[] = {
 	    cmd_token },
 	{ "audit", "verify and read the tamper-evident audit log", cmd_audit },
 	{ "lint", "lint a certificate or CRL (PEM or DER)", cmd_lint },
+	{ "ceremony", "run, check and verify offline root key ceremonies",
+	    cmd_ceremony },
 };
 
 static void

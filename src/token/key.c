@@ -297,6 +297,8 @@ token_key_read_info(struct signet_token *tok, CK_SESSION_HANDLE s,
 		 &info->always_sensitive)) != 0 ||
 	    (r = attr_bool(tok, s, h, CKA_NEVER_EXTRACTABLE, 0,
 		 &info->never_extractable)) != 0 ||
+	    (r = attr_bool(tok, s, h, CKA_WRAP_WITH_TRUSTED, 0,
+		 &info->wrap_with_trusted)) != 0 ||
 	    (r = attr_bool(tok, s, h, CKA_SIGN, 0, &info->sign)) != 0)
 		goto out;
 	if ((r = attr_ulong(tok, s, h, CKA_KEY_TYPE, &kt, &absent)) != 0)
@@ -317,8 +319,16 @@ out:
 }
 
 int
-token_key_check_safe(const struct signet_key_info *info, const char *what)
+token_key_check_safe(const struct signet_key_info *info, int allow_trusted_wrap,
+    const char *what)
 {
+	/*
+	 * PKCS#11 2.40 4.9: a key with CKA_WRAP_WITH_TRUSTED leaves the token
+	 * only wrapped by a key the security officer marked CKA_TRUSTED.
+	 */
+	if (allow_trusted_wrap && info->extractable &&
+	    info->wrap_with_trusted && info->sensitive)
+		return 0;
 	if (info->extractable || !info->sensitive)
 		return signet_error_set(SIGNET_ERR_KEY_UNSAFE,
 		    "%s is %s%s%s: its private key can be read out of the "
@@ -356,7 +366,8 @@ key_check_usable(const struct signet_token *tok,
 {
 	int r;
 
-	if ((r = token_key_check_safe(info, what)) != 0)
+	if ((r = token_key_check_safe(info, tok->allow_trusted_wrap, what)) !=
+	    0)
 		return r;
 	if (!info->sign)
 		return signet_error_set(SIGNET_ERR_TOKEN,

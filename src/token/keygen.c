@@ -64,8 +64,8 @@ out:
 }
 
 /* Refuse a label or id already in use by any object on the token. */
-static int
-keygen_conflict_check(struct signet_token *tok, CK_SESSION_HANDLE s,
+int
+token_conflict_check(struct signet_token *tok, CK_SESSION_HANDLE s,
     const char *label, const uint8_t *id, size_t id_len)
 {
 	struct token_key_ref ref;
@@ -153,6 +153,14 @@ signet_key_generate(struct signet_token *tok, enum signet_key_type type,
     const char *label, const uint8_t *id, size_t id_len,
     struct signet_key **out)
 {
+	return signet_key_generate_flags(tok, type, label, id, id_len, 0, out);
+}
+
+int
+signet_key_generate_flags(struct signet_token *tok, enum signet_key_type type,
+    const char *label, const uint8_t *id, size_t id_len, unsigned flags,
+    struct signet_key **out)
+{
 	int r = SIGNET_ERR_INTERNAL;
 	static const CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	static const uint8_t f4[] = { 0x01, 0x00, 0x01 }; /* e = 65537 */
@@ -160,7 +168,8 @@ signet_key_generate(struct signet_token *tok, enum signet_key_type type,
 	CK_OBJECT_HANDLE pubh = CK_INVALID_HANDLE, privh = CK_INVALID_HANDLE;
 	CK_MECHANISM mech = { 0, NULL, 0 };
 	CK_ULONG modulus_bits = 0;
-	CK_ATTRIBUTE pub[10], priv[10];
+	CK_ATTRIBUTE pub[10], priv[11];
+	int wrappable = (flags & SIGNET_KEYGEN_TRUSTED_WRAP) != 0;
 	CK_ULONG npub = 0, npriv = 0;
 	struct signet_key_info info;
 	struct signet_key *key = NULL;
@@ -176,6 +185,17 @@ signet_key_generate(struct signet_token *tok, enum signet_key_type type,
 	*out = NULL;
 	if ((r = label_check(label)) != 0)
 		goto out;
+	if ((flags & ~(unsigned)SIGNET_KEYGEN_TRUSTED_WRAP) != 0) {
+		r = signet_error_set(SIGNET_ERR_USAGE,
+		    "unknown key generation flags 0x%x", flags);
+		goto out;
+	}
+	if (wrappable && !tok->allow_trusted_wrap) {
+		r = signet_error_set(SIGNET_ERR_USAGE,
+		    "a key for backup needs the token opened with "
+		    "allow_trusted_wrap");
+		goto out;
+	}
 	label_len = strlen(label);
 	if (id != NULL && (id_len == 0 || id_len > SIGNET_KEY_ID_MAX)) {
 		r = signet_error_set(SIGNET_ERR_USAGE,
@@ -224,7 +244,7 @@ signet_key_generate(struct signet_token *tok, enum signet_key_type type,
 		id = rid;
 		id_len = sizeof(rid);
 	}
-	if ((r = keygen_conflict_check(tok, s, label, id, id_len)) != 0)
+	if ((r = token_conflict_check(tok, s, label, id, id_len)) != 0)
 		goto out;
 
 #define ATTR(t, a, v, l)                        \
@@ -252,7 +272,9 @@ signet_key_generate(struct signet_token *tok, enum signet_key_type type,
 	ATTR(priv, CKA_TOKEN, &yes, sizeof(yes));
 	ATTR(priv, CKA_PRIVATE, &yes, sizeof(yes));
 	ATTR(priv, CKA_SENSITIVE, &yes, sizeof(yes));
-	ATTR(priv, CKA_EXTRACTABLE, &no, sizeof(no));
+	ATTR(priv, CKA_EXTRACTABLE, wrappable ? &yes : &no, sizeof(no));
+	if (wrappable)
+		ATTR(priv, CKA_WRAP_WITH_TRUSTED, &yes, sizeof(yes));
 	ATTR(priv, CKA_SIGN, &yes, sizeof(yes));
 	ATTR(priv, CKA_DECRYPT, &no, sizeof(no));
 	ATTR(priv, CKA_UNWRAP, &no, sizeof(no));
@@ -270,8 +292,18 @@ signet_key_generate(struct signet_token *tok, enum signet_key_type type,
 		goto out;
 	snprintf(what, sizeof(what), "the new key '%s' on token '%s'", label,
 	    tok->label);
-	if ((r = token_key_check_safe(&info, what)) != 0)
+	if ((r = token_key_check_safe(&info, wrappable, what)) != 0)
 		goto out;
+	if (wrappable && !info.wrap_with_trusted) {
+		r = signet_error_set(SIGNET_ERR_KEY_UNSAFE,
+		    "%s came out extractable without CKA_WRAP_WITH_TRUSTED: "
+		    "the token does not keep the attribute, so it could "
+		    "not limit who wraps the key; generate keys "
+		    "non-extractable and back them up with the HSM vendor's "
+		    "own protocol",
+		    what);
+		goto out;
+	}
 	if (info.type != type) {
 		r = signet_error_set(SIGNET_ERR_TOKEN,
 		    "token '%s' made a %s key when asked for %s", tok->label,

@@ -361,6 +361,68 @@ token_with_session(struct signet_token *tok, token_session_fn fn, void *arg)
 }
 
 int
+token_exclusive_begin(struct signet_token *tok, CK_SESSION_HANDLE *out)
+{
+	int r = SIGNET_ERR_INTERNAL;
+
+	*out = CK_INVALID_HANDLE;
+	if ((r = token_check_pid(tok)) != 0)
+		return r;
+	pthread_rwlock_wrlock(&tok->gen_lock);
+	/*
+	 * PKCS#11 C_Login: no security officer login while the application
+	 * has a read-only session open, and the pool's are read-only.
+	 * Closing them ends the user's login too; the handles of private
+	 * objects die with it, hence the new generation.
+	 */
+	pool_drop(tok);
+	tok->generation++;
+	pthread_mutex_lock(&tok->pool_lock);
+	r = 0;
+	if (token_rv_class(tok->fl->C_OpenSession(tok->slot,
+		CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, out)) !=
+	    TOKEN_RV_OK) {
+		tok->broken = 1;
+		r = signet_error_set(SIGNET_ERR_TOKEN,
+		    "cannot open a read-write session on token '%s'",
+		    tok->label);
+	} else {
+		tok->n_open++;
+	}
+	pthread_mutex_unlock(&tok->pool_lock);
+	if (r != 0)
+		pthread_rwlock_unlock(&tok->gen_lock);
+	return r;
+}
+
+int
+token_exclusive_login(struct signet_token *tok, CK_SESSION_HANDLE s)
+{
+	return tok->login_required ? token_login(tok, s, 0) : 0;
+}
+
+int
+token_exclusive_end(struct signet_token *tok, CK_SESSION_HANDLE s)
+{
+	int r = 0;
+
+	/* The user's login again (once, never retried), on the pool's session. */
+	if (tok->login_required)
+		r = token_login(tok, s, 0);
+	pthread_mutex_lock(&tok->pool_lock);
+	if (r == 0) {
+		tok->idle[tok->n_idle++] = s;
+	} else {
+		(void)tok->fl->C_CloseSession(s);
+		tok->n_open--;
+		tok->broken = 1;
+	}
+	pthread_mutex_unlock(&tok->pool_lock);
+	pthread_rwlock_unlock(&tok->gen_lock);
+	return r;
+}
+
+int
 token_rw_session_open(struct signet_token *tok, CK_SESSION_HANDLE *out)
 {
 	int r = SIGNET_ERR_INTERNAL;
@@ -535,6 +597,7 @@ signet_token_open(const struct signet_p11_uri *uri,
 		goto out;
 	}
 	tok->pid = getpid();
+	tok->allow_trusted_wrap = opts->allow_trusted_wrap;
 	tok->max_sessions = opts->max_sessions > 0 ? opts->max_sessions
 						   : TOKEN_DEFAULT_SESSIONS;
 	if (tok->max_sessions > TOKEN_MAX_SESSIONS)

@@ -137,7 +137,8 @@ struct signet_token {
 	char label[33], manufacturer[33], model[17], serial[17];
 	struct signet_secret *pin; /* NULL when the token needs no login */
 	int login_required;
-	int login_failed; /* a login failed: never log in again */
+	int login_failed;       /* a login failed: never log in again */
+	int allow_trusted_wrap; /* accept CKA_WRAP_WITH_TRUSTED keys */
 	pid_t pid;
 
 	pthread_rwlock_t gen_lock;
@@ -173,6 +174,26 @@ typedef int (*token_session_fn)(struct signet_token *tok,
  */
 int token_with_session(struct signet_token *tok, token_session_fn fn, void *arg)
     SIGNET_WUR;
+
+/*
+ * Sole use of a token for a security officer login (key backup): takes
+ * gen_lock exclusively, closes the pool's sessions (which ends the user's
+ * login) and opens one read-write session. token_exclusive_end logs the
+ * user in again on it with the kept PIN, gives it to the pool and releases
+ * the lock; the caller must have logged the SO out. Keys find their object
+ * handles again, as after a recovery.
+ */
+int token_exclusive_begin(struct signet_token *tok, CK_SESSION_HANDLE *out)
+    SIGNET_WUR;
+int
+token_exclusive_end(struct signet_token *tok, CK_SESSION_HANDLE s) SIGNET_WUR;
+/* Within that: log the user in on s (after the SO logged out). */
+int
+token_exclusive_login(struct signet_token *tok, CK_SESSION_HANDLE s) SIGNET_WUR;
+
+/* Refuse (SIGNET_ERR_CONFLICT) any object with this label or id (keygen.c). */
+int token_conflict_check(struct signet_token *tok, CK_SESSION_HANDLE s,
+    const char *label, const uint8_t *id, size_t id_len) SIGNET_WUR;
 
 /* A read-write session outside the pool (key generation), and back. */
 int token_rw_session_open(struct signet_token *tok, CK_SESSION_HANDLE *out)
@@ -213,13 +234,15 @@ int token_objects_find(struct signet_token *tok, CK_SESSION_HANDLE s, long cls,
 
 /*
  * Read a private key's attributes into info; token_key_check_safe refuses
- * (KEY_UNSAFE) one that is extractable or not sensitive, what naming it.
+ * (KEY_UNSAFE) one that is extractable or not sensitive, what naming it --
+ * unless allow_trusted_wrap and the key is extractable only under a trusted
+ * wrapping key.
  */
 int token_key_read_info(struct signet_token *tok, CK_SESSION_HANDLE s,
     CK_OBJECT_HANDLE h, struct signet_key_info *info, CK_KEY_TYPE *ck_type)
     SIGNET_WUR;
-int token_key_check_safe(const struct signet_key_info *info, const char *what)
-    SIGNET_WUR;
+int token_key_check_safe(const struct signet_key_info *info,
+    int allow_trusted_wrap, const char *what) SIGNET_WUR;
 
 /*
  * Read an attribute of unknown length into a fresh buffer; *absent set
