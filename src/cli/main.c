@@ -12,6 +12,15 @@ static const struct cli_command commands[] = {
 	    cmd_token },
 	{ "audit", "verify and read the tamper-evident audit log", cmd_audit },
 	{ "lint", "lint a certificate or CRL (PEM or DER)", cmd_lint },
+	{ "init", "create an online CA instance (signet.yaml, database, log)",
+	    cmd_init },
+	{ "issue", "issue certificates from CSRs, one or a directory of them",
+	    cmd_issue },
+	{ "revoke", "revoke a certificate by serial", cmd_revoke },
+	{ "crl", "generate a full or delta CRL", cmd_crl },
+	{ "list", "list the certificates the CA issued", cmd_list },
+	{ "show", "show one certificate by serial", cmd_show },
+	{ "db", "check the database against the audit log", cmd_db },
 };
 
 static void
