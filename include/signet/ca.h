@@ -150,7 +150,8 @@ int signet_ca_close(struct signet_ca *ca) SIGNET_WUR;
 /* Free without the closing checkpoint (error paths). NULL is a no-op. */
 void signet_ca_free(struct signet_ca *ca);
 
-const struct signet_ca_config *signet_ca_get0_config(const struct signet_ca *ca);
+const struct signet_ca_config *
+signet_ca_get0_config(const struct signet_ca *ca);
 /* The store, for listings (signet list, show). */
 struct signet_store *signet_ca_get0_store(struct signet_ca *ca);
 /* The CA's issuer id in the store: hex SHA-256 of its DER SPKI. */
@@ -280,8 +281,8 @@ struct signet_ca_finding {
 	enum signet_ca_audit_state audit; /* pending rows */
 	int intent_pid;                   /* pid of the intent's writer */
 	const char *advice;               /* what the operator should do */
-	int resolvable; /* --resolve would mark it failed */
-	int resolved;   /* ... and did */
+	int resolvable;                   /* --resolve would mark it failed */
+	int resolved;                     /* ... and did */
 	/*
 	 * Nothing is wrong, only worth knowing: a CRL number allocated by a
 	 * run that stopped before signing (numbers may skip, RFC 5280
@@ -290,8 +291,8 @@ struct signet_ca_finding {
 	int notice;
 };
 
-typedef int (*signet_ca_finding_fn)(const struct signet_ca_finding *f,
-    void *arg);
+typedef int (
+    *signet_ca_finding_fn)(const struct signet_ca_finding *f, void *arg);
 
 struct signet_ca_check_opts {
 	/*

@@ -21,7 +21,8 @@
 #include "util/codec.h"
 #include "util/file.h"
 
-/* ---- small helpers ----------------------------------------------------------- */
+/* ---- small helpers
+ * ----------------------------------------------------------- */
 
 int
 ca_error_recode(int code, const char *fmt, ...)
@@ -127,8 +128,8 @@ ca_clock_check(struct signet_ca *ca, int64_t now)
 }
 
 int
-ca_pem_cert(const uint8_t *der, size_t len, const char *extra,
-    size_t extra_len, char **pem, size_t *pem_len)
+ca_pem_cert(const uint8_t *der, size_t len, const char *extra, size_t extra_len,
+    char **pem, size_t *pem_len)
 {
 	static const char head[] = "-----BEGIN CERTIFICATE-----\n";
 	static const char tail[] = "-----END CERTIFICATE-----\n";
@@ -161,10 +162,11 @@ ca_pem_cert(const uint8_t *der, size_t len, const char *extra,
 	return 0;
 }
 
-/* ---- certificates ------------------------------------------------------------ */
+/* ---- certificates
+ * ------------------------------------------------------------ */
 
 static int
-load_pem_certs(const char *path, const char *what, STACK_OF(X509) **out)
+load_pem_certs(const char *path, const char *what, STACK_OF(X509) * *out)
 {
 	int r = SIGNET_ERR_INTERNAL;
 	STACK_OF(X509) *sk = NULL;
@@ -286,7 +288,8 @@ own_key_add(struct signet_ca *ca, EVP_PKEY *pub)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 	ca->own_keys = v;
 	if (!EVP_PKEY_up_ref(pub))
-		return signet_error_ossl(SIGNET_ERR_INTERNAL, "EVP_PKEY_up_ref");
+		return signet_error_ossl(SIGNET_ERR_INTERNAL,
+		    "EVP_PKEY_up_ref");
 	ca->own_keys[ca->n_own_keys++] = pub;
 	return 0;
 }
@@ -297,8 +300,8 @@ load_certs(struct signet_ca *ca)
 	int r = SIGNET_ERR_INTERNAL;
 	STACK_OF(X509) *sk = NULL;
 
-	if ((r = load_pem_certs(ca->cfg->certificate, "CA certificate",
-		 &sk)) != 0)
+	if ((r = load_pem_certs(ca->cfg->certificate, "CA certificate", &sk)) !=
+	    0)
 		goto out;
 	if (sk_X509_num(sk) != 1) {
 		r = signet_error_set(SIGNET_ERR_CONFIG,
@@ -321,7 +324,8 @@ out:
 	return r;
 }
 
-/* ---- tokens ------------------------------------------------------------------ */
+/* ---- tokens
+ * ------------------------------------------------------------------ */
 
 static int
 open_token(const char *uri_text, const char *module, const char *pin_source,
@@ -381,8 +385,7 @@ open_audit(struct signet_ca *ca)
 	signet_audit_set_checkpoint_interval(ca->audit, c->checkpoint_interval);
 	hex_encode(c->sha256, 32, hash);
 	if ((r = ca_audit(ca, SIGNET_AUDIT_EV_CONFIG_LOAD, SIGNET_AUDIT_SUCCESS,
-		 json_pack("{s:s,s:s}", "file", c->path, "sha256", hash))) !=
-	    0)
+		 json_pack("{s:s,s:s}", "file", c->path, "sha256", hash))) != 0)
 		goto out;
 	r = 0;
 out:
@@ -445,15 +448,16 @@ open_signing_key(struct signet_ca *ca)
 				 r != SIGNET_ERR_PIN_LOCKED &&
 				 r != SIGNET_ERR_PIN_SOURCE;
 			if (!logged)
-				logged = ca_audit(ca,
-					     SIGNET_AUDIT_EV_TOKEN_LOGIN_FAILED,
-					     SIGNET_AUDIT_FAILURE,
-					     json_pack("{s:s,s:s,s:s}", "key",
-						 c->key_uri, "purpose", "ca",
-						 "reason",
-						 fail != NULL ? fail : "?")) ==
-					 0;
-			signet_error_set(r, "the CA key's token (token.key): %s%s",
+				logged =
+				    ca_audit(ca,
+					SIGNET_AUDIT_EV_TOKEN_LOGIN_FAILED,
+					SIGNET_AUDIT_FAILURE,
+					json_pack("{s:s,s:s,s:s}", "key",
+					    c->key_uri, "purpose", "ca",
+					    "reason",
+					    fail != NULL ? fail : "?")) == 0;
+			signet_error_set(r,
+			    "the CA key's token (token.key): %s%s",
 			    fail != NULL ? fail : signet_strerror(r),
 			    logged ? ""
 				   : " (the audit log could not record this "
@@ -545,7 +549,8 @@ open_store(struct signet_ca *ca)
 	int r = SIGNET_ERR_INTERNAL;
 
 	if (file != NULL) {
-		if (!(ca->flags & SIGNET_CA_OPEN_CREATE) && !file_exists(file)) {
+		if (!(ca->flags & SIGNET_CA_OPEN_CREATE) &&
+		    !file_exists(file)) {
 			r = signet_error_set(SIGNET_ERR_STORE,
 			    "no database at %s (database: in %s); is this the "
 			    "right instance? 'signet init' creates one",

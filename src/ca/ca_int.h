@@ -47,8 +47,8 @@ struct signet_ca {
 
 	struct signet_policy *policy;
 	X509 *cert;
-	STACK_OF(X509) *chain; /* above the CA certificate, as configured */
-	char *chain_pem;       /* CA certificate + non-root chain, PEM */
+	STACK_OF(X509) * chain; /* above the CA certificate, as configured */
+	char *chain_pem;        /* CA certificate + non-root chain, PEM */
 	size_t chain_pem_len;
 	struct signet_issuer *issuer;
 	struct signet_lint_ctx *lint;
@@ -118,7 +118,8 @@ struct ca_job *ca_pool_start(struct ca_pool *p, ca_task_fn fn, void *arg,
 /* Help run the job on the calling thread, wait for it, free it. */
 void ca_pool_wait(struct ca_pool *p, struct ca_job *job);
 
-/* ---- check.c ---------------------------------------------------------------- */
+/* ---- check.c ----------------------------------------------------------------
+ */
 
 /* Rotated archives of the audit log, oldest first, then the log itself. */
 int ca_audit_files(const char *log, char ***files, size_t *n) SIGNET_WUR;

@@ -171,8 +171,8 @@ out:
 
 /* Apply one record of the log to the traces it concerns. */
 static void
-trace_record(const char *line, size_t len, struct trace *certs,
-    size_t n_certs, struct trace *crls, size_t n_crls, const char *host)
+trace_record(const char *line, size_t len, struct trace *certs, size_t n_certs,
+    struct trace *crls, size_t n_crls, const char *host)
 {
 	json_t *rec, *details, *actor;
 	const char *event, *outcome, *key, *h;
@@ -201,14 +201,14 @@ trace_record(const char *line, size_t len, struct trace *certs,
 	if (key == NULL)
 		goto out;
 	probe.key = key;
-	t = is_cert ? bsearch(&probe, certs, n_certs, sizeof(*certs),
-			  trace_cmp)
+	t = is_cert ? bsearch(&probe, certs, n_certs, sizeof(*certs), trace_cmp)
 		    : bsearch(&probe, crls, n_crls, sizeof(*crls), trace_cmp);
 	if (t == NULL)
 		goto out;
 	if (strcmp(outcome, "intent") == 0) {
 		t->intent = 1;
-		t->pid = (long)json_integer_value(json_object_get(actor, "pid"));
+		t->pid =
+		    (long)json_integer_value(json_object_get(actor, "pid"));
 		h = json_string_value(json_object_get(actor, "host"));
 		t->here = h != NULL && strcmp(h, host) == 0;
 	} else if (strcmp(outcome, "success") == 0)
@@ -301,7 +301,7 @@ signet_ca_check(struct signet_ca *ca, const struct signet_ca_check_opts *o,
 	struct signet_ca_finding fd;
 	struct signet_store_problem p;
 	EVP_PKEY *key = X509_get0_pubkey(ca->cert);
-	char (*nums)[32] = NULL;
+	char(*nums)[32] = NULL;
 	size_t n_certs = 0, n_crls = 0, i, n_problems = 0;
 	char advice[1024];
 
@@ -360,7 +360,8 @@ signet_ca_check(struct signet_ca *ca, const struct signet_ca_check_opts *o,
 		sum->problems++;
 		t = NULL;
 		if (f->kind == SIGNET_PROBLEM_PENDING && f->serial != NULL &&
-		    f->issuer != NULL && strcmp(f->issuer, ca->issuer_id) == 0) {
+		    f->issuer != NULL &&
+		    strcmp(f->issuer, ca->issuer_id) == 0) {
 			sum->pending++;
 			probe.key = f->serial;
 			t = bsearch(&probe, certs, n_certs, sizeof(*certs),
@@ -378,8 +379,8 @@ signet_ca_check(struct signet_ca *ca, const struct signet_ca_check_opts *o,
 				    "backup?). Investigate before anything "
 				    "else; --resolve leaves it alone",
 				    f->serial);
-			} else if (t->intent && t->here &&
-				   pid_alive(t->pid) && t->pid != getpid()) {
+			} else if (t->intent && t->here && pid_alive(t->pid) &&
+				   t->pid != getpid()) {
 				fd.audit = SIGNET_CA_AUDIT_INTENT_ONLY;
 				fd.notice = 1;
 				snprintf(advice, sizeof(advice),
@@ -467,8 +468,8 @@ signet_ca_check(struct signet_ca *ca, const struct signet_ca_check_opts *o,
 	}
 	r = 0;
 out:
-	if (any_resolved && ca->audit != NULL && signet_audit_sync(ca->audit) !=
-	    0 && r == 0)
+	if (any_resolved && ca->audit != NULL &&
+	    signet_audit_sync(ca->audit) != 0 && r == 0)
 		r = SIGNET_ERR_AUDIT;
 	for (i = 0; i < c.n; i++) {
 		free(c.v[i].issuer);

@@ -278,8 +278,8 @@ check_uri(const struct signet_ca_config *c, struct yaml_lines *lines,
 		char why[sizeof(((struct signet_error_info *)0)->message)];
 
 		snprintf(why, sizeof(why), "%s", signet_error_message());
-		return yaml_error(c->path, yaml_lines_find(lines, key), "%s: %s",
-		    key, why);
+		return yaml_error(c->path, yaml_lines_find(lines, key),
+		    "%s: %s", key, why);
 	}
 	signet_uri_free(uri);
 	return 0;
@@ -382,8 +382,8 @@ config_fill(struct signet_ca_config *c, const struct y_config *y,
 	    (r = check_uri(c, lines, "audit.key", a->key)) != 0 ||
 	    (r = required(c, lines, "certificate", y->certificate,
 		 "the CA certificate (PEM)")) != 0 ||
-	    (r = required(c, lines, "policy", y->policy,
-		 "the policy file")) != 0)
+	    (r = required(c, lines, "policy", y->policy, "the policy file")) !=
+		0)
 		return r;
 	if ((r = dup_str(t->key, &c->key_uri)) != 0 ||
 	    (r = dup_str(a->key, &c->audit_key_uri)) != 0)
@@ -402,20 +402,19 @@ config_fill(struct signet_ca_config *c, const struct y_config *y,
 	if (r != 0)
 		return r;
 	c->audit_module = module;
-	if ((r = resolve_pin_source(c, lines, "token.pin-source",
-		 t->pin_source, &c->pin_source)) != 0 ||
-	    (r = resolve_pin_source(c, lines, "audit.pin-source",
-		 a->pin_source, &c->audit_pin_source)) != 0)
+	if ((r = resolve_pin_source(c, lines, "token.pin-source", t->pin_source,
+		 &c->pin_source)) != 0 ||
+	    (r = resolve_pin_source(c, lines, "audit.pin-source", a->pin_source,
+		 &c->audit_pin_source)) != 0)
 		return r;
 	if ((r = get_uint(c, lines, "token.sessions", t->sessions, 0, 0,
 		 CA_WORKERS_MAX, &c->sessions)) != 0 ||
 	    (r = get_uint(c, lines, "audit.checkpoint-interval",
 		 a->checkpoint_interval, SIGNET_AUDIT_CHECKPOINT_DEFAULT, 0,
 		 1000000, &c->checkpoint_interval)) != 0 ||
-	    (r = get_uint(c, lines, "issuance.serial-length",
-		 is->serial_length, SIGNET_SERIAL_DEFAULT,
-		 SIGNET_SERIAL_MIN_NEW, SIGNET_SERIAL_MAX,
-		 &c->serial_length)) != 0 ||
+	    (r = get_uint(c, lines, "issuance.serial-length", is->serial_length,
+		 SIGNET_SERIAL_DEFAULT, SIGNET_SERIAL_MIN_NEW,
+		 SIGNET_SERIAL_MAX, &c->serial_length)) != 0 ||
 	    (r = get_uint(c, lines, "issuance.batch-size", is->batch_size,
 		 CA_DEFAULT_BATCH, 1, CA_BATCH_MAX, &c->batch_size)) != 0 ||
 	    (r = get_uint(c, lines, "issuance.workers", is->workers, 0, 0,

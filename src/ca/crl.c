@@ -162,9 +162,8 @@ signet_ca_crl(struct signet_ca *ca, int delta, const char *out_path, int pem,
 		    "CRLs need an instance opened with SIGNET_CA_OPEN_SIGN");
 	if ((r = ca_clock_check(ca, now)) != 0)
 		goto out;
-	if (delta &&
-	    (r = signet_store_crl_last_full(ca->store, ca->issuer_id,
-		 &res->base, &last_tu)) != 0) {
+	if (delta && (r = signet_store_crl_last_full(ca->store, ca->issuer_id,
+			  &res->base, &last_tu)) != 0) {
 		if (r == SIGNET_ERR_NOT_FOUND)
 			r = signet_error_set(SIGNET_ERR_NOT_FOUND,
 			    "there is no full CRL for a delta CRL to extend; "
@@ -238,8 +237,8 @@ signet_ca_crl(struct signet_ca *ca, int delta, const char *out_path, int pem,
 	    (r = SIGNET_FAULT("crl.intent")) != 0)
 		goto out;
 	announced = 1;
-	if ((r = signet_tbs_sign(tbs, ca->signer, &res->der,
-		 &res->der_len)) != 0 ||
+	if ((r = signet_tbs_sign(tbs, ca->signer, &res->der, &res->der_len)) !=
+		0 ||
 	    (r = SIGNET_FAULT("crl.sign")) != 0)
 		goto fail;
 	if ((r = ca_audit_recoveries(ca)) != 0)
@@ -261,7 +260,8 @@ signet_ca_crl(struct signet_ca *ca, int delta, const char *out_path, int pem,
 		    0) {
 			why = ca_error_dup();
 			r = signet_error_set(SIGNET_ERR_IO,
-			    "CRL %lld was signed and recorded, but could not be "
+			    "CRL %lld was signed and recorded, but could not "
+			    "be "
 			    "written to %s: %s",
 			    (long long)res->number, out_path,
 			    why != NULL ? why : "?");

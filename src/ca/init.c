@@ -189,8 +189,8 @@ signet_ca_init(const struct signet_ca_init_params *p, char **config_path)
 	if (mkdir(c.dir, 0700) == 0)
 		c.made_dir = 1;
 	else if (errno != EEXIST) {
-		r = signet_error_sys(SIGNET_ERR_IO, "cannot create directory %s",
-		    c.dir);
+		r = signet_error_sys(SIGNET_ERR_IO,
+		    "cannot create directory %s", c.dir);
 		goto out;
 	}
 	if (stat(c.dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -233,14 +233,13 @@ signet_ca_init(const struct signet_ca_init_params *p, char **config_path)
 		goto out;
 	if ((r = copy_in(&c, p->ca_cert, "ca.pem", SIGNET_FILE_MAX_INPUT,
 		 "CA certificate")) != 0 ||
-	    (p->chain != NULL &&
-		(r = copy_in(&c, p->chain, "chain.pem", SIGNET_FILE_MAX_INPUT,
-		     "chain")) != 0) ||
+	    (p->chain != NULL && (r = copy_in(&c, p->chain, "chain.pem",
+				      SIGNET_FILE_MAX_INPUT, "chain")) != 0) ||
 	    (r = copy_in(&c, p->policy, "policy.yaml", SIGNET_POLICY_MAX_SIZE,
 		 "policy")) != 0)
 		goto out;
-	if ((db = ca_store_file(p->database != NULL ? p->database
-						    : CA_DEFAULT_DATABASE)) !=
+	if ((db = ca_store_file(
+		 p->database != NULL ? p->database : CA_DEFAULT_DATABASE)) !=
 	    NULL) {
 		char *abs = file_path_join(c.dir, db);
 

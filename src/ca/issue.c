@@ -207,7 +207,8 @@ item_build(struct signet_ca *ca, struct ca_item *it, time_t now)
 		if (r == SIGNET_ERR_LINT && rep != NULL &&
 		    (text = signet_lint_report_text(rep)) != NULL)
 			signet_error_set(r,
-			    "the certificate failed pre-issuance lints; nothing "
+			    "the certificate failed pre-issuance lints; "
+			    "nothing "
 			    "was signed: %s",
 			    text);
 		goto out;
@@ -219,7 +220,8 @@ out:
 	return r;
 }
 
-/* ---- phase 1: policy, serial, build, lint (workers) -------------------------- */
+/* ---- phase 1: policy, serial, build, lint (workers)
+ * -------------------------- */
 
 static void
 prep_task(void *arg, size_t i)
@@ -316,7 +318,8 @@ out:
 	free(buf);
 }
 
-/* ---- phase 2: reserve, intent (this thread) ------------------------------------ */
+/* ---- phase 2: reserve, intent (this thread)
+ * ------------------------------------ */
 
 static int
 audit_refusal(struct signet_ca *ca, struct ca_item *it)
@@ -388,8 +391,7 @@ group_abandon(struct ca_group *g, int code, const char *why)
 		free(g->items[i].message);
 		g->items[i].message = strdup(why);
 		if (signet_store_cert_fail(ca->store, ca->issuer_id,
-			g->items[i].res->serial, why,
-			(int64_t)time(NULL)) == 0)
+			g->items[i].res->serial, why, (int64_t)time(NULL)) == 0)
 			g->items[i].stage = ITEM_FAILED;
 		else
 			g->items[i].stage = ITEM_STOPPED;
@@ -493,7 +495,8 @@ group_intent(struct ca_group *g)
 	return 0;
 }
 
-/* ---- phase 3: the token signs (workers) ------------------------------------------ */
+/* ---- phase 3: the token signs (workers)
+ * ------------------------------------------ */
 
 static void
 sign_task(void *arg, size_t i)
@@ -514,7 +517,8 @@ sign_task(void *arg, size_t i)
 	(void)SIGNET_FAULT("issue.sign");
 }
 
-/* ---- phase 4: record, outcome (this thread) ---------------------------------------- */
+/* ---- phase 4: record, outcome (this thread)
+ * ---------------------------------------- */
 
 static int
 group_record(struct ca_group *g, int *sign_error)
@@ -534,8 +538,8 @@ group_record(struct ca_group *g, int *sign_error)
 
 		if (it->stage == ITEM_SIGNED) {
 			if (signet_store_cert_issue(ca->store, ca->issuer_id,
-				it->res->serial, it->der, it->der_len, now) ==
-			    0) {
+				it->res->serial, it->der, it->der_len,
+				now) == 0) {
 				it->stage = ITEM_RECORDED;
 				continue;
 			}
@@ -551,8 +555,8 @@ group_record(struct ca_group *g, int *sign_error)
 		if (*sign_error == 0)
 			*sign_error = it->status;
 		if (signet_store_cert_fail(ca->store, ca->issuer_id,
-			it->res->serial, it->message != NULL ? it->message : "?",
-			now) == 0)
+			it->res->serial,
+			it->message != NULL ? it->message : "?", now) == 0)
 			it->stage = ITEM_FAILED;
 		else
 			it->stage = ITEM_STOPPED;
@@ -599,8 +603,7 @@ group_outcome(struct ca_group *g)
 		} else if (it->stage == ITEM_FAILED) {
 			if (json_object_set_new(it->details, "reason",
 				json_string(it->message != NULL ? it->message
-								: "?")) !=
-			    0) {
+								: "?")) != 0) {
 				r = signet_error_set(SIGNET_ERR_INTERNAL,
 				    "out of memory");
 				break;
@@ -617,7 +620,8 @@ group_outcome(struct ca_group *g)
 	return r;
 }
 
-/* ---- phase 5: files ------------------------------------------------------------------- */
+/* ---- phase 5: files
+ * ------------------------------------------------------------------- */
 
 static void
 file_task(void *arg, size_t i)
@@ -635,8 +639,8 @@ file_task(void *arg, size_t i)
 		 it->req->out_chain ? g->ca->chain_pem : NULL,
 		 it->req->out_chain ? g->ca->chain_pem_len : 0, &pem,
 		 &pem_len)) != 0 ||
-	    (r = file_batch_add(g->files, it->req->out_path, pem, pem_len,
-		 0644, &it->file_index)) != 0) {
+	    (r = file_batch_add(g->files, it->req->out_path, pem, pem_len, 0644,
+		 &it->file_index)) != 0) {
 		item_fail(it, SIGNET_ERR_IO, NULL);
 		free(pem);
 		return;
@@ -653,8 +657,7 @@ item_unwritten(struct ca_item *it, const char *why)
 	if (asprintf(&m,
 		"certificate %s was issued and recorded, but could not be "
 		"written to %s (%s); fetch it with: signet show %s --pem",
-		it->res->serial, it->req->out_path, why, it->res->serial) ==
-	    -1)
+		it->res->serial, it->req->out_path, why, it->res->serial) == -1)
 		m = NULL;
 	free(it->message);
 	it->message = m;
@@ -711,8 +714,8 @@ group_files(struct ca_group *g)
 		if (it->stage != ITEM_RECORDED || it->req->out_path == NULL)
 			continue;
 		if (!it->file_added)
-			item_unwritten(it, it->message != NULL ? it->message
-							       : "?");
+			item_unwritten(it,
+			    it->message != NULL ? it->message : "?");
 		else if (file_batch_placed(g->files, it->file_index, &why))
 			it->res->written = 1;
 		else
@@ -723,7 +726,8 @@ group_files(struct ca_group *g)
 	(void)SIGNET_FAULT("issue.write");
 }
 
-/* ---- the group ------------------------------------------------------------------------ */
+/* ---- the group
+ * ------------------------------------------------------------------------ */
 
 static void
 group_run(struct ca_group *g, ca_task_fn fn)
@@ -766,8 +770,8 @@ group_finish(struct ca_group *g, int fatal, const char *fatal_msg)
 			break;
 		case ITEM_REFUSED:
 		case ITEM_FAILED:
-			res->status = it->status != 0 ? it->status
-						      : SIGNET_ERR_INTERNAL;
+			res->status =
+			    it->status != 0 ? it->status : SIGNET_ERR_INTERNAL;
 			break;
 		default:
 			/* Stopped by a failure of the batch. */
@@ -882,8 +886,7 @@ signet_ca_issue_batch(struct signet_ca *ca,
 			0)
 			return r;
 	}
-	if ((g.items = calloc(size < n ? size : n, sizeof(*g.items))) ==
-	    NULL) {
+	if ((g.items = calloc(size < n ? size : n, sizeof(*g.items))) == NULL) {
 		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 		return r;
 	}

@@ -95,8 +95,7 @@ ca_pool_new(unsigned n, struct ca_pool **out)
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
 	for (p->n = 0; p->n < n; p->n++)
-		if (pthread_create(&p->threads[p->n], NULL, pool_main, p) !=
-		    0)
+		if (pthread_create(&p->threads[p->n], NULL, pool_main, p) != 0)
 			break;
 	if (p->n == 0) {
 		ca_pool_free(p);

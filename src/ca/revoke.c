@@ -22,8 +22,7 @@ signet_ca_revoke(struct signet_ca *ca, const char *serial, int reason,
 		return signet_error_set(SIGNET_ERR_USAGE,
 		    "revoking needs an instance opened with "
 		    "SIGNET_CA_OPEN_AUDIT");
-	if ((r = signet_serial_from_hex(serial != NULL ? serial : "", &s)) !=
-	    0)
+	if ((r = signet_serial_from_hex(serial != NULL ? serial : "", &s)) != 0)
 		return signet_error_context(r, "serial '%.80s'",
 		    serial != NULL ? serial : "");
 	signet_serial_to_hex(&s, hex);

@@ -113,8 +113,8 @@ cmd_crl(int argc, char **argv)
 	} else if (delta)
 		printf("delta CRL number %lld over full CRL %lld: %zu "
 		       "entries, next update %s\n  written to %s\n",
-		    (long long)res.number, (long long)res.base, res.entries,
-		    nu, out);
+		    (long long)res.number, (long long)res.base, res.entries, nu,
+		    out);
 	else
 		printf("CRL number %lld: %zu entries, next update %s\n"
 		       "  written to %s\n",

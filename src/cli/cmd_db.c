@@ -117,9 +117,11 @@ finding_cb(const struct signet_ca_finding *fd, void *arg)
 		json_array_append_new(list, o);
 		return 0;
 	}
-	printf("%s %s%s%s\n  %s\n", fd->notice ? "notice:" : "PROBLEM:",
-	    kind_name(p->kind),
-	    p->serial != NULL ? " serial " : p->crl_number != 0 ? " CRL " : "",
+	printf("%s %s%s%s\n  %s\n",
+	    fd->notice ? "notice:" : "PROBLEM:", kind_name(p->kind),
+	    p->serial != NULL    ? " serial "
+	    : p->crl_number != 0 ? " CRL "
+				 : "",
 	    p->serial != NULL ? p->serial : "", p->detail);
 	if (p->serial == NULL && p->crl_number != 0)
 		printf("  CRL number %lld\n", (long long)p->crl_number);

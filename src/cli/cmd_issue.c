@@ -155,8 +155,8 @@ result_json(const struct signet_ca_request *req,
 		    json_integer(signet_exit_code(res->status)));
 		json_object_set_new(o, "error",
 		    json_string(res->message != NULL
-			    ? res->message
-			    : signet_strerror(res->status)));
+				    ? res->message
+				    : signet_strerror(res->status)));
 	} else
 		json_object_set_new(o, "status", json_integer(0));
 	return o;
@@ -258,7 +258,8 @@ out:
 	return st;
 }
 
-/* ---- a directory of CSRs ---------------------------------------------------- */
+/* ---- a directory of CSRs ----------------------------------------------------
+ */
 
 struct batch {
 	char **names;  /* CSR paths */
@@ -312,8 +313,8 @@ batch_scan(const char *dir, const char *out_dir, struct batch *b)
 		}
 		if (b->n == cap) {
 			cap = cap == 0 ? 256 : cap * 2;
-			if ((grown = realloc(b->names,
-				 cap * sizeof(*grown))) == NULL) {
+			if ((grown = realloc(b->names, cap * sizeof(*grown))) ==
+			    NULL) {
 				free(path);
 				goto oom;
 			}
@@ -358,8 +359,8 @@ progress_cb(void *arg, size_t done, size_t total)
 		return;
 	fill = (int)((double)done / (double)total * width);
 	fprintf(stderr, "\r[%.*s%*s] %zu/%zu", fill,
-	    "########################################", width - fill, "",
-	    done, total);
+	    "########################################", width - fill, "", done,
+	    total);
 	if (done == total)
 		fputc('\n', stderr);
 	fflush(stderr);
@@ -448,9 +449,9 @@ issue_batch(const struct issue_args *a)
 			    res[i].message != NULL ? res[i].message : "?");
 	}
 	if (list != NULL) {
-		o = json_pack("{s:I,s:I,s:I,s:o}", "issued",
-		    (json_int_t)issued, "rejected", (json_int_t)rejected,
-		    "unwritten", (json_int_t)unwritten, "results", list);
+		o = json_pack("{s:I,s:I,s:I,s:o}", "issued", (json_int_t)issued,
+		    "rejected", (json_int_t)rejected, "unwritten",
+		    (json_int_t)unwritten, "results", list);
 		json_print(o);
 		json_decref(o);
 	} else

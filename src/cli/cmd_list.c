@@ -62,15 +62,15 @@ list_cb(const struct signet_store_cert *c, void *arg)
 	time_format((time_t)c->not_after, na);
 	l->n++;
 	if (l->array == NULL) {
-		printf("%-40s %-8s %s %-12s %s\n", c->serial,
-		    status_of(c, now), na, c->profile,
+		printf("%-40s %-8s %s %-12s %s\n", c->serial, status_of(c, now),
+		    na, c->profile,
 		    c->subject[0] != '\0' ? c->subject : "(empty subject)");
 		return 0;
 	}
 	time_format((time_t)c->not_before, nb);
 	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "serial", c->serial,
-	    "status", status_of(c, now), "subject", c->subject, "sans",
-	    c->sans, "profile", c->profile, "not_before", nb, "not_after", na,
+	    "status", status_of(c, now), "subject", c->subject, "sans", c->sans,
+	    "profile", c->profile, "not_before", nb, "not_after", na,
 	    "requester", c->requester);
 	if (o == NULL)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
@@ -188,8 +188,8 @@ cmd_list(int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		if ((s = json_dumps(l.array, JSON_INDENT(2) | JSON_SORT_KEYS)) !=
-		    NULL)
+		if ((s = json_dumps(l.array,
+			 JSON_INDENT(2) | JSON_SORT_KEYS)) != NULL)
 			printf("%s\n", s);
 		free(s);
 	}

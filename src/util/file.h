@@ -58,8 +58,8 @@ int file_batch_add(struct file_batch *b, const char *path, const void *data,
  */
 int file_batch_commit(struct file_batch *b) SIGNET_WUR;
 /* 1 if file index is at its path; else its error message is returned. */
-int file_batch_placed(const struct file_batch *b, size_t index,
-    const char **error);
+int
+file_batch_placed(const struct file_batch *b, size_t index, const char **error);
 size_t file_batch_count(const struct file_batch *b);
 /* Remove temporaries not placed, free. NULL is a no-op. */
 void file_batch_free(struct file_batch *b);
