@@ -21,8 +21,7 @@
 #include "util/codec.h"
 #include "util/file.h"
 
-/* ---- small helpers
- * ----------------------------------------------------------- */
+/* ---- small helpers ------------------------------------------------------- */
 
 int
 ca_error_recode(int code, const char *fmt, ...)
@@ -162,8 +161,7 @@ ca_pem_cert(const uint8_t *der, size_t len, const char *extra, size_t extra_len,
 	return 0;
 }
 
-/* ---- certificates
- * ------------------------------------------------------------ */
+/* ---- certificates -------------------------------------------------------- */
 
 static int
 load_pem_certs(const char *path, const char *what, STACK_OF(X509) * *out)
@@ -324,8 +322,7 @@ out:
 	return r;
 }
 
-/* ---- tokens
- * ------------------------------------------------------------------ */
+/* ---- tokens -------------------------------------------------------------- */
 
 static int
 open_token(const char *uri_text, const char *module, const char *pin_source,

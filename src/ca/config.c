@@ -116,7 +116,7 @@ static const cyaml_schema_value_t y_config = {
 	    y_config_fields),
 };
 
-/* ---- helpers -------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------- */
 
 char *
 ca_store_file(const char *url)

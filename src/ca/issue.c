@@ -70,7 +70,7 @@ struct ca_group {
 	struct file_batch *files;
 };
 
-/* ---- helpers -------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------- */
 
 static void
 item_fail(struct ca_item *it, int status, const char *prefix)
@@ -220,8 +220,7 @@ out:
 	return r;
 }
 
-/* ---- phase 1: policy, serial, build, lint (workers)
- * -------------------------- */
+/* ---- phase 1: policy, serial, build, lint (workers) ---------------------- */
 
 static void
 prep_task(void *arg, size_t i)
@@ -318,20 +317,55 @@ out:
 	free(buf);
 }
 
-/* ---- phase 2: reserve, intent (this thread)
- * ------------------------------------ */
+/* ---- phase 2: reserve, intent (this thread) ------------------------------ */
 
-static int
-audit_refusal(struct signet_ca *ca, struct ca_item *it)
+static json_t *
+refusal_details(struct signet_ca *ca, const struct ca_item *it)
 {
 	const struct signet_ca_request *req = it->req;
 
-	return ca_audit(ca, SIGNET_AUDIT_EV_CERT_REQUEST, SIGNET_AUDIT_DENIED,
-	    json_pack("{s:s,s:s,s:s,s:[s]}", "request",
-		req->name != NULL ? req->name : "", "profile",
-		req->profile != NULL ? req->profile : "", "requester",
-		ca->requester, "reasons",
-		it->message != NULL ? it->message : "?"));
+	return json_pack("{s:s,s:s,s:s,s:[s]}", "request",
+	    req->name != NULL ? req->name : "", "profile",
+	    req->profile != NULL ? req->profile : "", "requester",
+	    ca->requester, "reasons", it->message != NULL ? it->message : "?");
+}
+
+/* Log the group's refusals (late: those refused at reservation). */
+static int
+audit_refusals(struct ca_group *g, int late)
+{
+	struct signet_audit_entry *e = NULL;
+	size_t i, n = 0;
+	int r = 0;
+
+	for (i = 0; i < g->n; i++)
+		if (g->items[i].stage == ITEM_REFUSED &&
+		    g->items[i].late_refusal == late)
+			n++;
+	if (n == 0)
+		return 0;
+	if ((e = calloc(n, sizeof(*e))) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	for (i = 0, n = 0; i < g->n; i++) {
+		if (g->items[i].stage != ITEM_REFUSED ||
+		    g->items[i].late_refusal != late)
+			continue;
+		e[n].event = SIGNET_AUDIT_EV_CERT_REQUEST;
+		e[n].outcome = SIGNET_AUDIT_DENIED;
+		if ((e[n].details = refusal_details(g->ca, &g->items[i])) ==
+		    NULL) {
+			r = signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
+			break;
+		}
+		n++;
+	}
+	if (r == 0)
+		r = signet_audit_append_batch(g->ca->audit, e, n);
+	for (i = 0; i < n; i++)
+		json_decref((json_t *)e[i].details);
+	free(e);
+	return r;
 }
 
 static int
@@ -409,10 +443,8 @@ group_reserve(struct ca_group *g)
 	size_t i;
 	int r, any = 0;
 
-	for (i = 0; i < g->n; i++)
-		if (g->items[i].stage == ITEM_REFUSED &&
-		    (r = audit_refusal(ca, &g->items[i])) != 0)
-			return r;
+	if ((r = audit_refusals(g, 0)) != 0)
+		return r;
 	for (i = 0; i < g->n; i++)
 		any |= g->items[i].stage == ITEM_READY;
 	if (!any)
@@ -441,19 +473,17 @@ group_reserve(struct ca_group *g)
 			}
 		return r;
 	}
-	for (i = 0; i < g->n; i++)
-		if (g->items[i].late_refusal &&
-		    (r = audit_refusal(ca, &g->items[i])) != 0) {
-			/* Nothing is signed: the rows go as the log failed. */
-			char *why = ca_error_dup();
+	if ((r = audit_refusals(g, 1)) != 0) {
+		/* Nothing is signed: the rows go as the log failed. */
+		char *why = ca_error_dup();
 
-			group_abandon(g, SIGNET_ERR_AUDIT,
-			    "not signed: the audit log failed");
-			signet_error_set(SIGNET_ERR_AUDIT, "%s",
-			    why != NULL ? why : "the audit log failed");
-			free(why);
-			return SIGNET_ERR_AUDIT;
-		}
+		group_abandon(g, SIGNET_ERR_AUDIT,
+		    "not signed: the audit log failed");
+		signet_error_set(SIGNET_ERR_AUDIT, "%s",
+		    why != NULL ? why : "the audit log failed");
+		free(why);
+		return SIGNET_ERR_AUDIT;
+	}
 	if ((r = SIGNET_FAULT("issue.reserve")) != 0)
 		return r;
 	return 0;
@@ -463,14 +493,23 @@ static int
 group_intent(struct ca_group *g)
 {
 	struct signet_ca *ca = g->ca;
-	size_t i;
+	struct signet_audit_entry *e = NULL;
+	size_t i, n = 0;
 	int r = 0;
 
+	e = calloc(g->n, sizeof(*e));
+	if (e == NULL)
+		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 	for (i = 0; i < g->n && r == 0; i++)
-		if (g->items[i].stage == ITEM_RESERVED)
-			r = signet_audit_append(ca->audit,
-			    SIGNET_AUDIT_EV_CERT_ISSUE_INTENT,
-			    SIGNET_AUDIT_INTENT, g->items[i].details);
+		if (g->items[i].stage == ITEM_RESERVED) {
+			e[n].event = SIGNET_AUDIT_EV_CERT_ISSUE_INTENT;
+			e[n].outcome = SIGNET_AUDIT_INTENT;
+			e[n].details = g->items[i].details;
+			n++;
+		}
+	if (r == 0)
+		r = signet_audit_append_batch(ca->audit, e, n);
+	free(e);
 	/* The token signs nothing the log does not durably announce. */
 	if (r == 0)
 		r = signet_audit_sync(ca->audit);
@@ -495,8 +534,7 @@ group_intent(struct ca_group *g)
 	return 0;
 }
 
-/* ---- phase 3: the token signs (workers)
- * ------------------------------------------ */
+/* ---- phase 3: the token signs (workers) ---------------------------------- */
 
 static void
 sign_task(void *arg, size_t i)
@@ -517,8 +555,7 @@ sign_task(void *arg, size_t i)
 	(void)SIGNET_FAULT("issue.sign");
 }
 
-/* ---- phase 4: record, outcome (this thread)
- * ---------------------------------------- */
+/* ---- phase 4: record, outcome (this thread) ------------------------------ */
 
 static int
 group_record(struct ca_group *g, int *sign_error)
@@ -582,10 +619,13 @@ static int
 group_outcome(struct ca_group *g)
 {
 	struct signet_ca *ca = g->ca;
+	struct signet_audit_entry *e = NULL;
 	char hash[65];
-	size_t i;
+	size_t i, n = 0;
 	int r = 0;
 
+	if ((e = calloc(g->n, sizeof(*e))) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 	for (i = 0; i < g->n && r == 0; i++) {
 		struct ca_item *it = &g->items[i];
 
@@ -597,9 +637,7 @@ group_outcome(struct ca_group *g)
 				    "out of memory");
 				break;
 			}
-			r = signet_audit_append(ca->audit,
-			    SIGNET_AUDIT_EV_CERT_ISSUE, SIGNET_AUDIT_SUCCESS,
-			    it->details);
+			e[n].outcome = SIGNET_AUDIT_SUCCESS;
 		} else if (it->stage == ITEM_FAILED) {
 			if (json_object_set_new(it->details, "reason",
 				json_string(it->message != NULL ? it->message
@@ -608,11 +646,16 @@ group_outcome(struct ca_group *g)
 				    "out of memory");
 				break;
 			}
-			r = signet_audit_append(ca->audit,
-			    SIGNET_AUDIT_EV_CERT_ISSUE, SIGNET_AUDIT_FAILURE,
-			    it->details);
-		}
+			e[n].outcome = SIGNET_AUDIT_FAILURE;
+		} else
+			continue;
+		e[n].event = SIGNET_AUDIT_EV_CERT_ISSUE;
+		e[n].details = it->details;
+		n++;
 	}
+	if (r == 0)
+		r = signet_audit_append_batch(ca->audit, e, n);
+	free(e);
 	if (r == 0)
 		r = signet_audit_sync(ca->audit);
 	if (r == 0)
@@ -620,8 +663,7 @@ group_outcome(struct ca_group *g)
 	return r;
 }
 
-/* ---- phase 5: files
- * ------------------------------------------------------------------- */
+/* ---- phase 5: files ------------------------------------------------------ */
 
 static void
 file_task(void *arg, size_t i)
@@ -726,25 +768,43 @@ group_files(struct ca_group *g)
 	(void)SIGNET_FAULT("issue.write");
 }
 
-/* ---- the group
- * ------------------------------------------------------------------------ */
+/* ---- the group ----------------------------------------------------------- */
 
+/* Queue fn over the group on the pool, or run it here (one item, no pool). */
+static struct ca_job *
+group_start(struct ca_group *g, ca_task_fn fn, int priority)
+{
+	struct ca_job *job = NULL;
+	size_t i;
+
+	if (g->ca->pool != NULL && g->n > 1)
+		job = ca_pool_start(g->ca->pool, fn, g, g->n, priority);
+	if (job == NULL)
+		for (i = 0; i < g->n; i++)
+			fn(g, i);
+	return job;
+}
+
+static void
+group_wait(struct ca_group *g, struct ca_job **job)
+{
+	if (*job != NULL)
+		ca_pool_wait(g->ca->pool, *job);
+	*job = NULL;
+}
+
+/* Files go first: they are this thread's work, the rest can wait. */
 static void
 group_run(struct ca_group *g, ca_task_fn fn)
 {
-	size_t i;
+	struct ca_job *job = group_start(g, fn, 2);
 
-	if (g->ca->pool == NULL || g->n == 1) {
-		for (i = 0; i < g->n; i++)
-			fn(g, i);
-		return;
-	}
-	ca_pool_wait(g->ca->pool, ca_pool_start(g->ca->pool, fn, g, g->n, 0));
+	group_wait(g, &job);
 }
 
 /* Hand each item's outcome to its result. */
 static void
-group_finish(struct ca_group *g, int fatal, const char *fatal_msg)
+group_finish(struct ca_group *g, int fatal, const char *fatal_msg, int fronted)
 {
 	size_t i;
 
@@ -769,11 +829,16 @@ group_finish(struct ca_group *g, int fatal, const char *fatal_msg)
 			res->status = it->status;
 			break;
 		case ITEM_REFUSED:
+			/* A refusal the log never got is no decision. */
+			if (!fronted && fatal != 0)
+				goto stopped;
+			/* FALLTHROUGH */
 		case ITEM_FAILED:
 			res->status =
 			    it->status != 0 ? it->status : SIGNET_ERR_INTERNAL;
 			break;
 		default:
+		stopped:
 			/* Stopped by a failure of the batch. */
 			res->status = fatal != 0 ? fatal : SIGNET_ERR_INTERNAL;
 			free(it->message);
@@ -818,17 +883,23 @@ group_free(struct ca_group *g)
 	g->files = NULL;
 }
 
-/* One group, start to end. Returns what stops the batch, or 0. */
+/* Before signing: refusals logged, serials reserved, intents synced. */
 static int
-group_issue(struct ca_group *g)
+group_front(struct ca_group *g)
+{
+	int r;
+
+	if ((r = group_reserve(g)) != 0)
+		return r;
+	return group_intent(g);
+}
+
+/* After signing: recorded, outcomes synced, files written. */
+static int
+group_back(struct ca_group *g)
 {
 	int r, sign_error = 0, outcome;
 
-	g->now = time(NULL);
-	group_run(g, prep_task);
-	if ((r = group_reserve(g)) != 0 || (r = group_intent(g)) != 0)
-		return r;
-	group_run(g, sign_task);
 	if ((r = group_record(g, &sign_error)) != 0)
 		return r;
 	/* A log that cannot take the outcome stops the batch ... */
@@ -861,22 +932,156 @@ issue_check(struct signet_ca *ca)
 	return 0;
 }
 
+/*
+ * A batch runs as a pipeline over a ring of three groups, so that the
+ * token signs while this thread works the store and the log: while group
+ * k is signed, the workers check and build group k+1, which this thread
+ * then reserves and announces; then this thread records and delivers
+ * group k while group k+1 is signed. Each group still takes every step,
+ * in order.
+ */
+#define ISSUE_RING 3
+
+struct pipeline {
+	struct signet_ca *ca;
+	const struct signet_ca_request *reqs;
+	struct signet_ca_result *res;
+	size_t n, size, groups;
+	struct ca_group g[ISSUE_RING];
+	struct ca_job *prep[ISSUE_RING];
+	struct ca_job *sign[ISSUE_RING];
+	int fronted[ISSUE_RING]; /* reserved and announced: to be signed */
+	int fatal;
+	char *fatal_msg;
+	signet_ca_progress_fn progress;
+	void *progress_arg;
+	size_t done;
+};
+
+static struct ca_group *
+pl_group(struct pipeline *pl, size_t k)
+{
+	return &pl->g[k % ISSUE_RING];
+}
+
+static void
+pl_fail(struct pipeline *pl, int r)
+{
+	if (pl->fatal != 0 || r == 0)
+		return;
+	pl->fatal = r;
+	pl->fatal_msg = ca_error_dup();
+}
+
+static void
+pl_prep(struct pipeline *pl, size_t k)
+{
+	struct ca_group *g = pl_group(pl, k);
+	size_t start = k * pl->size, i;
+
+	g->n = pl->n - start < pl->size ? pl->n - start : pl->size;
+	for (i = 0; i < g->n; i++) {
+		g->items[i].req = &pl->reqs[start + i];
+		g->items[i].res = &pl->res[start + i];
+	}
+	g->now = time(NULL);
+	pl->fronted[k % ISSUE_RING] = 0;
+	pl->prep[k % ISSUE_RING] = group_start(g, prep_task, 0);
+}
+
+static void
+pl_front(struct pipeline *pl, size_t k)
+{
+	struct ca_group *g = pl_group(pl, k);
+	int r;
+
+	group_wait(g, &pl->prep[k % ISSUE_RING]);
+	if (pl->fatal != 0)
+		return;
+	if ((r = group_front(g)) != 0) {
+		pl_fail(pl, r);
+		return;
+	}
+	pl->fronted[k % ISSUE_RING] = 1;
+}
+
+static void
+pl_finish(struct pipeline *pl, size_t k)
+{
+	struct ca_group *g = pl_group(pl, k);
+
+	group_wait(g, &pl->prep[k % ISSUE_RING]);
+	group_wait(g, &pl->sign[k % ISSUE_RING]);
+	group_finish(g, pl->fatal, pl->fatal_msg, pl->fronted[k % ISSUE_RING]);
+	group_free(g);
+	pl->done += g->n;
+	g->n = 0;
+	if (pl->progress != NULL)
+		pl->progress(pl->progress_arg, pl->done, pl->n);
+}
+
+/* Group k was signed: record and deliver it (even after a failure). */
+static void
+pl_back(struct pipeline *pl, size_t k)
+{
+	struct ca_group *g = pl_group(pl, k);
+
+	group_wait(g, &pl->sign[k % ISSUE_RING]);
+	if (pl->fronted[k % ISSUE_RING])
+		pl_fail(pl, group_back(g));
+	pl_finish(pl, k);
+}
+
+static void
+pl_run(struct pipeline *pl)
+{
+	size_t k;
+
+	pl_prep(pl, 0);
+	pl_front(pl, 0);
+	if (pl->fronted[0])
+		pl->sign[0] = group_start(&pl->g[0], sign_task, 1);
+	if (pl->groups > 1 && pl->fatal == 0)
+		pl_prep(pl, 1);
+	for (k = 0; k < pl->groups; k++) {
+		/* Group k+1 is reserved and announced while k is signed. */
+		if (k + 1 < pl->groups && pl_group(pl, k + 1)->n > 0)
+			pl_front(pl, k + 1);
+		group_wait(pl_group(pl, k), &pl->sign[k % ISSUE_RING]);
+		if (k + 1 < pl->groups && pl->fatal == 0 &&
+		    pl->fronted[(k + 1) % ISSUE_RING])
+			pl->sign[(k + 1) % ISSUE_RING] =
+			    group_start(pl_group(pl, k + 1), sign_task, 1);
+		if (k + 2 < pl->groups && pl->fatal == 0)
+			pl_prep(pl, k + 2);
+		pl_back(pl, k);
+		if (pl->fatal != 0) {
+			/* What is in flight ends before the batch does. */
+			if (k + 1 < pl->groups && pl_group(pl, k + 1)->n > 0)
+				pl_back(pl, k + 1);
+			if (k + 2 < pl->groups && pl_group(pl, k + 2)->n > 0)
+				pl_finish(pl, k + 2);
+			return;
+		}
+	}
+}
+
 int
 signet_ca_issue_batch(struct signet_ca *ca,
     const struct signet_ca_request *reqs, size_t n,
     struct signet_ca_result *res, signet_ca_progress_fn progress, void *arg)
 {
 	int r = SIGNET_ERR_INTERNAL;
-	struct ca_group g;
-	size_t start, i, size;
-	char *fatal_msg = NULL;
+	struct pipeline pl;
+	size_t i;
 
-	memset(&g, 0, sizeof(g));
+	memset(&pl, 0, sizeof(pl));
 	for (i = 0; i < n; i++)
 		memset(&res[i], 0, sizeof(res[i]));
 	if ((r = issue_check(ca)) != 0)
 		return r;
-	size = ca->cfg->batch_size;
+	if (n == 0)
+		return 0;
 	if (n > 1 && ca->pool == NULL) {
 		if ((r = ca_pool_new(ca->cfg->workers, &ca->pool)) != 0)
 			return r;
@@ -886,43 +1091,40 @@ signet_ca_issue_batch(struct signet_ca *ca,
 			0)
 			return r;
 	}
-	if ((g.items = calloc(size < n ? size : n, sizeof(*g.items))) == NULL) {
-		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-		return r;
-	}
-	g.ca = ca;
-	r = 0;
-	for (start = 0; start < n; start += g.n) {
-		g.n = n - start < size ? n - start : size;
-		for (i = 0; i < g.n; i++) {
-			g.items[i].req = &reqs[start + i];
-			g.items[i].res = &res[start + i];
-		}
-		r = group_issue(&g);
-		if (r != 0)
-			fatal_msg = ca_error_dup();
-		group_finish(&g, r, fatal_msg);
-		group_free(&g);
-		if (progress != NULL)
-			progress(arg, start + g.n, n);
-		if (r != 0) {
-			start += g.n;
-			break;
+	pl.ca = ca;
+	pl.reqs = reqs;
+	pl.res = res;
+	pl.n = n;
+	pl.size = ca->cfg->batch_size;
+	pl.groups = (n + pl.size - 1) / pl.size;
+	pl.progress = progress;
+	pl.progress_arg = arg;
+	for (i = 0; i < ISSUE_RING; i++) {
+		pl.g[i].ca = ca;
+		if ((pl.g[i].items = calloc(pl.size < n ? pl.size : n,
+			 sizeof(*pl.g[i].items))) == NULL) {
+			r = signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
+			goto out;
 		}
 	}
+	pl_run(&pl);
+	r = pl.fatal;
 	/* What the batch did not reach. */
-	for (i = start; r != 0 && i < n; i++) {
+	for (i = pl.done; r != 0 && i < n; i++) {
 		res[i].status = r;
 		if (asprintf(&res[i].message, "not attempted: %s",
-			fatal_msg != NULL ? fatal_msg : "the batch stopped") ==
-		    -1)
+			pl.fatal_msg != NULL ? pl.fatal_msg
+					     : "the batch stopped") == -1)
 			res[i].message = NULL;
 	}
 	if (r != 0)
 		signet_error_set(r, "%s",
-		    fatal_msg != NULL ? fatal_msg : signet_strerror(r));
-	free(fatal_msg);
-	free(g.items);
+		    pl.fatal_msg != NULL ? pl.fatal_msg : signet_strerror(r));
+out:
+	for (i = 0; i < ISSUE_RING; i++)
+		free(pl.g[i].items);
+	free(pl.fatal_msg);
 	return r;
 }
 
