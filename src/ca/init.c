@@ -272,6 +272,12 @@ signet_ca_init(const struct signet_ca_init_params *p, char **config_path)
 		goto out;
 	}
 	ca = NULL;
+	/* The log module makes logs 0640 for an auditors' group; an
+	 * instance is one user's until its operator decides otherwise. */
+	if (chmod(log, 0600) != 0) {
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot chmod %s", log);
+		goto out;
+	}
 	if (config_path != NULL) {
 		*config_path = config;
 		config = NULL;
