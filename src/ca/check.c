@@ -313,7 +313,12 @@ signet_ca_check(struct signet_ca *ca, const struct signet_ca_check_opts *o,
 		    "SIGNET_CA_OPEN_AUDIT");
 	memset(&so, 0, sizeof(so));
 	so.now = (int64_t)time(NULL);
-	so.grace = o->grace;
+	/*
+	 * The store skips rows younger than grace seconds (created_at <
+	 * now - grace, in whole seconds): grace 0 means every row, including
+	 * those of the current second.
+	 */
+	so.grace = o->grace > 0 ? o->grace : -1;
 	so.issuer_keys = &key;
 	so.n_issuer_keys = key != NULL ? 1 : 0;
 	if ((r = signet_store_check(ca->store, &so, found_cb, &c,
