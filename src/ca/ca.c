@@ -375,10 +375,13 @@ open_audit(struct signet_ca *ca)
 		goto out;
 	}
 	ca->audit_recoveries = signet_token_recoveries(ca->audit_tok);
-	if ((r = signet_audit_open(c->audit_log, ca->audit_signer,
-		 (ca->flags & SIGNET_CA_OPEN_CREATE) ? SIGNET_AUDIT_CREATE : 0,
-		 &ca->audit)) != 0)
+	if (signet_audit_open(c->audit_log, ca->audit_signer,
+		(ca->flags & SIGNET_CA_OPEN_CREATE) ? SIGNET_AUDIT_CREATE : 0,
+		&ca->audit) != 0) {
+		/* Whatever the cause, no log means nothing may be signed. */
+		r = ca_error_recode(SIGNET_ERR_AUDIT, "audit log (audit.log)");
 		goto out;
+	}
 	signet_audit_set_checkpoint_interval(ca->audit, c->checkpoint_interval);
 	hex_encode(c->sha256, 32, hash);
 	if ((r = ca_audit(ca, SIGNET_AUDIT_EV_CONFIG_LOAD, SIGNET_AUDIT_SUCCESS,

@@ -222,10 +222,11 @@ resolve_pin_source(const struct signet_ca_config *c, struct yaml_lines *lines,
 		file = spec + 5;
 	else if (strcmp(spec, "prompt") != 0 &&
 		 (strncmp(spec, "env:", 4) != 0 || spec[4] == '\0'))
+		/* Not quoted: it may be a PIN someone wrote there. */
 		return yaml_error(c->path, yaml_lines_find(lines, key),
-		    "%s '%s' is not file:PATH, env:NAME or prompt (a PIN "
-		    "itself never goes into signet.yaml)",
-		    key, spec);
+		    "%s is not file:PATH, env:NAME or prompt (a PIN itself "
+		    "never goes into signet.yaml)",
+		    key);
 	if (file == NULL)
 		return dup_str(spec, out);
 	if (*file == '\0')
