@@ -2,7 +2,10 @@
  * Opening an instance: configuration, store, audit log, policy, tokens,
  * and every check that must pass before the CA signs anything.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <sys/file.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -322,6 +325,43 @@ out:
 	return r;
 }
 
+/*
+ * Token logins of the instance's processes, one at a time. SoftHSM (and
+ * other file-backed modules) rewrite the token's files on login while
+ * another process starting up may be reading them, and that process then
+ * finds no token at all; opening and closing tokens under a lock on
+ * DIR/signet.lock avoids it. Held for the login only, not while signing.
+ */
+static int
+token_lock(struct signet_ca *ca)
+{
+	char *path;
+	int fd;
+
+	if ((path = file_path_join(ca->cfg->dir, "signet.lock")) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		signet_error_sys(SIGNET_ERR_IO, "cannot open %s", path);
+		free(path);
+		return -1;
+	}
+	free(path);
+	while (flock(fd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+static void
+token_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the lock */
+}
+
 /* ---- tokens -------------------------------------------------------------- */
 
 static int
@@ -595,6 +635,7 @@ signet_ca_open(const char *config_path, unsigned flags, struct signet_ca **out)
 	int r = SIGNET_ERR_INTERNAL;
 	struct signet_ca *ca = NULL;
 	char hash[65];
+	int lock = -1;
 
 	*out = NULL;
 	if (flags & SIGNET_CA_OPEN_SIGN)
@@ -617,6 +658,11 @@ signet_ca_open(const char *config_path, unsigned flags, struct signet_ca **out)
 		goto out;
 	if ((r = open_store(ca)) != 0)
 		goto out;
+	if ((flags & (SIGNET_CA_OPEN_AUDIT | SIGNET_CA_OPEN_SIGN)) &&
+	    (lock = token_lock(ca)) < 0) {
+		r = SIGNET_ERR_IO;
+		goto out;
+	}
 	if ((flags & SIGNET_CA_OPEN_AUDIT) && (r = open_audit(ca)) != 0)
 		goto out;
 	if (ca->audit != NULL &&
@@ -652,6 +698,8 @@ signet_ca_open(const char *config_path, unsigned flags, struct signet_ca **out)
 	if (flags & SIGNET_CA_OPEN_SIGN) {
 		if ((r = open_signing_key(ca)) != 0)
 			goto out;
+		token_unlock(lock);
+		lock = -1;
 		if (ca->tok != ca->audit_tok &&
 		    (r = ca_audit(ca, SIGNET_AUDIT_EV_TOKEN_LOGIN,
 			 SIGNET_AUDIT_SUCCESS,
@@ -664,6 +712,7 @@ signet_ca_open(const char *config_path, unsigned flags, struct signet_ca **out)
 	ca = NULL;
 	r = 0;
 out:
+	token_unlock(lock);
 	signet_ca_free(ca);
 	return r;
 }
@@ -726,9 +775,14 @@ signet_ca_free(struct signet_ca *ca)
 	signet_signer_free(ca->audit_signer);
 	signet_key_free(ca->key);
 	signet_key_free(ca->audit_key);
-	if (ca->tok != ca->audit_tok)
-		signet_token_free(ca->tok);
-	signet_token_free(ca->audit_tok);
+	if (ca->tok != NULL || ca->audit_tok != NULL) {
+		int lock = ca->cfg != NULL ? token_lock(ca) : -1;
+
+		if (ca->tok != ca->audit_tok)
+			signet_token_free(ca->tok);
+		signet_token_free(ca->audit_tok);
+		token_unlock(lock);
+	}
 	signet_store_free(ca->reader);
 	signet_store_free(ca->store);
 	signet_policy_free(ca->policy);

@@ -16,7 +16,7 @@
 #include "ca/ca_int.h"
 #include "util/file.h"
 
-#define INIT_FILES_MAX 8
+#define INIT_FILES_MAX 10
 
 struct init_ctx {
 	char *created[INIT_FILES_MAX];
@@ -174,6 +174,7 @@ signet_ca_init(const struct signet_ca_init_params *p, char **config_path)
 	struct init_ctx c;
 	struct signet_ca *ca = NULL;
 	char *config = NULL, *text = NULL, *db = NULL, *log = NULL;
+	char *lock = NULL;
 	size_t len = 0;
 	struct stat st;
 
@@ -262,6 +263,13 @@ signet_ca_init(const struct signet_ca_init_params *p, char **config_path)
 	}
 	if ((r = remember(&c, log)) != 0)
 		goto out;
+	if ((lock = file_path_join(c.dir, "signet.lock")) == NULL ||
+	    (r = remember(&c, lock)) != 0) {
+		if (lock == NULL)
+			r = signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
+		goto out;
+	}
 	if ((r = signet_ca_open(config,
 		 SIGNET_CA_OPEN_SIGN | SIGNET_CA_OPEN_POLICY |
 		     SIGNET_CA_OPEN_CREATE,
@@ -300,5 +308,6 @@ out:
 	free(text);
 	free(db);
 	free(log);
+	free(lock);
 	return r;
 }

@@ -951,6 +951,7 @@ struct pipeline {
 	struct ca_job *prep[ISSUE_RING];
 	struct ca_job *sign[ISSUE_RING];
 	int fronted[ISSUE_RING]; /* reserved and announced: to be signed */
+	int signing[ISSUE_RING]; /* handed to the signers */
 	int fatal;
 	char *fatal_msg;
 	signet_ca_progress_fn progress;
@@ -986,6 +987,7 @@ pl_prep(struct pipeline *pl, size_t k)
 	}
 	g->now = time(NULL);
 	pl->fronted[k % ISSUE_RING] = 0;
+	pl->signing[k % ISSUE_RING] = 0;
 	pl->prep[k % ISSUE_RING] = group_start(g, prep_task, 0);
 }
 
@@ -1020,15 +1022,55 @@ pl_finish(struct pipeline *pl, size_t k)
 		pl->progress(pl->progress_arg, pl->done, pl->n);
 }
 
-/* Group k was signed: record and deliver it (even after a failure). */
+/* After group k was signed: did the token fail on any of it? */
+static void
+pl_sign_check(struct pipeline *pl, size_t k)
+{
+	struct ca_group *g = pl_group(pl, k);
+	size_t i;
+
+	if (!pl->signing[k % ISSUE_RING] || pl->fatal != 0)
+		return;
+	for (i = 0; i < g->n; i++)
+		if (g->items[i].stage == ITEM_RESERVED) {
+			pl->fatal = g->items[i].status != 0 ? g->items[i].status
+							    : SIGNET_ERR_TOKEN;
+			pl->fatal_msg = g->items[i].message != NULL
+					    ? strdup(g->items[i].message)
+					    : NULL;
+			return;
+		}
+}
+
+static void
+pl_sign(struct pipeline *pl, size_t k)
+{
+	pl->signing[k % ISSUE_RING] = 1;
+	pl->sign[k % ISSUE_RING] = group_start(pl_group(pl, k), sign_task, 1);
+}
+
+/*
+ * Group k was signed: record and deliver it (even after a failure). A
+ * group reserved and announced but never handed to the signers (the batch
+ * stopped first) has its rows marked failed: nothing of it was signed.
+ */
 static void
 pl_back(struct pipeline *pl, size_t k)
 {
 	struct ca_group *g = pl_group(pl, k);
+	char why[600];
 
 	group_wait(g, &pl->sign[k % ISSUE_RING]);
-	if (pl->fronted[k % ISSUE_RING])
+	if (pl->signing[k % ISSUE_RING])
 		pl_fail(pl, group_back(g));
+	else if (pl->fronted[k % ISSUE_RING]) {
+		snprintf(why, sizeof(why), "not signed: the batch stopped (%s)",
+		    pl->fatal_msg != NULL ? pl->fatal_msg : "?");
+		group_abandon(g, pl->fatal, why);
+		/* Best effort: the log may be what stopped the batch. */
+		if (group_outcome(g) != 0)
+			signet_error_clear();
+	}
 	pl_finish(pl, k);
 }
 
@@ -1040,7 +1082,7 @@ pl_run(struct pipeline *pl)
 	pl_prep(pl, 0);
 	pl_front(pl, 0);
 	if (pl->fronted[0])
-		pl->sign[0] = group_start(&pl->g[0], sign_task, 1);
+		pl_sign(pl, 0);
 	if (pl->groups > 1 && pl->fatal == 0)
 		pl_prep(pl, 1);
 	for (k = 0; k < pl->groups; k++) {
@@ -1048,10 +1090,11 @@ pl_run(struct pipeline *pl)
 		if (k + 1 < pl->groups && pl_group(pl, k + 1)->n > 0)
 			pl_front(pl, k + 1);
 		group_wait(pl_group(pl, k), &pl->sign[k % ISSUE_RING]);
+		/* A token that failed once signs no next group. */
+		pl_sign_check(pl, k);
 		if (k + 1 < pl->groups && pl->fatal == 0 &&
 		    pl->fronted[(k + 1) % ISSUE_RING])
-			pl->sign[(k + 1) % ISSUE_RING] =
-			    group_start(pl_group(pl, k + 1), sign_task, 1);
+			pl_sign(pl, k + 1);
 		if (k + 2 < pl->groups && pl->fatal == 0)
 			pl_prep(pl, k + 2);
 		pl_back(pl, k);

@@ -207,6 +207,33 @@ else
 	sed 's/^/  | /' batch.out >&2
 fi
 
+# ---- a pending row of a process still running ----------------------------------
+# The token stalls for four seconds; db check --resolve meanwhile must leave
+# the row alone (its intent's writer is alive), and the issuance completes.
+announced_total=$(intents)
+P11FAULT="C_Sign=hang:4000" "$signet" issue --profile tls-server \
+	--csr one.csr --out out/alive.crt >alive.out 2>&1 &
+alive=$!
+i=0
+while [ "$(intents)" -eq "$announced_total" ] && [ "$i" -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+"$signet" db check --grace 0 --resolve >running.out 2>&1 || true
+if grep -q "still running" running.out &&
+	[ "$(rows "'pending'")" -eq 1 ]; then
+	ok "db check --resolve leaves a running issuance alone"
+else
+	bad "db check --resolve touched a running issuance"
+	sed 's/^/  | /' running.out >&2
+fi
+if wait "$alive" && [ -e out/alive.crt ]; then
+	ok "the stalled issuance completed"
+else
+	bad "the stalled issuance failed"
+	sed 's/^/  | /' alive.out >&2
+fi
+
 # ---- CRL generation ---------------------------------------------------------------
 serial=$(openssl x509 -in bout/b1.crt -noout -serial | cut -d= -f2)
 "$signet" revoke "$serial" --reason superseded >/dev/null
