@@ -26,6 +26,7 @@
 #include "util/codec.h"
 #include "util/fault.h"
 #include "util/file.h"
+#include "util/secret.h"
 
 /* A serial collision with 126+ bits of entropy is a broken RNG after this. */
 #define ISSUE_SERIAL_TRIES 8
@@ -68,6 +69,13 @@ struct ca_group {
 	size_t n;
 	time_t now;
 	struct file_batch *files;
+	/*
+	 * Random octets for the group's serials, drawn from the token in one
+	 * call instead of one per certificate; handed out under rand_lock.
+	 */
+	uint8_t *rand;
+	size_t rand_len, rand_used;
+	pthread_mutex_t rand_lock;
 };
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -93,6 +101,49 @@ ca_random(void *arg, uint8_t *buf, size_t len)
 	struct signet_ca *ca = arg;
 
 	return signet_token_random(ca->tok, buf, len);
+}
+
+/* Octets a serial takes on average: its length, and a few rejections. */
+#define GROUP_RAND_PER_ITEM 32
+
+/* The group's share of the token's random octets, then the token again. */
+static int
+group_random(void *arg, uint8_t *buf, size_t len)
+{
+	struct ca_group *g = arg;
+	int have = 0;
+
+	pthread_mutex_lock(&g->rand_lock);
+	if (g->rand != NULL && g->rand_len - g->rand_used >= len) {
+		memcpy(buf, g->rand + g->rand_used, len);
+		/* Each octet is handed out once. */
+		secret_wipe(g->rand + g->rand_used, len);
+		g->rand_used += len;
+		have = 1;
+	}
+	pthread_mutex_unlock(&g->rand_lock);
+	return have ? 0 : signet_token_random(g->ca->tok, buf, len);
+}
+
+static int
+group_random_fill(struct ca_group *g)
+{
+	size_t len = g->n * GROUP_RAND_PER_ITEM;
+
+	free(g->rand);
+	g->rand = NULL;
+	g->rand_len = g->rand_used = 0;
+	if (g->n <= 1)
+		return 0; /* one serial: one call either way */
+	if ((g->rand = malloc(len)) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	if (signet_token_random(g->ca->tok, g->rand, len) != 0) {
+		free(g->rand);
+		g->rand = NULL;
+		return SIGNET_ERR_TOKEN;
+	}
+	g->rand_len = len;
+	return 0;
 }
 
 /* The policy engine's compromised-key lookup (BR 6.1.1.3). */
@@ -275,7 +326,7 @@ prep_task(void *arg, size_t i)
 		goto refused;
 	}
 	/* BR 7.1: serials from the token's CSPRNG. */
-	if ((r = signet_serial_new(ca_random, ca, ca->cfg->serial_length,
+	if ((r = signet_serial_new(group_random, g, ca->cfg->serial_length,
 		 &it->serial)) != 0 ||
 	    (r = SIGNET_FAULT("issue.serial")) != 0) {
 		item_fail(it, r, "drawing a serial number");
@@ -986,6 +1037,9 @@ pl_prep(struct pipeline *pl, size_t k)
 		g->items[i].res = &pl->res[start + i];
 	}
 	g->now = time(NULL);
+	/* On failure each serial asks the token itself, and fails there. */
+	if (group_random_fill(g) != 0)
+		signet_error_clear();
 	pl->fronted[k % ISSUE_RING] = 0;
 	pl->signing[k % ISSUE_RING] = 0;
 	pl->prep[k % ISSUE_RING] = group_start(g, prep_task, 0);
@@ -1142,6 +1196,8 @@ signet_ca_issue_batch(struct signet_ca *ca,
 	pl.groups = (n + pl.size - 1) / pl.size;
 	pl.progress = progress;
 	pl.progress_arg = arg;
+	for (i = 0; i < ISSUE_RING; i++)
+		pthread_mutex_init(&pl.g[i].rand_lock, NULL);
 	for (i = 0; i < ISSUE_RING; i++) {
 		pl.g[i].ca = ca;
 		if ((pl.g[i].items = calloc(pl.size < n ? pl.size : n,
@@ -1165,8 +1221,13 @@ signet_ca_issue_batch(struct signet_ca *ca,
 		signet_error_set(r, "%s",
 		    pl.fatal_msg != NULL ? pl.fatal_msg : signet_strerror(r));
 out:
-	for (i = 0; i < ISSUE_RING; i++)
+	for (i = 0; i < ISSUE_RING; i++) {
 		free(pl.g[i].items);
+		if (pl.g[i].rand != NULL)
+			secret_wipe(pl.g[i].rand, pl.g[i].rand_len);
+		free(pl.g[i].rand);
+		pthread_mutex_destroy(&pl.g[i].rand_lock);
+	}
 	free(pl.fatal_msg);
 	return r;
 }
