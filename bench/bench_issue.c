@@ -14,6 +14,12 @@
  *                                     index.txt appended to INDEX
  *   bench_issue time N -- COMMAND...  run COMMAND N times: wall time (min,
  *                                     median, max) and peak RSS
+ *   bench_issue stages POLICY CSR CA.pem CA.key N
+ *                                     what each step of issuance costs in
+ *                                     CPU, with a software CA key (no
+ *                                     token): policy, build, lint, sign and
+ *                                     check; then the whole, on 1 and nproc
+ *                                     threads
  *
  * It measures; it asserts nothing about time.
  */
@@ -37,6 +43,8 @@
 
 #include "ca/ca_int.h"
 #include "signet/ca.h"
+#include "signet/policy.h"
+#include "signet/x509.h"
 #include "signet/token.h"
 #include "util/codec.h"
 #include "util/file.h"
@@ -461,6 +469,129 @@ cmd_time(size_t n, char **argv)
 	return 0;
 }
 
+/* ---- the cost of each step
+ * ------------------------------------------------------ */
+
+struct stages {
+	const struct signet_profile *profile;
+	uint8_t *csr;
+	size_t csr_len;
+	struct signet_issuer *issuer;
+	struct signet_signer *signer;
+	struct signet_lint_ctx *lint;
+	size_t n;
+	double t[4]; /* policy, build, lint, sign + check */
+};
+
+static void *
+stages_thread(void *argp)
+{
+	struct stages *s = argp;
+	struct signet_request *rq;
+	struct signet_cert_params p;
+	struct signet_tbs *tbs;
+	struct signet_lint_report *rep;
+	uint8_t *der;
+	size_t i, len;
+	double t0, t1, t2, t3, t4;
+
+	for (i = 0; i < s->n; i++) {
+		t0 = now();
+		if (signet_request_from_csr(s->profile, s->csr, s->csr_len,
+			NULL, &rq) != 0)
+			die("policy");
+		t1 = now();
+		memset(&p, 0, sizeof(p));
+		p.request = rq;
+		p.issuer = s->issuer;
+		if (signet_serial_new(signet_random_openssl, NULL, 20,
+			&p.serial) != 0 ||
+		    signet_cert_prepare(&p, &tbs) != 0)
+			die("build");
+		t2 = now();
+		if (signet_tbs_lint(tbs, s->lint, &rep) != 0)
+			die("lint");
+		signet_lint_report_free(rep);
+		t3 = now();
+		if (signet_tbs_sign(tbs, s->signer, &der, &len) != 0)
+			die("sign");
+		t4 = now();
+		free(der);
+		signet_tbs_free(tbs);
+		signet_request_free(rq);
+		s->t[0] += t1 - t0;
+		s->t[1] += t2 - t1;
+		s->t[2] += t3 - t2;
+		s->t[3] += t4 - t3;
+	}
+	return NULL;
+}
+
+static int
+cmd_stages(const char *policy_path, const char *csr, const char *ca_pem,
+    const char *ca_key, size_t n)
+{
+	struct signet_policy *policy = NULL;
+	struct stages base, s[64];
+	pthread_t t[64];
+	unsigned threads = cpus() > 64 ? 64 : cpus(), i;
+	X509 *cert;
+	EVP_PKEY *key;
+	FILE *f;
+	double t0;
+
+	memset(&base, 0, sizeof(base));
+	if (signet_policy_load(policy_path, &policy) != 0 ||
+	    signet_policy_find(policy, "tls-server", &base.profile) != 0)
+		die("policy");
+	if (file_read(csr, 65536, &base.csr, &base.csr_len) != 0)
+		die("CSR");
+	if ((f = fopen(ca_pem, "r")) == NULL ||
+	    (cert = PEM_read_X509(f, NULL, NULL, NULL)) == NULL)
+		die(ca_pem);
+	fclose(f);
+	if ((f = fopen(ca_key, "r")) == NULL ||
+	    (key = PEM_read_PrivateKey(f, NULL, NULL, NULL)) == NULL)
+		die(ca_key);
+	fclose(f);
+	if (signet_issuer_new(cert, &base.issuer) != 0 ||
+	    signet_soft_signer_new(key, &base.signer) != 0 ||
+	    signet_lint_ctx_new(&base.lint) != 0 ||
+	    signet_lint_ctx_set_issuer(base.lint, cert) != 0)
+		die("issuer");
+	base.n = n;
+	s[0] = base;
+	(void)stages_thread(&s[0]); /* warm up */
+	s[0] = base;
+	t0 = now();
+	(void)stages_thread(&s[0]);
+	printf("stage_policy_us %.0f\nstage_build_us %.0f\n"
+	       "stage_lint_us %.0f\nstage_sign_check_us %.0f\n",
+	    s[0].t[0] / (double)n * 1e6, s[0].t[1] / (double)n * 1e6,
+	    s[0].t[2] / (double)n * 1e6, s[0].t[3] / (double)n * 1e6);
+	printf("stages_1 %.0f\n", (double)n / (now() - t0));
+	for (i = 0; i < threads; i++) {
+		s[i] = base;
+		s[i].n = n / threads;
+	}
+	t0 = now();
+	for (i = 0; i < threads; i++)
+		if (pthread_create(&t[i], NULL, stages_thread, &s[i]) != 0)
+			die("pthread_create");
+	for (i = 0; i < threads; i++)
+		pthread_join(t[i], NULL);
+	printf("stages_n %.0f\n",
+	    (double)(n / threads * threads) / (now() - t0));
+	signet_lint_ctx_free(base.lint);
+	signet_signer_free(base.signer);
+	signet_issuer_free(base.issuer);
+	signet_policy_free(policy);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	free(base.csr);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -474,8 +605,12 @@ main(int argc, char **argv)
 	if (argc >= 5 && strcmp(argv[1], "time") == 0 &&
 	    strcmp(argv[3], "--") == 0)
 		return cmd_time(strtoul(argv[2], NULL, 10), argv + 4);
+	if (argc >= 7 && strcmp(argv[1], "stages") == 0)
+		return cmd_stages(argv[2], argv[3], argv[4], argv[5],
+		    strtoul(argv[6], NULL, 10));
 	fprintf(stderr, "usage: bench_issue raw CONFIG N | csrs DIR N |\n"
 			"       populate CONFIG N TEMPLATE.pem [INDEX] |\n"
+			"       stages POLICY CSR CA.pem CA.key N |\n"
 			"       time N -- COMMAND...\n");
 	return 2;
 }

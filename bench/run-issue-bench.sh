@@ -90,6 +90,19 @@ threads=$(get threads raw.txt)
 raw=$(echo "$raw1 $rawn" | awk '{print ($1 > $2) ? $1 : $2}')
 note "1. raw P-256 signatures/s: $raw1 (1 thread), $rawn ($threads threads)"
 
+# ---- what each step costs, without the token --------------------------------
+echo "==> the steps of issuance in CPU time (software CA key, no token)"
+"$bench" csrs "$work/one-csr" 1 >/dev/null
+"$bench" stages "$CA_POLICY" "$work/one-csr/c0000000.csr" "$CA_ROOT" \
+	"$work/fx/root.key" 2000 >stages.txt
+note "   per certificate, one thread: policy (parse + verify the CSR) \
+$(get stage_policy_us stages.txt) us, build (+ throwaway signature, \
+OpenSSL parse) $(get stage_build_us stages.txt) us, lint \
+$(get stage_lint_us stages.txt) us, sign + check (software key) \
+$(get stage_sign_check_us stages.txt) us"
+note "   all steps but the token: $(get stages_1 stages.txt)/s on 1 thread, \
+$(get stages_n stages.txt)/s on $threads threads"
+
 # ---- 2. signet issue --batch -------------------------------------------------
 echo "==> 2. $csrs CSRs"
 "$bench" csrs "$work/csrs" "$csrs" >/dev/null
