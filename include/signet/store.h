@@ -39,7 +39,7 @@
 #include "signet/error.h"
 
 /* The schema version this build creates and understands. */
-#define SIGNET_STORE_SCHEMA_VERSION 2
+#define SIGNET_STORE_SCHEMA_VERSION 3
 
 /* Longest serial: RFC 5280 4.1.2.2 allows 20 octets of DER content. */
 #define SIGNET_STORE_SERIAL_MAX 20

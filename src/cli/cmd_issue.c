@@ -374,7 +374,7 @@ issue_batch(const struct issue_args *a)
 	struct signet_ca_result *res = NULL;
 	struct batch b;
 	size_t i, issued = 0, rejected = 0, unwritten = 0;
-	int st = 0, r, cr, worst_reject = 0;
+	int st = 0, r, cr;
 	json_t *list = NULL, *o;
 
 	memset(&b, 0, sizeof(b));
@@ -430,11 +430,8 @@ issue_batch(const struct issue_args *a)
 			issued++;
 		if (res[i].recorded && !res[i].written)
 			unwritten++;
-		if (!res[i].recorded && r == 0) {
+		if (!res[i].recorded && r == 0)
 			rejected++;
-			if (worst_reject == 0)
-				worst_reject = res[i].status;
-		}
 		if (list != NULL) {
 			json_array_append_new(list,
 			    result_json(&reqs[i], &res[i]));
@@ -465,7 +462,6 @@ issue_batch(const struct issue_args *a)
 		st = signet_exit_code(SIGNET_ERR_IO);
 	else if (rejected > 0)
 		st = signet_exit_code(SIGNET_ERR_POLICY);
-	(void)worst_reject;
 	if ((cr = cli_ca_close(ca)) != 0 && st == 0)
 		st = cr;
 out:

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "signet/ca.h"
+#include "signet/x509.h"
 #include "util/codec.h"
 
 static void
@@ -50,8 +51,9 @@ cmd_revoke(int argc, char **argv)
 	};
 	const char *reason_name = NULL, *config = NULL, *serial;
 	struct signet_ca *ca = NULL;
+	struct signet_serial canon;
 	time_t when = 0;
-	char at[21];
+	char at[21], hex[41];
 	int c, r, reason, st;
 
 	optind = 1;
@@ -92,7 +94,12 @@ cmd_revoke(int argc, char **argv)
 		return st;
 	}
 	time_format(when != 0 ? when : time(NULL), at);
+	/* As signet list prints it. */
+	if (signet_serial_from_hex(serial, &canon) == 0)
+		signet_serial_to_hex(&canon, hex);
+	else
+		snprintf(hex, sizeof(hex), "%.40s", serial);
 	printf("revoked certificate %s (%s) as of %s; the next CRL lists it\n",
-	    serial, signet_crl_reason_name(reason), at);
+	    hex, signet_crl_reason_name(reason), at);
 	return cli_ca_close(ca);
 }
