@@ -201,8 +201,14 @@ trace_record(const char *line, size_t len, struct trace *certs, size_t n_certs,
 	if (key == NULL)
 		goto out;
 	probe.key = key;
-	t = is_cert ? bsearch(&probe, certs, n_certs, sizeof(*certs), trace_cmp)
-		    : bsearch(&probe, crls, n_crls, sizeof(*crls), trace_cmp);
+	if (is_cert)
+		t = n_certs > 0 ? bsearch(&probe, certs, n_certs,
+				      sizeof(*certs), trace_cmp)
+				: NULL;
+	else
+		t = n_crls > 0 ? bsearch(&probe, crls, n_crls, sizeof(*crls),
+				     trace_cmp)
+			       : NULL;
 	if (t == NULL)
 		goto out;
 	if (strcmp(outcome, "intent") == 0) {
@@ -344,8 +350,10 @@ signet_ca_check(struct signet_ca *ca, const struct signet_ca_check_opts *o,
 			n_crls++;
 		}
 	}
-	qsort(certs, n_certs, sizeof(*certs), trace_cmp);
-	qsort(crls, n_crls, sizeof(*crls), trace_cmp);
+	if (n_certs > 1)
+		qsort(certs, n_certs, sizeof(*certs), trace_cmp);
+	if (n_crls > 1)
+		qsort(crls, n_crls, sizeof(*crls), trace_cmp);
 	if ((r = audit_scan(ca->cfg->audit_log, certs, n_certs, crls,
 		 n_crls)) != 0)
 		goto out;
@@ -369,8 +377,9 @@ signet_ca_check(struct signet_ca *ca, const struct signet_ca_check_opts *o,
 		    strcmp(f->issuer, ca->issuer_id) == 0) {
 			sum->pending++;
 			probe.key = f->serial;
-			t = bsearch(&probe, certs, n_certs, sizeof(*certs),
-			    trace_cmp);
+			t = n_certs > 0 ? bsearch(&probe, certs, n_certs,
+					      sizeof(*certs), trace_cmp)
+					: NULL;
 		}
 		if (t != NULL) {
 			fd.intent_pid = (int)t->pid;
@@ -430,8 +439,9 @@ signet_ca_check(struct signet_ca *ca, const struct signet_ca_check_opts *o,
 			snprintf(num, sizeof(num), "%lld",
 			    (long long)f->crl_number);
 			probe.key = num;
-			t = bsearch(&probe, crls, n_crls, sizeof(*crls),
-			    trace_cmp);
+			t = n_crls > 0 ? bsearch(&probe, crls, n_crls,
+					     sizeof(*crls), trace_cmp)
+				       : NULL;
 			if (t != NULL && t->success)
 				snprintf(advice, sizeof(advice),
 				    "the audit log records CRL %lld as "
