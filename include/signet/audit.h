@@ -178,6 +178,24 @@ int signet_audit_set_operators(struct signet_audit *log,
 int signet_audit_append(struct signet_audit *log, enum signet_audit_event event,
     enum signet_audit_outcome outcome, const json_t *details) SIGNET_WUR;
 
+/* One record of a batch (signet_audit_append_batch). */
+struct signet_audit_entry {
+	enum signet_audit_event event;
+	enum signet_audit_outcome outcome;
+	const json_t *details; /* may be NULL */
+};
+
+/*
+ * Append n records as n signet_audit_append calls would, in order, but
+ * under one lock and one look at the end of the file (batch issuance
+ * logs hundreds of intents at once). Every entry is checked before any is
+ * written: one the log refuses (SIGNET_ERR_INTERNAL) writes none. Each
+ * record is still one write(2); automatic checkpoints and rotation happen
+ * between them as usual. Not synced: call signet_audit_sync.
+ */
+int signet_audit_append_batch(struct signet_audit *log,
+    const struct signet_audit_entry *entries, size_t n) SIGNET_WUR;
+
 /*
  * Make every record appended so far durable (fdatasync). Call after an
  * intent record and before the token signs. SIGNET_ERR_AUDIT on failure

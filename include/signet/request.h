@@ -41,7 +41,14 @@ struct signet_request {
 	size_t n_sans;
 	EVP_PKEY *pubkey;        /* the subject's public key */
 	uint8_t spki_sha256[32]; /* SHA-256 of the DER SubjectPublicKeyInfo */
-	int64_t validity;        /* seconds: requested, or profile default */
+	/*
+	 * That DER SubjectPublicKeyInfo, as checked (NULL if the request was
+	 * made otherwise): certificate building takes it from here rather
+	 * than encoding pubkey again, which OpenSSL 3 makes slow.
+	 */
+	uint8_t *spki_der;
+	size_t spki_der_len;
+	int64_t validity; /* seconds: requested, or profile default */
 
 	/*
 	 * Added by the policy engine. key_usage is the profile's key_usage

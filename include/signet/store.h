@@ -39,7 +39,7 @@
 #include "signet/error.h"
 
 /* The schema version this build creates and understands. */
-#define SIGNET_STORE_SCHEMA_VERSION 2
+#define SIGNET_STORE_SCHEMA_VERSION 3
 
 /* Longest serial: RFC 5280 4.1.2.2 allows 20 octets of DER content. */
 #define SIGNET_STORE_SERIAL_MAX 20
@@ -59,8 +59,11 @@ enum signet_cert_status {
 	SIGNET_CERT_FAILED,      /* never signed; the reason is stored */
 };
 
-/* RFC 5280 5.3.1 CRLReason. */
-enum signet_crl_reason {
+/*
+ * RFC 5280 5.3.1 CRLReason, as the store keeps it (x509.h has its own
+ * enum signet_crl_reason with the same values, for encoding).
+ */
+enum signet_revocation_reason {
 	SIGNET_REASON_UNSPECIFIED = 0,
 	SIGNET_REASON_KEY_COMPROMISE = 1,
 	SIGNET_REASON_CA_COMPROMISE = 2,

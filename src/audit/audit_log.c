@@ -778,13 +778,12 @@ signet_audit_set_operators(struct signet_audit *log, const char *const *names,
 	return 0;
 }
 
-int
-signet_audit_append(struct signet_audit *log, enum signet_audit_event event,
-    enum signet_audit_outcome outcome, const json_t *details)
+/* What signet_audit_append refuses before touching the file. */
+static int
+append_check(enum signet_audit_event event, enum signet_audit_outcome outcome,
+    const json_t *details)
 {
-	int r = SIGNET_ERR_INTERNAL;
-	json_t *copy = NULL;
-	int refused = 0;
+	int r;
 
 	if (signet_audit_event_name(event) == NULL ||
 	    event <= SIGNET_AUDIT_EV_AUDIT_REPAIR)
@@ -798,6 +797,19 @@ signet_audit_append(struct signet_audit *log, enum signet_audit_event event,
 	if ((r = audit_details_check(details)) != 0)
 		return signet_error_context(r, "%s record",
 		    signet_audit_event_name(event));
+	return 0;
+}
+
+int
+signet_audit_append(struct signet_audit *log, enum signet_audit_event event,
+    enum signet_audit_outcome outcome, const json_t *details)
+{
+	int r = SIGNET_ERR_INTERNAL;
+	json_t *copy = NULL;
+	int refused = 0;
+
+	if ((r = append_check(event, outcome, details)) != 0)
+		return r;
 	/* Shared, never changed: the record only serialises it. */
 	if (details != NULL)
 		copy = json_incref((json_t *)details);
@@ -813,6 +825,48 @@ signet_audit_append(struct signet_audit *log, enum signet_audit_event event,
 	if (r == 0 && log->rotate_size > 0 &&
 	    (uint64_t)log->end >= log->rotate_size)
 		r = log_rotate_locked(log, NULL);
+	unlock_fd(log->fd);
+	/* Anything but a refused record leaves the log in doubt. */
+	if (r != 0 && !refused)
+		r = log_fail(log);
+out:
+	pthread_mutex_unlock(&log->mutex);
+	return r;
+}
+
+int
+signet_audit_append_batch(struct signet_audit *log,
+    const struct signet_audit_entry *entries, size_t n)
+{
+	int r = SIGNET_ERR_INTERNAL;
+	size_t i;
+	int refused = 0;
+
+	for (i = 0; i < n; i++)
+		if ((r = append_check(entries[i].event, entries[i].outcome,
+			 entries[i].details)) != 0)
+			return signet_error_context(r, "batch entry %zu", i);
+	if (n == 0)
+		return 0;
+	pthread_mutex_lock(&log->mutex);
+	if ((r = log_begin(log)) != 0)
+		goto out;
+	for (i = 0; i < n && r == 0; i++) {
+		/* Shared, never changed: the record only serialises it. */
+		json_t *copy = entries[i].details != NULL
+				   ? json_incref((json_t *)entries[i].details)
+				   : NULL;
+
+		r = log_append_locked(log, entries[i].event, entries[i].outcome,
+		    copy, &refused);
+		if (r == 0 && log->interval > 0 &&
+		    ++log->since_checkpoint >= log->interval)
+			r = log_checkpoint_locked(log, AUDIT_REASON_INTERVAL,
+			    NULL);
+		if (r == 0 && log->rotate_size > 0 &&
+		    (uint64_t)log->end >= log->rotate_size)
+			r = log_rotate_locked(log, NULL);
+	}
 	unlock_fd(log->fd);
 	/* Anything but a refused record leaves the log in doubt. */
 	if (r != 0 && !refused)

@@ -17,6 +17,13 @@ int cmd_token(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_ceremony(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_issue(int argc, char **argv);
+int cmd_revoke(int argc, char **argv);
+int cmd_crl(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_db(int argc, char **argv);
 
 /*
  * Print "signet: <last error message>" to stderr and return the exit
@@ -29,5 +36,14 @@ int cli_usage(const char *cmd, const char *fmt, ...) SIGNET_PRINTF(2, 3);
 void cli_warn(const char *fmt, ...) SIGNET_PRINTF(1, 2);
 /* 1 if standard error is a terminal (progress bars, prompts). */
 int cli_interactive(void);
+
+/*
+ * The online CA's commands (ca_common.c): open the instance named by
+ * --config (or $SIGNET_CONFIG, or ./signet.yaml). Both return an exit
+ * status, having printed any error.
+ */
+struct signet_ca;
+int cli_ca_open(const char *config, unsigned flags, struct signet_ca **out);
+int cli_ca_close(struct signet_ca *ca);
 
 #endif /* SIGNET_CLI_H */

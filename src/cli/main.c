@@ -14,6 +14,15 @@ static const struct cli_command commands[] = {
 	{ "lint", "lint a certificate or CRL (PEM or DER)", cmd_lint },
 	{ "ceremony", "run, check and verify offline root key ceremonies",
 	    cmd_ceremony },
+	{ "init", "create an online CA instance (signet.yaml, database, log)",
+	    cmd_init },
+	{ "issue", "issue certificates from CSRs, one or a directory of them",
+	    cmd_issue },
+	{ "revoke", "revoke a certificate by serial", cmd_revoke },
+	{ "crl", "generate a full or delta CRL", cmd_crl },
+	{ "list", "list the certificates the CA issued", cmd_list },
+	{ "show", "show one certificate by serial", cmd_show },
+	{ "db", "check the database against the audit log", cmd_db },
 };
 
 static void

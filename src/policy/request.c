@@ -69,6 +69,7 @@ signet_request_free(struct signet_request *req)
 		free(req->sans[i].value);
 	free(req->sans);
 	EVP_PKEY_free(req->pubkey);
+	OPENSSL_free(req->spki_der);
 	policy_strlist_clear(&req->notes);
 	free(req);
 }
@@ -1032,7 +1033,9 @@ check_key_identity(const struct signet_request_opts *opts, X509_PUBKEY *spki,
 		return signet_error_ossl(SIGNET_ERR_CRYPTO,
 		    "cannot encode the public key");
 	r = sha256(der, (size_t)len, req->spki_sha256);
-	OPENSSL_free(der);
+	OPENSSL_free(req->spki_der);
+	req->spki_der = der;
+	req->spki_der_len = (size_t)len;
 	if (r != 0)
 		return r;
 	if (opts->is_blocked != NULL) {

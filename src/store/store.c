@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/asn1.h>
+
 #include "store/store_int.h"
 #include "util/codec.h"
 #include "util/fault.h"
@@ -137,12 +139,26 @@ static const char *const schema_v2[] = {
 	" certificate_id BIGINT REFERENCES certificates (id))",
 };
 
+/*
+ * A CRL lists every revoked certificate: with the entries' columns in the
+ * index, SQLite reads a million of them from the index alone (0.2 s)
+ * instead of looking each row up in a table of DER blobs (7 s). It
+ * replaces the v1 index, which is its prefix.
+ */
+static const char *const schema_v3[] = {
+	"CREATE INDEX certificates_revoked_entries"
+	" ON certificates (issuer_id, serial, revoked_at, revocation_reason,"
+	" not_after, revocation_seq) WHERE status = 'revoked'",
+	"DROP INDEX certificates_revoked",
+};
+
 static const struct {
 	const char *const *sql;
 	size_t n;
 } schema_steps[SIGNET_STORE_SCHEMA_VERSION] = {
 	{ schema_v1, sizeof(schema_v1) / sizeof(schema_v1[0]) },
 	{ schema_v2, sizeof(schema_v2) / sizeof(schema_v2[0]) },
+	{ schema_v3, sizeof(schema_v3) / sizeof(schema_v3[0]) },
 };
 
 /* Dropped in this order by store_drop_all (foreign keys first). */
@@ -244,6 +260,48 @@ signet_crl_reason_parse(const char *name, int *reason)
 	    "keyCompromise, cACompromise, affiliationChanged, superseded, "
 	    "cessationOfOperation, privilegeWithdrawn, aACompromise",
 	    name);
+}
+
+/* ---- DER ----------------------------------------------------------------- */
+
+int
+store_der_next(const uint8_t **p, const uint8_t *end, int xclass, int tag,
+    struct store_der *out)
+{
+	const unsigned char *q = *p;
+	long len;
+	int ret, got_tag, got_class;
+
+	if (*p >= end)
+		return -1;
+	ret = ASN1_get_object(&q, &len, &got_tag, &got_class, end - *p);
+	if ((ret & 0x80) != 0 || ret == 0x21 || got_tag != tag ||
+	    got_class != xclass)
+		return -1;
+	out->tlv = *p;
+	out->val = q;
+	out->len = (size_t)len;
+	out->tlv_len = (size_t)(q - *p) + (size_t)len;
+	*p = q + len;
+	return 0;
+}
+
+int
+store_der_time(const struct store_der *t, int64_t *out)
+{
+	const unsigned char *q = t->tlv;
+	ASN1_TIME *at;
+	struct tm tm;
+	int ok;
+
+	if ((at = d2i_ASN1_TIME(NULL, &q, (long)t->tlv_len)) == NULL)
+		return -1;
+	ok = ASN1_TIME_to_tm(at, &tm);
+	ASN1_TIME_free(at);
+	if (!ok)
+		return -1;
+	*out = (int64_t)timegm(&tm);
+	return 0;
 }
 
 /* ---- values ------------------------------------------------------------- */

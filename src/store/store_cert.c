@@ -20,58 +20,10 @@
 /*
  * d2i_X509 costs about 100 us in OpenSSL 3 (it decodes the public key
  * through the provider layer), more than the rest of an issue; the row
- * check needs four fields, so it walks the DER with ASN1_get_object, which
- * bounds-checks every header. Signatures (db check with issuer keys) still
- * go through d2i_X509.
+ * check needs four fields, so it walks the DER with store_der_next (store.c),
+ * which bounds-checks every header. Signatures (db check with issuer keys)
+ * still go through d2i_X509.
  */
-struct der_tlv {
-	const uint8_t *tlv; /* the header */
-	const uint8_t *val; /* the contents */
-	size_t tlv_len;
-	size_t len;
-};
-
-/* Read one DER element of the given class and tag number from *p. */
-static int
-der_next(const uint8_t **p, const uint8_t *end, int xclass, int tag,
-    struct der_tlv *out)
-{
-	const unsigned char *q = *p;
-	long len;
-	int ret, got_tag, got_class;
-
-	if (*p >= end)
-		return -1;
-	ret = ASN1_get_object(&q, &len, &got_tag, &got_class, end - *p);
-	if ((ret & 0x80) != 0 || ret == 0x21 || got_tag != tag ||
-	    got_class != xclass)
-		return -1;
-	out->tlv = *p;
-	out->val = q;
-	out->len = (size_t)len;
-	out->tlv_len = (size_t)(q - *p) + (size_t)len;
-	*p = q + len;
-	return 0;
-}
-
-static int
-der_time(const struct der_tlv *t, int64_t *out)
-{
-	const unsigned char *q = t->tlv;
-	ASN1_TIME *at;
-	struct tm tm;
-	int ok;
-
-	if ((at = d2i_ASN1_TIME(NULL, &q, (long)t->tlv_len)) == NULL)
-		return -1;
-	ok = ASN1_TIME_to_tm(at, &tm);
-	ASN1_TIME_free(at);
-	if (!ok)
-		return -1;
-	*out = (int64_t)timegm(&tm);
-	return 0;
-}
-
 /* The fields of a certificate the store keeps in its row. */
 struct der_fields {
 	char serial_padded[41];
@@ -84,14 +36,15 @@ static int
 der_fields_parse(const uint8_t *der, size_t der_len, struct der_fields *f)
 {
 	const uint8_t *p = der, *end = der + der_len, *tp, *tend, *vp;
-	struct der_tlv cert, tbs, v, nb, na;
+	struct store_der cert, tbs, v, nb, na;
 	uint8_t digest[32];
 	size_t skip = 0;
 	int r;
 
 	memset(f, 0, sizeof(*f));
 	if (der_len == 0 || der_len > SIGNET_STORE_DER_MAX ||
-	    der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &cert) != 0)
+	    store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &cert) !=
+		0)
 		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "the DER is not an X.509 certificate");
 	if (p != end)
@@ -100,19 +53,23 @@ der_fields_parse(const uint8_t *der, size_t der_len, struct der_fields *f)
 		    (size_t)(end - p));
 	p = cert.val;
 	end = cert.val + cert.len;
-	if (der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &tbs) != 0)
+	if (store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &tbs) !=
+	    0)
 		goto bad;
 	/* signatureAlgorithm and signatureValue close the certificate. */
-	if (der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) != 0 ||
-	    der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_BIT_STRING, &v) != 0 ||
+	if (store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
+		0 ||
+	    store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_BIT_STRING, &v) !=
+		0 ||
 	    p != end)
 		goto bad;
 	tp = tbs.val;
 	tend = tbs.val + tbs.len;
 	/* [0] EXPLICIT version, then the serial (RFC 5280 4.1). */
-	if (der_next(&tp, tend, V_ASN1_CONTEXT_SPECIFIC, 0, &v) != 0)
+	if (store_der_next(&tp, tend, V_ASN1_CONTEXT_SPECIFIC, 0, &v) != 0)
 		tp = tbs.val;
-	if (der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_INTEGER, &v) != 0 ||
+	if (store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_INTEGER, &v) !=
+		0 ||
 	    v.len == 0)
 		goto bad;
 	if ((v.val[0] & 0x80) != 0)
@@ -128,24 +85,29 @@ der_fields_parse(const uint8_t *der, size_t der_len, struct der_fields *f)
 	hex_encode(v.val + skip, v.len - skip,
 	    f->serial_padded + 40 - 2 * (v.len - skip));
 	/* signature, issuer, validity, subject, subjectPublicKeyInfo */
-	if (der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) != 0 ||
-	    der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) != 0 ||
-	    der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) != 0)
+	if (store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
+		0 ||
+	    store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
+		0 ||
+	    store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
+		0)
 		goto bad;
 	vp = v.val;
-	if ((der_next(&vp, v.val + v.len, V_ASN1_UNIVERSAL, V_ASN1_UTCTIME,
-		 &nb) != 0 &&
-		der_next(&vp, v.val + v.len, V_ASN1_UNIVERSAL,
+	if ((store_der_next(&vp, v.val + v.len, V_ASN1_UNIVERSAL,
+		 V_ASN1_UTCTIME, &nb) != 0 &&
+		store_der_next(&vp, v.val + v.len, V_ASN1_UNIVERSAL,
 		    V_ASN1_GENERALIZEDTIME, &nb) != 0) ||
-	    (der_next(&vp, v.val + v.len, V_ASN1_UNIVERSAL, V_ASN1_UTCTIME,
-		 &na) != 0 &&
-		der_next(&vp, v.val + v.len, V_ASN1_UNIVERSAL,
+	    (store_der_next(&vp, v.val + v.len, V_ASN1_UNIVERSAL,
+		 V_ASN1_UTCTIME, &na) != 0 &&
+		store_der_next(&vp, v.val + v.len, V_ASN1_UNIVERSAL,
 		    V_ASN1_GENERALIZEDTIME, &na) != 0) ||
-	    der_time(&nb, &f->not_before) != 0 ||
-	    der_time(&na, &f->not_after) != 0)
+	    store_der_time(&nb, &f->not_before) != 0 ||
+	    store_der_time(&na, &f->not_after) != 0)
 		goto bad;
-	if (der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) != 0 ||
-	    der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) != 0)
+	if (store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
+		0 ||
+	    store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
+		0)
 		goto bad;
 	if ((r = sha256(v.tlv, v.tlv_len, digest)) != 0)
 		return r;

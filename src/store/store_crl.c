@@ -24,30 +24,133 @@
 
 /* ---- DER against its row ------------------------------------------------- */
 
-static int
-crl_time(const ASN1_TIME *t, int64_t *out)
-{
-	struct tm tm;
+/* The fields of a CRL the store keeps in its row; -1: absent. */
+struct crl_fields {
+	int64_t number;
+	int64_t base;
+	int64_t this_update;
+	int64_t next_update;
+};
 
-	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
+/* A non-negative INTEGER of at most 63 bits, inside an OCTET STRING. */
+static int
+crl_ext_int(const struct store_der *octets, int64_t *out)
+{
+	const uint8_t *p = octets->val, *end = octets->val + octets->len;
+	struct store_der v;
+	uint64_t n = 0;
+	size_t i;
+
+	if (store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_INTEGER, &v) !=
+		0 ||
+	    p != end || v.len == 0 || v.len > 9 || (v.val[0] & 0x80) != 0 ||
+	    (v.len == 9 && v.val[0] != 0))
 		return -1;
-	*out = (int64_t)timegm(&tm);
+	for (i = 0; i < v.len; i++)
+		n = n << 8 | v.val[i];
+	if (n > INT64_MAX)
+		return -1;
+	*out = (int64_t)n;
 	return 0;
 }
 
-/* The value of an INTEGER extension (CRL number, delta CRL indicator). */
+/*
+ * Walk the CRL's DER for the fields its row holds. d2i_X509_CRL builds an
+ * object per entry: for a million entries, seconds and hundreds of MB to
+ * read four fields.
+ */
 static int
-crl_int_ext(X509_CRL *crl, int nid, int64_t *out)
+crl_fields_parse(const uint8_t *der, size_t len, struct crl_fields *f)
 {
-	ASN1_INTEGER *ai;
-	int crit = 0, ok;
+	static const uint8_t oid_number[] = { 0x55, 0x1d, 0x14 };
+	static const uint8_t oid_delta[] = { 0x55, 0x1d, 0x1b };
+	const uint8_t *p = der, *end = der + len, *tp, *tend, *ep, *eend;
+	struct store_der crl, tbs, v, exts, ext, oid, val;
 
-	*out = -1;
-	if ((ai = X509_CRL_get_ext_d2i(crl, nid, &crit, NULL)) == NULL)
-		return crit == -1 ? 0 : -1; /* absent: *out stays -1 */
-	ok = ASN1_INTEGER_get_int64(out, ai);
-	ASN1_INTEGER_free(ai);
-	return ok ? 0 : -1;
+	f->number = f->base = f->this_update = f->next_update = -1;
+	if (len == 0 || len > SIGNET_STORE_CRL_MAX ||
+	    store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &crl) !=
+		0)
+		return signet_error_set(SIGNET_ERR_VERIFY,
+		    "the DER is not an X.509 CRL");
+	if (p != end)
+		return signet_error_set(SIGNET_ERR_VERIFY,
+		    "the DER has bytes after the CRL");
+	p = crl.val;
+	end = crl.val + crl.len;
+	if (store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &tbs) !=
+		0 ||
+	    store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
+		0 ||
+	    store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_BIT_STRING, &v) !=
+		0 ||
+	    p != end)
+		goto bad;
+	tp = tbs.val;
+	tend = tbs.val + tbs.len;
+	/* version (v2) is optional; signature, issuer */
+	if (store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_INTEGER, &v) !=
+	    0)
+		tp = tbs.val;
+	if (store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
+		0 ||
+	    store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
+		0)
+		goto bad;
+	if ((store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_UTCTIME, &v) !=
+		    0 &&
+		store_der_next(&tp, tend, V_ASN1_UNIVERSAL,
+		    V_ASN1_GENERALIZEDTIME, &v) != 0) ||
+	    store_der_time(&v, &f->this_update) != 0)
+		goto bad;
+	if ((store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_UTCTIME, &v) ==
+		    0 ||
+		store_der_next(&tp, tend, V_ASN1_UNIVERSAL,
+		    V_ASN1_GENERALIZEDTIME, &v) == 0) &&
+	    store_der_time(&v, &f->next_update) != 0)
+		goto bad;
+	/* revokedCertificates, skipped whole */
+	(void)store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v);
+	if (tp == tend)
+		return 0;
+	if (store_der_next(&tp, tend, V_ASN1_CONTEXT_SPECIFIC, 0, &exts) != 0 ||
+	    tp != tend)
+		goto bad;
+	ep = exts.val;
+	eend = exts.val + exts.len;
+	if (store_der_next(&ep, eend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
+		0 ||
+	    ep != eend)
+		goto bad;
+	ep = v.val;
+	eend = v.val + v.len;
+	while (ep < eend) {
+		const uint8_t *xp;
+
+		if (store_der_next(&ep, eend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE,
+			&ext) != 0)
+			goto bad;
+		xp = ext.val;
+		if (store_der_next(&xp, ext.val + ext.len, V_ASN1_UNIVERSAL,
+			V_ASN1_OBJECT, &oid) != 0)
+			goto bad;
+		(void)store_der_next(&xp, ext.val + ext.len, V_ASN1_UNIVERSAL,
+		    V_ASN1_BOOLEAN, &val);
+		if (store_der_next(&xp, ext.val + ext.len, V_ASN1_UNIVERSAL,
+			V_ASN1_OCTET_STRING, &val) != 0 ||
+		    xp != ext.val + ext.len)
+			goto bad;
+		if (oid.len == 3 && memcmp(oid.val, oid_number, 3) == 0 &&
+		    crl_ext_int(&val, &f->number) != 0)
+			goto bad;
+		if (oid.len == 3 && memcmp(oid.val, oid_delta, 3) == 0 &&
+		    crl_ext_int(&val, &f->base) != 0)
+			goto bad;
+	}
+	return 0;
+bad:
+	return signet_error_set(SIGNET_ERR_VERIFY,
+	    "the DER is not a well-formed X.509 CRL");
 }
 
 int
@@ -56,59 +159,40 @@ store_crl_der_check(const uint8_t *der, size_t der_len, int64_t number,
     EVP_PKEY *issuer_key)
 {
 	const unsigned char *p = der;
+	struct crl_fields f;
 	X509_CRL *crl = NULL;
-	int64_t v;
-	int r = SIGNET_ERR_INTERNAL;
+	int r;
 
-	if (der_len == 0 || der_len > SIGNET_STORE_CRL_MAX ||
-	    (crl = d2i_X509_CRL(NULL, &p, (long)der_len)) == NULL) {
-		r = signet_error_ossl(SIGNET_ERR_VERIFY,
-		    "the DER is not an X.509 CRL");
-		goto out;
-	}
-	if (p != der + der_len) {
-		r = signet_error_set(SIGNET_ERR_VERIFY,
-		    "the DER has bytes after the CRL");
-		goto out;
-	}
-	if (crl_int_ext(crl, NID_crl_number, &v) != 0 || v != number) {
-		r = signet_error_set(SIGNET_ERR_VERIFY,
+	if ((r = crl_fields_parse(der, der_len, &f)) != 0)
+		return r;
+	if (f.number != number)
+		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "the CRL's cRLNumber is not the allocated %lld",
 		    (long long)number);
-		goto out;
-	}
-	if (crl_int_ext(crl, NID_delta_crl, &v) != 0 ||
-	    (base > 0 && v != base)) {
-		r = signet_error_set(SIGNET_ERR_VERIFY,
+	if (base > 0 && f.base != base)
+		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "the CRL's deltaCRLIndicator is not base %lld",
 		    (long long)base);
-		goto out;
-	}
-	if (base == 0 && v != -1) {
-		r = signet_error_set(SIGNET_ERR_VERIFY,
+	if (base == 0 && f.base != -1)
+		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "a full CRL carries a deltaCRLIndicator");
-		goto out;
-	}
-	if (crl_time(X509_CRL_get0_lastUpdate(crl), &v) != 0 ||
-	    v != this_update) {
-		r = signet_error_set(SIGNET_ERR_VERIFY,
+	if (f.this_update != this_update)
+		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "the CRL's thisUpdate differs from the allocated one");
-		goto out;
-	}
-	if (crl_time(X509_CRL_get0_nextUpdate(crl), &v) != 0 ||
-	    v != next_update) {
-		r = signet_error_set(SIGNET_ERR_VERIFY,
+	if (f.next_update != next_update)
+		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "the CRL's nextUpdate differs from the allocated one");
-		goto out;
-	}
-	if (issuer_key != NULL && X509_CRL_verify(crl, issuer_key) != 1) {
+	if (issuer_key == NULL)
+		return 0;
+	/* db check: the signature, through OpenSSL. */
+	if ((crl = d2i_X509_CRL(NULL, &p, (long)der_len)) == NULL)
+		return signet_error_ossl(SIGNET_ERR_VERIFY,
+		    "the DER is not an X.509 CRL");
+	r = 0;
+	if (X509_CRL_verify(crl, issuer_key) != 1)
 		r = signet_error_ossl(SIGNET_ERR_VERIFY,
 		    "the CRL's signature does not verify with its issuer's "
 		    "key");
-		goto out;
-	}
-	r = 0;
-out:
 	X509_CRL_free(crl);
 	return r;
 }

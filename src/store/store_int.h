@@ -173,6 +173,24 @@ int store_issuer_id(struct signet_store *st, const char *issuer, int create,
 const char *store_status_sql(enum signet_cert_status s);
 int store_status_parse(const char *s);
 
+/* ---- DER (store.c) -------------------------------------------------------- */
+
+/* One DER element: its header and its contents. */
+struct store_der {
+	const uint8_t *tlv; /* the header */
+	const uint8_t *val; /* the contents */
+	size_t tlv_len;
+	size_t len;
+};
+/*
+ * Read one element of the given class and tag number from *p (bounds
+ * checked by ASN1_get_object), advancing *p past it; -1 if it is not there.
+ */
+int store_der_next(const uint8_t **p, const uint8_t *end, int xclass, int tag,
+    struct store_der *out);
+/* A UTCTime or GeneralizedTime element as seconds since the epoch. */
+int store_der_time(const struct store_der *t, int64_t *out);
+
 /* ---- certificate DER checks (store_cert.c) -------------------------------- */
 
 struct store_cert_expect {

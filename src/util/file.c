@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,4 +285,293 @@ file_check_private(const char *path, int no_group_read)
 		    (unsigned)(st.st_mode & 07777),
 		    no_group_read ? "600" : "go-w", path);
 	return 0;
+}
+
+/* ---- batches ------------------------------------------------------------ */
+
+struct file_batch_entry {
+	char *path;
+	char *tmp;
+	int placed;
+	char *error;
+};
+
+struct file_batch {
+	pthread_mutex_t lock;
+	struct file_batch_entry *v;
+	size_t n, cap;
+};
+
+int
+file_batch_new(struct file_batch **out)
+{
+	struct file_batch *b;
+
+	*out = NULL;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	pthread_mutex_init(&b->lock, NULL);
+	*out = b;
+	return 0;
+}
+
+/* Write data to a new temporary file for path, without syncing it. */
+static int
+batch_temp(const char *path, const void *data, size_t len, mode_t mode,
+    char **tmp_out)
+{
+	int r = SIGNET_ERR_INTERNAL;
+	char *tmp = NULL;
+	int fd = -1;
+
+	*tmp_out = NULL;
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) == -1) {
+		tmp = NULL;
+		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		r = signet_error_sys(SIGNET_ERR_IO,
+		    "cannot create a temporary file for %s", path);
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if (fchmod(fd, mode) == -1) {
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot set mode of %s",
+		    tmp);
+		goto out;
+	}
+	if (file_write_all(fd, data, len) == -1) {
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot write %s", path);
+		goto out;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot close %s", path);
+		goto out;
+	}
+	fd = -1;
+	*tmp_out = tmp;
+	tmp = NULL;
+	r = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (tmp != NULL) {
+		unlink(tmp);
+		free(tmp);
+	}
+	return r;
+}
+
+int
+file_batch_add(struct file_batch *b, const char *path, const void *data,
+    size_t len, mode_t mode, size_t *index)
+{
+	struct file_batch_entry *v, e;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	if ((e.path = strdup(path)) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	if ((r = batch_temp(path, data, len, mode, &e.tmp)) != 0) {
+		free(e.path);
+		return r;
+	}
+	pthread_mutex_lock(&b->lock);
+	if (b->n == b->cap) {
+		size_t cap = b->cap == 0 ? 64 : b->cap * 2;
+
+		if ((v = realloc(b->v, cap * sizeof(*v))) == NULL) {
+			pthread_mutex_unlock(&b->lock);
+			unlink(e.tmp);
+			free(e.tmp);
+			free(e.path);
+			return signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
+		}
+		b->v = v;
+		b->cap = cap;
+	}
+	if (index != NULL)
+		*index = b->n;
+	b->v[b->n++] = e;
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+/* The distinct directories of the batch's paths. */
+static int
+batch_dirs(struct file_batch *b, char ***dirs_out, size_t *n_out)
+{
+	char **dirs = NULL, *d;
+	size_t n = 0, i, k;
+
+	*dirs_out = NULL;
+	*n_out = 0;
+	if (b->n > 0 && (dirs = calloc(b->n, sizeof(*dirs))) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	for (i = 0; i < b->n; i++) {
+		if ((d = file_dirname(b->v[i].path)) == NULL) {
+			for (k = 0; k < n; k++)
+				free(dirs[k]);
+			free(dirs);
+			return signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
+		}
+		for (k = 0; k < n && strcmp(dirs[k], d) != 0; k++)
+			;
+		if (k < n)
+			free(d);
+		else
+			dirs[n++] = d;
+	}
+	*dirs_out = dirs;
+	*n_out = n;
+	return 0;
+}
+
+static void
+batch_fail_all(struct file_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->v[i].error == NULL)
+			b->v[i].error = strdup(signet_error_message());
+}
+
+int
+file_batch_commit(struct file_batch *b)
+{
+	int r = SIGNET_ERR_INTERNAL, first = 0, fd;
+	char **dirs = NULL;
+	size_t n_dirs = 0, i, k;
+	dev_t *devs = NULL;
+	size_t n_devs = 0;
+	struct stat st;
+
+	if (b->n == 0)
+		return 0;
+	if ((r = batch_dirs(b, &dirs, &n_dirs)) != 0 ||
+	    (devs = calloc(n_dirs, sizeof(*devs))) == NULL) {
+		if (r == 0)
+			r = signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
+		batch_fail_all(b);
+		goto out;
+	}
+	/* One syncfs per file system makes every temporary file durable. */
+	for (i = 0; i < n_dirs; i++) {
+		if ((fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+		    -1) {
+			r = signet_error_sys(SIGNET_ERR_IO,
+			    "cannot open directory %s", dirs[i]);
+			batch_fail_all(b);
+			goto out;
+		}
+		if (fstat(fd, &st) == 0) {
+			for (k = 0; k < n_devs && devs[k] != st.st_dev; k++)
+				;
+			if (k == n_devs) {
+				devs[n_devs++] = st.st_dev;
+				if (syncfs(fd) == -1) {
+					r = signet_error_sys(SIGNET_ERR_IO,
+					    "cannot sync the file system of "
+					    "%s",
+					    dirs[i]);
+					close(fd);
+					batch_fail_all(b);
+					goto out;
+				}
+			}
+		}
+		close(fd);
+	}
+	if ((r = SIGNET_FAULT("file.batch.before_rename")) != 0) {
+		batch_fail_all(b);
+		goto out;
+	}
+	/* Only now may a name point at the new content. */
+	for (i = 0; i < b->n; i++) {
+		if (b->v[i].error != NULL)
+			continue;
+		if (rename(b->v[i].tmp, b->v[i].path) == -1) {
+			r = signet_error_sys(SIGNET_ERR_IO,
+			    "cannot rename %s to %s", b->v[i].tmp,
+			    b->v[i].path);
+			if (first == 0)
+				first = r;
+			b->v[i].error = strdup(signet_error_message());
+			continue;
+		}
+		b->v[i].placed = 1;
+	}
+	for (i = 0; i < n_dirs; i++) {
+		if ((fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+			-1 ||
+		    fsync(fd) == -1) {
+			r = signet_error_sys(SIGNET_ERR_IO,
+			    "cannot sync directory %s", dirs[i]);
+			if (fd != -1)
+				close(fd);
+			/* Renamed, but perhaps not durably: say so. */
+			for (k = 0; k < b->n; k++)
+				if (b->v[k].placed && b->v[k].error == NULL) {
+					b->v[k].placed = 0;
+					b->v[k].error =
+					    strdup(signet_error_message());
+				}
+			if (first == 0)
+				first = r;
+			continue;
+		}
+		close(fd);
+	}
+	r = first;
+out:
+	for (i = 0; i < n_dirs; i++)
+		free(dirs[i]);
+	free(dirs);
+	free(devs);
+	return r;
+}
+
+int
+file_batch_placed(const struct file_batch *b, size_t index, const char **error)
+{
+	if (error != NULL)
+		*error = NULL;
+	if (index >= b->n)
+		return 0;
+	if (error != NULL)
+		*error = b->v[index].error != NULL ? b->v[index].error
+						   : "not written";
+	return b->v[index].placed;
+}
+
+size_t
+file_batch_count(const struct file_batch *b)
+{
+	return b->n;
+}
+
+void
+file_batch_free(struct file_batch *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++) {
+		if (!b->v[i].placed && b->v[i].tmp != NULL)
+			unlink(b->v[i].tmp);
+		free(b->v[i].path);
+		free(b->v[i].tmp);
+		free(b->v[i].error);
+	}
+	free(b->v);
+	pthread_mutex_destroy(&b->lock);
+	free(b);
 }

@@ -41,6 +41,34 @@ int file_write_excl(const char *path, const void *data, size_t len, mode_t mode)
  * error); callers name the file in their message.
  */
 int file_write_all(int fd, const void *data, size_t len) SIGNET_WUR;
+/*
+ * Many files at once, each atomic, with one sync for all instead of one
+ * per file: file_batch_add writes each to a temporary file beside its
+ * path; file_batch_commit makes them all durable with one syncfs(2) per
+ * file system, renames each into place and fsyncs each directory once.
+ * A crash leaves every path with its old content or its new one, never a
+ * partial file (at worst a stray "PATH.tmp.XXXXXX").
+ */
+struct file_batch;
+
+int file_batch_new(struct file_batch **out) SIGNET_WUR;
+/*
+ * Write data to a temporary file for path (mode mode); *index (may be
+ * NULL) identifies it in file_batch_placed. Safe from several threads.
+ */
+int file_batch_add(struct file_batch *b, const char *path, const void *data,
+    size_t len, mode_t mode, size_t *index) SIGNET_WUR;
+/*
+ * Sync, rename and sync the directories. Returns 0 if every file is in
+ * place, else the first failure (the others are still tried).
+ */
+int file_batch_commit(struct file_batch *b) SIGNET_WUR;
+/* 1 if file index is at its path; else its error message is returned. */
+int
+file_batch_placed(const struct file_batch *b, size_t index, const char **error);
+size_t file_batch_count(const struct file_batch *b);
+/* Remove temporaries not placed, free. NULL is a no-op. */
+void file_batch_free(struct file_batch *b);
 
 /* Create directory path with mode, succeeding if it exists already. */
 int file_mkdir(const char *path, mode_t mode) SIGNET_WUR;

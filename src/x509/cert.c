@@ -106,8 +106,18 @@ signet_cert_prepare(const struct signet_cert_params *params,
 	if ((r = signet_sig_alg_for_key(is->pub, profile->rsa_pss,
 		 &tbs->alg)) != 0)
 		goto out;
-	if ((r = x509_pubkey_der(req->pubkey, &spki, &spki_len)) != 0 ||
-	    (r = x509_name_der(req->subject, &subject, &subject_len)) != 0 ||
+	/* The policy engine's encoding, when it kept one (the same bytes). */
+	if (req->spki_der != NULL && req->spki_der_len > 0) {
+		if ((spki = malloc(req->spki_der_len)) == NULL) {
+			r = signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
+			goto out;
+		}
+		memcpy(spki, req->spki_der, req->spki_der_len);
+		spki_len = req->spki_der_len;
+	} else if ((r = x509_pubkey_der(req->pubkey, &spki, &spki_len)) != 0)
+		goto out;
+	if ((r = x509_name_der(req->subject, &subject, &subject_len)) != 0 ||
 	    (r = x509_key_id(spki, spki_len, ski)) != 0)
 		goto out;
 

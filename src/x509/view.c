@@ -618,23 +618,21 @@ x509_key_id(const uint8_t *spki, size_t len, uint8_t out[20])
 int
 x509_pubkey_der(EVP_PKEY *pub, uint8_t **der, size_t *len)
 {
-	unsigned char *p;
+	unsigned char *p = NULL;
 	int n;
 
 	*der = NULL;
 	*len = 0;
-	if ((n = i2d_PUBKEY(pub, NULL)) <= 0)
+	/* Once: each call runs OpenSSL 3's encoder lookup (tens of us). */
+	if ((n = i2d_PUBKEY(pub, &p)) <= 0)
 		return signet_error_ossl(SIGNET_ERR_CRYPTO,
 		    "cannot encode the public key");
-	if ((*der = malloc((size_t)n)) == NULL)
+	if ((*der = malloc((size_t)n)) == NULL) {
+		OPENSSL_free(p);
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-	p = *der;
-	if (i2d_PUBKEY(pub, &p) != n) {
-		free(*der);
-		*der = NULL;
-		return signet_error_ossl(SIGNET_ERR_CRYPTO,
-		    "cannot encode the public key");
 	}
+	memcpy(*der, p, (size_t)n);
+	OPENSSL_free(p);
 	*len = (size_t)n;
 	return 0;
 }

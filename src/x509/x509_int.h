@@ -215,7 +215,9 @@ struct signet_tbs {
 	struct signet_serial serial;
 	struct signet_validity validity;
 	size_t crl_entries;
-	X509 *cert; /* after signing */
+	X509 *cert;          /* after signing, parsed on demand */
+	uint8_t *signed_der; /* certificates: the signed DER */
+	size_t signed_len;
 };
 
 /*

@@ -511,7 +511,8 @@ test_migration_from_v1(void **state)
 	signet_store_free(st);
 
 	st = open_store();
-	assert_int_equal(signet_store_schema_version(st), 2);
+	assert_int_equal(signet_store_schema_version(st),
+	    SIGNET_STORE_SCHEMA_VERSION);
 	assert_int_equal(signet_store_cert_get(st, issuer_a_id, "0b", &c), 0);
 	assert_int_equal(c->status, SIGNET_CERT_ISSUED);
 	signet_store_cert_free(c);
@@ -548,7 +549,8 @@ test_migration_failure_rolls_back(void **state)
 	signet_store_free(st);
 	/* Without the fault the same migration succeeds. */
 	st = open_store();
-	assert_int_equal(signet_store_schema_version(st), 2);
+	assert_int_equal(signet_store_schema_version(st),
+	    SIGNET_STORE_SCHEMA_VERSION);
 	signet_store_free(st);
 }
 
@@ -984,6 +986,75 @@ publish_crl(struct signet_store *st, enum signet_crl_kind kind, int64_t base,
 		fail_msg("record: %s", signet_error_message());
 	OPENSSL_free(der);
 	return n;
+}
+
+/* The CRL row check walks the DER itself: malformed input is refused. */
+static void
+test_crl_record_malformed(void **state)
+{
+	struct signet_store *st;
+	uint8_t *der, *copy;
+	int64_t n;
+	size_t len;
+
+	(void)state;
+	st = open_store();
+	assert_int_equal(signet_store_crl_allocate(st, issuer_a_id,
+			     SIGNET_CRL_FULL, 0, T0, T0 + DAY, &n),
+	    0);
+	der = make_crl(issuer_a, n, 0, T0, T0 + 2 * DAY, &len);
+	assert_error(signet_store_crl_record(st, issuer_a_id, n, der, len),
+	    SIGNET_ERR_VERIFY, "nextUpdate");
+	OPENSSL_free(der);
+	der = make_crl(issuer_a, n, 0, T0, T0 + DAY, &len);
+	assert_non_null(copy = malloc(len + 1));
+	memcpy(copy, der, len);
+	copy[len] = 0;
+	assert_error(signet_store_crl_record(st, issuer_a_id, n, copy, len + 1),
+	    SIGNET_ERR_VERIFY, "bytes after the CRL");
+	assert_error(signet_store_crl_record(st, issuer_a_id, n, copy, len - 1),
+	    SIGNET_ERR_VERIFY, "not an X.509 CRL");
+	/* A TBS cut short inside: the outer lengths no longer agree. */
+	copy[3] ^= 0x01;
+	assert_int_equal(signet_store_crl_record(st, issuer_a_id, n, copy, len),
+	    SIGNET_ERR_VERIFY);
+	assert_error(signet_store_crl_record(st, issuer_a_id, n,
+			 (const uint8_t *)"\x30\x03\x02\x01\x01", 5),
+	    SIGNET_ERR_VERIFY, "not a well-formed X.509 CRL");
+	free(copy);
+	assert_int_equal(signet_store_crl_record(st, issuer_a_id, n, der, len),
+	    0);
+	OPENSSL_free(der);
+	signet_store_free(st);
+}
+
+/* Version 3 lists CRL entries from an index that holds their columns. */
+static void
+test_migration_to_v3(void **state)
+{
+	struct signet_store *st;
+
+	(void)state;
+	assert_int_equal(store_open_version(test_url, 2, &st), 0);
+	assert_int_equal(signet_store_schema_version(st), 2);
+	issue_one(st, "0d", T0, T0 + 30 * DAY);
+	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "0d",
+			     SIGNET_REASON_SUPERSEDED, T0 + DAY),
+	    0);
+	signet_store_free(st);
+	st = open_store();
+	assert_int_equal(signet_store_schema_version(st), 3);
+	assert_int_equal(store_exec_raw(st,
+			     "SELECT serial, revoked_at, revocation_reason, "
+			     "not_after FROM certificates INDEXED BY "
+			     "certificates_revoked_entries WHERE issuer_id = 1 "
+			     "AND status = 'revoked' ORDER BY serial"),
+	    0);
+	/* The index it replaces is gone. */
+	assert_int_equal(store_exec_raw(st, "DROP INDEX certificates_revoked"),
+	    SIGNET_ERR_STORE);
+	assert_int_equal(counts(st, NULL).revoked, 1);
+	signet_store_free(st);
 }
 
 static void
@@ -2118,6 +2189,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_newer_schema_refused_untouched,
 		    setup),
 		cmocka_unit_test_setup(test_migration_from_v1, setup),
+		cmocka_unit_test_setup(test_migration_to_v3, setup),
+		cmocka_unit_test_setup(test_crl_record_malformed, setup),
 		cmocka_unit_test_setup(test_migration_failure_rolls_back,
 		    setup),
 		cmocka_unit_test_setup(test_reserve_issue_fail_lifecycle,

@@ -1,0 +1,215 @@
+#!/bin/sh
+# The online CA's speed, in one run, against baselines measured in the same
+# run on the same SoftHSM P-256 key (docs/performance.md explains the
+# figures):
+#   1. the token's raw signing rate through signet_key_signer, 1 thread and
+#      one per CPU;
+#   2. `signet issue --batch` over N CSRs, fully durable: certificates/s and
+#      the ratio to the raw rate;
+#   3. `openssl ca -batch -infiles` over the same CSRs, on the same token
+#      key through libp11's engine, and the ratio;
+#   4. one `signet issue` process at 10,000 and at 1,000,000 certificates in
+#      the database (populated by SQL), against one `openssl ca` process at
+#      the same index sizes;
+#   5. a full CRL with 1,000,000 revoked entries through `signet crl`: time
+#      and peak memory, against `openssl ca -gencrl` on the same entries.
+#
+#   bench/run-issue-bench.sh [--quick] [WORKDIR]
+#
+# WORKDIR (default build-bench/issue-bench) should sit on the disk a CA would
+# use. --quick: 1,000 CSRs and 20,000 rows, to try the script. PINs are read
+# from files by signet and by the engine (pin-source), never printed.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+quick=0
+if [ "${1:-}" = "--quick" ]; then
+	quick=1
+	shift
+fi
+build=$top/build-bench
+work=${1:-$build/issue-bench}
+csrs=10000
+rows=1000000
+singles=21
+if [ "$quick" -eq 1 ]; then
+	csrs=1000
+	rows=20000
+	singles=5
+fi
+
+echo "==> building (RelWithDebInfo, no test hooks) in $build"
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNET_BENCH=ON \
+	-DSIGNET_TESTS=OFF -DSIGNET_TEST_HOOKS=OFF >/dev/null
+cmake --build "$build" -j "$(nproc)" --target signet bench_issue >/dev/null
+SIGNET_BIN=$build/src/signet
+SIGNET_SOURCE_DIR=$top
+export SIGNET_BIN SIGNET_SOURCE_DIR
+bench=$build/bench/bench_issue
+signet=$SIGNET_BIN
+
+rm -rf "$work"
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+cd "$work"
+results=$work/results.txt
+: >"$results"
+note() { printf '%s\n' "$*" | tee -a "$results"; }
+get() { sed -n "s/^$1 //p" "$2"; }
+# elapsed COMMAND...: wall seconds of one run (stdout to /dev/null)
+elapsed() {
+	_t0=$(date +%s.%N)
+	"$@" >/dev/null
+	_t1=$(date +%s.%N)
+	echo "$_t0 $_t1" | awk '{printf "%.3f", $2 - $1}'
+}
+ratio() { echo "$1 $2" | awk '{printf "%.0f%%", 100 * $1 / $2}'; }
+
+echo "==> fixture: SoftHSM token, root, intermediate key on the token"
+. "$top/tests/cli/ca_fixture.sh"
+ca_fixture "$work/fx"
+ca_instance "$work/ca"
+config=$CA_CONFIG
+pin_raw=$work/fx/hsm/ca.pin.raw
+(umask 077 && printf '%s' "$(head -n1 "$work/fx/hsm/ca.pin")" >"$pin_raw")
+key_uri="pkcs11:token=ca;object=ca-key;type=private?pin-source=file:$pin_raw"
+
+note "machine: $(nproc) CPU(s), $(sed -n 's/^model name[^:]*: //p' \
+	/proc/cpuinfo | head -n1), $(free -g | awk '/Mem:/ {print $2}') GiB"
+note "software: $(openssl version | cut -d' ' -f1-2), SoftHSM \
+$(softhsm2-util --version), $(sqlite3 --version | cut -d' ' -f1 | \
+	sed 's/^/SQLite /'), kernel $(uname -r)"
+note "work directory: $work ($(df -T "$work" | awk 'NR==2 {print $2}'))"
+
+# ---- 1. raw signing rate -----------------------------------------------------
+echo "==> 1. raw signing rate"
+"$bench" raw "$config" 20000 >raw.txt
+raw1=$(get raw_1 raw.txt)
+rawn=$(get raw_n raw.txt)
+threads=$(get threads raw.txt)
+raw=$(echo "$raw1 $rawn" | awk '{print ($1 > $2) ? $1 : $2}')
+note "1. raw P-256 signatures/s: $raw1 (1 thread), $rawn ($threads threads)"
+
+# ---- what each step costs, without the token --------------------------------
+echo "==> the steps of issuance in CPU time (software CA key, no token)"
+"$bench" csrs "$work/one-csr" 1 >/dev/null
+"$bench" stages "$CA_POLICY" "$work/one-csr/c0000000.csr" "$CA_ROOT" \
+	"$work/fx/root.key" 2000 >stages.txt
+note "   per certificate, one thread: policy (parse + verify the CSR) \
+$(get stage_policy_us stages.txt) us, build (+ throwaway signature, \
+OpenSSL parse) $(get stage_build_us stages.txt) us, lint \
+$(get stage_lint_us stages.txt) us, sign + check (software key) \
+$(get stage_sign_check_us stages.txt) us"
+note "   all steps but the token: $(get stages_1 stages.txt)/s on 1 thread, \
+$(get stages_n stages.txt)/s on $threads threads"
+
+# ---- 2. signet issue --batch -------------------------------------------------
+echo "==> 2. $csrs CSRs"
+"$bench" csrs "$work/csrs" "$csrs" >/dev/null
+t=$(elapsed "$signet" issue --config "$config" --profile tls-server \
+	--batch "$work/csrs" --out-dir "$work/out")
+n_out=$(ls "$work/out" | wc -l)
+rate=$(echo "$n_out $t" | awk '{printf "%.0f", $1 / $2}')
+note "2. signet issue --batch: $n_out certificates in ${t}s = $rate/s \
+($(ratio "$rate" "$raw") of the raw rate), durable"
+
+# ---- 3. openssl ca -batch -infiles ---------------------------------------------
+echo "==> 3. openssl ca over the same CSRs"
+mkdir -p osslca/newcerts
+: >osslca/index.txt
+cat >osslca/openssl.cnf <<EOF
+[ca]
+default_ca = CA_default
+[CA_default]
+dir = $work/osslca
+database = \$dir/index.txt
+new_certs_dir = \$dir/newcerts
+certificate = $CA_CERT
+rand_serial = yes
+default_md = sha256
+default_days = 90
+default_crl_days = 7
+policy = policy_any
+x509_extensions = server_ext
+crl_extensions = crl_ext
+copy_extensions = copy
+unique_subject = no
+[policy_any]
+commonName = supplied
+[server_ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+crlDistributionPoints = URI:http://pki.example.com/intermediate.crl
+authorityInfoAccess = caIssuers;URI:http://pki.example.com/intermediate.crt
+[crl_ext]
+authorityKeyIdentifier = keyid
+EOF
+ossl() {
+	openssl ca -config "$work/osslca/openssl.cnf" -batch -engine pkcs11 \
+		-keyform engine -keyfile "$key_uri" "$@" 2>/dev/null
+}
+t=$(elapsed ossl -notext -out "$work/osslca/all.pem" -infiles \
+	"$work"/csrs/*.csr)
+o_out=$(ls osslca/newcerts | wc -l)
+orate=$(echo "$o_out $t" | awk '{printf "%.0f", $1 / $2}')
+note "3. openssl ca -batch -infiles (libp11 engine): $o_out certificates in \
+${t}s = $orate/s ($(ratio "$orate" "$raw") of the raw rate), not synced; \
+signet/openssl = $(echo "$rate $orate" | awk '{printf "%.2f", $1 / $2}')"
+
+# ---- 4. one certificate per process ---------------------------------------------
+echo "==> 4. one signet issue process"
+cp "$work/csrs/c0000001.csr" one.csr
+single() {
+	"$bench" time "$singles" -- "$signet" issue --config "$config" \
+		--profile tls-server --csr one.csr --out one.crt >"$1"
+	"$bench" time "$singles" -- openssl ca -config \
+		"$work/osslca/openssl.cnf" -batch -engine pkcs11 -keyform engine \
+		-keyfile "$key_uri" -notext -out one-ossl.crt -in one.csr \
+		>"$1.ossl" 2>/dev/null
+}
+have=$(sqlite3 "$work/ca/signet.db" "SELECT count(*) FROM certificates")
+if [ "$have" -lt 10000 ]; then
+	cp "$work/out/c0000000.crt" template.pem
+	"$bench" populate "$config" $((10000 - have)) template.pem \
+		osslca/index.txt >/dev/null
+fi
+single small.txt
+note "4. one process, 10,000 certificates in the database: signet issue \
+median $(get median_ms small.txt) ms (min $(get min_ms small.txt)); openssl \
+ca median $(get median_ms small.txt.ossl) ms (min $(get min_ms \
+small.txt.ossl))"
+cp "$work/out/c0000000.crt" template.pem
+have=$(sqlite3 "$work/ca/signet.db" "SELECT count(*) FROM certificates")
+pop=$(
+	"$bench" populate "$config" $((rows - have)) template.pem \
+		osslca/index.txt
+)
+note "   populated to $rows rows in $(echo "$pop" | cut -d' ' -f3)s \
+($(du -m "$work/ca/signet.db" | cut -f1) MB)"
+single big.txt
+note "   $rows certificates: signet issue median $(get median_ms big.txt) ms \
+(min $(get min_ms big.txt)); openssl ca median $(get median_ms \
+big.txt.ossl) ms (min $(get min_ms big.txt.ossl))"
+
+# ---- 5. a full CRL of every revoked certificate -------------------------------------
+echo "==> 5. CRLs"
+revoked=$(sqlite3 "$work/ca/signet.db" \
+	"SELECT count(*) FROM certificates WHERE status = 'revoked'")
+/usr/bin/time -f "%e %M" -o crl.time "$signet" crl --config "$config" \
+	--out full.crl >/dev/null
+entries=$(openssl crl -inform DER -in full.crl -noout -text |
+	grep -c "Serial Number" || true)
+note "5. signet crl, $revoked revoked: $(cut -d' ' -f1 crl.time)s, peak RSS \
+$(($(cut -d' ' -f2 crl.time) / 1024)) MB, $(du -k full.crl | cut -f1) KB, \
+$entries entries"
+/usr/bin/time -f "%e %M" -o ocrl.time openssl ca -config \
+	"$work/osslca/openssl.cnf" -gencrl -engine pkcs11 -keyform engine \
+	-keyfile "$key_uri" -out ossl.crl 2>/dev/null
+note "   openssl ca -gencrl, $(grep -c '^R' osslca/index.txt) revoked: \
+$(cut -d' ' -f1 ocrl.time)s, peak RSS $(($(cut -d' ' -f2 ocrl.time) / \
+1024)) MB"
+
+echo "==> results (also in $results)"
+cat "$results"

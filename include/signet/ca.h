@@ -1,0 +1,325 @@
+/*
+ * The online issuing CA: one instance is a directory holding signet.yaml,
+ * the CA certificate, the policy, the certificate database and the audit
+ * log; its keys (the CA key and the audit key) live in PKCS#11 tokens.
+ * This module ties the others together in the order that keeps the
+ * invariant an issuing CA lives by: no certificate the token signed can
+ * exist without a record of it.
+ *
+ *   policy  -> serial (token RNG) -> build + lint -> store: reserve PENDING
+ *   -> audit: intent, synced -> token signs -> store: ISSUED
+ *   -> audit: outcome -> certificate file (atomic)
+ *
+ * A crash anywhere leaves a PENDING row and, past the intent, an audit
+ * record saying what was about to be signed; `signet db check` reports
+ * both and resolves them (signet_ca_check). docs/ca.md describes the
+ * instance and signet.yaml; docs/cli.md the commands.
+ */
+#ifndef SIGNET_CA_H
+#define SIGNET_CA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include "signet/error.h"
+#include "signet/policy.h"
+#include "signet/store.h"
+
+/* ---- configuration (signet.yaml) ----------------------------------------- */
+
+#define SIGNET_CA_CONFIG_NAME "signet.yaml"
+/* The environment variable naming the configuration file. */
+#define SIGNET_CA_CONFIG_ENV "SIGNET_CONFIG"
+/* Largest signet.yaml accepted. */
+#define SIGNET_CA_CONFIG_MAX ((size_t)256 * 1024)
+
+/*
+ * A loaded signet.yaml. Paths are absolute: relative ones in the file are
+ * resolved against the file's directory. Read-only for callers.
+ */
+struct signet_ca_config {
+	char *path;         /* the file */
+	char *dir;          /* its directory */
+	uint8_t sha256[32]; /* of the file's bytes */
+
+	/* token: the CA key */
+	char *key_uri;     /* RFC 7512 URI of the CA's private key */
+	char *module;      /* PKCS#11 module; NULL: URI or default */
+	char *pin_source;  /* file:PATH | env:NAME | prompt; NULL: URI */
+	unsigned sessions; /* most token sessions at once (0: default) */
+
+	char *certificate; /* the CA certificate (PEM) */
+	char *chain;       /* the certificates above it (PEM), or NULL */
+	char *policy;      /* policy file */
+	char *database;    /* store URL */
+
+	/* audit */
+	char *audit_log;
+	char *audit_key_uri;
+	char *audit_module;     /* NULL: module */
+	char *audit_pin_source; /* NULL: pin_source */
+	unsigned checkpoint_interval;
+
+	/* crl */
+	int64_t crl_next_update;       /* seconds, full CRLs */
+	int64_t crl_delta_next_update; /* seconds, delta CRLs */
+	char *crl_freshest_url;        /* Freshest CRL in full CRLs, or NULL */
+	char *crl_idp_url;             /* Issuing Distribution Point, or NULL */
+
+	/* issuance */
+	unsigned serial_length; /* octets, 16..20 */
+	unsigned batch_size;    /* requests per group commit */
+	unsigned workers;       /* worker threads (0: one per CPU) */
+};
+
+/*
+ * Which file to use: given (--config) if not NULL, else $SIGNET_CONFIG,
+ * else ./signet.yaml. *path is freshly allocated. SIGNET_ERR_CONFIG when
+ * none exists, saying where signet looked.
+ */
+int signet_ca_config_locate(const char *given, char **path) SIGNET_WUR;
+
+/*
+ * Read and check signet.yaml: unknown keys, bad values and missing
+ * required keys are SIGNET_ERR_CONFIG "file:line: reason". A file (or its
+ * directory) that others may write is refused (SIGNET_ERR_CONFIG).
+ */
+int signet_ca_config_load(const char *path, struct signet_ca_config **out)
+    SIGNET_WUR;
+void signet_ca_config_free(struct signet_ca_config *cfg);
+
+/* ---- creating an instance (signet init) ---------------------------------- */
+
+struct signet_ca_init_params {
+	const char *dir;           /* made 0700 if missing */
+	const char *ca_cert;       /* copied to DIR/ca.pem */
+	const char *chain;         /* copied to DIR/chain.pem; may be NULL */
+	const char *key_uri;       /* the CA key on its token */
+	const char *audit_key_uri; /* the audit key: another key */
+	const char *policy;        /* copied to DIR/policy.yaml */
+	const char *database;      /* NULL: sqlite:signet.db in DIR */
+	const char *pin_source;    /* NULL: none written */
+	const char *module;        /* NULL: none written */
+};
+
+/*
+ * Write DIR/signet.yaml (0600), copy the certificate, chain and policy
+ * into DIR, create the database and the audit log (0600), then open the
+ * instance with every check signet_ca_open makes. Refuses
+ * (SIGNET_ERR_CONFLICT) if DIR holds an instance, or any of the files
+ * init would write; on failure removes what it created. *config_path
+ * (may be NULL) receives the new file's path.
+ */
+int signet_ca_init(const struct signet_ca_init_params *p, char **config_path)
+    SIGNET_WUR;
+
+/* ---- opening ----------------------------------------------------------- */
+
+/* signet_ca_open flags. Without any: the store only, for reading. */
+#define SIGNET_CA_OPEN_AUDIT 0x01  /* open the audit log (audit key login) */
+#define SIGNET_CA_OPEN_SIGN 0x02   /* log in to the CA key; implies AUDIT */
+#define SIGNET_CA_OPEN_POLICY 0x04 /* load the policy */
+#define SIGNET_CA_OPEN_CREATE 0x08 /* create database and log (init) */
+
+struct signet_ca;
+
+/*
+ * Open the instance configured in config_path, checking, each with its own
+ * error:
+ *  - the configuration (config.load is audited with its SHA-256);
+ *  - POLICY: the policy loads (policy.load, with its SHA-256);
+ *  - AUDIT: the audit key's token logs in (token.login) and the log opens;
+ *  - SIGN: the CA key's token logs in (token.login, or token.login.failed);
+ *    the key is sensitive and not extractable (SIGNET_ERR_KEY_UNSAFE) and
+ *    its public key is the CA certificate's (SIGNET_ERR_CONFIG); the
+ *    certificate is a CA certificate and valid now (SIGNET_ERR_CONFIG);
+ *    the audit key is another key (SIGNET_ERR_CONFIG); and the clock is
+ *    not earlier than the latest time the database recorded
+ *    (SIGNET_ERR_CONFLICT: the clock went backwards).
+ * Without CREATE a missing database is SIGNET_ERR_STORE.
+ */
+int signet_ca_open(const char *config_path, unsigned flags,
+    struct signet_ca **out) SIGNET_WUR;
+/*
+ * Close: audit lost token sessions, write the closing checkpoint and sync
+ * the audit log, free. Returns 0 or SIGNET_ERR_AUDIT. NULL is a no-op.
+ */
+int signet_ca_close(struct signet_ca *ca) SIGNET_WUR;
+/* Free without the closing checkpoint (error paths). NULL is a no-op. */
+void signet_ca_free(struct signet_ca *ca);
+
+const struct signet_ca_config *
+signet_ca_get0_config(const struct signet_ca *ca);
+/* The store, for listings (signet list, show). */
+struct signet_store *signet_ca_get0_store(struct signet_ca *ca);
+/* The CA's issuer id in the store: hex SHA-256 of its DER SPKI. */
+const char *signet_ca_issuer_id(const struct signet_ca *ca);
+X509 *signet_ca_get0_cert(const struct signet_ca *ca);
+/* NULL unless opened with SIGNET_CA_OPEN_POLICY. */
+const struct signet_policy *signet_ca_get0_policy(const struct signet_ca *ca);
+/*
+ * PEM of a certificate (DER), followed with chain by the CA certificate
+ * and the chain above it, without the root: what a TLS server sends.
+ * *pem is freshly allocated and NUL-terminated.
+ */
+int signet_ca_pem(const struct signet_ca *ca, const uint8_t *der, size_t len,
+    int chain, char **pem, size_t *pem_len) SIGNET_WUR;
+/* Who asks, as recorded in the store and the log (the OS user). */
+const char *signet_ca_requester(const struct signet_ca *ca);
+
+/* ---- issuance ------------------------------------------------------------ */
+
+/* One certificate request. */
+struct signet_ca_request {
+	const char *name;     /* for messages and the log (the CSR file) */
+	const char *csr_path; /* read the CSR (PEM or DER) from here, or */
+	const uint8_t *csr;   /* ... take it from memory */
+	size_t csr_len;
+	const char *profile;
+	int64_t validity;     /* seconds; 0: the profile's default */
+	const char *out_path; /* PEM written here once recorded; NULL: none */
+	int out_chain;        /* the file holds leaf + CA chain (no root) */
+};
+
+/* What became of a request. */
+struct signet_ca_result {
+	/*
+	 * 0: issued, recorded and (if asked) written. Otherwise the code that
+	 * stopped it: SIGNET_ERR_POLICY or SIGNET_ERR_LINT for a refusal
+	 * (nothing reserved, nothing signed); SIGNET_ERR_IO with recorded set
+	 * when only the file could not be written.
+	 */
+	int status;
+	char *message;   /* why, when status != 0 */
+	char serial[41]; /* hex; "" if no serial was reserved */
+	uint8_t *der;    /* the certificate, once signed */
+	size_t der_len;
+	int64_t not_before;
+	int64_t not_after;
+	int clamped;  /* notAfter was cut to the CA certificate's */
+	int recorded; /* ISSUED in the store */
+	int written;  /* out_path holds it */
+};
+
+void signet_ca_result_clear(struct signet_ca_result *res);
+
+/* Called after each group: how many requests are decided, of total. */
+typedef void (*signet_ca_progress_fn)(void *arg, size_t done, size_t total);
+
+/*
+ * Issue one certificate (SIGNET_CA_OPEN_SIGN | SIGNET_CA_OPEN_POLICY).
+ * Returns res->status.
+ */
+int signet_ca_issue(struct signet_ca *ca, const struct signet_ca_request *req,
+    struct signet_ca_result *res) SIGNET_WUR;
+
+/*
+ * Issue n certificates in groups of the configured batch size: each
+ * group's requests are checked, built and linted on worker threads,
+ * reserved in one store transaction, their intents logged with one sync,
+ * signed on worker threads (one token session each), recorded in one
+ * transaction, their outcomes logged with one sync, and their files
+ * written with one sync pass. Refused requests do not stop the batch.
+ * Returns 0 when every request was decided (see each res[i].status), or
+ * the error that stopped the batch (audit log, store or token failure);
+ * requests it did not reach have that status too.
+ */
+int signet_ca_issue_batch(struct signet_ca *ca,
+    const struct signet_ca_request *reqs, size_t n,
+    struct signet_ca_result *res, signet_ca_progress_fn progress, void *arg)
+    SIGNET_WUR;
+
+/* ---- revocation and CRLs ---------------------------------------------- */
+
+/*
+ * Revoke the certificate with this serial (hex) for reason (RFC 5280
+ * CRLReason, signet_crl_reason_parse) as of when (0: now); the store's
+ * rules apply (a second revocation only to escalate to keyCompromise,
+ * which also blocks the key). Audited as cert.revoke. A when in the
+ * future is SIGNET_ERR_USAGE. Needs SIGNET_CA_OPEN_AUDIT.
+ */
+int signet_ca_revoke(struct signet_ca *ca, const char *serial, int reason,
+    int64_t when) SIGNET_WUR;
+
+struct signet_ca_crl_result {
+	int64_t number;
+	int64_t base; /* delta CRLs: the full CRL it extends; else 0 */
+	size_t entries;
+	int64_t this_update;
+	int64_t next_update;
+	uint8_t *der;
+	size_t der_len;
+	int written;
+};
+void signet_ca_crl_result_clear(struct signet_ca_crl_result *res);
+
+/*
+ * Make, lint, sign (in the token), record and write a full CRL, or with
+ * delta a delta CRL over the latest recorded full CRL
+ * (SIGNET_ERR_NOT_FOUND if there is none). out_path NULL: not written;
+ * pem: PEM instead of DER. Audited as crl.generate intent and outcome.
+ * Needs SIGNET_CA_OPEN_SIGN.
+ */
+int signet_ca_crl(struct signet_ca *ca, int delta, const char *out_path,
+    int pem, struct signet_ca_crl_result *res) SIGNET_WUR;
+
+/* ---- checking (signet db check) ----------------------------------------- */
+
+/* What the audit log says about a pending row. */
+enum signet_ca_audit_state {
+	SIGNET_CA_AUDIT_NA = 0,      /* not a pending certificate */
+	SIGNET_CA_AUDIT_NO_INTENT,   /* reserved; never about to be signed */
+	SIGNET_CA_AUDIT_INTENT_ONLY, /* about to be signed; no outcome */
+	SIGNET_CA_AUDIT_FAILED,      /* the outcome was a failure */
+	SIGNET_CA_AUDIT_ISSUED,      /* the log says issued: investigate */
+};
+
+struct signet_ca_finding {
+	const struct signet_store_problem *problem;
+	enum signet_ca_audit_state audit; /* pending rows */
+	int intent_pid;                   /* pid of the intent's writer */
+	const char *advice;               /* what the operator should do */
+	int resolvable;                   /* --resolve would mark it failed */
+	int resolved;                     /* ... and did */
+	/*
+	 * Nothing is wrong, only worth knowing: a CRL number allocated by a
+	 * run that stopped before signing (numbers may skip, RFC 5280
+	 * 5.2.3), or a pending row a running process still owns.
+	 */
+	int notice;
+};
+
+typedef int (
+    *signet_ca_finding_fn)(const struct signet_ca_finding *f, void *arg);
+
+struct signet_ca_check_opts {
+	/*
+	 * Mark resolvable pending rows FAILED (needs SIGNET_CA_OPEN_AUDIT;
+	 * each resolution is audited).
+	 */
+	int resolve;
+	/* Rows younger than this may belong to a running process: skipped. */
+	int64_t grace;
+};
+
+struct signet_ca_check_summary {
+	size_t problems; /* everything the store check found */
+	size_t pending;
+	size_t resolved;
+	size_t notices;
+	size_t unresolved; /* problems - resolved - notices: exit non-zero */
+};
+
+/*
+ * signet_store_check over this CA's rows (signatures verified with the CA
+ * key), with every pending row looked up in the audit log (the live file
+ * and its rotated archives): was there a cert.issue.intent, an outcome?
+ * cb is called once per finding.
+ */
+int signet_ca_check(struct signet_ca *ca, const struct signet_ca_check_opts *o,
+    signet_ca_finding_fn cb, void *arg, struct signet_ca_check_summary *sum)
+    SIGNET_WUR;
+
+#endif /* SIGNET_CA_H */

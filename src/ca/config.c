@@ -1,0 +1,523 @@
+/*
+ * signet.yaml: where an instance's keys, files and settings are. Read with
+ * src/util/yaml.c so that every error names its file:line; unknown keys
+ * are refused so that a typo never silently drops a setting.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cyaml/cyaml.h>
+
+#include "ca/ca_int.h"
+#include "util/codec.h"
+#include "util/file.h"
+#include "util/yaml.h"
+
+#define Y_STRING_MAX 4096
+#define Y_OPT (CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL)
+#define Y_STR(key, st, m) \
+	CYAML_FIELD_STRING_PTR(key, Y_OPT, st, m, 0, Y_STRING_MAX)
+#define Y_UINT(key, st, m) CYAML_FIELD_UINT_PTR(key, Y_OPT, st, m)
+#define Y_MAP(key, st, m, fields) \
+	CYAML_FIELD_MAPPING_PTR(key, Y_OPT, st, m, fields)
+
+struct y_token {
+	char *key;
+	char *module;
+	char *pin_source;
+	unsigned *sessions;
+};
+
+struct y_audit {
+	char *log;
+	char *key;
+	char *module;
+	char *pin_source;
+	unsigned *checkpoint_interval;
+};
+
+struct y_crl {
+	char *next_update;
+	char *delta_next_update;
+	char *freshest_url;
+	char *idp_url;
+};
+
+struct y_issuance {
+	unsigned *serial_length;
+	unsigned *batch_size;
+	unsigned *workers;
+};
+
+struct y_config {
+	unsigned *version;
+	struct y_token *token;
+	char *certificate;
+	char *chain;
+	char *policy;
+	char *database;
+	struct y_audit *audit;
+	struct y_crl *crl;
+	struct y_issuance *issuance;
+};
+
+static const cyaml_schema_field_t y_token_fields[] = {
+	Y_STR("key", struct y_token, key),
+	Y_STR("module", struct y_token, module),
+	Y_STR("pin-source", struct y_token, pin_source),
+	Y_UINT("sessions", struct y_token, sessions),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t y_audit_fields[] = {
+	Y_STR("log", struct y_audit, log),
+	Y_STR("key", struct y_audit, key),
+	Y_STR("module", struct y_audit, module),
+	Y_STR("pin-source", struct y_audit, pin_source),
+	Y_UINT("checkpoint-interval", struct y_audit, checkpoint_interval),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t y_crl_fields[] = {
+	Y_STR("next-update", struct y_crl, next_update),
+	Y_STR("delta-next-update", struct y_crl, delta_next_update),
+	Y_STR("freshest-url", struct y_crl, freshest_url),
+	Y_STR("idp-url", struct y_crl, idp_url),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t y_issuance_fields[] = {
+	Y_UINT("serial-length", struct y_issuance, serial_length),
+	Y_UINT("batch-size", struct y_issuance, batch_size),
+	Y_UINT("workers", struct y_issuance, workers),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t y_config_fields[] = {
+	Y_UINT("version", struct y_config, version),
+	Y_MAP("token", struct y_config, token, y_token_fields),
+	Y_STR("certificate", struct y_config, certificate),
+	Y_STR("chain", struct y_config, chain),
+	Y_STR("policy", struct y_config, policy),
+	Y_STR("database", struct y_config, database),
+	Y_MAP("audit", struct y_config, audit, y_audit_fields),
+	Y_MAP("crl", struct y_config, crl, y_crl_fields),
+	Y_MAP("issuance", struct y_config, issuance, y_issuance_fields),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t y_config = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct y_config,
+	    y_config_fields),
+};
+
+/* ---- helpers ------------------------------------------------------------- */
+
+char *
+ca_store_file(const char *url)
+{
+	if (url == NULL)
+		return NULL;
+	if (strncmp(url, "sqlite:", 7) == 0)
+		return strdup(url + 7);
+	if (strstr(url, "://") != NULL)
+		return NULL;
+	return strdup(url);
+}
+
+int
+ca_dir_check(const char *path, const char *what)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return signet_error_sys(SIGNET_ERR_CONFIG,
+		    "cannot look at the directory of the %s, %s", what, path);
+	/* Anyone who can write the directory can replace the file. */
+	if ((st.st_mode & S_IWOTH) != 0)
+		return signet_error_set(SIGNET_ERR_CONFIG,
+		    "the directory of the %s, %s, is writable by every user "
+		    "(mode %04o), so anyone could replace the file; move the "
+		    "file to a private directory or run: chmod o-w %s",
+		    what, path, (unsigned)(st.st_mode & 07777), path);
+	return 0;
+}
+
+int
+signet_ca_config_locate(const char *given, char **path)
+{
+	const char *env = getenv(SIGNET_CA_CONFIG_ENV);
+	const char *p;
+	char buf[PATH_MAX];
+
+	*path = NULL;
+	if (given != NULL)
+		p = given;
+	else if (env != NULL && *env != '\0')
+		p = env;
+	else
+		p = SIGNET_CA_CONFIG_NAME;
+	if (realpath(p, buf) == NULL) {
+		if (given != NULL)
+			return signet_error_sys(SIGNET_ERR_CONFIG,
+			    "cannot open configuration %s (--config)", given);
+		if (env != NULL && *env != '\0')
+			return signet_error_sys(SIGNET_ERR_CONFIG,
+			    "cannot open configuration %s ($%s)", env,
+			    SIGNET_CA_CONFIG_ENV);
+		return signet_error_set(SIGNET_ERR_CONFIG,
+		    "no CA configuration: give --config FILE, set $%s, or run "
+		    "signet in the instance's directory (where '%s' is); "
+		    "'signet init' creates one",
+		    SIGNET_CA_CONFIG_ENV, SIGNET_CA_CONFIG_NAME);
+	}
+	if ((*path = strdup(buf)) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	return 0;
+}
+
+/* Copy a string, resolving a relative path against dir. */
+static int
+resolve_path(const char *dir, const char *p, char **out)
+{
+	*out = NULL;
+	if (p == NULL)
+		return 0;
+	if ((*out = file_path_join(dir, p)) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	return 0;
+}
+
+static int
+dup_str(const char *s, char **out)
+{
+	*out = NULL;
+	if (s == NULL)
+		return 0;
+	if ((*out = strdup(s)) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	return 0;
+}
+
+/* A pin source; a relative file: path resolves against dir. */
+static int
+resolve_pin_source(const struct signet_ca_config *c, struct yaml_lines *lines,
+    const char *key, const char *spec, char **out)
+{
+	const char *file = NULL;
+	char *path = NULL;
+	int r;
+
+	*out = NULL;
+	if (spec == NULL)
+		return 0;
+	if (strncmp(spec, "file://", 7) == 0)
+		file = spec + 7;
+	else if (strncmp(spec, "file:", 5) == 0)
+		file = spec + 5;
+	else if (strcmp(spec, "prompt") != 0 &&
+		 (strncmp(spec, "env:", 4) != 0 || spec[4] == '\0'))
+		/* Not quoted: it may be a PIN someone wrote there. */
+		return yaml_error(c->path, yaml_lines_find(lines, key),
+		    "%s is not file:PATH, env:NAME or prompt (a PIN itself "
+		    "never goes into signet.yaml)",
+		    key);
+	if (file == NULL)
+		return dup_str(spec, out);
+	if (*file == '\0')
+		return yaml_error(c->path, yaml_lines_find(lines, key),
+		    "%s names no file", key);
+	if ((r = resolve_path(c->dir, file, &path)) != 0)
+		return r;
+	if (asprintf(out, "file:%s", path) == -1) {
+		*out = NULL;
+		free(path);
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	}
+	free(path);
+	return 0;
+}
+
+static int
+resolve_database(const struct signet_ca_config *c, const char *url, char **out)
+{
+	char *path = NULL;
+	int r;
+
+	*out = NULL;
+	if (strstr(url, "://") != NULL)
+		return dup_str(url, out);
+	if ((r = resolve_path(c->dir,
+		 strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url, &path)) != 0)
+		return r;
+	if (asprintf(out, "sqlite:%s", path) == -1) {
+		*out = NULL;
+		free(path);
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	}
+	free(path);
+	return 0;
+}
+
+static int
+check_uri(const struct signet_ca_config *c, struct yaml_lines *lines,
+    const char *key, const char *text)
+{
+	struct signet_p11_uri *uri = NULL;
+	int r;
+
+	if (text == NULL)
+		return yaml_error(c->path, yaml_lines_find(lines, key),
+		    "%s is required: the PKCS#11 URI of the key", key);
+	/* No pin-value: a PIN never belongs in a file others may read. */
+	if ((r = signet_uri_parse(text, 0, &uri)) != 0) {
+		char why[sizeof(((struct signet_error_info *)0)->message)];
+
+		snprintf(why, sizeof(why), "%s", signet_error_message());
+		return yaml_error(c->path, yaml_lines_find(lines, key),
+		    "%s: %s", key, why);
+	}
+	signet_uri_free(uri);
+	return 0;
+}
+
+static int
+check_url(const struct signet_ca_config *c, struct yaml_lines *lines,
+    const char *key, const char *url)
+{
+	const char *p;
+
+	if (url == NULL)
+		return 0;
+	/* BR 7.1.2.11.2: relying parties fetch CRLs over plain HTTP. */
+	if (strncmp(url, "http://", 7) != 0 || url[7] == '\0')
+		return yaml_error(c->path, yaml_lines_find(lines, key),
+		    "%s '%s' is not an http:// URL", key, url);
+	for (p = url; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return yaml_error(c->path, yaml_lines_find(lines, key),
+			    "%s holds a space or a character outside "
+			    "printable ASCII",
+			    key);
+	return 0;
+}
+
+static int
+get_duration(const struct signet_ca_config *c, struct yaml_lines *lines,
+    const char *key, const char *text, int64_t def, int64_t min, int64_t max,
+    int64_t *out)
+{
+	int64_t v;
+
+	*out = def;
+	if (text == NULL)
+		return 0;
+	if (duration_parse(text, &v) != 0)
+		return yaml_error(c->path, yaml_lines_find(lines, key),
+		    "%s '%s' is not a duration like 7d, 12h or 1d12h", key,
+		    text);
+	if (v < min || v > max)
+		return yaml_error(c->path, yaml_lines_find(lines, key),
+		    "%s %s is outside %lldh..%lldd (BR 4.9.7 allows "
+		    "subscriber CRLs at most 10 days)",
+		    key, text, (long long)(min / 3600),
+		    (long long)(max / 86400));
+	*out = v;
+	return 0;
+}
+
+static int
+get_uint(const struct signet_ca_config *c, struct yaml_lines *lines,
+    const char *key, const unsigned *v, unsigned def, unsigned min,
+    unsigned max, unsigned *out)
+{
+	*out = def;
+	if (v == NULL)
+		return 0;
+	if (*v < min || *v > max)
+		return yaml_error(c->path, yaml_lines_find(lines, key),
+		    "%s %u is outside %u..%u", key, *v, min, max);
+	*out = *v;
+	return 0;
+}
+
+static int
+required(const struct signet_ca_config *c, struct yaml_lines *lines,
+    const char *key, const void *v, const char *what)
+{
+	if (v != NULL)
+		return 0;
+	return yaml_error(c->path, yaml_lines_find(lines, key),
+	    "%s is required: %s", key, what);
+}
+
+static int
+config_fill(struct signet_ca_config *c, const struct y_config *y,
+    struct yaml_lines *lines)
+{
+	static const struct y_token no_token;
+	static const struct y_audit no_audit;
+	static const struct y_crl no_crl;
+	static const struct y_issuance no_issuance;
+	const struct y_token *t = y->token != NULL ? y->token : &no_token;
+	const struct y_audit *a = y->audit != NULL ? y->audit : &no_audit;
+	const struct y_crl *cr = y->crl != NULL ? y->crl : &no_crl;
+	const struct y_issuance *is =
+	    y->issuance != NULL ? y->issuance : &no_issuance;
+	char *module = NULL;
+	int r;
+
+	if (y->version == NULL || *y->version != 1)
+		return yaml_error(c->path, yaml_lines_find(lines, "version"),
+		    y->version == NULL ? "version: 1 is required (the schema "
+					 "of this file)"
+				       : "version %u is not one this signet "
+					 "reads (1)",
+		    y->version != NULL ? *y->version : 0);
+	if ((r = check_uri(c, lines, "token.key", t->key)) != 0 ||
+	    (r = check_uri(c, lines, "audit.key", a->key)) != 0 ||
+	    (r = required(c, lines, "certificate", y->certificate,
+		 "the CA certificate (PEM)")) != 0 ||
+	    (r = required(c, lines, "policy", y->policy, "the policy file")) !=
+		0)
+		return r;
+	if ((r = dup_str(t->key, &c->key_uri)) != 0 ||
+	    (r = dup_str(a->key, &c->audit_key_uri)) != 0)
+		return r;
+	/* A bare module name is left to the dynamic loader's search. */
+	if (t->module != NULL && strchr(t->module, '/') != NULL)
+		r = resolve_path(c->dir, t->module, &c->module);
+	else
+		r = dup_str(t->module, &c->module);
+	if (r != 0)
+		return r;
+	if (a->module != NULL && strchr(a->module, '/') != NULL)
+		r = resolve_path(c->dir, a->module, &module);
+	else
+		r = dup_str(a->module, &module);
+	if (r != 0)
+		return r;
+	c->audit_module = module;
+	if ((r = resolve_pin_source(c, lines, "token.pin-source", t->pin_source,
+		 &c->pin_source)) != 0 ||
+	    (r = resolve_pin_source(c, lines, "audit.pin-source", a->pin_source,
+		 &c->audit_pin_source)) != 0)
+		return r;
+	if ((r = get_uint(c, lines, "token.sessions", t->sessions, 0, 0,
+		 CA_WORKERS_MAX, &c->sessions)) != 0 ||
+	    (r = get_uint(c, lines, "audit.checkpoint-interval",
+		 a->checkpoint_interval, SIGNET_AUDIT_CHECKPOINT_DEFAULT, 0,
+		 1000000, &c->checkpoint_interval)) != 0 ||
+	    (r = get_uint(c, lines, "issuance.serial-length", is->serial_length,
+		 SIGNET_SERIAL_DEFAULT, SIGNET_SERIAL_MIN_NEW,
+		 SIGNET_SERIAL_MAX, &c->serial_length)) != 0 ||
+	    (r = get_uint(c, lines, "issuance.batch-size", is->batch_size,
+		 CA_DEFAULT_BATCH, 1, CA_BATCH_MAX, &c->batch_size)) != 0 ||
+	    (r = get_uint(c, lines, "issuance.workers", is->workers, 0, 0,
+		 CA_WORKERS_MAX, &c->workers)) != 0)
+		return r;
+	if ((r = resolve_path(c->dir, y->certificate, &c->certificate)) != 0 ||
+	    (r = resolve_path(c->dir, y->chain, &c->chain)) != 0 ||
+	    (r = resolve_path(c->dir, y->policy, &c->policy)) != 0 ||
+	    (r = resolve_path(c->dir,
+		 a->log != NULL ? a->log : CA_DEFAULT_AUDIT_LOG,
+		 &c->audit_log)) != 0 ||
+	    (r = resolve_database(c,
+		 y->database != NULL ? y->database : CA_DEFAULT_DATABASE,
+		 &c->database)) != 0)
+		return r;
+	if ((r = get_duration(c, lines, "crl.next-update", cr->next_update,
+		 CA_DEFAULT_CRL_NEXT_UPDATE, 3600, CA_CRL_NEXT_UPDATE_MAX,
+		 &c->crl_next_update)) != 0 ||
+	    (r = get_duration(c, lines, "crl.delta-next-update",
+		 cr->delta_next_update, CA_DEFAULT_CRL_DELTA_NEXT_UPDATE, 3600,
+		 CA_CRL_NEXT_UPDATE_MAX, &c->crl_delta_next_update)) != 0 ||
+	    (r = check_url(c, lines, "crl.freshest-url", cr->freshest_url)) !=
+		0 ||
+	    (r = check_url(c, lines, "crl.idp-url", cr->idp_url)) != 0)
+		return r;
+	if (c->crl_delta_next_update > c->crl_next_update)
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "crl.delta-next-update"),
+		    "crl.delta-next-update is longer than crl.next-update; a "
+		    "delta CRL is the short-lived one");
+	if ((r = dup_str(cr->freshest_url, &c->crl_freshest_url)) != 0 ||
+	    (r = dup_str(cr->idp_url, &c->crl_idp_url)) != 0)
+		return r;
+	return 0;
+}
+
+int
+signet_ca_config_load(const char *path, struct signet_ca_config **out)
+{
+	int r = SIGNET_ERR_INTERNAL;
+	struct signet_ca_config *c = NULL;
+	struct y_config *y = NULL;
+	struct yaml_lines *lines = NULL;
+	uint8_t *text = NULL;
+	size_t len = 0;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->path = strdup(path)) == NULL ||
+	    (c->dir = file_dirname(path)) == NULL) {
+		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (file_read(path, SIGNET_CA_CONFIG_MAX, &text, &len) != 0) {
+		r = ca_error_recode(SIGNET_ERR_CONFIG, "configuration");
+		goto out;
+	}
+	/* Whoever can edit the file can point the CA at another key. */
+	if (file_check_private(path, 0) != 0) {
+		r = ca_error_recode(SIGNET_ERR_CONFIG,
+		    "refusing configuration %s", path);
+		goto out;
+	}
+	if ((r = ca_dir_check(c->dir, "configuration")) != 0)
+		goto out;
+	if ((r = sha256(text, len, c->sha256)) != 0)
+		goto out;
+	if ((r = yaml_doc_load(path, text, len, &y_config, (void **)&y,
+		 &lines)) != 0)
+		goto out;
+	if ((r = config_fill(c, y, lines)) != 0)
+		goto out;
+	*out = c;
+	c = NULL;
+	r = 0;
+out:
+	yaml_doc_free(&y_config, y);
+	yaml_lines_free(lines);
+	free(text);
+	signet_ca_config_free(c);
+	return r;
+}
+
+void
+signet_ca_config_free(struct signet_ca_config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->dir);
+	free(c->key_uri);
+	free(c->module);
+	free(c->pin_source);
+	free(c->certificate);
+	free(c->chain);
+	free(c->policy);
+	free(c->database);
+	free(c->audit_log);
+	free(c->audit_key_uri);
+	free(c->audit_module);
+	free(c->audit_pin_source);
+	free(c->crl_freshest_url);
+	free(c->crl_idp_url);
+	free(c);
+}

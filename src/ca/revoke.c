@@ -1,0 +1,77 @@
+/* Revocation: the store's rules, and a cert.revoke record either way. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ca/ca_int.h"
+#include "util/codec.h"
+
+int
+signet_ca_revoke(struct signet_ca *ca, const char *serial, int reason,
+    int64_t when)
+{
+	int r = SIGNET_ERR_INTERNAL, ar;
+	int64_t now = (int64_t)time(NULL);
+	struct signet_serial s;
+	enum signet_audit_outcome outcome;
+	char hex[41], at[21];
+	char *why = NULL;
+
+	if (ca->audit == NULL)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "revoking needs an instance opened with "
+		    "SIGNET_CA_OPEN_AUDIT");
+	if ((r = signet_serial_from_hex(serial != NULL ? serial : "", &s)) != 0)
+		return signet_error_context(r, "serial '%.80s'",
+		    serial != NULL ? serial : "");
+	signet_serial_to_hex(&s, hex);
+	if (when == 0)
+		when = now;
+	time_format((time_t)when, at);
+	if ((r = ca_clock_check(ca, now)) != 0)
+		goto refused;
+	if (when > now) {
+		r = signet_error_set(SIGNET_ERR_USAGE,
+		    "revocation time %s is in the future; give the time the "
+		    "certificate stopped being trustworthy (it may be earlier "
+		    "than now, BR 7.2.2), or leave --time out",
+		    at);
+		goto refused;
+	}
+	if ((r = signet_store_cert_revoke(ca->store, ca->issuer_id, hex, reason,
+		 when)) != 0)
+		goto refused;
+	if ((r = ca_audit(ca, SIGNET_AUDIT_EV_CERT_REVOKE, SIGNET_AUDIT_SUCCESS,
+		 json_pack("{s:s,s:s,s:i,s:s,s:s}", "serial", hex, "reason",
+		     signet_crl_reason_name(reason), "reason_code", reason,
+		     "revoked_at", at, "requester", ca->requester))) != 0 ||
+	    (r = signet_audit_sync(ca->audit)) != 0) {
+		why = ca_error_dup();
+		r = signet_error_set(SIGNET_ERR_AUDIT,
+		    "certificate %s is revoked in the database, but the audit "
+		    "log could not record it: %s",
+		    hex, why != NULL ? why : "?");
+		goto out;
+	}
+	r = 0;
+	goto out;
+refused:
+	/* Refusals are audited too; the refusal is what the caller sees. */
+	why = ca_error_dup();
+	outcome = r == SIGNET_ERR_STORE || r == SIGNET_ERR_INTERNAL
+		      ? SIGNET_AUDIT_FAILURE
+		      : SIGNET_AUDIT_DENIED;
+	ar = ca_audit(ca, SIGNET_AUDIT_EV_CERT_REVOKE, outcome,
+	    json_pack("{s:s,s:s,s:i,s:s,s:s,s:s}", "serial", hex, "reason",
+		signet_crl_reason_name(reason), "reason_code", reason,
+		"revoked_at", at, "requester", ca->requester, "error",
+		why != NULL ? why : "?"));
+	if (ar == 0)
+		ar = signet_audit_sync(ca->audit);
+	signet_error_set(r, "%s%s", why != NULL ? why : signet_strerror(r),
+	    ar == 0 ? "" : " (the audit log could not record this refusal)");
+out:
+	free(why);
+	return r;
+}

@@ -1,0 +1,107 @@
+# A two-level PKI on a throwaway SoftHSM token, for the online CA's tests
+# (and any other suite that needs an issuing CA). Source it, then:
+#
+#   ca_fixture DIR [KEYTYPE]
+#
+# makes, under DIR:
+#   hsm/                SoftHSM tokens: "ca" (PIN in hsm/ca.pin)
+#   root.key, root.pem  a root CA with a software P-256 key (tests only)
+#   ca.pem              an intermediate issued by the root to a key
+#                       generated ON the token ("ca-key", KEYTYPE,
+#                       default ec-p256), name-constrained to example.com
+#                       as policies/default.yaml's intermediate-ca is
+#   chain.pem           the root (what init's --chain takes)
+# and a second key on the token, "audit-key" (P-256), for the audit log.
+# It exports SOFTHSM2_CONF and sets CA_KEY_URI, AUDIT_KEY_URI, CA_PIN
+# (a pin-source spec), CA_CERT, CA_ROOT, CA_CHAIN, CA_POLICY.
+#
+#   ca_instance DIR [init options...]
+#
+# runs `signet init` for it into DIR/ca and sets CA_CONFIG.
+#
+#   ca_csr NAME SUBJECT SAN [KEYTYPE]
+#
+# writes NAME.key and NAME.csr (openssl req) in the current directory:
+# SAN like "DNS:www.example.com"; KEYTYPE ec (default) or rsa.
+#
+# Needs SIGNET_BIN and SIGNET_SOURCE_DIR (set by ctest).
+
+ca_fixture() {
+	_d=$1
+	_type=${2:-ec-p256}
+	mkdir -p "$_d"
+	_d=$(cd "$_d" && pwd)
+	"$SIGNET_SOURCE_DIR/hsm/mktoken.sh" "$_d/hsm" ca >/dev/null
+	SOFTHSM2_CONF=$_d/hsm/softhsm2.conf
+	export SOFTHSM2_CONF
+	CA_PIN="file:$_d/hsm/ca.pin"
+	CA_KEY_URI="pkcs11:token=ca;object=ca-key"
+	AUDIT_KEY_URI="pkcs11:token=ca;object=audit-key"
+	"$SIGNET_BIN" token keygen --token "pkcs11:token=ca?pin-source=$CA_PIN" \
+		--label ca-key --type "$_type" --pubout "$_d/ca-key.pub" \
+		>/dev/null || return 1
+	"$SIGNET_BIN" token keygen --token "pkcs11:token=ca?pin-source=$CA_PIN" \
+		--label audit-key --type ec-p256 --pubout "$_d/audit-key.pub" \
+		>/dev/null || return 1
+	cat >"$_d/x509.cnf" <<'EOF'
+[root]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+
+[intermediate]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign, digitalSignature
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+nameConstraints = critical, permitted;DNS:example.com, permitted;email:example.com, permitted;email:.example.com, permitted;URI:example.com, excluded;IP:0.0.0.0/0.0.0.0, excluded;IP:::/::
+EOF
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+		-out "$_d/root.key" 2>/dev/null || return 1
+	openssl req -x509 -new -key "$_d/root.key" -sha256 -days 3650 \
+		-subj "/O=Example Corp/CN=Signet Test Root" \
+		-config "$_d/x509.cnf" -extensions root \
+		-out "$_d/root.pem" 2>/dev/null || return 1
+	openssl x509 -new -force_pubkey "$_d/ca-key.pub" \
+		-subj "/O=Example Corp/CN=Signet Test Intermediate" \
+		-CA "$_d/root.pem" -CAkey "$_d/root.key" -sha256 -days 1825 \
+		-set_serial "0x$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" \
+		-extfile "$_d/x509.cnf" -extensions intermediate \
+		-out "$_d/ca.pem" 2>/dev/null || return 1
+	cp "$_d/root.pem" "$_d/chain.pem"
+	CA_CERT=$_d/ca.pem
+	CA_ROOT=$_d/root.pem
+	CA_CHAIN=$_d/chain.pem
+	CA_POLICY=$SIGNET_SOURCE_DIR/policies/default.yaml
+	CA_FIXTURE_DIR=$_d
+}
+
+ca_instance() {
+	_i=$1
+	shift
+	"$SIGNET_BIN" init --dir "$_i" --ca-cert "$CA_CERT" \
+		--chain "$CA_CHAIN" --key "$CA_KEY_URI" \
+		--audit-key "$AUDIT_KEY_URI" --policy "$CA_POLICY" \
+		--pin-source "$CA_PIN" "$@" >/dev/null || return 1
+	CA_CONFIG=$(cd "$_i" && pwd)/signet.yaml
+}
+
+ca_csr() {
+	_n=$1
+	_subj=$2
+	_san=$3
+	case "${4:-ec}" in
+	rsa) _alg="-newkey rsa:2048" ;;
+	*) _alg="-newkey ec -pkeyopt ec_paramgen_curve:P-256" ;;
+	esac
+	# shellcheck disable=SC2086
+	openssl req -new $_alg -nodes -keyout "$_n.key" -out "$_n.csr" \
+		-subj "$_subj" -addext "subjectAltName=$_san" 2>/dev/null
+}
+
+# ca_csr_key KEYFILE NAME SUBJECT SAN: NAME.csr for an existing key
+# (quicker than a fresh key per CSR, for tests that need many).
+ca_csr_key() {
+	openssl req -new -key "$1" -out "$2.csr" -subj "$3" \
+		-addext "subjectAltName=$4" 2>/dev/null
+}

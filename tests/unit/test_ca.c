@@ -1,0 +1,604 @@
+/*
+ * The online CA through its library API, on SoftHSM (tests/common/
+ * ca_fixture.c): what opening checks, issuing one certificate and a
+ * pipelined batch with refusals in it, what each failing step leaves
+ * (fault points, a token that fails to sign, a lost session), db check and
+ * --resolve, revocation and CRLs. Fault cases run in a fresh process each
+ * (fault points and p11fault read their settings once per process).
+ */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "ca_fixture.h"
+#include "fixture.h"
+#include "signet/ca.h"
+#include "util/file.h"
+
+static char self_exe[PATH_MAX];
+static char config[PATH_MAX + 32];
+
+static void
+assert_message_has(const char *needle)
+{
+	if (strstr(signet_error_message(), needle) == NULL)
+		fail_msg("'%s' not in: %s", needle, signet_error_message());
+}
+
+static struct signet_ca *
+open_ok(const char *path, unsigned flags)
+{
+	struct signet_ca *ca = NULL;
+
+	if (signet_ca_open(path, flags, &ca) != 0)
+		fail_msg("open: %s", signet_error_message());
+	return ca;
+}
+
+static int
+count_status(struct signet_ca *ca, int status)
+{
+	struct signet_store_counts c;
+
+	assert_int_equal(signet_store_counts(signet_ca_get0_store(ca),
+			     signet_ca_issuer_id(ca), &c),
+	    0);
+	switch (status) {
+	case SIGNET_CERT_PENDING:
+		return (int)c.pending;
+	case SIGNET_CERT_ISSUED:
+		return (int)c.issued;
+	case SIGNET_CERT_FAILED:
+		return (int)c.failed;
+	default:
+		return (int)c.revoked;
+	}
+}
+
+static int
+log_count(const char *needle)
+{
+	char path[PATH_MAX + 32], *dir = strdup(config), *slash;
+	size_t len, i, start = 0;
+	uint8_t *buf;
+	int n = 0;
+
+	assert_non_null(dir);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	snprintf(path, sizeof(path), "%s/audit.log", dir);
+	free(dir);
+	buf = fx_read(path, &len);
+	for (i = 0; i < len; i++) {
+		if (buf[i] != '\n')
+			continue;
+		buf[i] = '\0';
+		if (strstr((char *)buf + start, needle) != NULL)
+			n++;
+		start = i + 1;
+	}
+	free(buf);
+	return n;
+}
+
+static void
+set_config(const char *key_line, const char *value_line)
+{
+	/* Replace the line holding key_line (sed is enough for tests). */
+	assert_int_equal(fx_sh("sed -i 's|^%s.*|%s|' '%s'", key_line,
+			     value_line, config),
+	    0);
+}
+
+/* ---- opening ------------------------------------------------------------- */
+
+static void
+test_open(void **state)
+{
+	struct signet_ca *ca;
+	char *want;
+	int st;
+
+	(void)state;
+	/* Read-only: no PIN needed, nothing to sign with. */
+	ca = open_ok(config, 0);
+	assert_null(signet_ca_get0_policy(ca));
+	assert_int_equal(signet_ca_revoke(ca, "01", 1, 0), SIGNET_ERR_USAGE);
+	want = fx_sh_output(&st,
+	    "openssl x509 -in '%s/ca.pem' -pubkey -noout | openssl pkey "
+	    "-pubin -outform DER | sha256sum | cut -c1-64",
+	    fx_ca_dir());
+	assert_int_equal(st, 0);
+	assert_int_equal(strncmp(signet_ca_issuer_id(ca), want, 64), 0);
+	free(want);
+	assert_int_equal(signet_ca_close(ca), 0);
+	assert_int_equal(signet_ca_close(NULL), 0);
+	signet_ca_free(NULL);
+
+	ca = open_ok(config, SIGNET_CA_OPEN_SIGN | SIGNET_CA_OPEN_POLICY);
+	assert_non_null(signet_ca_get0_policy(ca));
+	assert_string_equal(signet_ca_get0_config(ca)->path, config);
+	assert_int_equal(signet_ca_close(ca), 0);
+	assert_true(log_count("\"event\":\"token.login\"") >= 2);
+	assert_true(log_count("\"event\":\"policy.load\"") >= 1);
+	assert_true(log_count("\"event\":\"config.load\"") >= 2);
+}
+
+/* ---- issuance ------------------------------------------------------------- */
+
+static void
+test_issue_one(void **state)
+{
+	struct signet_ca *ca;
+	struct signet_ca_request req;
+	struct signet_ca_result res;
+	struct signet_store_cert *row = NULL;
+	const char *csr = fx_path("one.csr"), *out = fx_path("one.crt");
+	const unsigned char *p;
+	uint8_t *pem;
+	size_t len;
+	X509 *x;
+	BIO *bio;
+
+	(void)state;
+	fx_ca_csr(csr, "/CN=one.example.com", "DNS:one.example.com");
+	ca = open_ok(config, SIGNET_CA_OPEN_SIGN | SIGNET_CA_OPEN_POLICY);
+	memset(&req, 0, sizeof(req));
+	req.name = "one.csr";
+	req.csr = fx_read(csr, &req.csr_len);
+	req.profile = "tls-server";
+	req.out_path = out;
+	assert_int_equal(signet_ca_issue(ca, &req, &res), 0);
+	assert_true(res.recorded && res.written);
+	assert_null(res.message);
+	/* 20 octets from the token's RNG, positive. */
+	assert_int_equal(strlen(res.serial), 40);
+	assert_true(strchr("01234567", res.serial[0]) != NULL);
+	p = res.der;
+	assert_non_null(x = d2i_X509(NULL, &p, (long)res.der_len));
+	assert_int_equal(X509_verify(x,
+			     X509_get0_pubkey(signet_ca_get0_cert(ca))),
+	    1);
+	X509_free(x);
+	/* The file is the same certificate, in PEM. */
+	pem = fx_read(out, &len);
+	assert_non_null(bio = BIO_new_mem_buf(pem, (int)len));
+	assert_non_null(x = PEM_read_bio_X509(bio, NULL, NULL, NULL));
+	BIO_free(bio);
+	free(pem);
+	assert_int_equal(X509_cmp(x, signet_ca_get0_cert(ca)) != 0, 1);
+	X509_free(x);
+	assert_int_equal(signet_store_cert_get(signet_ca_get0_store(ca),
+			     signet_ca_issuer_id(ca), res.serial, &row),
+	    0);
+	assert_int_equal(row->status, SIGNET_CERT_ISSUED);
+	assert_int_equal(row->der_len, res.der_len);
+	assert_memory_equal(row->der, res.der, res.der_len);
+	assert_string_equal(row->profile, "tls-server");
+	assert_string_equal(row->sans, "DNS:one.example.com");
+	signet_store_cert_free(row);
+	assert_int_equal(signet_ca_close(ca), 0);
+	assert_true(log_count(res.serial) >= 2); /* intent and outcome */
+	signet_ca_result_clear(&res);
+	free((void *)req.csr);
+}
+
+struct progress {
+	size_t calls, last;
+	int monotonic;
+};
+
+static void
+progress_cb(void *arg, size_t done, size_t total)
+{
+	struct progress *p = arg;
+
+	p->calls++;
+	if (done < p->last || done > total)
+		p->monotonic = 0;
+	p->last = done;
+}
+
+static void
+test_issue_batch(void **state)
+{
+	static const struct {
+		const char *cn, *san, *profile;
+		int status;
+	} t[] = {
+		{ "/CN=b1.example.com", "DNS:b1.example.com", "tls-server", 0 },
+		{ "/CN=b2.example.org", "DNS:b2.example.org", "tls-server",
+		    SIGNET_ERR_POLICY },
+		{ "/CN=b3.example.com", "DNS:b3.example.com", "tls-server", 0 },
+		{ "/CN=b4.example.com", "DNS:b4.example.com", "nope",
+		    SIGNET_ERR_NOT_FOUND },
+		{ "/CN=b5.example.com", "DNS:b5.example.com", "mtls", 0 },
+		{ "/CN=b6.example.com", "DNS:b6.example.com", "tls-server", 0 },
+		{ "/CN=b7@example.com", "email:b7@example.com", "tls-client",
+		    0 },
+	};
+	struct signet_ca_request req[7];
+	struct signet_ca_result res[7];
+	struct progress pr = { 0, 0, 1 };
+	struct signet_ca *ca;
+	char name[64], *path;
+	int denied = log_count("\"event\":\"cert.request\"");
+	size_t i;
+
+	(void)state;
+	/* Groups of two: the pipeline holds three at once. */
+	set_config("  batch-size:", "  batch-size: 2");
+	set_config("  workers:", "  workers: 2");
+	memset(req, 0, sizeof(req));
+	for (i = 0; i < 7; i++) {
+		snprintf(name, sizeof(name), "b%zu.csr", i + 1);
+		fx_ca_csr(fx_path(name), t[i].cn, t[i].san);
+		req[i].csr_path = path = strdup(fx_path(name));
+		req[i].name = path;
+		req[i].profile = t[i].profile;
+		snprintf(name, sizeof(name), "b%zu.crt", i + 1);
+		req[i].out_path = strdup(fx_path(name));
+	}
+	ca = open_ok(config, SIGNET_CA_OPEN_SIGN | SIGNET_CA_OPEN_POLICY);
+	assert_int_equal(signet_ca_issue_batch(ca, req, 7, res, progress_cb,
+			     &pr),
+	    0);
+	for (i = 0; i < 7; i++) {
+		if (res[i].status != t[i].status)
+			fail_msg("%s: status %d, want %d (%s)", t[i].cn,
+			    res[i].status, t[i].status,
+			    res[i].message ? res[i].message : "");
+		assert_int_equal(res[i].recorded, t[i].status == 0);
+		assert_int_equal(res[i].written, t[i].status == 0);
+		assert_int_equal(file_exists(req[i].out_path),
+		    t[i].status == 0);
+		if (t[i].status != 0) {
+			assert_non_null(res[i].message);
+			assert_string_equal(res[i].serial, "");
+		}
+	}
+	assert_non_null(strstr(res[1].message, "b2.example.org"));
+	assert_non_null(strstr(res[3].message, "nope"));
+	assert_int_equal(pr.calls, 4);
+	assert_int_equal(pr.last, 7);
+	assert_true(pr.monotonic);
+	assert_int_equal(count_status(ca, SIGNET_CERT_PENDING), 0);
+	assert_int_equal(signet_ca_close(ca), 0);
+	assert_int_equal(log_count("\"event\":\"cert.request\"") - denied, 2);
+	for (i = 0; i < 7; i++) {
+		signet_ca_result_clear(&res[i]);
+		free((void *)req[i].csr_path);
+		free((void *)req[i].out_path);
+	}
+	set_config("  batch-size:", "  batch-size: 128");
+}
+
+/* ---- failures, each in its own process ------------------------------------ */
+
+/* Run a case of this test program in a child with extra environment. */
+static int
+run_case(const char *name, const char *fault, const char *p11fault)
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		if (fault != NULL)
+			setenv("SIGNET_FAULT", fault, 1);
+		if (p11fault != NULL)
+			setenv("P11FAULT", p11fault, 1);
+		execl(self_exe, self_exe, "--case", name, config, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/*
+ * The cases: issue what the file names say and report through the exit
+ * status (0 as expected, else a distinct failure number).
+ */
+static int
+case_issue(const char *cfg, size_t n, int want_r, int want_issued,
+    int want_failed, int want_pending)
+{
+	struct signet_ca_request req[8];
+	struct signet_ca_result res[8];
+	struct signet_ca *ca = NULL;
+	char name[PATH_MAX + 64], base[PATH_MAX + 32];
+	size_t i;
+	int r, issued0, failed0, pending0, ret = 0;
+
+	if (signet_ca_open(cfg, SIGNET_CA_OPEN_SIGN | SIGNET_CA_OPEN_POLICY,
+		&ca) != 0) {
+		fprintf(stderr, "open: %s\n", signet_error_message());
+		return 10;
+	}
+	issued0 = count_status(ca, SIGNET_CERT_ISSUED);
+	failed0 = count_status(ca, SIGNET_CERT_FAILED);
+	pending0 = count_status(ca, SIGNET_CERT_PENDING);
+	memset(req, 0, sizeof(req));
+	/* The parent's temporary directory: two levels above the config. */
+	snprintf(base, sizeof(base), "%s", cfg);
+	*strrchr(base, '/') = '\0';
+	*strrchr(base, '/') = '\0';
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s/f%zu.csr", base, i);
+		req[i].csr_path = strdup(name);
+		req[i].name = req[i].csr_path;
+		req[i].profile = "tls-server";
+	}
+	r = signet_ca_issue_batch(ca, req, n, res, NULL, NULL);
+	if (r != want_r) {
+		fprintf(stderr, "batch: %d, want %d: %s\n", r, want_r,
+		    signet_error_message());
+		ret = 11;
+	} else if (count_status(ca, SIGNET_CERT_ISSUED) - issued0 !=
+		       want_issued ||
+		   count_status(ca, SIGNET_CERT_FAILED) - failed0 !=
+		       want_failed ||
+		   count_status(ca, SIGNET_CERT_PENDING) - pending0 !=
+		       want_pending) {
+		fprintf(stderr, "rows: +%d issued, +%d failed, +%d pending\n",
+		    count_status(ca, SIGNET_CERT_ISSUED) - issued0,
+		    count_status(ca, SIGNET_CERT_FAILED) - failed0,
+		    count_status(ca, SIGNET_CERT_PENDING) - pending0);
+		ret = 12;
+	}
+	for (i = 0; i < n; i++) {
+		if (ret == 0 && res[i].status != 0 && res[i].message == NULL)
+			ret = 13;
+		signet_ca_result_clear(&res[i]);
+		free((void *)req[i].csr_path);
+	}
+	if (signet_ca_close(ca) != 0 && ret == 0)
+		ret = 14;
+	return ret;
+}
+
+static int
+case_main(const char *name, const char *cfg)
+{
+	snprintf(config, sizeof(config), "%s", cfg);
+	/* name: fault point; the expected result is fixed per case. */
+	if (strcmp(name, "policy") == 0)
+		return case_issue(cfg, 1, 0, 0, 0, 0);
+	if (strcmp(name, "reserve") == 0)
+		return case_issue(cfg, 1, SIGNET_ERR_IO, 0, 0, 1);
+	if (strcmp(name, "intent") == 0)
+		return case_issue(cfg, 1, SIGNET_ERR_AUDIT, 0, 1, 0);
+	if (strcmp(name, "record") == 0)
+		return case_issue(cfg, 1, SIGNET_ERR_IO, 1, 0, 0);
+	if (strcmp(name, "token") == 0)
+		/* Groups of two: sign #2 fails; group 2 is never signed. */
+		return case_issue(cfg, 4, SIGNET_ERR_TOKEN, 1, 3, 0);
+	if (strcmp(name, "lost") == 0)
+		return case_issue(cfg, 4, 0, 4, 0, 0);
+	return 99;
+}
+
+static void
+test_failures(void **state)
+{
+	static const struct {
+		const char *name, *fault;
+		int failed, pending;
+	} t[] = {
+		/* A refusal: nothing reserved. */
+		{ "policy", "fail:issue.policy", 0, 0 },
+		/* Reserved, then stopped: the row stays pending. */
+		{ "reserve", "fail:issue.reserve", 0, 1 },
+		/* The intent never became durable: failed, never signed. */
+		{ "intent", "fail:issue.intent", 1, 0 },
+		/* Signed and recorded: issued, whatever came after. */
+		{ "record", "fail:issue.record", 0, 0 },
+	};
+	struct signet_ca *ca;
+	char name[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "f%zu.csr", i);
+		fx_ca_csr(fx_path(name), "/CN=f.example.com",
+		    "DNS:f.example.com");
+	}
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (run_case(t[i].name, t[i].fault, NULL) != 0)
+			fail_msg("case %s failed", t[i].name);
+	ca = open_ok(config, 0);
+	/* The pending row of "reserve" is what db check resolves. */
+	assert_int_equal(count_status(ca, SIGNET_CERT_PENDING), 1);
+	signet_ca_free(ca);
+}
+
+struct findings {
+	int pending, resolvable, resolved, no_intent;
+};
+
+static int
+finding_cb(const struct signet_ca_finding *f, void *arg)
+{
+	struct findings *c = arg;
+
+	if (f->problem->kind == SIGNET_PROBLEM_PENDING)
+		c->pending++;
+	c->resolvable += f->resolvable;
+	c->resolved += f->resolved;
+	c->no_intent += f->audit == SIGNET_CA_AUDIT_NO_INTENT;
+	if (f->advice == NULL || *f->advice == '\0')
+		return SIGNET_ERR_INTERNAL;
+	return 0;
+}
+
+static void
+test_check_resolve(void **state)
+{
+	struct signet_ca_check_opts o = { 0, 0 };
+	struct signet_ca_check_summary sum;
+	struct findings c;
+	struct signet_ca *ca;
+	int failures = log_count("\"resolution\":\"db check --resolve\"");
+
+	(void)state;
+	/* Read-only: reported, not resolved. */
+	ca = open_ok(config, 0);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(signet_ca_check(ca, &o, finding_cb, &c, &sum), 0);
+	assert_int_equal(c.pending, 1);
+	assert_int_equal(c.no_intent, 1);
+	assert_int_equal(c.resolvable, 1);
+	assert_int_equal(sum.unresolved, 1);
+	o.resolve = 1;
+	assert_int_equal(signet_ca_check(ca, &o, finding_cb, &c, &sum),
+	    SIGNET_ERR_USAGE);
+	signet_ca_free(ca);
+	/* A grace period hides it (it may be running right now). */
+	ca = open_ok(config, SIGNET_CA_OPEN_AUDIT);
+	o.grace = 3600;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(signet_ca_check(ca, &o, finding_cb, &c, &sum), 0);
+	assert_int_equal(sum.problems, 0);
+	o.grace = 0;
+	assert_int_equal(signet_ca_check(ca, &o, finding_cb, &c, &sum), 0);
+	assert_int_equal(c.resolved, 1);
+	assert_int_equal(sum.resolved, 1);
+	assert_int_equal(sum.unresolved, 0);
+	assert_int_equal(count_status(ca, SIGNET_CERT_PENDING), 0);
+	assert_int_equal(signet_ca_close(ca), 0);
+	assert_int_equal(log_count("\"resolution\":\"db check --resolve\"") -
+			     failures,
+	    1);
+}
+
+static void
+test_token_failures(void **state)
+{
+	char p11[PATH_MAX + 32], log[PATH_MAX + 32];
+	const char *softhsm = "/usr/lib/softhsm/libsofthsm2.so";
+	int lost0 = log_count("\"event\":\"token.session.lost\"");
+
+	(void)state;
+	/* The CA key through p11fault; the audit key around it. */
+	snprintf(p11, sizeof(p11), "  module: \"%s\"",
+	    getenv("SIGNET_P11FAULT"));
+	assert_int_equal(fx_sh("sed -i -e 's|^  key: \"pkcs11:token=ca;object="
+			       "ca-key\"$|&\\n%s|' -e 's|^  key: \"pkcs11:"
+			       "token=ca;object=audit-key\"$|&\\n  module: "
+			       "\"%s\"|' -e 's|^  batch-size: .*|  batch-size: "
+			       "2|' '%s'",
+			     p11, softhsm, config),
+	    0);
+	snprintf(log, sizeof(log), "%s", fx_path("p11.log"));
+	setenv("P11FAULT_LOG", log, 1);
+	/* The second signature fails: that row fails, the rest is not
+	 * signed, the batch stops. */
+	assert_int_equal(run_case("token", NULL, "C_Sign@2=CKR_DEVICE_ERROR"),
+	    0);
+	assert_int_equal(fx_count_lines(log, "C_Sign", "CKR_OK"), 1);
+	assert_true(log_count("\"event\":\"cert.issue\",\"outcome\":"
+			      "\"failure\"") >= 3);
+	/*
+	 * A lost session is recovered, and audited. One request per group
+	 * signs on one thread: SoftHSM frees what a C_Sign in flight on
+	 * another thread uses when its sessions are closed under it.
+	 */
+	set_config("  batch-size:", "  batch-size: 1");
+	assert_int_equal(run_case("lost", NULL, "C_Sign@2=close-sessions"), 0);
+	assert_true(log_count("\"event\":\"token.session.lost\"") > lost0);
+	assert_true(log_count("\"event\":\"token.session.recovered\"") > 0);
+	unsetenv("P11FAULT_LOG");
+}
+
+/* ---- revocation and CRLs
+ * ----------------------------------------------------- */
+
+static void
+test_revoke_crl(void **state)
+{
+	struct signet_ca_request req;
+	struct signet_ca_result res;
+	struct signet_ca_crl_result full, delta;
+	struct signet_ca *ca;
+	const char *csr = fx_path("r.csr");
+
+	(void)state;
+	fx_ca_csr(csr, "/CN=r.example.com", "DNS:r.example.com");
+	ca = open_ok(config, SIGNET_CA_OPEN_SIGN | SIGNET_CA_OPEN_POLICY);
+	memset(&req, 0, sizeof(req));
+	req.csr_path = csr;
+	req.profile = "tls-server";
+	assert_int_equal(signet_ca_issue(ca, &req, &res), 0);
+	assert_false(res.written);
+	assert_int_equal(signet_ca_crl(ca, 1, NULL, 0, &delta),
+	    SIGNET_ERR_NOT_FOUND);
+	assert_message_has("no full CRL");
+	assert_int_equal(signet_ca_crl(ca, 0, fx_path("a.crl"), 0, &full), 0);
+	assert_int_equal(full.entries, 0);
+	assert_true(full.written);
+	assert_int_equal(signet_ca_revoke(ca, res.serial, 4, 0), 0);
+	assert_int_equal(signet_ca_revoke(ca, res.serial, 4, 0),
+	    SIGNET_ERR_CONFLICT);
+	assert_int_equal(signet_ca_revoke(ca, res.serial, 1,
+			     (int64_t)time(NULL) + 3600),
+	    SIGNET_ERR_USAGE);
+	assert_message_has("future");
+	assert_int_equal(signet_ca_revoke(ca, "", 1, 0), SIGNET_ERR_USAGE);
+	assert_int_equal(signet_ca_crl(ca, 1, fx_path("d.crl"), 1, &delta), 0);
+	assert_int_equal(delta.entries, 1);
+	assert_int_equal(delta.base, full.number);
+	assert_true(delta.number > full.number);
+	assert_int_equal(fx_sh("grep -q 'BEGIN X509 CRL' '%s'",
+			     fx_path("d.crl")),
+	    0);
+	signet_ca_crl_result_clear(&full);
+	assert_int_equal(signet_ca_crl(ca, 0, NULL, 0, &full), 0);
+	assert_int_equal(full.entries, 1);
+	assert_true(full.number > delta.number);
+	assert_int_equal(signet_ca_close(ca), 0);
+	assert_true(log_count("\"event\":\"cert.revoke\"") >= 3);
+	signet_ca_result_clear(&res);
+	signet_ca_crl_result_clear(&full);
+	signet_ca_crl_result_clear(&delta);
+	signet_ca_crl_result_clear(NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open),
+		cmocka_unit_test(test_issue_one),
+		cmocka_unit_test(test_issue_batch),
+		cmocka_unit_test(test_failures),
+		cmocka_unit_test(test_check_resolve),
+		cmocka_unit_test(test_revoke_crl),
+		cmocka_unit_test(test_token_failures),
+	};
+	ssize_t n;
+
+	if (argc == 4 && strcmp(argv[1], "--case") == 0)
+		return case_main(argv[2], argv[3]);
+	if ((n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1)) <=
+	    0)
+		return 1;
+	self_exe[n] = '\0';
+	snprintf(config, sizeof(config), "%s", fx_ca_instance("ca", NULL));
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,327 @@
+/*
+ * signet.yaml: defaults, relative paths, every rule with a passing and a
+ * failing case (the failing ones name file:line and the reason), file and
+ * directory permissions, and where signet looks for the file.
+ */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "signet/ca.h"
+
+#define BASE                                         \
+	"version: 1\n"                               \
+	"token:\n"                                   \
+	"  key: \"pkcs11:token=ca;object=ca-key\"\n" \
+	"certificate: ca.pem\n"                      \
+	"policy: policy.yaml\n"                      \
+	"audit:\n"                                   \
+	"  key: \"pkcs11:token=ca;object=audit-key\"\n"
+
+static char dir[PATH_MAX];
+
+static const char *
+write_config(const char *name, const char *text)
+{
+	static char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fx_write(path, text, strlen(text));
+	assert_int_equal(chmod(path, 0600), 0);
+	return path;
+}
+
+static void
+assert_message_has(const char *needle)
+{
+	if (strstr(signet_error_message(), needle) == NULL)
+		fail_msg("'%s' not in: %s", needle, signet_error_message());
+}
+
+static void
+test_defaults_and_paths(void **state)
+{
+	struct signet_ca_config *c = NULL;
+	char want[PATH_MAX + 64];
+	const char *path = write_config("ok.yaml",
+	    BASE "  module: ./softhsm.so\n"
+		 "  pin-source: file:audit.pin\n"
+		 "chain: /etc/signet/chain.pem\n"
+		 "database: sqlite:db/signet.db\n"
+		 "crl:\n  next-update: 5d\n  delta-next-update: 12h\n"
+		 "  freshest-url: http://pki.example.com/delta.crl\n"
+		 "issuance:\n  serial-length: 16\n  batch-size: 64\n"
+		 "  workers: 3\n");
+
+	(void)state;
+	assert_int_equal(signet_ca_config_load(path, &c), 0);
+	snprintf(want, sizeof(want), "%s/ca.pem", dir);
+	assert_string_equal(c->certificate, want);
+	assert_string_equal(c->chain, "/etc/signet/chain.pem");
+	snprintf(want, sizeof(want), "sqlite:%s/db/signet.db", dir);
+	assert_string_equal(c->database, want);
+	snprintf(want, sizeof(want), "%s/audit.log", dir);
+	assert_string_equal(c->audit_log, want);
+	snprintf(want, sizeof(want), "%s/./softhsm.so", dir);
+	assert_string_equal(c->audit_module, want);
+	snprintf(want, sizeof(want), "file:%s/audit.pin", dir);
+	assert_string_equal(c->audit_pin_source, want);
+	assert_null(c->module);
+	assert_null(c->pin_source);
+	assert_int_equal(c->crl_next_update, 5 * 86400);
+	assert_int_equal(c->crl_delta_next_update, 12 * 3600);
+	assert_string_equal(c->crl_freshest_url,
+	    "http://pki.example.com/delta.crl");
+	assert_null(c->crl_idp_url);
+	assert_int_equal(c->serial_length, 16);
+	assert_int_equal(c->batch_size, 64);
+	assert_int_equal(c->workers, 3);
+	assert_int_equal(c->checkpoint_interval, 1000);
+	signet_ca_config_free(c);
+
+	/* The defaults. */
+	path = write_config("min.yaml", BASE);
+	assert_int_equal(signet_ca_config_load(path, &c), 0);
+	snprintf(want, sizeof(want), "sqlite:%s/signet.db", dir);
+	assert_string_equal(c->database, want);
+	assert_int_equal(c->crl_next_update, 7 * 86400);
+	assert_int_equal(c->crl_delta_next_update, 86400);
+	assert_int_equal(c->serial_length, 20);
+	assert_int_equal(c->batch_size, 128);
+	assert_int_equal(c->workers, 0);
+	signet_ca_config_free(c);
+	signet_ca_config_free(NULL);
+}
+
+static void
+test_pin_sources(void **state)
+{
+	static const struct {
+		const char *spec, *want; /* want: NULL means refused */
+	} t[] = {
+		{ "env:SIGNET_PIN", "env:SIGNET_PIN" },
+		{ "prompt", "prompt" },
+		{ "file:/etc/signet/ca.pin", "file:/etc/signet/ca.pin" },
+		{ "file:///etc/signet/ca.pin", "file:/etc/signet/ca.pin" },
+		{ "123456", NULL },
+		{ "env:", NULL },
+		{ "file:", NULL },
+	};
+	struct signet_ca_config *c = NULL;
+	char text[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text),
+		    "version: 1\ntoken:\n  key: \"pkcs11:object=k\"\n"
+		    "  pin-source: \"%s\"\n"
+		    "certificate: ca.pem\npolicy: p.yaml\n"
+		    "audit:\n  key: \"pkcs11:object=a\"\n",
+		    t[i].spec);
+		if (t[i].want != NULL) {
+			assert_int_equal(signet_ca_config_load(write_config("pi"
+									    "n."
+									    "ya"
+									    "m"
+									    "l",
+								   text),
+					     &c),
+			    0);
+			assert_string_equal(c->pin_source, t[i].want);
+			signet_ca_config_free(c);
+			continue;
+		}
+		assert_int_equal(signet_ca_config_load(write_config("pin.yaml",
+							   text),
+				     &c),
+		    SIGNET_ERR_CONFIG);
+		assert_message_has("pin.yaml:4:");
+		assert_message_has("token.pin-source ");
+		/* A PIN written there by mistake is never echoed. */
+		if (strcmp(t[i].spec, "123456") == 0)
+			assert_null(strstr(signet_error_message(), "123456"));
+	}
+}
+
+static void
+test_refusals(void **state)
+{
+	static const struct {
+		const char *name, *text, *where, *why;
+	} t[] = {
+		{ "no version", "token:\n  key: \"pkcs11:object=k\"\n", "",
+		    "version: 1 is required" },
+		{ "version 2", "version: 2\n", ":1:", "version 2" },
+		{ "unknown key", BASE "colour: blue\n",
+		    ":8:", "unknown key 'colour'" },
+		{ "unknown nested key", BASE "crl:\n  next_update: 7d\n",
+		    ":9:", "unknown key 'next_update'" },
+		{ "duplicate key", BASE "policy: other.yaml\n",
+		    ":8:", "duplicate key 'policy'" },
+		{ "no token key",
+		    "version: 1\ncertificate: c\npolicy: p\naudit:\n"
+		    "  key: \"pkcs11:object=a\"\n",
+		    "", "token.key is required" },
+		{ "a PIN in the key URI",
+		    "version: 1\ntoken:\n"
+		    "  key: \"pkcs11:object=k?pin-value=1234\"\n",
+		    ":3:", "token.key" },
+		{ "not a URI",
+		    "version: 1\ntoken:\n  key: \"ca-key\"\ncertificate: c\n",
+		    ":3:", "token.key" },
+		{ "no audit key",
+		    "version: 1\ntoken:\n  key: \"pkcs11:object=k\"\n"
+		    "certificate: c\npolicy: p\n",
+		    "", "audit.key is required" },
+		{ "no certificate",
+		    "version: 1\ntoken:\n  key: \"pkcs11:object=k\"\n"
+		    "policy: p\naudit:\n  key: \"pkcs11:object=a\"\n",
+		    "", "certificate is required" },
+		{ "no policy",
+		    "version: 1\ntoken:\n  key: \"pkcs11:object=k\"\n"
+		    "certificate: c\naudit:\n  key: \"pkcs11:object=a\"\n",
+		    "", "policy is required" },
+		{ "CRL valid too long", BASE "crl:\n  next-update: 11d\n",
+		    ":9:", "10 days" },
+		{ "CRL period not a duration",
+		    BASE "crl:\n  next-update: soon\n",
+		    ":9:", "not a duration" },
+		{ "delta longer than full",
+		    BASE "crl:\n  next-update: 2d\n  delta-next-update: 3d\n",
+		    ":10:", "delta CRL is the short-lived one" },
+		{ "https freshest URL",
+		    BASE
+		    "crl:\n  freshest-url: https://pki.example.com/d.crl\n",
+		    ":9:", "not an http:// URL" },
+		{ "a space in the IDP URL",
+		    BASE "crl:\n  idp-url: \"http://pki.example.com/a b\"\n",
+		    ":9:", "space" },
+		{ "serials too short", BASE "issuance:\n  serial-length: 15\n",
+		    ":9:", "outside 16..20" },
+		{ "serials too long", BASE "issuance:\n  serial-length: 21\n",
+		    ":9:", "outside 16..20" },
+		{ "empty batches", BASE "issuance:\n  batch-size: 0\n",
+		    ":9:", "outside 1..4096" },
+		{ "too many workers", BASE "issuance:\n  workers: 999\n",
+		    ":9:", "outside 0..256" },
+		{ "a word for a number", BASE "issuance:\n  workers: many\n",
+		    ":9:", "not a number" },
+		{ "a list for a mapping", BASE "crl: [1, 2]\n",
+		    ":8:", "expected keys and values" },
+	};
+	struct signet_ca_config *c = NULL;
+	char where[PATH_MAX + 16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *path = write_config("bad.yaml", t[i].text);
+
+		c = NULL;
+		if (signet_ca_config_load(path, &c) != SIGNET_ERR_CONFIG)
+			fail_msg("%s: loaded", t[i].name);
+		assert_null(c);
+		snprintf(where, sizeof(where), "bad.yaml%s", t[i].where);
+		if (strstr(signet_error_message(), where) == NULL ||
+		    strstr(signet_error_message(), t[i].why) == NULL)
+			fail_msg("%s: want '%s' and '%s' in: %s", t[i].name,
+			    where, t[i].why, signet_error_message());
+	}
+}
+
+static void
+test_permissions(void **state)
+{
+	struct signet_ca_config *c = NULL;
+	const char *path = write_config("perm.yaml", BASE);
+	char open_dir[PATH_MAX + 16], inner[PATH_MAX + 32];
+
+	(void)state;
+	assert_int_equal(chmod(path, 0664), 0);
+	assert_int_equal(signet_ca_config_load(path, &c), SIGNET_ERR_CONFIG);
+	assert_message_has("chmod go-w");
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(signet_ca_config_load(path, &c), 0);
+	signet_ca_config_free(c);
+
+	snprintf(open_dir, sizeof(open_dir), "%s/open", dir);
+	assert_int_equal(mkdir(open_dir, 0777), 0);
+	assert_int_equal(chmod(open_dir, 0777), 0);
+	snprintf(inner, sizeof(inner), "%s/signet.yaml", open_dir);
+	fx_write(inner, BASE, strlen(BASE));
+	assert_int_equal(chmod(inner, 0600), 0);
+	assert_int_equal(signet_ca_config_load(inner, &c), SIGNET_ERR_CONFIG);
+	assert_message_has("writable by every user");
+	assert_message_has("chmod o-w");
+	assert_int_equal(chmod(open_dir, 0755), 0);
+	assert_int_equal(signet_ca_config_load(inner, &c), 0);
+	signet_ca_config_free(c);
+}
+
+static void
+test_locate(void **state)
+{
+	char *p = NULL, cwd[PATH_MAX], want[PATH_MAX + 32];
+	const char *given = write_config("given.yaml", BASE);
+
+	(void)state;
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	unsetenv(SIGNET_CA_CONFIG_ENV);
+	assert_int_equal(chdir(dir), 0);
+
+	/* Nothing anywhere. */
+	assert_int_equal(signet_ca_config_locate(NULL, &p), SIGNET_ERR_CONFIG);
+	assert_message_has("no CA configuration");
+	assert_null(p);
+	/* ./signet.yaml */
+	write_config("signet.yaml", BASE);
+	assert_int_equal(signet_ca_config_locate(NULL, &p), 0);
+	snprintf(want, sizeof(want), "%s/signet.yaml", dir);
+	assert_string_equal(p, want);
+	free(p);
+	/* $SIGNET_CONFIG wins over ./signet.yaml ... */
+	setenv(SIGNET_CA_CONFIG_ENV, given, 1);
+	assert_int_equal(signet_ca_config_locate(NULL, &p), 0);
+	assert_string_equal(p, given);
+	free(p);
+	/* ... and --config over both. */
+	assert_int_equal(signet_ca_config_locate("signet.yaml", &p), 0);
+	assert_string_equal(p, want);
+	free(p);
+	assert_int_equal(signet_ca_config_locate("nope.yaml", &p),
+	    SIGNET_ERR_CONFIG);
+	assert_message_has("nope.yaml (--config)");
+	setenv(SIGNET_CA_CONFIG_ENV, "/nonexistent/signet.yaml", 1);
+	assert_int_equal(signet_ca_config_locate(NULL, &p), SIGNET_ERR_CONFIG);
+	assert_message_has("$SIGNET_CONFIG");
+	unsetenv(SIGNET_CA_CONFIG_ENV);
+	assert_int_equal(chdir(cwd), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_and_paths),
+		cmocka_unit_test(test_pin_sources),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_permissions),
+		cmocka_unit_test(test_locate),
+	};
+
+	snprintf(dir, sizeof(dir), "%s", fx_path("conf"));
+	if (mkdir(dir, 0700) != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
