@@ -35,8 +35,12 @@ struct store_backend {
 	/* SELECT counting all tables of the database, signet's or not. */
 	const char *sql_table_count;
 
-	/* Connect to target (what follows the URL scheme). */
-	int (*open)(const char *target, void **db);
+	/*
+	 * Connect to target: what follows "sqlite:", or the whole URL for a
+	 * server. o is never NULL.
+	 */
+	int (*open)(const char *target, const struct signet_store_options *o,
+	    void **db);
 	/*
 	 * Per-connection settings that may write to the database (SQLite:
 	 * journal_mode=WAL): called only after the schema version was found
@@ -65,10 +69,27 @@ struct store_backend {
 
 	/* Start a write transaction, waiting for other writers. */
 	int (*begin)(void *db);
+	/*
+	 * Start a read-only transaction that sees one snapshot of the whole
+	 * database (copy, export); ended with rollback.
+	 */
+	int (*begin_read)(void *db);
 	int (*commit)(void *db);
 	int (*rollback)(void *db);
 	/* 1 if the last failure was a lock or serialisation conflict. */
 	int (*retryable)(void *db);
+	/*
+	 * 1 if the last commit failed in a way that leaves its outcome
+	 * unknown (the connection was lost after COMMIT was sent, and the
+	 * server could not tell what became of it). NULL: never.
+	 */
+	int (*commit_unknown)(void *db);
+	/*
+	 * Inside the migration's transaction, before the schema version is
+	 * read: make other processes migrating the same database wait until
+	 * this transaction ends. NULL when begin() already excludes them.
+	 */
+	int (*lock_schema)(void *db);
 	/*
 	 * The engine's own consistency check, calling problem for each
 	 * finding; NULL if the engine has none worth running.
@@ -78,6 +99,9 @@ struct store_backend {
 };
 
 extern const struct store_backend store_sqlite_backend;
+#ifdef SIGNET_HAVE_LIBPQ
+extern const struct store_backend store_pg_backend;
+#endif
 
 #define STORE_STMT_CACHE 48
 
@@ -93,6 +117,8 @@ struct signet_store {
 	char *url;
 	int version;
 	int in_txn;      /* inside signet_store_begin */
+	int no_migrate;  /* opened with an older schema left as it is */
+	int commit_uncertain; /* the last commit's outcome is unknown */
 	int in_callback; /* inside an iteration callback */
 	unsigned savepoint;
 	struct store_cached_stmt cache[STORE_STMT_CACHE];

@@ -337,10 +337,27 @@ test_open_url_errors(void **state)
 		int code;
 		const char *needle;
 	} t[] = {
+#ifdef SIGNET_HAVE_LIBPQ
+		/* Port 1: refused at once, no DNS, no waiting. */
+		{ "postgresql://signet@127.0.0.1:1/signet", SIGNET_ERR_STORE,
+		    "cannot connect to PostgreSQL signet@127.0.0.1:1/signet" },
+		{ "postgres://127.0.0.1:1/signet?connect_timeout=5",
+		    SIGNET_ERR_STORE, "server running" },
+		/* Passwords never in a URL; the message does not echo it. */
+		{ "postgresql://signet:hunter2@127.0.0.1:1/signet",
+		    SIGNET_ERR_USAGE, "carries a password" },
+		{ "postgresql://127.0.0.1:1/signet?password=hunter2",
+		    SIGNET_ERR_USAGE, "password-source: file:PATH" },
+		{ "postgresql://127.0.0.1:1/signet?sslpassword=hunter2",
+		    SIGNET_ERR_USAGE, "carries a password" },
+		{ "postgresql://127.0.0.1:1/signet?nosuchoption=1",
+		    SIGNET_ERR_USAGE, "malformed PostgreSQL URL" },
+#else
 		{ "postgresql://db.example/signet", SIGNET_ERR_STORE,
 		    "not built with PostgreSQL" },
 		{ "postgres://db.example/signet", SIGNET_ERR_STORE,
 		    "PostgreSQL" },
+#endif
 		{ "mysql://db.example/signet", SIGNET_ERR_USAGE,
 		    "unknown database URL" },
 		{ "", SIGNET_ERR_USAGE, "no database" },
@@ -356,6 +373,7 @@ test_open_url_errors(void **state)
 		assert_error(signet_store_open(t[i].url, &st), t[i].code,
 		    t[i].needle);
 		assert_null(st);
+		assert_null(strstr(signet_error_message(), "hunter2"));
 	}
 	assert_error(signet_store_open(NULL, &st), SIGNET_ERR_USAGE, NULL);
 }
