@@ -131,8 +131,7 @@ struct signet_store_options {
 };
 /* signet_store_open with options; o may be NULL. */
 int signet_store_open_with(const char *url,
-    const struct signet_store_options *o, struct signet_store **out)
-    SIGNET_WUR;
+    const struct signet_store_options *o, struct signet_store **out) SIGNET_WUR;
 /* Close the store, rolling back an open transaction. NULL is a no-op. */
 void signet_store_free(struct signet_store *st);
 /* "sqlite" or "postgresql". */

@@ -556,8 +556,8 @@ savepoint_run(struct signet_store *st, store_work_fn fn, void *arg)
 static void
 commit_outcome_note(struct signet_store *st)
 {
-	st->commit_uncertain = st->be->commit_unknown != NULL &&
-			       st->be->commit_unknown(st->db);
+	st->commit_uncertain =
+	    st->be->commit_unknown != NULL && st->be->commit_unknown(st->db);
 }
 
 /* store_write without the guard: the migration runs on an old schema. */
@@ -659,8 +659,8 @@ signet_store_commit(struct signet_store *st)
 		commit_outcome_note(st);
 		issuer_cache_clear(st);
 		if (st->commit_uncertain)
-			return signet_error_set(saved.code, "committing to %s: %s",
-			    st->url, saved.message);
+			return signet_error_set(saved.code,
+			    "committing to %s: %s", st->url, saved.message);
 		(void)st->be->rollback(st->db);
 		return signet_error_set(saved.code,
 		    "committing to %s: %s; the transaction was rolled back",
@@ -944,7 +944,8 @@ migrate_work(struct signet_store *st, void *argp)
 
 	/* Wait for any other process migrating, then read again: it may
 	 * have done the work. */
-	if (st->be->lock_schema != NULL && (r = st->be->lock_schema(st->db)) != 0)
+	if (st->be->lock_schema != NULL &&
+	    (r = st->be->lock_schema(st->db)) != 0)
 		goto out;
 	if ((r = schema_version_read(st, &v)) != 0)
 		goto out;

@@ -206,8 +206,8 @@ meta_cmp(const void *a, const void *b)
 
 /* meta is a handful of rows: sorted here, whatever the collation. */
 static int
-meta_read(struct signet_store *st, const struct store_table *t,
-    store_row_fn fn, void *arg)
+meta_read(struct signet_store *st, const struct store_table *t, store_row_fn fn,
+    void *arg)
 {
 	struct store_q q = { 0 };
 	struct meta_row *rows = NULL, *tmp;
@@ -283,8 +283,7 @@ store_rows_read(struct signet_store *st, const struct store_table *t,
 				    "blocked key '%.80s' is not lower-case "
 				    "hex in order; the table was edited by "
 				    "hand: fix the row first",
-				    v[0].p != NULL ? (const char *)v[0].p
-						   : "");
+				    v[0].p != NULL ? (const char *)v[0].p : "");
 				break;
 			}
 			snprintf(last, sizeof(last), "%s",
@@ -538,8 +537,8 @@ store_content_read(struct signet_store *st, struct signet_store_inventory *rows,
 	a.st = st;
 	a.cb = cb;
 	a.cb_arg = arg;
-	a.total = total.meta + total.issuers + total.certificates +
-		  total.crls + total.blocked_keys;
+	a.total = total.meta + total.issuers + total.certificates + total.crls +
+		  total.blocked_keys;
 	if ((a.dg = store_digest_new()) == NULL)
 		return signet_error_ossl(SIGNET_ERR_CRYPTO, "SHA-256");
 	for (i = 0; i < store_n_tables; i++) {

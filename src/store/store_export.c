@@ -160,8 +160,8 @@ export_trailer(struct export_arg *a, const char *hash)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 	for (i = 0; i < store_n_tables; i++)
 		if (json_object_set_new(rows, store_tables[i].name,
-			json_integer(
-			    *store_inventory_slot(&a->rows, i))) != 0) {
+			json_integer(*store_inventory_slot(&a->rows, i))) !=
+		    0) {
 			json_decref(rows);
 			return signet_error_set(SIGNET_ERR_INTERNAL,
 			    "out of memory");
@@ -189,8 +189,8 @@ export_rows(struct export_arg *a)
 		if ((r = store_q_open(a->st, store_tables[i].count, &q)) != 0)
 			return r;
 		if ((r = store_q_step(&q)) == 1)
-			*store_inventory_slot(&total, i) = store_q_col_int(&q,
-			    0);
+			*store_inventory_slot(&total, i) =
+			    store_q_col_int(&q, 0);
 		store_q_close(&q);
 		if (r < 0)
 			return r;
@@ -396,8 +396,8 @@ import_header(struct import_arg *a)
 	if (json_is_integer(json_object_get(h, "version")))
 		version = json_integer_value(json_object_get(h, "version"));
 	if (json_is_integer(json_object_get(h, "schema_version")))
-		schema = json_integer_value(
-		    json_object_get(h, "schema_version"));
+		schema =
+		    json_integer_value(json_object_get(h, "schema_version"));
 	json_decref(h);
 	if (!is_export)
 		return signet_error_set(SIGNET_ERR_CONFIG,
@@ -447,8 +447,7 @@ import_values(struct import_arg *a, const struct store_table *t, json_t *obj,
 		switch (c->type) {
 		case STORE_COL_INT:
 			if (!json_is_integer(m))
-				return import_bad(a, "not an integer",
-				    c->name);
+				return import_bad(a, "not an integer", c->name);
 			v[i].i = (int64_t)json_integer_value(m);
 			break;
 		case STORE_COL_TEXT:
@@ -613,8 +612,7 @@ import_work(struct signet_store *st, void *argp)
 		    (long long)claimed.certificates, hash, claimed_hash);
 		goto out;
 	}
-	if ((r = store_content_read(st, &got, dst_hash, a->cb, a->cb_arg)) !=
-	    0)
+	if ((r = store_content_read(st, &got, dst_hash, a->cb, a->cb_arg)) != 0)
 		goto out;
 	if (memcmp(&got, &rows, sizeof(got)) != 0 ||
 	    strcmp(dst_hash, hash) != 0) {
@@ -650,8 +648,8 @@ signet_store_import(struct signet_store *st, const char *path,
 		    "cannot import while a store transaction is open");
 	if (st->version != SIGNET_STORE_SCHEMA_VERSION)
 		return signet_error_set(SIGNET_ERR_STORE,
-		    "%s has schema version %d; migrate it to %d first",
-		    st->url, st->version, SIGNET_STORE_SCHEMA_VERSION);
+		    "%s has schema version %d; migrate it to %d first", st->url,
+		    st->version, SIGNET_STORE_SCHEMA_VERSION);
 	if ((a.f = fopen(path, "r")) == NULL)
 		return signet_error_sys(SIGNET_ERR_IO, "cannot open %s", path);
 	a.st = st;

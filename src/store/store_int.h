@@ -116,10 +116,10 @@ struct signet_store {
 	void *db;
 	char *url;
 	int version;
-	int in_txn;      /* inside signet_store_begin */
-	int no_migrate;  /* opened with an older schema left as it is */
+	int in_txn;           /* inside signet_store_begin */
+	int no_migrate;       /* opened with an older schema left as it is */
 	int commit_uncertain; /* the last commit's outcome is unknown */
-	int in_callback; /* inside an iteration callback */
+	int in_callback;      /* inside an iteration callback */
 	unsigned savepoint;
 	struct store_cached_stmt cache[STORE_STMT_CACHE];
 	/* issuer id -> row id, filled only from committed rows */
@@ -294,9 +294,9 @@ void store_digest_row(struct store_digest *dg, const struct store_table *t,
 int store_digest_final(struct store_digest *dg,
     const struct signet_store_inventory *rows, char hash[65]) SIGNET_WUR;
 /* Counts and hash of st as it is seen now (in the current transaction). */
-int store_content_read(struct signet_store *st,
-    struct signet_store_inventory *rows, char hash[65],
-    signet_store_progress_cb cb, void *arg) SIGNET_WUR;
+int
+store_content_read(struct signet_store *st, struct signet_store_inventory *rows,
+    char hash[65], signet_store_progress_cb cb, void *arg) SIGNET_WUR;
 /* Rows of each table; refuses with SIGNET_ERR_CONFLICT unless all are 0. */
 int store_require_empty(struct signet_store *st) SIGNET_WUR;
 /* The inventory field of table number i. */

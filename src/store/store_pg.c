@@ -59,16 +59,17 @@
 
 struct pg_db {
 	PGconn *conn;
-	char where[512];     /* user@host:port/db, for messages */
-	unsigned gen;        /* bumped at every reconnect */
-	unsigned next_name;  /* prepared statement names */
-	int in_block;        /* BEGIN sent, no COMMIT or ROLLBACK yet */
-	int broken;          /* the connection was lost */
-	int retry;           /* the last failure is worth retrying */
-	int commit_unknown;  /* the last COMMIT's outcome is unknown */
-	char xid[24];        /* the open transaction's id, as text */
+	char where[512];            /* user@host:port/db, for messages */
+	unsigned gen;               /* bumped at every reconnect */
+	unsigned next_name;         /* prepared statement names */
+	int in_block;               /* BEGIN sent, no COMMIT or ROLLBACK yet */
+	int broken;                 /* the connection was lost */
+	int retry;                  /* the last failure is worth retrying */
+	int commit_unknown;         /* the last COMMIT's outcome is unknown */
+	int own_lock_timeout;       /* the URL's options set lock_timeout */
+	char xid[24];               /* the open transaction's id, as text */
 	struct store_stmt *running; /* whose results are being read */
-	char (*dealloc)[16]; /* names of finalized statements */
+	char (*dealloc)[16];        /* names of finalized statements */
 	size_t n_dealloc, cap_dealloc;
 };
 
@@ -81,18 +82,18 @@ enum pg_state {
 
 struct store_stmt {
 	struct pg_db *d;
-	char *sql;       /* with $n placeholders */
-	int is_select;   /* may run again after a reconnect */
-	char name[16];   /* server-side prepared statement */
-	unsigned gen;    /* connection generation it was prepared in, or 0 */
+	char *sql;     /* with $n placeholders */
+	int is_select; /* may run again after a reconnect */
+	char name[16]; /* server-side prepared statement */
+	unsigned gen;  /* connection generation it was prepared in, or 0 */
 	int nparams;
 	const char **values;
 	int *lengths;
 	int *formats;
 	char (*ints)[24]; /* text of integer parameters */
 	enum pg_state state;
-	int64_t rows;  /* rows handed out since it was sent */
-	PGresult *row; /* the current row */
+	int64_t rows;   /* rows handed out since it was sent */
+	PGresult *row;  /* the current row */
 	PGresult **buf; /* BUFFERED results */
 	size_t nbuf, ibuf;
 	char (*num)[24]; /* integer columns read as text */
@@ -226,6 +227,8 @@ pg_session_init(struct pg_db *d)
 	PGresult *res;
 	int r = 0;
 
+	if (d->own_lock_timeout)
+		return 0;
 	res = PQexec(d->conn, "SET lock_timeout = '" PG_LOCK_TIMEOUT "'");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		r = pg_fail(d, res, "cannot configure the session on");
@@ -374,6 +377,10 @@ pg_open(const char *url, const struct signet_store_options *o, void **out)
 	}
 	d->gen = 1;
 	pg_where(opts, d->where, sizeof(d->where));
+	/* options=-c lock_timeout=... in the URL wins over the default. */
+	d->own_lock_timeout =
+	    pg_opt(opts, "options") != NULL &&
+	    strstr(pg_opt(opts, "options"), "lock_timeout") != NULL;
 
 	source = o->password_source;
 	if (source == NULL || *source == '\0')
@@ -401,14 +408,12 @@ pg_open(const char *url, const struct signet_store_options *o, void **out)
 	values[n++] = url;
 	/* Bounded waits: a dead server must not hang issuance forever. */
 	(void)pg_param_default(opts, "connect_timeout", "10", keys, values, &n);
-	(void)pg_param_default(opts, "keepalives_idle", "30", keys, values,
-	    &n);
+	(void)pg_param_default(opts, "keepalives_idle", "30", keys, values, &n);
 	(void)pg_param_default(opts, "keepalives_interval", "10", keys, values,
 	    &n);
-	(void)pg_param_default(opts, "keepalives_count", "3", keys, values,
+	(void)pg_param_default(opts, "keepalives_count", "3", keys, values, &n);
+	(void)pg_param_default(opts, "application_name", "signet", keys, values,
 	    &n);
-	(void)pg_param_default(opts, "application_name", "signet", keys,
-	    values, &n);
 	keys[n] = "client_encoding";
 	values[n++] = "UTF8";
 	if (password != NULL && (pw = secret_get0(password, NULL)) != NULL) {
@@ -556,7 +561,7 @@ pg_exec(void *db, const char *sql)
 	case PGRES_TUPLES_OK:
 		break;
 	default:
-		r = pg_fail(d, res, "database");
+		r = pg_fail(d, res, "query on");
 		break;
 	}
 	PQclear(res);
@@ -593,8 +598,7 @@ pg_sql_number(const char *sql, int *nparams)
 	return out;
 }
 
-static void
-pg_finalize(struct store_stmt *s);
+static void pg_finalize(struct store_stmt *s);
 
 static int
 pg_prepare(void *db, const char *sql, struct store_stmt **out)
@@ -695,7 +699,7 @@ pg_send(struct store_stmt *s)
 	if (s->gen != d->gen) {
 		res = PQprepare(d->conn, s->name, s->sql, 0, NULL);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			r = pg_fail(d, res, "cannot query");
+			r = pg_fail(d, res, "cannot prepare a query on");
 			PQclear(res);
 			return r;
 		}
@@ -705,7 +709,7 @@ pg_send(struct store_stmt *s)
 	/* Results in binary: bytea arrives as it is, integers as such. */
 	if (!PQsendQueryPrepared(d->conn, s->name, s->nparams, s->values,
 		s->lengths, s->formats, 1))
-		return pg_fail(d, NULL, "cannot query");
+		return pg_fail(d, NULL, "cannot send a query to");
 	(void)PQsetSingleRowMode(d->conn);
 	s->state = PG_RUNNING;
 	d->running = s;
@@ -806,7 +810,7 @@ pg_step(struct store_stmt *s)
 			continue;
 		}
 		return pg_fail_state(d, state[0] != '\0' ? state : NULL, msg,
-		    "database");
+		    "query on");
 	}
 }
 
@@ -968,8 +972,8 @@ pg_begin_as(struct pg_db *d, const char *sql, int want_xid)
 		if ((r = pg_ready(d)) != 0)
 			return r;
 		res = PQexec(d->conn, sql);
-		if (PQresultStatus(res) == (want_xid ? PGRES_TUPLES_OK
-						     : PGRES_COMMAND_OK) &&
+		if (PQresultStatus(res) ==
+			(want_xid ? PGRES_TUPLES_OK : PGRES_COMMAND_OK) &&
 		    (!want_xid || PQntuples(res) == 1)) {
 			if (want_xid)
 				snprintf(d->xid, sizeof(d->xid), "%s",
@@ -986,8 +990,7 @@ pg_begin_as(struct pg_db *d, const char *sql, int want_xid)
 		}
 		r = pg_fail(d, res, "cannot start a transaction on");
 		PQclear(res);
-		if (!pg_lost(d) &&
-		    PQtransactionStatus(d->conn) != PQTRANS_IDLE)
+		if (!pg_lost(d) && PQtransactionStatus(d->conn) != PQTRANS_IDLE)
 			PQclear(PQexec(d->conn, "ROLLBACK"));
 		return r;
 	}
@@ -1041,8 +1044,8 @@ pg_commit_resolve(struct pg_db *d, char *why, size_t len)
 		return -1;
 	}
 	for (;;) {
-		res = PQexecParams(d->conn, "SELECT txid_status($1::bigint)",
-		    1, NULL, params, NULL, NULL, 0);
+		res = PQexecParams(d->conn, "SELECT txid_status($1::bigint)", 1,
+		    NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK ||
 		    PQntuples(res) != 1) {
 			snprintf(why, len, "asking the server failed: %s",

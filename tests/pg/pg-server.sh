@@ -35,7 +35,9 @@ dir=${2:-}
 log() { echo "pg-server: $*" >&2; }
 
 find_bin() {
-	if [ -n "${SIGNET_PG_BIN:-}" ] && [ -x "$SIGNET_PG_BIN/initdb" ]; then
+	# SIGNET_PG_BIN: that directory and no other.
+	if [ -n "${SIGNET_PG_BIN:-}" ]; then
+		[ -x "$SIGNET_PG_BIN/initdb" ] || return 1
 		echo "$SIGNET_PG_BIN"
 		return 0
 	fi
@@ -215,6 +217,7 @@ EOF
 
 stop() {
 	[ -f "$dir/unavailable" ] && { rm -f "$dir/unavailable"; exit 0; }
+	[ -f "$dir/state" ] || { log "no server was started in $dir"; exit 0; }
 	load_state
 	status=0
 	if [ -f "$root/data/postmaster.pid" ]; then
@@ -262,6 +265,7 @@ run() {
 	. "$dir/env"
 	as_server "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$root" -p "$port" \
 		-U signet_admin -d postgres >/dev/null <<EOF
+SET client_min_messages = warning;
 DROP DATABASE IF EXISTS $name WITH (FORCE);
 CREATE DATABASE $name OWNER signet;
 EOF

@@ -1914,8 +1914,9 @@ populate(struct signet_store *st)
 	assert_int_equal(signet_store_key_block(st, spki,
 			     "reported compromised by its owner", T0 + DAY),
 	    0);
-	assert_int_equal(store_exec_raw(st, "INSERT INTO meta (name, value) "
-					    "VALUES ('ca_note', 'moved twice')"),
+	assert_int_equal(store_exec_raw(st,
+			     "INSERT INTO meta (name, value) "
+			     "VALUES ('ca_note', 'moved twice')"),
 	    0);
 }
 
@@ -2127,7 +2128,8 @@ test_import_rejects_malformed_lines(void **state)
 		const char *needle;
 	} t[] = {
 		{ "", SIGNET_ERR_CONFIG, "is empty" },
-		{ "not json\n", SIGNET_ERR_CONFIG, "not a signet store export" },
+		{ "not json\n", SIGNET_ERR_CONFIG,
+		    "not a signet store export" },
 		{ "{\"format\":\"other\"}\n", SIGNET_ERR_CONFIG, "no format" },
 		{ "{\"format\":\"signet-store-export\",\"version\":9,"
 		  "\"schema_version\":2}\n",
@@ -2138,14 +2140,16 @@ test_import_rejects_malformed_lines(void **state)
 		{ "H{\"t\":\"nosuch\"}\n", SIGNET_ERR_CONFIG,
 		    "line 2: nosuch: unknown table" },
 		{ "H{\"t\":\"issuers\",\"issuer_key\":\"ab\"}\n",
-		    SIGNET_ERR_CONFIG, "line 2: issuers: unexpected or missing" },
+		    SIGNET_ERR_CONFIG,
+		    "line 2: issuers: unexpected or missing" },
 		{ "H{\"t\":\"issuers\",\"issuer_key\":7,\"crl_number\":0,"
 		  "\"revocation_seq\":0,\"created_at\":1}\n",
 		    SIGNET_ERR_CONFIG, "issuer_key: not a string" },
 		{ "H{\"t\":\"issuers\",\"issuer_key\":null,\"crl_number\":0,"
 		  "\"revocation_seq\":0,\"created_at\":1}\n",
 		    SIGNET_ERR_CONFIG, "issuer_key: must not be null" },
-		{ "H{\"t\":\"issuers\",\"issuer_key\":\"a\",\"crl_number\":\"x\","
+		{ "H{\"t\":\"issuers\",\"issuer_key\":\"a\",\"crl_number\":"
+		  "\"x\","
 		  "\"revocation_seq\":0,\"created_at\":1}\n",
 		    SIGNET_ERR_CONFIG, "crl_number: not an integer" },
 		/* the database's own constraint: 64 hex digits */
@@ -2153,8 +2157,9 @@ test_import_rejects_malformed_lines(void **state)
 		  "\"revocation_seq\":0,\"created_at\":1}\n",
 		    SIGNET_ERR_STORE, "line 2" },
 		{ "HI{\"t\":\"meta\",\"name\":\"a\",\"value\":\"b\"}\n",
-		    SIGNET_ERR_CONFIG, "line 3: meta: unknown table, or a table "
-				       "out of order" },
+		    SIGNET_ERR_CONFIG,
+		    "line 3: meta: unknown table, or a table "
+		    "out of order" },
 		{ "HI{\"t\":\"blocked_keys\",\"spki_sha256\":\"ab\","
 		  "\"blocked_at\":1,\"reason\":\"r\",\"cert_issuer\":null,"
 		  "\"cert_serial\":null,\"extra\":1}\n",
@@ -2182,16 +2187,16 @@ test_import_rejects_malformed_lines(void **state)
 		/* H: the header; I: one good issuer line; I in JSON: its id */
 		for (b = t[i].body; *b != '\0'; b++) {
 			if (*b == 'H' && (b == t[i].body || b[-1] == '\n')) {
-				used += (size_t)snprintf(buf + used,
-				    cap - used, "%s", header);
+				used += (size_t)snprintf(buf + used, cap - used,
+				    "%s", header);
 			} else if (*b == 'I' && b[-1] == 'H') {
 				snprintf(line, sizeof(line), issuer,
 				    issuer_a_id);
-				used += (size_t)snprintf(buf + used,
-				    cap - used, "%s", line);
+				used += (size_t)snprintf(buf + used, cap - used,
+				    "%s", line);
 			} else if (*b == 'I' && b[-1] == '"') {
-				used += (size_t)snprintf(buf + used,
-				    cap - used, "%s", issuer_a_id);
+				used += (size_t)snprintf(buf + used, cap - used,
+				    "%s", issuer_a_id);
 			} else
 				buf[used++] = *b;
 		}
