@@ -548,6 +548,11 @@ savepoint_run(struct signet_store *st, store_work_fn fn, void *arg)
 			    "RELEASE SAVEPOINT signet_work");
 		if (r2 == 0)
 			signet_error_set(saved.code, "%s", saved.message);
+		else
+			signet_error_set(saved.code,
+			    "%s (and undoing the "
+			    "call failed: %s)",
+			    saved.message, signet_error_message());
 		return r;
 	}
 	return st->be->exec(st->db, "RELEASE SAVEPOINT signet_work");
@@ -577,8 +582,10 @@ write_run(struct signet_store *st, store_work_fn fn, void *arg)
 				r = st->be->commit(st->db);
 				commit_outcome_note(st);
 				/* Nothing to undo, nothing to retry. */
-				if (r != 0 && st->commit_uncertain)
+				if (r != 0 && st->commit_uncertain) {
+					issuer_cache_clear(st);
 					return r;
+				}
 			}
 			if (r != 0) {
 				struct signet_error_info saved =

@@ -239,7 +239,8 @@ meta_read(struct signet_store *st, const struct store_table *t, store_row_fn fn,
 	}
 	store_q_close(&q);
 	if (r == 0) {
-		qsort(rows, n, sizeof(*rows), meta_cmp);
+		if (n > 1)
+			qsort(rows, n, sizeof(*rows), meta_cmp);
 		for (i = 0; i < n && r == 0; i++) {
 			memset(v, 0, sizeof(v));
 			v[0].p = rows[i].name;

@@ -12,6 +12,10 @@
  * - Statements are prepared once per connection and run in single-row
  *   mode, so a listing or the entries of a CRL with a million rows stream
  *   one row at a time instead of arriving as one result.
+ * - store.c puts every call inside a transaction under a savepoint. Those
+ *   SAVEPOINT and RELEASE commands are not sent on their own: they travel
+ *   in one pipeline with the call's first statement, so that a call costs
+ *   the round trips of its statements only (batch issuance).
  * - A lost connection is reported naming the server and reopened at the
  *   next call, never in the middle of a transaction. A connection lost
  *   after COMMIT was sent is resolved by asking the server, after
@@ -51,6 +55,11 @@
  */
 #define PG_SCHEMA_LOCK "7308326827597201409"
 
+/* The savepoint store.c wraps each call of a transaction in. */
+#define PG_SAVEPOINT "SAVEPOINT signet_work"
+#define PG_RELEASE "RELEASE SAVEPOINT signet_work"
+#define PG_ROLLBACK_TO "ROLLBACK TO SAVEPOINT signet_work"
+
 /* The binary type oids results may carry (pg_type.h). */
 #define PG_OID_BOOL 16
 #define PG_OID_INT8 20
@@ -69,7 +78,11 @@ struct pg_db {
 	int own_lock_timeout;       /* the URL's options set lock_timeout */
 	char xid[24];               /* the open transaction's id, as text */
 	struct store_stmt *running; /* whose results are being read */
-	char (*dealloc)[16];        /* names of finalized statements */
+	int piped; /* in pipeline mode until the sync is read */
+	/* Savepoint commands owed to the server, sent with the next one. */
+	enum { PG_SP_NONE, PG_SP_PENDING, PG_SP_LIVE } sp;
+	int owe_release;
+	char (*dealloc)[16]; /* names of finalized statements */
 	size_t n_dealloc, cap_dealloc;
 };
 
@@ -200,6 +213,39 @@ pg_fail(struct pg_db *d, const PGresult *res, const char *what)
 	return pg_fail_state(d, state, msg, what);
 }
 
+/*
+ * After a pipeline's last query: read up to its sync and leave pipeline
+ * mode. Two NULLs in a row mean nothing more is queued.
+ */
+static void
+pg_pipeline_end(struct pg_db *d)
+{
+	PGresult *res;
+	int nulls = 0, synced = 0, tries;
+
+	if (!d->piped)
+		return;
+	d->piped = 0;
+	for (tries = 0; tries < 2; tries++) {
+		while (!synced && nulls < 2 && !pg_lost(d)) {
+			if ((res = PQgetResult(d->conn)) == NULL) {
+				nulls++;
+				continue;
+			}
+			nulls = 0;
+			synced = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+			PQclear(res);
+		}
+		if (PQexitPipelineMode(d->conn) || pg_lost(d))
+			return;
+		/* A sync that was never sent (a send failed halfway). */
+		if (!PQpipelineSync(d->conn))
+			break;
+		nulls = synced = 0;
+	}
+	d->broken = 1;
+}
+
 /* Read and drop whatever results are left of the last command. */
 static void
 pg_drain(struct pg_db *d)
@@ -208,6 +254,7 @@ pg_drain(struct pg_db *d)
 
 	while ((res = PQgetResult(d->conn)) != NULL)
 		PQclear(res);
+	pg_pipeline_end(d);
 }
 
 /* The library never prints: notices (DROP ... IF EXISTS) are dropped. */
@@ -264,6 +311,9 @@ pg_reconnect(struct pg_db *d)
 	d->n_dealloc = 0;
 	d->broken = 0;
 	d->in_block = 0;
+	d->piped = 0;
+	d->sp = PG_SP_NONE;
+	d->owe_release = 0;
 	return pg_session_init(d);
 }
 
@@ -502,6 +552,7 @@ pg_spill(struct pg_db *d)
 		}
 		s->buf[s->nbuf++] = res;
 	}
+	pg_pipeline_end(d);
 	s->state = PG_BUFFERED;
 }
 
@@ -546,16 +597,67 @@ pg_ready(struct pg_db *d)
 	return 0;
 }
 
+/*
+ * The savepoint commands of store.c, kept back: SAVEPOINT goes out with
+ * the next statement, RELEASE with the one after; a savepoint nothing
+ * happened under is never sent at all. 1 if sql was one of them.
+ */
+static int
+pg_savepoint_defer(struct pg_db *d, const char *sql)
+{
+	if (!d->in_block || d->broken)
+		return 0;
+	if (strcmp(sql, PG_SAVEPOINT) == 0 && d->sp == PG_SP_NONE) {
+		d->sp = PG_SP_PENDING;
+		return 1;
+	}
+	if (strcmp(sql, PG_RELEASE) == 0 && d->sp != PG_SP_NONE) {
+		if (d->sp == PG_SP_LIVE)
+			d->owe_release = 1;
+		d->sp = PG_SP_NONE;
+		return 1;
+	}
+	/* Nothing ran since the savepoint: nothing to undo. */
+	if (strcmp(sql, PG_ROLLBACK_TO) == 0 && d->sp == PG_SP_PENDING)
+		return 1;
+	return 0;
+}
+
+/* What the server is owed, to go before the next simple query. */
+static void
+pg_savepoint_prefix(struct pg_db *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", d->owe_release ? PG_RELEASE "; " : "",
+	    d->sp == PG_SP_PENDING ? PG_SAVEPOINT "; " : "");
+	d->owe_release = 0;
+	if (d->sp == PG_SP_PENDING)
+		d->sp = PG_SP_LIVE;
+}
+
 static int
 pg_exec(void *db, const char *sql)
 {
 	struct pg_db *d = db;
 	PGresult *res;
+	char prefix[128], *full = NULL;
+	size_t n;
 	int r = 0;
 
+	if (pg_savepoint_defer(d, sql))
+		return 0;
 	if ((r = pg_ready(d)) != 0)
 		return r;
+	pg_savepoint_prefix(d, prefix, sizeof(prefix));
+	if (prefix[0] != '\0') {
+		n = strlen(prefix) + strlen(sql) + 1;
+		if ((full = malloc(n)) == NULL)
+			return signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
+		snprintf(full, n, "%s%s", prefix, sql);
+		sql = full;
+	}
 	res = PQexec(d->conn, sql);
+	free(full);
 	switch (PQresultStatus(res)) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:
@@ -688,32 +790,92 @@ pg_bind_blob(struct store_stmt *s, int i, const void *p, size_t n)
 	return 0;
 }
 
-/* Send the statement (preparing it on this connection first). */
+/*
+ * Send the statement. What must go before it (a savepoint owed to the
+ * server, preparing it on this connection) goes in the same pipeline, so
+ * that all of it costs one round trip.
+ */
 static int
 pg_send(struct store_stmt *s)
 {
 	struct pg_db *d = s->d;
+	const char *pre[2];
+	char state[6] = "", msg[1024] = "";
+	const char *f;
 	PGresult *res;
-	int r;
+	int npre = 0, prep = s->gen != d->gen, i, sp_sent = 0, failed = -1;
 
-	if (s->gen != d->gen) {
-		res = PQprepare(d->conn, s->name, s->sql, 0, NULL);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			r = pg_fail(d, res, "cannot prepare a query on");
-			PQclear(res);
-			return r;
+	if (d->owe_release)
+		pre[npre++] = PG_RELEASE;
+	if (d->sp == PG_SP_PENDING) {
+		sp_sent = npre;
+		pre[npre++] = PG_SAVEPOINT;
+	}
+	if (npre == 0 && !prep) {
+		/* Results in binary: bytea as it is, integers as such. */
+		if (!PQsendQueryPrepared(d->conn, s->name, s->nparams,
+			s->values, s->lengths, s->formats, 1))
+			return pg_fail(d, NULL, "cannot send a query to");
+		(void)PQsetSingleRowMode(d->conn);
+		s->state = PG_RUNNING;
+		d->running = s;
+		return 0;
+	}
+	if (!PQenterPipelineMode(d->conn))
+		return pg_fail(d, NULL, "cannot send a query to");
+	d->piped = 1;
+	for (i = 0; i < npre; i++)
+		if (!PQsendQueryParams(d->conn, pre[i], 0, NULL, NULL, NULL,
+			NULL, 0))
+			goto send_failed;
+	if (prep && !PQsendPrepare(d->conn, s->name, s->sql, 0, NULL))
+		goto send_failed;
+	if (!PQsendQueryPrepared(d->conn, s->name, s->nparams, s->values,
+		s->lengths, s->formats, 1) ||
+	    !PQpipelineSync(d->conn))
+		goto send_failed;
+	d->owe_release = 0;
+	if (d->sp == PG_SP_PENDING)
+		d->sp = PG_SP_LIVE;
+	/* The answers to what went before the statement, in order. */
+	for (i = 0; i < npre + prep; i++) {
+		res = PQgetResult(d->conn);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && failed < 0) {
+			failed = i;
+			if (res != NULL && (f = PQresultErrorField(res,
+						PG_DIAG_SQLSTATE)) != NULL)
+				snprintf(state, sizeof(state), "%s", f);
+			if (res != NULL &&
+			    (f = PQresultErrorField(res,
+				 PG_DIAG_MESSAGE_PRIMARY)) != NULL)
+				snprintf(msg, sizeof(msg), "%s", f);
 		}
 		PQclear(res);
-		s->gen = d->gen;
+		while ((res = PQgetResult(d->conn)) != NULL)
+			PQclear(res);
 	}
-	/* Results in binary: bytea arrives as it is, integers as such. */
-	if (!PQsendQueryPrepared(d->conn, s->name, s->nparams, s->values,
-		s->lengths, s->formats, 1))
-		return pg_fail(d, NULL, "cannot send a query to");
+	if (failed >= 0) {
+		/* The statement was not run: read on to the sync. */
+		pg_drain(d);
+		if (npre > 0 && failed == sp_sent && d->sp == PG_SP_LIVE)
+			d->sp = PG_SP_NONE;
+		return pg_fail_state(d, state[0] != '\0' ? state : NULL, msg,
+		    failed < npre ? "cannot set a savepoint on"
+				  : "cannot prepare a query on");
+	}
+	if (prep)
+		s->gen = d->gen;
+	/* The statement is the pipeline's current query now. */
 	(void)PQsetSingleRowMode(d->conn);
 	s->state = PG_RUNNING;
 	d->running = s;
 	return 0;
+send_failed : {
+	int r = pg_fail(d, NULL, "cannot send a query to");
+
+	pg_pipeline_end(d);
+	return r;
+}
 }
 
 static PGresult *
@@ -965,6 +1127,8 @@ pg_begin_as(struct pg_db *d, const char *sql, int want_xid)
 	d->retry = 0;
 	d->commit_unknown = 0;
 	d->xid[0] = '\0';
+	d->sp = PG_SP_NONE;
+	d->owe_release = 0;
 	if (d->in_block)
 		return signet_error_set(SIGNET_ERR_INTERNAL,
 		    "a PostgreSQL transaction is already open");
@@ -1091,6 +1255,9 @@ pg_commit(void *db)
 
 	d->commit_unknown = 0;
 	pg_spill(d);
+	/* COMMIT ends every savepoint: nothing owed needs sending. */
+	d->sp = PG_SP_NONE;
+	d->owe_release = 0;
 	if (!d->in_block)
 		return signet_error_set(SIGNET_ERR_INTERNAL,
 		    "no PostgreSQL transaction is open to commit");
@@ -1176,6 +1343,8 @@ pg_rollback(void *db)
 	int r = 0;
 
 	pg_spill(d);
+	d->sp = PG_SP_NONE;
+	d->owe_release = 0;
 	if (!d->in_block)
 		return 0;
 	d->in_block = 0;

@@ -6,6 +6,10 @@
 #                              on, and print the connection URL. DIR keeps
 #                              what the tests need: env (sourced by run),
 #                              ca.crt, password, pgpass.
+#                              SIGNET_PG_FSYNC=on: fsync as in production
+#                              (for benchmarks; tests run without it).
+#                              SIGNET_PG_WATCH_PID=PID: stop when PID exits
+#                              (default: the parent, i.e. ctest).
 #   pg-server.sh stop DIR      stop the server and remove its files.
 #   pg-server.sh restart DIR   stop and start it again, same port and data.
 #   pg-server.sh run DIR NAME CMD...
@@ -69,13 +73,15 @@ load_state() {
 }
 
 server_start() {
+	# Tests need no durability; benchmarks want it (SIGNET_PG_FSYNC=on).
+	fsync=${SIGNET_PG_FSYNC:-off}
 	# -w waits until it accepts connections; the log says why if not.
 	as_server "$bin/pg_ctl" -D "$root/data" -l "$root/server.log" -w -t 60 \
 		-o "-c listen_addresses=127.0.0.1 -c port=$port \
 		    -c unix_socket_directories=$root \
 		    -c ssl=on -c ssl_cert_file=$root/server.crt \
 		    -c ssl_key_file=$root/server.key \
-		    -c fsync=off -c synchronous_commit=on -c full_page_writes=off \
+		    -c fsync=$fsync -c synchronous_commit=on -c full_page_writes=$fsync \
 		    -c max_connections=60 -c shared_buffers=32MB \
 		    -c log_min_messages=warning -c deadlock_timeout=200ms" \
 		start </dev/null >"$root/pg_ctl.out" 2>&1
