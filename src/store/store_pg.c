@@ -942,6 +942,12 @@ pg_step(struct store_stmt *s)
 			}
 		}
 		res = pg_next_result(s);
+		/* No result at all: the statement is over, unless the
+		 * connection went with it. */
+		if (res == NULL && !pg_lost(d)) {
+			pg_stmt_done(s);
+			return 0;
+		}
 		switch (PQresultStatus(res)) {
 		case PGRES_SINGLE_TUPLE:
 			s->row = res;
