@@ -314,6 +314,13 @@ import_getline(struct import_arg *a)
 	char *tmp;
 
 	a->len = 0;
+	/* Room for the NUL of an empty line too. */
+	if (a->line == NULL) {
+		if ((a->line = malloc(4096)) == NULL)
+			return signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
+		a->cap = 4096;
+	}
 	for (;;) {
 		c = getc_unlocked(a->f);
 		if (c == EOF) {

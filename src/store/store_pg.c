@@ -27,11 +27,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -1250,6 +1252,32 @@ pg_commit_resolve(struct pg_db *d, char *why, size_t len)
 	}
 }
 
+#ifdef SIGNET_TEST_HOOKS
+/*
+ * Tests: cut the connection under libpq, as a network failure would, by
+ * putting a socket whose peer is gone where its socket was. With
+ * wait_answer, only once the server's answer has arrived (so the server
+ * surely committed).
+ */
+static void
+pg_test_cut(struct pg_db *d, int wait_answer)
+{
+	struct pollfd p;
+	int sv[2];
+
+	p.fd = PQsocket(d->conn);
+	p.events = POLLIN;
+	p.revents = 0;
+	if (wait_answer)
+		(void)poll(&p, 1, 10000);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return;
+	(void)dup2(sv[0], p.fd);
+	close(sv[0]);
+	close(sv[1]);
+}
+#endif
+
 static int
 pg_commit(void *db)
 {
@@ -1277,6 +1305,13 @@ pg_commit(void *db)
 		    "reconnects at the next call",
 		    d->where);
 	}
+#ifdef SIGNET_TEST_HOOKS
+	/* Tests: COMMIT never reaches the server. */
+	if (SIGNET_FAULT("store.pg.commit_lost_before") != 0) {
+		signet_error_clear();
+		pg_test_cut(d, 0);
+	}
+#endif
 	if (!PQsendQuery(d->conn, "COMMIT"))
 		goto lost;
 #ifdef SIGNET_TEST_HOOKS
@@ -1284,7 +1319,7 @@ pg_commit(void *db)
 	if (SIGNET_FAULT("store.pg.commit_lost") != 0) {
 		signet_error_clear();
 		(void)PQflush(d->conn);
-		(void)shutdown(PQsocket(d->conn), SHUT_RDWR);
+		pg_test_cut(d, 1);
 	}
 #endif
 	while ((res = PQgetResult(d->conn)) != NULL) {
@@ -1308,7 +1343,12 @@ pg_commit(void *db)
 		}
 		PQclear(res);
 	}
-	if (pg_lost(d) || pg_state_fatal(state[0] != '\0' ? state : NULL))
+	/*
+	 * No answer from the server (a libpq error has no SQLSTATE): the
+	 * COMMIT may or may not have been carried out.
+	 */
+	if (pg_lost(d) || pg_state_fatal(state[0] != '\0' ? state : NULL) ||
+	    (!ok && state[0] == '\0' && msg[0] == '\0'))
 		goto lost;
 	d->in_block = 0;
 	if (ok)

@@ -2216,6 +2216,51 @@ test_import_rejects_malformed_lines(void **state)
 	signet_store_free(st);
 }
 
+/*
+ * An export written from docs/store-export.md alone (by
+ * tests/fuzz/make-import-corpus.py, with its own content hash) imports,
+ * and the database then hashes as the file says: the format is what the
+ * documentation says it is.
+ */
+static void
+test_import_documented_format(void **state)
+{
+	static const char *const files[] = { "valid-full.jsonl",
+		"valid-empty.jsonl", "valid-issuers-only.jsonl" };
+	struct signet_store *st;
+	struct signet_store_inventory rows;
+	struct signet_store_cert *c = NULL;
+	char path[4300], url[4300], hash[65], *want;
+	uint8_t *text;
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path),
+		    "%s/tests/fuzz/corpus/store_import/%s", fx_source_dir(),
+		    files[i]);
+		snprintf(url, sizeof(url), "sqlite:%s/doc%zu.db", test_dir, i);
+		assert_int_equal(signet_store_open(url, &st), 0);
+		if (signet_store_import(st, path, NULL, NULL) != 0)
+			fail_msg("%s: %s", files[i], signet_error_message());
+		content_hash(st, &rows, hash);
+		text = fx_read(path, &len);
+		assert_non_null(want = strstr((char *)text, "\"sha256\": \""));
+		assert_memory_equal(want + 11, hash, 64);
+		free(text);
+		if (i == 0) {
+			assert_int_equal(rows.certificates, 3);
+			assert_int_equal(signet_store_cert_get(st, NULL, "0c",
+					     &c),
+			    0);
+			assert_string_equal(c->failure, "lint: \xc3\xa9"
+							"chec \"quoted\"\n");
+			signet_store_cert_free(c);
+		}
+		signet_store_free(st);
+	}
+}
+
 /* `signet db migrate`: an older schema is left alone until asked. */
 static void
 test_explicit_migration(void **state)
@@ -2557,6 +2602,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_copy_between_backends, setup),
 		cmocka_unit_test_setup(test_import_rejects_malformed_lines,
 		    setup),
+		cmocka_unit_test_setup(test_import_documented_format, setup),
 		cmocka_unit_test_setup(test_explicit_migration, setup),
 	};
 	ssize_t n;

@@ -779,7 +779,7 @@ child_main(const char *scenario)
 {
 	struct signet_store *st = NULL;
 	char s[33];
-	int r;
+	int r, status = 90;
 
 	if (signet_store_open(url, &st) != 0) {
 		fprintf(stderr, "%s\n", signet_error_message());
@@ -789,48 +789,53 @@ child_main(const char *scenario)
 	if (strcmp(scenario, "commit-resolved") == 0) {
 		/* The server committed; asking it after reconnecting says
 		 * so: a success, and a certain one. */
-		if ((r = reserve(st, s)) != 0) {
+		status = 10;
+		if ((r = reserve(st, "0c")) != 0)
 			fprintf(stderr, "%s\n", signet_error_message());
-			return 10;
-		}
-		if (signet_store_commit_uncertain(st) != 0)
-			return 11;
-		r = reserve(st, "0c");
-		signet_store_free(st);
-		return r == 0 ? 0 : 12;
-	}
-	if (strcmp(scenario, "commit-unknown") == 0) {
+		else if (signet_store_commit_uncertain(st) == 0 &&
+			 reserve(st, s) == 0)
+			status = 0;
+	} else if (strcmp(scenario, "commit-never-sent") == 0) {
+		/* The server never saw COMMIT: it says it rolled back. */
+		status = 15;
+		r = reserve(st, "0f");
+		if (r != SIGNET_ERR_STORE ||
+		    strstr(signet_error_message(), "rolled back") == NULL ||
+		    signet_store_commit_uncertain(st) != 0)
+			fprintf(stderr, "%d %s\n", r, signet_error_message());
+		else if (reserve(st, s) == 0)
+			status = 0;
+	} else if (strcmp(scenario, "commit-unknown") == 0) {
+		status = 20;
 		r = reserve(st, "0d");
 		if (r != SIGNET_ERR_STORE ||
 		    strstr(signet_error_message(), "is unknown") == NULL ||
 		    strstr(signet_error_message(), "signet db check") == NULL ||
-		    strstr(signet_error_message(), "rolled back") != NULL) {
-			fprintf(stderr, "%d %s\n", r, signet_error_message());
-			return 20;
-		}
-		if (signet_store_commit_uncertain(st) != 1)
-			return 21;
-		/* The next call works and is certain again. */
-		if (reserve(st, s) != 0 || signet_store_commit_uncertain(st))
-			return 22;
-		signet_store_free(st);
-		return 0;
-	}
-	if (strcmp(scenario, "commit-unknown-txn") == 0) {
-		if (signet_store_begin(st) != 0 || reserve(st, "0e") != 0)
-			return 30;
-		r = signet_store_commit(st);
-		if (r != SIGNET_ERR_STORE ||
-		    strstr(signet_error_message(), "is unknown") == NULL ||
 		    strstr(signet_error_message(), "rolled back") != NULL ||
-		    signet_store_commit_uncertain(st) != 1) {
+		    signet_store_commit_uncertain(st) != 1)
 			fprintf(stderr, "%d %s\n", r, signet_error_message());
-			return 31;
+		/* The next call works and is certain again. */
+		else if (reserve(st, s) == 0 &&
+			 signet_store_commit_uncertain(st) == 0)
+			status = 0;
+	} else if (strcmp(scenario, "commit-unknown-txn") == 0) {
+		status = 30;
+		if (signet_store_begin(st) == 0 && reserve(st, "0e") == 0) {
+			r = signet_store_commit(st);
+			if (r != SIGNET_ERR_STORE ||
+			    strstr(signet_error_message(), "is unknown") ==
+				NULL ||
+			    strstr(signet_error_message(), "rolled back") !=
+				NULL ||
+			    signet_store_commit_uncertain(st) != 1)
+				fprintf(stderr, "%d %s\n", r,
+				    signet_error_message());
+			else
+				status = 0;
 		}
-		signet_store_free(st);
-		return 0;
 	}
-	return 90;
+	signet_store_free(st);
+	return status;
 }
 
 static int
@@ -859,6 +864,9 @@ test_lost_commit(void **state)
 	assert_int_equal(run_child("fail:store.pg.commit_lost",
 			     "commit-resolved"),
 	    0);
+	assert_int_equal(run_child("fail:store.pg.commit_lost_before",
+			     "commit-never-sent"),
+	    0);
 	assert_int_equal(run_child("fail:store.pg.commit_lost,"
 				   "fail:store.pg.commit_unresolved",
 			     "commit-unknown"),
@@ -867,15 +875,18 @@ test_lost_commit(void **state)
 				   "fail:store.pg.commit_unresolved",
 			     "commit-unknown-txn"),
 	    0);
-	/* The unknown commits did happen: db check finds their rows. */
+	/* The unknown commits did happen: db check finds their rows; the
+	 * one never sent did not. */
 	st = open_store(url);
-	assert_int_equal(pending_count(st), 5);
+	assert_int_equal(pending_count(st), 6);
 	memset(&o, 0, sizeof(o));
 	o.now = T0 + DAY;
 	assert_int_equal(signet_store_check(st, &o, collect_pending, found, &n),
 	    0);
+	assert_non_null(strstr(found, "0c,"));
 	assert_non_null(strstr(found, "0d,"));
 	assert_non_null(strstr(found, "0e,"));
+	assert_null(strstr(found, "0f,"));
 	assert_int_equal(signet_store_cert_fail(st, issuer_id, "0d",
 			     "abandoned: commit outcome was unknown", T0 + DAY),
 	    0);
