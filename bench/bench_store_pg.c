@@ -93,6 +93,7 @@ nodes_rate(int b, size_t n, int nodes)
 	struct signet_store *st = fresh(b);
 	int go[2], status, i;
 	pid_t pid[64];
+	size_t done;
 	double t;
 	char c;
 
@@ -124,7 +125,8 @@ nodes_rate(int b, size_t n, int nodes)
 		    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			die("a node failed");
 	t = now_us() - t;
-	return (double)(n / (size_t)nodes * (size_t)nodes) / (t / 1e6);
+	done = n / (size_t)nodes * (size_t)nodes;
+	return (double)done / (t / 1e6);
 }
 
 static long
@@ -230,7 +232,7 @@ main(int argc, char **argv)
 			n = strtoul(optarg, NULL, 10);
 			break;
 		case 'p':
-			nodes = atoi(optarg);
+			nodes = (int)strtol(optarg, NULL, 10);
 			break;
 		case 'c':
 			crl_rows = strtoul(optarg, NULL, 10);

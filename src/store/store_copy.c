@@ -212,30 +212,31 @@ meta_read(struct signet_store *st, const struct store_table *t, store_row_fn fn,
 	struct store_q q = { 0 };
 	struct meta_row *rows = NULL, *tmp;
 	struct store_val v[2];
+	const char *name, *value;
 	size_t n = 0, i;
 	int r;
 
 	if ((r = store_q_open(st, t->select, &q)) != 0)
 		return r;
 	while ((r = store_q_step(&q)) == 1) {
+		name = store_q_col_text(&q, 0);
+		value = store_q_col_text(&q, 1);
 		if ((tmp = realloc(rows, (n + 1) * sizeof(*rows))) == NULL) {
 			r = signet_error_set(SIGNET_ERR_INTERNAL,
 			    "out of memory");
 			break;
 		}
 		rows = tmp;
-		rows[n].name = strdup(store_q_col_text(&q, 0) != NULL
-					  ? store_q_col_text(&q, 0)
-					  : "");
-		rows[n].value = strdup(store_q_col_text(&q, 1) != NULL
-					   ? store_q_col_text(&q, 1)
-					   : "");
-		n++;
-		if (rows[n - 1].name == NULL || rows[n - 1].value == NULL) {
+		rows[n].name = strdup(name != NULL ? name : "");
+		rows[n].value = strdup(value != NULL ? value : "");
+		if (rows[n].name == NULL || rows[n].value == NULL) {
+			free(rows[n].name);
+			free(rows[n].value);
 			r = signet_error_set(SIGNET_ERR_INTERNAL,
 			    "out of memory");
 			break;
 		}
+		n++;
 	}
 	store_q_close(&q);
 	if (r == 0) {
@@ -265,6 +266,8 @@ store_rows_read(struct signet_store *st, const struct store_table *t,
 	struct store_q q = { 0 };
 	struct store_val v[STORE_COLS_MAX];
 	char last[HEX64 + 1] = "";
+
+	memset(v, 0, sizeof(v));
 	size_t i;
 	int r, key_order;
 

@@ -393,7 +393,7 @@ import_header(struct import_arg *a)
 			     : signet_error_set(SIGNET_ERR_CONFIG,
 				   "%s is empty, not a signet store export",
 				   a->path);
-	if ((r = import_parse(a, &h)) != 0)
+	if (import_parse(a, &h) != 0)
 		return signet_error_set(SIGNET_ERR_CONFIG,
 		    "%s is not a signet store export (line 1 is not its "
 		    "header)",
@@ -526,7 +526,7 @@ static int
 import_work(struct signet_store *st, void *argp)
 {
 	struct import_arg *a = argp;
-	struct store_val v[STORE_COLS_MAX];
+	struct store_val v[STORE_COLS_MAX] = { { 0 } };
 	struct signet_store_inventory rows, claimed, got;
 	struct store_digest *dg = NULL;
 	json_t *obj = NULL;

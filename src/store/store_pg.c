@@ -95,6 +95,11 @@ enum pg_state {
 	PG_DONE,     /* all results read */
 };
 
+/* A result set aside (pg_spill). */
+struct pg_held {
+	PGresult *res;
+};
+
 struct store_stmt {
 	struct pg_db *d;
 	char *sql;     /* with $n placeholders */
@@ -107,9 +112,9 @@ struct store_stmt {
 	int *formats;
 	char (*ints)[24]; /* text of integer parameters */
 	enum pg_state state;
-	int64_t rows;   /* rows handed out since it was sent */
-	PGresult *row;  /* the current row */
-	PGresult **buf; /* BUFFERED results */
+	int64_t rows;        /* rows handed out since it was sent */
+	PGresult *row;       /* the current row */
+	struct pg_held *buf; /* BUFFERED results */
 	size_t nbuf, ibuf;
 	char (*num)[24]; /* integer columns read as text */
 	int nnum;
@@ -175,6 +180,7 @@ static int
 pg_fail_state(struct pg_db *d, const char *state, const char *msg,
     const char *what)
 {
+	const char *hint = "";
 	char buf[1024];
 	int code = SIGNET_ERR_STORE;
 
@@ -198,9 +204,17 @@ pg_fail_state(struct pg_db *d, const char *state, const char *msg,
 		if (strcmp(state, "40001") == 0 ||
 		    strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0)
 			d->retry = 1;
+		if (strcmp(state, "25006") == 0)
+			hint =
+			    "; this server only reads (a standby?): name the "
+			    "primary, or add target_session_attrs=read-write "
+			    "to a URL that lists several hosts";
+		if (strcmp(state, "42501") == 0)
+			hint = "; the database role lacks a privilege: let it "
+			       "own the database or the schema signet uses";
 	}
-	return signet_error_set(code, "%s PostgreSQL %s: %s (SQLSTATE %s)",
-	    what, d->where, msg, state != NULL ? state : "none");
+	return signet_error_set(code, "%s PostgreSQL %s: %s (SQLSTATE %s)%s",
+	    what, d->where, msg, state != NULL ? state : "none", hint);
 }
 
 static int
@@ -392,6 +406,21 @@ pg_where(PQconninfoOption *opts, char *out, size_t len)
 
 static void pg_close(void *db);
 
+/* Whether server options (-c name=value ...) set lock_timeout. */
+static int
+pg_sets_lock_timeout(const char *options)
+{
+	const char *p = options;
+
+	while (p != NULL && (p = strstr(p, "lock_timeout")) != NULL) {
+		/* not deadlock_timeout or any other *_lock_timeout */
+		if (p == options || p[-1] == ' ' || p[-1] == 'c')
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
 static int
 pg_open(const char *url, const struct signet_store_options *o, void **out)
 {
@@ -430,9 +459,7 @@ pg_open(const char *url, const struct signet_store_options *o, void **out)
 	d->gen = 1;
 	pg_where(opts, d->where, sizeof(d->where));
 	/* options=-c lock_timeout=... in the URL wins over the default. */
-	d->own_lock_timeout =
-	    pg_opt(opts, "options") != NULL &&
-	    strstr(pg_opt(opts, "options"), "lock_timeout") != NULL;
+	d->own_lock_timeout = pg_sets_lock_timeout(pg_opt(opts, "options"));
 
 	source = o->password_source;
 	if (source == NULL || *source == '\0')
@@ -448,7 +475,7 @@ pg_open(const char *url, const struct signet_store_options *o, void **out)
 		}
 		snprintf(what, sizeof(what), "password for PostgreSQL %s",
 		    d->where);
-		if ((r = secret_from_spec(source, what, &password)) != 0) {
+		if (secret_from_spec(source, what, &password) != 0) {
 			snprintf(buf, sizeof(buf), "%s",
 			    signet_error_message());
 			r = signet_error_set(SIGNET_ERR_CONFIG, "%s", buf);
@@ -534,7 +561,8 @@ static void
 pg_spill(struct pg_db *d)
 {
 	struct store_stmt *s = d->running;
-	PGresult *res, **tmp;
+	struct pg_held *tmp;
+	PGresult *res;
 	size_t cap = 0;
 
 	if (s == NULL)
@@ -552,7 +580,7 @@ pg_spill(struct pg_db *d)
 			}
 			s->buf = tmp;
 		}
-		s->buf[s->nbuf++] = res;
+		s->buf[s->nbuf++].res = res;
 	}
 	pg_pipeline_end(d);
 	s->state = PG_BUFFERED;
@@ -884,7 +912,7 @@ static PGresult *
 pg_next_result(struct store_stmt *s)
 {
 	if (s->state == PG_BUFFERED)
-		return s->ibuf < s->nbuf ? s->buf[s->ibuf++] : NULL;
+		return s->ibuf < s->nbuf ? s->buf[s->ibuf++].res : NULL;
 	return PQgetResult(s->d->conn);
 }
 
@@ -1070,7 +1098,7 @@ stmt_results_clear(struct store_stmt *s)
 	PQclear(s->row);
 	s->row = NULL;
 	for (i = s->ibuf; i < s->nbuf; i++)
-		PQclear(s->buf[i]);
+		PQclear(s->buf[i].res);
 	s->nbuf = s->ibuf = 0;
 }
 

@@ -3,8 +3,9 @@
  *
  * Every test runs against the database named by SIGNET_TEST_STORE_URL, or
  * by default a fresh SQLite file in its own directory. A server database
- * (PostgreSQL, once its backend exists) is emptied before each test;
- * tests about files, modes and SQLite itself are skipped there.
+ * (PostgreSQL: ctest runs this suite again as test_store_on_pg) is emptied
+ * before each test; tests about files, modes and SQLite itself are skipped
+ * there. PostgreSQL's own cases are in test_store_pg.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -2615,8 +2616,12 @@ main(int argc, char **argv)
 	self_exe[n] = '\0';
 	if (argc == 5 && strcmp(argv[1], "--child") == 0)
 		r = child_main(argv[2], argv[3], argv[4]);
-	else
+	else {
+		/* SIGNET_TEST_FILTER=test_crl* runs some (for developers). */
+		if (getenv("SIGNET_TEST_FILTER") != NULL)
+			cmocka_set_test_filter(getenv("SIGNET_TEST_FILTER"));
 		r = cmocka_run_group_tests(tests, NULL, NULL);
+	}
 	keys_free();
 	return r;
 }

@@ -358,7 +358,7 @@ test_three_nodes_concurrently(void **state)
 	close(go[1]);
 	memset(seen, 0, sizeof(seen));
 	while (read(nums[0], &n, sizeof(n)) == sizeof(n)) {
-		assert_true(n >= 1 && n <= NODES * NODE_CRLS);
+		assert_true(n >= 1 && n <= (int64_t)NODES * NODE_CRLS);
 		assert_int_equal(seen[n], 0); /* no number twice */
 		seen[n] = 1;
 		count++;
@@ -696,12 +696,16 @@ test_password_sources(void **state)
 	struct signet_store_options o;
 	struct signet_store *st = NULL;
 	char *saved, u[4400], bad[4300], loose[4300], spec[4400];
+	const char *env;
 	uint8_t *pw;
 	size_t len;
 
 	(void)state;
-	saved = strdup(getenv("SIGNET_PG_PASSWORD_SOURCE"));
-	assert_non_null(saved);
+	env = getenv("SIGNET_PG_PASSWORD_SOURCE");
+	if (env == NULL || (saved = strdup(env)) == NULL) {
+		fail_msg("SIGNET_PG_PASSWORD_SOURCE is not set");
+		return;
+	}
 	unsetenv("SIGNET_PG_PASSWORD_SOURCE");
 	/* No ~/.pgpass of whoever runs the tests. */
 	setenv("PGPASSFILE", "/nonexistent/pgpass", 1);
@@ -790,7 +794,7 @@ child_main(const char *scenario)
 		/* The server committed; asking it after reconnecting says
 		 * so: a success, and a certain one. */
 		status = 10;
-		if ((r = reserve(st, "0c")) != 0)
+		if (reserve(st, "0c") != 0)
 			fprintf(stderr, "%s\n", signet_error_message());
 		else if (signet_store_commit_uncertain(st) == 0 &&
 			 reserve(st, s) == 0)
@@ -942,6 +946,26 @@ test_lock_wait_is_retried(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(p[0]);
 	close(p[1]);
+}
+
+/* A standby (here: a session that may only read) says what to do. */
+static void
+test_read_only_server_is_named(void **state)
+{
+	struct signet_store *st;
+	char u[4400], s[33];
+
+	(void)state;
+	signet_store_free(open_store(url));
+	snprintf(u, sizeof(u),
+	    "%s&options=-c%%20default_transaction_read_only%%3Don", url);
+	st = open_store(u);
+	serial_random(s);
+	assert_error(reserve(st, s), SIGNET_ERR_STORE, "target_session_attrs");
+	assert_non_null(strstr(signet_error_message(), "25006"));
+	assert_non_null(strstr(signet_error_message(), hostport));
+	assert_int_equal(pending_count(st), 0);
+	signet_store_free(st);
 }
 
 /* ---- streaming ------------------------------------------------------------- */
@@ -1119,17 +1143,14 @@ keys_init(void)
 static const char *
 need_env(const char *name)
 {
-	const char *v = getenv(name);
+	const char *v = getenv(name), *optional = getenv("SIGNET_PG_OPTIONAL");
 
 	if (v == NULL || *v == '\0') {
 		fprintf(stderr,
 		    "test_store_pg: %s is not set; run it through "
 		    "tests/pg/pg-server.sh run (ctest does)\n",
 		    name);
-		exit(getenv("SIGNET_PG_OPTIONAL") != NULL &&
-			     strcmp(getenv("SIGNET_PG_OPTIONAL"), "1") == 0
-			 ? 77
-			 : 1);
+		exit(optional != NULL && strcmp(optional, "1") == 0 ? 77 : 1);
 	}
 	return v;
 }
@@ -1147,6 +1168,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_password_sources, setup),
 		cmocka_unit_test_setup(test_lost_commit, setup),
 		cmocka_unit_test_setup(test_lock_wait_is_retried, setup),
+		cmocka_unit_test_setup(test_read_only_server_is_named, setup),
 		cmocka_unit_test_setup(test_large_results_stream, setup),
 	};
 	ssize_t n;
