@@ -54,6 +54,7 @@ struct signet_ca_config {
 	char *chain;       /* the certificates above it (PEM), or NULL */
 	char *policy;      /* policy file */
 	char *database;    /* store URL */
+	char *database_password_source; /* PostgreSQL: file:PATH | env:NAME */
 
 	/* audit */
 	char *audit_log;
@@ -90,6 +91,13 @@ int signet_ca_config_load(const char *path, struct signet_ca_config **out)
     SIGNET_WUR;
 void signet_ca_config_free(struct signet_ca_config *cfg);
 
+/*
+ * Open the database cfg names, with its password source (PostgreSQL). An
+ * older schema is migrated unless no_migrate (signet_store_options).
+ */
+int signet_ca_store_open(const struct signet_ca_config *cfg, int no_migrate,
+    struct signet_store **out) SIGNET_WUR;
+
 /* ---- creating an instance (signet init) ---------------------------------- */
 
 struct signet_ca_init_params {
@@ -100,8 +108,9 @@ struct signet_ca_init_params {
 	const char *audit_key_uri; /* the audit key: another key */
 	const char *policy;        /* copied to DIR/policy.yaml */
 	const char *database;      /* NULL: sqlite:signet.db in DIR */
-	const char *pin_source;    /* NULL: none written */
-	const char *module;        /* NULL: none written */
+	const char *database_password_source; /* PostgreSQL; may be NULL */
+	const char *pin_source;               /* NULL: none written */
+	const char *module;                   /* NULL: none written */
 };
 
 /*

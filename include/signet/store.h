@@ -3,7 +3,9 @@
  * it issued or failed to issue, every revocation and every CRL number.
  *
  * A store is opened from a URL: a plain path or "sqlite:PATH" (SQLite, the
- * default), or "postgresql://..." (not built yet). Several signet processes
+ * default), or a libpq connection URI "postgresql://user@host:port/db?..."
+ * (PostgreSQL, when built with libpq; docs/store-postgresql.md). Several
+ * signet processes
  * may share one database; every rule that matters (serials unique per
  * issuer, CRL numbers never reused, one state per certificate) is a
  * constraint in the schema, not only a check in this code.
@@ -109,12 +111,45 @@ int signet_crl_reason_parse(const char *name, int *reason) SIGNET_WUR;
  * transaction. Errors: SIGNET_ERR_USAGE (bad URL), SIGNET_ERR_STORE.
  */
 int signet_store_open(const char *url, struct signet_store **out) SIGNET_WUR;
+
+/* How to open a store; zero everything for the defaults. */
+struct signet_store_options {
+	/*
+	 * PostgreSQL: where the password comes from, "file:PATH" (its first
+	 * line; mode 0600 or stricter) or "env:NAME" (read once, then
+	 * wiped and unset): signet.yaml's password-source. NULL: the
+	 * SIGNET_PG_PASSWORD_SOURCE environment variable, else libpq's own
+	 * passfile (passfile= in the URL, PGPASSFILE, ~/.pgpass), else no
+	 * password (client certificates, peer). A password in the URL
+	 * itself is refused: URLs end up in argv, logs and ps listings.
+	 */
+	const char *password_source;
+	/*
+	 * Leave a database with an older schema as it is instead of
+	 * migrating it: signet_store_migrate() brings it forward, and every
+	 * other call fails until then (for `signet db migrate`, so that the
+	 * nodes sharing a database are upgraded deliberately).
+	 */
+	int no_migrate;
+};
+/* signet_store_open with options; o may be NULL. */
+int signet_store_open_with(const char *url,
+    const struct signet_store_options *o, struct signet_store **out) SIGNET_WUR;
 /* Close the store, rolling back an open transaction. NULL is a no-op. */
 void signet_store_free(struct signet_store *st);
-/* "sqlite" (or later "postgresql"). */
+/* "sqlite" or "postgresql". */
 const char *signet_store_backend(const struct signet_store *st);
 /* The schema version of the open database. */
 int signet_store_schema_version(const struct signet_store *st);
+
+/*
+ * Bring the database's schema to SIGNET_STORE_SCHEMA_VERSION, in one
+ * transaction. Safe while other processes use or migrate the same
+ * database: one migrates, the others wait for it and find the work done.
+ * A newer schema is refused (SIGNET_ERR_STORE, "upgrade signet") and left
+ * untouched. 0 also when there was nothing to do.
+ */
+int signet_store_migrate(struct signet_store *st) SIGNET_WUR;
 
 /* ---- transactions ------------------------------------------------------ */
 
@@ -126,8 +161,22 @@ int signet_store_schema_version(const struct signet_store *st);
  * go on, commit or roll back. SIGNET_ERR_USAGE if one is already open.
  */
 int signet_store_begin(struct signet_store *st) SIGNET_WUR;
-/* Commit durably (one sync for the whole transaction). */
+/*
+ * Commit durably (one sync for the whole transaction). On failure the
+ * work is rolled back, except in one case: the connection to a server
+ * was lost after COMMIT was sent and the server could not be asked
+ * afterwards whether it committed. Then SIGNET_ERR_STORE says "outcome
+ * unknown" and signet_store_commit_uncertain() is 1 until the next commit:
+ * treat every row of the transaction as possibly written (a reserved
+ * serial as used, an issued certificate as maybe recorded) and resolve
+ * with signet_store_check() once the database is reachable.
+ */
 int signet_store_commit(struct signet_store *st) SIGNET_WUR;
+/*
+ * 1 if the last commit, explicit or that of a single call, failed with
+ * its outcome unknown (see signet_store_commit); 0 otherwise.
+ */
+int signet_store_commit_uncertain(const struct signet_store *st);
 /* Undo everything since signet_store_begin. */
 int signet_store_rollback(struct signet_store *st) SIGNET_WUR;
 
@@ -424,5 +473,66 @@ struct signet_store_check_opts {
 int signet_store_check(struct signet_store *st,
     const struct signet_store_check_opts *opts, signet_store_problem_cb cb,
     void *arg, size_t *n_problems) SIGNET_WUR;
+
+/* ---- moving a CA between databases ------------------------------------ */
+
+/*
+ * Progress of a copy, export or import: table is "meta", "issuers",
+ * "certificates", "crls" or "blocked_keys", then "verify"; done of total
+ * rows (total is -1 when unknown, as in an import). Return 0 to go on, a
+ * negative SIGNET_ERR_* to stop (nothing is written then). May be NULL.
+ */
+typedef int (*signet_store_progress_cb)(const char *table, int64_t done,
+    int64_t total, void *arg);
+
+/*
+ * Copy every record of src into dst, which must be empty (no
+ * certificates, issuers, CRLs, blocked keys or meta rows; else
+ * SIGNET_ERR_CONFLICT) and may use another backend: issuers with their
+ * CRL and revocation counters, certificates with every column, CRLs,
+ * blocked keys and meta rows, in their original order. src is read from
+ * one snapshot; dst is written in one transaction, which is committed only
+ * after the row counts and the content hash (signet_store_content_hash)
+ * of dst, read back inside it, equal those of src (else SIGNET_ERR_VERIFY
+ * and nothing is written). Both must be at SIGNET_STORE_SCHEMA_VERSION.
+ * Stop the CA's other processes first: issuance into src after its
+ * snapshot was taken is not copied.
+ */
+int signet_store_copy(struct signet_store *src, struct signet_store *dst,
+    signet_store_progress_cb cb, void *arg) SIGNET_WUR;
+
+/*
+ * What a database holds, independent of its backend and row ids: rows per
+ * table, and a SHA-256 over every column of every row in a canonical
+ * order (hex into hash[65]). Two databases with equal hashes hold the
+ * same records.
+ */
+struct signet_store_inventory {
+	int64_t meta; /* rows besides the schema version */
+	int64_t issuers;
+	int64_t certificates;
+	int64_t crls;
+	int64_t blocked_keys;
+};
+int signet_store_content_hash(struct signet_store *st,
+    struct signet_store_inventory *rows, char hash[65]) SIGNET_WUR;
+
+/*
+ * Write every record of st to a new file at path (refused if it exists;
+ * mode 0600, written to a temporary file, synced, then linked in place):
+ * JSON Lines, one header line, one line per row (DER in base64), and a
+ * trailer with the row counts and the content hash (docs/store-export.md).
+ */
+int signet_store_export(struct signet_store *st, const char *path,
+    signet_store_progress_cb cb, void *arg) SIGNET_WUR;
+/*
+ * Load an export into dst, which must be empty (SIGNET_ERR_CONFLICT), in
+ * one transaction. Every line is checked (SIGNET_ERR_CONFIG naming the
+ * line and field for a malformed one); the transaction is committed only
+ * if the counts and the content hash of the file, and of dst read back,
+ * equal the trailer's (else SIGNET_ERR_VERIFY, nothing written).
+ */
+int signet_store_import(struct signet_store *dst, const char *path,
+    signet_store_progress_cb cb, void *arg) SIGNET_WUR;
 
 #endif /* SIGNET_STORE_H */

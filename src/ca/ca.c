@@ -607,13 +607,25 @@ open_store(struct signet_ca *ca)
 			goto out;
 		}
 	}
-	if ((r = signet_store_open(ca->cfg->database, &ca->store)) != 0)
+	if ((r = signet_ca_store_open(ca->cfg, 0, &ca->store)) != 0)
 		goto out;
 	r = 0;
 out:
 	free(file);
 	free(dir);
 	return r;
+}
+
+int
+signet_ca_store_open(const struct signet_ca_config *cfg, int no_migrate,
+    struct signet_store **out)
+{
+	struct signet_store_options o;
+
+	memset(&o, 0, sizeof(o));
+	o.password_source = cfg->database_password_source;
+	o.no_migrate = no_migrate;
+	return signet_store_open_with(cfg->database, &o, out);
 }
 
 static void

@@ -61,6 +61,7 @@ struct y_config {
 	char *chain;
 	char *policy;
 	char *database;
+	char *database_password_source;
 	struct y_audit *audit;
 	struct y_crl *crl;
 	struct y_issuance *issuance;
@@ -105,6 +106,8 @@ static const cyaml_schema_field_t y_config_fields[] = {
 	Y_STR("chain", struct y_config, chain),
 	Y_STR("policy", struct y_config, policy),
 	Y_STR("database", struct y_config, database),
+	Y_STR("database-password-source", struct y_config,
+	    database_password_source),
 	Y_MAP("audit", struct y_config, audit, y_audit_fields),
 	Y_MAP("crl", struct y_config, crl, y_crl_fields),
 	Y_MAP("issuance", struct y_config, issuance, y_issuance_fields),
@@ -406,8 +409,18 @@ config_fill(struct signet_ca_config *c, const struct y_config *y,
 	if ((r = resolve_pin_source(c, lines, "token.pin-source", t->pin_source,
 		 &c->pin_source)) != 0 ||
 	    (r = resolve_pin_source(c, lines, "audit.pin-source", a->pin_source,
-		 &c->audit_pin_source)) != 0)
+		 &c->audit_pin_source)) != 0 ||
+	    (r = resolve_pin_source(c, lines, "database-password-source",
+		 y->database_password_source, &c->database_password_source)) !=
+		0)
 		return r;
+	/* The store reads its password without a terminal (libpq). */
+	if (c->database_password_source != NULL &&
+	    strcmp(c->database_password_source, "prompt") == 0)
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "database-password-source"),
+		    "database-password-source: prompt is not supported; use "
+		    "file:PATH or env:NAME");
 	if ((r = get_uint(c, lines, "token.sessions", t->sessions, 0, 0,
 		 CA_WORKERS_MAX, &c->sessions)) != 0 ||
 	    (r = get_uint(c, lines, "audit.checkpoint-interval",
@@ -513,6 +526,7 @@ signet_ca_config_free(struct signet_ca_config *c)
 	free(c->chain);
 	free(c->policy);
 	free(c->database);
+	free(c->database_password_source);
 	free(c->audit_log);
 	free(c->audit_key_uri);
 	free(c->audit_module);

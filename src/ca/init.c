@@ -134,6 +134,10 @@ config_text(const struct signet_ca_init_params *p, char **text, size_t *len)
 	fprintf(f, "policy: policy.yaml\ndatabase: ");
 	r |= yaml_quote(f,
 	    p->database != NULL ? p->database : CA_DEFAULT_DATABASE);
+	if (p->database_password_source != NULL) {
+		fprintf(f, "\ndatabase-password-source: ");
+		r |= yaml_quote(f, p->database_password_source);
+	}
 	fprintf(f, "\n\naudit:\n  log: %s\n  key: ", CA_DEFAULT_AUDIT_LOG);
 	r |= yaml_quote(f, p->audit_key_uri);
 	fprintf(f,

@@ -1184,8 +1184,7 @@ signet_ca_issue_batch(struct signet_ca *ca,
 			return r;
 		/* Workers look up blocked keys on their own connection. */
 		if (ca->reader == NULL &&
-		    (r = signet_store_open(ca->cfg->database, &ca->reader)) !=
-			0)
+		    (r = signet_ca_store_open(ca->cfg, 0, &ca->reader)) != 0)
 			return r;
 	}
 	pl.ca = ca;

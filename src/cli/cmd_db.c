@@ -1,9 +1,13 @@
-/* signet db check: the database against itself and the audit log. */
+/*
+ * signet db: check the database against itself and the audit log; bring
+ * its schema forward; export it, import it, copy it to another database.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -17,6 +21,11 @@ db_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: signet db check [--resolve] [--grace SECONDS] [--json] "
+	    "[--config FILE]\n"
+	    "       signet db migrate [--config FILE]\n"
+	    "       signet db export FILE [--config FILE]\n"
+	    "       signet db import FILE [--config FILE]\n"
+	    "       signet db copy --to URL [--to-password-source SRC] "
 	    "[--config FILE]\n"
 	    "\n"
 	    "Check the database: rows a crash left pending, certificates and "
@@ -46,7 +55,25 @@ db_usage(FILE *f)
 	    "  --config FILE    the instance\n"
 	    "\n"
 	    "Exit status: 0 nothing wrong (notices aside); 31 something "
-	    "needs attention.\n",
+	    "needs attention.\n"
+	    "\n"
+	    "migrate brings the database's schema to this signet's version "
+	    "in one\n"
+	    "transaction (other commands do it on their own for SQLite; "
+	    "run it once,\n"
+	    "deliberately, when several nodes share a PostgreSQL "
+	    "database).\n"
+	    "export writes every record to a new file (JSON Lines, mode "
+	    "0600) with row\n"
+	    "counts and a content hash; import loads such a file into the "
+	    "configured\n"
+	    "database, which must be empty; copy writes the configured "
+	    "database into\n"
+	    "another one (e.g. from SQLite to PostgreSQL), which must be "
+	    "empty. Both\n"
+	    "commit only if the destination, read back, has the source's "
+	    "counts and hash.\n"
+	    "Stop issuing while they run.\n",
 	    DB_GRACE_DEFAULT);
 }
 
@@ -131,6 +158,129 @@ finding_cb(const struct signet_ca_finding *fd, void *arg)
 	return 0;
 }
 
+/* Progress on stderr when it is a terminal, every 10,000 rows. */
+static int
+progress_cb(const char *table, int64_t done, int64_t total, void *arg)
+{
+	(void)arg;
+	if (done % 10000 != 0 && done != total)
+		return 0;
+	if (total >= 0)
+		fprintf(stderr, "\r%s: %lld of %lld", table, (long long)done,
+		    (long long)total);
+	else
+		fprintf(stderr, "\r%s: %lld", table, (long long)done);
+	if (done == total)
+		fputc('\n', stderr);
+	return 0;
+}
+
+static void
+print_inventory(const char *what, struct signet_store *st)
+{
+	struct signet_store_inventory inv;
+	char hash[65];
+
+	if (signet_store_content_hash(st, &inv, hash) != 0)
+		return;
+	printf("%s: %lld issuer(s), %lld certificate(s), %lld CRL(s), "
+	       "%lld blocked key(s); content sha256 %s\n",
+	    what, (long long)inv.issuers, (long long)inv.certificates,
+	    (long long)inv.crls, (long long)inv.blocked_keys, hash);
+}
+
+/* signet db migrate | export FILE | import FILE | copy --to URL */
+static int
+db_move(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "to-password-source", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct signet_store_options dst_opts;
+	struct signet_ca_config *cfg = NULL;
+	struct signet_store *st = NULL, *dst = NULL;
+	const char *sub = argv[0], *config = NULL, *to = NULL, *file = NULL;
+	const char *to_pw = NULL;
+	signet_store_progress_cb cb;
+	char *path = NULL;
+	int c, r, before;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			config = optarg;
+			break;
+		case 't':
+			to = optarg;
+			break;
+		case 'p':
+			to_pw = optarg;
+			break;
+		case 'h':
+			db_usage(stdout);
+			return 0;
+		default:
+			return cli_usage("db", "unknown option");
+		}
+	}
+	if (strcmp(sub, "export") == 0 || strcmp(sub, "import") == 0) {
+		if (optind + 1 != argc)
+			return cli_usage("db", "%s needs one FILE", sub);
+		file = argv[optind];
+	} else if (optind != argc)
+		return cli_usage("db", "unexpected argument '%s'",
+		    argv[optind]);
+	if ((to != NULL || to_pw != NULL) != (strcmp(sub, "copy") == 0))
+		return cli_usage("db",
+		    strcmp(sub, "copy") == 0
+			? "copy needs --to URL"
+			: "--to and --to-password-source are for copy");
+	cb = isatty(STDERR_FILENO) ? progress_cb : NULL;
+	if ((r = signet_ca_config_locate(config, &path)) != 0 ||
+	    (r = signet_ca_config_load(path, &cfg)) != 0 ||
+	    (r = signet_ca_store_open(cfg, strcmp(sub, "migrate") == 0, &st)) !=
+		0)
+		goto out;
+	if (strcmp(sub, "migrate") == 0) {
+		before = signet_store_schema_version(st);
+		if ((r = signet_store_migrate(st)) != 0)
+			goto out;
+		if (before == signet_store_schema_version(st))
+			printf("%s is at schema version %d: nothing to do\n",
+			    cfg->database, before);
+		else
+			printf("%s: schema version %d -> %d\n", cfg->database,
+			    before, signet_store_schema_version(st));
+	} else if (strcmp(sub, "export") == 0) {
+		if ((r = signet_store_export(st, file, cb, NULL)) != 0)
+			goto out;
+		print_inventory(file, st);
+	} else if (strcmp(sub, "import") == 0) {
+		if ((r = signet_store_import(st, file, cb, NULL)) != 0)
+			goto out;
+		print_inventory(cfg->database, st);
+	} else {
+		memset(&dst_opts, 0, sizeof(dst_opts));
+		dst_opts.password_source = to_pw;
+		if ((r = signet_store_open_with(to, &dst_opts, &dst)) != 0 ||
+		    (r = signet_store_copy(st, dst, cb, NULL)) != 0)
+			goto out;
+		print_inventory(to, dst);
+	}
+	r = 0;
+out:
+	signet_store_free(dst);
+	signet_store_free(st);
+	signet_ca_config_free(cfg);
+	free(path);
+	return r == 0 ? 0 : cli_fail(r);
+}
+
 int
 cmd_db(int argc, char **argv)
 {
@@ -156,8 +306,13 @@ cmd_db(int argc, char **argv)
 		db_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? signet_exit_code(SIGNET_ERR_USAGE) : 0;
 	}
+	if (strcmp(argv[1], "migrate") == 0 || strcmp(argv[1], "export") == 0 ||
+	    strcmp(argv[1], "import") == 0 || strcmp(argv[1], "copy") == 0)
+		return db_move(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") != 0)
-		return cli_usage("db", "unknown subcommand '%s' (check)",
+		return cli_usage("db",
+		    "unknown subcommand '%s' (check, migrate, export, "
+		    "import, copy)",
 		    argv[1]);
 	memset(&o, 0, sizeof(o));
 	o.grace = DB_GRACE_DEFAULT;

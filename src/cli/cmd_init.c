@@ -15,6 +15,7 @@ init_usage(FILE *f)
 	    "--key URI\n"
 	    "                   --audit-key URI --policy FILE [--database "
 	    "URL]\n"
+	    "                   [--database-password-source SPEC]\n"
 	    "                   [--pin-source SPEC] [--module PATH]\n"
 	    "\n"
 	    "Create a CA instance in DIR (made mode 0700): DIR/signet.yaml, "
@@ -39,7 +40,11 @@ init_usage(FILE *f)
 	    "  --audit-key URI    PKCS#11 URI of the key that signs audit "
 	    "checkpoints\n"
 	    "  --policy FILE      the policy (profiles) to issue under\n"
-	    "  --database URL     default sqlite:signet.db in DIR\n"
+	    "  --database URL     default sqlite:signet.db in DIR; or "
+	    "postgresql://...\n"
+	    "  --database-password-source SPEC\n"
+	    "                     PostgreSQL: file:PATH or env:NAME (never "
+	    "in the URL)\n"
 	    "  --pin-source SPEC  file:PATH, env:NAME or prompt (never the "
 	    "PIN itself)\n"
 	    "  --module PATH      PKCS#11 module (default %s)\n"
@@ -60,6 +65,7 @@ cmd_init(int argc, char **argv)
 		{ "audit-key", required_argument, NULL, 'a' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "database", required_argument, NULL, 'D' },
+		{ "database-password-source", required_argument, NULL, 'P' },
 		{ "pin-source", required_argument, NULL, 's' },
 		{ "module", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
@@ -93,6 +99,9 @@ cmd_init(int argc, char **argv)
 			break;
 		case 'D':
 			p.database = optarg;
+			break;
+		case 'P':
+			p.database_password_source = optarg;
 			break;
 		case 's':
 			p.pin_source = optarg;

@@ -548,6 +548,11 @@ store_guard(struct signet_store *st)
 		return signet_error_set(SIGNET_ERR_USAGE,
 		    "signet_store called from inside one of its own "
 		    "iteration callbacks; act after the iteration");
+	if (st->no_migrate && st->version < SIGNET_STORE_SCHEMA_VERSION)
+		return signet_error_set(SIGNET_ERR_STORE,
+		    "%s has schema version %d, older than the %d this signet "
+		    "uses; run `signet db migrate` first",
+		    st->url, st->version, SIGNET_STORE_SCHEMA_VERSION);
 	return 0;
 }
 
@@ -601,27 +606,45 @@ savepoint_run(struct signet_store *st, store_work_fn fn, void *arg)
 			    "RELEASE SAVEPOINT signet_work");
 		if (r2 == 0)
 			signet_error_set(saved.code, "%s", saved.message);
+		else
+			signet_error_set(saved.code,
+			    "%s (and undoing the "
+			    "call failed: %s)",
+			    saved.message, signet_error_message());
 		return r;
 	}
 	return st->be->exec(st->db, "RELEASE SAVEPOINT signet_work");
 }
 
-int
-store_write(struct signet_store *st, store_work_fn fn, void *arg)
+static void
+commit_outcome_note(struct signet_store *st)
+{
+	st->commit_uncertain =
+	    st->be->commit_unknown != NULL && st->be->commit_unknown(st->db);
+}
+
+/* store_write without the guard: the migration runs on an old schema. */
+static int
+write_run(struct signet_store *st, store_work_fn fn, void *arg)
 {
 	int64_t deadline = monotonic_ms() + STORE_RETRY_SECONDS * INT64_C(1000);
 	unsigned attempt;
 	int r;
 
-	if ((r = store_guard(st)) != 0)
-		return r;
 	if (st->in_txn)
 		return savepoint_run(st, fn, arg);
 	for (attempt = 0;; attempt++) {
 		if ((r = st->be->begin(st->db)) == 0) {
 			r = fn(st, arg);
-			if (r == 0)
+			if (r == 0) {
 				r = st->be->commit(st->db);
+				commit_outcome_note(st);
+				/* Nothing to undo, nothing to retry. */
+				if (r != 0 && st->commit_uncertain) {
+					issuer_cache_clear(st);
+					return r;
+				}
+			}
 			if (r != 0) {
 				struct signet_error_info saved =
 				    *signet_error_last();
@@ -637,6 +660,16 @@ store_write(struct signet_store *st, store_work_fn fn, void *arg)
 			return r;
 		retry_pause(attempt);
 	}
+}
+
+int
+store_write(struct signet_store *st, store_work_fn fn, void *arg)
+{
+	int r;
+
+	if ((r = store_guard(st)) != 0)
+		return r;
+	return write_run(st, fn, arg);
 }
 
 int
@@ -688,13 +721,24 @@ signet_store_commit(struct signet_store *st)
 	if (st->be->commit(st->db) != 0) {
 		struct signet_error_info saved = *signet_error_last();
 
+		commit_outcome_note(st);
 		issuer_cache_clear(st);
+		if (st->commit_uncertain)
+			return signet_error_set(saved.code,
+			    "committing to %s: %s", st->url, saved.message);
 		(void)st->be->rollback(st->db);
 		return signet_error_set(saved.code,
 		    "committing to %s: %s; the transaction was rolled back",
 		    st->url, saved.message);
 	}
+	st->commit_uncertain = 0;
 	return 0;
+}
+
+int
+signet_store_commit_uncertain(const struct signet_store *st)
+{
+	return st != NULL && st->commit_uncertain;
 }
 
 int
@@ -780,11 +824,18 @@ out:
 
 /* ---- opening and the schema ---------------------------------------------- */
 
+/* strip: the backend is given what follows the scheme (SQLite's path). */
 static const struct {
 	const char *scheme;
 	const struct store_backend *be;
+	int strip;
 } backends[] = {
-	{ "sqlite:", &store_sqlite_backend },
+	{ "sqlite:", &store_sqlite_backend, 1 },
+#ifdef SIGNET_HAVE_LIBPQ
+	/* libpq parses the whole URI itself. */
+	{ "postgresql://", &store_pg_backend, 0 },
+	{ "postgres://", &store_pg_backend, 0 },
+#endif
 };
 
 static int
@@ -796,22 +847,23 @@ url_parse(const char *url, const struct store_backend **be, const char **target)
 	*target = NULL;
 	if (url == NULL || *url == '\0')
 		return signet_error_set(SIGNET_ERR_USAGE,
-		    "no database given; use a path or sqlite:PATH");
+		    "no database given; use a path, sqlite:PATH or "
+		    "postgresql://...");
 	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 		size_t n = strlen(backends[i].scheme);
 
 		if (strncmp(url, backends[i].scheme, n) == 0) {
 			*be = backends[i].be;
-			*target = url + n;
+			*target = backends[i].strip ? url + n : url;
 			return 0;
 		}
 	}
 	if (strncmp(url, "postgresql://", 13) == 0 ||
 	    strncmp(url, "postgres://", 11) == 0)
 		return signet_error_set(SIGNET_ERR_STORE,
-		    "cannot open %s: this signet was not built with "
-		    "PostgreSQL support (not implemented yet); use a "
-		    "sqlite:PATH database",
+		    "cannot open %.200s: this signet was not built with "
+		    "PostgreSQL support (libpq was missing when it was "
+		    "built); use a sqlite:PATH database",
 		    url);
 	if (strstr(url, "://") != NULL)
 		return signet_error_set(SIGNET_ERR_USAGE,
@@ -955,10 +1007,18 @@ migrate_work(struct signet_store *st, void *argp)
 	size_t i;
 	int r = SIGNET_ERR_INTERNAL, v;
 
-	/* Read again under the write lock: another process may have won. */
+	/* Wait for any other process migrating, then read again: it may
+	 * have done the work. */
+	if (st->be->lock_schema != NULL &&
+	    (r = st->be->lock_schema(st->db)) != 0)
+		goto out;
 	if ((r = schema_version_read(st, &v)) != 0)
 		goto out;
 	a->from = v;
+	if (v == a->target) {
+		r = 0;
+		goto out;
+	}
 	if (v > a->target) {
 		r = signet_error_set(SIGNET_ERR_STORE,
 		    "%s has schema version %d, newer than the %d this "
@@ -1022,9 +1082,11 @@ store_setup(struct signet_store *st)
 	}
 }
 
-int
-store_open_version(const char *url, int target, struct signet_store **out)
+static int
+store_open_internal(const char *url, int target,
+    const struct signet_store_options *o, struct signet_store **out)
 {
+	static const struct signet_store_options defaults = { 0 };
 	struct signet_store *st = NULL;
 	const struct store_backend *be;
 	const char *where;
@@ -1032,6 +1094,8 @@ store_open_version(const char *url, int target, struct signet_store **out)
 	int r = SIGNET_ERR_INTERNAL, v;
 
 	*out = NULL;
+	if (o == NULL)
+		o = &defaults;
 	if ((r = url_parse(url, &be, &where)) != 0)
 		goto out;
 	if (be == NULL) {
@@ -1044,15 +1108,29 @@ store_open_version(const char *url, int target, struct signet_store **out)
 		goto out;
 	}
 	st->be = be;
-	if ((r = be->open(where, &st->db)) != 0)
+	if ((r = be->open(where, o, &st->db)) != 0)
 		goto out;
 	if (target == 0) {
 		/* Tests: a bare connection, whatever the schema holds. */
 		*out = st;
 		return 0;
 	}
-	/* Read-only first: a newer database must stay untouched. */
-	if ((r = schema_version_read(st, &v)) != 0)
+	/*
+	 * Read-only first: a newer database must stay untouched. One
+	 * snapshot, so that another process creating the schema meanwhile
+	 * is seen entirely or not at all.
+	 */
+	if ((r = be->begin_read(st->db)) != 0)
+		goto out;
+	r = schema_version_read(st, &v);
+	if (r != 0) {
+		struct signet_error_info saved = *signet_error_last();
+
+		if (be->rollback(st->db) == 0)
+			signet_error_set(saved.code, "%s", saved.message);
+		goto out;
+	}
+	if ((r = be->rollback(st->db)) != 0)
 		goto out;
 	if (v > SIGNET_STORE_SCHEMA_VERSION || v > target) {
 		r = signet_error_set(SIGNET_ERR_STORE,
@@ -1062,12 +1140,19 @@ store_open_version(const char *url, int target, struct signet_store **out)
 		    url, v, target);
 		goto out;
 	}
+	if (o->no_migrate && v < target) {
+		/* Untouched until signet_store_migrate. */
+		st->no_migrate = 1;
+		st->version = v;
+		*out = st;
+		return 0;
+	}
 	if ((r = store_setup(st)) != 0)
 		goto out;
 	if (v < target) {
 		ma.target = target;
 		ma.from = v;
-		if ((r = store_write(st, migrate_work, &ma)) != 0)
+		if ((r = write_run(st, migrate_work, &ma)) != 0)
 			goto out;
 	}
 	st->version = target;
@@ -1080,9 +1165,47 @@ out:
 }
 
 int
+store_open_version(const char *url, int target, struct signet_store **out)
+{
+	return store_open_internal(url, target, NULL, out);
+}
+
+int
 signet_store_open(const char *url, struct signet_store **out)
 {
-	return store_open_version(url, SIGNET_STORE_SCHEMA_VERSION, out);
+	return store_open_internal(url, SIGNET_STORE_SCHEMA_VERSION, NULL, out);
+}
+
+int
+signet_store_open_with(const char *url, const struct signet_store_options *o,
+    struct signet_store **out)
+{
+	return store_open_internal(url, SIGNET_STORE_SCHEMA_VERSION, o, out);
+}
+
+int
+signet_store_migrate(struct signet_store *st)
+{
+	struct migrate_arg ma;
+	int r;
+
+	if (st == NULL)
+		return signet_error_set(SIGNET_ERR_USAGE, "no store given");
+	if (st->in_callback || st->in_txn)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "cannot migrate %s inside a transaction or an iteration",
+		    st->url);
+	if (st->version == SIGNET_STORE_SCHEMA_VERSION && !st->no_migrate)
+		return 0;
+	if ((r = store_setup(st)) != 0)
+		return r;
+	ma.target = SIGNET_STORE_SCHEMA_VERSION;
+	ma.from = st->version;
+	if ((r = write_run(st, migrate_work, &ma)) != 0)
+		return r;
+	st->version = SIGNET_STORE_SCHEMA_VERSION;
+	st->no_migrate = 0;
+	return 0;
 }
 
 void

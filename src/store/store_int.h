@@ -35,8 +35,12 @@ struct store_backend {
 	/* SELECT counting all tables of the database, signet's or not. */
 	const char *sql_table_count;
 
-	/* Connect to target (what follows the URL scheme). */
-	int (*open)(const char *target, void **db);
+	/*
+	 * Connect to target: what follows "sqlite:", or the whole URL for a
+	 * server. o is never NULL.
+	 */
+	int (*open)(const char *target, const struct signet_store_options *o,
+	    void **db);
 	/*
 	 * Per-connection settings that may write to the database (SQLite:
 	 * journal_mode=WAL): called only after the schema version was found
@@ -65,10 +69,27 @@ struct store_backend {
 
 	/* Start a write transaction, waiting for other writers. */
 	int (*begin)(void *db);
+	/*
+	 * Start a read-only transaction that sees one snapshot of the whole
+	 * database (copy, export); ended with rollback.
+	 */
+	int (*begin_read)(void *db);
 	int (*commit)(void *db);
 	int (*rollback)(void *db);
 	/* 1 if the last failure was a lock or serialisation conflict. */
 	int (*retryable)(void *db);
+	/*
+	 * 1 if the last commit failed in a way that leaves its outcome
+	 * unknown (the connection was lost after COMMIT was sent, and the
+	 * server could not tell what became of it). NULL: never.
+	 */
+	int (*commit_unknown)(void *db);
+	/*
+	 * Inside the migration's transaction, before the schema version is
+	 * read: make other processes migrating the same database wait until
+	 * this transaction ends. NULL when begin() already excludes them.
+	 */
+	int (*lock_schema)(void *db);
 	/*
 	 * The engine's own consistency check, calling problem for each
 	 * finding; NULL if the engine has none worth running.
@@ -78,6 +99,9 @@ struct store_backend {
 };
 
 extern const struct store_backend store_sqlite_backend;
+#ifdef SIGNET_HAVE_LIBPQ
+extern const struct store_backend store_pg_backend;
+#endif
 
 #define STORE_STMT_CACHE 48
 
@@ -92,8 +116,10 @@ struct signet_store {
 	void *db;
 	char *url;
 	int version;
-	int in_txn;      /* inside signet_store_begin */
-	int in_callback; /* inside an iteration callback */
+	int in_txn;           /* inside signet_store_begin */
+	int no_migrate;       /* opened with an older schema left as it is */
+	int commit_uncertain; /* the last commit's outcome is unknown */
+	int in_callback;      /* inside an iteration callback */
 	unsigned savepoint;
 	struct store_cached_stmt cache[STORE_STMT_CACHE];
 	/* issuer id -> row id, filled only from committed rows */
@@ -221,6 +247,81 @@ void store_cert_from_q(struct store_q *q, struct signet_store_cert *c,
 int store_crl_der_check(const uint8_t *der, size_t der_len, int64_t number,
     int64_t base, int64_t this_update, int64_t next_update,
     EVP_PKEY *issuer_key) SIGNET_WUR;
+
+/* ---- moving records (store_copy.c, store_export.c) ------------------------ */
+
+enum store_col_type {
+	STORE_COL_INT = 1,
+	STORE_COL_TEXT,
+	STORE_COL_BLOB,
+};
+
+/* A column as copied and exported; natural keys, never row ids. */
+struct store_col {
+	const char *name;
+	enum store_col_type type;
+	int nullable;
+	size_t max; /* bytes, for text and blobs read from an export */
+};
+
+#define STORE_COLS_MAX 20
+
+/*
+ * A table as moved between databases: how to read it in canonical order
+ * (issuers, certificates and CRLs in row order, which is reservation and
+ * allocation order; keys by value) and how to write a row of it.
+ */
+struct store_table {
+	const char *name;
+	const struct store_col *cols;
+	size_t ncols;
+	const char *select;
+	const char *insert;
+	const char *count;
+};
+
+/* One value of a row; p points into the statement or the parsed line. */
+struct store_val {
+	int null;
+	int64_t i;
+	const void *p; /* text (NUL-terminated) or blob */
+	size_t n;
+};
+
+extern const struct store_table store_tables[];
+extern const size_t store_n_tables;
+
+typedef int (*store_row_fn)(const struct store_table *t,
+    const struct store_val *v, void *arg);
+
+/* Every row of t in canonical order, streaming. */
+int store_rows_read(struct signet_store *st, const struct store_table *t,
+    store_row_fn fn, void *arg) SIGNET_WUR;
+/* Write one row into t (inside the caller's transaction). */
+int store_row_insert(struct signet_store *st, const struct store_table *t,
+    const struct store_val *v) SIGNET_WUR;
+
+/* The content hash: SHA-256 over a canonical encoding of every row. */
+struct store_digest;
+struct store_digest *store_digest_new(void);
+void store_digest_free(struct store_digest *dg);
+void store_digest_table(struct store_digest *dg, const struct store_table *t);
+void store_digest_row(struct store_digest *dg, const struct store_table *t,
+    const struct store_val *v);
+/* Folds the row counts in and writes the hex hash. */
+int store_digest_final(struct store_digest *dg,
+    const struct signet_store_inventory *rows, char hash[65]) SIGNET_WUR;
+/* Counts and hash of st as it is seen now (in the current transaction). */
+int
+store_content_read(struct signet_store *st, struct signet_store_inventory *rows,
+    char hash[65], signet_store_progress_cb cb, void *arg) SIGNET_WUR;
+/* Rows of each table; refuses with SIGNET_ERR_CONFLICT unless all are 0. */
+int store_require_empty(struct signet_store *st) SIGNET_WUR;
+/* The inventory field of table number i. */
+int64_t *store_inventory_slot(struct signet_store_inventory *rows, size_t i);
+/* Call a progress callback with the stores marked as in a callback. */
+int store_progress(struct signet_store *st, signet_store_progress_cb cb,
+    void *arg, const char *table, int64_t done, int64_t total) SIGNET_WUR;
 
 /* ---- for tests only ------------------------------------------------------- */
 

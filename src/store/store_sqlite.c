@@ -201,12 +201,13 @@ sq_close(void *db)
 }
 
 static int
-sq_open(const char *target, void **out)
+sq_open(const char *target, const struct signet_store_options *o, void **out)
 {
 	struct sq_db *d = NULL;
 	int64_t v;
 	int r = SIGNET_ERR_INTERNAL, rc;
 
+	(void)o;
 	*out = NULL;
 	if (*target == '\0') {
 		r = signet_error_set(SIGNET_ERR_USAGE,
@@ -426,6 +427,16 @@ sq_begin(void *db)
 	return sq_exec(d, "BEGIN IMMEDIATE");
 }
 
+/* Deferred: the first read takes the snapshot, and writers go on. */
+static int
+sq_begin_read(void *db)
+{
+	struct sq_db *d = db;
+
+	d->busy = 0;
+	return sq_exec(d, "BEGIN DEFERRED");
+}
+
 static int
 sq_commit(void *db)
 {
@@ -519,6 +530,7 @@ const struct store_backend store_sqlite_backend = {
 	.reset = sq_reset,
 	.finalize = sq_finalize,
 	.begin = sq_begin,
+	.begin_read = sq_begin_read,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.retryable = sq_retryable,
