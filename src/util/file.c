@@ -143,10 +143,13 @@ file_sync_dir(const char *path)
 	return r;
 }
 
-/* Write data to a fresh temporary file beside path; return its name. */
+/*
+ * Write data to a fresh temporary file beside path; return its name.
+ * sync: fsync it (file batches sync their whole file system at once).
+ */
 static int
 write_temp(const char *path, const void *data, size_t len, mode_t mode,
-    char **tmp_out)
+    int sync, char **tmp_out)
 {
 	int r = SIGNET_ERR_INTERNAL;
 	char *tmp = NULL;
@@ -174,7 +177,7 @@ write_temp(const char *path, const void *data, size_t len, mode_t mode,
 		r = signet_error_sys(SIGNET_ERR_IO, "cannot write %s", path);
 		goto out;
 	}
-	if (fsync(fd) == -1) {
+	if (sync && fsync(fd) == -1) {
 		r = signet_error_sys(SIGNET_ERR_IO, "cannot sync %s", path);
 		goto out;
 	}
@@ -203,7 +206,7 @@ file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	int r;
 	char *tmp = NULL;
 
-	if ((r = write_temp(path, data, len, mode, &tmp)) != 0)
+	if ((r = write_temp(path, data, len, mode, 1, &tmp)) != 0)
 		return r;
 	if ((r = SIGNET_FAULT("file.before_rename")) != 0) {
 		unlink(tmp);
@@ -230,7 +233,7 @@ file_write_excl(const char *path, const void *data, size_t len, mode_t mode)
 	if (file_exists(path))
 		return signet_error_set(SIGNET_ERR_CONFLICT,
 		    "%s already exists; refusing to overwrite it", path);
-	if ((r = write_temp(path, data, len, mode, &tmp)) != 0)
+	if ((r = write_temp(path, data, len, mode, 1, &tmp)) != 0)
 		return r;
 	if (link(tmp, path) == -1) {
 		if (errno == EEXIST)
@@ -315,56 +318,6 @@ file_batch_new(struct file_batch **out)
 	return 0;
 }
 
-/* Write data to a new temporary file for path, without syncing it. */
-static int
-batch_temp(const char *path, const void *data, size_t len, mode_t mode,
-    char **tmp_out)
-{
-	int r = SIGNET_ERR_INTERNAL;
-	char *tmp = NULL;
-	int fd = -1;
-
-	*tmp_out = NULL;
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) == -1) {
-		tmp = NULL;
-		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-		goto out;
-	}
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		r = signet_error_sys(SIGNET_ERR_IO,
-		    "cannot create a temporary file for %s", path);
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if (fchmod(fd, mode) == -1) {
-		r = signet_error_sys(SIGNET_ERR_IO, "cannot set mode of %s",
-		    tmp);
-		goto out;
-	}
-	if (file_write_all(fd, data, len) == -1) {
-		r = signet_error_sys(SIGNET_ERR_IO, "cannot write %s", path);
-		goto out;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		r = signet_error_sys(SIGNET_ERR_IO, "cannot close %s", path);
-		goto out;
-	}
-	fd = -1;
-	*tmp_out = tmp;
-	tmp = NULL;
-	r = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	if (tmp != NULL) {
-		unlink(tmp);
-		free(tmp);
-	}
-	return r;
-}
-
 int
 file_batch_add(struct file_batch *b, const char *path, const void *data,
     size_t len, mode_t mode, size_t *index)
@@ -375,7 +328,7 @@ file_batch_add(struct file_batch *b, const char *path, const void *data,
 	memset(&e, 0, sizeof(e));
 	if ((e.path = strdup(path)) == NULL)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-	if ((r = batch_temp(path, data, len, mode, &e.tmp)) != 0) {
+	if ((r = write_temp(path, data, len, mode, 0, &e.tmp)) != 0) {
 		free(e.path);
 		return r;
 	}
