@@ -182,37 +182,62 @@ is_time(const struct der_elem *e)
 	return e->id == DER_UTC_TIME || e->id == DER_GENERALIZED_TIME;
 }
 
+/*
+ * The outer SIGNED{} shape shared by certificates and CRLs (RFC 5280 4.1,
+ * 5.1): SEQUENCE { tbs SEQUENCE, signatureAlgorithm, signatureValue BIT
+ * STRING } and nothing after it. msgs: not a SEQUENCE, data after it,
+ * wrong inner shape.
+ */
+static int
+signed_parse(const uint8_t *der, size_t len, const char *const msgs[3],
+    struct der_elem *tbs, struct x509_span *tbs_out, struct x509_span *alg_out,
+    struct x509_span *sig_out, const char **why)
+{
+	struct der_cur c;
+	struct der_elem outer, alg, sig;
+
+	der_cur_init(&c, der, len);
+	if (der_expect(&c, DER_SEQUENCE, &outer, why) != 0) {
+		*why = msgs[0];
+		return -1;
+	}
+	if (!der_cur_done(&c)) {
+		*why = msgs[1];
+		return -1;
+	}
+	der_cur_init(&c, outer.body, outer.len);
+	if (der_expect(&c, DER_SEQUENCE, tbs, why) != 0 ||
+	    der_expect(&c, DER_SEQUENCE, &alg, why) != 0 ||
+	    der_expect(&c, DER_BIT_STRING, &sig, why) != 0 ||
+	    !der_cur_done(&c)) {
+		*why = msgs[2];
+		return -1;
+	}
+	span_set(tbs_out, tbs->tlv, tbs->tlv_len);
+	span_set(alg_out, alg.tlv, alg.tlv_len);
+	span_set(sig_out, sig.body, sig.len);
+	return 0;
+}
+
 int
 x509_cert_view_parse(const uint8_t *der, size_t len, struct x509_cert_view *v,
     const char **why)
 {
-	struct der_cur c, tc, vc, xc;
-	struct der_elem cert, tbs, e, alg, sig;
+	static const char *const msgs[3] = {
+		"not a SEQUENCE (Certificate)",
+		"data after the Certificate",
+		"Certificate is not SEQUENCE { tbsCertificate, "
+		"signatureAlgorithm, signatureValue }",
+	};
+	struct der_cur tc, vc, xc;
+	struct der_elem tbs, e;
 
 	memset(v, 0, sizeof(*v));
 	v->der = der;
 	v->len = len;
-	der_cur_init(&c, der, len);
-	if (der_expect(&c, DER_SEQUENCE, &cert, why) != 0) {
-		*why = "not a SEQUENCE (Certificate)";
+	if (signed_parse(der, len, msgs, &tbs, &v->tbs, &v->sig_alg, &v->sig,
+		why) != 0)
 		return -1;
-	}
-	if (!der_cur_done(&c)) {
-		*why = "data after the Certificate";
-		return -1;
-	}
-	der_cur_init(&c, cert.body, cert.len);
-	if (der_expect(&c, DER_SEQUENCE, &tbs, why) != 0 ||
-	    der_expect(&c, DER_SEQUENCE, &alg, why) != 0 ||
-	    der_expect(&c, DER_BIT_STRING, &sig, why) != 0 ||
-	    !der_cur_done(&c)) {
-		*why = "Certificate is not SEQUENCE { tbsCertificate, "
-		       "signatureAlgorithm, signatureValue }";
-		return -1;
-	}
-	span_set(&v->tbs, tbs.tlv, tbs.tlv_len);
-	span_set(&v->sig_alg, alg.tlv, alg.tlv_len);
-	span_set(&v->sig, sig.body, sig.len);
 
 	der_cur_init(&tc, tbs.body, tbs.len);
 	if (der_optional(&tc, DER_CONTEXT_CONS(0), &e)) {
@@ -295,33 +320,21 @@ int
 x509_crl_view_parse(const uint8_t *der, size_t len, struct x509_crl_view *v,
     const char **why)
 {
-	struct der_cur c, tc, xc;
-	struct der_elem crl, tbs, e, alg, sig;
+	static const char *const msgs[3] = {
+		"not a SEQUENCE (CertificateList)",
+		"data after the CertificateList",
+		"CertificateList is not SEQUENCE { tbsCertList, "
+		"signatureAlgorithm, signatureValue }",
+	};
+	struct der_cur tc, xc;
+	struct der_elem tbs, e;
 
 	memset(v, 0, sizeof(*v));
 	v->der = der;
 	v->len = len;
-	der_cur_init(&c, der, len);
-	if (der_expect(&c, DER_SEQUENCE, &crl, why) != 0) {
-		*why = "not a SEQUENCE (CertificateList)";
+	if (signed_parse(der, len, msgs, &tbs, &v->tbs, &v->sig_alg, &v->sig,
+		why) != 0)
 		return -1;
-	}
-	if (!der_cur_done(&c)) {
-		*why = "data after the CertificateList";
-		return -1;
-	}
-	der_cur_init(&c, crl.body, crl.len);
-	if (der_expect(&c, DER_SEQUENCE, &tbs, why) != 0 ||
-	    der_expect(&c, DER_SEQUENCE, &alg, why) != 0 ||
-	    der_expect(&c, DER_BIT_STRING, &sig, why) != 0 ||
-	    !der_cur_done(&c)) {
-		*why = "CertificateList is not SEQUENCE { tbsCertList, "
-		       "signatureAlgorithm, signatureValue }";
-		return -1;
-	}
-	span_set(&v->tbs, tbs.tlv, tbs.tlv_len);
-	span_set(&v->sig_alg, alg.tlv, alg.tlv_len);
-	span_set(&v->sig, sig.body, sig.len);
 
 	der_cur_init(&tc, tbs.body, tbs.len);
 	if (der_optional(&tc, DER_INTEGER, &e)) {
