@@ -11,7 +11,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/asn1.h>
 
 #include "store/store_int.h"
 #include "util/codec.h"
@@ -265,43 +264,20 @@ signet_crl_reason_parse(const char *name, int *reason)
 /* ---- DER ----------------------------------------------------------------- */
 
 int
-store_der_next(const uint8_t **p, const uint8_t *end, int xclass, int tag,
-    struct store_der *out)
+store_der_time(struct der_cur *c, int64_t *out)
 {
-	const unsigned char *q = *p;
-	long len;
-	int ret, got_tag, got_class;
+	struct der_elem e;
+	const char *why;
+	time_t t;
+	int year;
 
-	if (*p >= end)
+	if (!der_optional(c, DER_UTC_TIME, &e) &&
+	    !der_optional(c, DER_GENERALIZED_TIME, &e))
+		return 0;
+	if (der_time_parse(e.id, e.body, e.len, &t, &year, &why) != 0)
 		return -1;
-	ret = ASN1_get_object(&q, &len, &got_tag, &got_class, end - *p);
-	if ((ret & 0x80) != 0 || ret == 0x21 || got_tag != tag ||
-	    got_class != xclass)
-		return -1;
-	out->tlv = *p;
-	out->val = q;
-	out->len = (size_t)len;
-	out->tlv_len = (size_t)(q - *p) + (size_t)len;
-	*p = q + len;
-	return 0;
-}
-
-int
-store_der_time(const struct store_der *t, int64_t *out)
-{
-	const unsigned char *q = t->tlv;
-	ASN1_TIME *at;
-	struct tm tm;
-	int ok;
-
-	if ((at = d2i_ASN1_TIME(NULL, &q, (long)t->tlv_len)) == NULL)
-		return -1;
-	ok = ASN1_TIME_to_tm(at, &tm);
-	ASN1_TIME_free(at);
-	if (!ok)
-		return -1;
-	*out = (int64_t)timegm(&tm);
-	return 0;
+	*out = (int64_t)t;
+	return 1;
 }
 
 /* ---- values ------------------------------------------------------------- */

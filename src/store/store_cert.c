@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/asn1.h>
 #include <openssl/x509.h>
 
 #include "store/store_int.h"
@@ -20,7 +19,7 @@
 /*
  * d2i_X509 costs about 100 us in OpenSSL 3 (it decodes the public key
  * through the provider layer), more than the rest of an issue; the row
- * check needs four fields, so it walks the DER with store_der_next (store.c),
+ * check needs four fields, so it walks the DER with util/der.h's reader,
  * which bounds-checks every header. Signatures (db check with issuer keys)
  * still go through d2i_X509.
  */
@@ -35,79 +34,58 @@ struct der_fields {
 static int
 der_fields_parse(const uint8_t *der, size_t der_len, struct der_fields *f)
 {
-	const uint8_t *p = der, *end = der + der_len, *tp, *tend, *vp;
-	struct store_der cert, tbs, v, nb, na;
+	struct der_cur c, tc, vc;
+	struct der_elem cert, tbs, e, v;
+	const char *why;
 	uint8_t digest[32];
 	size_t skip = 0;
 	int r;
 
 	memset(f, 0, sizeof(*f));
+	der_cur_init(&c, der, der_len);
 	if (der_len == 0 || der_len > SIGNET_STORE_DER_MAX ||
-	    store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &cert) !=
-		0)
+	    der_expect(&c, DER_SEQUENCE, &cert, &why) != 0)
 		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "the DER is not an X.509 certificate");
-	if (p != end)
+	if (!der_cur_done(&c))
 		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "the DER has %zu bytes after the certificate",
-		    (size_t)(end - p));
-	p = cert.val;
-	end = cert.val + cert.len;
-	if (store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &tbs) !=
-	    0)
+		    (size_t)(c.end - c.p));
+	/* tbsCertificate, signatureAlgorithm, signatureValue */
+	der_cur_init(&c, cert.body, cert.len);
+	if (der_expect(&c, DER_SEQUENCE, &tbs, &why) != 0 ||
+	    der_expect(&c, DER_SEQUENCE, &e, &why) != 0 ||
+	    der_expect(&c, DER_BIT_STRING, &e, &why) != 0 || !der_cur_done(&c))
 		goto bad;
-	/* signatureAlgorithm and signatureValue close the certificate. */
-	if (store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
-		0 ||
-	    store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_BIT_STRING, &v) !=
-		0 ||
-	    p != end)
-		goto bad;
-	tp = tbs.val;
-	tend = tbs.val + tbs.len;
 	/* [0] EXPLICIT version, then the serial (RFC 5280 4.1). */
-	if (store_der_next(&tp, tend, V_ASN1_CONTEXT_SPECIFIC, 0, &v) != 0)
-		tp = tbs.val;
-	if (store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_INTEGER, &v) !=
-		0 ||
-	    v.len == 0)
+	der_cur_init(&tc, tbs.body, tbs.len);
+	(void)der_optional(&tc, DER_CONTEXT_CONS(0), &e);
+	if (der_expect(&tc, DER_INTEGER, &v, &why) != 0 || v.len == 0)
 		goto bad;
-	if ((v.val[0] & 0x80) != 0)
+	if ((v.body[0] & 0x80) != 0)
 		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "the certificate's serial is negative");
-	while (skip < v.len && v.val[skip] == 0)
+	while (skip < v.len && v.body[skip] == 0)
 		skip++;
 	if (skip == v.len || v.len - skip > SIGNET_STORE_SERIAL_MAX)
 		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "the certificate's serial is zero or longer than 20 "
 		    "octets");
 	memset(f->serial_padded, '0', 40 - 2 * (v.len - skip));
-	hex_encode(v.val + skip, v.len - skip,
+	hex_encode(v.body + skip, v.len - skip,
 	    f->serial_padded + 40 - 2 * (v.len - skip));
-	/* signature, issuer, validity, subject, subjectPublicKeyInfo */
-	if (store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
-		0 ||
-	    store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
-		0 ||
-	    store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
-		0)
+	/* signature, issuer, validity */
+	if (der_expect(&tc, DER_SEQUENCE, &e, &why) != 0 ||
+	    der_expect(&tc, DER_SEQUENCE, &e, &why) != 0 ||
+	    der_expect(&tc, DER_SEQUENCE, &v, &why) != 0)
 		goto bad;
-	vp = v.val;
-	if ((store_der_next(&vp, v.val + v.len, V_ASN1_UNIVERSAL,
-		 V_ASN1_UTCTIME, &nb) != 0 &&
-		store_der_next(&vp, v.val + v.len, V_ASN1_UNIVERSAL,
-		    V_ASN1_GENERALIZEDTIME, &nb) != 0) ||
-	    (store_der_next(&vp, v.val + v.len, V_ASN1_UNIVERSAL,
-		 V_ASN1_UTCTIME, &na) != 0 &&
-		store_der_next(&vp, v.val + v.len, V_ASN1_UNIVERSAL,
-		    V_ASN1_GENERALIZEDTIME, &na) != 0) ||
-	    store_der_time(&nb, &f->not_before) != 0 ||
-	    store_der_time(&na, &f->not_after) != 0)
+	der_cur_init(&vc, v.body, v.len);
+	if (store_der_time(&vc, &f->not_before) != 1 ||
+	    store_der_time(&vc, &f->not_after) != 1 || !der_cur_done(&vc))
 		goto bad;
-	if (store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
-		0 ||
-	    store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
-		0)
+	/* subject, subjectPublicKeyInfo */
+	if (der_expect(&tc, DER_SEQUENCE, &e, &why) != 0 ||
+	    der_expect(&tc, DER_SEQUENCE, &v, &why) != 0)
 		goto bad;
 	if ((r = sha256(v.tlv, v.tlv_len, digest)) != 0)
 		return r;

@@ -34,20 +34,21 @@ struct crl_fields {
 
 /* A non-negative INTEGER of at most 63 bits, inside an OCTET STRING. */
 static int
-crl_ext_int(const struct store_der *octets, int64_t *out)
+crl_ext_int(const struct der_elem *octets, int64_t *out)
 {
-	const uint8_t *p = octets->val, *end = octets->val + octets->len;
-	struct store_der v;
+	struct der_cur c;
+	struct der_elem v;
+	const char *why;
 	uint64_t n = 0;
 	size_t i;
 
-	if (store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_INTEGER, &v) !=
-		0 ||
-	    p != end || v.len == 0 || v.len > 9 || (v.val[0] & 0x80) != 0 ||
-	    (v.len == 9 && v.val[0] != 0))
+	der_cur_init(&c, octets->body, octets->len);
+	if (der_expect(&c, DER_INTEGER, &v, &why) != 0 || !der_cur_done(&c) ||
+	    v.len == 0 || v.len > 9 || (v.body[0] & 0x80) != 0 ||
+	    (v.len == 9 && v.body[0] != 0))
 		return -1;
 	for (i = 0; i < v.len; i++)
-		n = n << 8 | v.val[i];
+		n = n << 8 | v.body[i];
 	if (n > INT64_MAX)
 		return -1;
 	*out = (int64_t)n;
@@ -64,86 +65,60 @@ crl_fields_parse(const uint8_t *der, size_t len, struct crl_fields *f)
 {
 	static const uint8_t oid_number[] = { 0x55, 0x1d, 0x14 };
 	static const uint8_t oid_delta[] = { 0x55, 0x1d, 0x1b };
-	const uint8_t *p = der, *end = der + len, *tp, *tend, *ep, *eend;
-	struct store_der crl, tbs, v, exts, ext, oid, val;
+	struct der_cur c, tc, ec, xc;
+	struct der_elem crl, tbs, e, ext, oid, val;
+	const char *why;
 
 	f->number = f->base = f->this_update = f->next_update = -1;
+	der_cur_init(&c, der, len);
 	if (len == 0 || len > SIGNET_STORE_CRL_MAX ||
-	    store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &crl) !=
-		0)
+	    der_expect(&c, DER_SEQUENCE, &crl, &why) != 0)
 		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "the DER is not an X.509 CRL");
-	if (p != end)
+	if (!der_cur_done(&c))
 		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "the DER has bytes after the CRL");
-	p = crl.val;
-	end = crl.val + crl.len;
-	if (store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &tbs) !=
-		0 ||
-	    store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
-		0 ||
-	    store_der_next(&p, end, V_ASN1_UNIVERSAL, V_ASN1_BIT_STRING, &v) !=
-		0 ||
-	    p != end)
+	/* tbsCertList, signatureAlgorithm, signatureValue (RFC 5280 5.1) */
+	der_cur_init(&c, crl.body, crl.len);
+	if (der_expect(&c, DER_SEQUENCE, &tbs, &why) != 0 ||
+	    der_expect(&c, DER_SEQUENCE, &e, &why) != 0 ||
+	    der_expect(&c, DER_BIT_STRING, &e, &why) != 0 || !der_cur_done(&c))
 		goto bad;
-	tp = tbs.val;
-	tend = tbs.val + tbs.len;
-	/* version (v2) is optional; signature, issuer */
-	if (store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_INTEGER, &v) !=
-	    0)
-		tp = tbs.val;
-	if (store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
-		0 ||
-	    store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
-		0)
-		goto bad;
-	if ((store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_UTCTIME, &v) !=
-		    0 &&
-		store_der_next(&tp, tend, V_ASN1_UNIVERSAL,
-		    V_ASN1_GENERALIZEDTIME, &v) != 0) ||
-	    store_der_time(&v, &f->this_update) != 0)
-		goto bad;
-	if ((store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_UTCTIME, &v) ==
-		    0 ||
-		store_der_next(&tp, tend, V_ASN1_UNIVERSAL,
-		    V_ASN1_GENERALIZEDTIME, &v) == 0) &&
-	    store_der_time(&v, &f->next_update) != 0)
+	/* version (v2) is optional; signature, issuer, thisUpdate, nextUpdate */
+	der_cur_init(&tc, tbs.body, tbs.len);
+	(void)der_optional(&tc, DER_INTEGER, &e);
+	if (der_expect(&tc, DER_SEQUENCE, &e, &why) != 0 ||
+	    der_expect(&tc, DER_SEQUENCE, &e, &why) != 0 ||
+	    store_der_time(&tc, &f->this_update) != 1 ||
+	    store_der_time(&tc, &f->next_update) < 0)
 		goto bad;
 	/* revokedCertificates, skipped whole */
-	(void)store_der_next(&tp, tend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v);
-	if (tp == tend)
+	(void)der_optional(&tc, DER_SEQUENCE, &e);
+	if (der_cur_done(&tc))
 		return 0;
-	if (store_der_next(&tp, tend, V_ASN1_CONTEXT_SPECIFIC, 0, &exts) != 0 ||
-	    tp != tend)
+	if (der_expect(&tc, DER_CONTEXT_CONS(0), &e, &why) != 0 ||
+	    !der_cur_done(&tc))
 		goto bad;
-	ep = exts.val;
-	eend = exts.val + exts.len;
-	if (store_der_next(&ep, eend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, &v) !=
-		0 ||
-	    ep != eend)
+	der_cur_init(&ec, e.body, e.len);
+	if (der_expect(&ec, DER_SEQUENCE, &e, &why) != 0 || !der_cur_done(&ec))
 		goto bad;
-	ep = v.val;
-	eend = v.val + v.len;
-	while (ep < eend) {
-		const uint8_t *xp;
-
-		if (store_der_next(&ep, eend, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE,
-			&ext) != 0)
+	der_cur_init(&ec, e.body, e.len);
+	while (!der_cur_done(&ec)) {
+		if (der_expect(&ec, DER_SEQUENCE, &ext, &why) != 0)
 			goto bad;
-		xp = ext.val;
-		if (store_der_next(&xp, ext.val + ext.len, V_ASN1_UNIVERSAL,
-			V_ASN1_OBJECT, &oid) != 0)
+		der_cur_init(&xc, ext.body, ext.len);
+		if (der_expect(&xc, DER_OID, &oid, &why) != 0)
 			goto bad;
-		(void)store_der_next(&xp, ext.val + ext.len, V_ASN1_UNIVERSAL,
-		    V_ASN1_BOOLEAN, &val);
-		if (store_der_next(&xp, ext.val + ext.len, V_ASN1_UNIVERSAL,
-			V_ASN1_OCTET_STRING, &val) != 0 ||
-		    xp != ext.val + ext.len)
+		(void)der_optional(&xc, DER_BOOLEAN, &val);
+		if (der_expect(&xc, DER_OCTET_STRING, &val, &why) != 0 ||
+		    !der_cur_done(&xc))
 			goto bad;
-		if (oid.len == 3 && memcmp(oid.val, oid_number, 3) == 0 &&
+		if (der_oid_eq(oid.body, oid.len, oid_number,
+			sizeof(oid_number)) &&
 		    crl_ext_int(&val, &f->number) != 0)
 			goto bad;
-		if (oid.len == 3 && memcmp(oid.val, oid_delta, 3) == 0 &&
+		if (der_oid_eq(oid.body, oid.len, oid_delta,
+			sizeof(oid_delta)) &&
 		    crl_ext_int(&val, &f->base) != 0)
 			goto bad;
 	}

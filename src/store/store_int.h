@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "signet/store.h"
+#include "util/der.h"
 
 struct store_stmt; /* defined by each backend */
 
@@ -201,21 +202,12 @@ int store_status_parse(const char *s);
 
 /* ---- DER (store.c) -------------------------------------------------------- */
 
-/* One DER element: its header and its contents. */
-struct store_der {
-	const uint8_t *tlv; /* the header */
-	const uint8_t *val; /* the contents */
-	size_t tlv_len;
-	size_t len;
-};
 /*
- * Read one element of the given class and tag number from *p (bounds
- * checked by ASN1_get_object), advancing *p past it; -1 if it is not there.
+ * A UTCTime or GeneralizedTime in DER form (RFC 5280 4.1.2.5) at c, as
+ * seconds since the epoch: 1 if read, 0 if the next element is not a time
+ * (c unchanged), -1 if it is a malformed one.
  */
-int store_der_next(const uint8_t **p, const uint8_t *end, int xclass, int tag,
-    struct store_der *out);
-/* A UTCTime or GeneralizedTime element as seconds since the epoch. */
-int store_der_time(const struct store_der *t, int64_t *out);
+int store_der_time(struct der_cur *c, int64_t *out);
 
 /* ---- certificate DER checks (store_cert.c) -------------------------------- */
 
