@@ -607,6 +607,11 @@ cmd_audit(int argc, char **argv)
 		fputs(audit_usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? signet_exit_code(SIGNET_ERR_USAGE) : 0;
 	}
+	if (argc > 2 &&
+	    (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+		fputs(audit_usage, stdout);
+		return 0;
+	}
 	if (strcmp(argv[1], "verify") == 0)
 		return audit_verify(argc - 1, argv + 1);
 	if (strcmp(argv[1], "show") == 0)
