@@ -12,7 +12,9 @@
 #      the database (populated by SQL), against one `openssl ca` process at
 #      the same index sizes;
 #   5. a full CRL with 1,000,000 revoked entries through `signet crl`: time
-#      and peak memory, against `openssl ca -gencrl` on the same entries.
+#      and peak memory, against `openssl ca -gencrl` on the same entries;
+#   6. step 2 again with the database on a throwaway PostgreSQL server
+#      (fsync on; SIGNET_BENCH_PG=0 skips it).
 #
 #   bench/run-issue-bench.sh [--quick] [WORKDIR]
 #
@@ -210,6 +212,37 @@ $entries entries"
 note "   openssl ca -gencrl, $(grep -c '^R' osslca/index.txt) revoked: \
 $(cut -d' ' -f1 ocrl.time)s, peak RSS $(($(cut -d' ' -f2 ocrl.time) / \
 1024)) MB"
+
+# ---- 6. the same batch with the database on PostgreSQL -----------------------
+# A second instance of the same CA whose database is a throwaway PostgreSQL
+# server (tests/pg/pg-server.sh, fsync on), issuing the same CSRs.
+if [ "${SIGNET_BENCH_PG:-1}" = 1 ] &&
+	SIGNET_PG_FSYNC=on SIGNET_PG_WATCH_PID=$$ \
+		sh "$top/tests/pg/pg-server.sh" start "$work/pg" >/dev/null; then
+	echo "==> 6. $csrs CSRs, database on PostgreSQL (fsync on)"
+	cat >pg-batch.sh <<EOF
+set -eu
+"$signet" init --dir "$work/ca-pg" --ca-cert "$CA_CERT" --chain "$CA_CHAIN" \\
+	--key "$CA_KEY_URI" --audit-key "$AUDIT_KEY_URI" --policy "$CA_POLICY" \\
+	--pin-source "$CA_PIN" --database "\$SIGNET_TEST_STORE_URL" \\
+	--database-password-source "\$SIGNET_PG_PASSWORD_SOURCE" >/dev/null
+t0=\$(date +%s.%N)
+"$signet" issue --config "$work/ca-pg/signet.yaml" --profile tls-server \\
+	--batch "$work/csrs" --out-dir "$work/out-pg" >/dev/null
+t1=\$(date +%s.%N)
+echo "\$t0 \$t1" | awk '{printf "%.3f", \$2 - \$1}'
+EOF
+	t=$(sh "$top/tests/pg/pg-server.sh" run "$work/pg" signet_bench \
+		sh pg-batch.sh)
+	n_pg=$(ls "$work/out-pg" | wc -l)
+	prate=$(echo "$n_pg $t" | awk '{printf "%.0f", $1 / $2}')
+	note "6. signet issue --batch, database on PostgreSQL: $n_pg \
+certificates in ${t}s = $prate/s ($(ratio "$prate" "$raw") of the raw rate, \
+$(ratio "$prate" "$rate") of the SQLite run)"
+	sh "$top/tests/pg/pg-server.sh" stop "$work/pg" >/dev/null 2>&1 || true
+else
+	note "6. PostgreSQL: not measured (SIGNET_BENCH_PG=0 or no server)"
+fi
 
 echo "==> results (also in $results)"
 cat "$results"

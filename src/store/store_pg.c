@@ -35,9 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
-
 #include "store/store_int.h"
+#include "store/store_pq.h"
 #include "util/fault.h"
 #include "util/secret.h"
 
@@ -435,6 +434,8 @@ pg_open(const char *url, const struct signet_store_options *o, void **out)
 	int r = SIGNET_ERR_INTERNAL;
 
 	*out = NULL;
+	if ((r = store_pq_load()) != 0)
+		return r;
 	if ((opts = PQconninfoParse(url, &perr)) == NULL) {
 		r = signet_error_set(SIGNET_ERR_USAGE,
 		    "malformed PostgreSQL URL: %s",
