@@ -215,9 +215,11 @@ struct signet_key {
 	struct signet_token *tok;
 	struct token_key_ref ref;
 	struct signet_key_info info;
-	EVP_PKEY *pub;
+	EVP_PKEY *pub; /* as first found: a key found again must have it */
 	CK_KEY_TYPE ck_type;
-	size_t sig_len; /* raw signature size the token produces */
+	size_t sig_len;     /* raw signature size the token produces */
+	unsigned flags;     /* SIGNET_KEY_ACCEPT_RESTORED */
+	char restored[256]; /* signet_key_restored, "" for none */
 
 	pthread_mutex_t lock;
 	CK_OBJECT_HANDLE handle;
@@ -261,17 +263,27 @@ int token_key_pubkey(struct signet_token *tok, CK_SESSION_HANDLE s,
     const struct signet_key_info *info, CK_KEY_TYPE kt, EVP_PKEY **out)
     SIGNET_WUR;
 
+/* Lower-case hex SHA-256 of the DER SubjectPublicKeyInfo, for messages. */
+int token_pubkey_sha256(const EVP_PKEY *pub, char out[65]) SIGNET_WUR;
+
 /* DER OIDs of the named curves (CKA_EC_PARAMS) and their key types. */
 enum signet_key_type token_curve_from_params(const uint8_t *der, size_t len);
 const uint8_t *token_curve_params(enum signet_key_type type, size_t *len);
 
-/* The key's object handle, found again if sessions were recovered since. */
+/*
+ * The key's object handle, found again if sessions were recovered since;
+ * one found again must be the same key (its public key), and pass the
+ * same checks.
+ */
 int token_key_handle(struct signet_key *key, CK_SESSION_HANDLE s,
     unsigned long generation, CK_OBJECT_HANDLE *out) SIGNET_WUR;
 
-/* A signet_key around a private key handle, its info read and checked. */
-int
-token_key_new(struct signet_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
-    unsigned long generation, struct signet_key **out) SIGNET_WUR;
+/*
+ * A signet_key around a private key handle, its info read and checked;
+ * flags as signet_key_find_flags takes them.
+ */
+int token_key_new(struct signet_token *tok, CK_SESSION_HANDLE s,
+    CK_OBJECT_HANDLE h, unsigned long generation, unsigned flags,
+    struct signet_key **out) SIGNET_WUR;
 
 #endif /* SIGNET_TOKEN_INT_H */
