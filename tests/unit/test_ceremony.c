@@ -1156,6 +1156,34 @@ test_cross_and_backup(void **state)
 	    fx_path("root2-again.pem"), fx_path("root2-again.pem"));
 	EVP_PKEY_free(got);
 
+	/*
+	 * Restoring is the backup the other way round: the copy (a restored
+	 * key) goes back to a token, here "online", only with the opt-in.
+	 */
+	fx_sh("printf '%%s\n' 'ceremony: key-backup' "
+	      "'operators: [Alice Example, Bob Example]' 'token:' "
+	      "'  uri: \"pkcs11:token=root-backup\"' "
+	      "'  pin-source: file:hsm/root-backup.pin' "
+	      "'  so-pin-source: file:hsm/root-backup.so-pin' "
+	      "'key: {label: root2-key, id: \"02\"}' 'backup-token:' "
+	      "'  uri: \"pkcs11:token=online\"' "
+	      "'  pin-source: file:hsm/online.pin' > '%s'",
+	    fx_path("f-restore.yaml"));
+	assert_int_equal(run_file("f-restore.yaml", NULL, 0, NULL),
+	    SIGNET_ERR_KEY_UNSAFE);
+	assert_non_null(
+	    strstr(signet_error_message(), "CKA_ALWAYS_SENSITIVE is false"));
+	fx_sh("sed '/so-pin-source/a\\  accept-restored-key: true' '%s' > "
+	      "'%s'",
+	    fx_path("f-restore.yaml"), fx_path("f-restore-ok.yaml"));
+	assert_int_equal(run_file("f-restore-ok.yaml", NULL, 0, &t), 0);
+	j = transcript_json(t);
+	assert_non_null(strstr(step_detail(j, "key-restored"),
+	    "accepted because token.accept-restored-key is true"));
+	json_decref(j);
+	assert_int_equal(verify_with(t, r2, NULL, NULL), 0);
+	free(t);
+
 	/* A second backup to the same token: the label is taken. */
 	fx_sh("sed 's/^  transcript:.*//' '%s' > '%s'",
 	    fx_path("ceremony/09-key-backup.yaml"), fx_path("f-again.yaml"));
