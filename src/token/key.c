@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 
 #include "token/token_int.h"
+#include "util/codec.h"
 
 static const struct {
 	enum signet_key_type type;
@@ -539,8 +540,8 @@ token_key_handle(struct signet_key *key, CK_SESSION_HANDLE s,
 	}
 	if (EVP_PKEY_eq(pub, key->pub) != 1) {
 		ERR_clear_error();
-		if (token_pubkey_sha256(pub, fp_now) != 0 ||
-		    token_pubkey_sha256(key->pub, fp_then) != 0) {
+		if (spki_sha256_hex(pub, fp_now) != 0 ||
+		    spki_sha256_hex(key->pub, fp_then) != 0) {
 			r = SIGNET_ERR_CRYPTO;
 			goto out;
 		}

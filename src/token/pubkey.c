@@ -14,7 +14,6 @@
 #include <openssl/x509.h>
 
 #include "token/token_int.h"
-#include "util/codec.h"
 
 /* DER OIDs (RFC 5480 2.1.1.1), as CKA_EC_PARAMS holds them. */
 static const uint8_t oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
@@ -360,19 +359,5 @@ token_key_pubkey(struct signet_token *tok, CK_SESSION_HANDLE s,
 	r = 0;
 out:
 	EVP_PKEY_free(pub);
-	return r;
-}
-
-int
-token_pubkey_sha256(const EVP_PKEY *pub, char out[65])
-{
-	unsigned char *der = NULL;
-	int len, r;
-
-	if ((len = i2d_PUBKEY(pub, &der)) <= 0)
-		return signet_error_ossl(SIGNET_ERR_CRYPTO,
-		    "cannot encode a public key");
-	r = sha256_hex(der, (size_t)len, out);
-	OPENSSL_free(der);
 	return r;
 }

@@ -263,9 +263,6 @@ int token_key_pubkey(struct signet_token *tok, CK_SESSION_HANDLE s,
     const struct signet_key_info *info, CK_KEY_TYPE kt, EVP_PKEY **out)
     SIGNET_WUR;
 
-/* Lower-case hex SHA-256 of the DER SubjectPublicKeyInfo, for messages. */
-int token_pubkey_sha256(const EVP_PKEY *pub, char out[65]) SIGNET_WUR;
-
 /* DER OIDs of the named curves (CKA_EC_PARAMS) and their key types. */
 enum signet_key_type token_curve_from_params(const uint8_t *der, size_t len);
 const uint8_t *token_curve_params(enum signet_key_type type, size_t *len);

@@ -788,23 +788,31 @@ test_find_restored_keys(void **state)
 		int code;                   /* without the opt-in */
 		const char *reason;
 		int always_sensitive, never_extractable; /* as the token says */
+		int imported; /* by pkcs11-tool from a key file instead */
 	} t[] = {
 		{ "hist-extractable", 1, 1, SIGNET_ERR_KEY_UNSAFE,
 		    "was extractable at some point; it may exist outside the "
 		    "token (CKA_NEVER_EXTRACTABLE is false)",
-		    1, 0 },
+		    1, 0, 0 },
 		{ "hist-readable", 0, 0, SIGNET_ERR_KEY_UNSAFE,
 		    "was not always sensitive; it may exist outside the token "
 		    "(CKA_ALWAYS_SENSITIVE is false)",
-		    0, 1 },
+		    0, 1, 0 },
 		{ "hist-both", 0, 1, SIGNET_ERR_KEY_UNSAFE,
 		    "was not always sensitive and was extractable at some "
 		    "point; it may exist outside the token "
 		    "(CKA_ALWAYS_SENSITIVE "
 		    "and CKA_NEVER_EXTRACTABLE are false)",
-		    0, 0 },
+		    0, 0, 0 },
+		/* A key imported from a file by an independent tool. */
+		{ "hist-imported", 1, 0, SIGNET_ERR_KEY_UNSAFE,
+		    "was not always sensitive and was extractable at some "
+		    "point; it may exist outside the token "
+		    "(CKA_ALWAYS_SENSITIVE "
+		    "and CKA_NEVER_EXTRACTABLE are false)",
+		    0, 0, 1 },
 		/* The control: safe from birth, accepted either way. */
-		{ "hist-clean", 1, 0, 0, NULL, 1, 1 },
+		{ "hist-clean", 1, 0, 0, NULL, 1, 1, 0 },
 	};
 	struct signet_p11_uri *uri = NULL;
 	struct signet_token *tok;
@@ -817,11 +825,14 @@ test_find_restored_keys(void **state)
 	uint8_t id;
 
 	(void)state;
+	fx_softhsm_import_key("unsafe", fx_pin_file("unsafe"), "hist-imported",
+	    "5e");
 	raw_open(&raw, "unsafe", 1);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		id = (uint8_t)(0x50 + i);
-		raw_keygen(&raw, t[i].label, &id, 1, t[i].sensitive,
-		    t[i].extractable);
+		if (!t[i].imported)
+			raw_keygen(&raw, t[i].label, &id, 1, t[i].sensitive,
+			    t[i].extractable);
 		h = raw_find(&raw, CKO_PRIVATE_KEY, t[i].label);
 		if (t[i].extractable)
 			raw_set_bool(&raw, h, CKA_EXTRACTABLE, 0);
@@ -839,10 +850,6 @@ test_find_restored_keys(void **state)
 	id = 0x5f;
 	raw_keygen(&raw, "hist-still-extractable", &id, 1, 1, 1);
 	raw_close(&raw);
-
-	/* A key imported from a file by an independent tool. */
-	fx_softhsm_import_key("unsafe", fx_pin_file("unsafe"), "hist-imported",
-	    "5e");
 
 	tok = token_open_ok("unsafe", NULL);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -878,20 +885,9 @@ test_find_restored_keys(void **state)
 		signet_uri_free(uri);
 	}
 
-	assert_int_equal(signet_uri_parse("pkcs11:object=hist-imported", 0,
-			     &uri),
-	    0);
-	assert_int_equal(signet_key_find(tok, uri, &key),
-	    SIGNET_ERR_KEY_UNSAFE);
-	assert_message_has("(CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE "
-			   "are false)");
-	assert_int_equal(signet_key_find_flags(tok, uri,
-			     SIGNET_KEY_ACCEPT_RESTORED, &key),
-	    0);
-	assert_non_null(strstr(signet_key_restored(key),
-	    "was not always sensitive and was extractable"));
-	signet_key_free(key);
 	/* Unknown flags are refused, not ignored. */
+	assert_int_equal(signet_uri_parse("pkcs11:object=hist-clean", 0, &uri),
+	    0);
 	assert_int_equal(signet_key_find_flags(tok, uri, 0x80, &key),
 	    SIGNET_ERR_USAGE);
 	assert_null(key);
@@ -1282,6 +1278,39 @@ test_recover_wrong_pin_not_retried(void **state)
 	signet_token_free(tok);
 }
 
+/* A key on token "recover" through p11fault, and its signer. */
+struct signing {
+	struct signet_token *tok;
+	struct signet_key *key;
+	struct signet_signer *signer;
+};
+
+/* Open the key labelled label (made first if generate); sign once. */
+static void
+signing_open(struct signing *sg, const char *label, int generate)
+{
+	char uri[128];
+
+	memset(sg, 0, sizeof(*sg));
+	fault_load();
+	sg->tok = token_open_ok("recover", fault_module());
+	snprintf(uri, sizeof(uri), "pkcs11:object=%s", label);
+	sg->key = generate ? keygen_ok(sg->tok, SIGNET_KEY_EC_P256, label)
+			   : find_ok(sg->tok, uri);
+	assert_int_equal(signet_key_signer(sg->key, &sg->signer), 0);
+	assert_int_equal(sign_verify(sg->signer, SIGNET_SIG_ECDSA_SHA256), 0);
+}
+
+static void
+signing_close(struct signing *sg)
+{
+	fault_rules(NULL);
+	signet_signer_free(sg->signer);
+	signet_key_free(sg->key);
+	signet_token_free(sg->tok);
+	memset(sg, 0, sizeof(*sg));
+}
+
 /*
  * A PIN that locked, or came down to its final try, while signet ran: the
  * login after a lost session is not attempted.
@@ -1298,39 +1327,26 @@ test_recover_respects_pin_flags(void **state)
 		{ "C_GetTokenInfo@*=flags:+CKF_USER_PIN_FINAL_TRY",
 		    "only one more PIN attempt" },
 	};
-	struct signet_token *tok;
-	struct signet_key *key;
-	struct signet_signer *signer = NULL;
+	struct signing sg;
 	size_t i;
 
 	(void)state;
-	fault_load();
-	tok = token_open_ok("recover", fault_module());
-	signet_key_free(keygen_ok(tok, SIGNET_KEY_EC_P256, "pin-flags-key"));
-	signet_token_free(tok);
+	signing_open(&sg, "pin-flags-key", 1);
+	signing_close(&sg);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		fault_load();
-		tok = token_open_ok("recover", fault_module());
-		key = find_ok(tok, "pkcs11:object=pin-flags-key");
-		assert_int_equal(signet_key_signer(key, &signer), 0);
-		assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256),
-		    0);
-
+		signing_open(&sg, "pin-flags-key", 0);
 		fault_rules(t[i].rules);
 		fault_log_clear();
 		close_all_sessions("recover");
-		assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256),
+		assert_int_equal(sign_verify(sg.signer,
+				     SIGNET_SIG_ECDSA_SHA256),
 		    SIGNET_ERR_PIN_LOCKED);
 		assert_message_has("after a lost session");
 		assert_message_has(t[i].reason);
 		/* The flags were read, and the PIN was not tried. */
 		assert_true(fault_calls("C_GetTokenInfo") > 0);
 		assert_int_equal(fault_calls("C_Login"), 0);
-		fault_rules(NULL);
-		signet_signer_free(signer);
-		signer = NULL;
-		signet_key_free(key);
-		signet_token_free(tok);
+		signing_close(&sg);
 	}
 }
 
@@ -1413,29 +1429,20 @@ test_recover_refuses_another_key(void **state)
 		/* The sessions stay; the key is destroyed and made again. */
 		{ "swap-remade", NULL, NULL, 1, SIGNET_ERR_KEY_NOT_FOUND },
 	};
-	struct signet_token *tok;
-	struct signet_key *key;
-	struct signet_signer *signer = NULL;
+	struct signing sg;
 	struct raw raw;
-	const uint8_t *kid;
-	uint8_t id[SIGNET_KEY_ID_MAX];
+	const uint8_t *id;
 	size_t i, id_len = 0;
 	int r;
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		fault_load();
-		tok = token_open_ok("recover", fault_module());
-		key = keygen_ok(tok, SIGNET_KEY_EC_P256, t[i].label);
-		kid = signet_key_id(key, &id_len);
-		memcpy(id, kid, id_len);
-		assert_int_equal(signet_key_signer(key, &signer), 0);
-		assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256),
-		    0);
+		signing_open(&sg, t[i].label, 1);
+		id = signet_key_id(sg.key, &id_len);
 		if (t[i].lose != NULL) {
 			/* The token goes; signet cannot find it yet. */
 			fault_rules(t[i].lose);
-			assert_int_not_equal(sign_verify(signer,
+			assert_int_not_equal(sign_verify(sg.signer,
 						 SIGNET_SIG_ECDSA_SHA256),
 			    0);
 		}
@@ -1448,11 +1455,11 @@ test_recover_refuses_another_key(void **state)
 		fault_rules(t[i].reinsert);
 		fault_log_clear();
 		signet_error_clear();
-		r = sign_verify(signer, SIGNET_SIG_ECDSA_SHA256);
+		r = sign_verify(sg.signer, SIGNET_SIG_ECDSA_SHA256);
 		if (r != t[i].code)
 			fail_msg("%s: expected %d, got %d: %s", t[i].label,
 			    t[i].code, r, signet_error_message());
-		assert_int_equal(signet_token_recoveries(tok), 1);
+		assert_int_equal(signet_token_recoveries(sg.tok), 1);
 		if (t[i].code != 0) {
 			assert_message_has("the key found after reconnecting "
 					   "is not the one signet opened");
@@ -1464,16 +1471,12 @@ test_recover_refuses_another_key(void **state)
 			    t[i].lose == NULL ? 1 : 0);
 			/* Nor does it later. */
 			fault_log_clear();
-			assert_int_equal(sign_verify(signer,
+			assert_int_equal(sign_verify(sg.signer,
 					     SIGNET_SIG_ECDSA_SHA256),
 			    t[i].code);
 			assert_int_equal(fault_calls("C_SignInit"), 0);
 		}
-		fault_rules(NULL);
-		signet_signer_free(signer);
-		signer = NULL;
-		signet_key_free(key);
-		signet_token_free(tok);
+		signing_close(&sg);
 	}
 }
 
