@@ -399,14 +399,14 @@ key_history(const struct signet_key_info *info, int allow_trusted_wrap,
 static int
 key_check_usable(const struct signet_token *tok,
     const struct signet_key_info *info, unsigned flags, const char *what,
-    char restored[256])
+    char restored[TOKEN_HISTORY_MAX])
 {
 	int r;
 
 	if ((r = token_key_check_safe(info, tok->allow_trusted_wrap, what)) !=
 	    0)
 		return r;
-	key_history(info, tok->allow_trusted_wrap, restored, 256);
+	key_history(info, tok->allow_trusted_wrap, restored, TOKEN_HISTORY_MAX);
 	if (restored[0] != '\0' && !(flags & SIGNET_KEY_ACCEPT_RESTORED))
 		return signet_error_set(SIGNET_ERR_KEY_UNSAFE,
 		    "%s %s, so it is not fit to be a CA key. A key restored "
@@ -497,7 +497,7 @@ token_key_handle(struct signet_key *key, CK_SESSION_HANDLE s,
 	CK_OBJECT_HANDLE found[2];
 	CK_KEY_TYPE kt;
 	EVP_PKEY *pub = NULL;
-	char what[256], restored[256], fp_now[65], fp_then[65];
+	char what[256], restored[TOKEN_HISTORY_MAX], fp_now[65], fp_then[65];
 	size_t n = 0;
 
 	pthread_mutex_lock(&key->lock);

@@ -202,6 +202,9 @@ void token_rw_session_close(struct signet_token *tok, CK_SESSION_HANDLE s);
 
 /* ---- Keys (key.c, keygen.c, pubkey.c) ---------------------------------- */
 
+/* Room for what a key's history says (signet_key_restored). */
+#define TOKEN_HISTORY_MAX 256
+
 /* What a private key is found again by after a recovery. */
 struct token_key_ref {
 	char label[SIGNET_KEY_LABEL_MAX + 1];
@@ -217,9 +220,9 @@ struct signet_key {
 	struct signet_key_info info;
 	EVP_PKEY *pub; /* as first found: a key found again must have it */
 	CK_KEY_TYPE ck_type;
-	size_t sig_len;     /* raw signature size the token produces */
-	unsigned flags;     /* SIGNET_KEY_ACCEPT_RESTORED */
-	char restored[256]; /* signet_key_restored, "" for none */
+	size_t sig_len; /* raw signature size the token produces */
+	unsigned flags; /* SIGNET_KEY_ACCEPT_RESTORED */
+	char restored[TOKEN_HISTORY_MAX]; /* signet_key_restored, or "" */
 
 	pthread_mutex_t lock;
 	CK_OBJECT_HANDLE handle;

@@ -1475,6 +1475,7 @@ test_recover_refuses_another_key(void **state)
 					     SIGNET_SIG_ECDSA_SHA256),
 			    t[i].code);
 			assert_int_equal(fault_calls("C_SignInit"), 0);
+			assert_int_equal(signet_token_recoveries(sg.tok), 1);
 		}
 		signing_close(&sg);
 	}
