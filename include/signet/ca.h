@@ -49,6 +49,8 @@ struct signet_ca_config {
 	char *module;      /* PKCS#11 module; NULL: URI or default */
 	char *pin_source;  /* file:PATH | env:NAME | prompt; NULL: URI */
 	unsigned sessions; /* most token sessions at once (0: default) */
+	/* accept-restored-key: a CA key that may have been outside a token */
+	int accept_restored_key;
 
 	char *certificate; /* the CA certificate (PEM) */
 	char *chain;       /* the certificates above it (PEM), or NULL */
@@ -62,6 +64,7 @@ struct signet_ca_config {
 	char *audit_module;     /* NULL: module */
 	char *audit_pin_source; /* NULL: pin_source */
 	unsigned checkpoint_interval;
+	int audit_accept_restored_key;
 
 	/* crl */
 	int64_t crl_next_update;       /* seconds, full CRLs */
@@ -141,7 +144,9 @@ struct signet_ca;
  *  - POLICY: the policy loads (policy.load, with its SHA-256);
  *  - AUDIT: the audit key's token logs in (token.login) and the log opens;
  *  - SIGN: the CA key's token logs in (token.login, or token.login.failed);
- *    the key is sensitive and not extractable (SIGNET_ERR_KEY_UNSAFE) and
+ *    the key is sensitive and not extractable, and always was unless
+ *    token.accept-restored-key (SIGNET_ERR_KEY_UNSAFE; the same for the
+ *    audit key and audit.accept-restored-key), and
  *    its public key is the CA certificate's (SIGNET_ERR_CONFIG); the
  *    certificate is a CA certificate and valid now (SIGNET_ERR_CONFIG);
  *    the audit key is another key (SIGNET_ERR_CONFIG); and the clock is
@@ -177,6 +182,12 @@ int signet_ca_pem(const struct signet_ca *ca, const uint8_t *der, size_t len,
     int chain, char **pem, size_t *pem_len) SIGNET_WUR;
 /* Who asks, as recorded in the store and the log (the OS user). */
 const char *signet_ca_requester(const struct signet_ca *ca);
+/*
+ * What the operator must be told on every use, i from 0; NULL past the
+ * last: a CA or audit key used only because accept-restored-key is true
+ * (it may exist outside its token; its token.login record says so too).
+ */
+const char *signet_ca_warning(const struct signet_ca *ca, size_t i);
 
 /* ---- issuance ------------------------------------------------------------ */
 

@@ -38,7 +38,7 @@ enum signet_err {
 	SIGNET_ERR_PIN_INCORRECT = -24,   /* wrong PIN */
 	SIGNET_ERR_PIN_LOCKED = -25,      /* PIN locked, or one try left */
 	SIGNET_ERR_PIN_SOURCE = -26,      /* no PIN source, or unreadable */
-	SIGNET_ERR_KEY_UNSAFE = -27,      /* key extractable or not sensitive */
+	SIGNET_ERR_KEY_UNSAFE = -27,      /* key may exist outside the token */
 
 	SIGNET_ERR_CRYPTO = -30, /* OpenSSL failure */
 	SIGNET_ERR_VERIFY = -31, /* a signature, hash chain or check failed */

@@ -212,14 +212,44 @@ int signet_key_generate_flags(struct signet_token *tok,
 /*
  * Find the one private key the URI's object/id attributes name (type, if
  * given, must be "private"). None is SIGNET_ERR_KEY_NOT_FOUND naming the
- * keys there are; several is SIGNET_ERR_URI. The key's attributes are
- * checked as after generation; an extractable or not sensitive key is
- * refused (SIGNET_ERR_KEY_UNSAFE). The public key comes from the public key
- * object with the same id (or label), else from the private key's own
- * public attributes.
+ * keys there are; several is SIGNET_ERR_URI. The public key comes from the
+ * public key object with the same id (or label), else from the private
+ * key's own public attributes.
+ *
+ * A CA key must be sensitive and non-extractable for its whole life: a key
+ * that is extractable or not sensitive now, or whose CKA_ALWAYS_SENSITIVE
+ * or CKA_NEVER_EXTRACTABLE is false (it was readable or extractable at some
+ * point, so it may exist outside the token), is refused with
+ * SIGNET_ERR_KEY_UNSAFE naming the attribute. Keys extractable only under
+ * a trusted wrapping key pass on a token opened with allow_trusted_wrap.
+ *
+ * The key is found again after a lost session (token_with_session); one
+ * whose public key is not the one found here is refused
+ * (SIGNET_ERR_KEY_NOT_FOUND): a replaced key or token never signs.
  */
 int signet_key_find(struct signet_token *tok, const struct signet_p11_uri *uri,
     struct signet_key **out) SIGNET_WUR;
+
+/*
+ * signet_key_find_flags: accept a key that is sensitive and not extractable
+ * now but was not always so, as a key restored from a backup (unwrapped
+ * with C_UnwrapKey) or imported is on most tokens. For an operator's
+ * explicit decision only (accept-restored-key in signet.yaml or a ceremony
+ * file); signet_key_restored then says why the key may exist outside the
+ * token, and the caller records and shows it as a warning.
+ */
+#define SIGNET_KEY_ACCEPT_RESTORED 0x01
+int signet_key_find_flags(struct signet_token *tok,
+    const struct signet_p11_uri *uri, unsigned flags, struct signet_key **out)
+    SIGNET_WUR;
+/*
+ * NULL for a key that was always sensitive and never extractable; for one
+ * accepted with SIGNET_KEY_ACCEPT_RESTORED (or a copy signet_key_backup
+ * made), what its attributes say, as a phrase to follow the key's name:
+ * "was extractable at some point; it may exist outside the token
+ * (CKA_NEVER_EXTRACTABLE is false)".
+ */
+const char *signet_key_restored(const struct signet_key *key);
 void signet_key_free(struct signet_key *key);
 
 EVP_PKEY *signet_key_get0_pubkey(const struct signet_key *key);
@@ -286,7 +316,9 @@ int signet_key_backup_check(struct signet_key *key, struct signet_token *dst)
  * logged in again. The copy is found again on dst, must have the key's
  * public key, and signs a random message that verifies with it; a copy that
  * fails any check is destroyed. *copy is the copy on dst; info (may be
- * NULL) says what was used.
+ * NULL) says what was used. The copy was unwrapped, so its
+ * CKA_ALWAYS_SENSITIVE is false: it is accepted here (signet_key_restored
+ * says so), and finding it later takes SIGNET_KEY_ACCEPT_RESTORED.
  */
 int signet_key_backup(struct signet_key *key, const char *so_pin_source,
     struct signet_token *dst, struct signet_key **copy,

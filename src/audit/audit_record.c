@@ -504,16 +504,7 @@ audit_sig_alg_from_name(const char *name, enum signet_sig_alg *out)
 int
 signet_audit_key_id(const EVP_PKEY *pub, char out[65])
 {
-	unsigned char *der = NULL;
-	int n, r;
-
-	out[0] = '\0';
-	if ((n = i2d_PUBKEY(pub, &der)) <= 0)
-		return signet_error_ossl(SIGNET_ERR_CRYPTO,
-		    "cannot encode the audit public key");
-	r = sha256_hex(der, (size_t)n, out);
-	OPENSSL_free(der);
-	return r;
+	return spki_sha256_hex(pub, out);
 }
 
 /* ---- parsing ------------------------------------------------------------ */

@@ -384,10 +384,38 @@ static json_t *
 login_details(struct signet_token *tok, struct signet_key *key,
     const char *purpose)
 {
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "token",
+	json_t *d = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "token",
 	    signet_token_label(tok), "serial", signet_token_serial(tok),
 	    "module", signet_token_module_path(tok), "login", "user", "key",
 	    key != NULL ? signet_key_label(key) : "", "purpose", purpose);
+
+	/* Accepted by accept-restored-key: the key may exist elsewhere. */
+	if (d != NULL && key != NULL && signet_key_restored(key) != NULL)
+		json_object_set_new(d, "restored_key",
+		    json_string(signet_key_restored(key)));
+	return d;
+}
+
+/* A key searched for as the configuration says restored keys may be. */
+static int
+find_key(struct signet_ca *ca, struct signet_token *tok,
+    const struct signet_p11_uri *uri, int accept_restored, const char *what,
+    const char *option, struct signet_key **out)
+{
+	int r;
+
+	if ((r = signet_key_find_flags(tok, uri,
+		 accept_restored ? SIGNET_KEY_ACCEPT_RESTORED : 0, out)) != 0)
+		return r;
+	if (signet_key_restored(*out) != NULL &&
+	    ca->n_warnings < sizeof(ca->warnings) / sizeof(ca->warnings[0]))
+		snprintf(ca->warnings[ca->n_warnings++],
+		    sizeof(ca->warnings[0]),
+		    "%s '%s' on token '%s' %s; signet uses it because %s is "
+		    "true",
+		    what, signet_key_label(*out), signet_token_label(tok),
+		    signet_key_restored(*out), option);
+	return 0;
 }
 
 static int
@@ -409,7 +437,9 @@ open_audit(struct signet_ca *ca)
 		    "record this failure)");
 		goto out;
 	}
-	if ((r = signet_key_find(ca->audit_tok, uri, &ca->audit_key)) != 0 ||
+	if ((r = find_key(ca, ca->audit_tok, uri, c->audit_accept_restored_key,
+		 "the audit key", "audit.accept-restored-key",
+		 &ca->audit_key)) != 0 ||
 	    (r = signet_key_signer(ca->audit_key, &ca->audit_signer)) != 0) {
 		r = signet_error_context(r, "the audit key (audit.key)");
 		goto out;
@@ -505,7 +535,8 @@ open_signing_key(struct signet_ca *ca)
 			goto out;
 		}
 	}
-	if ((r = signet_key_find(ca->tok, uri, &ca->key)) != 0) {
+	if ((r = find_key(ca, ca->tok, uri, c->accept_restored_key,
+		 "the CA key", "token.accept-restored-key", &ca->key)) != 0) {
 		r = signet_error_context(r, "the CA key (token.key)");
 		goto out;
 	}
@@ -712,7 +743,9 @@ signet_ca_open(const char *config_path, unsigned flags, struct signet_ca **out)
 			goto out;
 		token_unlock(lock);
 		lock = -1;
-		if (ca->tok != ca->audit_tok &&
+		/* A shared login is logged once, unless a key needs a word. */
+		if ((ca->tok != ca->audit_tok ||
+			signet_key_restored(ca->key) != NULL) &&
 		    (r = ca_audit(ca, SIGNET_AUDIT_EV_TOKEN_LOGIN,
 			 SIGNET_AUDIT_SUCCESS,
 			 login_details(ca->tok, ca->key, "ca"))) != 0)
@@ -771,6 +804,12 @@ const char *
 signet_ca_requester(const struct signet_ca *ca)
 {
 	return ca->requester;
+}
+
+const char *
+signet_ca_warning(const struct signet_ca *ca, size_t i)
+{
+	return i < ca->n_warnings ? ca->warnings[i] : NULL;
 }
 
 void

@@ -66,6 +66,8 @@ struct signet_ca {
 	struct signet_audit *audit;
 	unsigned long recoveries; /* of tok, as last audited */
 	unsigned long audit_recoveries;
+	char warnings[2][1024]; /* signet_ca_warning */
+	size_t n_warnings;
 
 	struct ca_pool *pool;
 };

@@ -31,6 +31,7 @@ struct y_token {
 	char *module;
 	char *pin_source;
 	unsigned *sessions;
+	char *accept_restored_key;
 };
 
 struct y_audit {
@@ -39,6 +40,7 @@ struct y_audit {
 	char *module;
 	char *pin_source;
 	unsigned *checkpoint_interval;
+	char *accept_restored_key;
 };
 
 struct y_crl {
@@ -72,6 +74,7 @@ static const cyaml_schema_field_t y_token_fields[] = {
 	Y_STR("module", struct y_token, module),
 	Y_STR("pin-source", struct y_token, pin_source),
 	Y_UINT("sessions", struct y_token, sessions),
+	Y_STR("accept-restored-key", struct y_token, accept_restored_key),
 	CYAML_FIELD_END,
 };
 
@@ -81,6 +84,7 @@ static const cyaml_schema_field_t y_audit_fields[] = {
 	Y_STR("module", struct y_audit, module),
 	Y_STR("pin-source", struct y_audit, pin_source),
 	Y_UINT("checkpoint-interval", struct y_audit, checkpoint_interval),
+	Y_STR("accept-restored-key", struct y_audit, accept_restored_key),
 	CYAML_FIELD_END,
 };
 
@@ -349,6 +353,22 @@ get_uint(const struct signet_ca_config *c, struct yaml_lines *lines,
 	return 0;
 }
 
+/* true or false, nothing else: a typo must not pass for either. */
+static int
+get_bool(const struct signet_ca_config *c, struct yaml_lines *lines,
+    const char *key, const char *text, int *out)
+{
+	*out = 0;
+	if (text == NULL || strcmp(text, "false") == 0)
+		return 0;
+	if (strcmp(text, "true") == 0) {
+		*out = 1;
+		return 0;
+	}
+	return yaml_error(c->path, yaml_lines_find(lines, key),
+	    "%s must be true or false", key);
+}
+
 static int
 required(const struct signet_ca_config *c, struct yaml_lines *lines,
     const char *key, const void *v, const char *what)
@@ -433,6 +453,11 @@ config_fill(struct signet_ca_config *c, const struct y_config *y,
 		 CA_DEFAULT_BATCH, 1, CA_BATCH_MAX, &c->batch_size)) != 0 ||
 	    (r = get_uint(c, lines, "issuance.workers", is->workers, 0, 0,
 		 CA_WORKERS_MAX, &c->workers)) != 0)
+		return r;
+	if ((r = get_bool(c, lines, "token.accept-restored-key",
+		 t->accept_restored_key, &c->accept_restored_key)) != 0 ||
+	    (r = get_bool(c, lines, "audit.accept-restored-key",
+		 a->accept_restored_key, &c->audit_accept_restored_key)) != 0)
 		return r;
 	if ((r = resolve_path(c->dir, y->certificate, &c->certificate)) != 0 ||
 	    (r = resolve_path(c->dir, y->chain, &c->chain)) != 0 ||

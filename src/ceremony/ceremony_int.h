@@ -43,6 +43,7 @@ struct cy_token {
 	char *module;
 	char *pin_source;
 	char *so_pin_source;
+	char *accept_restored_key;
 	/* Refused with their line: PINs never go in a ceremony file. */
 	char *pin;
 	char *pin_value;
@@ -136,6 +137,8 @@ struct cer_token_cfg {
 	char *module;        /* NULL: the default module */
 	char *pin_source;    /* resolved against dir; NULL: prompt */
 	char *so_pin_source; /* key-backup only */
+	/* accept-restored-key: the key may have been outside the token */
+	int accept_restored;
 };
 
 /* How a generated key may leave its token. */

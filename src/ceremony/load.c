@@ -42,6 +42,7 @@ static const cyaml_schema_field_t y_token_fields[] = {
 	Y_STR("module", struct cy_token, module),
 	Y_STR("pin-source", struct cy_token, pin_source),
 	Y_STR("so-pin-source", struct cy_token, so_pin_source),
+	Y_STR("accept-restored-key", struct cy_token, accept_restored_key),
 	Y_STR("pin", struct cy_token, pin),
 	Y_STR("pin-value", struct cy_token, pin_value),
 	Y_STR("so-pin", struct cy_token, so_pin),
@@ -177,6 +178,9 @@ static const struct {
 	{ "token.module", T_ALL, 0 },
 	{ "token.pin-source", T_ALL, 0 },
 	{ "token.so-pin-source", T(KEY_BACKUP), 0 },
+	/* Ceremonies that sign with (or back up) a key already there. */
+	{ "token.accept-restored-key", T_CERT | T(ROOT_CRL) | T(KEY_BACKUP),
+	    0 },
 	{ "backup-token", T(KEY_BACKUP), T(KEY_BACKUP) },
 	{ "backup-token.uri", T(KEY_BACKUP), T(KEY_BACKUP) },
 	{ "backup-token.module", T(KEY_BACKUP), 0 },
@@ -467,6 +471,15 @@ ld_token(const struct loader *ld, const char *sec, const struct cy_token *y,
 		if ((r = ld_pin_source(ld, path, y->so_pin_source,
 			 &cfg->so_pin_source)) != 0)
 			return r;
+	}
+	if (y->accept_restored_key != NULL) {
+		snprintf(path, sizeof(path), "%s.accept-restored-key", sec);
+		if (strcmp(y->accept_restored_key, "true") == 0)
+			cfg->accept_restored = 1;
+		else if (strcmp(y->accept_restored_key, "false") != 0)
+			return ld_err(ld, path, SIGNET_ERR_CONFIG,
+			    "must be true or false (true: sign with a key "
+			    "restored from a backup; docs/ceremony.md)");
 	}
 	return 0;
 }

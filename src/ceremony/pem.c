@@ -70,16 +70,7 @@ out:
 int
 cer_spki_sha256(const EVP_PKEY *pub, char out[65])
 {
-	unsigned char *der = NULL;
-	int len, r;
-
-	out[0] = '\0';
-	if ((len = i2d_PUBKEY(pub, &der)) <= 0)
-		return signet_error_ossl(SIGNET_ERR_CRYPTO,
-		    "cannot encode a public key");
-	r = sha256_hex(der, (size_t)len, out);
-	OPENSSL_free(der);
-	return r;
+	return spki_sha256_hex(pub, out);
 }
 
 /* Exactly one PEM block of type, or DER: *der set to the DER bytes. */

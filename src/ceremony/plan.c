@@ -118,6 +118,11 @@ cer_plan_key(struct cer_text *t, const char *what,
 						      : "not extractable")
 			     : "extractable only under a trusted wrapping "
 			       "key");
+	if (signet_key_restored(key) != NULL)
+		cer_text_add(t,
+		    "%-22s WARNING: the key %s; used only because "
+		    "token.accept-restored-key is true\n",
+		    "", signet_key_restored(key));
 }
 
 static void

@@ -130,7 +130,9 @@ cer_key_find(struct signet_ceremony *c, struct signet_token *tok,
 		goto out;
 	}
 	if ((r = signet_uri_parse(text, 0, &uri)) != 0 ||
-	    (r = signet_key_find(tok, uri, &key)) != 0)
+	    (r = signet_key_find_flags(tok, uri,
+		 c->token.accept_restored ? SIGNET_KEY_ACCEPT_RESTORED : 0,
+		 &key)) != 0)
 		goto out;
 	if ((r = cer_key_add(c, tok, key, role)) != 0)
 		goto out;
@@ -169,6 +171,14 @@ cer_key_add(struct signet_ceremony *c, struct signet_token *tok,
 		: "key-find",
 	    "%s key '%s' id %s (%s) on token '%s', SPKI SHA-256 %s", role,
 	    ki->label, id, ki->type_name, signet_token_label(tok), spki);
+	if (signet_key_restored(key) != NULL)
+		cer_step(c, "key-restored", "WARNING: %s key '%s' %s; %s", role,
+		    ki->label, signet_key_restored(key),
+		    strcmp(role, "backup copy") == 0
+			? "it is the copy this ceremony unwrapped: a ceremony "
+			  "that signs with it needs token.accept-restored-key: "
+			  "true"
+			: "accepted because token.accept-restored-key is true");
 	return 0;
 }
 

@@ -9,6 +9,7 @@ int
 cli_ca_open(const char *config, unsigned flags, struct signet_ca **out)
 {
 	char *path = NULL;
+	size_t i;
 	int r;
 
 	*out = NULL;
@@ -18,6 +19,8 @@ cli_ca_open(const char *config, unsigned flags, struct signet_ca **out)
 	free(path);
 	if (r != 0)
 		return cli_fail(r);
+	for (i = 0; signet_ca_warning(*out, i) != NULL; i++)
+		cli_warn("%s", signet_ca_warning(*out, i));
 	return 0;
 }
 

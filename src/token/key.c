@@ -1,14 +1,19 @@
 /*
  * Private keys on a token: finding them, reading and checking their
  * attributes, and listing them. A CA key must be sensitive and
- * non-extractable: one that is not could have left the token, so signet
- * refuses to sign with it.
+ * non-extractable, and must always have been (CKA_ALWAYS_SENSITIVE,
+ * CKA_NEVER_EXTRACTABLE): one that is not could have left the token, so
+ * signet refuses to sign with it unless the operator accepts a key
+ * restored from a backup.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
+
 #include "token/token_int.h"
+#include "util/codec.h"
 
 static const struct {
 	enum signet_key_type type;
@@ -359,16 +364,58 @@ key_describe(const struct signet_token *tok, const struct signet_key_info *info,
 	    n > 0 ? id : "none", tok->label);
 }
 
-/* Check what a signing key must be, beyond being safe. */
+/*
+ * What CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE say of the key's past
+ * (PKCS#11 2.40 4.9), as a phrase to follow its name, or "" when it was
+ * always sensitive and never extractable. Tokens set both false on a key
+ * that was unwrapped or imported: its value came from outside.
+ */
+static void
+key_history(const struct signet_key_info *info, int allow_trusted_wrap,
+    char *buf, size_t len)
+{
+	int readable = !info->always_sensitive;
+	/* Extractable under a trusted wrapping key by design (backup). */
+	int extractable = !info->never_extractable &&
+			  !(allow_trusted_wrap && info->wrap_with_trusted);
+	int both = readable && extractable;
+
+	buf[0] = '\0';
+	if (!readable && !extractable)
+		return;
+	snprintf(buf, len,
+	    "%s%s%s; it may exist outside the token (%s%s%s %s false)",
+	    readable ? "was not always sensitive" : "", both ? " and " : "",
+	    extractable ? "was extractable at some point" : "",
+	    readable ? "CKA_ALWAYS_SENSITIVE" : "", both ? " and " : "",
+	    extractable ? "CKA_NEVER_EXTRACTABLE" : "", both ? "are" : "is");
+}
+
+/*
+ * Check what a signing key must be: safe now, safe in its past unless
+ * SIGNET_KEY_ACCEPT_RESTORED (restored then says why it may not be), able
+ * to sign, and of a type signet signs with.
+ */
 static int
 key_check_usable(const struct signet_token *tok,
-    const struct signet_key_info *info, const char *what)
+    const struct signet_key_info *info, unsigned flags, const char *what,
+    char restored[TOKEN_HISTORY_MAX])
 {
 	int r;
 
 	if ((r = token_key_check_safe(info, tok->allow_trusted_wrap, what)) !=
 	    0)
 		return r;
+	key_history(info, tok->allow_trusted_wrap, restored, TOKEN_HISTORY_MAX);
+	if (restored[0] != '\0' && !(flags & SIGNET_KEY_ACCEPT_RESTORED))
+		return signet_error_set(SIGNET_ERR_KEY_UNSAFE,
+		    "%s %s, so it is not fit to be a CA key. A key restored "
+		    "from a backup (unwrapped) or imported looks like this: if "
+		    "this is one and it is to be used, say so with "
+		    "accept-restored-key: true (signet.yaml, token: or audit:; "
+		    "or the ceremony file's token:; docs/hsm.md); otherwise "
+		    "generate a new key with 'signet token keygen'",
+		    what, restored);
 	if (!info->sign)
 		return signet_error_set(SIGNET_ERR_TOKEN,
 		    "%s cannot sign (CKA_SIGN is false)", what);
@@ -397,7 +444,7 @@ key_ref_from_info(struct token_key_ref *ref, const struct signet_key_info *info)
 
 int
 token_key_new(struct signet_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
-    unsigned long generation, struct signet_key **out)
+    unsigned long generation, unsigned flags, struct signet_key **out)
 {
 	int r = SIGNET_ERR_INTERNAL;
 	struct signet_key *key = NULL;
@@ -412,11 +459,13 @@ token_key_new(struct signet_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
 		    "cannot initialise a lock");
 	}
 	key->tok = tok;
+	key->flags = flags;
 	if ((r = token_key_read_info(tok, s, h, &key->info, &key->ck_type)) !=
 	    0)
 		goto out;
 	key_describe(tok, &key->info, what, sizeof(what));
-	if ((r = key_check_usable(tok, &key->info, what)) != 0)
+	if ((r = key_check_usable(tok, &key->info, flags, what,
+		 key->restored)) != 0)
 		goto out;
 	key_ref_from_info(&key->ref, &key->info);
 	if ((r = token_key_pubkey(tok, s, h, &key->ref, &key->info,
@@ -447,7 +496,8 @@ token_key_handle(struct signet_key *key, CK_SESSION_HANDLE s,
 	struct signet_key_info info;
 	CK_OBJECT_HANDLE found[2];
 	CK_KEY_TYPE kt;
-	char what[256];
+	EVP_PKEY *pub = NULL;
+	char what[256], restored[TOKEN_HISTORY_MAX], fp_now[65], fp_then[65];
 	size_t n = 0;
 
 	pthread_mutex_lock(&key->lock);
@@ -473,22 +523,50 @@ token_key_handle(struct signet_key *key, CK_SESSION_HANDLE s,
 	}
 	if ((r = token_key_read_info(tok, s, found[0], &info, &kt)) != 0)
 		goto out;
-	if ((r = key_check_usable(tok, &info, what)) != 0)
-		goto out;
+	/* A removed token may come back as another one, or with a new key. */
 	if (kt != key->ck_type || info.type != key->info.type) {
 		r = signet_error_set(SIGNET_ERR_KEY_NOT_FOUND,
-		    "%s is a different kind of key (%s) after the token's "
-		    "sessions were recovered",
-		    what, info.type_name);
+		    "the key found after reconnecting is not the one signet "
+		    "opened: %s is now a %s key, and was a %s key; signet will "
+		    "not sign with another key: put back the token it opened",
+		    what, info.type_name, key->info.type_name);
+		goto out;
+	}
+	if ((r = token_key_pubkey(tok, s, found[0], &key->ref, &info, kt,
+		 &pub)) != 0) {
+		signet_error_context(r, "%s, found again after reconnecting",
+		    what);
+		goto out;
+	}
+	if (EVP_PKEY_eq(pub, key->pub) != 1) {
+		ERR_clear_error();
+		if (spki_sha256_hex(pub, fp_now) != 0 ||
+		    spki_sha256_hex(key->pub, fp_then) != 0) {
+			r = SIGNET_ERR_CRYPTO;
+			goto out;
+		}
+		r = signet_error_set(SIGNET_ERR_KEY_NOT_FOUND,
+		    "the key found after reconnecting is not the one signet "
+		    "opened: %s now has public key SHA-256 %s, and had %s; "
+		    "signet will not sign with another key: put back the "
+		    "token it opened",
+		    what, fp_now, fp_then);
+		goto out;
+	}
+	if ((r = key_check_usable(tok, &info, key->flags, what, restored)) !=
+	    0) {
+		signet_error_context(r, "found again after reconnecting");
 		goto out;
 	}
 	key->info = info;
+	memcpy(key->restored, restored, sizeof(key->restored));
 	key->handle = found[0];
 	key->handle_gen = generation;
 	*out = found[0];
 	r = 0;
 out:
 	pthread_mutex_unlock(&key->lock);
+	EVP_PKEY_free(pub);
 	return r;
 }
 
@@ -527,6 +605,7 @@ keys_describe(struct signet_token *tok, CK_SESSION_HANDLE s, char *buf,
 
 struct find_req {
 	const struct signet_p11_uri *uri;
+	unsigned flags;
 	struct signet_key *key;
 };
 
@@ -571,7 +650,7 @@ find_fn(struct signet_token *tok, CK_SESSION_HANDLE s, unsigned long gen,
 		    n, tok->label, text != NULL ? text : "the URI");
 		goto out;
 	}
-	r = token_key_new(tok, s, found[0], gen, &req->key);
+	r = token_key_new(tok, s, found[0], gen, req->flags, &req->key);
 out:
 	free(text);
 	return r;
@@ -581,10 +660,20 @@ int
 signet_key_find(struct signet_token *tok, const struct signet_p11_uri *uri,
     struct signet_key **out)
 {
-	struct find_req req = { uri, NULL };
+	return signet_key_find_flags(tok, uri, 0, out);
+}
+
+int
+signet_key_find_flags(struct signet_token *tok,
+    const struct signet_p11_uri *uri, unsigned flags, struct signet_key **out)
+{
+	struct find_req req = { uri, flags, NULL };
 	int r;
 
 	*out = NULL;
+	if ((flags & ~(unsigned)SIGNET_KEY_ACCEPT_RESTORED) != 0)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "unknown key search flags 0x%x", flags);
 	if (uri->type != NULL && strcmp(uri->type, "private") != 0)
 		return signet_error_set(SIGNET_ERR_URI,
 		    "the key URI has type=%s; signet signs with private keys "
@@ -639,6 +728,12 @@ const struct signet_key_info *
 signet_key_get0_info(const struct signet_key *key)
 {
 	return &key->info;
+}
+
+const char *
+signet_key_restored(const struct signet_key *key)
+{
+	return key->restored[0] != '\0' ? key->restored : NULL;
 }
 
 char *

@@ -310,7 +310,7 @@ signet_key_generate_flags(struct signet_token *tok, enum signet_key_type type,
 		    info.type_name, signet_key_type_name(type));
 		goto out;
 	}
-	if ((r = token_key_new(tok, s, privh, gen, &key)) != 0)
+	if ((r = token_key_new(tok, s, privh, gen, 0, &key)) != 0)
 		goto out;
 	pthread_rwlock_unlock(&tok->gen_lock);
 	locked = 0;

@@ -202,6 +202,9 @@ void token_rw_session_close(struct signet_token *tok, CK_SESSION_HANDLE s);
 
 /* ---- Keys (key.c, keygen.c, pubkey.c) ---------------------------------- */
 
+/* Room for what a key's history says (signet_key_restored). */
+#define TOKEN_HISTORY_MAX 256
+
 /* What a private key is found again by after a recovery. */
 struct token_key_ref {
 	char label[SIGNET_KEY_LABEL_MAX + 1];
@@ -215,9 +218,11 @@ struct signet_key {
 	struct signet_token *tok;
 	struct token_key_ref ref;
 	struct signet_key_info info;
-	EVP_PKEY *pub;
+	EVP_PKEY *pub; /* as first found: a key found again must have it */
 	CK_KEY_TYPE ck_type;
 	size_t sig_len; /* raw signature size the token produces */
+	unsigned flags; /* SIGNET_KEY_ACCEPT_RESTORED */
+	char restored[TOKEN_HISTORY_MAX]; /* signet_key_restored, or "" */
 
 	pthread_mutex_t lock;
 	CK_OBJECT_HANDLE handle;
@@ -265,13 +270,20 @@ int token_key_pubkey(struct signet_token *tok, CK_SESSION_HANDLE s,
 enum signet_key_type token_curve_from_params(const uint8_t *der, size_t len);
 const uint8_t *token_curve_params(enum signet_key_type type, size_t *len);
 
-/* The key's object handle, found again if sessions were recovered since. */
+/*
+ * The key's object handle, found again if sessions were recovered since;
+ * one found again must be the same key (its public key), and pass the
+ * same checks.
+ */
 int token_key_handle(struct signet_key *key, CK_SESSION_HANDLE s,
     unsigned long generation, CK_OBJECT_HANDLE *out) SIGNET_WUR;
 
-/* A signet_key around a private key handle, its info read and checked. */
-int
-token_key_new(struct signet_token *tok, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
-    unsigned long generation, struct signet_key **out) SIGNET_WUR;
+/*
+ * A signet_key around a private key handle, its info read and checked;
+ * flags as signet_key_find_flags takes them.
+ */
+int token_key_new(struct signet_token *tok, CK_SESSION_HANDLE s,
+    CK_OBJECT_HANDLE h, unsigned long generation, unsigned flags,
+    struct signet_key **out) SIGNET_WUR;
 
 #endif /* SIGNET_TOKEN_INT_H */

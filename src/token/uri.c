@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "token/token_int.h"
+#include "util/text.h"
 
 #define URI_MAX 4096
 
@@ -87,18 +88,6 @@ is_value_char(int c, int query)
 	return c == '&';
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decode a value of n characters. The result is NUL-terminated (the NUL not
  * counted) so that text attributes can be used as C strings.
@@ -119,8 +108,8 @@ uri_decode(const char *s, size_t n, const struct uri_attr_def *def,
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '%') {
-			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0) {
+			if (i + 2 >= n || (hi = text_hex_value(s[i + 1])) < 0 ||
+			    (lo = text_hex_value(s[i + 2])) < 0) {
 				secret_wipe(buf, n + 1);
 				free(buf);
 				return signet_error_set(SIGNET_ERR_URI,

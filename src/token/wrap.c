@@ -622,7 +622,12 @@ signet_key_backup(struct signet_key *key, const char *so_pin_source,
 	destroy(dst, b.t, &b.aes_dst);
 	destroy(dst, b.t, &b.tpriv);
 	destroy(dst, b.t, &b.tpub);
-	if ((r = token_key_new(dst, b.t, b.copy_priv, gen, &k)) != 0)
+	/*
+	 * Unwrapped, the copy is not CKA_ALWAYS_SENSITIVE on any token; it is
+	 * the key signet just checked, so it is accepted (as restored).
+	 */
+	if ((r = token_key_new(dst, b.t, b.copy_priv, gen,
+		 SIGNET_KEY_ACCEPT_RESTORED, &k)) != 0)
 		goto out;
 	pthread_rwlock_unlock(&dst->gen_lock);
 	locked = 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "util/codec.h"
 #include "util/text.h"
@@ -168,6 +169,21 @@ sha256_hex(const void *data, size_t len, char out[65])
 		return r;
 	hex_encode(md, sizeof(md), out);
 	return 0;
+}
+
+int
+spki_sha256_hex(const EVP_PKEY *pub, char out[65])
+{
+	unsigned char *der = NULL;
+	int len, r;
+
+	out[0] = '\0';
+	if ((len = i2d_PUBKEY(pub, &der)) <= 0)
+		return signet_error_ossl(SIGNET_ERR_CRYPTO,
+		    "cannot encode a public key");
+	r = sha256_hex(der, (size_t)len, out);
+	OPENSSL_free(der);
+	return r;
 }
 
 /* H. Hinnant's days_from_civil and civil_from_days. */

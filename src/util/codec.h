@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <openssl/types.h>
+
 #include "signet/error.h"
 
 /* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
@@ -39,6 +41,11 @@ int base64_decode(const char *in, size_t len, unsigned flags, uint8_t **out,
 int sha256(const void *data, size_t len, uint8_t out[32]) SIGNET_WUR;
 /* Lower-case hex SHA-256 of data into out[65]. */
 int sha256_hex(const void *data, size_t len, char out[65]) SIGNET_WUR;
+/*
+ * A public key's fingerprint: lower-case hex SHA-256 of its DER
+ * SubjectPublicKeyInfo into out[65] ("" on failure).
+ */
+int spki_sha256_hex(const EVP_PKEY *pub, char out[65]) SIGNET_WUR;
 
 /* ---- times ---------------------------------------------------------------- */
 

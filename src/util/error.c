@@ -43,7 +43,7 @@ signet_strerror(int code)
 	case SIGNET_ERR_PIN_SOURCE:
 		return "no usable PIN source";
 	case SIGNET_ERR_KEY_UNSAFE:
-		return "key is extractable or not sensitive";
+		return "key is, or was once, extractable or not sensitive";
 	case SIGNET_ERR_CRYPTO:
 		return "cryptographic operation failed";
 	case SIGNET_ERR_VERIFY:

@@ -113,6 +113,31 @@ fx_softhsm_tokens(const char *label, ...)
 	setenv("SOFTHSM2_CONF", conf, 1);
 }
 
+void
+fx_softhsm_import_key(const char *token, const char *pin_file,
+    const char *label, const char *id)
+{
+	const char *key = fx_path("import.der"), *pub = fx_path("import.pub");
+
+	/* The PIN goes through the environment, never on a command line. */
+	if (fx_sh("openssl genpkey -algorithm EC -pkeyopt "
+		  "ec_paramgen_curve:P-256 -outform DER -out '%s' 2>/dev/null "
+		  "&& openssl pkey -inform DER -in '%s' -pubout -outform DER "
+		  "-out '%s' && SIGNET_TEST_PIN=$(cat '%s') && "
+		  "export SIGNET_TEST_PIN && "
+		  "pkcs11-tool --module '%s' --token-label '%s' --login --pin "
+		  "env:SIGNET_TEST_PIN --write-object '%s' --type privkey "
+		  "--label '%s' --id '%s' --sensitive --usage-sign "
+		  ">/dev/null 2>&1 && "
+		  "pkcs11-tool --module '%s' --token-label '%s' --login --pin "
+		  "env:SIGNET_TEST_PIN --write-object '%s' --type pubkey "
+		  "--label '%s' --id '%s' >/dev/null 2>&1; st=$?; "
+		  "rm -f '%s' '%s'; exit $st",
+		key, key, pub, pin_file, fx_softhsm_module(), token, key, label,
+		id, fx_softhsm_module(), token, pub, label, id, key, pub) != 0)
+		fx_die("importing a key with pkcs11-tool");
+}
+
 const char *
 fx_pin_file(const char *label)
 {

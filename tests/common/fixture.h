@@ -28,6 +28,15 @@ const char *fx_pin_file(const char *label);
 /* "file:<pin file>" for a label. */
 const char *fx_pin_source(const char *label);
 
+/*
+ * Import a fresh P-256 key pair (made by openssl, file then removed) into
+ * a SoftHSM token with pkcs11-tool: sensitive and not extractable, but,
+ * having been outside the token, CKA_ALWAYS_SENSITIVE and
+ * CKA_NEVER_EXTRACTABLE false. id is hex. Aborts on failure.
+ */
+void fx_softhsm_import_key(const char *token, const char *pin_file,
+    const char *label, const char *id);
+
 /* Run a shell command; returns its exit status (-1 if it did not exit). */
 int fx_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Same, capturing standard output (and error, if merge) into a fresh string. */

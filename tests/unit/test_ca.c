@@ -526,6 +526,86 @@ test_token_failures(void **state)
 	unsetenv("P11FAULT_LOG");
 }
 
+/* ---- keys that were outside their token ---------------------------------- */
+
+static void
+sed_config(const char *path, const char *script)
+{
+	assert_int_equal(fx_sh("sed -i -e '%s' '%s'", script, path), 0);
+}
+
+/*
+ * A key imported from a file (as a restored key would be) is refused as the
+ * audit key and as the CA key, each until its own accept-restored-key says
+ * otherwise; then the CLI warns on every use, and the log records it.
+ */
+static void
+test_restored_keys(void **state)
+{
+	char path[PATH_MAX + 32], pin[PATH_MAX + 32], *out;
+	struct signet_ca *ca = NULL;
+	int st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s", fx_ca_instance("restored", NULL));
+	snprintf(pin, sizeof(pin), "%s/hsm/ca.pin", fx_ca_dir());
+	fx_softhsm_import_key("ca", pin, "restored-audit", "7a");
+	fx_softhsm_import_key("ca", pin, "restored-ca", "7b");
+
+	sed_config(path, "s|object=audit-key\"|object=restored-audit\"|");
+	assert_int_equal(signet_ca_open(path, SIGNET_CA_OPEN_SIGN, &ca),
+	    SIGNET_ERR_KEY_UNSAFE);
+	assert_null(ca);
+	assert_message_has("the audit key (audit.key)");
+	assert_message_has("'restored-audit'");
+	assert_message_has("was not always sensitive and was extractable at "
+			   "some point; it may exist outside the token");
+	assert_message_has("accept-restored-key");
+	/* The CA key's opt-in is not the audit key's. */
+	sed_config(path, "/object=ca-key\"$/a\\  accept-restored-key: true");
+	assert_int_equal(signet_ca_open(path, SIGNET_CA_OPEN_SIGN, &ca),
+	    SIGNET_ERR_KEY_UNSAFE);
+	assert_message_has("the audit key (audit.key)");
+	/* Its own: accepted, and said on every use. */
+	sed_config(path,
+	    "/object=restored-audit\"$/a\\  accept-restored-key: true");
+	ca = open_ok(path, SIGNET_CA_OPEN_SIGN);
+	assert_non_null(signet_ca_warning(ca, 0));
+	assert_non_null(strstr(signet_ca_warning(ca, 0),
+	    "the audit key 'restored-audit' on token 'ca' was not always "
+	    "sensitive"));
+	assert_non_null(strstr(signet_ca_warning(ca, 0),
+	    "because audit.accept-restored-key is true"));
+	assert_null(signet_ca_warning(ca, 1));
+	assert_int_equal(signet_ca_close(ca), 0);
+	out = fx_sh_output(&st, "'%s' crl --out '%s' --config '%s' 2>&1",
+	    fx_signet_bin(), fx_path("restored.crl"), path);
+	if (st != 0 || strstr(out, "signet: warning: the audit key "
+				   "'restored-audit'") == NULL)
+		fail_msg("signet crl (exit %d): %s", st, out);
+	free(out);
+	/* The log says it each time the key is opened. */
+	assert_int_equal(fx_sh("test $(grep -c '\"purpose\":\"audit\",\""
+			       "restored_key\":\"was not always sensitive' "
+			       "'%s/restored/audit.log') -ge 2",
+			     fx_tmpdir()),
+	    0);
+
+	/* The CA key: refused without its opt-in, passed with it. */
+	sed_config(path, "/object=ca-key\"$/{n;d}");
+	sed_config(path, "s|object=ca-key\"|object=restored-ca\"|");
+	assert_int_equal(signet_ca_open(path, SIGNET_CA_OPEN_SIGN, &ca),
+	    SIGNET_ERR_KEY_UNSAFE);
+	assert_message_has("the CA key (token.key)");
+	assert_message_has("'restored-ca'");
+	sed_config(path,
+	    "/object=restored-ca\"$/a\\  accept-restored-key: true");
+	/* Past the key check: it is not the CA certificate's key. */
+	assert_int_equal(signet_ca_open(path, SIGNET_CA_OPEN_SIGN, &ca),
+	    SIGNET_ERR_CONFIG);
+	assert_message_has("is not the key of the CA certificate");
+}
+
 /* ---- revocation and CRLs
  * ----------------------------------------------------- */
 
@@ -590,6 +670,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_check_resolve),
 		cmocka_unit_test(test_revoke_crl),
 		cmocka_unit_test(test_token_failures),
+		cmocka_unit_test(test_restored_keys),
 	};
 	ssize_t n;
 

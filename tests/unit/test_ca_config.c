@@ -87,6 +87,25 @@ test_defaults_and_paths(void **state)
 	assert_int_equal(c->batch_size, 64);
 	assert_int_equal(c->workers, 3);
 	assert_int_equal(c->checkpoint_interval, 1000);
+	assert_false(c->accept_restored_key);
+	assert_false(c->audit_accept_restored_key);
+	signet_ca_config_free(c);
+
+	/* Restored keys: each key on its own say. */
+	path =
+	    write_config("restored.yaml", BASE "  accept-restored-key: true\n");
+	assert_int_equal(signet_ca_config_load(path, &c), 0);
+	assert_false(c->accept_restored_key);
+	assert_true(c->audit_accept_restored_key);
+	signet_ca_config_free(c);
+	path = write_config("restored.yaml",
+	    "version: 1\ntoken:\n  key: \"pkcs11:object=k\"\n"
+	    "  accept-restored-key: true\ncertificate: c\npolicy: p\n"
+	    "audit:\n  key: \"pkcs11:object=a\"\n"
+	    "  accept-restored-key: false\n");
+	assert_int_equal(signet_ca_config_load(path, &c), 0);
+	assert_true(c->accept_restored_key);
+	assert_false(c->audit_accept_restored_key);
 	signet_ca_config_free(c);
 
 	/* The defaults. */
@@ -219,6 +238,14 @@ test_refusals(void **state)
 		    ":9:", "not a number" },
 		{ "a list for a mapping", BASE "crl: [1, 2]\n",
 		    ":8:", "expected keys and values" },
+		{ "accept-restored-key neither true nor false",
+		    BASE "  accept-restored-key: yes\n",
+		    ":8:", "audit.accept-restored-key must be true or false" },
+		{ "accept-restored-key empty",
+		    "version: 1\ntoken:\n  key: \"pkcs11:object=k\"\n"
+		    "  accept-restored-key: \"\"\ncertificate: c\npolicy: p\n"
+		    "audit:\n  key: \"pkcs11:object=a\"\n",
+		    ":4:", "token.accept-restored-key must be true or false" },
 	};
 	struct signet_ca_config *c = NULL;
 	char where[PATH_MAX + 16];

@@ -175,6 +175,22 @@ transcript_json(const char *path)
 	return j;
 }
 
+/* The detail of the transcript's first step named step, or NULL. */
+static const char *
+step_detail(json_t *j, const char *step)
+{
+	json_t *steps = json_object_get(j, "steps"), *s;
+	size_t i;
+
+	for (i = 0; i < json_array_size(steps); i++) {
+		s = json_array_get(steps, i);
+		if (strcmp(json_string_value(json_object_get(s, "step")),
+			step) == 0)
+			return json_string_value(json_object_get(s, "detail"));
+	}
+	return NULL;
+}
+
 static int
 verify_with(const char *transcript, EVP_PKEY *pub, const char *base,
     struct signet_transcript_report **rep)
@@ -967,12 +983,17 @@ test_cross_and_backup(void **state)
 	static const char *const w_backup[] = { "SECURITY OFFICER",
 		"Backup token           'root-backup'",
 		"extractable only under a trusted wrapping key", NULL };
+	static const char *const w_restored[] = { "Signing key",
+		"WARNING: the key was not always sensitive; it may exist "
+		"outside the token (CKA_ALWAYS_SENSITIVE is false); used only "
+		"because token.accept-restored-key is true",
+		NULL };
 	struct signet_token_opts opts;
 	struct signet_p11_uri *uri = NULL;
 	struct signet_token *tok = NULL;
 	struct signet_key *copy = NULL;
 	struct signet_signer *signer = NULL;
-	EVP_PKEY *r2 = NULL;
+	EVP_PKEY *r2 = NULL, *got = NULL;
 	uint8_t msg[] = "backup", *sig = NULL;
 	size_t siglen = 0;
 	char *t = NULL;
@@ -1032,6 +1053,12 @@ test_cross_and_backup(void **state)
 			     json_object_get(json_object_get(j, "details"),
 				 "transport_key_spki_sha256"))),
 	    64);
+	/* The copy was unwrapped: the transcript warns what it is. */
+	assert_non_null(step_detail(j, "key-restored"));
+	assert_non_null(strstr(step_detail(j, "key-restored"),
+	    "WARNING: backup copy key 'root2-key' was not always sensitive"));
+	assert_non_null(strstr(step_detail(j, "key-restored"),
+	    "needs token.accept-restored-key: true"));
 	json_decref(j);
 	r2 = cert_key("root2.pem");
 	assert_int_equal(verify_with(t, r2, NULL, NULL), 0);
@@ -1048,8 +1075,23 @@ test_cross_and_backup(void **state)
 	assert_int_equal(signet_uri_parse("pkcs11:object=root2-key;id=%02", 0,
 			     &uri),
 	    0);
-	assert_int_equal(signet_key_find(tok, uri, &copy), 0);
+	/* Unwrapped, it is not CKA_ALWAYS_SENSITIVE: only with the opt-in. */
+	assert_int_equal(signet_key_find(tok, uri, &copy),
+	    SIGNET_ERR_KEY_UNSAFE);
+	assert_null(copy);
+	assert_non_null(strstr(signet_error_message(),
+	    "key 'root2-key' (id 02) on token 'root-backup' was not always "
+	    "sensitive; it may exist outside the token (CKA_ALWAYS_SENSITIVE "
+	    "is false)"));
+	assert_non_null(strstr(signet_error_message(), "accept-restored-key"));
+	assert_int_equal(signet_key_find_flags(tok, uri,
+			     SIGNET_KEY_ACCEPT_RESTORED, &copy),
+	    0);
 	signet_uri_free(uri);
+	assert_non_null(signet_key_restored(copy));
+	assert_non_null(
+	    strstr(signet_key_restored(copy), "CKA_ALWAYS_SENSITIVE is false"));
+	assert_false(signet_key_get0_info(copy)->always_sensitive);
 	assert_true(signet_key_get0_info(copy)->sensitive);
 	assert_true(signet_key_get0_info(copy)->wrap_with_trusted);
 	assert_int_equal(EVP_PKEY_eq(signet_key_get0_pubkey(copy), r2), 1);
@@ -1063,7 +1105,10 @@ test_cross_and_backup(void **state)
 	free(sig);
 	signet_signer_free(signer);
 	signet_key_free(copy);
-	/* Without allow_trusted_wrap, the copy is refused as unsafe. */
+	/*
+	 * Without allow_trusted_wrap, the copy is refused as unsafe: accepting
+	 * a restored key does not accept an extractable one.
+	 */
 	signet_token_free(tok);
 	opts.allow_trusted_wrap = 0;
 	assert_int_equal(signet_uri_parse("pkcs11:token=root-backup", 0, &uri),
@@ -1072,10 +1117,72 @@ test_cross_and_backup(void **state)
 	signet_uri_free(uri);
 	assert_int_equal(signet_uri_parse("pkcs11:object=root2-key", 0, &uri),
 	    0);
-	assert_int_equal(signet_key_find(tok, uri, &copy),
+	assert_int_equal(signet_key_find_flags(tok, uri,
+			     SIGNET_KEY_ACCEPT_RESTORED, &copy),
 	    SIGNET_ERR_KEY_UNSAFE);
+	assert_non_null(strstr(signet_error_message(),
+	    "extractable (CKA_EXTRACTABLE true)"));
 	signet_uri_free(uri);
 	signet_token_free(tok);
+
+	/*
+	 * A ceremony that signs with the copy (R2 re-signed from the backup
+	 * token) says so: refused before the plan, then accepted with a
+	 * warning in the plan and the transcript.
+	 */
+	fx_sh("sed -e 's/token=root\"/token=root-backup\"/' -e "
+	      "'s|hsm/root.pin|hsm/root-backup.pin|' -e "
+	      "'s/root2.pem/root2-again.pem/' '%s' > '%s'",
+	    fx_path("ceremony/07-root2-cert.yaml"), fx_path("f-copy.yaml"));
+	assert_int_equal(run_file("f-copy.yaml", NULL, 0, NULL),
+	    SIGNET_ERR_KEY_UNSAFE);
+	assert_non_null(strstr(signet_error_message(), "accept-restored-key"));
+	assert_false(file_exists(fx_path("root2-again.pem")));
+	fx_sh("sed '/root-backup.pin/a\\  accept-restored-key: true' '%s' "
+	      "> '%s'",
+	    fx_path("f-copy.yaml"), fx_path("f-copy-ok.yaml"));
+	assert_int_equal(run_file("f-copy-ok.yaml", w_restored, 0, &t), 0);
+	j = transcript_json(t);
+	assert_non_null(step_detail(j, "key-restored"));
+	assert_non_null(strstr(step_detail(j, "key-restored"),
+	    "accepted because token.accept-restored-key is true"));
+	json_decref(j);
+	free(t);
+	got = cert_key("root2-again.pem");
+	assert_int_equal(EVP_PKEY_eq(got, r2), 1);
+	/* Self-signed by R2's key, which is now the copy's. */
+	judge("openssl verify R2 signed by its copy", 1,
+	    "openssl verify -x509_strict -CAfile '%s' '%s'",
+	    fx_path("root2-again.pem"), fx_path("root2-again.pem"));
+	EVP_PKEY_free(got);
+
+	/*
+	 * Restoring is the backup the other way round: the copy (a restored
+	 * key) goes back to a token, here "online", only with the opt-in.
+	 */
+	fx_sh("printf '%%s\n' 'ceremony: key-backup' "
+	      "'operators: [Alice Example, Bob Example]' 'token:' "
+	      "'  uri: \"pkcs11:token=root-backup\"' "
+	      "'  pin-source: file:hsm/root-backup.pin' "
+	      "'  so-pin-source: file:hsm/root-backup.so-pin' "
+	      "'key: {label: root2-key, id: \"02\"}' 'backup-token:' "
+	      "'  uri: \"pkcs11:token=online\"' "
+	      "'  pin-source: file:hsm/online.pin' > '%s'",
+	    fx_path("f-restore.yaml"));
+	assert_int_equal(run_file("f-restore.yaml", NULL, 0, NULL),
+	    SIGNET_ERR_KEY_UNSAFE);
+	assert_non_null(
+	    strstr(signet_error_message(), "CKA_ALWAYS_SENSITIVE is false"));
+	fx_sh("sed '/so-pin-source/a\\  accept-restored-key: true' '%s' > "
+	      "'%s'",
+	    fx_path("f-restore.yaml"), fx_path("f-restore-ok.yaml"));
+	assert_int_equal(run_file("f-restore-ok.yaml", NULL, 0, &t), 0);
+	j = transcript_json(t);
+	assert_non_null(strstr(step_detail(j, "key-restored"),
+	    "accepted because token.accept-restored-key is true"));
+	json_decref(j);
+	assert_int_equal(verify_with(t, r2, NULL, NULL), 0);
+	free(t);
 
 	/* A second backup to the same token: the label is taken. */
 	fx_sh("sed 's/^  transcript:.*//' '%s' > '%s'",

@@ -97,6 +97,18 @@ static const struct load_case cases[] = {
 	    "backup-token:\n  uri: \"pkcs11:token=root-backup\"\n",
 	    0, { NULL }, NULL },
 
+	{ "key-backup restoring a copy",
+	    "ceremony: key-backup\ntoken:\n  uri: \"pkcs11:token=root\"\n"
+	    "  accept-restored-key: true\n" KEYFIND
+	    "backup-token:\n  uri: \"pkcs11:token=root-backup\"\n",
+	    0, { NULL }, NULL },
+	{ "root-crl signed by a restored key",
+	    HEAD("root-crl") "  accept-restored-key: false\n" KEYFIND
+			     "crl:\n  number: 2\n  next-update: 30d\n"
+			     "inputs:\n  issuer-certificate: root.pem\n"
+			     "outputs:\n  crl: out.crl\n",
+	    0, { NULL }, NULL },
+
 	/* ---- the schema -------------------------------------------------- */
 	{ "unknown key",
 	    RK KEYGEN "colour: red\noutputs:\n  public-key: k.pem\n",
@@ -131,6 +143,22 @@ static const struct load_case cases[] = {
 	    RK KEYGEN "crl:\n  number: 1\noutputs:\n  public-key: k.pem\n",
 	    SIGNET_ERR_CONFIG,
 	    { "c.yaml:9:", "crl", "does not belong in a root-key ceremony" },
+	    NULL },
+	{ "accept-restored-key is true or false",
+	    HEAD("root-cert") "  accept-restored-key: yes\n" KEYFIND
+			      "policy: policies/default.yaml\nprofile: "
+			      "root-ca\n" SUBJECT
+			      "inputs:\n  public-key: pub.pem\noutputs:\n"
+			      "  certificate: c.pem\n",
+	    SIGNET_ERR_CONFIG,
+	    { "c.yaml:5:", "token.accept-restored-key",
+		"must be true or false" },
+	    NULL },
+	{ "no restored key to accept when generating",
+	    RK "  accept-restored-key: true\n" KEYGEN
+	       "outputs:\n  public-key: k.pem\n",
+	    SIGNET_ERR_CONFIG,
+	    { "c.yaml:5:", "token.accept-restored-key", "does not belong" },
 	    NULL },
 	{ "backup only for root keys",
 	    HEAD("root-cert") "key:\n  label: k\n  backup: none\n"

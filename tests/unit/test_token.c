@@ -140,6 +140,29 @@ raw_bool(struct raw *raw, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
 	return v == CK_TRUE;
 }
 
+static void
+raw_set_bool(struct raw *raw, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+    int value)
+{
+	CK_BBOOL v = value ? CK_TRUE : CK_FALSE;
+	CK_ATTRIBUTE a = { type, &v, sizeof(v) };
+
+	assert_int_equal(raw->fl->C_SetAttributeValue(raw->s, h, &a, 1),
+	    CKR_OK);
+}
+
+/* Destroy the key pair labelled label (both halves). */
+static void
+raw_destroy_pair(struct raw *raw, const char *label)
+{
+	assert_int_equal(raw->fl->C_DestroyObject(raw->s,
+			     raw_find(raw, CKO_PRIVATE_KEY, label)),
+	    CKR_OK);
+	assert_int_equal(raw->fl->C_DestroyObject(raw->s,
+			     raw_find(raw, CKO_PUBLIC_KEY, label)),
+	    CKR_OK);
+}
+
 /* A P-256 key pair made by the test itself, with the given flags. */
 static void
 raw_keygen(struct raw *raw, const char *label, const uint8_t *id, size_t id_len,
@@ -749,6 +772,140 @@ test_find_refuses_unsafe_keys(void **state)
 	signet_token_free(tok);
 }
 
+/*
+ * Keys that are safe now but were not always: refused, unless the caller
+ * accepts restored keys, which then says why the key may exist elsewhere.
+ * Each key is made safe after the fact with C_SetAttributeValue (SoftHSM
+ * keeps CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE as they were), or
+ * imported by pkcs11-tool from a key file.
+ */
+static void
+test_find_restored_keys(void **state)
+{
+	static const struct {
+		const char *label;
+		int sensitive, extractable; /* at generation; then safe */
+		int code;                   /* without the opt-in */
+		const char *reason;
+		int always_sensitive, never_extractable; /* as the token says */
+		int imported; /* by pkcs11-tool from a key file instead */
+	} t[] = {
+		{ "hist-extractable", 1, 1, SIGNET_ERR_KEY_UNSAFE,
+		    "was extractable at some point; it may exist outside the "
+		    "token (CKA_NEVER_EXTRACTABLE is false)",
+		    1, 0, 0 },
+		{ "hist-readable", 0, 0, SIGNET_ERR_KEY_UNSAFE,
+		    "was not always sensitive; it may exist outside the token "
+		    "(CKA_ALWAYS_SENSITIVE is false)",
+		    0, 1, 0 },
+		{ "hist-both", 0, 1, SIGNET_ERR_KEY_UNSAFE,
+		    "was not always sensitive and was extractable at some "
+		    "point; it may exist outside the token "
+		    "(CKA_ALWAYS_SENSITIVE "
+		    "and CKA_NEVER_EXTRACTABLE are false)",
+		    0, 0, 0 },
+		/* A key imported from a file by an independent tool. */
+		{ "hist-imported", 1, 0, SIGNET_ERR_KEY_UNSAFE,
+		    "was not always sensitive and was extractable at some "
+		    "point; it may exist outside the token "
+		    "(CKA_ALWAYS_SENSITIVE "
+		    "and CKA_NEVER_EXTRACTABLE are false)",
+		    0, 0, 1 },
+		/* The control: safe from birth, accepted either way. */
+		{ "hist-clean", 1, 0, 0, NULL, 1, 1, 0 },
+	};
+	struct signet_p11_uri *uri = NULL;
+	struct signet_token *tok;
+	struct signet_key *key = NULL;
+	struct signet_signer *signer = NULL;
+	struct raw raw;
+	CK_OBJECT_HANDLE h;
+	char text[128];
+	size_t i;
+	uint8_t id;
+
+	(void)state;
+	fx_softhsm_import_key("unsafe", fx_pin_file("unsafe"), "hist-imported",
+	    "5e");
+	raw_open(&raw, "unsafe", 1);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		id = (uint8_t)(0x50 + i);
+		if (!t[i].imported)
+			raw_keygen(&raw, t[i].label, &id, 1, t[i].sensitive,
+			    t[i].extractable);
+		h = raw_find(&raw, CKO_PRIVATE_KEY, t[i].label);
+		if (t[i].extractable)
+			raw_set_bool(&raw, h, CKA_EXTRACTABLE, 0);
+		if (!t[i].sensitive)
+			raw_set_bool(&raw, h, CKA_SENSITIVE, 1);
+		/* What the token says, not what the test hopes. */
+		assert_true(raw_bool(&raw, h, CKA_SENSITIVE));
+		assert_false(raw_bool(&raw, h, CKA_EXTRACTABLE));
+		assert_int_equal(raw_bool(&raw, h, CKA_ALWAYS_SENSITIVE),
+		    t[i].always_sensitive);
+		assert_int_equal(raw_bool(&raw, h, CKA_NEVER_EXTRACTABLE),
+		    t[i].never_extractable);
+	}
+	/* One that is still extractable: the opt-in does not cover it. */
+	id = 0x5f;
+	raw_keygen(&raw, "hist-still-extractable", &id, 1, 1, 1);
+	raw_close(&raw);
+
+	tok = token_open_ok("unsafe", NULL);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text), "pkcs11:object=%s", t[i].label);
+		assert_int_equal(signet_uri_parse(text, 0, &uri), 0);
+		signet_error_clear();
+		assert_int_equal(signet_key_find(tok, uri, &key), t[i].code);
+		if (t[i].code != 0) {
+			assert_null(key);
+			assert_message_has(t[i].reason);
+			assert_message_has(t[i].label);
+			assert_message_has("accept-restored-key");
+		} else {
+			assert_null(signet_key_restored(key));
+			signet_key_free(key);
+		}
+		/* With the opt-in: accepted, saying why, and it signs. */
+		if (signet_key_find_flags(tok, uri, SIGNET_KEY_ACCEPT_RESTORED,
+			&key) != 0)
+			fail_msg("%s: %s", t[i].label, signet_error_message());
+		if (t[i].reason != NULL)
+			assert_string_equal(signet_key_restored(key),
+			    t[i].reason);
+		else
+			assert_null(signet_key_restored(key));
+		assert_int_equal(signet_key_signer(key, &signer), 0);
+		assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256),
+		    0);
+		signet_signer_free(signer);
+		signer = NULL;
+		signet_key_free(key);
+		key = NULL;
+		signet_uri_free(uri);
+	}
+
+	/* Unknown flags are refused, not ignored. */
+	assert_int_equal(signet_uri_parse("pkcs11:object=hist-clean", 0, &uri),
+	    0);
+	assert_int_equal(signet_key_find_flags(tok, uri, 0x80, &key),
+	    SIGNET_ERR_USAGE);
+	assert_null(key);
+	signet_uri_free(uri);
+
+	assert_int_equal(signet_uri_parse("pkcs11:object=hist-still-"
+					  "extractable",
+			     0, &uri),
+	    0);
+	assert_int_equal(signet_key_find_flags(tok, uri,
+			     SIGNET_KEY_ACCEPT_RESTORED, &key),
+	    SIGNET_ERR_KEY_UNSAFE);
+	assert_null(key);
+	assert_message_has("extractable (CKA_EXTRACTABLE true)");
+	signet_uri_free(uri);
+	signet_token_free(tok);
+}
+
 static void
 test_find_errors(void **state)
 {
@@ -1121,6 +1278,39 @@ test_recover_wrong_pin_not_retried(void **state)
 	signet_token_free(tok);
 }
 
+/* A key on token "recover" through p11fault, and its signer. */
+struct signing {
+	struct signet_token *tok;
+	struct signet_key *key;
+	struct signet_signer *signer;
+};
+
+/* Open the key labelled label (made first if generate); sign once. */
+static void
+signing_open(struct signing *sg, const char *label, int generate)
+{
+	char uri[128];
+
+	memset(sg, 0, sizeof(*sg));
+	fault_load();
+	sg->tok = token_open_ok("recover", fault_module());
+	snprintf(uri, sizeof(uri), "pkcs11:object=%s", label);
+	sg->key = generate ? keygen_ok(sg->tok, SIGNET_KEY_EC_P256, label)
+			   : find_ok(sg->tok, uri);
+	assert_int_equal(signet_key_signer(sg->key, &sg->signer), 0);
+	assert_int_equal(sign_verify(sg->signer, SIGNET_SIG_ECDSA_SHA256), 0);
+}
+
+static void
+signing_close(struct signing *sg)
+{
+	fault_rules(NULL);
+	signet_signer_free(sg->signer);
+	signet_key_free(sg->key);
+	signet_token_free(sg->tok);
+	memset(sg, 0, sizeof(*sg));
+}
+
 /*
  * A PIN that locked, or came down to its final try, while signet ran: the
  * login after a lost session is not attempted.
@@ -1137,39 +1327,26 @@ test_recover_respects_pin_flags(void **state)
 		{ "C_GetTokenInfo@*=flags:+CKF_USER_PIN_FINAL_TRY",
 		    "only one more PIN attempt" },
 	};
-	struct signet_token *tok;
-	struct signet_key *key;
-	struct signet_signer *signer = NULL;
+	struct signing sg;
 	size_t i;
 
 	(void)state;
-	fault_load();
-	tok = token_open_ok("recover", fault_module());
-	signet_key_free(keygen_ok(tok, SIGNET_KEY_EC_P256, "pin-flags-key"));
-	signet_token_free(tok);
+	signing_open(&sg, "pin-flags-key", 1);
+	signing_close(&sg);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		fault_load();
-		tok = token_open_ok("recover", fault_module());
-		key = find_ok(tok, "pkcs11:object=pin-flags-key");
-		assert_int_equal(signet_key_signer(key, &signer), 0);
-		assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256),
-		    0);
-
+		signing_open(&sg, "pin-flags-key", 0);
 		fault_rules(t[i].rules);
 		fault_log_clear();
 		close_all_sessions("recover");
-		assert_int_equal(sign_verify(signer, SIGNET_SIG_ECDSA_SHA256),
+		assert_int_equal(sign_verify(sg.signer,
+				     SIGNET_SIG_ECDSA_SHA256),
 		    SIGNET_ERR_PIN_LOCKED);
 		assert_message_has("after a lost session");
 		assert_message_has(t[i].reason);
 		/* The flags were read, and the PIN was not tried. */
 		assert_true(fault_calls("C_GetTokenInfo") > 0);
 		assert_int_equal(fault_calls("C_Login"), 0);
-		fault_rules(NULL);
-		signet_signer_free(signer);
-		signer = NULL;
-		signet_key_free(key);
-		signet_token_free(tok);
+		signing_close(&sg);
 	}
 }
 
@@ -1225,6 +1402,83 @@ test_sign_failures(void **state)
 	signet_signer_free(signer);
 	signet_key_free(key);
 	signet_token_free(tok);
+}
+
+/*
+ * After a lost session the key is found again by label and id; it must be
+ * the key signet opened. Each case loses the session one way, and either
+ * leaves the key alone (found again, signs) or replaces it with another of
+ * the same label and id (refused before any C_SignInit on it).
+ */
+static void
+test_recover_refuses_another_key(void **state)
+{
+	static const struct {
+		const char *label;
+		const char *lose;     /* p11fault rules for the signature */
+		const char *reinsert; /* rules before the next one, or NULL */
+		int replace;
+		int code; /* of the signature after the loss */
+	} t[] = {
+		/* The token pulled out and put back, same key: signs. */
+		{ "swap-back", "C_Sign@1=remove", "C_GetSlotList@1=reinsert", 0,
+		    0 },
+		/* Pulled out; back with another key under the same name. */
+		{ "swap-removed", "C_Sign@1=remove", "C_GetSlotList@1=reinsert",
+		    1, SIGNET_ERR_KEY_NOT_FOUND },
+		/* The sessions stay; the key is destroyed and made again. */
+		{ "swap-remade", NULL, NULL, 1, SIGNET_ERR_KEY_NOT_FOUND },
+	};
+	struct signing sg;
+	struct raw raw;
+	const uint8_t *id;
+	size_t i, id_len = 0;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		signing_open(&sg, t[i].label, 1);
+		id = signet_key_id(sg.key, &id_len);
+		if (t[i].lose != NULL) {
+			/* The token goes; signet cannot find it yet. */
+			fault_rules(t[i].lose);
+			assert_int_not_equal(sign_verify(sg.signer,
+						 SIGNET_SIG_ECDSA_SHA256),
+			    0);
+		}
+		if (t[i].replace) {
+			raw_open(&raw, "recover", 1);
+			raw_destroy_pair(&raw, t[i].label);
+			raw_keygen(&raw, t[i].label, id, id_len, 1, 0);
+			raw_close(&raw);
+		}
+		fault_rules(t[i].reinsert);
+		fault_log_clear();
+		signet_error_clear();
+		r = sign_verify(sg.signer, SIGNET_SIG_ECDSA_SHA256);
+		if (r != t[i].code)
+			fail_msg("%s: expected %d, got %d: %s", t[i].label,
+			    t[i].code, r, signet_error_message());
+		assert_int_equal(signet_token_recoveries(sg.tok), 1);
+		if (t[i].code != 0) {
+			assert_message_has("the key found after reconnecting "
+					   "is not the one signet opened");
+			assert_message_has(t[i].label);
+			assert_message_has("public key SHA-256");
+			/* The other key never started a signature. */
+			assert_int_equal(fault_calls("C_Sign"), 0);
+			assert_int_equal(fault_calls("C_SignInit"),
+			    t[i].lose == NULL ? 1 : 0);
+			/* Nor does it later. */
+			fault_log_clear();
+			assert_int_equal(sign_verify(sg.signer,
+					     SIGNET_SIG_ECDSA_SHA256),
+			    t[i].code);
+			assert_int_equal(fault_calls("C_SignInit"), 0);
+			assert_int_equal(signet_token_recoveries(sg.tok), 1);
+		}
+		signing_close(&sg);
+	}
 }
 
 /* ---- Threads ------------------------------------------------------------- */
@@ -1619,6 +1873,7 @@ main(void)
 		cmocka_unit_test(test_keygen_bad_arguments),
 		cmocka_unit_test(test_keygen_unsupported),
 		cmocka_unit_test(test_find_refuses_unsafe_keys),
+		cmocka_unit_test(test_find_restored_keys),
 		cmocka_unit_test(test_find_errors),
 		cmocka_unit_test(test_pubkey_from_private_object),
 		cmocka_unit_test(test_open_errors),
@@ -1629,6 +1884,7 @@ main(void)
 		cmocka_unit_test(test_recover_wrong_pin_not_retried),
 		cmocka_unit_test(test_recover_respects_pin_flags),
 		cmocka_unit_test(test_sign_failures),
+		cmocka_unit_test(test_recover_refuses_another_key),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_several_tokens_one_module),
 		cmocka_unit_test(test_token_list),
