@@ -105,10 +105,9 @@ pki_echo() {
 
 # pki_status NAME CMD...: run CMD, output in log/NAME.log; sets PKI_STATUS.
 pki_status() {
-	_name=$1
+	PKI_LOG=$PKI_DIR/log/$1.log
 	shift
 	pki_echo "$@"
-	PKI_LOG=$PKI_DIR/log/$_name.log
 	set +e
 	"$@" >"$PKI_LOG" 2>&1
 	PKI_STATUS=$?
@@ -290,7 +289,7 @@ pki_ca_init() {
 		--key "pkcs11:token=online;object=intermediate-key" \
 		--audit-key "pkcs11:token=online;object=audit-key" \
 		--policy policies/default.yaml \
-		--pin-source "file:$PKI_DIR/hsm/online.pin" || return 1
+		--pin-source file:hsm/online.pin || return 1
 	SIGNET_CONFIG=$PKI_DIR/ca/signet.yaml
 	export SIGNET_CONFIG
 }
@@ -312,11 +311,11 @@ pki_verify_transcripts() {
 	for _t in 01-root-key:--key:root-key.pub.pem 02-root-cert:--cert:root.pem \
 		03-intermediate-key:--key:intermediate.pub.pem \
 		04-intermediate-cert:--cert:root.pem 05-root-crl:--cert:root.pem; do
-		_name=${_t%%:*}
+		_tr=${_t%%:*}
 		_rest=${_t#*:}
-		pki_run "verify-$_name" "$PKI_SIGNET" ceremony verify \
-			"$_name.transcript.json" "${_rest%%:*}" "${_rest#*:}" &&
-			pki_has "$PKI_LOG" "verified" "transcript $_name verified"
+		pki_run "verify-$_tr" "$PKI_SIGNET" ceremony verify \
+			"$_tr.transcript.json" "${_rest%%:*}" "${_rest#*:}" &&
+			pki_has "$PKI_LOG" "verified" "transcript $_tr verified"
 	done
 }
 
