@@ -465,6 +465,10 @@ pki_nginx_up() {
 }
 
 pki_nginx_start() {
+	if ! nginx -V 2>&1 | grep -q -- --with-http_ssl_module; then
+		pki_bad "this nginx has no SSL module (nginx -V); install nginx-light"
+		return 1
+	fi
 	for _try in 1 2 3 4 5; do
 		PKI_PORT=$(pki_free_port)
 		pki_nginx_conf "$@"
