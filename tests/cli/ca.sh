@@ -125,6 +125,12 @@ fi
 run 0 "issue tls-client" "$signet" issue --profile tls-client --csr cli.csr
 run 0 "issue mtls, 10 days" "$signet" issue --profile mtls --csr mtls.csr \
 	--days 10 --out mtls.crt
+# No subject at all: the names are in the SAN only (common-name optional).
+ca_csr nosubj "/" "DNS:nosubj.example.com"
+run 0 "issue with an empty subject" "$signet" issue --profile tls-server \
+	--csr nosubj.csr --out nosubj.crt
+run 0 "list with an empty subject" "$signet" list --profile tls-server
+contains out "tls-server" "the empty subject is listed"
 run 0 "issue to standard output" "$signet" issue --profile tls-server \
 	--csr srv.csr --out -
 contains out "BEGIN CERTIFICATE" "the certificate goes to standard output"
