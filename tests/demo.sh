@@ -180,8 +180,7 @@ excerpt "^revoked"
 say "A new CRL from the online CA, then the bundle nginx reads: that CRL" \
 	"and the root's (ssl_crl makes nginx check every CA of the chain)."
 pki_crl_bundle
-excerpt "^CRL number"
-pki_echo cat "$PKI_CRL" root-crl-1.crl.pem ">crl-bundle.pem"
+excerpt "^CRL number" "$PKI_DIR/log/crl-1.log"
 say "nginx reloads with ssl_crl crl-bundle.pem:"
 pki_nginx_reload www-chain.pem www.key root.pem crl-bundle.pem
 say "The same curl as before:"

@@ -381,7 +381,9 @@ pki_crl_bundle() {
 	PKI_CRL=intermediate-$PKI_CRLS.crl.pem
 	pki_run "crl-$PKI_CRLS" "$PKI_SIGNET" crl --pem --out "$PKI_CRL" ||
 		return 1
-	cat "$PKI_CRL" "${PKI_ROOT_CRL:-root-crl-1.crl.pem}" >crl-bundle.pem
+	set -- "$PKI_CRL" "${PKI_ROOT_CRL:-root-crl-1.crl.pem}"
+	pki_echo cat "$@" ">crl-bundle.pem"
+	cat "$@" >crl-bundle.pem
 }
 
 # ---- servers ----------------------------------------------------------------
