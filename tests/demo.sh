@@ -1,49 +1,214 @@
 #!/bin/sh
-# The main job on throwaway SoftHSM tokens, each step printed in plain words.
-# Exits non-zero if any step does not behave as shown.
+# The main job, end to end, on throwaway SoftHSM tokens in a fresh directory:
+#
+#   1. a root token and an online token;
+#   2. key ceremonies: the root key and certificate on the root token, the
+#      intermediate key and CSR on the online token, the root signing the
+#      intermediate (name-constrained to example.com) and its first CRL;
+#   3. signet init: the online CA;
+#   4. a server certificate for nginx and a client certificate, from CSRs;
+#   5. nginx on 127.0.0.1 requiring client certificates from this PKI: curl
+#      with the client certificate gets in, without one or with another
+#      CA's it does not;
+#   6. the client certificate revoked, the CRLs given to nginx: refused;
+#   7. the records: audit log, ceremony transcripts, certificate list.
+#
+# Each step is printed in plain words with the commands it runs
+# (docs/quickstart.md explains them). The demo stops with a non-zero status
+# at the first step that does not behave as shown, and stops every process
+# it started, whatever happens. Installs what it needs (.ci/install-deps.sh)
+# and builds signet in build/.
+#
+#   tests/demo.sh [DIR]    DIR: where to work, new or empty (default: a new
+#                          directory under $TMPDIR or /tmp); kept afterwards
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+case "${1:-}" in
+-h | --help)
+	sed -n '2,/^set -eu/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+	exit 0
+	;;
+*) ;;
+esac
+if [ $# -gt 1 ]; then
+	echo "usage: $0 [DIR]" >&2
+	exit 2
+fi
+if [ $# -eq 1 ] && [ -e "$1" ] && [ -n "$(ls -A "$1")" ]; then
+	echo "demo: $1 is not empty; give a new or empty directory" >&2
+	exit 2
+fi
+
+step() {
+	printf '\n==> %s\n' "$*"
+}
+say() {
+	printf '%s\n' "$*" | fold -s -w 76 | sed 's/^/    /'
+}
+# excerpt PATTERN [FILE]: the lines of FILE (default: the last command's
+# output) that match PATTERN, as the command printed them.
+excerpt() {
+	grep -E -- "$1" "${2:-$PKI_LOG}" | sed 's/^/      | /'
+}
+# answer: what the last curl got.
+answer() {
+	if [ "$(cat curl.code)" = 200 ]; then
+		say "-> HTTP 200: $(head -n1 curl.body)"
+	elif [ "$(cat curl.code)" != 000 ]; then
+		say "-> HTTP $(cat curl.code): $(sed -n 's:.*<title>\(.*\)</title>.*:\1:p' curl.body)"
+	else
+		say "-> curl refused the connection: $(head -n1 curl.err)"
+	fi
+}
+
 "$top/.ci/install-deps.sh"
 
-step() { printf '\n==> %s\n' "$*"; }
-
-step "Building signet"
+step "Building signet (cmake, in build/)"
 cmake -S "$top" -B "$top/build" >/dev/null
 cmake --build "$top/build" -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-signet=$top/build/src/signet
+"$top/build/src/signet" --version
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/signet-demo.XXXXXX")
-step "Working in $work"
+PKI_SIGNET=$top/build/src/signet
+PKI_SRC=$top
+PKI_FATAL=1
+PKI_ECHO=1
+. "$top/tests/interop/pki.sh"
+if [ $# -eq 1 ]; then
+	work=$1
+else
+	work=$(mktemp -d "${TMPDIR:-/tmp}/signet-demo.XXXXXX")
+fi
+pki_start "$work"
+say "Working in $PKI_DIR; the commands below run there ('signet' is" \
+	"$PKI_SIGNET). Every command's full output is in log/."
 
-step "Creating a throwaway SoftHSM token 'demo-root'"
-eval "$("$top/hsm/mktoken.sh" "$work/hsm" demo-root)"
+# ---- 1 -------------------------------------------------------------------------
+step "1. Two throwaway SoftHSM tokens"
+say "'root' stands for the offline root CA's HSM, kept in a safe and used" \
+	"only in ceremonies; 'online' for the HSM of the issuing CA's server." \
+	"mktoken.sh sets random PINs and writes them to hsm/*.pin (mode 0600)."
+pki_tokens
+pki_run token-list "$PKI_SIGNET" token list
+excerpt "token: '(root|online)'"
+pki_has "$PKI_LOG" "token: 'root'" "the root token exists"
+pki_has "$PKI_LOG" "token: 'online'" "the online token exists"
 
-step "signet version"
-"$signet" --version
+# ---- 2 -------------------------------------------------------------------------
+step "2. Key ceremonies: the root, then the intermediate"
+say "Each ceremony runs a reviewed file from ceremony/, prints its plan," \
+	"and leaves a transcript signed by the key it used. At a real ceremony" \
+	"an operator confirms the plan by typing the first 8 hex digits of the" \
+	"file's SHA-256; the demo passes --yes instead, and the transcripts" \
+	"record that no one confirmed."
+say "The root key is generated on the root token, non-extractable; the" \
+	"root signs its own certificate:"
+pki_ceremony 01-root-key
+excerpt "^Key to generate|cannot leave the token|^Ceremony .* completed"
+pki_ceremony 02-root-cert
+excerpt "^  (subject|notAfter)  |^Ceremony .* completed"
+say "The intermediate key (and the online CA's audit key) on the online" \
+	"token, with a CSR; then the root signs the intermediate, limited by" \
+	"name constraints to example.com and no IP addresses:"
+pki_ceremony 03-intermediate-key
+excerpt "^Key to generate|^Audit key|^Ceremony .* completed"
+pki_ceremony 04-intermediate-cert
+excerpt "^  (subject|issuer|basic constraints|name constraints)  |^    (permitted|excluded)|^Ceremony .* completed"
+say "The root's first CRL (empty): TLS servers that check revocation want" \
+	"a CRL from every CA in the chain, the root's included."
+pki_ceremony 05-root-crl
+excerpt "^  (CRL number|nextUpdate) |^Ceremony .* completed"
+pki_run verify-intermediate openssl verify -x509_strict -CAfile root.pem \
+	intermediate.pem
+pki_has "$PKI_LOG" "intermediate.pem: OK" "openssl verifies the intermediate"
 
-root_uri="pkcs11:token=demo-root?pin-source=file:$work/hsm/demo-root.pin"
+# ---- 3 -------------------------------------------------------------------------
+step "3. The online CA: signet init"
+say "An instance directory (ca/) with its configuration, the intermediate" \
+	"certificate, the policy, the certificate database and the audit log." \
+	"Both keys stay on the online token; the PIN comes from a file."
+pki_ca_init
+excerpt "created CA instance"
+say "The commands below find the instance through SIGNET_CONFIG" \
+	"(export SIGNET_CONFIG=\$PWD/ca/signet.yaml), and the tokens through" \
+	"SOFTHSM2_CONF (export SOFTHSM2_CONF=\$PWD/hsm/softhsm2.conf)."
 
-step "Generating a P-256 key on the token (signet token keygen)"
-"$signet" token keygen --token "$root_uri" --label demo-root-key \
-	--type ec-p256 --pubout "$work/demo-root-key.pem" | tee "$work/keygen.out"
-for want in "type: ec-p256" "sensitive: yes" "extractable: no" \
-	"never-extractable: yes"; do
-	if ! grep -qx "$want" "$work/keygen.out"; then
-		echo "demo: keygen did not report '$want'" >&2
-		exit 1
-	fi
-done
+# ---- 4 -------------------------------------------------------------------------
+step "4. Certificates for nginx and for a client, from CSRs"
+say "The keys are made here with openssl, as their owners would; signet" \
+	"sees only the CSRs, checks them against the profile, and signs on the" \
+	"online token."
+pki_csr www "/CN=www.example.com" "DNS:www.example.com"
+pki_issue tls-server www
+excerpt "^issued certificate"
+pki_csr client "/CN=client.example.com" \
+	"DNS:client.example.com,URI:spiffe://example.com/ns/demo/sa/client"
+pki_issue tls-client client
+excerpt "^issued certificate"
+say "www-chain.pem holds the server certificate and the intermediate: what" \
+	"nginx sends. The client certificate names:"
+openssl x509 -in client.crt -noout -ext subjectAltName >client-san.txt
+excerpt "." client-san.txt
 
-step "Listing the module's tokens, then the token's keys (signet token list)"
-"$signet" token list | tee "$work/slots.out"
-grep -qF "token: 'demo-root'" "$work/slots.out" ||
-	{ echo "demo: token list does not show demo-root" >&2; exit 1; }
-"$signet" token list --token "$root_uri" | tee "$work/keys.out"
-grep -qF "key 'demo-root-key'" "$work/keys.out" ||
-	{ echo "demo: token list does not show the new key" >&2; exit 1; }
-grep -qx "  extractable: no" "$work/keys.out" ||
-	{ echo "demo: the listed key is not marked non-extractable" >&2; exit 1; }
+# ---- 5 -------------------------------------------------------------------------
+step "5. nginx requiring client certificates from this PKI"
+say "nginx runs as you, from nginx/nginx.conf, on 127.0.0.1:PORT:" \
+	"ssl_verify_client on, trusting only root.pem, ssl_verify_depth 2."
+pki_nginx_start www-chain.pem www.key root.pem
+excerpt "ssl_|listen" nginx/nginx.conf
+say "curl with the client certificate (curl checks nginx's certificate" \
+	"against root.pem and the name www.example.com):"
+pki_curl_expect 0 200 "hello CN=client.example.com: SUCCESS" \
+	"curl with the client certificate" client
+answer
+say "curl without a client certificate:"
+pki_curl_expect 0 400 "No required SSL certificate was sent" \
+	"curl without a client certificate" none
+answer
+say "curl with a certificate from another CA, one that even copies the" \
+	"root's name (made with openssl: rogue-root.pem):"
+pki_rogue rogue "DNS:client.example.com"
+pki_curl_expect 0 400 "The SSL certificate error" \
+	"curl with another CA's certificate" rogue
+answer
 
-echo
-echo "demo: all steps behaved as shown"
+# ---- 6 -------------------------------------------------------------------------
+step "6. Revoking the client certificate"
+pki_run revoke "$PKI_SIGNET" revoke "$(cat client.serial)" \
+	--reason keyCompromise
+excerpt "^revoked"
+say "A new CRL from the online CA, then the bundle nginx reads: that CRL" \
+	"and the root's (ssl_crl makes nginx check every CA of the chain)."
+pki_crl_bundle
+excerpt "^CRL number" "$PKI_DIR/log/crl-1.log"
+say "nginx reloads with ssl_crl crl-bundle.pem:"
+pki_nginx_reload www-chain.pem www.key root.pem crl-bundle.pem
+say "The same curl as before:"
+pki_curl_expect 0 400 "The SSL certificate error" \
+	"curl with the revoked client certificate" client
+answer
+pki_has nginx/error.log "(23:certificate revoked)" \
+	"nginx's error log says why"
+excerpt "certificate revoked" nginx/error.log
+pki_nginx_stop
+say "nginx stopped."
+
+# ---- 7 -------------------------------------------------------------------------
+step "7. The records"
+say "The audit log, checked with the audit key's public key from the" \
+	"intermediate-key ceremony:"
+pki_verify_audit
+excerpt "."
+say "The ceremony transcripts, each checked with the key that signed it:"
+pki_verify_transcripts
+say "The certificates the online CA issued:"
+pki_run list "$PKI_SIGNET" list
+excerpt "."
+pki_has "$PKI_LOG" "$(cat client.serial) revoked" "the client's is revoked"
+pki_has "$PKI_LOG" "$(cat www.serial) valid" "the server's is valid"
+
+step "Done: every step behaved as shown"
+say "Everything is in $PKI_DIR: tokens (hsm/), ceremony files, outputs" \
+	"and transcripts, the CA instance (ca/), nginx's configuration and" \
+	"logs (nginx/), every command's output (log/). The tokens are" \
+	"throwaway: remove the directory when done."

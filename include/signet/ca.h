@@ -112,8 +112,10 @@ struct signet_ca_init_params {
 	const char *policy;        /* copied to DIR/policy.yaml */
 	const char *database;      /* NULL: sqlite:signet.db in DIR */
 	const char *database_password_source; /* PostgreSQL; may be NULL */
-	const char *pin_source;               /* NULL: none written */
-	const char *module;                   /* NULL: none written */
+	const char *pin_source; /* NULL: none written; a relative file: path
+				 * is the current directory's, written absolute
+				 * (so is database_password_source's) */
+	const char *module;     /* NULL: none written */
 };
 
 /*

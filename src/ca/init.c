@@ -157,6 +157,41 @@ config_text(const struct signet_ca_init_params *p, char **text, size_t *len)
 	return 0;
 }
 
+/*
+ * A file: source given to init is relative to the current directory, as the
+ * certificate, chain and policy paths are. signet.yaml takes relative paths
+ * from its own directory, so such a source is written absolute. *out stays
+ * NULL when spec needs no change.
+ */
+static int
+source_absolute(const char *spec, char **out)
+{
+	int r = SIGNET_ERR_INTERNAL;
+	char *cwd = NULL, *path = NULL;
+
+	*out = NULL;
+	if (spec == NULL || strncmp(spec, "file:", 5) != 0 || spec[5] == '/' ||
+	    spec[5] == '\0')
+		return 0;
+	if ((cwd = getcwd(NULL, 0)) == NULL) {
+		r = signet_error_sys(SIGNET_ERR_IO,
+		    "cannot resolve %s: the current directory is unknown",
+		    spec);
+		goto out;
+	}
+	if ((path = file_path_join(cwd, spec + 5)) == NULL ||
+	    asprintf(out, "file:%s", path) == -1) {
+		*out = NULL;
+		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	r = 0;
+out:
+	free(cwd);
+	free(path);
+	return r;
+}
+
 static int
 init_params_check(const struct signet_ca_init_params *p)
 {
@@ -178,7 +213,8 @@ signet_ca_init(const struct signet_ca_init_params *p, char **config_path)
 	struct init_ctx c;
 	struct signet_ca *ca = NULL;
 	char *config = NULL, *text = NULL, *db = NULL, *log = NULL;
-	char *lock = NULL;
+	char *lock = NULL, *pin_source = NULL, *password_source = NULL;
+	struct signet_ca_init_params written;
 	size_t len = 0;
 	struct stat st;
 
@@ -230,7 +266,16 @@ signet_ca_init(const struct signet_ca_init_params *p, char **config_path)
 		    log);
 		goto out;
 	}
-	if ((r = config_text(p, &text, &len)) != 0)
+	if ((r = source_absolute(p->pin_source, &pin_source)) != 0 ||
+	    (r = source_absolute(p->database_password_source,
+		 &password_source)) != 0)
+		goto out;
+	written = *p;
+	if (pin_source != NULL)
+		written.pin_source = pin_source;
+	if (password_source != NULL)
+		written.database_password_source = password_source;
+	if ((r = config_text(&written, &text, &len)) != 0)
 		goto out;
 	if ((r = file_write_excl(config, text, len, 0600)) != 0)
 		goto out;
@@ -313,5 +358,7 @@ out:
 	free(db);
 	free(log);
 	free(lock);
+	free(pin_source);
+	free(password_source);
 	return r;
 }

@@ -179,7 +179,9 @@ name_text(const X509_NAME *name)
 	}
 	n = BIO_get_mem_data(bio, &p);
 	if ((s = malloc((size_t)n + 1)) != NULL) {
-		memcpy(s, p, (size_t)n);
+		/* An empty subject leaves the BIO without a buffer (p NULL). */
+		if (n > 0)
+			memcpy(s, p, (size_t)n);
 		s[n] = '\0';
 	}
 	BIO_free(bio);

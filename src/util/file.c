@@ -116,7 +116,9 @@ file_path_join(const char *dir, const char *name)
 
 	if (name[0] == '/' || dir == NULL || dir[0] == '\0')
 		return strdup(name);
-	if (asprintf(&p, "%s/%s", dir, name) == -1)
+	/* "certs/" and "certs" name the same directory: one separator. */
+	if (asprintf(&p, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+		name) == -1)
 		return NULL;
 	return p;
 }

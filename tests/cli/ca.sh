@@ -90,6 +90,15 @@ run 42 "init refuses an existing instance" "$signet" init --dir "$work/ca" \
 	--ca-cert "$CA_CERT" --key "$CA_KEY_URI" --audit-key "$AUDIT_KEY_URI" \
 	--policy "$CA_POLICY" --pin-source "$CA_PIN"
 contains err "refusing to overwrite" "the refusal says why"
+# A relative PIN file is the current directory's, as init's other paths
+# are, and goes into signet.yaml absolute (relative paths there are the
+# instance directory's).
+run 0 "init with a relative PIN file" sh -c "cd '$CA_FIXTURE_DIR' &&
+	'$signet' init --dir '$work/ca-rel' --ca-cert ca.pem --chain chain.pem \
+	--key '$CA_KEY_URI' --audit-key '$AUDIT_KEY_URI' --policy '$CA_POLICY' \
+	--pin-source file:hsm/ca.pin"
+contains "$work/ca-rel/signet.yaml" "pin-source: \"file:$CA_FIXTURE_DIR/hsm/ca.pin\"" \
+	"the relative PIN file is written absolute"
 
 # ---- issuance: every end-entity profile -------------------------------------
 ca_csr srv "/CN=www.example.com" "DNS:www.example.com,DNS:example.com"
@@ -116,6 +125,12 @@ fi
 run 0 "issue tls-client" "$signet" issue --profile tls-client --csr cli.csr
 run 0 "issue mtls, 10 days" "$signet" issue --profile mtls --csr mtls.csr \
 	--days 10 --out mtls.crt
+# No subject at all: the names are in the SAN only (common-name optional).
+ca_csr nosubj "/" "DNS:nosubj.example.com"
+run 0 "issue with an empty subject" "$signet" issue --profile tls-server \
+	--csr nosubj.csr --out nosubj.crt
+run 0 "list with an empty subject" "$signet" list --profile tls-server
+contains out "tls-server" "the empty subject is listed"
 run 0 "issue to standard output" "$signet" issue --profile tls-server \
 	--csr srv.csr --out -
 contains out "BEGIN CERTIFICATE" "the certificate goes to standard output"

@@ -169,6 +169,32 @@ test_file_excl_refuses_existing(void **state)
 }
 
 static void
+test_file_path_join(void **state)
+{
+	static const struct {
+		const char *dir, *name, *want;
+	} cases[] = {
+		{ "certs", "a.crt", "certs/a.crt" },
+		/* A directory given as "certs/" on a command line. */
+		{ "certs/", "a.crt", "certs/a.crt" },
+		{ "/", "a.crt", "/a.crt" },
+		{ "certs", "/abs/a.crt", "/abs/a.crt" },
+		{ "", "a.crt", "a.crt" },
+		{ NULL, "a.crt", "a.crt" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = file_path_join(cases[i].dir, cases[i].name);
+
+		assert_non_null(p);
+		assert_string_equal(p, cases[i].want);
+		free(p);
+	}
+}
+
+static void
 test_file_write_to_full_disk_leaves_nothing(void **state)
 {
 	(void)state;
@@ -645,6 +671,7 @@ main(void)
 		cmocka_unit_test(test_file_atomic_write_and_read),
 		cmocka_unit_test(test_file_read_limits),
 		cmocka_unit_test(test_file_excl_refuses_existing),
+		cmocka_unit_test(test_file_path_join),
 		cmocka_unit_test(test_file_write_to_full_disk_leaves_nothing),
 		cmocka_unit_test(test_file_check_private),
 		cmocka_unit_test(test_secret_from_file),
