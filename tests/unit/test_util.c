@@ -180,6 +180,39 @@ test_file_write_to_full_disk_leaves_nothing(void **state)
 	assert_non_null(strstr(signet_error_message(), "nonexistent-dir"));
 }
 
+/*
+ * A device or FIFO is written in place: renaming a temporary file over it
+ * would replace the node (as root, /dev/full itself). Symbolic links in
+ * the test's directory stand for the nodes, so a regression replaces only
+ * the link.
+ */
+static void
+test_file_write_to_device_keeps_the_node(void **state)
+{
+	const char *null_link = fx_path("null-link");
+	const char *full_link = fx_path("full-link");
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(symlink("/dev/null", null_link), 0);
+	assert_int_equal(symlink("/dev/full", full_link), 0);
+	assert_int_equal(file_write_atomic(null_link, "cert", 4, 0644), 0);
+	assert_int_equal(lstat(null_link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(file_write_atomic(full_link, "cert", 4, 0644),
+	    SIGNET_ERR_IO);
+	assert_int_equal(signet_error_last()->sys_errno, ENOSPC);
+	assert_non_null(strstr(signet_error_message(), "cannot write"));
+	assert_non_null(strstr(signet_error_message(), full_link));
+	assert_int_equal(lstat(full_link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	/* A directory is refused, not renamed over. */
+	assert_int_equal(file_write_atomic(fx_tmpdir(), "x", 1, 0644),
+	    SIGNET_ERR_IO);
+	assert_non_null(strstr(signet_error_message(), "a directory"));
+	assert_int_equal(fx_sh("ls '%s' | grep -q tmp", fx_tmpdir()), 1);
+}
+
 static void
 test_file_check_private(void **state)
 {
@@ -646,6 +679,7 @@ main(void)
 		cmocka_unit_test(test_file_read_limits),
 		cmocka_unit_test(test_file_excl_refuses_existing),
 		cmocka_unit_test(test_file_write_to_full_disk_leaves_nothing),
+		cmocka_unit_test(test_file_write_to_device_keeps_the_node),
 		cmocka_unit_test(test_file_check_private),
 		cmocka_unit_test(test_secret_from_file),
 		cmocka_unit_test(test_secret_from_env_is_wiped),
