@@ -18,48 +18,14 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/signet-ca-err.XXXXXX")
 trap 'chmod -R u+rwX "$work" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
 . "$SIGNET_SOURCE_DIR/tests/cli/ca_fixture.sh"
-
-fails=0
+. "$SIGNET_SOURCE_DIR/tests/cli/checks.sh"
 outs=$work/outputs
 mkdir "$outs"
-n=0
-ok() { printf 'ok: %s\n' "$*"; }
-bad() {
-	printf 'FAIL: %s\n' "$*" >&2
-	fails=$((fails + 1))
-}
-run() {
-	want=$1
-	what=$2
-	shift 2
-	set +e
-	"$@" >out 2>err
-	got=$?
-	set -e
-	n=$((n + 1))
-	cp out "$outs/$n.out"
-	cp err "$outs/$n.err"
-	if [ "$got" -eq "$want" ]; then
-		ok "$what (exit $got)"
-	else
-		bad "$what: exit $got, expected $want"
-		sed 's/^/  | /' err >&2
-	fi
-}
-contains() {
-	if grep -qF -- "$2" "$1"; then
-		ok "$3"
-	else
-		bad "$3: '$2' not in $1:"
-		sed 's/^/  | /' "$1" >&2
-	fi
-}
 
 ca_fixture "$work/fx"
 softhsm=/usr/lib/softhsm/libsofthsm2.so
-ca_instance "$work/ca" --module "$SIGNET_P11FAULT"
+ca_instance_p11fault "$work/ca"
 export SIGNET_CONFIG="$CA_CONFIG"
-sed -i "s|^  key: \"$AUDIT_KEY_URI\"\$|&\\n  module: \"$softhsm\"|" "$CA_CONFIG"
 cp "$CA_CONFIG" "$work/signet.yaml.orig"
 db=$work/ca/signet.db
 export P11FAULT_LOG="$work/p11.log"
@@ -292,8 +258,4 @@ run 42 "a CRL with the clock behind" "$signet" crl --out old.crl
 run 31 "db check reports the times in the future" "$signet" db check
 contains out "later than now" "the finding says so"
 
-if [ "$fails" -ne 0 ]; then
-	echo "$fails check(s) failed" >&2
-	exit 1
-fi
-echo "all checks passed"
+checks_done
