@@ -78,6 +78,10 @@ contains err "missing.csr" "the file is named"
 
 run 2 "--csr and --batch together" "$signet" issue --profile tls-server \
 	--csr good.csr --batch .
+mkdir no-csrs
+run 2 "a --batch directory without CSRs" "$signet" issue --profile \
+	tls-server --batch no-csrs --out-dir bout
+contains err "no CSR files" "the reason is given"
 run 2 "--days 0" "$signet" issue --profile tls-server --csr good.csr --days 0
 run 10 "more days than the profile allows" "$signet" issue --profile \
 	tls-server --csr good.csr --days 400 --out out.crt
