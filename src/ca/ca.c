@@ -284,8 +284,8 @@ own_key_add(struct signet_ca *ca, EVP_PKEY *pub)
 
 	if (pub == NULL)
 		return 0;
-	if ((v = realloc(ca->own_keys, (ca->n_own_keys + 1) * sizeof(*v))) ==
-	    NULL)
+	if ((v = realloc(ca->own_keys,
+		 (ca->n_own_keys + 1) * sizeof(EVP_PKEY *))) == NULL)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 	ca->own_keys = v;
 	if (!EVP_PKEY_up_ref(pub))
@@ -602,7 +602,7 @@ open_store(struct signet_ca *ca)
 			    "out of memory");
 			goto out;
 		}
-		if ((r = ca_dir_check(dir, "database")) != 0) {
+		if (ca_dir_check(dir, "database") != 0) {
 			r = ca_error_recode(SIGNET_ERR_STORE, "database");
 			goto out;
 		}

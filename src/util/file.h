@@ -9,7 +9,7 @@
 #include "signet/error.h"
 
 /* Default cap for untrusted inputs (CSRs, certificates, CRLs). */
-#define SIGNET_FILE_MAX_INPUT (1024 * 1024)
+#define SIGNET_FILE_MAX_INPUT ((size_t)1024 * 1024)
 
 /*
  * Read all of path into a fresh buffer (NUL-terminated for convenience, the
