@@ -219,6 +219,16 @@ test_refusals(void **state)
 		    ":9:", "not a number" },
 		{ "a list for a mapping", BASE "crl: [1, 2]\n",
 		    ":8:", "expected keys and values" },
+		/* libcyaml alone reads these as 20, 8, 16 and 1. */
+		{ "digits and a word",
+		    BASE "issuance:\n  serial-length: 20abc\n",
+		    ":9:", "'20abc' is not a whole number" },
+		{ "a leading zero (octal)", BASE "issuance:\n  workers: 010\n",
+		    ":9:", "issuance.workers: '010' is not a whole number" },
+		{ "hex", BASE "issuance:\n  batch-size: 0x10\n",
+		    ":9:", "'0x10' is not a whole number" },
+		{ "a fraction", "version: 1.9\n",
+		    ":1:", "version: '1.9' is not a whole number" },
 	};
 	struct signet_ca_config *c = NULL;
 	char where[PATH_MAX + 16];
