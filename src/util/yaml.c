@@ -485,8 +485,7 @@ yaml_doc_load(const char *name, const uint8_t *text, size_t len,
 		cyaml_report_reason(&rep, err, reason, sizeof(reason));
 		if (rep.error_event > 0 && rep.error_event <= lines->n_events)
 			line = lines->event_line[rep.error_event - 1];
-		r = signet_error_set(SIGNET_ERR_CONFIG, "%s:%u: %s", name, line,
-		    reason);
+		r = yaml_error(name, line, "%s", reason);
 		doc = NULL;
 		goto out;
 	}
@@ -534,6 +533,9 @@ yaml_error(const char *name, unsigned line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Line 0: about the file as a whole (a key it lacks). */
+	if (line == 0)
+		return signet_error_set(SIGNET_ERR_CONFIG, "%s: %s", name, msg);
 	return signet_error_set(SIGNET_ERR_CONFIG, "%s:%u: %s", name, line,
 	    msg);
 }

@@ -160,7 +160,8 @@ test_refusals(void **state)
 	static const struct {
 		const char *name, *text, *where, *why;
 	} t[] = {
-		{ "no version", "token:\n  key: \"pkcs11:object=k\"\n", "",
+		/* Not at a line: about the file ("bad.yaml: ..."). */
+		{ "no version", "token:\n  key: \"pkcs11:object=k\"\n", ": ",
 		    "version: 1 is required" },
 		{ "version 2", "version: 2\n", ":1:", "version 2" },
 		{ "unknown key", BASE "colour: blue\n",
@@ -172,7 +173,7 @@ test_refusals(void **state)
 		{ "no token key",
 		    "version: 1\ncertificate: c\npolicy: p\naudit:\n"
 		    "  key: \"pkcs11:object=a\"\n",
-		    "", "token.key is required" },
+		    ": ", "token.key is required" },
 		{ "a PIN in the key URI",
 		    "version: 1\ntoken:\n"
 		    "  key: \"pkcs11:object=k?pin-value=1234\"\n",
@@ -183,15 +184,15 @@ test_refusals(void **state)
 		{ "no audit key",
 		    "version: 1\ntoken:\n  key: \"pkcs11:object=k\"\n"
 		    "certificate: c\npolicy: p\n",
-		    "", "audit.key is required" },
+		    ": ", "audit.key is required" },
 		{ "no certificate",
 		    "version: 1\ntoken:\n  key: \"pkcs11:object=k\"\n"
 		    "policy: p\naudit:\n  key: \"pkcs11:object=a\"\n",
-		    "", "certificate is required" },
+		    ": ", "certificate is required" },
 		{ "no policy",
 		    "version: 1\ntoken:\n  key: \"pkcs11:object=k\"\n"
 		    "certificate: c\naudit:\n  key: \"pkcs11:object=a\"\n",
-		    "", "policy is required" },
+		    ": ", "policy is required" },
 		{ "CRL valid too long", BASE "crl:\n  next-update: 11d\n",
 		    ":9:", "10 days" },
 		{ "CRL period not a duration",
