@@ -359,6 +359,9 @@ cyaml_report_reason(const struct cyaml_report *rep, cyaml_err_t err, char *out,
 		 strstr(m, " value: ") != NULL)
 		snprintf(out, outsz, "%s is not a number this key accepts",
 		    strstr(m, " value: ") + 8);
+	else if (strncmp(m, "STRING length > ", 16) == 0)
+		snprintf(out, outsz, "the value is longer than %.*s characters",
+		    (int)strspn(m + 16, "0123456789"), m + 16);
 	else if (strncmp(m, "Expecting SEQUENCE", 18) == 0)
 		snprintf(out, outsz, "expected a list here");
 	else if (strncmp(m, "Expecting MAPPING", 17) == 0)
