@@ -230,13 +230,7 @@ else
 	bad "db check after the errors"
 	sed 's/^/  | /' check.out >&2
 fi
-if "$signet" audit verify --key "$CA_FIXTURE_DIR/audit-key.pub" \
-	"$work/ca/audit.log" >verify.out 2>&1; then
-	ok "the audit log verifies"
-else
-	bad "the audit log does not verify"
-	sed 's/^/  | /' verify.out >&2
-fi
+log_verifies "after the errors" "$work/ca/audit.log"
 sqlite3 "$db" .dump >"$outs/db.dump"
 if grep -rqF -- "$pin" "$outs" "$work/ca/audit.log"; then
 	bad "the PIN appears in an output, the log or the database"

@@ -78,13 +78,7 @@ consistent() {
 		bad "$1: the judge found problems"
 		sed 's/^/  | /' judge.out >&2
 	fi
-	if "$signet" audit verify --key "$CA_FIXTURE_DIR/audit-key.pub" \
-		"$log" >verify.out 2>&1; then
-		ok "$1: the audit log verifies"
-	else
-		bad "$1: the audit log does not verify"
-		sed 's/^/  | /' verify.out >&2
-	fi
+	log_verifies "$1" "$log"
 	if ca_db_resolve >resolve.why; then
 		ok "$1: db check --resolve leaves a clean database"
 	else

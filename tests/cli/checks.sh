@@ -47,3 +47,20 @@ checks_done() {
 	fi
 	echo "all checks passed"
 }
+
+# log_verifies WHAT LOG [WRAPPER...]: signet audit verify LOG with the CA
+# fixture's audit key ($CA_FIXTURE_DIR, tests/cli/ca_fixture.sh), run
+# under WRAPPER if given (faketime ...); ok or bad with the verifier's
+# output.
+log_verifies() {
+	_what=$1
+	_log=$2
+	shift 2
+	if "$@" "$SIGNET_BIN" audit verify --key \
+		"$CA_FIXTURE_DIR/audit-key.pub" "$_log" >verify.out 2>&1; then
+		ok "$_what: the audit log verifies"
+	else
+		bad "$_what: the audit log does not verify"
+		sed 's/^/  | /' verify.out >&2
+	fi
+}
