@@ -218,6 +218,22 @@ chmod 666 "$CA_CONFIG"
 run 3 "a configuration others may write" "$signet" list
 contains err "chmod" "the fix is given"
 chmod 600 "$CA_CONFIG"
+# Whoever can edit the policy decides what is signed; whoever can write
+# the log can cut it short.
+r0=$(rows)
+s0=$(signatures)
+chmod 664 "$work/ca/policy.yaml"
+run 3 "a policy others may write" "$signet" issue --profile tls-server \
+	--csr good.csr --out out.crt
+contains err "refusing policy" "the policy is named"
+contains err "chmod go-w" "the fix is given"
+chmod 600 "$work/ca/policy.yaml"
+chmod 606 "$work/ca/audit.log"
+run 51 "an audit log others may write" "$signet" issue --profile \
+	tls-server --csr good.csr --out out.crt
+contains err "refusing audit log" "the log is named"
+chmod 600 "$work/ca/audit.log"
+nothing_happened "policy or log writable by others" "$r0" "$s0"
 run 3 "no configuration" env -u SIGNET_CONFIG "$signet" list
 contains err "no CA configuration" "the reason is given"
 run 3 "a missing --config" "$signet" list --config "$work/nope.yaml"
