@@ -104,8 +104,7 @@ put_root(const char *name, const char *cn, EVP_PKEY *key)
 	    !ASN1_INTEGER_set(X509_get_serialNumber(x), 1) ||
 	    !X509_set_subject_name(x, n) || !X509_set_issuer_name(x, n) ||
 	    X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
-	    X509_gmtime_adj(X509_getm_notAfter(x), 20L * 365 * 86400) ==
-		NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x), 20L * 365 * 86400) == NULL ||
 	    !X509_set_pubkey(x, key))
 		abort();
 	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
