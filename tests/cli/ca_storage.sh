@@ -187,6 +187,12 @@ P11FAULT="C_Sign=hang:2000" "$signet" issue --profile tls-server \
 	--csr good.csr --out issued/during.crt >during.out 2>&1 &
 pid=$!
 wait_intent "$n0"
+# While it holds a PIN and a session: no core dump can be made.
+if grep -Eq '^Max core file size +0 +0 ' "/proc/$pid/limits" 2>/dev/null; then
+	ok "a signet process holding a PIN cannot dump core"
+else
+	bad "a running signet may dump core: $(grep core "/proc/$pid/limits")"
+fi
 cp "$log" log.during
 rm "$log"
 set +e

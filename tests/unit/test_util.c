@@ -6,7 +6,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -284,6 +287,36 @@ test_secret_from_env_is_wiped(void **state)
 	assert_int_equal(secret_from_spec("ldap:x", "PIN", &s),
 	    SIGNET_ERR_PIN_SOURCE);
 	secret_free(NULL);
+}
+
+/* No core dump, and no unprivileged ptrace, may ever see a PIN. */
+static void
+test_secret_harden_process(void **state)
+{
+	struct rlimit rl;
+	pid_t pid;
+	int st = 0;
+
+	(void)state;
+	/* In a child: the test process itself stays dumpable. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+		(void)setrlimit(RLIMIT_CORE, &rl);
+		secret_harden_process();
+		if (getrlimit(RLIMIT_CORE, &rl) != 0 || rl.rlim_cur != 0 ||
+		    rl.rlim_max != 0)
+			_exit(1);
+		/* The hard limit is 0 too: it cannot be raised again. */
+		rl.rlim_cur = rl.rlim_max = 1024;
+		if (geteuid() != 0 && setrlimit(RLIMIT_CORE, &rl) == 0)
+			_exit(2);
+		_exit(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : 3);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 /* ---- codecs ------------------------------------------------------------- */
@@ -683,6 +716,7 @@ main(void)
 		cmocka_unit_test(test_file_check_private),
 		cmocka_unit_test(test_secret_from_file),
 		cmocka_unit_test(test_secret_from_env_is_wiped),
+		cmocka_unit_test(test_secret_harden_process),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_times),
