@@ -1,6 +1,9 @@
 #!/bin/sh
 # Build signet and run every test: the plain build, then the same suite under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Installs its dependencies.
+# AddressSanitizer + UndefinedBehaviorSanitizer, then static analysis
+# (tests/analyze.sh), the token paths under valgrind (tests/valgrind.sh) and
+# a fuzzing time box (tests/fuzz/run-fuzz.sh, $SIGNET_FUZZ_SECONDS per
+# target, default 20). Installs its dependencies.
 #
 #   tests/run.sh            everything (what CI runs)
 #   tests/run.sh --quick    the plain build and its tests only
@@ -29,10 +32,24 @@ run_suite() {
 	fi
 }
 
+# step NAME COMMAND...: a hardening step (not with --quick), timed.
+step() {
+	name=$1
+	shift
+	t0=$(date +%s)
+	if ! "$@"; then
+		status=1
+	fi
+	echo "==> $name took $(($(date +%s) - t0)) s"
+}
+
 run_suite "plain build" "$top/build"
 if [ "$quick" -eq 0 ]; then
 	run_suite "sanitizers (ASan+UBSan)" "$top/build-asan" \
 		-DSIGNET_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	step "static analysis" sh "$top/tests/analyze.sh" "$top/build"
+	step "valgrind" sh "$top/tests/valgrind.sh" "$top/build"
+	step "fuzzing" sh "$top/tests/fuzz/run-fuzz.sh"
 fi
 
 if [ "$status" -ne 0 ]; then

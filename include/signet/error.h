@@ -95,6 +95,22 @@ int signet_error_context(int code, const char *fmt, ...) SIGNET_PRINTF(2, 3);
 /* Record the PKCS#11 return value that caused the current failure. */
 void signet_error_attach_ckr(unsigned long ckr);
 
+/*
+ * clang's static analyzer reads one file at a time and cannot see that
+ * these return their code: without this it follows "failure returned 0"
+ * paths that do not exist. Analysis builds only; error.c defines them.
+ */
+#if defined(__clang_analyzer__) && !defined(SIGNET_ERROR_IMPL)
+#define signet_error_set(code, ...) \
+	((void)signet_error_set(code, __VA_ARGS__), (code))
+#define signet_error_ossl(code, ...) \
+	((void)signet_error_ossl(code, __VA_ARGS__), (code))
+#define signet_error_sys(code, ...) \
+	((void)signet_error_sys(code, __VA_ARGS__), (code))
+#define signet_error_context(code, ...) \
+	((void)signet_error_context(code, __VA_ARGS__), (code))
+#endif
+
 const struct signet_error_info *signet_error_last(void);
 /* The message of the last failure, or its code's description. */
 const char *signet_error_message(void);

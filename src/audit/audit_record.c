@@ -138,6 +138,11 @@ audit_json_dump(const json_t *rec, int newline, char **out, size_t *len)
 	n = json_dumpb(rec, buf, cap, AUDIT_JSON_FLAGS);
 	if (n > cap) {
 		if ((tmp = realloc(buf, n + 2)) == NULL) {
+			/*
+			 * A failed realloc leaves buf allocated; cppcheck 2.10
+			 * takes it as freed and reports a double free.
+			 */
+			/* cppcheck-suppress doubleFree */
 			free(buf);
 			return signet_error_set(SIGNET_ERR_INTERNAL,
 			    "out of memory");

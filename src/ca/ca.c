@@ -284,8 +284,8 @@ own_key_add(struct signet_ca *ca, EVP_PKEY *pub)
 
 	if (pub == NULL)
 		return 0;
-	if ((v = realloc(ca->own_keys, (ca->n_own_keys + 1) * sizeof(*v))) ==
-	    NULL)
+	if ((v = realloc(ca->own_keys,
+		 (ca->n_own_keys + 1) * sizeof(EVP_PKEY *))) == NULL)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 	ca->own_keys = v;
 	if (!EVP_PKEY_up_ref(pub))
@@ -445,6 +445,13 @@ open_audit(struct signet_ca *ca)
 		goto out;
 	}
 	ca->audit_recoveries = signet_token_recoveries(ca->audit_tok);
+	/* A log others may write, others may cut short or fill with junk. */
+	if (file_exists(c->audit_log) &&
+	    file_check_private(c->audit_log, 0) != 0) {
+		r = ca_error_recode(SIGNET_ERR_AUDIT,
+		    "refusing audit log (audit.log)");
+		goto out;
+	}
 	if (signet_audit_open(c->audit_log, ca->audit_signer,
 		(ca->flags & SIGNET_CA_OPEN_CREATE) ? SIGNET_AUDIT_CREATE : 0,
 		&ca->audit) != 0) {
@@ -633,7 +640,7 @@ open_store(struct signet_ca *ca)
 			    "out of memory");
 			goto out;
 		}
-		if ((r = ca_dir_check(dir, "database")) != 0) {
+		if (ca_dir_check(dir, "database") != 0) {
 			r = ca_error_recode(SIGNET_ERR_STORE, "database");
 			goto out;
 		}
@@ -713,8 +720,13 @@ signet_ca_open(const char *config_path, unsigned flags, struct signet_ca **out)
 		 login_details(ca->audit_tok, ca->audit_key, "audit"))) != 0)
 		goto out;
 	if (flags & SIGNET_CA_OPEN_POLICY) {
-		if ((r = signet_policy_load(ca->cfg->policy, &ca->policy)) !=
-		    0) {
+		/* Whoever can edit the policy decides what the CA signs. */
+		if (file_check_private(ca->cfg->policy, 0) != 0)
+			r = ca_error_recode(SIGNET_ERR_CONFIG,
+			    "refusing policy (policy)");
+		else
+			r = signet_policy_load(ca->cfg->policy, &ca->policy);
+		if (r != 0) {
 			char *why = ca_error_dup();
 
 			/* A failure to log this is secondary to the cause. */

@@ -276,13 +276,12 @@ check_uri(const struct signet_ca_config *c, struct yaml_lines *lines,
     const char *key, const char *text)
 {
 	struct signet_p11_uri *uri = NULL;
-	int r;
 
 	if (text == NULL)
 		return yaml_error(c->path, yaml_lines_find(lines, key),
 		    "%s is required: the PKCS#11 URI of the key", key);
 	/* No pin-value: a PIN never belongs in a file others may read. */
-	if ((r = signet_uri_parse(text, 0, &uri)) != 0) {
+	if (signet_uri_parse(text, 0, &uri) != 0) {
 		char why[sizeof(((struct signet_error_info *)0)->message)];
 
 		snprintf(why, sizeof(why), "%s", signet_error_message());

@@ -79,7 +79,7 @@ next_entry(void *arg, struct signet_crl_entry *e)
 	memcpy(e->serial.v, v->serial, v->len);
 	e->serial.len = v->len;
 	e->revoked_at = (time_t)v->revoked_at;
-	e->reason = v->reason;
+	e->reason = (int)v->reason; /* -1: no reason code */
 	return 1;
 }
 
@@ -256,8 +256,7 @@ signet_ca_crl(struct signet_ca *ca, int delta, const char *out_path, int pem,
 	    (r = SIGNET_FAULT("crl.outcome")) != 0)
 		goto out;
 	if (out_path != NULL) {
-		if ((r = crl_write(out_path, res->der, res->der_len, pem)) !=
-		    0) {
+		if (crl_write(out_path, res->der, res->der_len, pem) != 0) {
 			why = ca_error_dup();
 			r = signet_error_set(SIGNET_ERR_IO,
 			    "CRL %lld was signed and recorded, but could not "

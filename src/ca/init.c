@@ -145,8 +145,8 @@ config_text(const struct signet_ca_init_params *p, char **text, size_t *len)
 	    "crl:\n  next-update: 7d\n  delta-next-update: 1d\n\n"
 	    "issuance:\n  serial-length: %u\n  batch-size: %u\n"
 	    "  workers: 0\n",
-	    SIGNET_AUDIT_CHECKPOINT_DEFAULT, SIGNET_SERIAL_DEFAULT,
-	    CA_DEFAULT_BATCH);
+	    (unsigned)SIGNET_AUDIT_CHECKPOINT_DEFAULT,
+	    (unsigned)SIGNET_SERIAL_DEFAULT, (unsigned)CA_DEFAULT_BATCH);
 	if (fclose(f) != 0 && r == 0)
 		r = signet_error_sys(SIGNET_ERR_INTERNAL, "open_memstream");
 	if (r != 0) {

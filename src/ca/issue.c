@@ -526,7 +526,7 @@ group_reserve(struct ca_group *g)
 			}
 		return r;
 	}
-	if ((r = audit_refusals(g, 1)) != 0) {
+	if (audit_refusals(g, 1) != 0) {
 		/* Nothing is signed: the rows go as the log failed. */
 		char *why = ca_error_dup();
 
@@ -725,17 +725,16 @@ file_task(void *arg, size_t i)
 	struct ca_item *it = &g->items[i];
 	char *pem = NULL;
 	size_t pem_len = 0;
-	int r;
 
 	if (it->stage != ITEM_RECORDED || it->req->out_path == NULL)
 		return;
 	signet_error_clear();
-	if ((r = ca_pem_cert(it->der, it->der_len,
-		 it->req->out_chain ? g->ca->chain_pem : NULL,
-		 it->req->out_chain ? g->ca->chain_pem_len : 0, &pem,
-		 &pem_len)) != 0 ||
-	    (r = file_batch_add(g->files, it->req->out_path, pem, pem_len, 0644,
-		 &it->file_index)) != 0) {
+	if (ca_pem_cert(it->der, it->der_len,
+		it->req->out_chain ? g->ca->chain_pem : NULL,
+		it->req->out_chain ? g->ca->chain_pem_len : 0, &pem,
+		&pem_len) != 0 ||
+	    file_batch_add(g->files, it->req->out_path, pem, pem_len, 0644,
+		&it->file_index) != 0) {
 		item_fail(it, SIGNET_ERR_IO, NULL);
 		free(pem);
 		return;
@@ -1172,7 +1171,7 @@ signet_ca_issue_batch(struct signet_ca *ca,
 {
 	int r = SIGNET_ERR_INTERNAL;
 	struct pipeline pl;
-	size_t i;
+	size_t i, group_max;
 
 	memset(&pl, 0, sizeof(pl));
 	for (i = 0; i < n; i++)
@@ -1193,15 +1192,17 @@ signet_ca_issue_batch(struct signet_ca *ca,
 	pl.reqs = reqs;
 	pl.res = res;
 	pl.n = n;
-	pl.size = ca->cfg->batch_size;
+	/* signet.yaml's issuance.batch-size is at least 1 (config.c). */
+	pl.size = ca->cfg->batch_size > 0 ? ca->cfg->batch_size : 1;
 	pl.groups = (n + pl.size - 1) / pl.size;
 	pl.progress = progress;
 	pl.progress_arg = arg;
+	group_max = pl.size < n ? pl.size : n;
 	for (i = 0; i < ISSUE_RING; i++)
 		pthread_mutex_init(&pl.g[i].rand_lock, NULL);
 	for (i = 0; i < ISSUE_RING; i++) {
 		pl.g[i].ca = ca;
-		if ((pl.g[i].items = calloc(pl.size < n ? pl.size : n,
+		if ((pl.g[i].items = calloc(group_max,
 			 sizeof(*pl.g[i].items))) == NULL) {
 			r = signet_error_set(SIGNET_ERR_INTERNAL,
 			    "out of memory");

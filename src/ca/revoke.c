@@ -42,11 +42,11 @@ signet_ca_revoke(struct signet_ca *ca, const char *serial, int reason,
 	if ((r = signet_store_cert_revoke(ca->store, ca->issuer_id, hex, reason,
 		 when)) != 0)
 		goto refused;
-	if ((r = ca_audit(ca, SIGNET_AUDIT_EV_CERT_REVOKE, SIGNET_AUDIT_SUCCESS,
-		 json_pack("{s:s,s:s,s:i,s:s,s:s}", "serial", hex, "reason",
-		     signet_crl_reason_name(reason), "reason_code", reason,
-		     "revoked_at", at, "requester", ca->requester))) != 0 ||
-	    (r = signet_audit_sync(ca->audit)) != 0) {
+	if (ca_audit(ca, SIGNET_AUDIT_EV_CERT_REVOKE, SIGNET_AUDIT_SUCCESS,
+		json_pack("{s:s,s:s,s:i,s:s,s:s}", "serial", hex, "reason",
+		    signet_crl_reason_name(reason), "reason_code", reason,
+		    "revoked_at", at, "requester", ca->requester)) != 0 ||
+	    signet_audit_sync(ca->audit) != 0) {
 		why = ca_error_dup();
 		r = signet_error_set(SIGNET_ERR_AUDIT,
 		    "certificate %s is revoked in the database, but the audit "

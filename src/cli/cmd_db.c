@@ -178,7 +178,7 @@ progress_cb(const char *table, int64_t done, int64_t total, void *arg)
 static void
 print_inventory(const char *what, struct signet_store *st)
 {
-	struct signet_store_inventory inv;
+	struct signet_store_inventory inv = { 0 };
 	char hash[65];
 
 	if (signet_store_content_hash(st, &inv, hash) != 0)

@@ -221,8 +221,8 @@ issue_one(const struct issue_args *a)
 	}
 	fmt_time(res.not_after, na);
 	if (to_stdout) {
-		if ((r = signet_ca_pem(ca, res.der, res.der_len, a->chain, &pem,
-			 &pem_len)) != 0 ||
+		if (signet_ca_pem(ca, res.der, res.der_len, a->chain, &pem,
+			&pem_len) != 0 ||
 		    fwrite(pem, 1, pem_len, stdout) != pem_len ||
 		    fflush(stdout) != 0) {
 			signet_error_set(SIGNET_ERR_IO,
@@ -282,7 +282,9 @@ batch_free(struct batch *b)
 
 	for (i = 0; i < b->n; i++) {
 		free(b->names[i]);
-		free(b->outs[i]);
+		/* Not made yet when the scan ran out of memory. */
+		if (b->outs != NULL)
+			free(b->outs[i]);
 	}
 	free(b->names);
 	free(b->outs);
@@ -324,7 +326,8 @@ batch_scan(const char *dir, const char *out_dir, struct batch *b)
 	}
 	closedir(d);
 	d = NULL;
-	qsort(b->names, b->n, sizeof(*b->names), name_cmp);
+	if (b->n > 1)
+		qsort(b->names, b->n, sizeof(*b->names), name_cmp);
 	if ((b->outs = calloc(b->n + 1, sizeof(*b->outs))) == NULL ||
 	    (b->collides = calloc(b->n + 1, sizeof(*b->collides))) == NULL)
 		goto oom;

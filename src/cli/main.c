@@ -1,4 +1,5 @@
 /* signet: a certificate authority whose keys never leave the token. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,6 +43,20 @@ usage(FILE *f)
 	    "audit (docs/cli.md lists every code).\n");
 }
 
+/*
+ * What went to standard output is only out once it is flushed: a listing,
+ * certificate or export cut short by a full disk must not exit 0.
+ */
+static int
+stdout_finish(int status)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return status;
+	fprintf(stderr, "signet: cannot write standard output: %s\n",
+	    errno != 0 ? strerror(errno) : "write error");
+	return status != 0 ? status : signet_exit_code(SIGNET_ERR_IO);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -56,17 +71,18 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
-		return 0;
+		return stdout_finish(0);
 	}
 	if (strcmp(argv[1], "--version") == 0 ||
 	    strcmp(argv[1], "version") == 0) {
 		printf("signet %s (%s)\n", SIGNET_VERSION,
 		    OpenSSL_version(OPENSSL_VERSION));
-		return 0;
+		return stdout_finish(0);
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+			return stdout_finish(
+			    commands[i].run(argc - 1, argv + 1));
 	fprintf(stderr, "signet: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return signet_exit_code(SIGNET_ERR_USAGE);

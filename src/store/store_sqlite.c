@@ -64,6 +64,15 @@ sq_hint(struct sq_db *d, int rc, char *buf, size_t len)
 	case SQLITE_FULL:
 		snprintf(buf, len, "; the disk is full");
 		break;
+	case SQLITE_IOERR:
+		/* "disk I/O error" alone does not say a disk is full. */
+		if (d->db != NULL && sqlite3_system_errno(d->db) == ENOSPC)
+			snprintf(buf, len, "; the disk is full (%s)",
+			    strerror(ENOSPC));
+		else if (d->db != NULL && sqlite3_system_errno(d->db) != 0)
+			snprintf(buf, len, " (%s)",
+			    strerror(sqlite3_system_errno(d->db)));
+		break;
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
 		snprintf(buf, len,

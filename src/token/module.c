@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+
 #include "token/token_int.h"
 
 /*
@@ -91,6 +93,12 @@ module_init(struct token_module *mod)
 	memset(&args, 0, sizeof(args));
 	args.flags = CKF_OS_LOCKING_OK;
 	rv = mod->fl->C_Initialize(&args);
+	/*
+	 * A module built on OpenSSL (SoftHSM) may leave its own failures in
+	 * this thread's error queue (an engine it could not load); left
+	 * there, they would be reported as the cause of our next failure.
+	 */
+	ERR_clear_error();
 	switch (token_rv_class(rv)) {
 	case TOKEN_RV_OK:
 		mod->owns_init = 1;

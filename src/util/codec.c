@@ -234,7 +234,8 @@ int64_t
 time_from_civil(int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi,
     unsigned s)
 {
-	return time_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+	return time_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 +
+	       (int64_t)mi * 60 + s;
 }
 
 void

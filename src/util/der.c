@@ -340,7 +340,7 @@ der_put_named_bits(struct der_buf *b, uint8_t tag, unsigned bits)
 		return;
 	}
 	body[0] = (uint8_t)(7 - high % 8);
-	der_put_tlv(b, tag, body, (size_t)(1 + high / 8 + 1));
+	der_put_tlv(b, tag, body, (size_t)high / 8 + 2);
 }
 
 static size_t
@@ -428,7 +428,7 @@ der_oid_to_text(const uint8_t *oid, size_t n, char *out, size_t outlen)
 			unsigned a = v < 40 ? 0 : v < 80 ? 1 : 2;
 
 			w = snprintf(out + used, outlen - used, "%u.%llu", a,
-			    (unsigned long long)(v - 40 * a));
+			    (unsigned long long)(v - 40ULL * a));
 			first = 0;
 		} else
 			w = snprintf(out + used, outlen - used, ".%llu",

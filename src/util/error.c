@@ -6,6 +6,7 @@
 
 #include <openssl/err.h>
 
+#define SIGNET_ERROR_IMPL /* the real functions, not the analyzer's view */
 #include "signet/error.h"
 
 static _Thread_local struct signet_error_info last_error;

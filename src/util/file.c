@@ -202,12 +202,43 @@ out:
 	return r;
 }
 
+/*
+ * A character device or a FIFO (/dev/stdout, /dev/null, a pipe) cannot be
+ * replaced atomically, and renaming a file over it would destroy the node
+ * (as root, /dev/full or /dev/stdout for everyone): write to it in place.
+ */
+static int
+write_stream(const char *path, const void *data, size_t len)
+{
+	int fd, r = 0;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return signet_error_sys(SIGNET_ERR_IO, "cannot open %s", path);
+	if (file_write_all(fd, data, len) == -1)
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot write %s", path);
+	/* Streams have nothing to sync: EINVAL says so. */
+	else if (fsync(fd) == -1 && errno != EINVAL && errno != ENOTSUP)
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot sync %s", path);
+	if (close(fd) == -1 && r == 0)
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot close %s", path);
+	return r;
+}
+
 int
 file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	int r;
 	char *tmp = NULL;
+	struct stat st;
 
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+			return write_stream(path, data, len);
+		return signet_error_set(SIGNET_ERR_IO,
+		    "%s is %s, not a file; give the path of a file to write",
+		    path,
+		    S_ISDIR(st.st_mode) ? "a directory" : "a special file");
+	}
 	if ((r = write_temp(path, data, len, mode, 1, &tmp)) != 0)
 		return r;
 	if ((r = SIGNET_FAULT("file.before_rename")) != 0) {

@@ -9,7 +9,7 @@
 #include "signet/error.h"
 
 /* Default cap for untrusted inputs (CSRs, certificates, CRLs). */
-#define SIGNET_FILE_MAX_INPUT (1024 * 1024)
+#define SIGNET_FILE_MAX_INPUT ((size_t)1024 * 1024)
 
 /*
  * Read all of path into a fresh buffer (NUL-terminated for convenience, the
@@ -23,6 +23,8 @@ file_read(const char *path, size_t max, uint8_t **out, size_t *len) SIGNET_WUR;
  * Write data to path atomically: a temporary file in the same directory,
  * fsync, rename over path, fsync the directory. A reader sees the old file
  * or the new one, never a mix; a crash leaves no partial file at path.
+ * A character device or FIFO at path (/dev/stdout) is written in place,
+ * never replaced; a directory or other special file is refused.
  */
 int file_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode) SIGNET_WUR;

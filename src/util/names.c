@@ -810,18 +810,22 @@ names_general_name(const GENERAL_NAME *g, const uint8_t **data, size_t *len)
 /* ---- Subject common names ---------------------------------------------------
  */
 
+static char
+ascii_lower(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (char)(c + ('a' - 'A'));
+	return c;
+}
+
 static int
 ascii_case_eq(const char *a, const char *b, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		char x = a[i] >= 'A' && a[i] <= 'Z' ? (char)(a[i] + 32) : a[i];
-		char y = b[i] >= 'A' && b[i] <= 'Z' ? (char)(b[i] + 32) : b[i];
-
-		if (x != y)
+	for (i = 0; i < n; i++)
+		if (ascii_lower(a[i]) != ascii_lower(b[i]))
 			return 0;
-	}
 	return 1;
 }
 

@@ -20,6 +20,7 @@
 struct line_entry {
 	char *path;
 	unsigned line;
+	char *scalar; /* the value, when it is a scalar */
 };
 
 struct yaml_lines {
@@ -36,8 +37,10 @@ yaml_lines_free(struct yaml_lines *lines)
 
 	if (lines == NULL)
 		return;
-	for (i = 0; i < lines->n; i++)
+	for (i = 0; i < lines->n; i++) {
 		free(lines->v[i].path);
+		free(lines->v[i].scalar);
+	}
 	free(lines->v);
 	free(lines->event_line);
 	free(lines);
@@ -59,6 +62,7 @@ lines_add_path(struct yaml_lines *lines, const char *path, unsigned line)
 	}
 	if ((lines->v[lines->n].path = strdup(path)) == NULL)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	lines->v[lines->n].scalar = NULL;
 	lines->v[lines->n++].line = line;
 	return 0;
 }
@@ -240,6 +244,16 @@ lines_build(const char *name, const uint8_t *text, size_t len,
 					goto out;
 			}
 			if (ev.type == YAML_SCALAR_EVENT) {
+				/* The value of the path just recorded. */
+				if (f != NULL && lines->n > 0 &&
+				    lines->v[lines->n - 1].scalar == NULL &&
+				    (lines->v[lines->n - 1].scalar = strdup(
+					 (const char *)ev.data.scalar.value)) ==
+					NULL) {
+					r = signet_error_set(SIGNET_ERR_INTERNAL,
+					    "out of memory");
+					goto out;
+				}
 				if (f != NULL) {
 					f->expect_key = f->is_map;
 					plen = f->base;
@@ -345,6 +359,9 @@ cyaml_report_reason(const struct cyaml_report *rep, cyaml_err_t err, char *out,
 		 strstr(m, " value: ") != NULL)
 		snprintf(out, outsz, "%s is not a number this key accepts",
 		    strstr(m, " value: ") + 8);
+	else if (strncmp(m, "STRING length > ", 16) == 0)
+		snprintf(out, outsz, "the value is longer than %.*s characters",
+		    (int)strspn(m + 16, "0123456789"), m + 16);
 	else if (strncmp(m, "Expecting SEQUENCE", 18) == 0)
 		snprintf(out, outsz, "expected a list here");
 	else if (strncmp(m, "Expecting MAPPING", 17) == 0)
@@ -353,6 +370,79 @@ cyaml_report_reason(const struct cyaml_report *rep, cyaml_err_t err, char *out,
 		snprintf(out, outsz, "expected a single value here");
 	else
 		snprintf(out, outsz, "%s", m);
+}
+
+/*
+ * libcyaml reads numbers with strtoll/strtoull and ignores what follows
+ * the digits, in base 0: "1.9" and "1e9" are 1, "20abc" is 20, "010" is
+ * 8 and "0x10" is 16. Every number the schema asks for must be plain
+ * decimal digits (an optional '-' for signed ones).
+ */
+static int
+number_check(const char *name, const struct yaml_lines *lines, const char *path,
+    int is_signed)
+{
+	const struct line_entry *e = lines_lookup(lines, path);
+	const char *p;
+
+	if (e == NULL || e->scalar == NULL)
+		return 0;
+	p = e->scalar;
+	if (is_signed && *p == '-')
+		p++;
+	if (*p != '\0' && strspn(p, "0123456789") == strlen(p) &&
+	    (p[0] != '0' || p[1] == '\0'))
+		return 0;
+	return yaml_error(name, e->line,
+	    "%s: '%.40s%s' is not a whole number; write it in decimal digits "
+	    "(no fraction, exponent, hex, unit or leading zero)",
+	    path, e->scalar, strlen(e->scalar) > 40 ? "..." : "");
+}
+
+static int
+numbers_check(const char *name, const struct yaml_lines *lines,
+    const cyaml_schema_value_t *v, char *path, size_t plen)
+{
+	const cyaml_schema_field_t *f;
+	unsigned i;
+	int n, r;
+
+	switch (v->type) {
+	case CYAML_INT:
+	case CYAML_UINT:
+		return number_check(name, lines, path, v->type == CYAML_INT);
+	case CYAML_MAPPING:
+		for (f = v->mapping.fields; f->key != NULL; f++) {
+			n = snprintf(path + plen, YAML_PATH_MAX - plen, "%s%s",
+			    plen > 0 ? "." : "", f->key);
+			if (n < 0 || (size_t)n >= YAML_PATH_MAX - plen)
+				continue;
+			r = numbers_check(name, lines, &f->value, path,
+			    plen + (size_t)n);
+			path[plen] = '\0';
+			if (r != 0)
+				return r;
+		}
+		return 0;
+	case CYAML_SEQUENCE:
+	case CYAML_SEQUENCE_FIXED:
+		for (i = 0;; i++) {
+			n = snprintf(path + plen, YAML_PATH_MAX - plen, "[%u]",
+			    i);
+			if (n < 0 || (size_t)n >= YAML_PATH_MAX - plen ||
+			    !yaml_lines_has(lines, path))
+				break;
+			r = numbers_check(name, lines, v->sequence.entry, path,
+			    plen + (size_t)n);
+			path[plen] = '\0';
+			if (r != 0)
+				return r;
+		}
+		path[plen] = '\0';
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 static const cyaml_config_t *
@@ -379,7 +469,7 @@ yaml_doc_load(const char *name, const uint8_t *text, size_t len,
 	struct cyaml_report rep;
 	cyaml_config_t cfg;
 	cyaml_err_t err;
-	char reason[300];
+	char reason[300], path[YAML_PATH_MAX];
 	unsigned line = 0;
 
 	*out = NULL;
@@ -398,8 +488,7 @@ yaml_doc_load(const char *name, const uint8_t *text, size_t len,
 		cyaml_report_reason(&rep, err, reason, sizeof(reason));
 		if (rep.error_event > 0 && rep.error_event <= lines->n_events)
 			line = lines->event_line[rep.error_event - 1];
-		r = signet_error_set(SIGNET_ERR_CONFIG, "%s:%u: %s", name, line,
-		    reason);
+		r = yaml_error(name, line, "%s", reason);
 		doc = NULL;
 		goto out;
 	}
@@ -408,6 +497,9 @@ yaml_doc_load(const char *name, const uint8_t *text, size_t len,
 		    "%s:1: the file holds nothing", name);
 		goto out;
 	}
+	path[0] = '\0';
+	if ((r = numbers_check(name, lines, schema, path, 0)) != 0)
+		goto out;
 	*out = doc;
 	doc = NULL;
 	if (lines_out != NULL) {
@@ -444,6 +536,9 @@ yaml_error(const char *name, unsigned line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Line 0: about the file as a whole (a key it lacks). */
+	if (line == 0)
+		return signet_error_set(SIGNET_ERR_CONFIG, "%s: %s", name, msg);
 	return signet_error_set(SIGNET_ERR_CONFIG, "%s:%u: %s", name, line,
 	    msg);
 }

@@ -33,7 +33,10 @@ unsigned yaml_lines_find(const struct yaml_lines *lines, const char *path);
 /* 1 if path is written in the file. */
 int yaml_lines_has(const struct yaml_lines *lines, const char *path);
 
-/* Record SIGNET_ERR_CONFIG "name:line: reason" and return it. */
+/*
+ * Record SIGNET_ERR_CONFIG "name:line: reason" ("name: reason" for line 0,
+ * the file as a whole) and return it.
+ */
 int yaml_error(const char *name, unsigned line, const char *fmt, ...)
     SIGNET_PRINTF(3, 4);
 

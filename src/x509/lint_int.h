@@ -12,7 +12,7 @@
 #include "signet/lint.h"
 #include "x509/x509_int.h"
 
-#define LINT_DEFAULT_CRL_MAX_NEXT_UPDATE (10 * 86400)
+#define LINT_DEFAULT_CRL_MAX_NEXT_UPDATE ((int64_t)10 * 86400)
 
 struct signet_lint_ctx {
 	X509 *issuer;

@@ -105,3 +105,45 @@ ca_csr_key() {
 	openssl req -new -key "$1" -out "$2.csr" -subj "$3" \
 		-addext "subjectAltName=$4" 2>/dev/null
 }
+
+# ca_instance_p11fault DIR [init options...]: ca_instance with the CA key
+# behind p11fault ($SIGNET_P11FAULT) and the audit key straight on SoftHSM,
+# so that p11fault's call log (P11FAULT_LOG) counts the CA key's
+# signatures only, and faults hit the CA key alone.
+ca_instance_p11fault() {
+	_i=$1
+	shift
+	ca_instance "$_i" --module "$SIGNET_P11FAULT" "$@" || return 1
+	sed -i "s|^  key: \"$AUDIT_KEY_URI\"\$|&\\n  module: \"/usr/lib/softhsm/libsofthsm2.so\"|" \
+		"$CA_CONFIG"
+	grep -q 'module: "/usr/lib/softhsm/libsofthsm2.so"' "$CA_CONFIG" || {
+		echo "ca_instance_p11fault: could not route the audit key around p11fault" >&2
+		return 1
+	}
+}
+
+# ca_db_resolve: signet db check (0 or 31: findings), then --resolve, then
+# a check that must be clean, in the current directory (check.json is
+# left for the caller). Prints what went wrong and returns 1 if anything
+# did. Call it in a condition (if ! ca_db_resolve; ...).
+ca_db_resolve() {
+	_ok=0
+	"$SIGNET_BIN" db check --grace 0 --json >check.json 2>check.err
+	_st=$?
+	if [ "$_st" -ne 0 ] && [ "$_st" -ne 31 ]; then
+		echo "db check failed to run (exit $_st):"
+		sed 's/^/  | /' check.err
+		_ok=1
+	fi
+	"$SIGNET_BIN" db check --grace 0 --resolve >resolve.out 2>&1
+	_rst=$?
+	"$SIGNET_BIN" db check --grace 0 >clean.out 2>&1
+	_cst=$?
+	if [ "$_rst" -ne 0 ] || [ "$_cst" -ne 0 ]; then
+		echo "db check --resolve did not leave a clean state (exit" \
+			"$_rst, then $_cst):"
+		sed 's/^/  | /' resolve.out clean.out
+		_ok=1
+	fi
+	return "$_ok"
+}

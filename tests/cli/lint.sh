@@ -172,4 +172,7 @@ run 2 "$signet" lint
 run 2 "$signet" lint --max-next-update soon good.crl
 run 2 "$signet" lint --issuer garbage good.pem
 has "garbage is not a certificate"
+# A report that cannot be written is a failure, not a pass.
+run 50 sh -c "'$signet' lint good.pem >/dev/full"
+has "cannot write standard output: No space left on device"
 echo "signet lint: all checks passed"

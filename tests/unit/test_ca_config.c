@@ -179,7 +179,8 @@ test_refusals(void **state)
 	static const struct {
 		const char *name, *text, *where, *why;
 	} t[] = {
-		{ "no version", "token:\n  key: \"pkcs11:object=k\"\n", "",
+		/* Not at a line: about the file ("bad.yaml: ..."). */
+		{ "no version", "token:\n  key: \"pkcs11:object=k\"\n", ": ",
 		    "version: 1 is required" },
 		{ "version 2", "version: 2\n", ":1:", "version 2" },
 		{ "unknown key", BASE "colour: blue\n",
@@ -191,7 +192,7 @@ test_refusals(void **state)
 		{ "no token key",
 		    "version: 1\ncertificate: c\npolicy: p\naudit:\n"
 		    "  key: \"pkcs11:object=a\"\n",
-		    "", "token.key is required" },
+		    ": ", "token.key is required" },
 		{ "a PIN in the key URI",
 		    "version: 1\ntoken:\n"
 		    "  key: \"pkcs11:object=k?pin-value=1234\"\n",
@@ -202,15 +203,15 @@ test_refusals(void **state)
 		{ "no audit key",
 		    "version: 1\ntoken:\n  key: \"pkcs11:object=k\"\n"
 		    "certificate: c\npolicy: p\n",
-		    "", "audit.key is required" },
+		    ": ", "audit.key is required" },
 		{ "no certificate",
 		    "version: 1\ntoken:\n  key: \"pkcs11:object=k\"\n"
 		    "policy: p\naudit:\n  key: \"pkcs11:object=a\"\n",
-		    "", "certificate is required" },
+		    ": ", "certificate is required" },
 		{ "no policy",
 		    "version: 1\ntoken:\n  key: \"pkcs11:object=k\"\n"
 		    "certificate: c\naudit:\n  key: \"pkcs11:object=a\"\n",
-		    "", "policy is required" },
+		    ": ", "policy is required" },
 		{ "CRL valid too long", BASE "crl:\n  next-update: 11d\n",
 		    ":9:", "10 days" },
 		{ "CRL period not a duration",
@@ -246,6 +247,16 @@ test_refusals(void **state)
 		    "  accept-restored-key: \"\"\ncertificate: c\npolicy: p\n"
 		    "audit:\n  key: \"pkcs11:object=a\"\n",
 		    ":4:", "token.accept-restored-key must be true or false" },
+		/* libcyaml alone reads these as 20, 8, 16 and 1. */
+		{ "digits and a word",
+		    BASE "issuance:\n  serial-length: 20abc\n",
+		    ":9:", "'20abc' is not a whole number" },
+		{ "a leading zero (octal)", BASE "issuance:\n  workers: 010\n",
+		    ":9:", "issuance.workers: '010' is not a whole number" },
+		{ "hex", BASE "issuance:\n  batch-size: 0x10\n",
+		    ":9:", "'0x10' is not a whole number" },
+		{ "a fraction", "version: 1.9\n",
+		    ":1:", "version: '1.9' is not a whole number" },
 	};
 	struct signet_ca_config *c = NULL;
 	char where[PATH_MAX + 16];

@@ -251,6 +251,11 @@ static const struct {
 	    "write '.internal.example.com' to deny every name below" },
 	{ "bad-nc-uri.yaml", 13,
 	    "URI constraint 'spiffe://example.com' must name a host" },
+	/* libcyaml alone reads these as 8 and 1. */
+	{ "bad-number-exponent.yaml", 6,
+	    "profiles[0].names.max: '1e3' is not a whole number" },
+	{ "bad-number-octal.yaml", 6,
+	    "profiles[0].names.max: '010' is not a whole number" },
 	{ "bad-no-eku-ee.yaml", 3, "needs extended-key-usage" },
 	{ "bad-no-keys.yaml", 3, "keys must list the key types" },
 	{ "bad-no-profiles.yaml", 2, "the policy has no profiles" },

@@ -6,7 +6,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -206,6 +209,39 @@ test_file_write_to_full_disk_leaves_nothing(void **state)
 	assert_non_null(strstr(signet_error_message(), "nonexistent-dir"));
 }
 
+/*
+ * A device or FIFO is written in place: renaming a temporary file over it
+ * would replace the node (as root, /dev/full itself). Symbolic links in
+ * the test's directory stand for the nodes, so a regression replaces only
+ * the link.
+ */
+static void
+test_file_write_to_device_keeps_the_node(void **state)
+{
+	const char *null_link = fx_path("null-link");
+	const char *full_link = fx_path("full-link");
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(symlink("/dev/null", null_link), 0);
+	assert_int_equal(symlink("/dev/full", full_link), 0);
+	assert_int_equal(file_write_atomic(null_link, "cert", 4, 0644), 0);
+	assert_int_equal(lstat(null_link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(file_write_atomic(full_link, "cert", 4, 0644),
+	    SIGNET_ERR_IO);
+	assert_int_equal(signet_error_last()->sys_errno, ENOSPC);
+	assert_non_null(strstr(signet_error_message(), "cannot write"));
+	assert_non_null(strstr(signet_error_message(), full_link));
+	assert_int_equal(lstat(full_link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	/* A directory is refused, not renamed over. */
+	assert_int_equal(file_write_atomic(fx_tmpdir(), "x", 1, 0644),
+	    SIGNET_ERR_IO);
+	assert_non_null(strstr(signet_error_message(), "a directory"));
+	assert_int_equal(fx_sh("ls '%s' | grep -q tmp", fx_tmpdir()), 1);
+}
+
 static void
 test_file_check_private(void **state)
 {
@@ -277,6 +313,36 @@ test_secret_from_env_is_wiped(void **state)
 	assert_int_equal(secret_from_spec("ldap:x", "PIN", &s),
 	    SIGNET_ERR_PIN_SOURCE);
 	secret_free(NULL);
+}
+
+/* No core dump, and no unprivileged ptrace, may ever see a PIN. */
+static void
+test_secret_harden_process(void **state)
+{
+	struct rlimit rl;
+	pid_t pid;
+	int st = 0;
+
+	(void)state;
+	/* In a child: the test process itself stays dumpable. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+		(void)setrlimit(RLIMIT_CORE, &rl);
+		secret_harden_process();
+		if (getrlimit(RLIMIT_CORE, &rl) != 0 || rl.rlim_cur != 0 ||
+		    rl.rlim_max != 0)
+			_exit(1);
+		/* The hard limit is 0 too: it cannot be raised again. */
+		rl.rlim_cur = rl.rlim_max = 1024;
+		if (geteuid() != 0 && setrlimit(RLIMIT_CORE, &rl) == 0)
+			_exit(2);
+		_exit(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : 3);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 /* ---- codecs ------------------------------------------------------------- */
@@ -673,9 +739,11 @@ main(void)
 		cmocka_unit_test(test_file_excl_refuses_existing),
 		cmocka_unit_test(test_file_path_join),
 		cmocka_unit_test(test_file_write_to_full_disk_leaves_nothing),
+		cmocka_unit_test(test_file_write_to_device_keeps_the_node),
 		cmocka_unit_test(test_file_check_private),
 		cmocka_unit_test(test_secret_from_file),
 		cmocka_unit_test(test_secret_from_env_is_wiped),
+		cmocka_unit_test(test_secret_harden_process),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_times),
