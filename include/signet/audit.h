@@ -71,6 +71,7 @@ enum signet_audit_event {
 	SIGNET_AUDIT_EV_CERT_REVOKE,       /* "cert.revoke" */
 	SIGNET_AUDIT_EV_CRL_GENERATE_INTENT, /* "crl.generate.intent" */
 	SIGNET_AUDIT_EV_CRL_GENERATE,        /* "crl.generate" */
+	SIGNET_AUDIT_EV_CERT_REVOKE_INTENT, /* "cert.revoke.intent": pre-commit */
 	/* tokens */
 	SIGNET_AUDIT_EV_TOKEN_LOGIN,             /* "token.login" */
 	SIGNET_AUDIT_EV_TOKEN_LOGIN_FAILED,      /* "token.login.failed" */

@@ -32,6 +32,7 @@ static const char *const event_names[SIGNET_AUDIT_EV_COUNT_] = {
 	[SIGNET_AUDIT_EV_CERT_ISSUE_INTENT] = "cert.issue.intent",
 	[SIGNET_AUDIT_EV_CERT_ISSUE] = "cert.issue",
 	[SIGNET_AUDIT_EV_CERT_REVOKE] = "cert.revoke",
+	[SIGNET_AUDIT_EV_CERT_REVOKE_INTENT] = "cert.revoke.intent",
 	[SIGNET_AUDIT_EV_CRL_GENERATE_INTENT] = "crl.generate.intent",
 	[SIGNET_AUDIT_EV_CRL_GENERATE] = "crl.generate",
 	[SIGNET_AUDIT_EV_TOKEN_LOGIN] = "token.login",

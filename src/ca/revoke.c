@@ -1,4 +1,9 @@
-/* Revocation: the store's rules, and a cert.revoke record either way. */
+/*
+ * Revocation: a cert.revoke.intent record, synced, before the database
+ * changes (so that no revocation can exist that the log never mentions,
+ * whatever crashes in between: fail closed, as issuance), then the
+ * store's rules, and a cert.revoke record either way.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +11,7 @@
 
 #include "ca/ca_int.h"
 #include "util/codec.h"
+#include "util/fault.h"
 
 int
 signet_ca_revoke(struct signet_ca *ca, const char *serial, int reason,
@@ -39,7 +45,21 @@ signet_ca_revoke(struct signet_ca *ca, const char *serial, int reason,
 		    at);
 		goto refused;
 	}
-	if ((r = signet_store_cert_revoke(ca->store, ca->issuer_id, hex, reason,
+	if ((r = ca_audit(ca, SIGNET_AUDIT_EV_CERT_REVOKE_INTENT,
+		 SIGNET_AUDIT_INTENT,
+		 json_pack("{s:s,s:s,s:i,s:s,s:s}", "serial", hex, "reason",
+		     signet_crl_reason_name(reason), "reason_code", reason,
+		     "revoked_at", at, "requester", ca->requester))) != 0 ||
+	    (r = signet_audit_sync(ca->audit)) != 0) {
+		why = ca_error_dup();
+		r = signet_error_set(SIGNET_ERR_AUDIT,
+		    "certificate %s was not revoked: the audit log could not "
+		    "record the revocation first: %s",
+		    hex, why != NULL ? why : "?");
+		goto out;
+	}
+	if ((r = SIGNET_FAULT("revoke.record")) != 0 ||
+	    (r = signet_store_cert_revoke(ca->store, ca->issuer_id, hex, reason,
 		 when)) != 0)
 		goto refused;
 	if (ca_audit(ca, SIGNET_AUDIT_EV_CERT_REVOKE, SIGNET_AUDIT_SUCCESS,
