@@ -13,6 +13,16 @@
 #include "util/codec.h"
 #include "util/fault.h"
 
+/* The details of every cert.revoke record (intent, outcome). */
+static json_t *
+revoke_details(const struct signet_ca *ca, const char *hex, int reason,
+    const char *at)
+{
+	return json_pack("{s:s,s:s,s:i,s:s,s:s}", "serial", hex, "reason",
+	    signet_crl_reason_name(reason), "reason_code", reason, "revoked_at",
+	    at, "requester", ca->requester);
+}
+
 int
 signet_ca_revoke(struct signet_ca *ca, const char *serial, int reason,
     int64_t when)
@@ -21,6 +31,7 @@ signet_ca_revoke(struct signet_ca *ca, const char *serial, int reason,
 	int64_t now = (int64_t)time(NULL);
 	struct signet_serial s;
 	enum signet_audit_outcome outcome;
+	json_t *details;
 	char hex[41], at[21];
 	char *why = NULL;
 
@@ -46,10 +57,8 @@ signet_ca_revoke(struct signet_ca *ca, const char *serial, int reason,
 		goto refused;
 	}
 	if ((r = ca_audit(ca, SIGNET_AUDIT_EV_CERT_REVOKE_INTENT,
-		 SIGNET_AUDIT_INTENT,
-		 json_pack("{s:s,s:s,s:i,s:s,s:s}", "serial", hex, "reason",
-		     signet_crl_reason_name(reason), "reason_code", reason,
-		     "revoked_at", at, "requester", ca->requester))) != 0 ||
+		 SIGNET_AUDIT_INTENT, revoke_details(ca, hex, reason, at))) !=
+		0 ||
 	    (r = signet_audit_sync(ca->audit)) != 0) {
 		why = ca_error_dup();
 		r = signet_error_set(SIGNET_ERR_AUDIT,
@@ -63,9 +72,7 @@ signet_ca_revoke(struct signet_ca *ca, const char *serial, int reason,
 		 when)) != 0)
 		goto refused;
 	if (ca_audit(ca, SIGNET_AUDIT_EV_CERT_REVOKE, SIGNET_AUDIT_SUCCESS,
-		json_pack("{s:s,s:s,s:i,s:s,s:s}", "serial", hex, "reason",
-		    signet_crl_reason_name(reason), "reason_code", reason,
-		    "revoked_at", at, "requester", ca->requester)) != 0 ||
+		revoke_details(ca, hex, reason, at)) != 0 ||
 	    signet_audit_sync(ca->audit) != 0) {
 		why = ca_error_dup();
 		r = signet_error_set(SIGNET_ERR_AUDIT,
@@ -82,11 +89,10 @@ refused:
 	outcome = r == SIGNET_ERR_STORE || r == SIGNET_ERR_INTERNAL
 		      ? SIGNET_AUDIT_FAILURE
 		      : SIGNET_AUDIT_DENIED;
-	ar = ca_audit(ca, SIGNET_AUDIT_EV_CERT_REVOKE, outcome,
-	    json_pack("{s:s,s:s,s:i,s:s,s:s,s:s}", "serial", hex, "reason",
-		signet_crl_reason_name(reason), "reason_code", reason,
-		"revoked_at", at, "requester", ca->requester, "error",
-		why != NULL ? why : "?"));
+	if ((details = revoke_details(ca, hex, reason, at)) != NULL)
+		json_object_set_new(details, "error",
+		    json_string(why != NULL ? why : "?"));
+	ar = ca_audit(ca, SIGNET_AUDIT_EV_CERT_REVOKE, outcome, details);
 	if (ar == 0)
 		ar = signet_audit_sync(ca->audit);
 	signet_error_set(r, "%s%s", why != NULL ? why : signet_strerror(r),
