@@ -56,10 +56,10 @@ signet_ca_revoke(struct signet_ca *ca, const char *serial, int reason,
 		    at);
 		goto refused;
 	}
-	if ((r = ca_audit(ca, SIGNET_AUDIT_EV_CERT_REVOKE_INTENT,
-		 SIGNET_AUDIT_INTENT, revoke_details(ca, hex, reason, at))) !=
-		0 ||
-	    (r = signet_audit_sync(ca->audit)) != 0) {
+	if (ca_audit(ca, SIGNET_AUDIT_EV_CERT_REVOKE_INTENT,
+		SIGNET_AUDIT_INTENT,
+		revoke_details(ca, hex, reason, at)) != 0 ||
+	    signet_audit_sync(ca->audit) != 0) {
 		why = ca_error_dup();
 		r = signet_error_set(SIGNET_ERR_AUDIT,
 		    "certificate %s was not revoked: the audit log could not "
