@@ -226,8 +226,8 @@ x509_cert_view_parse(const uint8_t *der, size_t len, struct x509_cert_view *v,
 	static const char *const msgs[3] = {
 		"not a SEQUENCE (Certificate)",
 		"data after the Certificate",
-		"Certificate is not SEQUENCE { tbsCertificate, "
-		"signatureAlgorithm, signatureValue }",
+		("Certificate is not SEQUENCE { tbsCertificate, "
+		 "signatureAlgorithm, signatureValue }"),
 	};
 	struct der_cur tc, vc, xc;
 	struct der_elem tbs, e;
@@ -323,8 +323,8 @@ x509_crl_view_parse(const uint8_t *der, size_t len, struct x509_crl_view *v,
 	static const char *const msgs[3] = {
 		"not a SEQUENCE (CertificateList)",
 		"data after the CertificateList",
-		"CertificateList is not SEQUENCE { tbsCertList, "
-		"signatureAlgorithm, signatureValue }",
+		("CertificateList is not SEQUENCE { tbsCertList, "
+		 "signatureAlgorithm, signatureValue }"),
 	};
 	struct der_cur tc, xc;
 	struct der_elem tbs, e;

@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <stdnoreturn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,7 +7,7 @@
 #include "lint_fixture.h"
 #include "util/codec.h"
 
-static void
+static noreturn void
 tp_die(const char *what)
 {
 	fprintf(stderr, "lint fixture: %s\n", what);
