@@ -22,35 +22,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 . "$SIGNET_SOURCE_DIR/tests/cli/ca_fixture.sh"
 
-fails=0
-ok() { printf 'ok: %s\n' "$*"; }
-bad() {
-	printf 'FAIL: %s\n' "$*" >&2
-	fails=$((fails + 1))
-}
-run() {
-	want=$1
-	what=$2
-	shift 2
-	set +e
-	"$@" >out 2>err
-	got=$?
-	set -e
-	if [ "$got" -eq "$want" ]; then
-		ok "$what (exit $got)"
-	else
-		bad "$what: exit $got, expected $want"
-		sed 's/^/  | /' out err >&2
-	fi
-}
-contains() {
-	if grep -qF -- "$2" "$1"; then
-		ok "$3"
-	else
-		bad "$3: '$2' not in $1:"
-		sed 's/^/  | /' "$1" >&2
-	fi
-}
+. "$SIGNET_SOURCE_DIR/tests/cli/checks.sh"
 hash_of() { sed -n 's/.*content sha256 \([0-9a-f]*\)$/\1/p' "$1"; }
 
 ca_fixture pki
@@ -152,8 +124,4 @@ run 3 "database-password-source: prompt is refused" "$signet" list \
 	--config sq/bad.yaml
 contains err "file:PATH or env:NAME" "the refusal says what works"
 
-[ "$fails" -eq 0 ] || {
-	echo "$fails check(s) failed" >&2
-	exit 1
-}
-echo "all db checks passed"
+checks_done

@@ -22,12 +22,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 . "$SIGNET_SOURCE_DIR/tests/cli/ca_fixture.sh"
 
-fails=0
-ok() { printf 'ok: %s\n' "$*"; }
-bad() {
-	printf 'FAIL: %s\n' "$*" >&2
-	fails=$((fails + 1))
-}
+. "$SIGNET_SOURCE_DIR/tests/cli/checks.sh"
 
 ca_fixture pki
 for n in 1 2 3; do
@@ -135,8 +130,4 @@ else
 	bad "db check: $(cat check.out)"
 fi
 
-[ "$fails" -eq 0 ] || {
-	echo "$fails check(s) failed" >&2
-	exit 1
-}
-echo "all node checks passed"
+checks_done
