@@ -14,43 +14,10 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 . "$SIGNET_SOURCE_DIR/tests/cli/ca_fixture.sh"
 
-fails=0
+. "$SIGNET_SOURCE_DIR/tests/cli/checks.sh"
+# every command's output is kept for the PIN check at the end
 outs=$work/outputs
 mkdir "$outs"
-n=0
-ok() { printf 'ok: %s\n' "$*"; }
-bad() {
-	printf 'FAIL: %s\n' "$*" >&2
-	fails=$((fails + 1))
-}
-# run STATUS WHAT COMMAND...: stdout in out, stderr in err (kept for the
-# PIN check at the end)
-run() {
-	want=$1
-	what=$2
-	shift 2
-	set +e
-	"$@" >out 2>err
-	got=$?
-	set -e
-	n=$((n + 1))
-	cp out "$outs/$n.out"
-	cp err "$outs/$n.err"
-	if [ "$got" -eq "$want" ]; then
-		ok "$what (exit $got)"
-	else
-		bad "$what: exit $got, expected $want"
-		sed 's/^/  | /' err >&2
-	fi
-}
-contains() {
-	if grep -qF -- "$2" "$1"; then
-		ok "$3"
-	else
-		bad "$3: '$2' not in $1:"
-		sed 's/^/  | /' "$1" >&2
-	fi
-}
 judge() {
 	what=$1
 	shift
@@ -339,8 +306,4 @@ else
 	ok "the PIN appears in no output, log, file or database dump"
 fi
 
-if [ "$fails" -ne 0 ]; then
-	echo "$fails check(s) failed" >&2
-	exit 1
-fi
-echo "all checks passed"
+checks_done
