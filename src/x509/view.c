@@ -167,6 +167,26 @@ exts_parse(const uint8_t *origin, const struct der_elem *seq,
 	return 0;
 }
 
+/*
+ * The [n] EXPLICIT wrapper of Extensions (certificates [3], CRLs [0]):
+ * exactly one SEQUENCE inside, then exts_parse. msg names the shape.
+ */
+static int
+exts_wrapped_parse(const uint8_t *origin, const struct der_elem *wrapper,
+    struct x509_exts *out, const char *msg, const char **why)
+{
+	struct der_cur xc;
+	struct der_elem seq;
+
+	der_cur_init(&xc, wrapper->body, wrapper->len);
+	if (der_expect(&xc, DER_SEQUENCE, &seq, why) != 0 ||
+	    !der_cur_done(&xc)) {
+		*why = msg;
+		return -1;
+	}
+	return exts_parse(origin, &seq, out, why);
+}
+
 /* ---- certificates ------------------------------------------------------ */
 
 static void
@@ -229,7 +249,7 @@ x509_cert_view_parse(const uint8_t *der, size_t len, struct x509_cert_view *v,
 		("Certificate is not SEQUENCE { tbsCertificate, "
 		 "signatureAlgorithm, signatureValue }"),
 	};
-	struct der_cur tc, vc, xc;
+	struct der_cur tc, vc;
 	struct der_elem tbs, e;
 
 	memset(v, 0, sizeof(*v));
@@ -295,18 +315,10 @@ x509_cert_view_parse(const uint8_t *der, size_t len, struct x509_cert_view *v,
 	if (der_optional(&tc, DER_CONTEXT(2), &e) ||
 	    der_optional(&tc, DER_CONTEXT_CONS(2), &e))
 		v->has_subject_uid = 1;
-	if (der_optional(&tc, DER_CONTEXT_CONS(3), &e)) {
-		struct der_elem seq;
-
-		der_cur_init(&xc, e.body, e.len);
-		if (der_expect(&xc, DER_SEQUENCE, &seq, why) != 0 ||
-		    !der_cur_done(&xc)) {
-			*why = "extensions are not [3] { SEQUENCE }";
-			return -1;
-		}
-		if (exts_parse(der, &seq, &v->exts, why) != 0)
-			return -1;
-	}
+	if (der_optional(&tc, DER_CONTEXT_CONS(3), &e) &&
+	    exts_wrapped_parse(der, &e, &v->exts,
+		"extensions are not [3] { SEQUENCE }", why) != 0)
+		return -1;
 	if (!der_cur_done(&tc)) {
 		*why = "unexpected data at the end of tbsCertificate";
 		return -1;
@@ -326,7 +338,7 @@ x509_crl_view_parse(const uint8_t *der, size_t len, struct x509_crl_view *v,
 		("CertificateList is not SEQUENCE { tbsCertList, "
 		 "signatureAlgorithm, signatureValue }"),
 	};
-	struct der_cur tc, xc;
+	struct der_cur tc;
 	struct der_elem tbs, e;
 
 	memset(v, 0, sizeof(*v));
@@ -363,18 +375,10 @@ x509_crl_view_parse(const uint8_t *der, size_t len, struct x509_crl_view *v,
 		v->has_revoked = 1;
 		span_set(&v->revoked, e.body, e.len);
 	}
-	if (der_optional(&tc, DER_CONTEXT_CONS(0), &e)) {
-		struct der_elem seq;
-
-		der_cur_init(&xc, e.body, e.len);
-		if (der_expect(&xc, DER_SEQUENCE, &seq, why) != 0 ||
-		    !der_cur_done(&xc)) {
-			*why = "crlExtensions are not [0] { SEQUENCE }";
-			return -1;
-		}
-		if (exts_parse(der, &seq, &v->exts, why) != 0)
-			return -1;
-	}
+	if (der_optional(&tc, DER_CONTEXT_CONS(0), &e) &&
+	    exts_wrapped_parse(der, &e, &v->exts,
+		"crlExtensions are not [0] { SEQUENCE }", why) != 0)
+		return -1;
 	if (!der_cur_done(&tc)) {
 		*why = "unexpected data at the end of tbsCertList";
 		return -1;
