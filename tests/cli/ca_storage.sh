@@ -277,13 +277,24 @@ db_to "$work/ca"
 log_to "$small"
 r0=$(rows)
 s0=$(signatures)
+i0=$(grep -c '"event":"cert.issue.intent"' "$log" || true)
 fill
 run 51 "the audit log's disk is full" "$signet" issue --profile tls-server \
 	--csr good.csr --out issued/logfull.crt
 contains err "audit" "the audit log is named"
-[ ! -e issued/logfull.crt ] || bad "a certificate was written"
-[ "$(signatures)" -eq "$s0" ] && ok "nothing signed with the log full" ||
-	bad "the token signed with the audit log's disk full"
+# The intent record may still fit in the free end of the log's last page
+# (tmpfs allocates whole pages; the filler takes every free page): then it
+# is synced, the token signs, and only the outcome record fails. Either way
+# nothing is signed that the log did not announce first (consistent, below).
+if [ "$(signatures)" -eq "$s0" ]; then
+	ok "nothing signed with the log full"
+	[ ! -e issued/logfull.crt ] || bad "a certificate was written"
+elif [ "$(grep -c '"event":"cert.issue.intent"' "$log")" -eq $((i0 + 1)) ] &&
+	[ "$(signatures)" -eq $((s0 + 1)) ]; then
+	ok "the intent fitted in the log's last page: one signature, announced"
+else
+	bad "the token signed $(($(signatures) - s0)) time(s) with the log full"
+fi
 unfill
 consistent "the audit log's disk was full"
 
