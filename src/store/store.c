@@ -11,7 +11,6 @@
 #include <strings.h>
 #include <time.h>
 
-
 #include "store/store_int.h"
 #include "util/codec.h"
 #include "util/fault.h"

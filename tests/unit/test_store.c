@@ -2143,8 +2143,8 @@ test_copy_between_backends(void **state)
 	if (signet_store_export(dst, path, progress_cb, &pl) != 0)
 		fail_msg("export: %s", signet_error_message());
 	assert_int_equal(pl.certificates, 7);
-	assert_error(signet_store_export(dst, path, NULL, NULL), SIGNET_ERR_CONFLICT,
-	    "exists");
+	assert_error(signet_store_export(dst, path, NULL, NULL),
+	    SIGNET_ERR_CONFLICT, "exists");
 	snprintf(url, sizeof(url), "sqlite:%s/imp.db", test_dir);
 	assert_int_equal(signet_store_open(url, &imp), 0);
 	if (signet_store_import(imp, path, NULL, NULL) != 0)
