@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #define STORE_PQ_IMPL
 #include "store/store_pq.h"
@@ -66,11 +67,18 @@ pq_load_once(void)
 	void *h, *p;
 	size_t i;
 
-	if ((h = dlopen(STORE_PQ_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+	const char *soname = STORE_PQ_SONAME;
+
+#ifdef SIGNET_TEST_HOOKS
+	/* Tests: a library that is missing, to see the error. */
+	if (getenv("SIGNET_TEST_LIBPQ") != NULL)
+		soname = getenv("SIGNET_TEST_LIBPQ");
+#endif
+	if ((h = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		snprintf(pq_error, sizeof(pq_error),
 		    "cannot load %s for the PostgreSQL store: %s (install "
 		    "the libpq5 package)",
-		    STORE_PQ_SONAME, dlerror());
+		    soname, dlerror());
 		return;
 	}
 	for (i = 0; i < sizeof(pq_syms) / sizeof(pq_syms[0]); i++) {
@@ -78,7 +86,7 @@ pq_load_once(void)
 			snprintf(pq_error, sizeof(pq_error),
 			    "%s has no %s: libpq 14 or later is needed "
 			    "(pipeline mode)",
-			    STORE_PQ_SONAME, pq_syms[i].name);
+			    soname, pq_syms[i].name);
 			return;
 		}
 		/* POSIX dlsym: object and function pointers convert. */
