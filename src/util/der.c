@@ -112,15 +112,36 @@ der_put_raw(struct der_buf *b, const void *data, size_t n)
 	b->len += n;
 }
 
+/*
+ * Write a header for a body of pad + n octets and make room for the body;
+ * the caller writes it. pad is what an encoder puts before the caller's n
+ * octets (a zero for INTEGER sign or BIT STRING unused bits). The size is
+ * checked before anything is added to it, so that no n wraps.
+ */
+static int
+der_put_header(struct der_buf *b, uint8_t tag, size_t pad, size_t n)
+{
+	size_t hl;
+
+	if (b->failed)
+		return -1;
+	if (n > DER_MAX_SIZE - pad) {
+		b->failed = 1;
+		return -1;
+	}
+	hl = der_header_len(pad + n);
+	if (der_grow(b, hl + pad + n) != 0)
+		return -1;
+	der_header_write(b->p + b->len, tag, pad + n);
+	b->len += hl;
+	return 0;
+}
+
 void
 der_put_tlv(struct der_buf *b, uint8_t tag, const void *body, size_t n)
 {
-	size_t hl = der_header_len(n);
-
-	if (der_grow(b, hl + n) != 0)
+	if (der_put_header(b, tag, 0, n) != 0)
 		return;
-	der_header_write(b->p + b->len, tag, n);
-	b->len += hl;
 	if (n > 0)
 		memcpy(b->p + b->len, body, n);
 	b->len += n;
@@ -217,7 +238,6 @@ void
 der_put_uint_bytes(struct der_buf *b, const uint8_t *mag, size_t n)
 {
 	static const uint8_t zero = 0;
-	size_t hl;
 
 	while (n > 0 && mag[0] == 0) {
 		mag++;
@@ -231,11 +251,8 @@ der_put_uint_bytes(struct der_buf *b, const uint8_t *mag, size_t n)
 		der_put_tlv(b, DER_INTEGER, mag, n);
 		return;
 	}
-	hl = der_header_len(n + 1);
-	if (der_grow(b, hl + n + 1) != 0)
+	if (der_put_header(b, DER_INTEGER, 1, n) != 0)
 		return;
-	der_header_write(b->p + b->len, DER_INTEGER, n + 1);
-	b->len += hl;
 	b->p[b->len++] = 0;
 	memcpy(b->p + b->len, mag, n);
 	b->len += n;
@@ -306,17 +323,8 @@ der_put_generalized_time(struct der_buf *b, time_t t)
 void
 der_put_bits(struct der_buf *b, const uint8_t *data, size_t n)
 {
-	size_t hl;
-
-	if (n > DER_MAX_SIZE) {
-		b->failed = 1;
+	if (der_put_header(b, DER_BIT_STRING, 1, n) != 0)
 		return;
-	}
-	hl = der_header_len(n + 1);
-	if (der_grow(b, hl + n + 1) != 0)
-		return;
-	der_header_write(b->p + b->len, DER_BIT_STRING, n + 1);
-	b->len += hl;
 	b->p[b->len++] = 0;
 	if (n > 0)
 		memcpy(b->p + b->len, data, n);

@@ -112,6 +112,45 @@ test_der_lengths(void **state)
 	assert_int_equal(der_header_len(65536), 5);
 }
 
+/*
+ * Sizes near SIZE_MAX: header plus body must not wrap into a small
+ * allocation followed by a huge copy. The writer fails and stays failed;
+ * nothing is read from the (small) source.
+ */
+static void
+test_der_huge_sizes(void **state)
+{
+	static const uint8_t src[4] = { 0x80, 1, 2, 3 };
+	static const size_t sizes[] = { SIZE_MAX, SIZE_MAX - 1, SIZE_MAX - 9,
+		SIZE_MAX / 2 + 1, DER_MAX_SIZE + 1 };
+	struct der_buf b;
+	size_t i, k, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		for (k = 0; k < 3; k++) {
+			der_buf_init(&b, 0);
+			der_put_tlv(&b, DER_OCTET_STRING, src, 2);
+			if (k == 0)
+				der_put_tlv(&b, DER_OCTET_STRING, src,
+				    sizes[i]);
+			else if (k == 1)
+				der_put_uint_bytes(&b, src, sizes[i]);
+			else
+				der_put_bits(&b, src, sizes[i]);
+			assert_int_equal(der_buf_status(&b),
+			    SIGNET_ERR_INTERNAL);
+			/* Later writes do not undo the failure. */
+			der_put_tlv(&b, DER_NULL, NULL, 0);
+			assert_int_equal(der_buf_status(&b),
+			    SIGNET_ERR_INTERNAL);
+			(void)der_buf_data(&b, &n);
+			assert_true(n <= 4);
+			der_buf_free(&b);
+		}
+	signet_error_clear();
+}
+
 static void
 test_der_named_bits_and_times(void **state)
 {
@@ -426,6 +465,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_der_integers),
 		cmocka_unit_test(test_der_lengths),
+		cmocka_unit_test(test_der_huge_sizes),
 		cmocka_unit_test(test_der_named_bits_and_times),
 		cmocka_unit_test(test_der_time_parse),
 		cmocka_unit_test(test_der_oids),
