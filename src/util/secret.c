@@ -163,7 +163,7 @@ int
 secret_from_env(const char *name, const char *what, struct signet_secret **out)
 {
 	char *value;
-	size_t len;
+	size_t len, used;
 	int r;
 
 	*out = NULL;
@@ -173,10 +173,14 @@ secret_from_env(const char *name, const char *what, struct signet_secret **out)
 		    "which is not set",
 		    what, name);
 	len = strlen(value);
-	if (len == 0)
-		return signet_error_set(SIGNET_ERR_PIN_SOURCE,
-		    "the environment variable %s (%s) is empty", name, what);
-	r = secret_from_bytes(value, first_line(value, len), out);
+	/* As for files: only the first line counts, and it must not be empty. */
+	used = first_line(value, len);
+	if (used == 0)
+		r = signet_error_set(SIGNET_ERR_PIN_SOURCE,
+		    "the environment variable %s (%s) is empty%s", name, what,
+		    len > 0 ? " on its first line" : "");
+	else
+		r = secret_from_bytes(value, used, out);
 	/* Leave no copy in this process's environment. */
 	secret_wipe(value, len);
 	unsetenv(name);

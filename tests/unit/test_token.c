@@ -1179,6 +1179,27 @@ test_pin_flags(void **state)
 	fault_env("P11FAULT_TOKEN_FLAGS", NULL);
 }
 
+/*
+ * A PIN from an environment variable whose first line is empty is refused
+ * before C_Login: an empty PIN would cost one of the token's tries.
+ */
+static void
+test_pin_env_empty_first_line(void **state)
+{
+	struct signet_token *tok = NULL;
+
+	(void)state;
+	fault_load();
+	fault_log_clear();
+	setenv("SIGNET_TEST_PIN_ENV", "\n1234", 1);
+	assert_int_equal(token_open_with("pkcs11:token=errors", fault_module(),
+			     "env:SIGNET_TEST_PIN_ENV", &tok),
+	    SIGNET_ERR_PIN_SOURCE);
+	assert_null(tok);
+	assert_int_equal(fault_calls("C_Login"), 0);
+	assert_null(getenv("SIGNET_TEST_PIN_ENV"));
+}
+
 /* ---- Recovery -------------------------------------------------------------- */
 
 static void
@@ -1880,6 +1901,7 @@ main(void)
 		cmocka_unit_test(test_no_pin_source_without_terminal),
 		cmocka_unit_test(test_pin_value_needs_both_opt_ins),
 		cmocka_unit_test(test_pin_flags),
+		cmocka_unit_test(test_pin_env_empty_first_line),
 		cmocka_unit_test(test_recover_lost_session),
 		cmocka_unit_test(test_recover_wrong_pin_not_retried),
 		cmocka_unit_test(test_recover_respects_pin_flags),

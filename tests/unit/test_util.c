@@ -315,6 +315,50 @@ test_secret_from_env_is_wiped(void **state)
 	secret_free(NULL);
 }
 
+/*
+ * An environment variable is read as a file is: its first line, which
+ * must not be empty. A value starting with a line ending is refused, not
+ * turned into an empty PIN that a token counts as a wrong one.
+ */
+static void
+test_secret_from_env_first_line(void **state)
+{
+	static const struct {
+		const char *value, *pin; /* pin NULL: refused */
+	} t[] = {
+		{ "1234\n", "1234" },
+		{ "1234\r\nrest", "1234" },
+		{ "\n1234", NULL },
+		{ "\r\n1234", NULL },
+		{ "\n", NULL },
+		{ "", NULL },
+	};
+	struct signet_secret *s = NULL;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		setenv("SIGNET_TEST_PIN", t[i].value, 1);
+		if (t[i].pin != NULL) {
+			assert_int_equal(secret_from_env("SIGNET_TEST_PIN",
+					     "PIN", &s),
+			    0);
+			assert_string_equal(secret_get0(s, NULL), t[i].pin);
+			secret_free(s);
+			s = NULL;
+		} else {
+			assert_int_equal(secret_from_env("SIGNET_TEST_PIN",
+					     "PIN", &s),
+			    SIGNET_ERR_PIN_SOURCE);
+			assert_null(s);
+			assert_non_null(
+			    strstr(signet_error_message(), "is empty"));
+			assert_null(strstr(signet_error_message(), "1234"));
+		}
+		assert_null(getenv("SIGNET_TEST_PIN"));
+	}
+}
+
 /* No core dump, and no unprivileged ptrace, may ever see a PIN. */
 static void
 test_secret_harden_process(void **state)
@@ -743,6 +787,7 @@ main(void)
 		cmocka_unit_test(test_file_check_private),
 		cmocka_unit_test(test_secret_from_file),
 		cmocka_unit_test(test_secret_from_env_is_wiped),
+		cmocka_unit_test(test_secret_from_env_first_line),
 		cmocka_unit_test(test_secret_harden_process),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_durations),
