@@ -465,29 +465,40 @@ x509_bc_decode(const uint8_t *v, size_t n, struct x509_bc *out)
 }
 
 int
+x509_named_bits_decode(const uint8_t *body, size_t len, unsigned *bits,
+    int *trailing_zero)
+{
+	size_t i, nbits;
+
+	*bits = 0;
+	*trailing_zero = 0;
+	/* X.690 8.6.2: the first octet counts the unused bits, 0 to 7. */
+	if (len < 1 || body[0] > 7 || (len == 1 && body[0] != 0))
+		return -1;
+	nbits = (len - 1) * 8 - body[0];
+	for (i = 0; i < nbits && i < 32; i++)
+		if (body[1 + i / 8] & (0x80 >> (i % 8)))
+			*bits |= 1u << i;
+	/* X.690 11.2.2: a named bit list ends with a 1 bit. */
+	if (nbits > 0 &&
+	    !(body[1 + (nbits - 1) / 8] & (0x80 >> ((nbits - 1) % 8))))
+		*trailing_zero = 1;
+	return 0;
+}
+
+int
 x509_ku_decode(const uint8_t *v, size_t n, unsigned *bits, int *trailing_zero)
 {
 	struct der_cur c;
 	struct der_elem e;
 	const char *why;
-	size_t i, nbits;
 
 	*bits = 0;
 	*trailing_zero = 0;
 	der_cur_init(&c, v, n);
-	if (der_expect(&c, DER_BIT_STRING, &e, &why) != 0 ||
-	    !der_cur_done(&c) || e.len < 1 || e.body[0] > 7 ||
-	    (e.len == 1 && e.body[0] != 0))
+	if (der_expect(&c, DER_BIT_STRING, &e, &why) != 0 || !der_cur_done(&c))
 		return -1;
-	nbits = (e.len - 1) * 8 - e.body[0];
-	for (i = 0; i < nbits && i < 32; i++)
-		if (e.body[1 + i / 8] & (0x80 >> (i % 8)))
-			*bits |= 1u << i;
-	/* X.690 11.2.2: a named bit list ends with a 1 bit. */
-	if (nbits > 0 &&
-	    !(e.body[1 + (nbits - 1) / 8] & (0x80 >> ((nbits - 1) % 8))))
-		*trailing_zero = 1;
-	return 0;
+	return x509_named_bits_decode(e.body, e.len, bits, trailing_zero);
 }
 
 int

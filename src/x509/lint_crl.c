@@ -54,6 +54,8 @@ prepare_idp(struct lint_crl *c, const struct x509_ext *e)
 	struct der_cur cur;
 	struct der_elem seq, f;
 	const char *why;
+	unsigned bits;
+	int trailing_zero;
 
 	der_cur_init(&cur, e->value.p, e->value.n);
 	if (der_expect(&cur, DER_SEQUENCE, &seq, &why) != 0)
@@ -75,11 +77,17 @@ prepare_idp(struct lint_crl *c, const struct x509_ext *e)
 				    "issuingDistributionPoint [%u] FALSE is "
 				    "written out",
 				    f.tag);
-		} else if (f.tag == 3 && f.len > 1 &&
-			   !(f.body[f.len - 1] & (1u << f.body[0])))
-			lint_note_add(&c->named_bits,
-			    "issuingDistributionPoint onlySomeReasons ends in "
-			    "zero bits");
+		} else if (f.tag == 3) {
+			if (x509_named_bits_decode(f.body, f.len, &bits,
+				&trailing_zero) != 0)
+				lint_note_add(&c->f.ext_malformed,
+				    "issuingDistributionPoint onlySomeReasons "
+				    "is not a BIT STRING");
+			else if (trailing_zero)
+				lint_note_add(&c->named_bits,
+				    "issuingDistributionPoint onlySomeReasons "
+				    "ends in zero bits");
+		}
 	}
 }
 

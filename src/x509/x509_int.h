@@ -273,6 +273,15 @@ struct x509_aki {
 
 /* Decoders for extension values; 0 or -1 if malformed. */
 int x509_bc_decode(const uint8_t *v, size_t n, struct x509_bc *out) SIGNET_WUR;
+/*
+ * The contents of a BIT STRING holding a named bit list (after its tag and
+ * length; also for an IMPLICIT one): bit i of *bits is named bit i (the
+ * first 32), *trailing_zero set when the list does not end with a 1 bit.
+ * -1 when the contents are not a BIT STRING's (unused bits over 7, or
+ * unused bits in an empty string).
+ */
+int x509_named_bits_decode(const uint8_t *body, size_t len, unsigned *bits,
+    int *trailing_zero) SIGNET_WUR;
 int x509_ku_decode(const uint8_t *v, size_t n, unsigned *bits,
     int *trailing_zero) SIGNET_WUR;
 int x509_octets_decode(const uint8_t *v, size_t n, struct x509_span *out)

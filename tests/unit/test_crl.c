@@ -1031,6 +1031,68 @@ test_crl_lint_cases(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/*
+ * issuingDistributionPoint onlySomeReasons: the named-bit decoder that
+ * keyUsage uses. An unused-bits octet over 7 is a malformed BIT STRING
+ * (and must not be used as a shift count), not a list ending in zeros.
+ */
+static void
+test_crl_lint_idp_reasons(void **state)
+{
+	static const struct {
+		const char *reasons; /* [3] element, hex */
+		const char *expect;  /* NULL: clean */
+		const char *absent;
+	} t[] = {
+		{ "83020640", NULL, NULL },
+		{ "8303077f80", NULL, NULL },
+		{ "830700ffffffffffff", NULL, NULL },
+		{ "830100", NULL, NULL }, /* no reason at all */
+		{ "83020540", "e_der_named_bits_minimal", "e_ext_malformed" },
+		{ "8302c840", "e_ext_malformed", "e_der_named_bits_minimal" },
+		{ "8302ff00", "e_ext_malformed", "e_der_named_bits_minimal" },
+		{ "83020840", "e_ext_malformed", "e_der_named_bits_minimal" },
+		{ "830107", "e_ext_malformed", "e_der_named_bits_minimal" },
+		{ "8300", "e_ext_malformed", "e_der_named_bits_minimal" },
+	};
+	/* fullName http://x/a */
+	static const char full_name[] = "a00ea00c860a687474703a2f2f782f61";
+	struct tp_crl *c = malloc(sizeof(*c));
+	struct signet_lint_report *rep = NULL;
+	char value[256];
+	size_t i, len;
+	uint8_t *der;
+	char *text;
+	int r;
+
+	(void)state;
+	assert_non_null(c);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t body = (strlen(full_name) + strlen(t[i].reasons)) / 2;
+
+		snprintf(value, sizeof(value), "30%02zx%s%s", body, full_name,
+		    t[i].reasons);
+		tp_crl_split(g.full, g.full_len, c);
+		tp_ext_set(c->ext, &c->n_ext, X509_EXT_IDP, NULL, 1, value);
+		der = tp_crl_join(c, &len);
+		r = signet_lint_crl(g.ctx, der, len, &rep);
+		free(der);
+		assert_int_equal(r, t[i].expect == NULL ? 0 : SIGNET_ERR_LINT);
+		assert_non_null(rep);
+		text = signet_lint_report_text(rep);
+		if (t[i].expect == NULL
+			? signet_lint_report_count(rep) != 0
+			: signet_lint_report_find(rep, t[i].expect) == NULL ||
+			      signet_lint_report_find(rep, t[i].absent) != NULL)
+			fail_msg("onlySomeReasons %s:\n%s", t[i].reasons, text);
+		free(text);
+		signet_lint_report_free(rep);
+		rep = NULL;
+	}
+	free(c);
+	signet_error_clear();
+}
+
 static void
 test_crl_lint_table_covered(void **state)
 {
@@ -1066,6 +1128,7 @@ main(void)
 		cmocka_unit_test(test_crl_sign_checks),
 		cmocka_unit_test(test_crl_many_entries),
 		cmocka_unit_test(test_crl_lint_cases),
+		cmocka_unit_test(test_crl_lint_idp_reasons),
 		cmocka_unit_test(test_crl_lint_table_covered),
 	};
 
