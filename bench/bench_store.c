@@ -142,7 +142,7 @@ single_ops(struct signet_store *st, struct stat_line out[OP_COUNT])
 		t = now_us();
 		c0 = cpu_us();
 		r = signet_store_cert_revoke(st, tpl.issuer, serials[k],
-		    SIGNET_REASON_SUPERSEDED, T0 + 1);
+		    SIGNET_CRL_REASON_SUPERSEDED, T0 + 1);
 		cpu[i] = cpu_us() - c0;
 		v[i] = now_us() - t;
 		if (r != 0 && r != SIGNET_ERR_CONFLICT) /* drawn twice */

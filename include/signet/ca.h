@@ -255,15 +255,23 @@ int signet_ca_issue_batch(struct signet_ca *ca,
 
 /* ---- revocation and CRLs ---------------------------------------------- */
 
+/* How far past this machine's clock a revocation time is taken as now. */
+#define SIGNET_CA_REVOKE_SKEW 300
+
 /*
  * Revoke the certificate with this serial (hex) for reason (RFC 5280
- * CRLReason, signet_crl_reason_parse) as of when (0: now); the store's
- * rules apply (a second revocation only to escalate to keyCompromise,
- * which also blocks the key). Audited as cert.revoke. A when in the
- * future is SIGNET_ERR_USAGE. Needs SIGNET_CA_OPEN_AUDIT.
+ * CRLReason, signet_crl_reason_parse) as of *when (NULL: now). The time
+ * must lie between the certificate's notBefore and now; up to
+ * SIGNET_CA_REVOKE_SKEW seconds past now counts as now, later is refused.
+ * cACompromise and aACompromise are for CA certificates only
+ * (signet_crl_reason_check). Then the store's rules apply (a second
+ * revocation only to escalate to keyCompromise, which also blocks the
+ * key). Refusals are SIGNET_ERR_USAGE. Audited as cert.revoke. On success
+ * *revoked_at (if not NULL) is the time recorded. Needs
+ * SIGNET_CA_OPEN_AUDIT.
  */
 int signet_ca_revoke(struct signet_ca *ca, const char *serial, int reason,
-    int64_t when) SIGNET_WUR;
+    const int64_t *when, int64_t *revoked_at) SIGNET_WUR;
 
 struct signet_ca_crl_result {
 	int64_t number;

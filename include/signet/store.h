@@ -38,6 +38,7 @@
 
 #include <openssl/evp.h>
 
+#include "signet/crl_reason.h"
 #include "signet/error.h"
 
 /* The schema version this build creates and understands. */
@@ -61,23 +62,6 @@ enum signet_cert_status {
 	SIGNET_CERT_FAILED,      /* never signed; the reason is stored */
 };
 
-/*
- * RFC 5280 5.3.1 CRLReason, as the store keeps it (x509.h has its own
- * enum signet_crl_reason with the same values, for encoding).
- */
-enum signet_revocation_reason {
-	SIGNET_REASON_UNSPECIFIED = 0,
-	SIGNET_REASON_KEY_COMPROMISE = 1,
-	SIGNET_REASON_CA_COMPROMISE = 2,
-	SIGNET_REASON_AFFILIATION_CHANGED = 3,
-	SIGNET_REASON_SUPERSEDED = 4,
-	SIGNET_REASON_CESSATION_OF_OPERATION = 5,
-	SIGNET_REASON_CERTIFICATE_HOLD = 6, /* refused: BR 7.2.2 */
-	SIGNET_REASON_REMOVE_FROM_CRL = 8,  /* refused: delta CRLs only */
-	SIGNET_REASON_PRIVILEGE_WITHDRAWN = 9,
-	SIGNET_REASON_AA_COMPROMISE = 10,
-};
-
 enum signet_crl_kind {
 	SIGNET_CRL_FULL = 1,
 	SIGNET_CRL_DELTA,
@@ -85,14 +69,6 @@ enum signet_crl_kind {
 
 /* "pending", "issued", "revoked", "failed"; "unknown" otherwise. */
 const char *signet_cert_status_name(int status);
-/* RFC 5280 names: "keyCompromise", ...; "unknown" otherwise. */
-const char *signet_crl_reason_name(int reason);
-/*
- * Parse a reason name (case-insensitive, as signet_crl_reason_name prints
- * it) or its number. SIGNET_ERR_USAGE for anything else, and for
- * certificateHold and removeFromCRL, which signet never uses.
- */
-int signet_crl_reason_parse(const char *name, int *reason) SIGNET_WUR;
 
 /* ---- opening ----------------------------------------------------------- */
 

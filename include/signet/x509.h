@@ -29,6 +29,7 @@
 
 #include <openssl/x509.h>
 
+#include "signet/crl_reason.h"
 #include "signet/error.h"
 #include "signet/lint.h"
 #include "signet/profile.h"
@@ -210,21 +211,6 @@ int signet_cert_prepare(const struct signet_cert_params *params,
     struct signet_tbs **out) SIGNET_WUR;
 
 /* ---- CRLs -------------------------------------------------------------- */
-
-/* CRLReason (RFC 5280 5.3.1); NONE and UNSPECIFIED put no reasonCode. */
-enum signet_crl_reason {
-	SIGNET_CRL_REASON_NONE = -1,
-	SIGNET_CRL_REASON_UNSPECIFIED = 0,
-	SIGNET_CRL_REASON_KEY_COMPROMISE = 1,
-	SIGNET_CRL_REASON_CA_COMPROMISE = 2,
-	SIGNET_CRL_REASON_AFFILIATION_CHANGED = 3,
-	SIGNET_CRL_REASON_SUPERSEDED = 4,
-	SIGNET_CRL_REASON_CESSATION_OF_OPERATION = 5,
-	SIGNET_CRL_REASON_CERTIFICATE_HOLD = 6, /* always refused */
-	SIGNET_CRL_REASON_REMOVE_FROM_CRL = 8,  /* delta CRLs only */
-	SIGNET_CRL_REASON_PRIVILEGE_WITHDRAWN = 9,
-	SIGNET_CRL_REASON_AA_COMPROMISE = 10,
-};
 
 struct signet_crl_entry {
 	struct signet_serial serial;

@@ -669,31 +669,12 @@ ld_validity(const struct loader *ld, const struct cy_validity *y)
 /* ---- CRLs -------------------------------------------------------------------
  */
 
-static const struct {
-	const char *name;
-	int reason;
-} crl_reasons[] = {
-	{ "unspecified", SIGNET_CRL_REASON_UNSPECIFIED },
-	{ "keyCompromise", SIGNET_CRL_REASON_KEY_COMPROMISE },
-	{ "cACompromise", SIGNET_CRL_REASON_CA_COMPROMISE },
-	{ "affiliationChanged", SIGNET_CRL_REASON_AFFILIATION_CHANGED },
-	{ "superseded", SIGNET_CRL_REASON_SUPERSEDED },
-	{ "cessationOfOperation", SIGNET_CRL_REASON_CESSATION_OF_OPERATION },
-	{ "privilegeWithdrawn", SIGNET_CRL_REASON_PRIVILEGE_WITHDRAWN },
-	{ "aACompromise", SIGNET_CRL_REASON_AA_COMPROMISE },
-};
-
 const char *
 cer_crl_reason_name(int reason)
 {
-	size_t i;
-
 	if (reason == SIGNET_CRL_REASON_NONE)
 		return "unspecified (no reasonCode, RFC 5280 5.3.1)";
-	for (i = 0; i < sizeof(crl_reasons) / sizeof(crl_reasons[0]); i++)
-		if (crl_reasons[i].reason == reason)
-			return crl_reasons[i].name;
-	return "?";
+	return signet_crl_reason_name(reason);
 }
 
 static int
@@ -725,7 +706,7 @@ ld_crl(const struct loader *ld, const struct cy_crl *y)
 {
 	struct signet_ceremony *c = ld->c;
 	char path[64];
-	size_t i, k;
+	size_t i;
 	int r;
 
 	if (y == NULL)
@@ -781,12 +762,13 @@ ld_crl(const struct loader *ld, const struct cy_crl *y)
 		snprintf(path, sizeof(path), "crl.revoked[%zu].reason", i);
 		if ((r = ld_value(ld, path, e->reason)) != 0)
 			return r;
-		out->entry.reason = SIGNET_CRL_REASON_NONE - 1;
-		for (k = 0; k < sizeof(crl_reasons) / sizeof(crl_reasons[0]);
-		     k++)
-			if (strcmp(crl_reasons[k].name, e->reason) == 0)
-				out->entry.reason = crl_reasons[k].reason;
-		if (out->entry.reason == SIGNET_CRL_REASON_NONE - 1)
+		/* The exact RFC 5280 name; a root CRL revokes CA certificates. */
+		if (signet_crl_reason_parse(e->reason, &out->entry.reason) !=
+			0 ||
+		    strcmp(signet_crl_reason_name(out->entry.reason),
+			e->reason) != 0 ||
+		    signet_crl_reason_check(out->entry.reason,
+			SIGNET_CRL_SUBJECT_CA) != 0)
 			return ld_err(ld, path, SIGNET_ERR_CONFIG,
 			    "'%s' is not a reason a CA CRL may give: "
 			    "unspecified, keyCompromise, cACompromise, "

@@ -24,14 +24,19 @@ revoke_usage(FILE *f)
 	    "certificate\n"
 	    "will be issued for it again.\n"
 	    "\n"
-	    "  --reason REASON  unspecified, keyCompromise, cACompromise, "
-	    "affiliationChanged,\n"
-	    "                   superseded, cessationOfOperation or "
-	    "privilegeWithdrawn\n"
+	    "  --reason REASON  unspecified, keyCompromise, "
+	    "affiliationChanged, "
+	    "superseded,\n"
+	    "                   cessationOfOperation or privilegeWithdrawn; "
+	    "for CA\n"
+	    "                   certificates also cACompromise or "
+	    "aACompromise (BR 7.2.2)\n"
 	    "  --time TIME      when it stopped being trustworthy (RFC 3339, "
 	    "UTC, e.g.\n"
-	    "                   2026-03-01T12:00:00Z); default now; never in "
-	    "the future\n"
+	    "                   2026-03-01T12:00:00Z); default now; between "
+	    "the\n"
+	    "                   certificate's notBefore and now (5 minutes "
+	    "ahead is now)\n"
 	    "  --config FILE    the instance\n"
 	    "\n"
 	    "Exit status: 0 revoked; 41 no such serial; 42 already revoked "
@@ -52,9 +57,10 @@ cmd_revoke(int argc, char **argv)
 	const char *reason_name = NULL, *config = NULL, *serial;
 	struct signet_ca *ca = NULL;
 	struct signet_serial canon;
-	time_t when = 0;
+	int64_t when = 0, revoked_at = 0;
+	time_t t;
 	char at[21], hex[41];
-	int c, r, reason, st;
+	int c, r, reason, st, have_time = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -63,11 +69,14 @@ cmd_revoke(int argc, char **argv)
 			reason_name = optarg;
 			break;
 		case 't':
-			if (time_parse(optarg, &when) != 0)
+			if (time_parse(optarg, &t) != 0)
 				return cli_usage("revoke",
 				    "--time '%s' is not RFC 3339 UTC like "
 				    "2026-03-01T12:00:00Z",
 				    optarg);
+			/* "now" is what no --time means. */
+			have_time = strcmp(optarg, "now") != 0;
+			when = (int64_t)t;
 			break;
 		case 'f':
 			config = optarg;
@@ -88,12 +97,13 @@ cmd_revoke(int argc, char **argv)
 		return cli_fail(r);
 	if ((st = cli_ca_open(config, SIGNET_CA_OPEN_AUDIT, &ca)) != 0)
 		return st;
-	if ((r = signet_ca_revoke(ca, serial, reason, (int64_t)when)) != 0) {
+	if ((r = signet_ca_revoke(ca, serial, reason, have_time ? &when : NULL,
+		 &revoked_at)) != 0) {
 		st = cli_fail(r);
 		(void)cli_ca_close(ca);
 		return st;
 	}
-	time_format(when != 0 ? when : time(NULL), at);
+	time_format((time_t)revoked_at, at);
 	/* As signet list prints it. */
 	if (signet_serial_from_hex(serial, &canon) == 0)
 		signet_serial_to_hex(&canon, hex);

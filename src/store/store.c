@@ -199,67 +199,6 @@ store_status_parse(const char *s)
 	return 0;
 }
 
-static const struct {
-	int code;
-	const char *name;
-} reasons[] = {
-	{ SIGNET_REASON_UNSPECIFIED, "unspecified" },
-	{ SIGNET_REASON_KEY_COMPROMISE, "keyCompromise" },
-	{ SIGNET_REASON_CA_COMPROMISE, "cACompromise" },
-	{ SIGNET_REASON_AFFILIATION_CHANGED, "affiliationChanged" },
-	{ SIGNET_REASON_SUPERSEDED, "superseded" },
-	{ SIGNET_REASON_CESSATION_OF_OPERATION, "cessationOfOperation" },
-	{ SIGNET_REASON_CERTIFICATE_HOLD, "certificateHold" },
-	{ SIGNET_REASON_REMOVE_FROM_CRL, "removeFromCRL" },
-	{ SIGNET_REASON_PRIVILEGE_WITHDRAWN, "privilegeWithdrawn" },
-	{ SIGNET_REASON_AA_COMPROMISE, "aACompromise" },
-};
-
-const char *
-signet_crl_reason_name(int reason)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (reasons[i].code == reason)
-			return reasons[i].name;
-	return "unknown";
-}
-
-int
-signet_crl_reason_parse(const char *name, int *reason)
-{
-	size_t i;
-	char *end;
-	long n;
-
-	*reason = -1;
-	if (name == NULL || *name == '\0')
-		return signet_error_set(SIGNET_ERR_USAGE,
-		    "no revocation reason given");
-	n = strtol(name, &end, 10);
-	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
-		if (strcasecmp(name, reasons[i].name) != 0 &&
-		    !(*end == '\0' && n == reasons[i].code))
-			continue;
-		/* BR 7.2.2: certificateHold is not allowed; removeFromCRL
-		 * only undoes a hold in a delta CRL. */
-		if (reasons[i].code == SIGNET_REASON_CERTIFICATE_HOLD ||
-		    reasons[i].code == SIGNET_REASON_REMOVE_FROM_CRL)
-			return signet_error_set(SIGNET_ERR_USAGE,
-			    "revocation reason %s is not allowed "
-			    "(certificate holds are not supported)",
-			    reasons[i].name);
-		*reason = reasons[i].code;
-		return 0;
-	}
-	return signet_error_set(SIGNET_ERR_USAGE,
-	    "unknown revocation reason '%s'; use one of unspecified, "
-	    "keyCompromise, cACompromise, affiliationChanged, superseded, "
-	    "cessationOfOperation, privilegeWithdrawn, aACompromise",
-	    name);
-}
-
 /* ---- DER ----------------------------------------------------------------- */
 
 int

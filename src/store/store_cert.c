@@ -510,8 +510,8 @@ revoke_work(struct signet_store *st, void *argp)
 		 * Learning of a key compromise later upgrades the reason
 		 * (BR 4.9.1.1); any other second revocation is a mistake.
 		 */
-		if (a->reason == SIGNET_REASON_KEY_COMPROMISE &&
-		    row.reason != SIGNET_REASON_KEY_COMPROMISE) {
+		if (a->reason == SIGNET_CRL_REASON_KEY_COMPROMISE &&
+		    row.reason != SIGNET_CRL_REASON_KEY_COMPROMISE) {
 			escalate = 1;
 			break;
 		}
@@ -588,7 +588,7 @@ revoke_work(struct signet_store *st, void *argp)
 		    a->canon, a->issuer);
 	if ((r = SIGNET_FAULT("store.revoke.before_block")) != 0)
 		return r;
-	if (a->reason != SIGNET_REASON_KEY_COMPROMISE)
+	if (a->reason != SIGNET_CRL_REASON_KEY_COMPROMISE)
 		return 0;
 	if ((r = store_q_open(st,
 		 "INSERT INTO blocked_keys (spki_sha256, blocked_at, reason, "
@@ -613,25 +613,10 @@ signet_store_cert_revoke(struct signet_store *st, const char *issuer,
 
 	if ((r = change_prepare(&a, issuer, serial)) != 0)
 		return r;
-	switch (reason) {
-	case SIGNET_REASON_UNSPECIFIED:
-	case SIGNET_REASON_KEY_COMPROMISE:
-	case SIGNET_REASON_CA_COMPROMISE:
-	case SIGNET_REASON_AFFILIATION_CHANGED:
-	case SIGNET_REASON_SUPERSEDED:
-	case SIGNET_REASON_CESSATION_OF_OPERATION:
-	case SIGNET_REASON_PRIVILEGE_WITHDRAWN:
-	case SIGNET_REASON_AA_COMPROMISE:
-		break;
-	default:
-		return signet_error_set(SIGNET_ERR_USAGE,
-		    "cannot revoke certificate %s with reason %d: %s", a.canon,
-		    reason,
-		    reason == SIGNET_REASON_CERTIFICATE_HOLD ||
-			    reason == SIGNET_REASON_REMOVE_FROM_CRL
-			? "certificate holds are not supported (BR 7.2.2)"
-			: "not an RFC 5280 CRLReason");
-	}
+	/* The store knows no certificate's kind: CA rules, the wider set. */
+	if ((r = signet_crl_reason_check(reason, SIGNET_CRL_SUBJECT_CA)) != 0)
+		return signet_error_context(r, "cannot revoke certificate %s",
+		    a.canon);
 	a.reason = reason;
 	a.when = when;
 	return store_write(st, revoke_work, &a);

@@ -242,10 +242,19 @@ void
 time_format(time_t t, char out[21])
 {
 	struct tm tm;
+	char buf[64];
 
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	/* Four-digit years always (strftime's %Y writes year 1 as "1"). */
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
+	    tm.tm_year > 9999 - 1900) {
 		snprintf(out, 21, "invalid-time");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec);
+	memcpy(out, buf, 20);
+	out[20] = '\0';
 }
 
 int

@@ -222,6 +222,24 @@ run 41 "revoking an unknown serial" "$signet" revoke 0abc --reason \
 run 2 "an unknown reason" "$signet" revoke "$cli_serial" --reason bogus
 run 2 "certificateHold is refused" "$signet" revoke "$cli_serial" \
 	--reason certificateHold
+# The revocation time lies between notBefore and now; 1970 is a time, not
+# "no time given"; cACompromise and aACompromise are for CA certificates
+# (BR 7.2.2). None of these revokes anything.
+run 2 "a revocation time in year 1" "$signet" revoke "$srv_serial" \
+	--reason superseded --time 0001-01-01T00:00:00Z
+contains err "0001-01-01T00:00:00Z is before certificate" \
+	"... is refused as before notBefore, the year written out"
+run 2 "a revocation time of 1970" "$signet" revoke "$srv_serial" \
+	--reason superseded --time 1970-01-01T00:00:00Z
+contains err "1970-01-01T00:00:00Z is before certificate" \
+	"... is a time too, not 'now'"
+for reason in cACompromise aACompromise; do
+	run 2 "$reason for a subscriber certificate" "$signet" revoke \
+		"$srv_serial" --reason "$reason"
+	contains err "is for CA certificates" "... is refused (BR 7.2.2)"
+done
+run 0 "show after the refusals" "$signet" show "$srv_serial"
+contains out "status:      issued" "... the certificate is still issued"
 run 0 "a delta CRL" "$signet" crl --delta --out delta.der --json
 /usr/bin/python3 - out <<'EOF' && ok "crl --json" || bad "crl --json"
 import json, sys

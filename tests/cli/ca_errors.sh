@@ -164,8 +164,13 @@ else
 	bad "after the kill: status $(rstatus), intent $(grep -c \
 cert.revoke.intent "$work/ca/audit.log")"
 fi
+# notBefore itself is the earliest revocation time, and the confirmation
+# says which time was recorded.
+nb=$(date -u -d "$(openssl x509 -in torevoke.crt -noout -startdate |
+	cut -d= -f2)" +%Y-%m-%dT%H:%M:%SZ)
 run 0 "revoking again after the crash" "$signet" revoke "$rserial" \
-	--reason superseded
+	--reason superseded --time "$nb"
+contains out "as of $nb;" "... as of notBefore, as given"
 [ "$(rstatus)" = revoked ] && ok "... revoked" || bad "status $(rstatus)"
 rm -f torevoke.crt
 

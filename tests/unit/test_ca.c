@@ -117,7 +117,8 @@ test_open(void **state)
 	/* Read-only: no PIN needed, nothing to sign with. */
 	ca = open_ok(config, 0);
 	assert_null(signet_ca_get0_policy(ca));
-	assert_int_equal(signet_ca_revoke(ca, "01", 1, 0), SIGNET_ERR_USAGE);
+	assert_int_equal(signet_ca_revoke(ca, "01", 1, NULL, NULL),
+	    SIGNET_ERR_USAGE);
 	want = fx_sh_output(&st,
 	    "openssl x509 -in '%s/ca.pem' -pubkey -noout | openssl pkey "
 	    "-pubin -outform DER | sha256sum | cut -c1-64",
@@ -609,22 +610,111 @@ test_restored_keys(void **state)
 /* ---- revocation and CRLs
  * ----------------------------------------------------- */
 
-static void
-test_revoke_crl(void **state)
+/* Open the CA for signing and issue one tls-server certificate for host. */
+static struct signet_ca *
+issue_one(const char *host, struct signet_ca_result *res)
 {
 	struct signet_ca_request req;
-	struct signet_ca_result res;
-	struct signet_ca_crl_result full, delta;
 	struct signet_ca *ca;
-	const char *csr = fx_path("r.csr");
+	char subject[128], san[128];
+	const char *csr = fx_path("one.csr");
 
-	(void)state;
-	fx_ca_csr(csr, "/CN=r.example.com", "DNS:r.example.com");
+	snprintf(subject, sizeof(subject), "/CN=%s", host);
+	snprintf(san, sizeof(san), "DNS:%s", host);
+	fx_ca_csr(csr, subject, san);
 	ca = open_ok(config, SIGNET_CA_OPEN_SIGN | SIGNET_CA_OPEN_POLICY);
 	memset(&req, 0, sizeof(req));
 	req.csr_path = csr;
 	req.profile = "tls-server";
-	assert_int_equal(signet_ca_issue(ca, &req, &res), 0);
+	assert_int_equal(signet_ca_issue(ca, &req, res), 0);
+	return ca;
+}
+
+/*
+ * The revocation time lies between the certificate's notBefore and now
+ * (a few minutes ahead count as now); "not given" is not a time (1970 is
+ * a time, and refused); a subscriber certificate is never revoked for
+ * cACompromise or aACompromise. Every refusal leaves it unrevoked.
+ */
+static void
+test_revoke_bounds(void **state)
+{
+	struct signet_ca_result res;
+	struct signet_store_cert *cert = NULL;
+	struct signet_ca *ca;
+	int64_t when, got, before;
+	static const struct {
+		int64_t offset; /* from notBefore; INT64_MIN: literal below */
+		int64_t literal;
+		int reason;
+		const char *message;
+	} refused[] = {
+		{ INT64_MIN, -62135596800, 1, "0001-01-01T00:00:00Z" },
+		{ INT64_MIN, 0, 1, "1970-01-01T00:00:00Z" },
+		{ -1, 0, 1, "notBefore" },
+		{ 0, 0, SIGNET_CRL_REASON_CA_COMPROMISE, "cACompromise" },
+		{ 0, 0, SIGNET_CRL_REASON_AA_COMPROMISE, "aACompromise" },
+		{ 0, 0, SIGNET_CRL_REASON_CERTIFICATE_HOLD, "certificateHold" },
+		{ 0, 0, 7, "not an RFC 5280 CRLReason" },
+	};
+	size_t i;
+
+	(void)state;
+	ca = issue_one("rb.example.com", &res);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		when = refused[i].offset == INT64_MIN
+			   ? refused[i].literal
+			   : res.not_before + refused[i].offset;
+		got = -1;
+		assert_int_equal(signet_ca_revoke(ca, res.serial,
+				     refused[i].reason, &when, &got),
+		    SIGNET_ERR_USAGE);
+		assert_message_has(refused[i].message);
+		assert_int_equal(got, 0);
+	}
+	/* Nothing was revoked. */
+	assert_int_equal(signet_store_cert_get(signet_ca_get0_store(ca), NULL,
+			     res.serial, &cert),
+	    0);
+	assert_int_equal(cert->status, SIGNET_CERT_ISSUED);
+	signet_store_cert_free(cert);
+	cert = NULL;
+
+	/* A minute ahead of this clock is now, and says so. */
+	before = (int64_t)time(NULL);
+	when = before + 60;
+	assert_int_equal(signet_ca_revoke(ca, res.serial,
+			     SIGNET_CRL_REASON_SUPERSEDED, &when, &got),
+	    0);
+	assert_true(got >= before && got <= (int64_t)time(NULL));
+	/* Escalating to keyCompromise at notBefore itself is the bound. */
+	when = res.not_before;
+	assert_int_equal(signet_ca_revoke(ca, res.serial,
+			     SIGNET_CRL_REASON_KEY_COMPROMISE, &when, &got),
+	    0);
+	assert_int_equal(got, res.not_before);
+	assert_int_equal(signet_store_cert_get(signet_ca_get0_store(ca), NULL,
+			     res.serial, &cert),
+	    0);
+	assert_int_equal(cert->status, SIGNET_CERT_REVOKED);
+	assert_int_equal(cert->revoked_at, res.not_before);
+	assert_int_equal(cert->revocation_reason,
+	    SIGNET_CRL_REASON_KEY_COMPROMISE);
+	signet_store_cert_free(cert);
+	assert_int_equal(signet_ca_close(ca), 0);
+	signet_ca_result_clear(&res);
+}
+
+static void
+test_revoke_crl(void **state)
+{
+	struct signet_ca_result res;
+	struct signet_ca_crl_result full, delta;
+	struct signet_ca *ca;
+	int64_t later;
+
+	(void)state;
+	ca = issue_one("r.example.com", &res);
 	assert_false(res.written);
 	assert_int_equal(signet_ca_crl(ca, 1, NULL, 0, &delta),
 	    SIGNET_ERR_NOT_FOUND);
@@ -632,14 +722,15 @@ test_revoke_crl(void **state)
 	assert_int_equal(signet_ca_crl(ca, 0, fx_path("a.crl"), 0, &full), 0);
 	assert_int_equal(full.entries, 0);
 	assert_true(full.written);
-	assert_int_equal(signet_ca_revoke(ca, res.serial, 4, 0), 0);
-	assert_int_equal(signet_ca_revoke(ca, res.serial, 4, 0),
+	assert_int_equal(signet_ca_revoke(ca, res.serial, 4, NULL, NULL), 0);
+	assert_int_equal(signet_ca_revoke(ca, res.serial, 4, NULL, NULL),
 	    SIGNET_ERR_CONFLICT);
-	assert_int_equal(signet_ca_revoke(ca, res.serial, 1,
-			     (int64_t)time(NULL) + 3600),
+	later = (int64_t)time(NULL) + 3600;
+	assert_int_equal(signet_ca_revoke(ca, res.serial, 1, &later, NULL),
 	    SIGNET_ERR_USAGE);
 	assert_message_has("future");
-	assert_int_equal(signet_ca_revoke(ca, "", 1, 0), SIGNET_ERR_USAGE);
+	assert_int_equal(signet_ca_revoke(ca, "", 1, NULL, NULL),
+	    SIGNET_ERR_USAGE);
 	assert_int_equal(signet_ca_crl(ca, 1, fx_path("d.crl"), 1, &delta), 0);
 	assert_int_equal(delta.entries, 1);
 	assert_int_equal(delta.base, full.number);
@@ -669,6 +760,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_failures),
 		cmocka_unit_test(test_check_resolve),
 		cmocka_unit_test(test_revoke_crl),
+		cmocka_unit_test(test_revoke_bounds),
 		cmocka_unit_test(test_token_failures),
 		cmocka_unit_test(test_restored_keys),
 	};

@@ -536,7 +536,7 @@ test_migration_from_v1(void **state)
 	assert_int_equal(c->status, SIGNET_CERT_ISSUED);
 	signet_store_cert_free(c);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "0b",
-			     SIGNET_REASON_KEY_COMPROMISE, T0 + DAY),
+			     SIGNET_CRL_REASON_KEY_COMPROMISE, T0 + DAY),
 	    0);
 	assert_int_equal(signet_store_crl_allocate(st, issuer_a_id,
 			     SIGNET_CRL_FULL, 0, T0 + DAY, T0 + 8 * DAY, &n),
@@ -849,22 +849,22 @@ test_revoke_rules(void **state)
 	key_sha256(other_key, other);
 
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "10",
-			     SIGNET_REASON_SUPERSEDED, T0 + 10 * DAY),
+			     SIGNET_CRL_REASON_SUPERSEDED, T0 + 10 * DAY),
 	    0);
 	assert_int_equal(signet_store_key_blocked(st, spki, &blocked), 0);
 	assert_int_equal(blocked, 0);
 	/* Twice with an ordinary reason: refused, nothing changes. */
 	assert_error(signet_store_cert_revoke(st, issuer_a_id, "10",
-			 SIGNET_REASON_CESSATION_OF_OPERATION, T0 + 11 * DAY),
+			 SIGNET_CRL_REASON_CESSATION_OF_OPERATION, T0 + 11 * DAY),
 	    SIGNET_ERR_CONFLICT, "already revoked (superseded");
 	/* Escalation to keyCompromise: reason updated, the date only moves
 	 * back (BR 7.2.2), the key blocked. */
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "10",
-			     SIGNET_REASON_KEY_COMPROMISE, T0 + 12 * DAY),
+			     SIGNET_CRL_REASON_KEY_COMPROMISE, T0 + 12 * DAY),
 	    0);
 	assert_int_equal(signet_store_cert_get(st, issuer_a_id, "10", &row), 0);
 	assert_int_equal(row->status, SIGNET_CERT_REVOKED);
-	assert_int_equal(row->revocation_reason, SIGNET_REASON_KEY_COMPROMISE);
+	assert_int_equal(row->revocation_reason, SIGNET_CRL_REASON_KEY_COMPROMISE);
 	assert_int_equal(row->revoked_at, T0 + 10 * DAY);
 	signet_store_cert_free(row);
 	assert_int_equal(signet_store_key_blocked(st, spki, &blocked), 0);
@@ -873,34 +873,34 @@ test_revoke_rules(void **state)
 	assert_int_equal(blocked, 0);
 	/* Already keyCompromise: nothing left to escalate. */
 	assert_error(signet_store_cert_revoke(st, issuer_a_id, "10",
-			 SIGNET_REASON_KEY_COMPROMISE, T0 + 13 * DAY),
+			 SIGNET_CRL_REASON_KEY_COMPROMISE, T0 + 13 * DAY),
 	    SIGNET_ERR_CONFLICT, "keyCompromise");
 
 	/* An escalation with an earlier compromise date moves it back. */
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "11",
-			     SIGNET_REASON_AFFILIATION_CHANGED, T0 + 20 * DAY),
+			     SIGNET_CRL_REASON_AFFILIATION_CHANGED, T0 + 20 * DAY),
 	    0);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "11",
-			     SIGNET_REASON_KEY_COMPROMISE, T0 + 15 * DAY),
+			     SIGNET_CRL_REASON_KEY_COMPROMISE, T0 + 15 * DAY),
 	    0);
 	assert_int_equal(signet_store_cert_get(st, issuer_a_id, "11", &row), 0);
 	assert_int_equal(row->revoked_at, T0 + 15 * DAY);
 	signet_store_cert_free(row);
 
 	assert_error(signet_store_cert_revoke(st, issuer_a_id, "99",
-			 SIGNET_REASON_UNSPECIFIED, T0),
+			 SIGNET_CRL_REASON_UNSPECIFIED, T0),
 	    SIGNET_ERR_NOT_FOUND, "no certificate with serial 99");
 	assert_error(signet_store_cert_revoke(st, issuer_b_id, "10",
-			 SIGNET_REASON_UNSPECIFIED, T0),
+			 SIGNET_CRL_REASON_UNSPECIFIED, T0),
 	    SIGNET_ERR_NOT_FOUND, issuer_b_id);
 	assert_error(signet_store_cert_revoke(st, issuer_a_id, "12",
-			 SIGNET_REASON_UNSPECIFIED, T0),
+			 SIGNET_CRL_REASON_UNSPECIFIED, T0),
 	    SIGNET_ERR_CONFLICT, "pending");
 	assert_error(signet_store_cert_revoke(st, issuer_a_id, "13",
-			 SIGNET_REASON_KEY_COMPROMISE, T0),
+			 SIGNET_CRL_REASON_KEY_COMPROMISE, T0),
 	    SIGNET_ERR_CONFLICT, "never issued");
 	assert_error(signet_store_cert_revoke(st, issuer_a_id, "12",
-			 SIGNET_REASON_CERTIFICATE_HOLD, T0),
+			 SIGNET_CRL_REASON_CERTIFICATE_HOLD, T0),
 	    SIGNET_ERR_USAGE, "holds are not supported");
 	assert_error(signet_store_cert_revoke(st, issuer_a_id, "12", 7, T0),
 	    SIGNET_ERR_USAGE, "not an RFC 5280 CRLReason");
@@ -1058,7 +1058,7 @@ test_migration_to_v3(void **state)
 	assert_int_equal(signet_store_schema_version(st), 2);
 	issue_one(st, "0d", T0, T0 + 30 * DAY);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "0d",
-			     SIGNET_REASON_SUPERSEDED, T0 + DAY),
+			     SIGNET_CRL_REASON_SUPERSEDED, T0 + DAY),
 	    0);
 	signet_store_free(st);
 	st = open_store();
@@ -1205,8 +1205,8 @@ test_crl_entries_in_serial_order(void **state)
 	for (i = 0; i < 6; i++)
 		assert_int_equal(signet_store_cert_revoke(st, issuer_a_id,
 				     serials[i],
-				     i == 2 ? SIGNET_REASON_KEY_COMPROMISE
-					    : SIGNET_REASON_SUPERSEDED,
+				     i == 2 ? SIGNET_CRL_REASON_KEY_COMPROMISE
+					    : SIGNET_CRL_REASON_SUPERSEDED,
 				     T0 + DAY + (int64_t)i),
 		    0);
 	assert_int_equal(signet_store_crl_allocate(st, issuer_a_id,
@@ -1217,9 +1217,9 @@ test_crl_entries_in_serial_order(void **state)
 	assert_int_equal(e->n, 6);
 	for (i = 0; i < 6; i++)
 		assert_string_equal(e->serial[i], sorted[i]);
-	assert_int_equal(e->reason[0], SIGNET_REASON_KEY_COMPROMISE);
+	assert_int_equal(e->reason[0], SIGNET_CRL_REASON_KEY_COMPROMISE);
 	assert_int_equal(e->revoked_at[0], T0 + DAY + 2);
-	assert_int_equal(e->reason[1], SIGNET_REASON_SUPERSEDED);
+	assert_int_equal(e->reason[1], SIGNET_CRL_REASON_SUPERSEDED);
 	assert_error(signet_store_crl_revoked_foreach(st, issuer_a_id, 99,
 			 collect_entry, e),
 	    SIGNET_ERR_NOT_FOUND, "99");
@@ -1243,10 +1243,10 @@ test_crl_expired_entry_kept_for_one_more_crl(void **state)
 	issue_one(st, "0e", T0, T0 + 10 * DAY);
 	issue_one(st, "0f", T0, T0 + 100 * DAY);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "0e",
-			     SIGNET_REASON_SUPERSEDED, T0 + DAY),
+			     SIGNET_CRL_REASON_SUPERSEDED, T0 + DAY),
 	    0);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "0f",
-			     SIGNET_REASON_SUPERSEDED, T0 + DAY),
+			     SIGNET_CRL_REASON_SUPERSEDED, T0 + DAY),
 	    0);
 
 	/* Weekly CRLs: T0+7 (before expiry), T0+14 (first after it), T0+21. */
@@ -1269,7 +1269,7 @@ test_crl_expired_entry_kept_for_one_more_crl(void **state)
 	 */
 	issue_one(st, "1e", T0, T0 + 24 * DAY);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "1e",
-			     SIGNET_REASON_SUPERSEDED, T0 + 22 * DAY),
+			     SIGNET_CRL_REASON_SUPERSEDED, T0 + 22 * DAY),
 	    0);
 	assert_int_equal(signet_store_crl_allocate(st, issuer_a_id,
 			     SIGNET_CRL_FULL, 0, T0 + 28 * DAY, T0 + 35 * DAY,
@@ -1300,20 +1300,20 @@ test_crl_delta_lists_changes_since_base(void **state)
 	issue_one(st, "23", T0, T0 + 90 * DAY);
 	issue_one(st, "24", T0, T0 + 90 * DAY);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "21",
-			     SIGNET_REASON_SUPERSEDED, T0 + DAY),
+			     SIGNET_CRL_REASON_SUPERSEDED, T0 + DAY),
 	    0);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "22",
-			     SIGNET_REASON_SUPERSEDED, T0 + DAY),
+			     SIGNET_CRL_REASON_SUPERSEDED, T0 + DAY),
 	    0);
 	base = publish_crl(st, SIGNET_CRL_FULL, 0, T0 + 2 * DAY);
 	assert_int_equal(crl_entries(st, base)->n, 2);
 	/* After the base: a new revocation and an escalation. */
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "24",
-			     SIGNET_REASON_CESSATION_OF_OPERATION,
+			     SIGNET_CRL_REASON_CESSATION_OF_OPERATION,
 			     T0 + 3 * DAY),
 	    0);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "22",
-			     SIGNET_REASON_KEY_COMPROMISE, T0 + 3 * DAY),
+			     SIGNET_CRL_REASON_KEY_COMPROMISE, T0 + 3 * DAY),
 	    0);
 	assert_int_equal(signet_store_crl_last_full(st, issuer_a_id, &n, NULL),
 	    0);
@@ -1322,11 +1322,11 @@ test_crl_delta_lists_changes_since_base(void **state)
 	e = crl_entries(st, delta);
 	assert_int_equal(e->n, 2);
 	assert_string_equal(e->serial[0], "22");
-	assert_int_equal(e->reason[0], SIGNET_REASON_KEY_COMPROMISE);
+	assert_int_equal(e->reason[0], SIGNET_CRL_REASON_KEY_COMPROMISE);
 	assert_string_equal(e->serial[1], "24");
 	/* A later delta on the same base is cumulative. */
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "23",
-			     SIGNET_REASON_UNSPECIFIED, T0 + 5 * DAY),
+			     SIGNET_CRL_REASON_UNSPECIFIED, T0 + 5 * DAY),
 	    0);
 	delta2 = publish_crl(st, SIGNET_CRL_DELTA, base, T0 + 6 * DAY);
 	assert_true(delta2 > delta);
@@ -1416,7 +1416,7 @@ test_listing_filters(void **state)
 			     T0),
 	    0);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "34",
-			     SIGNET_REASON_SUPERSEDED, T0 + DAY),
+			     SIGNET_CRL_REASON_SUPERSEDED, T0 + DAY),
 	    0);
 
 	/* Valid, in notAfter order; notAfter itself is still valid. */
@@ -1536,11 +1536,11 @@ test_statements_use_indexes(void **state)
 	assert_int_equal(signet_store_cert_fail(st, issuer_a_id, "93", "x", T0),
 	    0);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "91",
-			     SIGNET_REASON_SUPERSEDED, T0 + 1),
+			     SIGNET_CRL_REASON_SUPERSEDED, T0 + 1),
 	    0);
 	full = publish_crl(st, SIGNET_CRL_FULL, 0, T0 + 2);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "91",
-			     SIGNET_REASON_KEY_COMPROMISE, T0 + 3),
+			     SIGNET_CRL_REASON_KEY_COMPROMISE, T0 + 3),
 	    0);
 	delta = publish_crl(st, SIGNET_CRL_DELTA, full, T0 + 4);
 	memset(&e, 0, sizeof(e));
@@ -1716,7 +1716,7 @@ test_check_finds_problems(void **state)
 	issue_one(st, "44", T0, T0 + 90 * DAY);
 	publish_crl(st, SIGNET_CRL_FULL, 0, T0 + DAY);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "44",
-			     SIGNET_REASON_KEY_COMPROMISE, T0 + DAY),
+			     SIGNET_CRL_REASON_KEY_COMPROMISE, T0 + DAY),
 	    0);
 	/* A clean database has nothing to report, signatures included. */
 	p = check(st, T0 + 2 * DAY, issuer_a);
@@ -1900,7 +1900,7 @@ test_partial_revocation_is_undone(void **state)
 	assert_int_equal(counts(st, NULL).pending, 1);
 	/* No revocation number was used up either. */
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "71",
-			     SIGNET_REASON_KEY_COMPROMISE, T0 + DAY),
+			     SIGNET_CRL_REASON_KEY_COMPROMISE, T0 + DAY),
 	    0);
 	assert_int_equal(signet_store_key_blocked(st, spki, &blocked), 0);
 	assert_int_equal(blocked, 1);
@@ -1921,7 +1921,7 @@ test_clock_last(void **state)
 	assert_int_equal(signet_store_clock_last(st, &last), 0);
 	assert_int_equal(last, T0);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "81",
-			     SIGNET_REASON_SUPERSEDED, T0 + 3 * DAY),
+			     SIGNET_CRL_REASON_SUPERSEDED, T0 + 3 * DAY),
 	    0);
 	assert_int_equal(signet_store_clock_last(st, &last), 0);
 	assert_int_equal(last, T0 + 3 * DAY);
@@ -1930,7 +1930,7 @@ test_clock_last(void **state)
 	assert_int_equal(last, T0 + 4 * DAY);
 	/* A backdated keyCompromise date does not move the clock back. */
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "81",
-			     SIGNET_REASON_KEY_COMPROMISE, T0 + DAY),
+			     SIGNET_CRL_REASON_KEY_COMPROMISE, T0 + DAY),
 	    0);
 	assert_int_equal(signet_store_clock_last(st, &last), 0);
 	assert_int_equal(last, T0 + 4 * DAY);
@@ -1959,11 +1959,11 @@ populate(struct signet_store *st)
 	issue_one(st, "7fffffffffffffffffffffffffffffffffffff01", T0,
 	    T0 + 90 * DAY);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "0a02",
-			     SIGNET_REASON_SUPERSEDED, T0 + DAY),
+			     SIGNET_CRL_REASON_SUPERSEDED, T0 + DAY),
 	    0);
 	full = publish_crl(st, SIGNET_CRL_FULL, 0, T0 + DAY);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "0a03",
-			     SIGNET_REASON_KEY_COMPROMISE, T0 + 2 * DAY),
+			     SIGNET_CRL_REASON_KEY_COMPROMISE, T0 + 2 * DAY),
 	    0);
 	(void)publish_crl(st, SIGNET_CRL_DELTA, full, T0 + 2 * DAY);
 	/* allocated, never signed */
@@ -2037,7 +2037,7 @@ assert_same_behaviour(struct signet_store *st, int64_t next_crl)
 
 	assert_int_equal(signet_store_cert_get(st, issuer_a_id, "0a03", &c), 0);
 	assert_int_equal(c->status, SIGNET_CERT_REVOKED);
-	assert_int_equal(c->revocation_reason, SIGNET_REASON_KEY_COMPROMISE);
+	assert_int_equal(c->revocation_reason, SIGNET_CRL_REASON_KEY_COMPROMISE);
 	assert_non_null(c->der);
 	signet_store_cert_free(c);
 	assert_int_equal(signet_store_cert_get(st, issuer_a_id, "0b02", &c), 0);
@@ -2063,7 +2063,7 @@ assert_same_behaviour(struct signet_store *st, int64_t next_crl)
 	/* Serial order across the whole range. */
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id,
 			     "7fffffffffffffffffffffffffffffffffffff01",
-			     SIGNET_REASON_SUPERSEDED, T0 + 3 * DAY),
+			     SIGNET_CRL_REASON_SUPERSEDED, T0 + 3 * DAY),
 	    0);
 	/* CRL numbers go on from where the source stopped. */
 	assert_int_equal(signet_store_crl_allocate(st, issuer_a_id,
@@ -2567,7 +2567,7 @@ child_main(const char *scenario, const char *url, const char *arg)
 	}
 	if (strcmp(scenario, "revoke") == 0) {
 		r = signet_store_cert_revoke(st, issuer_a_id, arg,
-		    SIGNET_REASON_KEY_COMPROMISE, T0 + DAY);
+		    SIGNET_CRL_REASON_KEY_COMPROMISE, T0 + DAY);
 		signet_store_free(st);
 		return -r;
 	}
@@ -2578,7 +2578,7 @@ child_main(const char *scenario, const char *url, const char *arg)
 		    signet_store_cert_reserve(st, &c, T0) != 0)
 			return 97;
 		if (signet_store_cert_revoke(st, issuer_a_id, arg,
-			SIGNET_REASON_KEY_COMPROMISE,
+			SIGNET_CRL_REASON_KEY_COMPROMISE,
 			T0 + DAY) != SIGNET_ERR_IO ||
 		    strstr(signet_error_message(), "fault injected") == NULL)
 			return 96;

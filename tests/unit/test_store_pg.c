@@ -302,7 +302,7 @@ node_main(int go_fd, int out_fd)
 			return 16;
 		}
 		if (signet_store_cert_revoke(st, issuer_id, serials[0],
-			SIGNET_REASON_SUPERSEDED, T0 + DAY) != 0) {
+			SIGNET_CRL_REASON_SUPERSEDED, T0 + DAY) != 0) {
 			fprintf(stderr, "node revoke: %s\n",
 			    signet_error_message());
 			return 17;

@@ -19,6 +19,7 @@
 #include <openssl/rsa.h>
 
 #include "fixture.h"
+#include "signet/crl_reason.h"
 #include "signet/error.h"
 #include "signet/signer.h"
 #include "util/codec.h"
@@ -257,6 +258,61 @@ test_file_check_private(void **state)
 	assert_int_equal(chmod(p, 0666), 0);
 	assert_int_equal(file_check_private(p, 0), SIGNET_ERR_IO);
 	assert_non_null(strstr(signet_error_message(), "chmod"));
+}
+
+/* ---- CRL reasons ---------------------------------------------------------- */
+
+/* Which reasons each kind of certificate may be revoked for (BR 7.2.2). */
+static void
+test_crl_reason_check(void **state)
+{
+	static const struct {
+		int reason;
+		int subscriber, ca; /* allowed */
+	} t[] = {
+		{ SIGNET_CRL_REASON_UNSPECIFIED, 1, 1 },
+		{ SIGNET_CRL_REASON_KEY_COMPROMISE, 1, 1 },
+		{ SIGNET_CRL_REASON_CA_COMPROMISE, 0, 1 },
+		{ SIGNET_CRL_REASON_AFFILIATION_CHANGED, 1, 1 },
+		{ SIGNET_CRL_REASON_SUPERSEDED, 1, 1 },
+		{ SIGNET_CRL_REASON_CESSATION_OF_OPERATION, 1, 1 },
+		{ SIGNET_CRL_REASON_CERTIFICATE_HOLD, 0, 0 },
+		{ 7, 0, 0 },
+		{ SIGNET_CRL_REASON_REMOVE_FROM_CRL, 0, 0 },
+		{ SIGNET_CRL_REASON_PRIVILEGE_WITHDRAWN, 1, 1 },
+		{ SIGNET_CRL_REASON_AA_COMPROMISE, 0, 1 },
+		{ SIGNET_CRL_REASON_NONE, 0, 0 },
+		{ 11, 0, 0 },
+	};
+	size_t i;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(signet_crl_reason_check(t[i].reason,
+				     SIGNET_CRL_SUBJECT_SUBSCRIBER),
+		    t[i].subscriber ? 0 : SIGNET_ERR_USAGE);
+		assert_int_equal(signet_crl_reason_check(t[i].reason,
+				     SIGNET_CRL_SUBJECT_CA),
+		    t[i].ca ? 0 : SIGNET_ERR_USAGE);
+	}
+	assert_int_equal(signet_crl_reason_check(SIGNET_CRL_REASON_CA_COMPROMISE,
+			     SIGNET_CRL_SUBJECT_SUBSCRIBER),
+	    SIGNET_ERR_USAGE);
+	assert_non_null(strstr(signet_error_message(), "BR 7.2.2"));
+	/* Every name parses back to its code; the unusable ones do not. */
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (strcmp(signet_crl_reason_name(t[i].reason), "unknown") == 0)
+			continue;
+		assert_int_equal(signet_crl_reason_parse(signet_crl_reason_name(
+							     t[i].reason),
+				     &r),
+		    t[i].ca ? 0 : SIGNET_ERR_USAGE);
+		if (t[i].ca)
+			assert_int_equal(r, t[i].reason);
+	}
+	assert_int_equal(signet_crl_reason_parse("aacompromise", &r), 0);
+	assert_int_equal(r, SIGNET_CRL_REASON_AA_COMPROMISE);
 }
 
 /* ---- secrets ------------------------------------------------------------ */
@@ -581,6 +637,12 @@ test_times(void **state)
 	assert_int_equal((long long)tt, 2524608000LL);
 	time_format(tt, buf);
 	assert_string_equal(buf, "2050-01-01T00:00:00Z");
+	/* Years before 1000 keep four digits, as RFC 3339 writes them. */
+	assert_int_equal(time_parse("0001-01-01T00:00:00Z", &tt), 0);
+	time_format(tt, buf);
+	assert_string_equal(buf, "0001-01-01T00:00:00Z");
+	time_format((time_t)0, buf);
+	assert_string_equal(buf, "1970-01-01T00:00:00Z");
 	assert_int_equal(time_parse("now", &tt), 0);
 	assert_true(tt > 2524608000LL / 2);
 	assert_int_equal(time_parse("2026-02-31T00:00:00Z", &tt),
@@ -786,6 +848,7 @@ main(void)
 		cmocka_unit_test(test_file_write_to_device_keeps_the_node),
 		cmocka_unit_test(test_file_check_private),
 		cmocka_unit_test(test_secret_from_file),
+		cmocka_unit_test(test_crl_reason_check),
 		cmocka_unit_test(test_secret_from_env_is_wiped),
 		cmocka_unit_test(test_secret_from_env_first_line),
 		cmocka_unit_test(test_secret_harden_process),
