@@ -70,8 +70,11 @@ struct signet_cidrlist {
  *           ".example.com" any mailbox in a domain below it. A deny
  *           mailbox also covers its local part in any case and with any
  *           "+tag" subaddress (RFC 5233): mail to those reaches it.
- *  - uri:   prefix match on the normalised URI ("spiffe://example.com/"),
- *           RFC 3986 6.2.2 normal form (util/names.h)
+ *  - uri:   on the normalised URI (RFC 3986 6.2.2 normal form,
+ *           util/names.h) without its query and fragment: "x://h/p" that
+ *           URI exactly, "x://h/p/" any URI below it. A deny entry without
+ *           the '/' also covers "x://h/p;params" and "x://h/p/...": path
+ *           parameters and sub-paths name parts of the same resource.
  * DNS deny entries are never wildcards: ".example.com" denies every name
  * below, and every wildcard that could match one of them.
  */
@@ -125,6 +128,8 @@ struct signet_profile {
 	struct signet_ip_rule ip;
 	struct signet_name_rule email;
 	struct signet_name_rule uri;
+	/* URIs with a query ("?") or fragment ("#") allowed (names.uri). */
+	int uri_query_fragment;
 	size_t max_sans;
 	int require_san; /* at least one SAN (always for TLS profiles) */
 	enum signet_cn_rule cn;

@@ -241,14 +241,40 @@ policy_email_denied(const char *entry, const char *mailbox)
 
 /* ---- URIs ------------------------------------------------------------------ */
 
+/* The length of a normalised URI without its query and fragment. */
+static size_t
+uri_resource_len(const char *uri)
+{
+	return strcspn(uri, "?#");
+}
+
 int
 policy_uri_matches(const char *entry, const char *uri)
 {
-	size_t el = strlen(entry);
+	size_t el = strlen(entry), ul = uri_resource_len(uri);
 
-	if (strcmp(entry, uri) == 0)
+	if (el == ul && memcmp(entry, uri, el) == 0)
 		return 1;
 	/* Prefixes end in '/', so "https://a.example" never covers
 	 * "https://a.example.evil". */
-	return el > 0 && entry[el - 1] == '/' && strncmp(entry, uri, el) == 0;
+	return el > 0 && el <= ul && entry[el - 1] == '/' &&
+	       memcmp(entry, uri, el) == 0;
+}
+
+int
+policy_uri_denied(const char *entry, const char *uri)
+{
+	size_t el = strlen(entry), ul = uri_resource_len(uri);
+
+	if (policy_uri_matches(entry, uri))
+		return 1;
+	/*
+	 * "/admin;v=1" is /admin with a parameter (RFC 3986 3.3), and most
+	 * servers route "/admin/" and "/admin/x" to /admin too: a denied
+	 * resource stays denied whatever follows it. A host entry
+	 * ("https://h") covers its paths the same way, but not
+	 * "https://h.evil": the next character must be ';' or '/'.
+	 */
+	return el < ul && memcmp(entry, uri, el) == 0 &&
+	       (uri[el] == ';' || uri[el] == '/');
 }

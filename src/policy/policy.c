@@ -452,6 +452,14 @@ compile_uri_list(const struct compile *c, const char *key, char **v, unsigned n,
 				? " (CRL and AIA locations are http:// URLs, "
 				  "BR 7.1.2.11.2)"
 				: "");
+		/* names.uri entries match a URI without its query and
+		 * fragment: an entry with either would never match. */
+		if (!(flags & NAMES_URI_HTTP) && norm[strcspn(norm, "?#")])
+			return cfg_err(c, path,
+			    "URI '%s' has a query or fragment; entries match "
+			    "URIs without them (names.uri.query-and-fragment "
+			    "decides whether requests may have them)",
+			    v[i]);
 		if (prefix)
 			memcpy(norm + strlen(norm), "/", 2);
 		if ((r = strlist_add_unique(c, path, out, norm)) != 0)
@@ -536,6 +544,9 @@ compile_names(const struct compile *c, const struct yaml_profile *y,
 		(r = compile_uri_list(c, "names.uri.deny", yn->uri->deny,
 		     yn->uri->deny_count, 0, &p->uri.deny)) != 0))
 		return r;
+	if (yn->uri != NULL)
+		p->uri_query_fragment =
+		    yn->uri->query_fragment != NULL && *yn->uri->query_fragment;
 	return 0;
 }
 

@@ -75,7 +75,14 @@ int policy_email_matches(const char *entry, const char *mailbox);
  * reaches the same mailbox; domain entries as policy_email_matches.
  */
 int policy_email_denied(const char *entry, const char *mailbox);
+/*
+ * URI entries against a normalised URI, its query and fragment aside:
+ * equal, or below an entry ending in '/'. Deny entries also cover the
+ * entry's path parameters (";...") and sub-paths ("/..."), with or
+ * without the '/'.
+ */
 int policy_uri_matches(const char *entry, const char *uri);
+int policy_uri_denied(const char *entry, const char *uri);
 
 /* ---- Subject attributes, key usages (tables.c) --------------------------- */
 
@@ -127,8 +134,9 @@ struct yaml_rule {
 	unsigned allow_count;
 	char **deny;
 	unsigned deny_count;
-	bool *wildcards; /* dns only */
-	bool *private_;  /* ip only */
+	bool *wildcards;      /* dns only */
+	bool *private_;       /* ip only */
+	bool *query_fragment; /* uri only */
 };
 
 struct yaml_names {

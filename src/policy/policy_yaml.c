@@ -63,13 +63,20 @@ static const cyaml_schema_field_t y_rule_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t y_uri_fields[] = {
+	Y_LIST("allow", struct yaml_rule, allow),
+	Y_LIST("deny", struct yaml_rule, deny),
+	Y_BOOL("query-and-fragment", struct yaml_rule, query_fragment),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t y_names_fields[] = {
 	CYAML_FIELD_UINT_PTR("max", Y_OPT, struct yaml_names, max),
 	Y_BOOL("required", struct yaml_names, required),
 	Y_MAP("dns", struct yaml_names, dns, y_dns_fields),
 	Y_MAP("ip", struct yaml_names, ip, y_ip_fields),
 	Y_MAP("email", struct yaml_names, email, y_rule_fields),
-	Y_MAP("uri", struct yaml_names, uri, y_rule_fields),
+	Y_MAP("uri", struct yaml_names, uri, y_uri_fields),
 	CYAML_FIELD_END,
 };
 

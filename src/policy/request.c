@@ -153,7 +153,7 @@ static const struct name_matcher dns_wildcard_matcher = { policy_dns_matches,
 static const struct name_matcher email_matcher = { policy_email_matches,
 	policy_email_denied };
 static const struct name_matcher uri_matcher = { policy_uri_matches,
-	policy_uri_matches };
+	policy_uri_denied };
 
 /* Allowed and not denied, for the string kinds of name. */
 static void
@@ -302,6 +302,16 @@ check_san(const struct signet_profile *profile, const struct raw_san *raw,
 			    signet_error_message());
 			return 0;
 		}
+		if (!profile->uri_query_fragment && norm[strcspn(norm, "?#")]) {
+			policy_problem(pr,
+			    "%s '%s' has a %s, which profile %s does not "
+			    "allow (names.uri.query-and-fragment)",
+			    kind, esc,
+			    norm[strcspn(norm, "?#")] == '?' ? "query"
+							     : "fragment",
+			    profile->name);
+			return 0;
+		}
 		check_listed(profile, &profile->uri, kind, norm, &uri_matcher,
 		    pr, &ok);
 		break;
@@ -322,6 +332,37 @@ check_san(const struct signet_profile *profile, const struct raw_san *raw,
 	    ip_len);
 }
 
+/*
+ * An X509-SVID carries exactly one URI SAN, its SPIFFE ID (X509-SVID 2):
+ * a relying party takes "the" SPIFFE ID from the certificate, and two, or
+ * one beside another URI, leave it to guess which.
+ */
+static void
+check_spiffe(const struct signet_request *req, struct policy_problems *pr)
+{
+	size_t i, spiffe = 0, other = 0;
+
+	for (i = 0; i < req->n_sans; i++) {
+		if (req->sans[i].type != SIGNET_SAN_URI)
+			continue;
+		/* Normalised: the scheme is in lower case. */
+		if (strncmp(req->sans[i].value, "spiffe:", 7) == 0)
+			spiffe++;
+		else
+			other++;
+	}
+	if (spiffe > 1)
+		policy_problem(pr,
+		    "%zu SPIFFE IDs requested; an X509-SVID carries exactly "
+		    "one (X509-SVID 2)",
+		    spiffe);
+	else if (spiffe == 1 && other > 0)
+		policy_problem(pr,
+		    "a SPIFFE ID and %zu other URI%s requested; an X509-SVID "
+		    "carries its SPIFFE ID as its only URI SAN (X509-SVID 2)",
+		    other, other == 1 ? "" : "s");
+}
+
 static int
 check_sans(const struct signet_profile *profile, const struct raw_sans *raw,
     struct signet_request *req, struct policy_problems *pr)
@@ -338,6 +379,7 @@ check_sans(const struct signet_profile *profile, const struct raw_sans *raw,
 	for (i = 0; i < raw->n; i++)
 		if ((r = check_san(profile, &raw->v[i], req, pr)) < 0)
 			return r;
+	check_spiffe(req, pr);
 	if (req->n_sans > profile->max_sans)
 		policy_problem(pr,
 		    "%zu SANs requested; profile %s allows at most %zu",

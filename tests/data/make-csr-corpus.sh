@@ -206,6 +206,9 @@ nameonly name-spiffe-query.pem "URI:spiffe://example.com/ns/a?x=1"
 expect name-spiffe-query.pem mtls POLICY "query or fragment"
 nameonly name-spiffe-other-domain.pem "URI:spiffe://example.com.evil.org/ns/a"
 expect name-spiffe-other-domain.pem mtls POLICY "is not allowed by profile mtls"
+# An X509-SVID carries exactly one URI SAN, its SPIFFE ID (X509-SVID 2).
+nameonly name-spiffe-two.pem "URI:spiffe://example.com/a,URI:spiffe://example.com/admin"
+expect name-spiffe-two.pem mtls POLICY "2 SPIFFE IDs requested; an X509-SVID carries exactly one"
 sans=$(/usr/bin/python3 -c 'print(",".join("DNS:h%d.example.com" % i for i in range(300)))')
 nameonly name-300-sans.pem "$sans"
 expect name-300-sans.pem tls-server POLICY "300 SANs requested; profile tls-server allows at most 100"

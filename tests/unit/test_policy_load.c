@@ -282,6 +282,8 @@ static const struct {
 	{ "bad-unknown-key.yaml", 8, "unknown key 'colour'" },
 	{ "bad-unknown-top-key.yaml", 2, "unknown key 'profile'" },
 	{ "bad-uri-allow.yaml", 9, "trust domain with upper-case letters" },
+	{ "bad-uri-deny-fragment.yaml", 10,
+	    "has a query or fragment; entries match URIs without them" },
 	{ "bad-url-malformed.yaml", 13, "contains byte 0x20" },
 	{ "bad-url.yaml", 12, "is not an http:// URL" },
 	{ "bad-validity-default.yaml", 9,

@@ -222,6 +222,37 @@ test_email_and_uri_matching(void **state)
 	    "spiffe://example.com/ns/a"));
 	assert_false(policy_uri_matches("spiffe://example.com/ns/",
 	    "spiffe://example.com/nsx/a"));
+	/* Query and fragment aside; deny entries cover ";..." and "/...". */
+	{
+		static const struct {
+			const char *entry, *uri;
+			int allowed, denied;
+		} t[] = {
+			{ "https://h/p", "https://h/p", 1, 1 },
+			{ "https://h/p", "https://h/p?x", 1, 1 },
+			{ "https://h/p", "https://h/p#x", 1, 1 },
+			{ "https://h/p", "https://h/p;x", 0, 1 },
+			{ "https://h/p", "https://h/p/", 0, 1 },
+			{ "https://h/p", "https://h/p/x?y", 0, 1 },
+			{ "https://h/p", "https://h/px", 0, 0 },
+			{ "https://h/p", "https://h/p%3Bx", 0, 0 },
+			{ "https://h/p", "https://h/?https://h/p", 0, 0 },
+			{ "https://h/p/", "https://h/p/x#y", 1, 1 },
+			{ "https://h/p/", "https://h/p?x", 0, 0 },
+			{ "https://h", "https://h/p", 0, 1 },
+			{ "https://h", "https://h.evil/p", 0, 0 },
+			{ "https://h", "https://h:8443/p", 0, 0 },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			if (policy_uri_matches(t[i].entry, t[i].uri) !=
+				t[i].allowed ||
+			    policy_uri_denied(t[i].entry, t[i].uri) !=
+				t[i].denied)
+				fail_msg("%s against %s", t[i].uri, t[i].entry);
+		}
+	}
 }
 
 static void

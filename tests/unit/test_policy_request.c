@@ -67,6 +67,17 @@ static const char test_policy[] =
     "    validity: {max: 30d}\n"
     "    key-usage: [digitalSignature]\n"
     "    extended-key-usage: [clientAuth]\n"
+    "  - name: cliq\n"
+    "    keys: [ec-p256]\n"
+    "    names:\n"
+    "      uri:\n"
+    "        allow: [\"https://example.com/tenant-a/\"]\n"
+    "        deny: [\"https://example.com/tenant-a/admin\"]\n"
+    "        query-and-fragment: true\n"
+    "    common-name: required\n"
+    "    validity: {max: 30d}\n"
+    "    key-usage: [digitalSignature]\n"
+    "    extended-key-usage: [clientAuth]\n"
     "  - name: nosan\n"
     "    keys: [ec-p256]\n"
     "    names: {required: false}\n"
@@ -536,12 +547,97 @@ static const struct req_case req_cases[] = {
 		NULL, 0, 0 },
 	    SIGNET_ERR_POLICY, { "escaped '/' (%2F) in its path", NULL }, NULL,
 	    NULL, 0 },
-	{ "URI in its normal form in the certificate", "cli",
+	{ "URI in its normal form in the certificate", "cliq",
 	    { NULL, "CN=https://example.com/tenant-a/~bob?q=%3D",
 		"URI:HTTPS://Example.COM:443/tenant-a/%7ebob?q=%3d", { NULL },
 		NULL, 0, 0 },
 	    0, { NULL }, "https://example.com/tenant-a/~bob?q=%3D",
 	    "/CN=https:\\/\\/example.com\\/tenant-a\\/~bob?q=%3D", 0 },
+	{ "URI deny entry: a fragment is refused", "cli",
+	    { NULL, "CN=x", "URI:https://example.com/tenant-a/admin#x",
+		{ NULL }, NULL, 0, 0 },
+	    SIGNET_ERR_POLICY,
+	    { "has a fragment, which profile cli does not allow", NULL }, NULL,
+	    NULL, 0 },
+	{ "URI deny entry: a query is refused", "cli",
+	    { NULL, "CN=x", "URI:https://example.com/tenant-a/admin?x",
+		{ NULL }, NULL, 0, 0 },
+	    SIGNET_ERR_POLICY,
+	    { "has a query, which profile cli does not allow", NULL }, NULL,
+	    NULL, 0 },
+	{ "URI deny entry: with path parameters", "cli",
+	    { NULL, "CN=x", "URI:https://example.com/tenant-a/admin;x",
+		{ NULL }, NULL, 0, 0 },
+	    SIGNET_ERR_POLICY,
+	    { "'https://example.com/tenant-a/admin;x' is denied by profile cli",
+		NULL },
+	    NULL, NULL, 0 },
+	{ "URI deny entry: below it", "cli",
+	    { NULL, "CN=x", "URI:https://example.com/tenant-a/admin/x",
+		{ NULL }, NULL, 0, 0 },
+	    SIGNET_ERR_POLICY,
+	    { "'https://example.com/tenant-a/admin/x' is denied by profile cli",
+		NULL },
+	    NULL, NULL, 0 },
+	{ "URI deny entry: a trailing slash", "cli",
+	    { NULL, "CN=x", "URI:https://example.com/tenant-a/admin/", { NULL },
+		NULL, 0, 0 },
+	    SIGNET_ERR_POLICY,
+	    { "'https://example.com/tenant-a/admin/' is denied by profile cli",
+		NULL },
+	    NULL, NULL, 0 },
+	{ "URI deny entry: a longer name is another", "cli",
+	    { NULL, "CN=https://example.com/tenant-a/administrator",
+		"URI:https://example.com/tenant-a/administrator", { NULL },
+		NULL, 0, 0 },
+	    0, { NULL }, "https://example.com/tenant-a/administrator", NULL,
+	    0 },
+	{ "URI deny entry: a query where allowed", "cliq",
+	    { NULL, "CN=x", "URI:https://example.com/tenant-a/admin?x",
+		{ NULL }, NULL, 0, 0 },
+	    SIGNET_ERR_POLICY,
+	    { "'https://example.com/tenant-a/admin?x' is denied by profile "
+	      "cliq",
+		NULL },
+	    NULL, NULL, 0 },
+	{ "URI deny entry: a fragment where allowed", "cliq",
+	    { NULL, "CN=x", "URI:https://EXAMPLE.com:443/tenant-a/%61dmin#x",
+		{ NULL }, NULL, 0, 0 },
+	    SIGNET_ERR_POLICY,
+	    { "'https://example.com/tenant-a/admin#x' is denied by profile "
+	      "cliq",
+		NULL },
+	    NULL, NULL, 0 },
+	{ "URI deny entry: an escaped parameter", "cliq",
+	    { NULL, "CN=https://example.com/tenant-a/admin%3bx?y",
+		"URI:https://example.com/tenant-a/admin%3bx?y", { NULL }, NULL,
+		0, 0 },
+	    0, { NULL }, "https://example.com/tenant-a/admin%3Bx?y", NULL, 0 },
+	{ "two SPIFFE IDs", "cli",
+	    { NULL, "CN=x",
+		"URI:spiffe://example.com/a,URI:spiffe://example.com/admin",
+		{ NULL }, NULL, 0, 0 },
+	    SIGNET_ERR_POLICY,
+	    { "2 SPIFFE IDs requested; an X509-SVID carries exactly one",
+		NULL },
+	    NULL, NULL, 0 },
+	{ "a SPIFFE ID beside another URI", "cli",
+	    { NULL, "CN=x",
+		"URI:spiffe://example.com/a,URI:https://example.com/u/a",
+		{ NULL }, NULL, 0, 0 },
+	    SIGNET_ERR_POLICY,
+	    { "a SPIFFE ID and 1 other URI requested", NULL }, NULL, NULL, 0 },
+	{ "one SPIFFE ID", "cli",
+	    { NULL, "CN=spiffe://example.com/a",
+		"URI:spiffe://example.com/a,email:a@example.com", { NULL },
+		NULL, 0, 0 },
+	    0, { NULL }, "spiffe://example.com/a a@example.com", NULL, 0 },
+	{ "two non-SPIFFE URIs", "cli",
+	    { NULL, "CN=https://example.com/u/a",
+		"URI:https://example.com/u/a,URI:https://example.com/u/b",
+		{ NULL }, NULL, 0, 0 },
+	    0, { NULL }, "https://example.com/u/a https://example.com/u/b",
+	    NULL, 0 },
 
 	/* Common name. */
 	{ "CN not among the SANs", "srv",
