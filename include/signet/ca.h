@@ -266,9 +266,10 @@ int signet_ca_issue_batch(struct signet_ca *ca,
  * cACompromise and aACompromise are for CA certificates only
  * (signet_crl_reason_check). Then the store's rules apply (a second
  * revocation only to escalate to keyCompromise, which also blocks the
- * key). Refusals are SIGNET_ERR_USAGE. Audited as cert.revoke. On success
- * *revoked_at (if not NULL) is the time recorded. Needs
- * SIGNET_CA_OPEN_AUDIT.
+ * key; the store keeps the earlier revocation time). A time or reason
+ * refused is SIGNET_ERR_USAGE. Audited as cert.revoke, refusals too. On
+ * success *revoked_at (if not NULL) is the time this revocation gave.
+ * Needs SIGNET_CA_OPEN_AUDIT.
  */
 int signet_ca_revoke(struct signet_ca *ca, const char *serial, int reason,
     const int64_t *when, int64_t *revoked_at) SIGNET_WUR;
