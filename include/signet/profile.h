@@ -74,7 +74,8 @@ struct signet_cidrlist {
  *           util/names.h) without its query and fragment: "x://h/p" that
  *           URI exactly, "x://h/p/" any URI below it. A deny entry without
  *           the '/' also covers "x://h/p;params" and "x://h/p/...": path
- *           parameters and sub-paths name parts of the same resource.
+ *           parameters and sub-paths name parts of the same resource;
+ *           a host entry "x://h" also covers "x://h:port...".
  * DNS deny entries are never wildcards: ".example.com" denies every name
  * below, and every wildcard that could match one of them.
  */

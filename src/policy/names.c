@@ -265,6 +265,7 @@ int
 policy_uri_denied(const char *entry, const char *uri)
 {
 	size_t el = strlen(entry), ul = uri_resource_len(uri);
+	const char *auth = strstr(entry, "://");
 
 	if (policy_uri_matches(entry, uri))
 		return 1;
@@ -272,9 +273,13 @@ policy_uri_denied(const char *entry, const char *uri)
 	 * "/admin;v=1" is /admin with a parameter (RFC 3986 3.3), and most
 	 * servers route "/admin/" and "/admin/x" to /admin too: a denied
 	 * resource stays denied whatever follows it. A host entry
-	 * ("https://h") covers its paths the same way, but not
-	 * "https://h.evil": the next character must be ';' or '/'.
+	 * ("https://h") covers its paths and ports the same way, but not
+	 * "https://h.evil": the next character must be ';' or '/', or ':'
+	 * after a host.
 	 */
-	return el < ul && memcmp(entry, uri, el) == 0 &&
-	       (uri[el] == ';' || uri[el] == '/');
+	if (el >= ul || memcmp(entry, uri, el) != 0)
+		return 0;
+	if (uri[el] == ';' || uri[el] == '/')
+		return 1;
+	return uri[el] == ':' && auth != NULL && strchr(auth + 3, '/') == NULL;
 }

@@ -79,7 +79,7 @@ int policy_email_denied(const char *entry, const char *mailbox);
  * URI entries against a normalised URI, its query and fragment aside:
  * equal, or below an entry ending in '/'. Deny entries also cover the
  * entry's path parameters (";...") and sub-paths ("/..."), with or
- * without the '/'.
+ * without the '/', and a host entry its other ports.
  */
 int policy_uri_matches(const char *entry, const char *uri);
 int policy_uri_denied(const char *entry, const char *uri);

@@ -241,7 +241,10 @@ test_email_and_uri_matching(void **state)
 			{ "https://h/p/", "https://h/p?x", 0, 0 },
 			{ "https://h", "https://h/p", 0, 1 },
 			{ "https://h", "https://h.evil/p", 0, 0 },
-			{ "https://h", "https://h:8443/p", 0, 0 },
+			{ "https://h", "https://h:8443/p", 0, 1 },
+			{ "https://h", "https://h:8443", 0, 1 },
+			{ "https://h/p", "https://h:8443/p", 0, 0 },
+			{ "spiffe://td/a", "spiffe://td/a/b", 0, 1 },
 		};
 		size_t i;
 
