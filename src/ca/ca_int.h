@@ -76,8 +76,6 @@ struct signet_ca {
 
 /* The file path of a sqlite store URL (freshly allocated), or NULL. */
 char *ca_store_file(const char *url);
-/* Refuse a directory any user may write (a config or database's). */
-int ca_dir_check(const char *path, const char *what) SIGNET_WUR;
 
 /* ---- ca.c ---------------------------------------------------------------- */
 
