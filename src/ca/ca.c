@@ -26,20 +26,6 @@
 
 /* ---- small helpers ------------------------------------------------------- */
 
-int
-ca_error_recode(int code, const char *fmt, ...)
-{
-	char prefix[512];
-	char old[sizeof(((struct signet_error_info *)0)->message)];
-	va_list ap;
-
-	snprintf(old, sizeof(old), "%s", signet_error_message());
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
-	return signet_error_set(code, "%s: %s", prefix, old);
-}
-
 char *
 ca_error_dup(void)
 {
@@ -297,6 +283,68 @@ own_key_add(struct signet_ca *ca, EVP_PKEY *pub)
 	return 0;
 }
 
+static void
+subject_of(X509 *x, char *buf, size_t len)
+{
+	if (X509_NAME_oneline(X509_get_subject_name(x), buf, (int)len) == NULL)
+		snprintf(buf, len, "?");
+}
+
+/*
+ * What issue --chain serves must be a chain: each certificate of chain:
+ * signed the one below it, the first the CA certificate, and the last is
+ * a self-signed root. RFC 5280 4.2.1.2: the CA certificate names its key
+ * (subjectKeyIdentifier), which its certificates' authorityKeyIdentifier
+ * repeats; without it openssl verify -x509_strict refuses them.
+ */
+static int
+chain_check(struct signet_ca *ca)
+{
+	const char *chain = ca->cfg->chain;
+	int i, n = ca->chain != NULL ? sk_X509_num(ca->chain) : 0;
+	X509 *below = ca->cert, *above;
+	char a[256], b[256];
+
+	if (X509_get0_subject_key_id(ca->cert) == NULL)
+		return signet_error_set(SIGNET_ERR_CONFIG,
+		    "the CA certificate %s has no subjectKeyIdentifier, so the "
+		    "certificates it issues could not name its key (RFC 5280 "
+		    "4.2.1.1); reissue it with one",
+		    ca->cfg->certificate);
+	for (i = 0; i < n; i++) {
+		above = sk_X509_value(ca->chain, i);
+		subject_of(below, b, sizeof(b));
+		subject_of(above, a, sizeof(a));
+		if (is_self_signed(below))
+			return signet_error_set(SIGNET_ERR_CONFIG,
+			    "chain %s: certificate %d (%s) follows %s, which "
+			    "is self-signed; nothing goes above a root",
+			    chain, i + 1, a, b);
+		if (X509_check_issued(above, below) != X509_V_OK ||
+		    X509_check_ca(above) == 0 ||
+		    X509_verify(below, X509_get0_pubkey(above)) != 1) {
+			ERR_clear_error();
+			return signet_error_set(SIGNET_ERR_CONFIG,
+			    "chain %s: certificate %d (%s) did not issue %s; "
+			    "the chain holds the certificates above the CA "
+			    "certificate, each the issuer of the one before, "
+			    "up to the root",
+			    chain, i + 1, a, b);
+		}
+		below = above;
+	}
+	if (n > 0 && (!is_self_signed(below) ||
+			 X509_verify(below, X509_get0_pubkey(below)) != 1)) {
+		ERR_clear_error();
+		subject_of(below, b, sizeof(b));
+		return signet_error_set(SIGNET_ERR_CONFIG,
+		    "chain %s ends at %s, which is not a self-signed root; "
+		    "end it with the root",
+		    chain, b);
+	}
+	return 0;
+}
+
 static int
 load_certs(struct signet_ca *ca)
 {
@@ -316,6 +364,8 @@ load_certs(struct signet_ca *ca)
 	ca->cert = sk_X509_shift(sk);
 	if (ca->cfg->chain != NULL &&
 	    (r = load_pem_certs(ca->cfg->chain, "chain", &ca->chain)) != 0)
+		goto out;
+	if ((r = chain_check(ca)) != 0)
 		goto out;
 	if ((r = signet_audit_key_id(X509_get0_pubkey(ca->cert),
 		 ca->issuer_id)) != 0 ||

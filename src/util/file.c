@@ -12,9 +12,8 @@
 #include "util/fault.h"
 #include "util/file.h"
 
-/* Read fd to its end into a fresh NUL-terminated buffer, at most max bytes. */
-static int
-read_fd(int fd, const char *path, size_t max, int code, uint8_t **out,
+int
+file_read_fd(int fd, const char *path, size_t max, int code, uint8_t **out,
     size_t *len)
 {
 	int r = SIGNET_ERR_INTERNAL;
@@ -74,11 +73,11 @@ file_read(const char *path, size_t max, uint8_t **out, size_t *len)
 	*out = NULL;
 	*len = 0;
 	if (strcmp(path, "-") == 0)
-		return read_fd(STDIN_FILENO, path, max, SIGNET_ERR_IO, out,
+		return file_read_fd(STDIN_FILENO, path, max, SIGNET_ERR_IO, out,
 		    len);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return signet_error_sys(SIGNET_ERR_IO, "cannot open %s", path);
-	r = read_fd(fd, path, max, SIGNET_ERR_IO, out, len);
+	r = file_read_fd(fd, path, max, SIGNET_ERR_IO, out, len);
 	close(fd);
 	return r;
 }
@@ -514,7 +513,7 @@ file_read_trusted(const char *path, size_t max, unsigned how, int code,
 	if ((r = file_open_trusted(path, how & ~FILE_TRUST_MAY_BE_ABSENT, code,
 		 &fd, NULL)) != 0)
 		return r;
-	r = read_fd(fd, path, max, code, out, len);
+	r = file_read_fd(fd, path, max, code, out, len);
 	close(fd);
 	return r;
 }

@@ -19,6 +19,9 @@
  */
 int
 file_read(const char *path, size_t max, uint8_t **out, size_t *len) SIGNET_WUR;
+/* Same, from an open descriptor; failures are recorded under code. */
+int file_read_fd(int fd, const char *path, size_t max, int code, uint8_t **out,
+    size_t *len) SIGNET_WUR;
 
 /*
  * Write data to path atomically: a temporary file in the same directory,
