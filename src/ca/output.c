@@ -52,7 +52,8 @@ instance_file(const struct signet_ca *ca, const struct stat *st, char **which)
 		"-journal" };
 	const struct signet_ca_config *c = ca->cfg;
 	const char *named[] = { c->path, c->certificate, c->chain, c->policy,
-		source_file(c->pin_source), source_file(c->audit_pin_source),
+		c->audit_log, source_file(c->pin_source),
+		source_file(c->audit_pin_source),
 		source_file(c->database_password_source) };
 	char *db = ca_store_file(c->database), *lock = NULL, *side = NULL;
 	char **logs = NULL;

@@ -379,8 +379,7 @@ trust_judge(const char *step, const char *file, const struct stat *st,
 	}
 	if (file == NULL && (st->st_mode & bad) != 0)
 		return signet_error_set(code,
-		    "%s is %s by other users (mode %04o); run: chmod %s %s",
-		    step,
+		    "%s is %s by others (mode %04o); run: chmod %s %s", step,
 		    (how & FILE_TRUST_SECRET) ? "readable or writable"
 					      : "writable",
 		    mode, (how & FILE_TRUST_SECRET) ? "600" : "go-w", step);

@@ -85,7 +85,7 @@ for f in ca.pem chain.pem policy.yaml signet.yaml; do
 	chmod 666 "$work/ca/$f"
 	run 3 "$f at mode 0666" "$signet" issue --profile tls-server \
 		--csr good.csr --out x.crt
-	contains err "$work/ca/$f is writable by other users" "$f is named"
+	contains err "$work/ca/$f is writable by others" "$f is named"
 	chmod 600 "$work/ca/$f"
 done
 chmod 666 "$work/ca/audit.log"
@@ -168,6 +168,20 @@ run 3 "init with an unrelated --chain" init_with i1 --ca-cert "$CA_CERT" \
 	--chain unrelated.pem --policy "$CA_POLICY"
 contains err "did not issue" "the break in the chain is named"
 [ ! -e i1 ] && ok "nothing kept" || bad "i1 was kept"
+# The root's name and key, certified by the unrelated root: it issued the
+# CA certificate, but the chain then stops short of a self-signed root.
+openssl x509 -in "$CA_ROOT" -noout -pubkey >root-pub.pem
+openssl x509 -new -force_pubkey root-pub.pem \
+	-subj "/O=Example Corp/CN=Signet Test Root" -CA unrelated.pem \
+	-CAkey other.key -sha256 -days 30 -set_serial 9 \
+	-extfile "$CA_FIXTURE_DIR/x509.cnf" -extensions root \
+	-out cross.pem 2>/dev/null
+run 3 "init with a chain that ends short of a root" init_with i1 \
+	--ca-cert "$CA_CERT" --chain cross.pem --policy "$CA_POLICY"
+contains err "not a self-signed root" "the missing root is named"
+cat cross.pem unrelated.pem >cross-chain.pem
+run 0 "init with the same chain up to its root" init_with i2 \
+	--ca-cert "$CA_CERT" --chain cross-chain.pem --policy "$CA_POLICY"
 cat "$CA_CERT" >twice.pem
 run 3 "init with the CA certificate as its own chain" init_with i1 \
 	--ca-cert "$CA_CERT" --chain twice.pem --policy "$CA_POLICY"
