@@ -402,6 +402,7 @@ trust_realpath(const char *path, unsigned how, int code, char real[PATH_MAX])
 {
 	const char *base = strrchr(path, '/');
 	char *dir;
+	size_t used;
 	int ok;
 
 	if (realpath(path, real) != NULL)
@@ -416,13 +417,13 @@ trust_realpath(const char *path, unsigned how, int code, char real[PATH_MAX])
 	if (!ok)
 		return signet_error_sys(code, "cannot open the directory of %s",
 		    path);
+	used = strlen(real);
 	if (*base == '\0' || strcmp(base, ".") == 0 ||
 	    strcmp(base, "..") == 0 ||
-	    strlen(real) + 1 + strlen(base) >= PATH_MAX)
+	    snprintf(real + used, PATH_MAX - used, "%s%s",
+		strcmp(real, "/") == 0 ? "" : "/",
+		base) >= (int)(PATH_MAX - used))
 		return signet_error_set(code, "%s names no file", path);
-	if (strcmp(real, "/") != 0)
-		strcat(real, "/");
-	strcat(real, base);
 	return 0;
 }
 
