@@ -296,6 +296,18 @@ void signet_ca_crl_result_clear(struct signet_ca_crl_result *res);
 int signet_ca_crl(struct signet_ca *ca, int delta, const char *out_path,
     int pem, struct signet_ca_crl_result *res) SIGNET_WUR;
 
+/*
+ * May a certificate or CRL be written to path? Never over a file of the
+ * instance (the same device and inode as signet.yaml, the certificate,
+ * chain, policy, database and its journals, the audit log and its
+ * archives, the lock or a file: secret source): SIGNET_ERR_CONFLICT,
+ * whatever force says. Over another existing regular file only if it holds
+ * a certificate or a CRL signed by this CA's key, unless force. An absent
+ * path, a device or a FIFO may be written.
+ */
+int signet_ca_output_check(struct signet_ca *ca, const char *path, int force)
+    SIGNET_WUR;
+
 /* ---- checking (signet db check) ----------------------------------------- */
 
 /* What the audit log says about a pending row. */

@@ -92,6 +92,13 @@ int signet_error_sys(int code, const char *fmt, ...) SIGNET_PRINTF(2, 3);
  */
 int signet_error_context(int code, const char *fmt, ...) SIGNET_PRINTF(2, 3);
 
+/*
+ * Record the last failure again under another code, prefixed with context
+ * ("prefix: old message"): a file that cannot be read is a configuration
+ * error when it is the configuration. Returns code.
+ */
+int signet_error_recode(int code, const char *fmt, ...) SIGNET_PRINTF(2, 3);
+
 /* Record the PKCS#11 return value that caused the current failure. */
 void signet_error_attach_ckr(unsigned long ckr);
 
@@ -109,6 +116,8 @@ void signet_error_attach_ckr(unsigned long ckr);
 	((void)signet_error_sys(code, __VA_ARGS__), (code))
 #define signet_error_context(code, ...) \
 	((void)signet_error_context(code, __VA_ARGS__), (code))
+#define signet_error_recode(code, ...) \
+	((void)signet_error_recode(code, __VA_ARGS__), (code))
 #endif
 
 const struct signet_error_info *signet_error_last(void);

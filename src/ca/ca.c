@@ -26,20 +26,6 @@
 
 /* ---- small helpers ------------------------------------------------------- */
 
-int
-ca_error_recode(int code, const char *fmt, ...)
-{
-	char prefix[512];
-	char old[sizeof(((struct signet_error_info *)0)->message)];
-	va_list ap;
-
-	snprintf(old, sizeof(old), "%s", signet_error_message());
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
-	return signet_error_set(code, "%s: %s", prefix, old);
-}
-
 char *
 ca_error_dup(void)
 {
@@ -177,8 +163,10 @@ load_pem_certs(const char *path, const char *what, STACK_OF(X509) * *out)
 	X509 *x;
 
 	*out = NULL;
-	if (file_read(path, SIGNET_FILE_MAX_INPUT, &data, &len) != 0) {
-		r = ca_error_recode(SIGNET_ERR_CONFIG, "%s", what);
+	/* Whoever can replace the chain chooses what issue --chain serves. */
+	if ((r = file_read_trusted(path, SIGNET_FILE_MAX_INPUT, 0,
+		 SIGNET_ERR_CONFIG, &data, &len)) != 0) {
+		r = signet_error_context(r, "%s", what);
 		goto out;
 	}
 	if ((sk = sk_X509_new_null()) == NULL ||
@@ -295,6 +283,68 @@ own_key_add(struct signet_ca *ca, EVP_PKEY *pub)
 	return 0;
 }
 
+static void
+subject_of(X509 *x, char *buf, size_t len)
+{
+	if (X509_NAME_oneline(X509_get_subject_name(x), buf, (int)len) == NULL)
+		snprintf(buf, len, "?");
+}
+
+/*
+ * What issue --chain serves must be a chain: each certificate of chain:
+ * signed the one below it, the first the CA certificate, and the last is
+ * a self-signed root. RFC 5280 4.2.1.2: the CA certificate names its key
+ * (subjectKeyIdentifier), which its certificates' authorityKeyIdentifier
+ * repeats; without it openssl verify -x509_strict refuses them.
+ */
+static int
+chain_check(struct signet_ca *ca)
+{
+	const char *chain = ca->cfg->chain;
+	int i, n = ca->chain != NULL ? sk_X509_num(ca->chain) : 0;
+	X509 *below = ca->cert, *above;
+	char a[256], b[256];
+
+	if (X509_get0_subject_key_id(ca->cert) == NULL)
+		return signet_error_set(SIGNET_ERR_CONFIG,
+		    "the CA certificate %s has no subjectKeyIdentifier, so the "
+		    "certificates it issues could not name its key (RFC 5280 "
+		    "4.2.1.1); reissue it with one",
+		    ca->cfg->certificate);
+	for (i = 0; i < n; i++) {
+		above = sk_X509_value(ca->chain, i);
+		subject_of(below, b, sizeof(b));
+		subject_of(above, a, sizeof(a));
+		if (is_self_signed(below))
+			return signet_error_set(SIGNET_ERR_CONFIG,
+			    "chain %s: certificate %d (%s) follows %s, which "
+			    "is self-signed; nothing goes above a root",
+			    chain, i + 1, a, b);
+		if (X509_check_issued(above, below) != X509_V_OK ||
+		    X509_check_ca(above) == 0 ||
+		    X509_verify(below, X509_get0_pubkey(above)) != 1) {
+			ERR_clear_error();
+			return signet_error_set(SIGNET_ERR_CONFIG,
+			    "chain %s: certificate %d (%s) did not issue %s; "
+			    "the chain holds the certificates above the CA "
+			    "certificate, each the issuer of the one before, "
+			    "up to the root",
+			    chain, i + 1, a, b);
+		}
+		below = above;
+	}
+	if (n > 0 && (!is_self_signed(below) ||
+			 X509_verify(below, X509_get0_pubkey(below)) != 1)) {
+		ERR_clear_error();
+		subject_of(below, b, sizeof(b));
+		return signet_error_set(SIGNET_ERR_CONFIG,
+		    "chain %s ends at %s, which is not a self-signed root; "
+		    "end it with the root",
+		    chain, b);
+	}
+	return 0;
+}
+
 static int
 load_certs(struct signet_ca *ca)
 {
@@ -314,6 +364,8 @@ load_certs(struct signet_ca *ca)
 	ca->cert = sk_X509_shift(sk);
 	if (ca->cfg->chain != NULL &&
 	    (r = load_pem_certs(ca->cfg->chain, "chain", &ca->chain)) != 0)
+		goto out;
+	if ((r = chain_check(ca)) != 0)
 		goto out;
 	if ((r = signet_audit_key_id(X509_get0_pubkey(ca->cert),
 		 ca->issuer_id)) != 0 ||
@@ -425,6 +477,7 @@ open_audit(struct signet_ca *ca)
 	struct signet_p11_uri *uri = NULL;
 	const struct signet_ca_config *c = ca->cfg;
 	char hash[65];
+	int fd;
 
 	if ((r = open_token(c->audit_key_uri,
 		 c->audit_module != NULL ? c->audit_module : c->module,
@@ -445,13 +498,18 @@ open_audit(struct signet_ca *ca)
 		goto out;
 	}
 	ca->audit_recoveries = signet_token_recoveries(ca->audit_tok);
-	/* A log others may write, others may cut short or fill with junk. */
-	if (file_exists(c->audit_log) &&
-	    file_check_private(c->audit_log, 0) != 0) {
-		r = ca_error_recode(SIGNET_ERR_AUDIT,
-		    "refusing audit log (audit.log)");
+	/*
+	 * A log others may write, others may cut short or fill with junk.
+	 * The log module opens it by its path, which is safe once every
+	 * directory above it is.
+	 */
+	if ((r = file_open_trusted(c->audit_log, FILE_TRUST_MAY_BE_ABSENT,
+		 SIGNET_ERR_AUDIT, &fd, NULL)) != 0) {
+		r = signet_error_context(r, "refusing audit log (audit.log)");
 		goto out;
 	}
+	if (fd != -1)
+		close(fd);
 	if (signet_audit_open(c->audit_log, ca->audit_signer,
 		(ca->flags & SIGNET_CA_OPEN_CREATE) ? SIGNET_AUDIT_CREATE : 0,
 		&ca->audit) != 0) {
@@ -623,8 +681,8 @@ check_signing(struct signet_ca *ca)
 static int
 open_store(struct signet_ca *ca)
 {
-	char *file = ca_store_file(ca->cfg->database), *dir = NULL;
-	int r = SIGNET_ERR_INTERNAL;
+	char *file = ca_store_file(ca->cfg->database);
+	int r = SIGNET_ERR_INTERNAL, fd = -1;
 
 	if (file != NULL) {
 		if (!(ca->flags & SIGNET_CA_OPEN_CREATE) &&
@@ -635,22 +693,20 @@ open_store(struct signet_ca *ca)
 			    file, ca->cfg->path);
 			goto out;
 		}
-		if ((dir = file_dirname(file)) == NULL) {
-			r = signet_error_set(SIGNET_ERR_INTERNAL,
-			    "out of memory");
+		/* Before SQLite creates it: its directory, and those above. */
+		if ((r = file_open_trusted(file, FILE_TRUST_MAY_BE_ABSENT,
+			 SIGNET_ERR_STORE, &fd, NULL)) != 0) {
+			r = signet_error_context(r, "database");
 			goto out;
 		}
-		if (ca_dir_check(dir, "database") != 0) {
-			r = ca_error_recode(SIGNET_ERR_STORE, "database");
-			goto out;
-		}
+		if (fd != -1)
+			close(fd);
 	}
 	if ((r = signet_ca_store_open(ca->cfg, 0, &ca->store)) != 0)
 		goto out;
 	r = 0;
 out:
 	free(file);
-	free(dir);
 	return r;
 }
 
@@ -664,6 +720,28 @@ signet_ca_store_open(const struct signet_ca_config *cfg, int no_migrate,
 	o.password_source = cfg->database_password_source;
 	o.no_migrate = no_migrate;
 	return signet_store_open_with(cfg->database, &o, out);
+}
+
+/*
+ * Whoever can edit the policy decides what the CA signs: it is read from
+ * the descriptor that was judged. A policy that cannot be read is a
+ * configuration error, as a configuration that cannot be.
+ */
+static int
+policy_load(struct signet_ca *ca)
+{
+	uint8_t *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = file_read_trusted(ca->cfg->policy, SIGNET_POLICY_MAX_SIZE, 0,
+		 SIGNET_ERR_CONFIG, &text, &len)) != 0)
+		r = signet_error_context(r, "refusing policy (policy)");
+	else
+		r = signet_policy_load_mem(ca->cfg->policy, text, len,
+		    &ca->policy);
+	free(text);
+	return r;
 }
 
 static void
@@ -720,13 +798,7 @@ signet_ca_open(const char *config_path, unsigned flags, struct signet_ca **out)
 		 login_details(ca->audit_tok, ca->audit_key, "audit"))) != 0)
 		goto out;
 	if (flags & SIGNET_CA_OPEN_POLICY) {
-		/* Whoever can edit the policy decides what the CA signs. */
-		if (file_check_private(ca->cfg->policy, 0) != 0)
-			r = ca_error_recode(SIGNET_ERR_CONFIG,
-			    "refusing policy (policy)");
-		else
-			r = signet_policy_load(ca->cfg->policy, &ca->policy);
-		if (r != 0) {
+		if ((r = policy_load(ca)) != 0) {
 			char *why = ca_error_dup();
 
 			/* A failure to log this is secondary to the cause. */

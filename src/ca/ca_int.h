@@ -76,8 +76,6 @@ struct signet_ca {
 
 /* The file path of a sqlite store URL (freshly allocated), or NULL. */
 char *ca_store_file(const char *url);
-/* Refuse a directory any user may write (a config or database's). */
-int ca_dir_check(const char *path, const char *what) SIGNET_WUR;
 
 /* ---- ca.c ---------------------------------------------------------------- */
 
@@ -89,11 +87,8 @@ int ca_audit(struct signet_ca *ca, enum signet_audit_event event,
     enum signet_audit_outcome outcome, json_t *details) SIGNET_WUR;
 /* Record lost and recovered token sessions since the last call. */
 int ca_audit_recoveries(struct signet_ca *ca) SIGNET_WUR;
-/*
- * Record the last error again under another code, prefixed with context
- * ("prefix: old message"); returns code.
- */
-int ca_error_recode(int code, const char *fmt, ...) SIGNET_PRINTF(2, 3);
+/* signet_error_recode, by its older name. */
+#define ca_error_recode signet_error_recode
 /* The last error message as a fresh string (never NULL unless OOM). */
 char *ca_error_dup(void);
 /* Refuse to sign when the clock reads earlier than the store's latest. */

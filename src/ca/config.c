@@ -138,24 +138,6 @@ ca_store_file(const char *url)
 }
 
 int
-ca_dir_check(const char *path, const char *what)
-{
-	struct stat st;
-
-	if (stat(path, &st) == -1)
-		return signet_error_sys(SIGNET_ERR_CONFIG,
-		    "cannot look at the directory of the %s, %s", what, path);
-	/* Anyone who can write the directory can replace the file. */
-	if ((st.st_mode & S_IWOTH) != 0)
-		return signet_error_set(SIGNET_ERR_CONFIG,
-		    "the directory of the %s, %s, is writable by every user "
-		    "(mode %04o), so anyone could replace the file; move the "
-		    "file to a private directory or run: chmod o-w %s",
-		    what, path, (unsigned)(st.st_mode & 07777), path);
-	return 0;
-}
-
-int
 signet_ca_config_locate(const char *given, char **path)
 {
 	const char *env = getenv(SIGNET_CA_CONFIG_ENV);
@@ -506,18 +488,12 @@ signet_ca_config_load(const char *path, struct signet_ca_config **out)
 		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (file_read(path, SIGNET_CA_CONFIG_MAX, &text, &len) != 0) {
-		r = ca_error_recode(SIGNET_ERR_CONFIG, "configuration");
-		goto out;
-	}
 	/* Whoever can edit the file can point the CA at another key. */
-	if (file_check_private(path, 0) != 0) {
-		r = ca_error_recode(SIGNET_ERR_CONFIG,
-		    "refusing configuration %s", path);
+	if ((r = file_read_trusted(path, SIGNET_CA_CONFIG_MAX, 0,
+		 SIGNET_ERR_CONFIG, &text, &len)) != 0) {
+		r = signet_error_context(r, "configuration");
 		goto out;
 	}
-	if ((r = ca_dir_check(c->dir, "configuration")) != 0)
-		goto out;
 	if ((r = sha256(text, len, c->sha256)) != 0)
 		goto out;
 	if ((r = yaml_doc_load(path, text, len, &y_config, (void **)&y,

@@ -54,30 +54,43 @@ undo(struct init_ctx *c)
 		rmdir(c->dir);
 }
 
-/* Copy an input into the instance, refusing to overwrite anything. */
+/* An input of init; one that cannot be read is a configuration error. */
+static int
+read_input(const char *from, size_t max, const char *what, uint8_t **data,
+    size_t *len)
+{
+	if (file_read(from, max, data, len) != 0)
+		return signet_error_recode(SIGNET_ERR_CONFIG, "%s", what);
+	return 0;
+}
+
+/* Write bytes read before into the instance, refusing to overwrite. */
+static int
+keep(struct init_ctx *c, const char *name, const uint8_t *data, size_t len)
+{
+	int r;
+	char *to;
+
+	if ((to = file_path_join(c->dir, name)) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	if ((r = file_write_excl(to, data, len, 0600)) == 0)
+		r = remember(c, to);
+	free(to);
+	return r;
+}
+
+/* Copy an input into the instance. */
 static int
 copy_in(struct init_ctx *c, const char *from, const char *name, size_t max,
     const char *what)
 {
-	int r = SIGNET_ERR_INTERNAL;
-	char *to = NULL;
 	uint8_t *data = NULL;
 	size_t len = 0;
+	int r;
 
-	if ((to = file_path_join(c->dir, name)) == NULL) {
-		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-		goto out;
-	}
-	if ((r = file_read(from, max, &data, &len)) != 0) {
-		r = signet_error_context(r, "%s", what);
-		goto out;
-	}
-	if ((r = file_write_excl(to, data, len, 0600)) != 0)
-		goto out;
-	r = remember(c, to);
-out:
+	if ((r = read_input(from, max, what, &data, &len)) == 0)
+		r = keep(c, name, data, len);
 	free(data);
-	free(to);
 	return r;
 }
 
@@ -215,7 +228,9 @@ signet_ca_init(const struct signet_ca_init_params *p, char **config_path)
 	char *config = NULL, *text = NULL, *db = NULL, *log = NULL;
 	char *lock = NULL, *pin_source = NULL, *password_source = NULL;
 	struct signet_ca_init_params written;
-	size_t len = 0;
+	struct signet_policy *policy = NULL;
+	uint8_t *policy_text = NULL;
+	size_t len = 0, policy_len = 0;
 	struct stat st;
 
 	memset(&c, 0, sizeof(c));
@@ -223,6 +238,15 @@ signet_ca_init(const struct signet_ca_init_params *p, char **config_path)
 		*config_path = NULL;
 	if ((r = init_params_check(p)) != 0)
 		return r;
+	/*
+	 * The policy is judged before anything is made, as every later open
+	 * will judge it, and the bytes judged are the bytes kept.
+	 */
+	if ((r = read_input(p->policy, SIGNET_POLICY_MAX_SIZE, "policy",
+		 &policy_text, &policy_len)) != 0 ||
+	    (r = signet_policy_load_mem(p->policy, policy_text, policy_len,
+		 &policy)) != 0)
+		goto out;
 	if ((c.dir = strdup(p->dir)) == NULL) {
 		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 		goto out;
@@ -285,8 +309,7 @@ signet_ca_init(const struct signet_ca_init_params *p, char **config_path)
 		 "CA certificate")) != 0 ||
 	    (p->chain != NULL && (r = copy_in(&c, p->chain, "chain.pem",
 				      SIGNET_FILE_MAX_INPUT, "chain")) != 0) ||
-	    (r = copy_in(&c, p->policy, "policy.yaml", SIGNET_POLICY_MAX_SIZE,
-		 "policy")) != 0)
+	    (r = keep(&c, "policy.yaml", policy_text, policy_len)) != 0)
 		goto out;
 	if ((db = ca_store_file(
 		 p->database != NULL ? p->database : CA_DEFAULT_DATABASE)) !=
@@ -360,5 +383,7 @@ out:
 	free(lock);
 	free(pin_source);
 	free(password_source);
+	signet_policy_free(policy);
+	free(policy_text);
 	return r;
 }

@@ -299,9 +299,9 @@ prep_task(void *arg, size_t i)
 			item_fail(it, SIGNET_ERR_USAGE, NULL);
 			goto refused;
 		}
-		/* One byte over the cap, so the policy engine names it. */
-		if ((r = file_read(req->csr_path, SIGNET_CSR_MAX_DEFAULT + 1,
-			 &buf, &len)) != 0) {
+		/* A larger file is refused against the CSR limit itself. */
+		if ((r = file_read(req->csr_path, SIGNET_CSR_MAX_DEFAULT, &buf,
+			 &len)) != 0) {
 			item_fail(it, r, NULL);
 			goto refused;
 		}

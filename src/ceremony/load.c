@@ -1169,9 +1169,11 @@ signet_ceremony_load(const char *path, const char *dir,
 		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	if ((r = file_read(path, SIGNET_CEREMONY_FILE_MAX, &c->text,
-		 &c->text_len)) != 0) {
-		signet_error_context(r, "reading the ceremony file");
+	/* Unreadable or too large: a configuration error, as signet.yaml's. */
+	if (file_read(path, SIGNET_CEREMONY_FILE_MAX, &c->text, &c->text_len) !=
+	    0) {
+		r = signet_error_recode(SIGNET_ERR_CONFIG,
+		    "reading the ceremony file");
 		goto out;
 	}
 	if ((r = sha256(c->text, c->text_len, digest)) != 0)

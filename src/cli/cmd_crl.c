@@ -14,8 +14,9 @@ static void
 crl_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: signet crl [--delta] --out FILE [--pem] [--json] "
-	    "[--config FILE]\n"
+	    "usage: signet crl [--delta] --out FILE [--pem] [--force] "
+	    "[--json]\n"
+	    "                  [--config FILE]\n"
 	    "\n"
 	    "Make a CRL of every revoked certificate (or with --delta, of "
 	    "the revocations\n"
@@ -29,6 +30,10 @@ crl_usage(FILE *f)
 	    "  --out FILE     where it goes (DER unless --pem), written "
 	    "atomically\n"
 	    "  --pem          PEM instead of DER\n"
+	    "  --force        replace an existing --out that is not a CRL or "
+	    "certificate\n"
+	    "                 of this CA (a file of the instance is never "
+	    "replaced)\n"
 	    "  --json         machine-readable result\n"
 	    "  --config FILE  the instance\n"
 	    "\n"
@@ -45,6 +50,7 @@ cmd_crl(int argc, char **argv)
 		{ "delta", no_argument, NULL, 'd' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "pem", no_argument, NULL, 'p' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "config", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -53,7 +59,7 @@ cmd_crl(int argc, char **argv)
 	const char *out = NULL, *config = NULL;
 	struct signet_ca *ca = NULL;
 	struct signet_ca_crl_result res;
-	int c, r, delta = 0, pem = 0, json = 0, st;
+	int c, r, delta = 0, pem = 0, json = 0, force = 0, st;
 	char tu[21], nu[21], *s;
 	json_t *o;
 
@@ -68,6 +74,9 @@ cmd_crl(int argc, char **argv)
 			break;
 		case 'p':
 			pem = 1;
+			break;
+		case 'F':
+			force = 1;
 			break;
 		case 'j':
 			json = 1;
@@ -90,7 +99,9 @@ cmd_crl(int argc, char **argv)
 	if ((st = cli_ca_open(config, SIGNET_CA_OPEN_SIGN, &ca)) != 0)
 		return st;
 	memset(&res, 0, sizeof(res));
-	if ((r = signet_ca_crl(ca, delta, out, pem, &res)) != 0) {
+	/* Before a CRL number is taken or anything signed. */
+	if ((r = signet_ca_output_check(ca, out, force)) != 0 ||
+	    (r = signet_ca_crl(ca, delta, out, pem, &res)) != 0) {
 		st = cli_fail(r);
 		(void)cli_ca_close(ca);
 		return st;

@@ -28,10 +28,12 @@ issue_usage(FILE *f)
 	fprintf(f,
 	    "usage: signet issue --profile NAME --csr FILE [--out FILE] "
 	    "[--chain]\n"
-	    "                    [--days N] [--json] [--config FILE]\n"
+	    "                    [--days N] [--force] [--json] [--config "
+	    "FILE]\n"
 	    "       signet issue --profile NAME --batch DIR --out-dir DIR "
 	    "[--chain]\n"
-	    "                    [--days N] [--json] [--config FILE]\n"
+	    "                    [--days N] [--force] [--json] [--config "
+	    "FILE]\n"
 	    "\n"
 	    "Check each CSR against the profile, and issue: the serial is "
 	    "reserved in the\n"
@@ -57,6 +59,10 @@ issue_usage(FILE *f)
 	    "chain above it\n"
 	    "                  (not the root): what a TLS server sends\n"
 	    "  --days N        validity in days (default: the profile's)\n"
+	    "  --force         replace an existing output that is not a "
+	    "certificate of\n"
+	    "                  this CA (a file of the instance is never "
+	    "replaced)\n"
 	    "  --json          machine-readable result on standard output\n"
 	    "  --config FILE   the instance (default $SIGNET_CONFIG or "
 	    "./signet.yaml)\n"
@@ -79,6 +85,7 @@ struct issue_args {
 	const char *config;
 	int chain;
 	int json;
+	int force;
 	int64_t validity;
 };
 
@@ -207,6 +214,12 @@ issue_one(const struct issue_args *a)
 	if ((st = cli_ca_open(a->config,
 		 SIGNET_CA_OPEN_SIGN | SIGNET_CA_OPEN_POLICY, &ca)) != 0)
 		goto out;
+	/* Before anything is reserved or signed. */
+	if (req.out_path != NULL &&
+	    (r = signet_ca_output_check(ca, req.out_path, a->force)) != 0) {
+		st = cli_fail(r);
+		goto close;
+	}
 	r = signet_ca_issue(ca, &req, &res);
 	if (a->json && !to_stdout) {
 		json_t *o = result_json(&req, &res);
@@ -416,6 +429,14 @@ issue_batch(const struct issue_args *a)
 	if ((st = cli_ca_open(a->config,
 		 SIGNET_CA_OPEN_SIGN | SIGNET_CA_OPEN_POLICY, &ca)) != 0)
 		goto out;
+	/* Every output is judged before anything is reserved or signed. */
+	for (i = 0; i < b.n; i++)
+		if (!b.collides[i] && (r = signet_ca_output_check(ca, b.outs[i],
+					   a->force)) != 0) {
+			st = cli_fail(r);
+			(void)cli_ca_close(ca);
+			goto out;
+		}
 	r = signet_ca_issue_batch(ca, reqs, b.n, res, progress_cb, &b);
 	if (a->json)
 		list = json_array();
@@ -489,6 +510,7 @@ cmd_issue(int argc, char **argv)
 		{ "chain", no_argument, NULL, 'C' },
 		{ "days", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "config", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -532,6 +554,9 @@ cmd_issue(int argc, char **argv)
 			break;
 		case 'j':
 			a.json = 1;
+			break;
+		case 'F':
+			a.force = 1;
 			break;
 		case 'f':
 			a.config = optarg;

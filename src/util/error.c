@@ -193,6 +193,20 @@ signet_error_sys(int code, const char *fmt, ...)
 }
 
 int
+signet_error_recode(int code, const char *fmt, ...)
+{
+	char prefix[512];
+	char old[sizeof(last_error.message)];
+	va_list ap;
+
+	snprintf(old, sizeof(old), "%s", signet_error_message());
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	return signet_error_set(code, "%s: %s", prefix, old);
+}
+
+int
 signet_error_context(int code, const char *fmt, ...)
 {
 	va_list ap;

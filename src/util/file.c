@@ -13,22 +13,16 @@
 #include "util/file.h"
 
 int
-file_read(const char *path, size_t max, uint8_t **out, size_t *len)
+file_read_fd(int fd, const char *path, size_t max, int code, uint8_t **out,
+    size_t *len)
 {
 	int r = SIGNET_ERR_INTERNAL;
-	int fd = -1;
 	uint8_t *buf = NULL, *tmp;
 	size_t cap = 0, used = 0;
 	ssize_t n;
 
 	*out = NULL;
 	*len = 0;
-	if (strcmp(path, "-") == 0)
-		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		r = signet_error_sys(SIGNET_ERR_IO, "cannot open %s", path);
-		goto out;
-	}
 	for (;;) {
 		if (used == cap) {
 			cap = cap == 0 ? 4096 : cap * 2;
@@ -45,15 +39,14 @@ file_read(const char *path, size_t max, uint8_t **out, size_t *len)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			r = signet_error_sys(SIGNET_ERR_IO, "cannot read %s",
-			    path);
+			r = signet_error_sys(code, "cannot read %s", path);
 			goto out;
 		}
 		if (n == 0)
 			break;
 		used += (size_t)n;
 		if (used > max) {
-			r = signet_error_set(SIGNET_ERR_IO,
+			r = signet_error_set(code,
 			    "%s is larger than the %zu byte limit", path, max);
 			goto out;
 		}
@@ -68,9 +61,24 @@ file_read(const char *path, size_t max, uint8_t **out, size_t *len)
 	buf = NULL;
 	r = 0;
 out:
-	if (fd != -1 && fd != STDIN_FILENO)
-		close(fd);
 	free(buf);
+	return r;
+}
+
+int
+file_read(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	int fd, r;
+
+	*out = NULL;
+	*len = 0;
+	if (strcmp(path, "-") == 0)
+		return file_read_fd(STDIN_FILENO, path, max, SIGNET_ERR_IO, out,
+		    len);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return signet_error_sys(SIGNET_ERR_IO, "cannot open %s", path);
+	r = file_read_fd(fd, path, max, SIGNET_ERR_IO, out, len);
+	close(fd);
 	return r;
 }
 
@@ -206,14 +214,27 @@ out:
  * A character device or a FIFO (/dev/stdout, /dev/null, a pipe) cannot be
  * replaced atomically, and renaming a file over it would destroy the node
  * (as root, /dev/full or /dev/stdout for everyone): write to it in place.
+ * node is an O_PATH descriptor of it; it is opened for writing through
+ * /proc/self/fd, so that what is written to is the node that was judged,
+ * whatever path names now.
  */
 static int
-write_stream(const char *path, const void *data, size_t len)
+write_stream(int node, const struct stat *judged, const char *path,
+    const void *data, size_t len)
 {
+	char self[64];
+	struct stat st;
 	int fd, r = 0;
 
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", node);
+	if ((fd = open(self, O_WRONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return signet_error_sys(SIGNET_ERR_IO, "cannot open %s", path);
+	if (fstat(fd, &st) == -1 || st.st_dev != judged->st_dev ||
+	    st.st_ino != judged->st_ino) {
+		close(fd);
+		return signet_error_set(SIGNET_ERR_IO,
+		    "%s changed while it was being opened; not written", path);
+	}
 	if (file_write_all(fd, data, len) == -1)
 		r = signet_error_sys(SIGNET_ERR_IO, "cannot write %s", path);
 	/* Streams have nothing to sync: EINVAL says so. */
@@ -227,18 +248,38 @@ write_stream(const char *path, const void *data, size_t len)
 int
 file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
-	int r;
+	int r, node;
 	char *tmp = NULL;
 	struct stat st;
 
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
-			return write_stream(path, data, len);
-		return signet_error_set(SIGNET_ERR_IO,
-		    "%s is %s, not a file; give the path of a file to write",
-		    path,
-		    S_ISDIR(st.st_mode) ? "a directory" : "a special file");
+	/*
+	 * O_PATH looks at what path names (links followed, for /dev/stdout)
+	 * without opening a device or waiting for a FIFO's reader; what is
+	 * decided below is decided on that descriptor.
+	 */
+	if ((node = open(path, O_PATH | O_CLOEXEC)) != -1) {
+		if (fstat(node, &st) == -1) {
+			r = signet_error_sys(SIGNET_ERR_IO, "cannot stat %s",
+			    path);
+			close(node);
+			return r;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+				r = write_stream(node, &st, path, data, len);
+			else
+				r = signet_error_set(SIGNET_ERR_IO,
+				    "%s is %s, not a file; give the path of a "
+				    "file to write",
+				    path,
+				    S_ISDIR(st.st_mode) ? "a directory"
+							: "a special file");
+			close(node);
+			return r;
+		}
+		close(node);
 	}
+	/* A regular file, or none: its name is replaced, never written. */
 	if ((r = write_temp(path, data, len, mode, 1, &tmp)) != 0)
 		return r;
 	if ((r = SIGNET_FAULT("file.before_rename")) != 0) {
@@ -306,21 +347,187 @@ file_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+/* ---- files signet trusts ------------------------------------------------ */
+
+/*
+ * Judge one step of the walk: a directory on the way (file NULL) or the
+ * file itself. Its owner must be root or the user signet runs as. The file
+ * must not be writable (FILE_TRUST_SECRET: accessible) by group or others;
+ * a directory must not be writable by them unless it is sticky (/tmp),
+ * where nobody but an entry's owner (checked next) can rename or remove it.
+ */
+static int
+trust_judge(const char *step, const char *file, const struct stat *st,
+    unsigned how, int code)
+{
+	unsigned long uid = (unsigned long)geteuid();
+	unsigned mode = (unsigned)(st->st_mode & 07777);
+	mode_t bad = (how & FILE_TRUST_SECRET) ? 0077 : 0022;
+
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		if (file == NULL)
+			return signet_error_set(code,
+			    "%s is owned by uid %lu, neither root nor the user "
+			    "signet runs as (uid %lu), who could change it; "
+			    "run: chown %lu %s",
+			    step, (unsigned long)st->st_uid, uid, uid, step);
+		return signet_error_set(code,
+		    "%s, a directory above %s, is owned by uid %lu, neither "
+		    "root nor the user signet runs as (uid %lu), who could "
+		    "replace the file; run: chown %lu %s",
+		    step, file, (unsigned long)st->st_uid, uid, uid, step);
+	}
+	if (file == NULL && (st->st_mode & bad) != 0)
+		return signet_error_set(code,
+		    "%s is %s by others (mode %04o); run: chmod %s %s", step,
+		    (how & FILE_TRUST_SECRET) ? "readable or writable"
+					      : "writable",
+		    mode, (how & FILE_TRUST_SECRET) ? "600" : "go-w", step);
+	if (file != NULL && (st->st_mode & 0022) != 0 &&
+	    (st->st_mode & S_ISVTX) == 0)
+		return signet_error_set(code,
+		    "%s, a directory above %s, is writable by %s (mode %04o), "
+		    "who could replace the file; run: chmod go-w %s",
+		    step, file,
+		    (st->st_mode & 0022) == 0022 ? "its group and every user"
+		    : (st->st_mode & S_IWOTH)    ? "every user"
+						 : "its group",
+		    mode, step);
+	return 0;
+}
+
+/* The canonical path of path, which may be absent (then its directory not). */
+static int
+trust_realpath(const char *path, unsigned how, int code, char real[PATH_MAX])
+{
+	const char *base = strrchr(path, '/');
+	char *dir;
+	size_t used;
+	int ok;
+
+	if (realpath(path, real) != NULL)
+		return 0;
+	if (errno != ENOENT || !(how & FILE_TRUST_MAY_BE_ABSENT))
+		return signet_error_sys(code, "cannot open %s", path);
+	base = base != NULL ? base + 1 : path;
+	if ((dir = file_dirname(path)) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	ok = realpath(dir, real) != NULL;
+	free(dir);
+	if (!ok)
+		return signet_error_sys(code, "cannot open the directory of %s",
+		    path);
+	used = strlen(real);
+	if (*base == '\0' || strcmp(base, ".") == 0 ||
+	    strcmp(base, "..") == 0 ||
+	    snprintf(real + used, PATH_MAX - used, "%s%s",
+		strcmp(real, "/") == 0 ? "" : "/",
+		base) >= (int)(PATH_MAX - used))
+		return signet_error_set(code, "%s names no file", path);
+	return 0;
+}
+
+int
+file_open_trusted(const char *path, unsigned how, int code, int *fd_out,
+    struct stat *st_out)
+{
+	int r = SIGNET_ERR_INTERNAL;
+	char real[PATH_MAX], *comp, *next;
+	int dir = -1, sub, fd = -1;
+	struct stat st;
+
+	*fd_out = -1;
+	if ((r = trust_realpath(path, how, code, real)) != 0)
+		goto out;
+	/*
+	 * From / down, each directory is opened below the one before
+	 * without following links, and judged by its descriptor: a path
+	 * changed after realpath() fails here rather than passing.
+	 */
+	if ((dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fstat(dir, &st) == -1) {
+		r = signet_error_sys(code, "cannot open /");
+		goto out;
+	}
+	if ((r = trust_judge("/", path, &st, how, code)) != 0)
+		goto out;
+	for (comp = real + 1; (next = strchr(comp, '/')) != NULL;
+	     comp = next + 1) {
+		*next = '\0';
+		sub = openat(dir, comp,
+		    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub == -1 || fstat(sub, &st) == -1) {
+			r = signet_error_sys(code, "cannot open directory %s",
+			    real);
+			if (sub != -1)
+				close(sub);
+			goto out;
+		}
+		close(dir);
+		dir = sub;
+		if ((r = trust_judge(real, path, &st, how, code)) != 0)
+			goto out;
+		*next = '/';
+	}
+	fd = openat(dir, comp,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT && (how & FILE_TRUST_MAY_BE_ABSENT)) {
+		r = 0;
+		goto out;
+	}
+	if (fd == -1) {
+		r = signet_error_sys(code, "cannot open %s", path);
+		goto out;
+	}
+	if (fstat(fd, &st) == -1) {
+		r = signet_error_sys(code, "cannot stat %s", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = signet_error_set(code, "%s is not a regular file", path);
+		goto out;
+	}
+	if ((r = trust_judge(path, NULL, &st, how, code)) != 0)
+		goto out;
+	if (st_out != NULL)
+		*st_out = st;
+	*fd_out = fd;
+	fd = -1;
+	r = 0;
+out:
+	if (dir != -1)
+		close(dir);
+	if (fd != -1)
+		close(fd);
+	return r;
+}
+
+int
+file_read_trusted(const char *path, size_t max, unsigned how, int code,
+    uint8_t **out, size_t *len)
+{
+	int fd, r;
+
+	*out = NULL;
+	*len = 0;
+	if ((r = file_open_trusted(path, how & ~FILE_TRUST_MAY_BE_ABSENT, code,
+		 &fd, NULL)) != 0)
+		return r;
+	r = file_read_fd(fd, path, max, code, out, len);
+	close(fd);
+	return r;
+}
+
 int
 file_check_private(const char *path, int no_group_read)
 {
-	struct stat st;
-	mode_t bad = no_group_read ? 0077 : 0022;
+	int fd, r;
 
-	if (stat(path, &st) == -1)
-		return signet_error_sys(SIGNET_ERR_IO, "cannot stat %s", path);
-	if ((st.st_mode & bad) != 0)
-		return signet_error_set(SIGNET_ERR_IO,
-		    "%s is %s by others (mode %04o); run: chmod %s %s", path,
-		    no_group_read ? "accessible" : "writable",
-		    (unsigned)(st.st_mode & 07777),
-		    no_group_read ? "600" : "go-w", path);
-	return 0;
+	r = file_open_trusted(path, no_group_read ? FILE_TRUST_SECRET : 0,
+	    SIGNET_ERR_IO, &fd, NULL);
+	if (fd != -1)
+		close(fd);
+	return r;
 }
 
 /* ---- batches ------------------------------------------------------------ */

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "signet/error.h"
@@ -18,6 +19,9 @@
  */
 int
 file_read(const char *path, size_t max, uint8_t **out, size_t *len) SIGNET_WUR;
+/* Same, from an open descriptor; failures are recorded under code. */
+int file_read_fd(int fd, const char *path, size_t max, int code, uint8_t **out,
+    size_t *len) SIGNET_WUR;
 
 /*
  * Write data to path atomically: a temporary file in the same directory,
@@ -82,8 +86,31 @@ int file_sync_dir(const char *path) SIGNET_WUR;
 int file_exists(const char *path);
 
 /*
- * Refuse a file that others may write, or (if no_group_read) that group or
- * others may read: a CA must not trust a config or key file anyone can edit.
+ * Files signet trusts (signet.yaml, the policy, the CA certificate and
+ * chain, the database, the audit log, PIN files) are judged as OpenSSH's
+ * StrictModes judges authorized_keys (auth_secure_path): the file and every
+ * directory above it up to / must be owned by root or the user signet runs
+ * as, and writable by no one else. A sticky directory (/tmp) may be
+ * writable by others: none of them can rename or remove what it holds.
+ * path is resolved with realpath(3); then each directory is opened below
+ * the one before without following links, and every decision is made on
+ * the descriptor (fstat), never on a path looked at before opening.
+ */
+#define FILE_TRUST_SECRET 0x1        /* no group or other access (0600) */
+#define FILE_TRUST_MAY_BE_ABSENT 0x2 /* absent: 0 and *fd = -1 */
+
+/*
+ * Open path read-only as a trusted file; its stat in *st (may be NULL).
+ * Every failure is recorded under code.
+ */
+int file_open_trusted(const char *path, unsigned how, int code, int *fd,
+    struct stat *st) SIGNET_WUR;
+/* file_read of a trusted file, from the descriptor that was judged. */
+int file_read_trusted(const char *path, size_t max, unsigned how, int code,
+    uint8_t **out, size_t *len) SIGNET_WUR;
+/*
+ * file_open_trusted for a file opened elsewhere by its path (SQLite's),
+ * which is safe once every directory above it is: SIGNET_ERR_IO.
  */
 int file_check_private(const char *path, int no_group_read) SIGNET_WUR;
 

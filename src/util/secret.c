@@ -106,24 +106,12 @@ secret_from_file(const char *path, const char *what, struct signet_secret **out)
 	char buf[SECRET_MAX + 2];
 	ssize_t n;
 	size_t used = 0;
-	struct stat st;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		r = signet_error_sys(SIGNET_ERR_PIN_SOURCE,
-		    "cannot open the %s file %s", what, path);
-		goto out;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		r = signet_error_set(SIGNET_ERR_PIN_SOURCE,
-		    "the %s file %s is not a regular file", what, path);
-		goto out;
-	}
-	if ((st.st_mode & 0077) != 0) {
-		r = signet_error_set(SIGNET_ERR_PIN_SOURCE,
-		    "the %s file %s is readable or writable by others "
-		    "(mode %04o); run: chmod 600 %s",
-		    what, path, (unsigned)(st.st_mode & 07777), path);
+	/* Whoever can replace the file chooses the PIN signet logs in with. */
+	if ((r = file_open_trusted(path, FILE_TRUST_SECRET,
+		 SIGNET_ERR_PIN_SOURCE, &fd, NULL)) != 0) {
+		r = signet_error_context(r, "the %s file", what);
 		goto out;
 	}
 	while (used < sizeof(buf)) {

@@ -300,11 +300,33 @@ test_permissions(void **state)
 	fx_write(inner, BASE, strlen(BASE));
 	assert_int_equal(chmod(inner, 0600), 0);
 	assert_int_equal(signet_ca_config_load(inner, &c), SIGNET_ERR_CONFIG);
-	assert_message_has("writable by every user");
-	assert_message_has("chmod o-w");
+	assert_message_has("writable by its group and every user");
+	assert_message_has("chmod go-w");
+	/* The group may not write it either. */
+	assert_int_equal(chmod(open_dir, 0770), 0);
+	assert_int_equal(signet_ca_config_load(inner, &c), SIGNET_ERR_CONFIG);
+	assert_message_has("is writable by its group (mode 0770)");
+	/* Sticky, like /tmp: nobody else can rename what it holds. */
+	assert_int_equal(chmod(open_dir, 01777), 0);
+	assert_int_equal(signet_ca_config_load(inner, &c), 0);
+	signet_ca_config_free(c);
 	assert_int_equal(chmod(open_dir, 0755), 0);
 	assert_int_equal(signet_ca_config_load(inner, &c), 0);
 	signet_ca_config_free(c);
+	/* Owned by another user: that user could change it. */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(inner, 65534, 65534), 0);
+		assert_int_equal(signet_ca_config_load(inner, &c),
+		    SIGNET_ERR_CONFIG);
+		assert_message_has("is owned by uid 65534");
+		assert_int_equal(chown(inner, 0, 0), 0);
+		assert_int_equal(chown(open_dir, 65534, 65534), 0);
+		assert_int_equal(signet_ca_config_load(inner, &c),
+		    SIGNET_ERR_CONFIG);
+		assert_message_has("a directory above");
+		assert_message_has("is owned by uid 65534");
+		assert_int_equal(chown(open_dir, 0, 0), 0);
+	}
 }
 
 static void

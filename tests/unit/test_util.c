@@ -1,5 +1,8 @@
 /* Tests for src/util (errors, files, secrets, codecs) and the signer API. */
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -313,6 +316,157 @@ test_crl_reason_check(void **state)
 	}
 	assert_int_equal(signet_crl_reason_parse("aacompromise", &r), 0);
 	assert_int_equal(r, SIGNET_CRL_REASON_AA_COMPROMISE);
+}
+
+/*
+ * Trusted files (StrictModes): each case sets the file's and its
+ * directory's mode and owner, and says whether the file is trusted.
+ */
+static void
+test_file_open_trusted(void **state)
+{
+	static const struct {
+		const char *what;
+		mode_t file_mode, dir_mode;
+		uid_t file_uid, dir_uid; /* 0: as made; else chown (root) */
+		unsigned how;
+		int want;
+		const char *says;
+	} cases[] = {
+		{ "private", 0600, 0700, 0, 0, 0, 0, NULL },
+		{ "readable", 0644, 0755, 0, 0, 0, 0, NULL },
+		{ "group-writable file", 0664, 0700, 0, 0, 0, SIGNET_ERR_CONFIG,
+		    "writable by others (mode 0664)" },
+		{ "world-writable file", 0666, 0700, 0, 0, 0, SIGNET_ERR_CONFIG,
+		    "chmod go-w" },
+		{ "group-writable directory", 0600, 0770, 0, 0, 0,
+		    SIGNET_ERR_CONFIG, "writable by its group (mode 0770)" },
+		{ "world-writable directory", 0600, 0707, 0, 0, 0,
+		    SIGNET_ERR_CONFIG, "writable by every user (mode 0707)" },
+		{ "sticky directory", 0600, 01777, 0, 0, 0, 0, NULL },
+		{ "secret readable", 0640, 0700, 0, 0, FILE_TRUST_SECRET,
+		    SIGNET_ERR_CONFIG, "readable or writable by others" },
+		{ "file of another user", 0600, 0700, 65534, 0, 0,
+		    SIGNET_ERR_CONFIG, "is owned by uid 65534" },
+		{ "directory of another user", 0600, 0755, 0, 65534, 0,
+		    SIGNET_ERR_CONFIG, "a directory above" },
+	};
+	char dir[PATH_MAX], file[PATH_MAX + 16], link[PATH_MAX + 16];
+	struct stat st;
+	size_t i;
+	int fd, r;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if ((cases[i].file_uid != 0 || cases[i].dir_uid != 0) &&
+		    geteuid() != 0)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/trust%zu", fx_tmpdir(), i);
+		snprintf(file, sizeof(file), "%s/f", dir);
+		assert_int_equal(mkdir(dir, 0700), 0);
+		fx_write(file, "x", 1);
+		assert_int_equal(chmod(file, cases[i].file_mode), 0);
+		assert_int_equal(chmod(dir, cases[i].dir_mode), 0);
+		if (cases[i].file_uid != 0)
+			assert_int_equal(chown(file, cases[i].file_uid, 0), 0);
+		if (cases[i].dir_uid != 0)
+			assert_int_equal(chown(dir, cases[i].dir_uid, 0), 0);
+		r = file_open_trusted(file, cases[i].how, SIGNET_ERR_CONFIG,
+		    &fd, &st);
+		if (r != cases[i].want)
+			fail_msg("%s: %d, expected %d (%s)", cases[i].what, r,
+			    cases[i].want, signet_error_message());
+		if (r == 0) {
+			assert_true(fd >= 0);
+			assert_int_equal(st.st_size, 1);
+			close(fd);
+		} else {
+			assert_int_equal(fd, -1);
+			if (strstr(signet_error_message(), cases[i].says) ==
+			    NULL)
+				fail_msg("%s: '%s' not in: %s", cases[i].what,
+				    cases[i].says, signet_error_message());
+		}
+	}
+	/* Absent: refused, unless it may be (its directories still judged). */
+	snprintf(file, sizeof(file), "%s/trust0/absent", fx_tmpdir());
+	assert_int_equal(file_open_trusted(file, 0, SIGNET_ERR_IO, &fd, NULL),
+	    SIGNET_ERR_IO);
+	assert_int_equal(file_open_trusted(file, FILE_TRUST_MAY_BE_ABSENT,
+			     SIGNET_ERR_IO, &fd, NULL),
+	    0);
+	assert_int_equal(fd, -1);
+	snprintf(file, sizeof(file), "%s/trust4/absent", fx_tmpdir());
+	assert_int_equal(file_open_trusted(file, FILE_TRUST_MAY_BE_ABSENT,
+			     SIGNET_ERR_IO, &fd, NULL),
+	    SIGNET_ERR_IO);
+	/* A link is judged where it leads; a FIFO is no file to trust. */
+	snprintf(file, sizeof(file), "%s/trust4/f", fx_tmpdir());
+	snprintf(link, sizeof(link), "%s/link", fx_tmpdir());
+	assert_int_equal(symlink(file, link), 0);
+	assert_int_equal(file_open_trusted(link, 0, SIGNET_ERR_IO, &fd, NULL),
+	    SIGNET_ERR_IO);
+	assert_non_null(strstr(signet_error_message(), "trust4"));
+	snprintf(file, sizeof(file), "%s/trust0/fifo", fx_tmpdir());
+	assert_int_equal(mkfifo(file, 0600), 0);
+	assert_int_equal(file_open_trusted(file, 0, SIGNET_ERR_IO, &fd, NULL),
+	    SIGNET_ERR_IO);
+	assert_non_null(strstr(signet_error_message(), "not a regular file"));
+}
+
+struct link_flipper {
+	const char *link, *a, *b;
+	volatile int stop;
+};
+
+static void *
+link_flip(void *arg)
+{
+	struct link_flipper *f = arg;
+	char tmp[PATH_MAX + 8];
+	unsigned long n;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", f->link);
+	for (n = 0; !f->stop; n++) {
+		(void)unlink(tmp);
+		if (symlink(n % 2 ? f->a : f->b, tmp) == 0)
+			(void)rename(tmp, f->link);
+	}
+	return NULL;
+}
+
+/*
+ * Writing to a device is decided on the node that was looked at: a path
+ * turned from /dev/null to a regular file meanwhile gets its name
+ * replaced, but the file it led to is never written in place.
+ */
+static void
+test_file_write_stream_decided_on_descriptor(void **state)
+{
+	struct link_flipper f;
+	char victim[PATH_MAX], link[PATH_MAX];
+	pthread_t t;
+	uint8_t *buf;
+	size_t len;
+	int i;
+
+	(void)state;
+	snprintf(victim, sizeof(victim), "%s/victim", fx_tmpdir());
+	snprintf(link, sizeof(link), "%s/out-link", fx_tmpdir());
+	fx_write(victim, "original", 8);
+	memset(&f, 0, sizeof(f));
+	f.link = link;
+	f.a = "/dev/null";
+	f.b = victim;
+	assert_int_equal(pthread_create(&t, NULL, link_flip, &f), 0);
+	for (i = 0; i < 20000; i++)
+		if (file_write_atomic(link, "XXXXXXXX", 8, 0600) != 0)
+			signet_error_clear();
+	f.stop = 1;
+	pthread_join(t, NULL);
+	assert_int_equal(file_read(victim, 100, &buf, &len), 0);
+	assert_memory_equal(buf, "original", 8);
+	free(buf);
 }
 
 /* ---- secrets ------------------------------------------------------------ */
@@ -847,6 +1001,8 @@ main(void)
 		cmocka_unit_test(test_file_write_to_full_disk_leaves_nothing),
 		cmocka_unit_test(test_file_write_to_device_keeps_the_node),
 		cmocka_unit_test(test_file_check_private),
+		cmocka_unit_test(test_file_open_trusted),
+		cmocka_unit_test(test_file_write_stream_decided_on_descriptor),
 		cmocka_unit_test(test_secret_from_file),
 		cmocka_unit_test(test_crl_reason_check),
 		cmocka_unit_test(test_secret_from_env_is_wiped),
