@@ -26,6 +26,13 @@ _signet_options()
 		}' | sort -u
 }
 
+# COMPREPLY from compgen ARGS for the word being completed ($cur), one
+# reply a line.
+_signet_reply()
+{
+	mapfile -t COMPREPLY < <(compgen "$@" -- "$cur")
+}
+
 _signet()
 {
 	local cur prev signet cmd verb help verbs i
@@ -35,10 +42,10 @@ _signet()
 	COMPREPLY=()
 
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "$("$signet" --help 2>/dev/null |
+		_signet_reply -W "$("$signet" --help 2>/dev/null |
 		    awk '/^commands:/ { on = 1; next }
 			on && NF == 0 { exit }
-			on { print $1 }') --help --version" -- "$cur"))
+			on { print $1 }') --help --version"
 		return
 	fi
 
@@ -48,7 +55,7 @@ _signet()
 	    sed -n "s/^.*signet $cmd \\([a-z][a-z-]*\\).*\$/\\1/p" | sort -u)
 	if [ -n "$verbs" ]; then
 		if [ "$COMP_CWORD" -eq 2 ]; then
-			COMPREPLY=($(compgen -W "$verbs" -- "$cur"))
+			_signet_reply -W "$verbs"
 			return
 		fi
 		verb=${COMP_WORDS[2]}
@@ -62,24 +69,23 @@ _signet()
 
 	case $prev in
 	--type)
-		COMPREPLY=($(compgen -W "ec-p256 ec-p384 ec-p521 rsa-2048
-		    rsa-3072 rsa-4096" -- "$cur"))
+		_signet_reply -W "ec-p256 ec-p384 ec-p521 rsa-2048
+		    rsa-3072 rsa-4096"
 		return ;;
 	--reason)
-		COMPREPLY=($(compgen -W "unspecified keyCompromise
+		_signet_reply -W "unspecified keyCompromise
 		    affiliationChanged superseded cessationOfOperation
-		    privilegeWithdrawn cACompromise aACompromise" -- "$cur"))
+		    privilegeWithdrawn cACompromise aACompromise"
 		return ;;
 	--status)
-		COMPREPLY=($(compgen -W "valid revoked expired pending failed" \
-		    -- "$cur"))
+		_signet_reply -W "valid revoked expired pending failed"
 		return ;;
 	--pin-source | --database-password-source | --to-password-source)
-		COMPREPLY=($(compgen -W "file: env: prompt" -- "$cur"))
+		_signet_reply -W "file: env: prompt"
 		compopt -o nospace 2>/dev/null
 		return ;;
 	--dir | --batch | --out-dir)
-		COMPREPLY=($(compgen -d -- "$cur"))
+		_signet_reply -d
 		return ;;
 	--token | --audit-key | --label | --id | --profile | --days | \
 	--time | --since | --event | --serial | --expiring | --grace | --to | \
@@ -88,11 +94,11 @@ _signet()
 	esac
 
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$(printf '%s\n' "$help" |
-		    _signet_options) --help" -- "$cur"))
+		_signet_reply -W "$(printf '%s\n' "$help" |
+		    _signet_options) --help"
 		return
 	fi
-	COMPREPLY=($(compgen -f -- "$cur"))
+	_signet_reply -f
 }
 
 complete -o filenames -F _signet signet
