@@ -13,7 +13,7 @@ packages="
   gnutls-bin libnss3-tools python3 python3-cryptography python3-idna dumpasn1 jq
   nginx-light curl faketime procps psmisc
   clang libclang-rt-14-dev valgrind
-  clang-tidy cppcheck util-linux
+  clang-tidy cppcheck util-linux mandoc
   postgresql
 "
 

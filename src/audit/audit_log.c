@@ -15,13 +15,10 @@
 #include <unistd.h>
 
 #include "audit/audit_int.h"
+#include "signet/version.h"
 #include "util/codec.h"
 #include "util/fault.h"
 #include "util/file.h"
-
-#ifndef SIGNET_VERSION
-#define SIGNET_VERSION "unknown"
-#endif
 
 /* The last record of the file, which the next one chains to. */
 struct audit_head {

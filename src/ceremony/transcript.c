@@ -21,12 +21,9 @@
 #include <openssl/crypto.h>
 
 #include "ceremony/ceremony_int.h"
+#include "signet/version.h"
 #include "util/codec.h"
 #include "util/file.h"
-
-#ifndef SIGNET_VERSION
-#define SIGNET_VERSION "unknown"
-#endif
 
 #define TRANSCRIPT_FORMAT "signet-ceremony-transcript/1"
 

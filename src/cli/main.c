@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
+#include "signet/version.h"
 #include "util/secret.h"
 
 static const struct cli_command commands[] = {
