@@ -18,7 +18,7 @@ list_usage(FILE *f)
 	fprintf(f,
 	    "usage: signet list [--status STATUS] [--expiring DAYS] "
 	    "[--profile NAME]\n"
-	    "                   [--json] [--config FILE]\n"
+	    "                   [--json | --jsonl] [--config FILE]\n"
 	    "\n"
 	    "One line per certificate: serial, status, notAfter, profile, "
 	    "subject. Needs\n"
@@ -32,12 +32,16 @@ list_usage(FILE *f)
 	    "  --expiring DAYS  valid certificates whose notAfter falls "
 	    "within DAYS days\n"
 	    "  --profile NAME   only this profile\n"
-	    "  --json           one JSON array\n"
+	    "  --json           one JSON array, written as the rows are read\n"
+	    "  --jsonl          one JSON object per line (JSON Lines)\n"
 	    "  --config FILE    the instance\n");
 }
 
+enum list_format { LIST_TEXT, LIST_JSON, LIST_JSONL };
+
+/* Rows are written as they are read: a million rows need no more memory. */
 struct list_ctx {
-	json_t *array;
+	enum list_format format;
 	size_t n;
 };
 
@@ -51,6 +55,34 @@ status_of(const struct signet_store_cert *c, int64_t now)
 	return signet_cert_status_name(c->status);
 }
 
+/*
+ * One row of the listing: for --json an element of the array, laid out as
+ * json_dumps lays out a whole array (two more spaces per line).
+ */
+static int
+list_put_json(struct list_ctx *l, const json_t *o)
+{
+	char *s, *p;
+
+	if ((s = json_dumps(o, l->format == LIST_JSONL
+				   ? JSON_COMPACT | JSON_SORT_KEYS
+				   : JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	if (l->format == LIST_JSONL)
+		printf("%s\n", s);
+	else {
+		fputs(l->n == 0 ? "[\n  " : ",\n  ", stdout);
+		for (p = s; *p != '\0'; p++) {
+			putchar(*p);
+			if (*p == '\n')
+				fputs("  ", stdout);
+		}
+	}
+	l->n++;
+	free(s);
+	return 0;
+}
+
 static int
 list_cb(const struct signet_store_cert *c, void *arg)
 {
@@ -58,10 +90,11 @@ list_cb(const struct signet_store_cert *c, void *arg)
 	int64_t now = (int64_t)time(NULL);
 	char na[21], nb[21], ra[21];
 	json_t *o;
+	int r;
 
 	time_format((time_t)c->not_after, na);
-	l->n++;
-	if (l->array == NULL) {
+	if (l->format == LIST_TEXT) {
+		l->n++;
 		printf("%-40s %-8s %s %-12s %s\n", c->serial, status_of(c, now),
 		    na, c->profile,
 		    c->subject[0] != '\0' ? c->subject : "(empty subject)");
@@ -85,8 +118,9 @@ list_cb(const struct signet_store_cert *c, void *arg)
 	}
 	if (c->failure != NULL)
 		json_object_set_new(o, "failure", json_string(c->failure));
-	json_array_append_new(l->array, o);
-	return 0;
+	r = list_put_json(l, o);
+	json_decref(o);
+	return r;
 }
 
 int
@@ -97,6 +131,7 @@ cmd_list(int argc, char **argv)
 		{ "expiring", required_argument, NULL, 'e' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "jsonl", no_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -115,10 +150,10 @@ cmd_list(int argc, char **argv)
 	struct signet_ca *ca = NULL;
 	struct list_ctx l;
 	const char *config = NULL;
-	int c, r, st, json = 0, have_status = 0;
+	int c, r, st, have_status = 0;
 	size_t i;
 	long days;
-	char *end, *s;
+	char *end;
 
 	memset(&f, 0, sizeof(f));
 	memset(&l, 0, sizeof(l));
@@ -152,7 +187,11 @@ cmd_list(int argc, char **argv)
 			f.profile = optarg;
 			break;
 		case 'j':
-			json = 1;
+		case 'l':
+			if (l.format != LIST_TEXT)
+				return cli_usage("list",
+				    "give --json or --jsonl, not both");
+			l.format = c == 'j' ? LIST_JSON : LIST_JSONL;
 			break;
 		case 'f':
 			config = optarg;
@@ -174,28 +213,20 @@ cmd_list(int argc, char **argv)
 		return st;
 	f.issuer = signet_ca_issuer_id(ca);
 	f.now = (int64_t)time(NULL);
-	if (json && (l.array = json_array()) == NULL) {
-		signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-		st = cli_fail(SIGNET_ERR_INTERNAL);
-		goto out;
-	}
-	if (!json)
+	if (l.format == LIST_TEXT)
 		printf("%-40s %-8s %-20s %-12s %s\n", "SERIAL", "STATUS",
 		    "NOT AFTER", "PROFILE", "SUBJECT");
 	if ((r = signet_store_cert_foreach(signet_ca_get0_store(ca), &f,
 		 list_cb, &l)) != 0) {
+		/* A --json array stays open: no reader takes it as whole. */
+		fflush(stdout);
 		st = cli_fail(r);
 		goto out;
 	}
-	if (json) {
-		if ((s = json_dumps(l.array,
-			 JSON_INDENT(2) | JSON_SORT_KEYS)) != NULL)
-			printf("%s\n", s);
-		free(s);
-	}
+	if (l.format == LIST_JSON)
+		fputs(l.n == 0 ? "[]\n" : "\n]\n", stdout);
 	st = 0;
 out:
-	json_decref(l.array);
 	signet_ca_free(ca);
 	return st;
 }
