@@ -162,6 +162,12 @@ signet_cert_prepare(const struct signet_cert_params *params,
 	der_end(b, seq);
 	if ((r = x509_tbs_make_lint(tbs, is->throwaway_signer)) != 0)
 		goto out;
+	/* The lints judge the key the policy engine decoded from the SPKI. */
+	if (!EVP_PKEY_up_ref(req->pubkey)) {
+		r = signet_error_ossl(SIGNET_ERR_INTERNAL, "EVP_PKEY_up_ref");
+		goto out;
+	}
+	tbs->subject_pub = req->pubkey;
 	*out = tbs;
 	tbs = NULL;
 	r = 0;
