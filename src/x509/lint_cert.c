@@ -839,15 +839,9 @@ nc_one(const struct lint_cert *c, X509 *ca, struct lint_msg *m)
 		return LINT_PASS;
 	}
 	bad = lint_nc_check(nc, c->san, c->subject, why, sizeof(why));
-	if (!bad) {
-		const unsigned char *p = c->der;
-		X509 *x = d2i_X509(NULL, &p, (long)c->len);
-
-		if (x != NULL)
-			bad = lint_nc_dirname_check(nc, x, why, sizeof(why));
-		X509_free(x);
-		ERR_clear_error();
-	}
+	if (!bad)
+		bad =
+		    lint_nc_dirname_check(nc, c->der, c->len, why, sizeof(why));
 	NAME_CONSTRAINTS_free(nc);
 	if (!bad)
 		return LINT_PASS;

@@ -195,8 +195,11 @@ int lint_dns_name_ok(const char *s, size_t n, const char **why);
  */
 int lint_nc_check(const NAME_CONSTRAINTS *nc, const GENERAL_NAMES *sans,
     const X509_NAME *subject, char *why, size_t whylen);
-/* Same for nc's directoryName subtrees against x's subject. */
-int lint_nc_dirname_check(const NAME_CONSTRAINTS *nc, X509 *x, char *why,
-    size_t whylen);
+/*
+ * Same for nc's directoryName subtrees against the subject of the DER
+ * certificate der (parsed only when nc has such subtrees).
+ */
+int lint_nc_dirname_check(const NAME_CONSTRAINTS *nc, const uint8_t *der,
+    size_t len, char *why, size_t whylen);
 
 #endif /* SIGNET_X509_LINT_INT_H */
