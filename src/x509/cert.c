@@ -177,3 +177,31 @@ out:
 	signet_tbs_free(tbs);
 	return r;
 }
+
+int
+signet_cert_verify_der(const uint8_t *der, size_t len,
+    const EVP_PKEY *issuer_key)
+{
+	struct x509_cert_view v;
+	enum signet_sig_alg alg;
+	const char *why = NULL;
+
+	if (x509_cert_view_parse(der, len, &v, &why) != 0)
+		return signet_error_set(SIGNET_ERR_VERIFY,
+		    "the DER is not an X.509 certificate: %s", why);
+	if (v.sig_alg.n != v.tbs_sig_alg.n ||
+	    memcmp(v.sig_alg.p, v.tbs_sig_alg.p, v.sig_alg.n) != 0)
+		return signet_error_set(SIGNET_ERR_VERIFY,
+		    "the certificate's two signature algorithms differ");
+	if ((alg = x509_sig_alg_from_der(v.sig_alg.p, v.sig_alg.n)) ==
+	    SIGNET_SIG_NONE)
+		return signet_error_set(SIGNET_ERR_VERIFY,
+		    "the certificate's signature algorithm is not one signet "
+		    "uses");
+	/* The BIT STRING's contents: no unused bits, then the signature. */
+	if (v.sig.n < 2 || v.sig.p[0] != 0)
+		return signet_error_set(SIGNET_ERR_VERIFY,
+		    "the certificate's signature is not whole octets");
+	return signet_verify(issuer_key, alg, v.tbs.p, v.tbs.n, v.sig.p + 1,
+	    v.sig.n - 1);
+}
