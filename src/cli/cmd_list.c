@@ -6,8 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "cli/cli.h"
 #include "signet/ca.h"
 #include "util/codec.h"
@@ -55,32 +53,72 @@ status_of(const struct signet_store_cert *c, int64_t now)
 	return signet_cert_status_name(c->status);
 }
 
-/*
- * One row of the listing: for --json an element of the array, laid out as
- * json_dumps lays out a whole array (two more spaces per line).
- */
-static int
-list_put_json(struct list_ctx *l, const json_t *o)
+/* A JSON string (RFC 8259 7), escaped as jansson escapes it. */
+static void
+list_json_string(const char *v)
 {
-	char *s, *p;
+	const unsigned char *p;
 
-	if ((s = json_dumps(o, l->format == LIST_JSONL
-				   ? JSON_COMPACT | JSON_SORT_KEYS
-				   : JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL)
-		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-	if (l->format == LIST_JSONL)
-		printf("%s\n", s);
-	else {
-		fputs(l->n == 0 ? "[\n  " : ",\n  ", stdout);
-		for (p = s; *p != '\0'; p++) {
-			putchar(*p);
-			if (*p == '\n')
-				fputs("  ", stdout);
+	putchar('"');
+	for (p = (const unsigned char *)(v != NULL ? v : ""); *p != '\0'; p++)
+		switch (*p) {
+		case '"':
+			fputs("\\\"", stdout);
+			break;
+		case '\\':
+			fputs("\\\\", stdout);
+			break;
+		case '\b':
+			fputs("\\b", stdout);
+			break;
+		case '\f':
+			fputs("\\f", stdout);
+			break;
+		case '\n':
+			fputs("\\n", stdout);
+			break;
+		case '\r':
+			fputs("\\r", stdout);
+			break;
+		case '\t':
+			fputs("\\t", stdout);
+			break;
+		default:
+			if (*p < 0x20)
+				printf("\\u%04x", *p);
+			else
+				putchar(*p);
+			break;
 		}
+	putchar('"');
+}
+
+/*
+ * One row: for --jsonl a compact object on a line, for --json an element
+ * of the array laid out as json_dumps(JSON_INDENT(2) | JSON_SORT_KEYS)
+ * lays out a whole array. Written directly, members in name order: the
+ * rows are streamed, and building a jansson object per row cost more than
+ * reading it.
+ */
+static void
+list_put_json(struct list_ctx *l, const char *const (*m)[2], size_t n)
+{
+	const char *sep = l->format == LIST_JSONL ? "," : ",\n    ";
+	size_t i;
+
+	if (l->format == LIST_JSON)
+		fputs(l->n == 0 ? "[\n  {\n    " : ",\n  {\n    ", stdout);
+	else
+		putchar('{');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			fputs(sep, stdout);
+		list_json_string(m[i][0]);
+		fputs(l->format == LIST_JSONL ? ":" : ": ", stdout);
+		list_json_string(m[i][1]);
 	}
+	fputs(l->format == LIST_JSONL ? "}\n" : "\n  }", stdout);
 	l->n++;
-	free(s);
-	return 0;
 }
 
 static int
@@ -89,8 +127,8 @@ list_cb(const struct signet_store_cert *c, void *arg)
 	struct list_ctx *l = arg;
 	int64_t now = (int64_t)time(NULL);
 	char na[21], nb[21], ra[21];
-	json_t *o;
-	int r;
+	const char *m[12][2];
+	size_t n = 0;
 
 	time_format((time_t)c->not_after, na);
 	if (l->format == LIST_TEXT) {
@@ -101,26 +139,29 @@ list_cb(const struct signet_store_cert *c, void *arg)
 		return 0;
 	}
 	time_format((time_t)c->not_before, nb);
-	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "serial", c->serial,
-	    "status", status_of(c, now), "subject", c->subject, "sans", c->sans,
-	    "profile", c->profile, "not_before", nb, "not_after", na,
-	    "requester", c->requester);
-	if (o == NULL)
-		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	/* In name order. */
+#define MEMBER(k, v) (m[n][0] = (k), m[n][1] = (v), n++)
 	if (c->cert_sha256 != NULL)
-		json_object_set_new(o, "cert_sha256",
-		    json_string(c->cert_sha256));
+		MEMBER("cert_sha256", c->cert_sha256);
+	if (c->failure != NULL)
+		MEMBER("failure", c->failure);
+	MEMBER("not_after", na);
+	MEMBER("not_before", nb);
+	MEMBER("profile", c->profile);
+	MEMBER("requester", c->requester);
 	if (c->status == SIGNET_CERT_REVOKED) {
 		time_format((time_t)c->revoked_at, ra);
-		json_object_set_new(o, "revoked_at", json_string(ra));
-		json_object_set_new(o, "revocation_reason",
-		    json_string(signet_crl_reason_name(c->revocation_reason)));
+		MEMBER("revocation_reason",
+		    signet_crl_reason_name(c->revocation_reason));
+		MEMBER("revoked_at", ra);
 	}
-	if (c->failure != NULL)
-		json_object_set_new(o, "failure", json_string(c->failure));
-	r = list_put_json(l, o);
-	json_decref(o);
-	return r;
+	MEMBER("sans", c->sans);
+	MEMBER("serial", c->serial);
+	MEMBER("status", status_of(c, now));
+	MEMBER("subject", c->subject);
+#undef MEMBER
+	list_put_json(l, (const char *const(*)[2])m, n);
+	return 0;
 }
 
 int
