@@ -107,8 +107,8 @@ echo "==> the steps of issuance in CPU time (software CA key, no token)"
 "$bench" stages "$CA_POLICY" "$work/one-csr/c0000000.csr" "$CA_ROOT" \
 	"$work/fx/root.key" 2000 >stages.txt
 note "   per certificate, one thread: policy (parse + verify the CSR) \
-$(get stage_policy_us stages.txt) us, build (+ throwaway signature, \
-OpenSSL parse) $(get stage_build_us stages.txt) us, lint \
+$(get stage_policy_us stages.txt) us, build (TBS and lint \
+certificate) $(get stage_build_us stages.txt) us, lint \
 $(get stage_lint_us stages.txt) us, sign + check (software key) \
 $(get stage_sign_check_us stages.txt) us"
 note "   all steps but the token: $(get stages_1 stages.txt)/s on 1 thread, \
