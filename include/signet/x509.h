@@ -186,6 +186,9 @@ struct signet_cert_params {
  */
 int signet_cert_verify_der(const uint8_t *der, size_t len,
     const EVP_PKEY *issuer_key) SIGNET_WUR;
+/* Same for a DER CRL: no object per entry (a million entries, 46 MB). */
+int signet_crl_verify_der(const uint8_t *der, size_t len,
+    const EVP_PKEY *issuer_key) SIGNET_WUR;
 
 /*
  * Build the TBSCertificate: v3; serial; signature algorithm for the

@@ -178,30 +178,55 @@ out:
 	return r;
 }
 
+/* The signature of a SIGNED{} object, both algorithm fields checked. */
+static int
+signed_verify(const char *what, const struct x509_span *tbs,
+    const struct x509_span *alg_outer, const struct x509_span *alg_inner,
+    const struct x509_span *sig, const EVP_PKEY *issuer_key)
+{
+	enum signet_sig_alg alg;
+
+	if (alg_outer->n != alg_inner->n ||
+	    memcmp(alg_outer->p, alg_inner->p, alg_outer->n) != 0)
+		return signet_error_set(SIGNET_ERR_VERIFY,
+		    "the %s's two signature algorithms differ", what);
+	if ((alg = x509_sig_alg_from_der(alg_outer->p, alg_outer->n)) ==
+	    SIGNET_SIG_NONE)
+		return signet_error_set(SIGNET_ERR_VERIFY,
+		    "the %s's signature algorithm is not one signet uses",
+		    what);
+	/* The BIT STRING's contents: no unused bits, then the signature. */
+	if (sig->n < 2 || sig->p[0] != 0)
+		return signet_error_set(SIGNET_ERR_VERIFY,
+		    "the %s's signature is not whole octets", what);
+	return signet_verify(issuer_key, alg, tbs->p, tbs->n, sig->p + 1,
+	    sig->n - 1);
+}
+
 int
 signet_cert_verify_der(const uint8_t *der, size_t len,
     const EVP_PKEY *issuer_key)
 {
 	struct x509_cert_view v;
-	enum signet_sig_alg alg;
 	const char *why = NULL;
 
 	if (x509_cert_view_parse(der, len, &v, &why) != 0)
 		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "the DER is not an X.509 certificate: %s", why);
-	if (v.sig_alg.n != v.tbs_sig_alg.n ||
-	    memcmp(v.sig_alg.p, v.tbs_sig_alg.p, v.sig_alg.n) != 0)
+	return signed_verify("certificate", &v.tbs, &v.sig_alg, &v.tbs_sig_alg,
+	    &v.sig, issuer_key);
+}
+
+int
+signet_crl_verify_der(const uint8_t *der, size_t len,
+    const EVP_PKEY *issuer_key)
+{
+	struct x509_crl_view v;
+	const char *why = NULL;
+
+	if (x509_crl_view_parse(der, len, &v, &why) != 0)
 		return signet_error_set(SIGNET_ERR_VERIFY,
-		    "the certificate's two signature algorithms differ");
-	if ((alg = x509_sig_alg_from_der(v.sig_alg.p, v.sig_alg.n)) ==
-	    SIGNET_SIG_NONE)
-		return signet_error_set(SIGNET_ERR_VERIFY,
-		    "the certificate's signature algorithm is not one signet "
-		    "uses");
-	/* The BIT STRING's contents: no unused bits, then the signature. */
-	if (v.sig.n < 2 || v.sig.p[0] != 0)
-		return signet_error_set(SIGNET_ERR_VERIFY,
-		    "the certificate's signature is not whole octets");
-	return signet_verify(issuer_key, alg, v.tbs.p, v.tbs.n, v.sig.p + 1,
-	    v.sig.n - 1);
+		    "the DER is not an X.509 CRL: %s", why);
+	return signed_verify("CRL", &v.tbs, &v.sig_alg, &v.tbs_sig_alg, &v.sig,
+	    issuer_key);
 }
