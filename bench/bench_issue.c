@@ -4,6 +4,7 @@
  *
  *   bench_issue raw CONFIG N          the CA key's raw signing rate through
  *                                     signet_key_signer, 1 and nproc threads
+ *                                     (the algorithm signet uses with it)
  *   bench_issue csrs DIR N            N P-256 CSRs (distinct keys, names
  *                                     hostN.example.com) as DIR/cNNNNNN.csr
  *   bench_issue populate CONFIG N TEMPLATE.pem [INDEX]
@@ -77,6 +78,7 @@ cpus(void)
 
 struct raw_arg {
 	struct signet_signer *signer;
+	enum signet_sig_alg alg;
 	size_t n;
 	int failed;
 };
@@ -85,15 +87,15 @@ static void *
 raw_thread(void *argp)
 {
 	struct raw_arg *a = argp;
-	uint8_t digest[32], sig[SIGNET_SIG_MAX];
-	size_t i, len;
+	uint8_t digest[64], sig[SIGNET_SIG_MAX];
+	size_t i, len,
+	    dlen = (size_t)EVP_MD_get_size(signet_sig_alg_md(a->alg));
 
 	RAND_bytes(digest, sizeof(digest));
 	for (i = 0; i < a->n; i++) {
 		len = sizeof(sig);
-		if (signet_signer_sign_digest(a->signer,
-			SIGNET_SIG_ECDSA_SHA256, digest, sizeof(digest), sig,
-			&len) != 0) {
+		if (signet_signer_sign_digest(a->signer, a->alg, digest, dlen,
+			sig, &len) != 0) {
 			a->failed = 1;
 			break;
 		}
@@ -113,6 +115,10 @@ raw_rate(struct signet_signer *signer, unsigned threads, size_t total)
 		a[i].signer = signer;
 		a[i].n = total / threads;
 		a[i].failed = 0;
+		/* The CA key's algorithm: ECDSA or RSA PKCS#1 v1.5. */
+		if (signet_sig_alg_for_key(signet_signer_get0_pubkey(signer), 0,
+			&a[i].alg) != 0)
+			die("key algorithm");
 	}
 	t0 = now();
 	for (i = 0; i < threads; i++)

@@ -14,7 +14,13 @@
 #   5. a full CRL with 1,000,000 revoked entries through `signet crl`: time
 #      and peak memory, against `openssl ca -gencrl` on the same entries;
 #   6. step 2 again with the database on a throwaway PostgreSQL server
-#      (fsync on; SIGNET_BENCH_PG=0 skips it).
+#      (fsync on; SIGNET_BENCH_PG=0 skips it);
+#   7. reading the 1,000,000 rows of step 4: `signet list` as text, as
+#      JSON Lines (--jsonl) and as one JSON array (--json), and `signet db
+#      check`: time and peak memory;
+#   8. a slow token: tests/p11fault in front of SoftHSM adds 3 ms to every
+#      C_Sign (SIGNET_BENCH_SLOW_MS); its raw rate, and a batch through it;
+#   9. an RSA-2048 CA key: raw rate on one and two sessions, and a batch.
 #
 #   bench/run-issue-bench.sh [--quick] [WORKDIR]
 #
@@ -34,16 +40,19 @@ work=${1:-$build/issue-bench}
 csrs=10000
 rows=1000000
 singles=21
+few=2000 # CSRs for the slow token and the RSA key
 if [ "$quick" -eq 1 ]; then
 	csrs=1000
 	rows=20000
 	singles=5
+	few=500
 fi
 
 echo "==> building (RelWithDebInfo, no test hooks) in $build"
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNET_BENCH=ON \
 	-DSIGNET_TESTS=OFF -DSIGNET_TEST_HOOKS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target signet bench_issue >/dev/null
+cmake --build "$build" -j "$(nproc)" --target signet bench_issue p11fault \
+	>/dev/null
 SIGNET_BIN=$build/src/signet
 SIGNET_SOURCE_DIR=$top
 export SIGNET_BIN SIGNET_SOURCE_DIR
@@ -98,8 +107,8 @@ echo "==> the steps of issuance in CPU time (software CA key, no token)"
 "$bench" stages "$CA_POLICY" "$work/one-csr/c0000000.csr" "$CA_ROOT" \
 	"$work/fx/root.key" 2000 >stages.txt
 note "   per certificate, one thread: policy (parse + verify the CSR) \
-$(get stage_policy_us stages.txt) us, build (+ throwaway signature, \
-OpenSSL parse) $(get stage_build_us stages.txt) us, lint \
+$(get stage_policy_us stages.txt) us, build (TBS and lint \
+certificate) $(get stage_build_us stages.txt) us, lint \
 $(get stage_lint_us stages.txt) us, sign + check (software key) \
 $(get stage_sign_check_us stages.txt) us"
 note "   all steps but the token: $(get stages_1 stages.txt)/s on 1 thread, \
@@ -243,6 +252,67 @@ $(ratio "$prate" "$rate") of the SQLite run)"
 else
 	note "6. PostgreSQL: not measured (SIGNET_BENCH_PG=0 or no server)"
 fi
+
+# ---- 7. reading a million rows ------------------------------------------------
+echo "==> 7. reading $rows rows"
+measure() { # measure NAME COMMAND...: "seconds peak-MB" of one run
+	_n=$1
+	shift
+	/usr/bin/time -f "%e %M" -o "$_n.time" "$@" >/dev/null 2>&1 || true
+	# (a non-zero exit adds a line first: db check exits 31 on findings)
+	tail -n1 "$_n.time" >"$_n.t" && mv "$_n.t" "$_n.time"
+	awk '{printf "%.1fs, %d MB", $1, $2 / 1024}' "$_n.time"
+}
+lt=$(measure list "$signet" list --config "$config")
+lj=$(measure jsonl "$signet" list --jsonl --config "$config")
+la=$(measure json "$signet" list --json --config "$config")
+dc=$(measure check "$signet" db check --config "$config")
+note "7. $rows rows: signet list $lt; --jsonl $lj; --json $la; \
+signet db check $dc (jsonl/text time: $(echo "$(cut -d' ' -f1 jsonl.time) \
+$(cut -d' ' -f1 list.time)" | awk '{printf "%.2f", $1 / $2}'))"
+
+# A batch of the first $few CSRs, on instance $1's config, into $2.
+few_csrs() {
+	mkdir -p "$work/few"
+	ls "$work/csrs" | head -n "$few" | while read -r f; do
+		[ -e "$work/few/$f" ] || ln -s "$work/csrs/$f" "$work/few/$f"
+	done
+}
+few_batch() {
+	_t=$(elapsed "$signet" issue --config "$1" --profile tls-server \
+		--batch "$work/few" --out-dir "$2")
+	echo "$(ls "$2" | wc -l) $_t" | awk '{printf "%.0f", $1 / $2}'
+}
+few_csrs
+
+# ---- 8. a slow token ----------------------------------------------------------------
+slow_ms=${SIGNET_BENCH_SLOW_MS:-3}
+echo "==> 8. a token that takes $slow_ms ms longer per signature"
+SIGNET_P11FAULT=$(find "$build" -name libp11fault.so | head -n1)
+export SIGNET_P11FAULT
+ca_instance_p11fault "$work/ca-slow"
+slow_config=$CA_CONFIG
+P11FAULT="C_Sign@1+=hang:$slow_ms"
+export P11FAULT
+"$bench" raw "$slow_config" 600 >raw-slow.txt
+srate=$(few_batch "$slow_config" "$work/out-slow")
+unset P11FAULT
+sraw=$(echo "$(get raw_1 raw-slow.txt) $(get raw_n raw-slow.txt)" |
+	awk '{print ($1 > $2) ? $1 : $2}')
+note "8. slow token (+$slow_ms ms per C_Sign): raw $(get raw_1 raw-slow.txt)/s \
+(1 session), $(get raw_n raw-slow.txt)/s ($threads); signet issue --batch \
+($few CSRs) $srate/s = $(ratio "$srate" "$sraw") of the raw rate"
+
+# ---- 9. an RSA-2048 CA key ------------------------------------------------------------
+echo "==> 9. an RSA-2048 CA key"
+ca_fixture "$work/fx-rsa" rsa-2048 >/dev/null
+ca_instance "$work/ca-rsa" >/dev/null
+"$bench" raw "$CA_CONFIG" 4000 >raw-rsa.txt
+rrate=$(few_batch "$CA_CONFIG" "$work/out-rsa")
+note "9. RSA-2048 CA key: raw $(get raw_1 raw-rsa.txt)/s (1 session), \
+$(get raw_n raw-rsa.txt)/s ($threads sessions); signet issue --batch \
+($few CSRs) $rrate/s = $(ratio "$rrate" "$(get raw_n raw-rsa.txt)") of the \
+raw rate on $threads sessions"
 
 echo "==> results (also in $results)"
 cat "$results"

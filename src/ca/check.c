@@ -44,6 +44,11 @@ struct trace {
 struct check_ctx {
 	struct found *v;
 	size_t n, cap;
+	/* Findings the audit log says nothing about go straight to cb. */
+	signet_ca_finding_fn cb;
+	void *arg;
+	struct signet_ca_check_summary *sum;
+	int cb_r; /* what cb returned, when it stopped the check */
 };
 
 static int
@@ -51,6 +56,20 @@ found_cb(const struct signet_store_problem *p, void *arg)
 {
 	struct check_ctx *c = arg;
 	struct found *v, *f;
+	struct signet_ca_finding fd;
+
+	/* Not kept: a million altered rows need no memory. */
+	if (p->kind != SIGNET_PROBLEM_PENDING &&
+	    p->kind != SIGNET_PROBLEM_CRL_UNRECORDED) {
+		memset(&fd, 0, sizeof(fd));
+		fd.problem = p;
+		fd.advice = p->detail != NULL ? p->detail : "";
+		c->sum->problems++;
+		c->sum->unresolved++;
+		if (c->cb != NULL && (c->cb_r = c->cb(&fd, c->arg)) != 0)
+			return c->cb_r;
+		return 0;
+	}
 
 	if (c->n == c->cap) {
 		size_t cap = c->cap == 0 ? 16 : c->cap * 2;
@@ -327,8 +346,12 @@ signet_ca_check(struct signet_ca *ca, const struct signet_ca_check_opts *o,
 	so.grace = o->grace > 0 ? o->grace : -1;
 	so.issuer_keys = &key;
 	so.n_issuer_keys = key != NULL ? 1 : 0;
+	c.cb = cb;
+	c.arg = arg;
+	c.sum = sum;
 	if ((r = signet_store_check(ca->store, &so, found_cb, &c,
-		 &n_problems)) != 0)
+		 &n_problems)) != 0 ||
+	    (r = c.cb_r) != 0)
 		goto out;
 	if (c.n > 0 && ((certs = calloc(c.n, sizeof(*certs))) == NULL ||
 			   (crls = calloc(c.n, sizeof(*crls))) == NULL ||

@@ -3,11 +3,11 @@
  * not reserved in the store and announced, durably, in the audit log; no
  * certificate file exists before the store says ISSUED.
  *
- *   per request (worker threads): policy -> serial -> build + lint
- *   per group (this thread):      reserve all (one transaction)
+ *   prepare (workers, per request):  policy -> serial -> build + lint
+ *   announce (this thread, per group): reserve all (one transaction)
  *                                 -> intents (one audit sync)
- *   per request (worker threads): token signs
- *   per group (this thread):      record all (one transaction)
+ *   sign (workers, per request):     token signs, signature checked
+ *   deliver (this thread, per group):  record all (one transaction)
  *                                 -> outcomes (one audit sync)
  *                                 -> files (one sync pass)
  *
@@ -31,6 +31,26 @@
 /* A serial collision with 126+ bits of entropy is a broken RNG after this. */
 #define ISSUE_SERIAL_TRIES 8
 
+/*
+ * The life of one request in a batch. Every move goes through item_move,
+ * which refuses (asserts) any move not in item_moves below.
+ *
+ *   NEW -> READY       checked by the policy, built and linted
+ *   NEW -> REFUSED     refused by the policy, the build or the lint
+ *   READY -> RESERVED  PENDING in the store (the intent is logged next)
+ *   READY -> REFUSED   the store refused the serial (late refusal)
+ *   RESERVED -> READY  the reservation's transaction did not commit
+ *   RESERVED -> SIGNED the token signed it, the signature verified
+ *   RESERVED -> FAILED not signed (token, log), the row marked FAILED
+ *   RESERVED -> STOPPED not signed, and the row could not be marked
+ *   SIGNED -> RECORDED ISSUED in the store
+ *   SIGNED -> FAILED   could not be recorded; discarded, row FAILED
+ *   SIGNED -> STOPPED  neither recorded nor marked: the row stays PENDING
+ *   RECORDED, FAILED -> STOPPED  their transaction did not commit
+ *
+ * REFUSED, RECORDED, FAILED and STOPPED end the item's part in the batch;
+ * a STOPPED row is PENDING until 'signet db check --resolve'.
+ */
 enum item_stage {
 	ITEM_NEW = 0,
 	ITEM_REFUSED,  /* refused before any reservation */
@@ -40,7 +60,23 @@ enum item_stage {
 	ITEM_FAILED,   /* reserved, then failed (row marked FAILED) */
 	ITEM_RECORDED, /* ISSUED in the store */
 	ITEM_STOPPED,  /* reserved, then the batch stopped (row PENDING) */
+	ITEM_STAGES
 };
+
+#define MOVE(s) (1u << (s))
+static const unsigned item_moves[ITEM_STAGES] = {
+	[ITEM_NEW] = MOVE(ITEM_READY) | MOVE(ITEM_REFUSED),
+	[ITEM_REFUSED] = 0,
+	[ITEM_READY] = MOVE(ITEM_RESERVED) | MOVE(ITEM_REFUSED),
+	[ITEM_RESERVED] = MOVE(ITEM_READY) | MOVE(ITEM_SIGNED) |
+			  MOVE(ITEM_FAILED) | MOVE(ITEM_STOPPED),
+	[ITEM_SIGNED] =
+	    MOVE(ITEM_RECORDED) | MOVE(ITEM_FAILED) | MOVE(ITEM_STOPPED),
+	[ITEM_FAILED] = MOVE(ITEM_STOPPED),
+	[ITEM_RECORDED] = MOVE(ITEM_STOPPED),
+	[ITEM_STOPPED] = 0,
+};
+#undef MOVE
 
 struct ca_item {
 	const struct signet_ca_request *req;
@@ -79,6 +115,25 @@ struct ca_group {
 };
 
 /* ---- helpers ------------------------------------------------------------- */
+
+/*
+ * The one place an item changes stage: only along item_moves. Any other
+ * move is a bug that could sign what was never announced, so it stops the
+ * process in every build (assert would vanish under NDEBUG).
+ */
+static void
+item_move(struct ca_item *it, enum item_stage to)
+{
+	if (it->stage >= ITEM_STAGES || to >= ITEM_STAGES ||
+	    !(item_moves[it->stage] & (1u << to))) {
+		fprintf(stderr,
+		    "signet: internal error: issuance item moved from stage "
+		    "%d to %d\n",
+		    (int)it->stage, (int)to);
+		abort();
+	}
+	it->stage = to;
+}
 
 static void
 item_fail(struct ca_item *it, int status, const char *prefix)
@@ -153,9 +208,14 @@ ca_key_blocked(void *arg, const uint8_t spki_sha256[32])
 	struct signet_ca *ca = arg;
 	int blocked = 0, r;
 
-	if (ca->reader == NULL)
+	if (ca->reader == NULL) {
+		/* store.h: a handle belongs to one thread; workers need theirs.
+		 */
+		if (ca->pool != NULL)
+			return signet_error_set(SIGNET_ERR_INTERNAL,
+			    "no reader connection for the worker threads");
 		r = signet_store_key_blocked(ca->store, spki_sha256, &blocked);
-	else {
+	} else {
 		pthread_mutex_lock(&ca->reader_lock);
 		r = signet_store_key_blocked(ca->reader, spki_sha256, &blocked);
 		pthread_mutex_unlock(&ca->reader_lock);
@@ -273,6 +333,32 @@ out:
 	return r;
 }
 
+/*
+ * What the audit intent says of the bytes the token will sign: set again
+ * whenever the TBS is rebuilt (a new serial after a collision).
+ */
+static int
+item_describe_tbs(struct ca_item *it)
+{
+	const struct signet_validity *v = signet_tbs_get0_validity(it->tbs);
+	const uint8_t *tbs;
+	char hash[65], nb[21], na[21];
+	size_t len;
+
+	tbs = signet_tbs_get0_tbs_der(it->tbs, &len);
+	if (sha256_hex(tbs, len, hash) != 0)
+		return SIGNET_ERR_INTERNAL;
+	time_format(v->not_before, nb);
+	time_format(v->not_after, na);
+	if (json_object_set_new(it->details, "tbs_sha256", json_string(hash)) !=
+		0 ||
+	    json_object_set_new(it->details, "not_before", json_string(nb)) !=
+		0 ||
+	    json_object_set_new(it->details, "not_after", json_string(na)) != 0)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	return 0;
+}
+
 /* ---- phase 1: policy, serial, build, lint (workers) ---------------------- */
 
 static void
@@ -287,9 +373,6 @@ prep_task(void *arg, size_t i)
 	const uint8_t *csr = req->csr;
 	size_t len = req->csr_len;
 	json_t *names = NULL;
-	char tbs_hash[65], nb[21], na[21];
-	const uint8_t *tbs;
-	size_t tbs_len;
 	int r;
 
 	signet_error_clear();
@@ -341,30 +424,25 @@ prep_task(void *arg, size_t i)
 	}
 	memcpy(spki_hash, it->rq->spki_sha256, 32);
 	hex_encode(spki_hash, 32, it->spki_hex);
-	tbs = signet_tbs_get0_tbs_der(it->tbs, &tbs_len);
 	if ((it->subject = name_text(it->rq->subject)) == NULL ||
-	    item_names(it, &names) != 0 ||
-	    sha256_hex(tbs, tbs_len, tbs_hash) != 0) {
+	    item_names(it, &names) != 0) {
 		signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 		item_fail(it, SIGNET_ERR_INTERNAL, NULL);
 		goto refused;
 	}
-	time_format(signet_tbs_get0_validity(it->tbs)->not_before, nb);
-	time_format(signet_tbs_get0_validity(it->tbs)->not_after, na);
-	it->details = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s,s:s,s:s,s:s}",
-	    "subject", it->subject, "profile", it->profile->name, "sans", names,
-	    "spki_sha256", it->spki_hex, "requester", ca->requester,
-	    "tbs_sha256", tbs_hash, "not_before", nb, "not_after", na,
-	    "request", req->name != NULL ? req->name : "");
-	if (it->details == NULL) {
+	it->details = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s}", "subject",
+	    it->subject, "profile", it->profile->name, "sans", names,
+	    "spki_sha256", it->spki_hex, "requester", ca->requester, "request",
+	    req->name != NULL ? req->name : "");
+	if (it->details == NULL || item_describe_tbs(it) != 0) {
 		signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 		item_fail(it, SIGNET_ERR_INTERNAL, NULL);
 		goto refused;
 	}
-	it->stage = ITEM_READY;
+	item_move(it, ITEM_READY);
 	goto out;
 refused:
-	it->stage = ITEM_REFUSED;
+	item_move(it, ITEM_REFUSED);
 out:
 	json_decref(names);
 	free(buf);
@@ -444,13 +522,22 @@ item_reserve(struct ca_group *g, struct ca_item *it)
 		c.not_after = v->not_after;
 		c.profile = it->profile->name;
 		c.requester = ca->requester;
-		r = signet_store_cert_reserve(ca->store, &c, (int64_t)g->now);
+		if (SIGNET_FAULT("issue.collide") != 0)
+			r = signet_error_set(SIGNET_ERR_CONFLICT,
+			    "serial %s is taken (test hook)", serial);
+		else
+			r = signet_store_cert_reserve(ca->store, &c,
+			    (int64_t)g->now);
 		if (r != SIGNET_ERR_CONFLICT || tries + 1 >= ISSUE_SERIAL_TRIES)
 			break;
-		/* Another certificate has it: a new serial, a new build. */
+		/*
+		 * Another certificate has it: a new serial, a new build, and
+		 * the intent names the new TBS (it is what gets signed).
+		 */
 		if ((r = signet_serial_new(ca_random, ca,
 			 ca->cfg->serial_length, &it->serial)) != 0 ||
-		    (r = item_build(ca, it, g->now)) != 0)
+		    (r = item_build(ca, it, g->now)) != 0 ||
+		    (r = item_describe_tbs(it)) != 0)
 			break;
 	}
 	if (r != 0)
@@ -479,14 +566,14 @@ group_abandon(struct ca_group *g, int code, const char *why)
 		g->items[i].message = strdup(why);
 		if (signet_store_cert_fail(ca->store, ca->issuer_id,
 			g->items[i].res->serial, why, (int64_t)time(NULL)) == 0)
-			g->items[i].stage = ITEM_FAILED;
+			item_move(&g->items[i], ITEM_FAILED);
 		else
-			g->items[i].stage = ITEM_STOPPED;
+			item_move(&g->items[i], ITEM_STOPPED);
 	}
 	if (began && signet_store_commit(ca->store) != 0)
 		for (i = 0; i < g->n; i++)
 			if (g->items[i].stage == ITEM_FAILED)
-				g->items[i].stage = ITEM_STOPPED;
+				item_move(&g->items[i], ITEM_STOPPED);
 }
 
 static int
@@ -512,16 +599,16 @@ group_reserve(struct ca_group *g)
 		if ((r = item_reserve(g, it)) != 0) {
 			/* Nothing was reserved for it: a refusal. */
 			item_fail(it, r, "reserving a serial");
-			it->stage = ITEM_REFUSED;
+			item_move(it, ITEM_REFUSED);
 			it->late_refusal = 1;
 			continue;
 		}
-		it->stage = ITEM_RESERVED;
+		item_move(it, ITEM_RESERVED);
 	}
 	if ((r = signet_store_commit(ca->store)) != 0) {
 		for (i = 0; i < g->n; i++)
 			if (g->items[i].stage == ITEM_RESERVED) {
-				g->items[i].stage = ITEM_READY;
+				item_move(&g->items[i], ITEM_READY);
 				g->items[i].res->serial[0] = '\0';
 			}
 		return r;
@@ -604,7 +691,7 @@ sign_task(void *arg, size_t i)
 		item_fail(it, r, "the token did not sign");
 		return;
 	}
-	it->stage = ITEM_SIGNED;
+	item_move(it, ITEM_SIGNED);
 	(void)SIGNET_FAULT("issue.sign");
 }
 
@@ -630,7 +717,7 @@ group_record(struct ca_group *g, int *sign_error)
 			if (signet_store_cert_issue(ca->store, ca->issuer_id,
 				it->res->serial, it->der, it->der_len,
 				now) == 0) {
-				it->stage = ITEM_RECORDED;
+				item_move(it, ITEM_RECORDED);
 				continue;
 			}
 			/* Never handed out, so never issued. */
@@ -647,16 +734,16 @@ group_record(struct ca_group *g, int *sign_error)
 		if (signet_store_cert_fail(ca->store, ca->issuer_id,
 			it->res->serial,
 			it->message != NULL ? it->message : "?", now) == 0)
-			it->stage = ITEM_FAILED;
+			item_move(it, ITEM_FAILED);
 		else
-			it->stage = ITEM_STOPPED;
+			item_move(it, ITEM_STOPPED);
 	}
 	if ((r = signet_store_commit(ca->store)) != 0) {
 		for (i = 0; i < g->n; i++)
 			if (g->items[i].stage == ITEM_RECORDED ||
 			    g->items[i].stage == ITEM_FAILED ||
 			    g->items[i].stage == ITEM_SIGNED) {
-				g->items[i].stage = ITEM_STOPPED;
+				item_move(&g->items[i], ITEM_STOPPED);
 				free(g->items[i].der);
 				g->items[i].der = NULL;
 				g->items[i].der_len = 0;
@@ -856,9 +943,11 @@ group_run(struct ca_group *g, ca_task_fn fn)
 
 /* Hand each item's outcome to its result. */
 static void
-group_finish(struct ca_group *g, int fatal, const char *fatal_msg, int fronted)
+group_finish(struct ca_group *g, int fatal, const char *fatal_msg,
+    int announced)
 {
 	size_t i;
+	int stopped;
 
 	for (i = 0; i < g->n; i++) {
 		struct ca_item *it = &g->items[i];
@@ -872,25 +961,20 @@ group_finish(struct ca_group *g, int fatal, const char *fatal_msg, int fronted)
 			res->not_after = v->not_after;
 			res->clamped = v->clamped;
 		}
-		switch (it->stage) {
-		case ITEM_RECORDED:
+		/* A refusal the log never got is no decision. */
+		stopped =
+		    it->stage != ITEM_RECORDED && it->stage != ITEM_FAILED &&
+		    (it->stage != ITEM_REFUSED || (!announced && fatal != 0));
+		if (it->stage == ITEM_RECORDED) {
 			res->recorded = 1;
 			res->der = it->der;
 			res->der_len = it->der_len;
 			it->der = NULL;
 			res->status = it->status;
-			break;
-		case ITEM_REFUSED:
-			/* A refusal the log never got is no decision. */
-			if (!fronted && fatal != 0)
-				goto stopped;
-			/* FALLTHROUGH */
-		case ITEM_FAILED:
+		} else if (!stopped)
 			res->status =
 			    it->status != 0 ? it->status : SIGNET_ERR_INTERNAL;
-			break;
-		default:
-		stopped:
+		else {
 			/* Stopped by a failure of the batch. */
 			res->status = fatal != 0 ? fatal : SIGNET_ERR_INTERNAL;
 			free(it->message);
@@ -905,7 +989,6 @@ group_finish(struct ca_group *g, int fatal, const char *fatal_msg, int fronted)
 				      "'signet db check --resolve')"
 				    : "") == -1)
 				it->message = NULL;
-			break;
 		}
 		res->message = it->message;
 		it->message = NULL;
@@ -937,7 +1020,7 @@ group_free(struct ca_group *g)
 
 /* Before signing: refusals logged, serials reserved, intents synced. */
 static int
-group_front(struct ca_group *g)
+group_announce(struct ca_group *g)
 {
 	int r;
 
@@ -948,7 +1031,7 @@ group_front(struct ca_group *g)
 
 /* After signing: recorded, outcomes synced, files written. */
 static int
-group_back(struct ca_group *g)
+group_deliver(struct ca_group *g)
 {
 	int r, sign_error = 0, outcome;
 
@@ -1002,8 +1085,8 @@ struct pipeline {
 	struct ca_group g[ISSUE_RING];
 	struct ca_job *prep[ISSUE_RING];
 	struct ca_job *sign[ISSUE_RING];
-	int fronted[ISSUE_RING]; /* reserved and announced: to be signed */
-	int signing[ISSUE_RING]; /* handed to the signers */
+	int announced[ISSUE_RING]; /* reserved and announced: to be signed */
+	int signing[ISSUE_RING];   /* handed to the signers */
 	int fatal;
 	char *fatal_msg;
 	signet_ca_progress_fn progress;
@@ -1041,13 +1124,13 @@ pl_prep(struct pipeline *pl, size_t k)
 	/* On failure each serial asks the token itself, and fails there. */
 	if (group_random_fill(g) != 0)
 		signet_error_clear();
-	pl->fronted[k % ISSUE_RING] = 0;
+	pl->announced[k % ISSUE_RING] = 0;
 	pl->signing[k % ISSUE_RING] = 0;
 	pl->prep[k % ISSUE_RING] = group_start(g, prep_task, 0);
 }
 
 static void
-pl_front(struct pipeline *pl, size_t k)
+pl_announce(struct pipeline *pl, size_t k)
 {
 	struct ca_group *g = pl_group(pl, k);
 	int r;
@@ -1055,11 +1138,11 @@ pl_front(struct pipeline *pl, size_t k)
 	group_wait(g, &pl->prep[k % ISSUE_RING]);
 	if (pl->fatal != 0)
 		return;
-	if ((r = group_front(g)) != 0) {
+	if ((r = group_announce(g)) != 0) {
 		pl_fail(pl, r);
 		return;
 	}
-	pl->fronted[k % ISSUE_RING] = 1;
+	pl->announced[k % ISSUE_RING] = 1;
 }
 
 static void
@@ -1069,7 +1152,8 @@ pl_finish(struct pipeline *pl, size_t k)
 
 	group_wait(g, &pl->prep[k % ISSUE_RING]);
 	group_wait(g, &pl->sign[k % ISSUE_RING]);
-	group_finish(g, pl->fatal, pl->fatal_msg, pl->fronted[k % ISSUE_RING]);
+	group_finish(g, pl->fatal, pl->fatal_msg,
+	    pl->announced[k % ISSUE_RING]);
 	group_free(g);
 	pl->done += g->n;
 	g->n = 0;
@@ -1110,15 +1194,15 @@ pl_sign(struct pipeline *pl, size_t k)
  * stopped first) has its rows marked failed: nothing of it was signed.
  */
 static void
-pl_back(struct pipeline *pl, size_t k)
+pl_deliver(struct pipeline *pl, size_t k)
 {
 	struct ca_group *g = pl_group(pl, k);
 	char why[600];
 
 	group_wait(g, &pl->sign[k % ISSUE_RING]);
 	if (pl->signing[k % ISSUE_RING])
-		pl_fail(pl, group_back(g));
-	else if (pl->fronted[k % ISSUE_RING]) {
+		pl_fail(pl, group_deliver(g));
+	else if (pl->announced[k % ISSUE_RING]) {
 		snprintf(why, sizeof(why), "not signed: the batch stopped (%s)",
 		    pl->fatal_msg != NULL ? pl->fatal_msg : "?");
 		group_abandon(g, pl->fatal, why);
@@ -1135,28 +1219,28 @@ pl_run(struct pipeline *pl)
 	size_t k;
 
 	pl_prep(pl, 0);
-	pl_front(pl, 0);
-	if (pl->fronted[0])
+	pl_announce(pl, 0);
+	if (pl->announced[0])
 		pl_sign(pl, 0);
 	if (pl->groups > 1 && pl->fatal == 0)
 		pl_prep(pl, 1);
 	for (k = 0; k < pl->groups; k++) {
 		/* Group k+1 is reserved and announced while k is signed. */
 		if (k + 1 < pl->groups && pl_group(pl, k + 1)->n > 0)
-			pl_front(pl, k + 1);
+			pl_announce(pl, k + 1);
 		group_wait(pl_group(pl, k), &pl->sign[k % ISSUE_RING]);
 		/* A token that failed once signs no next group. */
 		pl_sign_check(pl, k);
 		if (k + 1 < pl->groups && pl->fatal == 0 &&
-		    pl->fronted[(k + 1) % ISSUE_RING])
+		    pl->announced[(k + 1) % ISSUE_RING])
 			pl_sign(pl, k + 1);
 		if (k + 2 < pl->groups && pl->fatal == 0)
 			pl_prep(pl, k + 2);
-		pl_back(pl, k);
+		pl_deliver(pl, k);
 		if (pl->fatal != 0) {
 			/* What is in flight ends before the batch does. */
 			if (k + 1 < pl->groups && pl_group(pl, k + 1)->n > 0)
-				pl_back(pl, k + 1);
+				pl_deliver(pl, k + 1);
 			if (k + 2 < pl->groups && pl_group(pl, k + 2)->n > 0)
 				pl_finish(pl, k + 2);
 			return;
@@ -1180,14 +1264,17 @@ signet_ca_issue_batch(struct signet_ca *ca,
 		return r;
 	if (n == 0)
 		return 0;
-	if (n > 1 && ca->pool == NULL) {
-		if ((r = ca_pool_new(ca->cfg->workers, &ca->pool)) != 0)
-			return r;
-		/* Workers look up blocked keys on their own connection. */
-		if (ca->reader == NULL &&
-		    (r = signet_ca_store_open(ca->cfg, 0, &ca->reader)) != 0)
-			return r;
-	}
+	if (n > 1 && ca->pool == NULL &&
+	    (r = ca_pool_new(ca->cfg->workers, &ca->pool)) != 0)
+		return r;
+	/*
+	 * Workers look up blocked keys on their own connection; a pool kept
+	 * from an earlier batch whose open failed has none yet.
+	 */
+	if (ca->pool != NULL && ca->reader == NULL &&
+	    ((r = SIGNET_FAULT("issue.reader")) != 0 ||
+		(r = signet_ca_store_open(ca->cfg, 0, &ca->reader)) != 0))
+		return r;
 	pl.ca = ca;
 	pl.reqs = reqs;
 	pl.res = res;

@@ -6,8 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "cli/cli.h"
 #include "signet/ca.h"
 #include "util/codec.h"
@@ -18,7 +16,7 @@ list_usage(FILE *f)
 	fprintf(f,
 	    "usage: signet list [--status STATUS] [--expiring DAYS] "
 	    "[--profile NAME]\n"
-	    "                   [--json] [--config FILE]\n"
+	    "                   [--json | --jsonl] [--config FILE]\n"
 	    "\n"
 	    "One line per certificate: serial, status, notAfter, profile, "
 	    "subject. Needs\n"
@@ -32,12 +30,16 @@ list_usage(FILE *f)
 	    "  --expiring DAYS  valid certificates whose notAfter falls "
 	    "within DAYS days\n"
 	    "  --profile NAME   only this profile\n"
-	    "  --json           one JSON array\n"
+	    "  --json           one JSON array, written as the rows are read\n"
+	    "  --jsonl          one JSON object per line (JSON Lines)\n"
 	    "  --config FILE    the instance\n");
 }
 
+enum list_format { LIST_TEXT, LIST_JSON, LIST_JSONL };
+
+/* Rows are written as they are read: a million rows need no more memory. */
 struct list_ctx {
-	json_t *array;
+	enum list_format format;
 	size_t n;
 };
 
@@ -51,41 +53,114 @@ status_of(const struct signet_store_cert *c, int64_t now)
 	return signet_cert_status_name(c->status);
 }
 
+/* A JSON string (RFC 8259 7), escaped as jansson escapes it. */
+static void
+list_json_string(const char *v)
+{
+	const unsigned char *p;
+
+	putchar('"');
+	for (p = (const unsigned char *)(v != NULL ? v : ""); *p != '\0'; p++)
+		switch (*p) {
+		case '"':
+			fputs("\\\"", stdout);
+			break;
+		case '\\':
+			fputs("\\\\", stdout);
+			break;
+		case '\b':
+			fputs("\\b", stdout);
+			break;
+		case '\f':
+			fputs("\\f", stdout);
+			break;
+		case '\n':
+			fputs("\\n", stdout);
+			break;
+		case '\r':
+			fputs("\\r", stdout);
+			break;
+		case '\t':
+			fputs("\\t", stdout);
+			break;
+		default:
+			if (*p < 0x20)
+				printf("\\u%04x", *p);
+			else
+				putchar(*p);
+			break;
+		}
+	putchar('"');
+}
+
+/*
+ * One row: for --jsonl a compact object on a line, for --json an element
+ * of the array laid out as json_dumps(JSON_INDENT(2) | JSON_SORT_KEYS)
+ * lays out a whole array. Written directly, members in name order: the
+ * rows are streamed, and building a jansson object per row cost more than
+ * reading it.
+ */
+static void
+list_put_json(struct list_ctx *l, const char *const (*m)[2], size_t n)
+{
+	const char *sep = l->format == LIST_JSONL ? "," : ",\n    ";
+	size_t i;
+
+	if (l->format == LIST_JSON)
+		fputs(l->n == 0 ? "[\n  {\n    " : ",\n  {\n    ", stdout);
+	else
+		putchar('{');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			fputs(sep, stdout);
+		list_json_string(m[i][0]);
+		fputs(l->format == LIST_JSONL ? ":" : ": ", stdout);
+		list_json_string(m[i][1]);
+	}
+	fputs(l->format == LIST_JSONL ? "}\n" : "\n  }", stdout);
+	l->n++;
+}
+
 static int
 list_cb(const struct signet_store_cert *c, void *arg)
 {
 	struct list_ctx *l = arg;
 	int64_t now = (int64_t)time(NULL);
 	char na[21], nb[21], ra[21];
-	json_t *o;
+	const char *m[12][2];
+	size_t n = 0;
 
 	time_format((time_t)c->not_after, na);
-	l->n++;
-	if (l->array == NULL) {
+	if (l->format == LIST_TEXT) {
+		l->n++;
 		printf("%-40s %-8s %s %-12s %s\n", c->serial, status_of(c, now),
 		    na, c->profile,
 		    c->subject[0] != '\0' ? c->subject : "(empty subject)");
 		return 0;
 	}
 	time_format((time_t)c->not_before, nb);
-	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "serial", c->serial,
-	    "status", status_of(c, now), "subject", c->subject, "sans", c->sans,
-	    "profile", c->profile, "not_before", nb, "not_after", na,
-	    "requester", c->requester);
-	if (o == NULL)
-		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	/* In name order. */
+#define MEMBER(k, v) (m[n][0] = (k), m[n][1] = (v), n++)
 	if (c->cert_sha256 != NULL)
-		json_object_set_new(o, "cert_sha256",
-		    json_string(c->cert_sha256));
+		MEMBER("cert_sha256", c->cert_sha256);
+	if (c->failure != NULL)
+		MEMBER("failure", c->failure);
+	MEMBER("not_after", na);
+	MEMBER("not_before", nb);
+	MEMBER("profile", c->profile);
+	MEMBER("requester", c->requester);
 	if (c->status == SIGNET_CERT_REVOKED) {
 		time_format((time_t)c->revoked_at, ra);
-		json_object_set_new(o, "revoked_at", json_string(ra));
-		json_object_set_new(o, "revocation_reason",
-		    json_string(signet_crl_reason_name(c->revocation_reason)));
+		MEMBER("revocation_reason",
+		    signet_crl_reason_name(c->revocation_reason));
+		MEMBER("revoked_at", ra);
 	}
-	if (c->failure != NULL)
-		json_object_set_new(o, "failure", json_string(c->failure));
-	json_array_append_new(l->array, o);
+	MEMBER("sans", c->sans);
+	MEMBER("serial", c->serial);
+	MEMBER("status", status_of(c, now));
+	MEMBER("subject", c->subject);
+#undef MEMBER
+	list_put_json(l, (const char *const(*)[2])m, n);
 	return 0;
 }
 
@@ -97,6 +172,7 @@ cmd_list(int argc, char **argv)
 		{ "expiring", required_argument, NULL, 'e' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "jsonl", no_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -115,10 +191,10 @@ cmd_list(int argc, char **argv)
 	struct signet_ca *ca = NULL;
 	struct list_ctx l;
 	const char *config = NULL;
-	int c, r, st, json = 0, have_status = 0;
+	int c, r, st, have_status = 0;
 	size_t i;
 	long days;
-	char *end, *s;
+	char *end;
 
 	memset(&f, 0, sizeof(f));
 	memset(&l, 0, sizeof(l));
@@ -152,7 +228,11 @@ cmd_list(int argc, char **argv)
 			f.profile = optarg;
 			break;
 		case 'j':
-			json = 1;
+		case 'l':
+			if (l.format != LIST_TEXT)
+				return cli_usage("list",
+				    "give --json or --jsonl, not both");
+			l.format = c == 'j' ? LIST_JSON : LIST_JSONL;
 			break;
 		case 'f':
 			config = optarg;
@@ -174,28 +254,20 @@ cmd_list(int argc, char **argv)
 		return st;
 	f.issuer = signet_ca_issuer_id(ca);
 	f.now = (int64_t)time(NULL);
-	if (json && (l.array = json_array()) == NULL) {
-		signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-		st = cli_fail(SIGNET_ERR_INTERNAL);
-		goto out;
-	}
-	if (!json)
+	if (l.format == LIST_TEXT)
 		printf("%-40s %-8s %-20s %-12s %s\n", "SERIAL", "STATUS",
 		    "NOT AFTER", "PROFILE", "SUBJECT");
 	if ((r = signet_store_cert_foreach(signet_ca_get0_store(ca), &f,
 		 list_cb, &l)) != 0) {
+		/* A --json array stays open: no reader takes it as whole. */
+		fflush(stdout);
 		st = cli_fail(r);
 		goto out;
 	}
-	if (json) {
-		if ((s = json_dumps(l.array,
-			 JSON_INDENT(2) | JSON_SORT_KEYS)) != NULL)
-			printf("%s\n", s);
-		free(s);
-	}
+	if (l.format == LIST_JSON)
+		fputs(l.n == 0 ? "[]\n" : "\n]\n", stdout);
 	st = 0;
 out:
-	json_decref(l.array);
 	signet_ca_free(ca);
 	return st;
 }

@@ -2,11 +2,13 @@
  * Getting one PKCS#10 request (RFC 2986) out of untrusted bytes: PEM or
  * DER, exactly one object, strict DER, nothing before or after it.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/provider.h>
 #include <openssl/x509.h>
 
 #include "policy/policy_int.h"
@@ -78,6 +80,30 @@ pem_decode(const uint8_t *in, size_t len, uint8_t **der, size_t *derlen)
 	return 0;
 }
 
+/*
+ * The library context a CSR is parsed in: only OpenSSL's null provider, so
+ * no key decoder. d2i would otherwise set up OpenSSL 3's provider decoders
+ * for the public key (under global locks, slower than verifying the CSR's
+ * signature); policy_key_check builds the key from its numbers instead,
+ * and the signature is verified in the default context.
+ */
+static OSSL_LIB_CTX *csr_libctx;
+static pthread_once_t csr_libctx_once = PTHREAD_ONCE_INIT;
+
+static void
+csr_libctx_init(void)
+{
+	OSSL_LIB_CTX *ctx;
+
+	if ((ctx = OSSL_LIB_CTX_new()) == NULL)
+		return;
+	if (OSSL_PROVIDER_load(ctx, "null") == NULL) {
+		OSSL_LIB_CTX_free(ctx);
+		return;
+	}
+	csr_libctx = ctx;
+}
+
 int
 policy_csr_decode(const uint8_t *in, size_t len, size_t max, X509_REQ **out)
 {
@@ -120,7 +146,10 @@ policy_csr_decode(const uint8_t *in, size_t len, size_t max, X509_REQ **out)
 		goto out;
 	}
 	p = der;
-	if ((req = d2i_X509_REQ(NULL, &p, (long)derlen)) == NULL) {
+	/* Without that context (out of memory?), the slow way. */
+	(void)pthread_once(&csr_libctx_once, csr_libctx_init);
+	if ((req = (X509_REQ *)ASN1_item_d2i_ex(NULL, &p, (long)derlen,
+		 ASN1_ITEM_rptr(X509_REQ), csr_libctx, NULL)) == NULL) {
 		r = signet_error_ossl(SIGNET_ERR_POLICY,
 		    "the CSR is not a PKCS#10 certification request");
 		goto out;

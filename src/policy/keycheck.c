@@ -13,9 +13,11 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/param_build.h>
 #include <openssl/x509.h>
 
 #include "policy/policy_int.h"
+#include "util/der.h"
 
 /* Trial division bound, ROCA prime bound, Fermat rounds. */
 #define KEY_SMALL_PRIME_LIMIT 16384
@@ -270,9 +272,95 @@ internal:
 	return NULL;
 }
 
+/*
+ * Public keys are built from their numbers (EVP_PKEY_fromdata), not
+ * decoded by d2i: OpenSSL 3 sets up its provider decoders for every key it
+ * decodes, under global locks, which costs more than checking the CSR's
+ * signature. The numbers come from signet's strict DER reader.
+ */
+static EVP_PKEY *
+key_from_params(const char *type, const OSSL_PARAM *params)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY,
+		(OSSL_PARAM *)params) <= 0) {
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	return pkey;
+}
+
+/* A positive INTEGER's magnitude (DER: minimal, no sign bit set). */
+static BIGNUM *
+der_positive(struct der_cur *c)
+{
+	struct der_elem e;
+	const char *why;
+
+	if (der_expect(c, 0x02, &e, &why) != 0 || e.len == 0 ||
+	    (e.body[0] & 0x80) ||
+	    (e.len > 1 && e.body[0] == 0 && !(e.body[1] & 0x80)))
+		return NULL;
+	return BN_bin2bn(e.body, (int)e.len, NULL);
+}
+
+/* RSAPublicKey (RFC 8017 A.1.1) as the subjectPublicKey bits hold it. */
+static EVP_PKEY *
+rsa_key_decode(const unsigned char *pk, int pklen)
+{
+	struct der_cur c;
+	struct der_elem seq;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	BIGNUM *n = NULL, *e = NULL;
+	EVP_PKEY *pkey = NULL;
+	const char *why;
+
+	der_cur_init(&c, pk, (size_t)pklen);
+	if (der_expect(&c, 0x30, &seq, &why) != 0 || !der_cur_done(&c) ||
+	    seq.long_len)
+		goto out;
+	der_cur_init(&c, seq.body, seq.len);
+	if ((n = der_positive(&c)) == NULL || (e = der_positive(&c)) == NULL ||
+	    !der_cur_done(&c) || BN_is_zero(n) || BN_is_zero(e))
+		goto out;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
+		goto out;
+	pkey = key_from_params("RSA", params);
+out:
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
+	BN_free(e);
+	return pkey;
+}
+
+/* An uncompressed point on a named curve; OpenSSL checks it is on it. */
+static EVP_PKEY *
+ec_key_decode(const char *group, const unsigned char *pk, int pklen)
+{
+	OSSL_PARAM params[3];
+
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+	    (char *)group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+	    (void *)pk, (size_t)pklen);
+	params[2] = OSSL_PARAM_construct_end();
+	return key_from_params("EC", params);
+}
+
 static int
-rsa_check(const struct signet_profile *profile, X509_PUBKEY *spki,
-    const X509_ALGOR *alg, struct policy_problems *pr, EVP_PKEY **out)
+rsa_check(const struct signet_profile *profile, const X509_ALGOR *alg,
+    const unsigned char *pk, int pklen, struct policy_problems *pr,
+    EVP_PKEY **out)
 {
 	int r = SIGNET_ERR_INTERNAL;
 	BIGNUM *n = NULL, *e = NULL;
@@ -289,7 +377,7 @@ rsa_check(const struct signet_profile *profile, X509_PUBKEY *spki,
 		r = 0;
 		goto out;
 	}
-	if ((pkey = X509_PUBKEY_get(spki)) == NULL) {
+	if ((pkey = rsa_key_decode(pk, pklen)) == NULL) {
 		ERR_clear_error();
 		policy_problem(pr, "the RSA public key does not decode");
 		r = 0;
@@ -348,9 +436,9 @@ out:
 }
 
 static int
-ec_check(const struct signet_profile *profile, X509_PUBKEY *spki,
-    const X509_ALGOR *alg, const unsigned char *pk, int pklen,
-    struct policy_problems *pr, EVP_PKEY **out)
+ec_check(const struct signet_profile *profile, const X509_ALGOR *alg,
+    const unsigned char *pk, int pklen, struct policy_problems *pr,
+    EVP_PKEY **out)
 {
 	int r = SIGNET_ERR_INTERNAL;
 	EVP_PKEY *pkey = NULL;
@@ -358,7 +446,7 @@ ec_check(const struct signet_profile *profile, X509_PUBKEY *spki,
 	const ASN1_OBJECT *curve;
 	const void *pval;
 	char allowed[128], name[80];
-	const char *type;
+	const char *type, *group;
 	unsigned bit;
 	int ptype, nid, flen;
 
@@ -377,12 +465,15 @@ ec_check(const struct signet_profile *profile, X509_PUBKEY *spki,
 	switch ((nid = OBJ_obj2nid(curve))) {
 	case NID_X9_62_prime256v1:
 		bit = SIGNET_CURVE_P256, flen = 32, type = "ec-p256";
+		group = "prime256v1";
 		break;
 	case NID_secp384r1:
 		bit = SIGNET_CURVE_P384, flen = 48, type = "ec-p384";
+		group = "secp384r1";
 		break;
 	case NID_secp521r1:
 		bit = SIGNET_CURVE_P521, flen = 66, type = "ec-p521";
+		group = "secp521r1";
 		break;
 	default:
 		if (nid != NID_undef)
@@ -406,7 +497,7 @@ ec_check(const struct signet_profile *profile, X509_PUBKEY *spki,
 		    "curve");
 		return 0;
 	}
-	if ((pkey = X509_PUBKEY_get(spki)) == NULL) {
+	if ((pkey = ec_key_decode(group, pk, pklen)) == NULL) {
 		ERR_clear_error();
 		policy_problem(pr, "the EC public key is not a point on %s",
 		    type);
@@ -460,9 +551,9 @@ policy_key_check(const struct signet_profile *profile, X509_PUBKEY *spki,
 	}
 	switch (OBJ_obj2nid(alg_obj)) {
 	case NID_X9_62_id_ecPublicKey:
-		return ec_check(profile, spki, alg, pk, pklen, pr, out);
+		return ec_check(profile, alg, pk, pklen, pr, out);
 	case NID_rsaEncryption:
-		return rsa_check(profile, spki, alg, pr, out);
+		return rsa_check(profile, alg, pk, pklen, pr, out);
 	case NID_rsassaPss:
 		policy_problem(pr,
 		    "RSASSA-PSS-only public keys are not accepted; use an "

@@ -1213,7 +1213,8 @@ signet_request_from_csr(const struct signet_profile *profile,
 	check_sig_alg(x, pkey, pr, &sig_ok);
 	/* Proof of possession: nothing else counts if this fails. */
 	if (sig_ok && pkey != NULL) {
-		verified = X509_REQ_verify(x, pkey);
+		/* The CSR was parsed keyless (csr.c): verify in the default. */
+		verified = X509_REQ_verify_ex(x, pkey, NULL, NULL);
 		ERR_clear_error();
 		if (verified != 1) {
 			r = signet_error_set(SIGNET_ERR_POLICY,

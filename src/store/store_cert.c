@@ -10,6 +10,7 @@
 
 #include <openssl/x509.h>
 
+#include "signet/x509.h"
 #include "store/store_int.h"
 #include "util/codec.h"
 #include "util/fault.h"
@@ -100,9 +101,8 @@ int
 store_cert_der_check(const uint8_t *der, size_t der_len,
     const struct store_cert_expect *e, EVP_PKEY *issuer_key)
 {
-	const unsigned char *p = der;
 	struct der_fields f;
-	X509 *x = NULL;
+	char why[256];
 	int r;
 
 	if ((r = der_fields_parse(der, der_len, &f)) != 0)
@@ -125,16 +125,15 @@ store_cert_der_check(const uint8_t *der, size_t der_len,
 		    f.spki_sha256, e->spki_sha256);
 	if (issuer_key == NULL)
 		return 0;
-	if ((x = d2i_X509(NULL, &p, (long)der_len)) == NULL)
-		return signet_error_ossl(SIGNET_ERR_VERIFY,
-		    "the DER is not an X.509 certificate");
-	r = 0;
-	if (X509_verify(x, issuer_key) != 1)
-		r = signet_error_ossl(SIGNET_ERR_VERIFY,
+	/* Not d2i_X509: a million rows would set up a million key decoders. */
+	if (signet_cert_verify_der(der, der_len, issuer_key) != 0) {
+		snprintf(why, sizeof(why), "%s", signet_error_message());
+		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "the certificate's signature does not verify with its "
-		    "issuer's key");
-	X509_free(x);
-	return r;
+		    "issuer's key (%s)",
+		    why);
+	}
+	return 0;
 }
 
 /* ---- rows -------------------------------------------------------------- */

@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "signet/x509.h"
 #include "store/store_int.h"
 #include "util/codec.h"
 
@@ -133,9 +134,8 @@ store_crl_der_check(const uint8_t *der, size_t der_len, int64_t number,
     int64_t base, int64_t this_update, int64_t next_update,
     EVP_PKEY *issuer_key)
 {
-	const unsigned char *p = der;
 	struct crl_fields f;
-	X509_CRL *crl = NULL;
+	char why[256];
 	int r;
 
 	if ((r = crl_fields_parse(der, der_len, &f)) != 0)
@@ -159,17 +159,18 @@ store_crl_der_check(const uint8_t *der, size_t der_len, int64_t number,
 		    "the CRL's nextUpdate differs from the allocated one");
 	if (issuer_key == NULL)
 		return 0;
-	/* db check: the signature, through OpenSSL. */
-	if ((crl = d2i_X509_CRL(NULL, &p, (long)der_len)) == NULL)
-		return signet_error_ossl(SIGNET_ERR_VERIFY,
-		    "the DER is not an X.509 CRL");
-	r = 0;
-	if (X509_CRL_verify(crl, issuer_key) != 1)
-		r = signet_error_ossl(SIGNET_ERR_VERIFY,
+	/*
+	 * db check: the signature, read by signet's reader (OpenSSL would
+	 * build an object per entry: 400 MB for a million).
+	 */
+	if (signet_crl_verify_der(der, der_len, issuer_key) != 0) {
+		snprintf(why, sizeof(why), "%s", signet_error_message());
+		return signet_error_set(SIGNET_ERR_VERIFY,
 		    "the CRL's signature does not verify with its issuer's "
-		    "key");
-	X509_CRL_free(crl);
-	return r;
+		    "key (%s)",
+		    why);
+	}
+	return 0;
 }
 
 /* ---- allocate ------------------------------------------------------------- */

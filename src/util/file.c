@@ -534,10 +534,94 @@ file_check_private(const char *path, int no_group_read)
 
 struct file_batch_entry {
 	char *path;
-	char *tmp;
+	char *tmp; /* a named temporary beside path, or NULL ... */
+	int fd;    /* ... an unnamed one (O_TMPFILE), or -1 */
 	int placed;
 	char *error;
 };
+
+/*
+ * Unnamed temporaries (O_TMPFILE) need /proc to be given a name without
+ * privileges (linkat of /proc/self/fd/N); checked once.
+ */
+static int batch_unnamed_ok;
+static pthread_once_t batch_unnamed_once = PTHREAD_ONCE_INIT;
+
+static void
+batch_unnamed_check(void)
+{
+	batch_unnamed_ok = access("/proc/self/fd", X_OK) == 0;
+}
+
+/*
+ * The content of a batch file in an unnamed file of path's directory:
+ * creating it takes no lock on the directory (several threads write at
+ * once), and commit names it with one link instead of a create and a
+ * rename. Returns the descriptor, or -1 (errno set) to use a named one.
+ */
+static int
+batch_write_unnamed(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *dir;
+	int fd, e;
+
+	(void)pthread_once(&batch_unnamed_once, batch_unnamed_check);
+	if (!batch_unnamed_ok) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	if ((dir = file_dirname(path)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	free(dir);
+	if (fd == -1)
+		return -1;
+	if (fchmod(fd, mode) == -1 || file_write_all(fd, data, len) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Give entry e's unnamed file its path: a link if the path is free, else
+ * a link to a temporary name renamed over it (replacing is atomic).
+ */
+static int
+batch_place_unnamed(struct file_batch_entry *e, size_t index)
+{
+	char proc[64], *tmp = NULL;
+	int r;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", e->fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, e->path, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return signet_error_sys(SIGNET_ERR_IO, "cannot create %s",
+		    e->path);
+	if (asprintf(&tmp, "%s.tmp.%ld.%zu", e->path, (long)getpid(), index) ==
+	    -1)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	(void)unlink(tmp); /* a leftover of a crashed process of this pid */
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == -1) {
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot create %s", tmp);
+		free(tmp);
+		return r;
+	}
+	if (rename(tmp, e->path) == -1) {
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot rename %s to %s",
+		    tmp, e->path);
+		unlink(tmp);
+		free(tmp);
+		return r;
+	}
+	free(tmp);
+	return 0;
+}
 
 struct file_batch {
 	pthread_mutex_t lock;
@@ -568,7 +652,8 @@ file_batch_add(struct file_batch *b, const char *path, const void *data,
 	memset(&e, 0, sizeof(e));
 	if ((e.path = strdup(path)) == NULL)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-	if ((r = write_temp(path, data, len, mode, 0, &e.tmp)) != 0) {
+	if ((e.fd = batch_write_unnamed(path, data, len, mode)) == -1 &&
+	    (r = write_temp(path, data, len, mode, 0, &e.tmp)) != 0) {
 		free(e.path);
 		return r;
 	}
@@ -578,7 +663,10 @@ file_batch_add(struct file_batch *b, const char *path, const void *data,
 
 		if ((v = realloc(b->v, cap * sizeof(*v))) == NULL) {
 			pthread_mutex_unlock(&b->lock);
-			unlink(e.tmp);
+			if (e.fd != -1)
+				close(e.fd);
+			else
+				unlink(e.tmp);
 			free(e.tmp);
 			free(e.path);
 			return signet_error_set(SIGNET_ERR_INTERNAL,
@@ -690,10 +778,13 @@ file_batch_commit(struct file_batch *b)
 	for (i = 0; i < b->n; i++) {
 		if (b->v[i].error != NULL)
 			continue;
-		if (rename(b->v[i].tmp, b->v[i].path) == -1) {
+		if (b->v[i].fd != -1)
+			r = batch_place_unnamed(&b->v[i], i);
+		else if ((r = rename(b->v[i].tmp, b->v[i].path)) == -1)
 			r = signet_error_sys(SIGNET_ERR_IO,
 			    "cannot rename %s to %s", b->v[i].tmp,
 			    b->v[i].path);
+		if (r != 0) {
 			if (first == 0)
 				first = r;
 			b->v[i].error = strdup(signet_error_message());
@@ -758,7 +849,9 @@ file_batch_free(struct file_batch *b)
 	if (b == NULL)
 		return;
 	for (i = 0; i < b->n; i++) {
-		if (!b->v[i].placed && b->v[i].tmp != NULL)
+		if (b->v[i].fd != -1)
+			close(b->v[i].fd);
+		else if (!b->v[i].placed && b->v[i].tmp != NULL)
 			unlink(b->v[i].tmp);
 		free(b->v[i].path);
 		free(b->v[i].tmp);

@@ -49,11 +49,12 @@ int file_write_excl(const char *path, const void *data, size_t len, mode_t mode)
 int file_write_all(int fd, const void *data, size_t len) SIGNET_WUR;
 /*
  * Many files at once, each atomic, with one sync for all instead of one
- * per file: file_batch_add writes each to a temporary file beside its
- * path; file_batch_commit makes them all durable with one syncfs(2) per
- * file system, renames each into place and fsyncs each directory once.
- * A crash leaves every path with its old content or its new one, never a
- * partial file (at worst a stray "PATH.tmp.XXXXXX").
+ * per file: file_batch_add writes each to an unnamed file (O_TMPFILE) in
+ * its path's directory, or where that is not possible a temporary file
+ * beside its path; file_batch_commit makes them all durable with one
+ * syncfs(2) per file system, links (or renames) each into place and fsyncs
+ * each directory once. A crash leaves every path with its old content or
+ * its new one, never a partial file (at worst a stray "PATH.tmp.*").
  */
 struct file_batch;
 

@@ -162,6 +162,12 @@ signet_cert_prepare(const struct signet_cert_params *params,
 	der_end(b, seq);
 	if ((r = x509_tbs_make_lint(tbs, is->throwaway_signer)) != 0)
 		goto out;
+	/* The lints judge the key the policy engine decoded from the SPKI. */
+	if (!EVP_PKEY_up_ref(req->pubkey)) {
+		r = signet_error_ossl(SIGNET_ERR_INTERNAL, "EVP_PKEY_up_ref");
+		goto out;
+	}
+	tbs->subject_pub = req->pubkey;
 	*out = tbs;
 	tbs = NULL;
 	r = 0;
@@ -170,4 +176,57 @@ out:
 	free(subject);
 	signet_tbs_free(tbs);
 	return r;
+}
+
+/* The signature of a SIGNED{} object, both algorithm fields checked. */
+static int
+signed_verify(const char *what, const struct x509_span *tbs,
+    const struct x509_span *alg_outer, const struct x509_span *alg_inner,
+    const struct x509_span *sig, const EVP_PKEY *issuer_key)
+{
+	enum signet_sig_alg alg;
+
+	if (alg_outer->n != alg_inner->n ||
+	    memcmp(alg_outer->p, alg_inner->p, alg_outer->n) != 0)
+		return signet_error_set(SIGNET_ERR_VERIFY,
+		    "the %s's two signature algorithms differ", what);
+	if ((alg = x509_sig_alg_from_der(alg_outer->p, alg_outer->n)) ==
+	    SIGNET_SIG_NONE)
+		return signet_error_set(SIGNET_ERR_VERIFY,
+		    "the %s's signature algorithm is not one signet uses",
+		    what);
+	/* The BIT STRING's contents: no unused bits, then the signature. */
+	if (sig->n < 2 || sig->p[0] != 0)
+		return signet_error_set(SIGNET_ERR_VERIFY,
+		    "the %s's signature is not whole octets", what);
+	return signet_verify(issuer_key, alg, tbs->p, tbs->n, sig->p + 1,
+	    sig->n - 1);
+}
+
+int
+signet_cert_verify_der(const uint8_t *der, size_t len,
+    const EVP_PKEY *issuer_key)
+{
+	struct x509_cert_view v;
+	const char *why = NULL;
+
+	if (x509_cert_view_parse(der, len, &v, &why) != 0)
+		return signet_error_set(SIGNET_ERR_VERIFY,
+		    "the DER is not an X.509 certificate: %s", why);
+	return signed_verify("certificate", &v.tbs, &v.sig_alg, &v.tbs_sig_alg,
+	    &v.sig, issuer_key);
+}
+
+int
+signet_crl_verify_der(const uint8_t *der, size_t len,
+    const EVP_PKEY *issuer_key)
+{
+	struct x509_crl_view v;
+	const char *why = NULL;
+
+	if (x509_crl_view_parse(der, len, &v, &why) != 0)
+		return signet_error_set(SIGNET_ERR_VERIFY,
+		    "the DER is not an X.509 CRL: %s", why);
+	return signed_verify("CRL", &v.tbs, &v.sig_alg, &v.tbs_sig_alg, &v.sig,
+	    issuer_key);
 }

@@ -10,6 +10,7 @@ static int
 issuer_throwaway(struct signet_issuer *is)
 {
 	int r = SIGNET_ERR_INTERNAL;
+	enum signet_sig_alg alg;
 
 	/* One throwaway key per issuer, not per certificate. */
 	if ((r = signet_throwaway_key_new(is->pub, &is->throwaway)) != 0)
@@ -17,6 +18,15 @@ issuer_throwaway(struct signet_issuer *is)
 	if ((r = signet_soft_signer_new(is->throwaway,
 		 &is->throwaway_signer)) != 0)
 		return r;
+	/*
+	 * One throwaway signature too: a lint object needs a signature of
+	 * the right shape, and nothing verifies it (nobody has the key).
+	 */
+	if ((r = signet_sig_alg_for_key(is->pub, 0, &alg)) != 0 ||
+	    (r = signet_signer_sign(is->throwaway_signer, alg,
+		 (const uint8_t *)"lint", 4, &is->lint_sig,
+		 &is->lint_sig_len)) != 0)
+		return signet_error_context(r, "signing with the lint key");
 	return 0;
 }
 
@@ -161,6 +171,7 @@ signet_issuer_free(struct signet_issuer *issuer)
 	free(issuer->cert_der);
 	EVP_PKEY_free(issuer->pub);
 	signet_signer_free(issuer->throwaway_signer);
+	free(issuer->lint_sig);
 	EVP_PKEY_free(issuer->throwaway);
 	free(issuer);
 }

@@ -477,12 +477,12 @@ int
 signet_lint_cert(const struct signet_lint_ctx *ctx, const uint8_t *der,
     size_t len, struct signet_lint_report **report)
 {
-	return lint_cert_parsed(ctx, der, len, NULL, report);
+	return lint_cert_built(ctx, der, len, NULL, report);
 }
 
 int
-lint_cert_parsed(const struct signet_lint_ctx *ctx, const uint8_t *der,
-    size_t len, X509 *parsed, struct signet_lint_report **report)
+lint_cert_built(const struct signet_lint_ctx *ctx, const uint8_t *der,
+    size_t len, EVP_PKEY *pub, struct signet_lint_report **report)
 {
 	int r = SIGNET_ERR_INTERNAL;
 	struct lint_cert *c = NULL;
@@ -496,7 +496,7 @@ lint_cert_parsed(const struct signet_lint_ctx *ctx, const uint8_t *der,
 	c->ctx = ctx;
 	c->der = der;
 	c->len = len;
-	c->given = parsed;
+	c->given = pub;
 	if ((rep = report_new("certificate")) == NULL ||
 	    (r = lint_cert_prepare(c)) != 0 ||
 	    (r = lint_run(ctx, SIGNET_LINT_CERT, c, rep)) != 0)

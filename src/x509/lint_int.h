@@ -83,7 +83,7 @@ struct lint_cert {
 	const struct signet_lint_ctx *ctx;
 	const uint8_t *der;
 	size_t len;
-	X509 *given;         /* der as OpenSSL parsed it already, or NULL */
+	EVP_PKEY *given;     /* the key in the SPKI, decoded already, or NULL */
 	int parsed;          /* the view parsed */
 	char parse_why[200]; /* why not, or why OpenSSL cannot */
 	struct x509_cert_view v;
@@ -166,12 +166,13 @@ extern const size_t lint_crl_ndefs;
 /* Preparation (lint_cert.c, lint_crl.c). */
 int lint_cert_prepare(struct lint_cert *c) SIGNET_WUR;
 /*
- * signet_lint_cert for a certificate OpenSSL has parsed already (parsed,
- * from exactly der): OpenSSL 3's key decoders make a parse cost about
- * 100 us, as much as a token signature.
+ * signet_lint_cert for a certificate signet built, whose SPKI encodes pub
+ * (decoded already): neither the certificate nor its key is parsed by
+ * OpenSSL, whose key decoders cost about 100 us, as much as a token
+ * signature. pub NULL: as signet_lint_cert.
  */
-int lint_cert_parsed(const struct signet_lint_ctx *ctx, const uint8_t *der,
-    size_t len, X509 *parsed, struct signet_lint_report **report) SIGNET_WUR;
+int lint_cert_built(const struct signet_lint_ctx *ctx, const uint8_t *der,
+    size_t len, EVP_PKEY *pub, struct signet_lint_report **report) SIGNET_WUR;
 void lint_cert_clear(struct lint_cert *c);
 int lint_crl_prepare(struct lint_crl *c) SIGNET_WUR;
 void lint_crl_clear(struct lint_crl *c);
@@ -194,8 +195,11 @@ int lint_dns_name_ok(const char *s, size_t n, const char **why);
  */
 int lint_nc_check(const NAME_CONSTRAINTS *nc, const GENERAL_NAMES *sans,
     const X509_NAME *subject, char *why, size_t whylen);
-/* Same for nc's directoryName subtrees against x's subject. */
-int lint_nc_dirname_check(const NAME_CONSTRAINTS *nc, X509 *x, char *why,
-    size_t whylen);
+/*
+ * Same for nc's directoryName subtrees against the subject of the DER
+ * certificate der (parsed only when nc has such subtrees).
+ */
+int lint_nc_dirname_check(const NAME_CONSTRAINTS *nc, const uint8_t *der,
+    size_t len, char *why, size_t whylen);
 
 #endif /* SIGNET_X509_LINT_INT_H */

@@ -253,10 +253,12 @@ static STACK_OF(GENERAL_SUBTREE) *
 }
 
 int
-lint_nc_dirname_check(const NAME_CONSTRAINTS *nc, X509 *x, char *why,
-    size_t whylen)
+lint_nc_dirname_check(const NAME_CONSTRAINTS *nc, const uint8_t *der,
+    size_t len, char *why, size_t whylen)
 {
 	NAME_CONSTRAINTS only = { NULL, NULL };
+	const unsigned char *p = der;
+	X509 *x = NULL;
 	int failed = 0, rc = X509_V_OK;
 
 	/*
@@ -267,9 +269,15 @@ lint_nc_dirname_check(const NAME_CONSTRAINTS *nc, X509 *x, char *why,
 	only.permittedSubtrees =
 	    dirname_subtrees(nc->permittedSubtrees, &failed);
 	only.excludedSubtrees = dirname_subtrees(nc->excludedSubtrees, &failed);
+	/*
+	 * Parsed only when there is a directoryName subtree: OpenSSL 3's key
+	 * decoders make a parse cost as much as a token signature.
+	 */
 	if (!failed &&
-	    (only.permittedSubtrees != NULL || only.excludedSubtrees != NULL))
+	    (only.permittedSubtrees != NULL || only.excludedSubtrees != NULL) &&
+	    (x = d2i_X509(NULL, &p, (long)len)) != NULL)
 		rc = NAME_CONSTRAINTS_check(x, &only);
+	X509_free(x);
 	sk_GENERAL_SUBTREE_free(only.permittedSubtrees);
 	sk_GENERAL_SUBTREE_free(only.excludedSubtrees);
 	ERR_clear_error();

@@ -187,6 +187,8 @@ struct signet_issuer {
 	EVP_PKEY *pub;
 	EVP_PKEY *throwaway;
 	struct signet_signer *throwaway_signer;
+	uint8_t *lint_sig; /* the throwaway key's, for every lint object */
+	size_t lint_sig_len;
 };
 
 enum x509_tbs_kind {
@@ -205,13 +207,11 @@ struct signet_tbs {
 	size_t tbs_off;
 	size_t tbs_len;
 	size_t headroom;
-	uint8_t tbs_hash[32]; /* SHA-256 of the TBS as linted */
-	uint8_t *lint_sig;    /* the throwaway signature */
-	size_t lint_siglen;
-	X509 *lint_cert;    /* certificates: the lint certificate parsed */
-	X509_REQ *lint_req; /* CSRs */
-	int lint_state;     /* 0 not linted, 1 passed, -1 failed */
-	int spent;          /* signed (or failed to sign) once */
+	uint8_t tbs_hash[32];  /* SHA-256 of the TBS as linted */
+	EVP_PKEY *subject_pub; /* certificates: the key in the SPKI */
+	X509_REQ *lint_req;    /* CSRs: the lint CSR parsed */
+	int lint_state;        /* 0 not linted, 1 passed, -1 failed */
+	int spent;             /* signed (or failed to sign) once */
 	struct signet_serial serial;
 	struct signet_validity validity;
 	size_t crl_entries;
@@ -221,8 +221,8 @@ struct signet_tbs {
 };
 
 /*
- * Make a tbs object around a TBS already in buf (tbs_off/len set): sign it
- * with signer (the throwaway) into the lint object.
+ * Make the lint object around the TBS just encoded in buf: with the
+ * issuer's throwaway signature, or (CSRs) one made by signer.
  */
 int x509_tbs_make_lint(struct signet_tbs *tbs, struct signet_signer *signer)
     SIGNET_WUR;

@@ -184,6 +184,22 @@ assert len(rows) == 1 and rows[0]["serial"] == sys.argv[2], rows
 assert rows[0]["status"] == "valid" and rows[0]["profile"] == "tls-client"
 EOF
 	bad "list --json"
+# The streamed array is what one json_dumps of the whole would print.
+run 0 "list --json" "$signet" list --json
+cp out list.json
+run 0 "list --jsonl" "$signet" list --jsonl
+/usr/bin/python3 - list.json out <<'EOF' && ok "list --json and --jsonl" ||
+import json, sys
+text = open(sys.argv[1]).read()
+rows = json.loads(text)
+assert len(rows) >= 2, rows
+assert text == json.dumps(rows, indent=2, sort_keys=True,
+                          ensure_ascii=False, separators=(",", ": ")) + "\n"
+lines = open(sys.argv[2]).read().splitlines()
+assert [json.loads(l) for l in lines] == rows
+EOF
+	bad "list --json and --jsonl"
+run 2 "list --json --jsonl" "$signet" list --json --jsonl
 run 0 "list --expiring 11" "$signet" list --expiring 11
 if [ "$(grep -c mtls out)" -eq 1 ] && ! grep -q tls-client out; then
 	ok "only the 10-day certificate expires within 11 days"

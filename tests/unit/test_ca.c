@@ -27,6 +27,7 @@
 #include "ca_fixture.h"
 #include "fixture.h"
 #include "signet/ca.h"
+#include "util/codec.h"
 #include "util/file.h"
 
 static char self_exe[PATH_MAX];
@@ -373,6 +374,154 @@ case_issue(const char *cfg, size_t n, int want_r, int want_issued,
 	return ret;
 }
 
+/* The tbs_sha256 of the last cert.issue.intent in the audit log. */
+static int
+last_intent_tbs(char out[65])
+{
+	char path[PATH_MAX + 32], *dir = strdup(config), *line, *h;
+	size_t len;
+	uint8_t *buf;
+	int found = 0;
+
+	if (dir == NULL)
+		return 0;
+	*strrchr(dir, '/') = '\0';
+	snprintf(path, sizeof(path), "%s/audit.log", dir);
+	free(dir);
+	buf = fx_read(path, &len);
+	for (line = strtok((char *)buf, "\n"); line != NULL;
+	     line = strtok(NULL, "\n"))
+		if (strstr(line, "\"event\":\"cert.issue.intent\"") != NULL &&
+		    (h = strstr(line, "\"tbs_sha256\":\"")) != NULL &&
+		    strlen(h) >= 14 + 64) {
+			memcpy(out, h + 14, 64);
+			out[64] = '\0';
+			found = 1;
+		}
+	free(buf);
+	return found;
+}
+
+/* The SHA-256 of a certificate's tbsCertificate (short-form lengths). */
+static int
+cert_tbs_hash(const uint8_t *der, size_t len, char out[65])
+{
+	size_t off = 2, tlen;
+
+	if (len < 4 || der[0] != 0x30)
+		return -1;
+	if (der[1] & 0x80)
+		off += der[1] & 0x7f;
+	/* tbsCertificate: SEQUENCE, its own length field */
+	if (der[off] != 0x30)
+		return -1;
+	if (der[off + 1] & 0x80) {
+		size_t i, nl = der[off + 1] & 0x7f;
+
+		for (tlen = 0, i = 0; i < nl; i++)
+			tlen = tlen << 8 | der[off + 2 + i];
+		tlen += 2 + nl;
+	} else
+		tlen = 2 + der[off + 1];
+	if (off + tlen > len)
+		return -1;
+	return sha256_hex(der + off, tlen, out);
+}
+
+/*
+ * A serial collision (the store refuses the first serial): the TBS is
+ * rebuilt for a new serial, and the intent must name those bytes, the ones
+ * the token signed.
+ */
+static int
+case_collide(const char *cfg)
+{
+	struct signet_ca_request req;
+	struct signet_ca_result res;
+	struct signet_ca *ca = NULL;
+	char csr[PATH_MAX + 32], logged[65], signed_tbs[65];
+	int ret = 0;
+
+	if (signet_ca_open(cfg, SIGNET_CA_OPEN_SIGN | SIGNET_CA_OPEN_POLICY,
+		&ca) != 0)
+		return 10;
+	snprintf(csr, sizeof(csr), "%s", cfg);
+	*strrchr(csr, '/') = '\0';
+	*strrchr(csr, '/') = '\0';
+	strcat(csr, "/f0.csr");
+	memset(&req, 0, sizeof(req));
+	req.csr_path = csr;
+	req.profile = "tls-server";
+	if (signet_ca_issue(ca, &req, &res) != 0) {
+		fprintf(stderr, "issue: %s\n", signet_error_message());
+		ret = 11;
+	} else if (!last_intent_tbs(logged) ||
+		   cert_tbs_hash(res.der, res.der_len, signed_tbs) != 0)
+		ret = 12;
+	else if (strcmp(logged, signed_tbs) != 0) {
+		fprintf(stderr, "intent tbs_sha256 %s, signed %s\n", logged,
+		    signed_tbs);
+		ret = 13;
+	}
+	signet_ca_result_clear(&res);
+	if (signet_ca_close(ca) != 0 && ret == 0)
+		ret = 14;
+	return ret;
+}
+
+/*
+ * The reader connection fails to open for a batch: the pool stays, and the
+ * next batch on the same handle must open its reader before the workers
+ * look up blocked keys (they never touch the main connection).
+ */
+static int
+case_reader(const char *cfg)
+{
+	struct signet_ca_request req[3];
+	struct signet_ca_result res[3];
+	struct signet_ca *ca = NULL;
+	char csr[3][PATH_MAX + 32];
+	size_t i;
+	int r, ret = 0, issued0;
+
+	if (signet_ca_open(cfg, SIGNET_CA_OPEN_SIGN | SIGNET_CA_OPEN_POLICY,
+		&ca) != 0)
+		return 10;
+	issued0 = count_status(ca, SIGNET_CERT_ISSUED);
+	memset(req, 0, sizeof(req));
+	for (i = 0; i < 3; i++) {
+		snprintf(csr[i], sizeof(csr[i]), "%s", cfg);
+		*strrchr(csr[i], '/') = '\0';
+		*strrchr(csr[i], '/') = '\0';
+		snprintf(csr[i] + strlen(csr[i]), 32, "/f%zu.csr", i);
+		req[i].csr_path = csr[i];
+		req[i].profile = "tls-server";
+	}
+	if ((r = signet_ca_issue_batch(ca, req, 3, res, NULL, NULL)) !=
+	    SIGNET_ERR_IO)
+		ret = 11;
+	for (i = 0; i < 3; i++)
+		signet_ca_result_clear(&res[i]);
+	if (ret == 0 &&
+	    (r = signet_ca_issue_batch(ca, req, 3, res, NULL, NULL)) != 0) {
+		fprintf(stderr, "second batch: %s\n", signet_error_message());
+		ret = 12;
+	}
+	for (i = 0; i < 3; i++) {
+		if (ret == 0 && res[i].status != 0) {
+			fprintf(stderr, "request %zu: %s\n", i,
+			    res[i].message != NULL ? res[i].message : "?");
+			ret = 13;
+		}
+		signet_ca_result_clear(&res[i]);
+	}
+	if (ret == 0 && count_status(ca, SIGNET_CERT_ISSUED) - issued0 != 3)
+		ret = 14;
+	if (signet_ca_close(ca) != 0 && ret == 0)
+		ret = 15;
+	return ret;
+}
+
 static int
 case_main(const char *name, const char *cfg)
 {
@@ -391,6 +540,10 @@ case_main(const char *name, const char *cfg)
 		return case_issue(cfg, 4, SIGNET_ERR_TOKEN, 1, 3, 0);
 	if (strcmp(name, "lost") == 0)
 		return case_issue(cfg, 4, 0, 4, 0, 0);
+	if (strcmp(name, "collide") == 0)
+		return case_collide(cfg);
+	if (strcmp(name, "reader") == 0)
+		return case_reader(cfg);
 	return 99;
 }
 
@@ -427,6 +580,16 @@ test_failures(void **state)
 	/* The pending row of "reserve" is what db check resolves. */
 	assert_int_equal(count_status(ca, SIGNET_CERT_PENDING), 1);
 	signet_ca_free(ca);
+}
+
+/* Issue 14: a collision's intent, a batch after its reader failed. */
+static void
+test_batch_hooks(void **state)
+{
+	(void)state;
+	/* The CSRs of test_failures. */
+	assert_int_equal(run_case("collide", "fail:issue.collide", NULL), 0);
+	assert_int_equal(run_case("reader", "fail:issue.reader", NULL), 0);
 }
 
 struct findings {
@@ -759,6 +922,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_issue_batch),
 		cmocka_unit_test(test_failures),
 		cmocka_unit_test(test_check_resolve),
+		cmocka_unit_test(test_batch_hooks),
 		cmocka_unit_test(test_revoke_crl),
 		cmocka_unit_test(test_revoke_bounds),
 		cmocka_unit_test(test_token_failures),

@@ -492,6 +492,21 @@ test_crl_many_entries(void **state)
 	assert_int_equal(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)), 20000);
 	assert_int_equal(X509_CRL_verify(crl, X509_get0_pubkey(g.inter.cert)),
 	    1);
+	/* signet's own check (db check) agrees, without OpenSSL's objects. */
+	assert_int_equal(signet_crl_verify_der(der, len,
+			     X509_get0_pubkey(g.inter.cert)),
+	    0);
+	assert_int_equal(signet_crl_verify_der(der, len,
+			     X509_get0_pubkey(g.root.cert)),
+	    SIGNET_ERR_VERIFY);
+	der[len - 1] ^= 0x01;
+	assert_int_equal(signet_crl_verify_der(der, len,
+			     X509_get0_pubkey(g.inter.cert)),
+	    SIGNET_ERR_VERIFY);
+	der[len - 1] ^= 0x01;
+	assert_int_equal(signet_crl_verify_der(der, len - 1,
+			     X509_get0_pubkey(g.inter.cert)),
+	    SIGNET_ERR_VERIFY);
 	X509_CRL_free(crl);
 	free(der);
 	signet_tbs_free(tbs);

@@ -979,6 +979,68 @@ test_request_size_cap(void **state)
 	free(csr);
 }
 
+/* Offset of needle in a DER buffer (the test's own CSR: present once). */
+static size_t
+find_bytes(const uint8_t *der, size_t len, const uint8_t *needle, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + n <= len; i++)
+		if (memcmp(der + i, needle, n) == 0)
+			return i;
+	fail_msg("bytes not found");
+	return 0;
+}
+
+static void
+expect_key_refused(uint8_t *csr, size_t len, const char *msg)
+{
+	struct signet_request *req = NULL;
+
+	assert_int_equal(signet_request_from_csr(profile("srv"), csr, len, NULL,
+			     &req),
+	    SIGNET_ERR_POLICY);
+	assert_null(req);
+	if (msg != NULL && strstr(signet_error_message(), msg) == NULL)
+		fail_msg("'%s' not in: %s", msg, signet_error_message());
+}
+
+/*
+ * The key is built from its numbers (keycheck.c), not by OpenSSL's
+ * decoders: what they refused is refused here too.
+ */
+static void
+test_request_key_numbers(void **state)
+{
+	static const uint8_t ec_point[] = { 0x03, 0x42, 0x00, 0x04 };
+	static const uint8_t rsa_e[] = { 0x02, 0x03, 0x01, 0x00, 0x01 };
+	static const uint8_t rsa_n[] = { 0x02, 0x82, 0x01, 0x01, 0x00 };
+	struct csr_spec s = plain_csr;
+	uint8_t *csr;
+	size_t len, at;
+
+	(void)state;
+	s.der = 1;
+	/* A point off the curve: y changed. */
+	csr = csr_make(&s, &len);
+	at = find_bytes(csr, len, ec_point, sizeof(ec_point));
+	csr[at + sizeof(ec_point) + 63] ^= 0x01;
+	expect_key_refused(csr, len, "is not a point on ec-p256");
+	free(csr);
+	/* RSA: a negative exponent, a modulus with a needless zero octet. */
+	s.key = &k_rsa;
+	csr = csr_make(&s, &len);
+	at = find_bytes(csr, len, rsa_e, sizeof(rsa_e));
+	csr[at + 2] = 0x81;
+	expect_key_refused(csr, len, "the RSA public key does not decode");
+	free(csr);
+	csr = csr_make(&s, &len);
+	at = find_bytes(csr, len, rsa_n, sizeof(rsa_n));
+	csr[at + sizeof(rsa_n)] &= 0x7f;
+	expect_key_refused(csr, len, NULL);
+	free(csr);
+}
+
 struct blocked_arg {
 	uint8_t hash[32];
 	int answer;
@@ -1205,6 +1267,7 @@ main(void)
 		cmocka_unit_test(test_request_rules),
 		cmocka_unit_test(test_request_validity),
 		cmocka_unit_test(test_request_size_cap),
+		cmocka_unit_test(test_request_key_numbers),
 		cmocka_unit_test(test_request_blocked_keys),
 		cmocka_unit_test(test_request_ca_key_refused),
 		cmocka_unit_test(test_request_from_key),
