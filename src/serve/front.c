@@ -492,7 +492,8 @@ main(int argc, char **argv)
 		/* The signer is gone: tell clients so while they drain. */
 		signer_gone();
 		sleep(1);
-	}
+	} else
+		front_http_drain(d, 5);
 	front_http_stop(d);
 	return r == 0 ? 0 : 1;
 }

@@ -72,6 +72,8 @@ int front_sandbox(void);
 /* front_http.c */
 struct MHD_Daemon;
 struct MHD_Daemon *front_http_start(void);
+/* Stop accepting, let open connections finish for up to seconds. */
+void front_http_drain(struct MHD_Daemon *d, unsigned seconds);
 void front_http_stop(struct MHD_Daemon *d);
 
 /* front.c */

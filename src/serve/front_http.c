@@ -430,7 +430,9 @@ struct MHD_Daemon *
 front_http_start(void)
 {
 	struct MHD_Daemon *d;
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	/* ITC: so that the daemon can be quiesced to drain (SIGTERM). */
+	unsigned flags =
+	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 
 #ifdef SIGNET_TEST_HOOKS
 	test_hooks = getenv("SIGNET_TEST_SERVE_HOOKS") != NULL;
@@ -450,6 +452,25 @@ front_http_start(void)
 	if (d == NULL)
 		front_log("cannot start the HTTP server on %s", front.o.listen);
 	return d;
+}
+
+void
+front_http_drain(struct MHD_Daemon *d, unsigned seconds)
+{
+	const union MHD_DaemonInfo *info;
+	MHD_socket fd;
+	unsigned i;
+
+	if (d == NULL || (fd = MHD_quiesce_daemon(d)) == MHD_INVALID_SOCKET)
+		return;
+	close(fd);
+	for (i = 0; i < seconds * 20; i++) {
+		info =
+		    MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (info == NULL || info->num_connections == 0)
+			break;
+		usleep(50000);
+	}
 }
 
 void

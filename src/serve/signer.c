@@ -35,7 +35,8 @@
 /* A front end that lived this long starts the backoff over. */
 #define STABLE_MS 60000
 #define SEND_TIMEOUT_MS 5000
-#define STOP_WAIT_MS 5000
+#define STOP_WAIT_MS 8000
+#define HEALTH_CACHE_MS 1000
 
 struct signer {
 	const char *config_path;
@@ -54,6 +55,11 @@ struct signer {
 
 	uint32_t token_errors;
 	uint32_t crl_failures;
+
+	/* The last check, answered again for a second (a flood of /health
+	 * must not become a flood of token operations). */
+	struct serve_health health;
+	int64_t health_at;
 
 	uint8_t *crl_der;
 	size_t crl_len;
@@ -469,6 +475,10 @@ answer_health(struct signer *s, uint32_t id)
 	size_t n;
 	int r;
 
+	if (s->health_at != 0 && t0 - s->health_at < HEALTH_CACHE_MS) {
+		h = s->health;
+		goto answer;
+	}
 	memset(&h, 0, sizeof(h));
 	if (s->ca == NULL) {
 		snprintf(h.reason, sizeof(h.reason),
@@ -484,6 +494,12 @@ answer_health(struct signer *s, uint32_t id)
 	h.token_errors = s->token_errors;
 	h.crl_failures = s->crl_failures;
 	h.check_usec = (uint64_t)(mono_ms() - t0) * 1000;
+	s->health = h;
+	s->health_at = t0;
+answer:
+	h.restarts = s->restarts;
+	h.token_errors = s->token_errors;
+	h.crl_failures = s->crl_failures;
 	n = serve_health_encode(&h, body, sizeof(body));
 	(void)send_or_kill(s, SERVE_MSG_HEALTH_REPLY, id, body, n);
 }
@@ -566,6 +582,7 @@ reload(struct signer *s)
 	if (s->ca != NULL && signet_ca_close(s->ca) != 0)
 		say("closing the instance: %s", signet_error_message());
 	s->ca = NULL;
+	s->health_at = 0;
 	if (instance_open(s) != 0) {
 		say("reload failed, the service is degraded until the next "
 		    "SIGHUP: %s",
