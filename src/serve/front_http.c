@@ -28,7 +28,7 @@
 
 struct front_req {
 	int64_t start_usec;
-	int routed;
+	enum { REQ_NEW, REQ_ACCEPTED, REQ_ANSWERED } state;
 	unsigned status;
 	size_t bytes;
 	char method[16];
@@ -385,28 +385,48 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 
 	if (rq == NULL)
 		return MHD_NO; /* out of memory in uri_seen: drop */
-	if (rq->routed) {
+	if (rq->state == REQ_ANSWERED) {
 		/* A body we refused already: discard it. */
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	rq->routed = 1;
-	copy_clean(rq->method, sizeof(rq->method), method);
+	if (rq->state == REQ_NEW) {
+		rq->state = REQ_ACCEPTED;
+		copy_clean(rq->method, sizeof(rq->method), method);
+		pthread_mutex_lock(&front.lock);
+		front.requests++;
+		pthread_mutex_unlock(&front.lock);
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_TRANSFER_ENCODING);
+		/* Refused at once; the connection is closed after. */
+		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+			rq->state = REQ_ANSWERED;
+			return send_text(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "text/plain", "only GET and HEAD\n");
+		}
+		if ((cl != NULL && strcmp(cl, "0") != 0) || te != NULL) {
+			rq->state = REQ_ANSWERED;
+			return send_text(c, rq, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "text/plain", "no request body here\n");
+		}
+		/*
+		 * Answer on the next call, when the request is complete: a
+		 * response queued earlier makes libmicrohttpd close the
+		 * connection instead of keeping it alive.
+		 */
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	rq->state = REQ_ANSWERED;
 	pthread_mutex_lock(&front.lock);
-	front.requests++;
 	gone = front.signer_gone;
 	pthread_mutex_unlock(&front.lock);
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
-	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return send_text(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "text/plain", "only GET and HEAD\n");
-	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_TRANSFER_ENCODING);
-	if ((cl != NULL && strcmp(cl, "0") != 0) || te != NULL)
-		return send_text(c, rq, MHD_HTTP_CONTENT_TOO_LARGE,
-		    "text/plain", "no request body here\n");
 	if (gone)
 		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "text/plain", "signer unavailable\n");

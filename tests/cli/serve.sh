@@ -147,6 +147,14 @@ etag=$(sed -n 's/^[Ee][Tt][Aa][Gg]: \(.*\)\r$/\1/p' crl.h)
 	ok "If-None-Match with the ETag: 304" || bad "no 304 for $etag"
 [ "$(status "$base/crl/test-ca.crl" -H 'If-None-Match: "crl-0"')" = 200 ] &&
 	ok "If-None-Match with another ETag: 200" || bad "stale ETag not 200"
+curl -sv -o /dev/null -o /dev/null "$base/crl/test-ca.crl" \
+	"$base/crl/test-ca.crl" 2>keepalive.err
+if grep -qi "re-using existing connection" keepalive.err &&
+	! grep -qi "^< connection: close" keepalive.err; then
+	ok "connections are kept alive between requests"
+else
+	bad "no keep-alive: $(grep -i -e connection keepalive.err)"
+fi
 [ "$(status "$base/crl/test-ca.crl" -I)" = 200 ] && ok "HEAD of the CRL" ||
 	bad "HEAD of the CRL"
 curl -s -D ca.h -o ca.der "$base/ca/test-ca.crt"
