@@ -79,11 +79,14 @@ struct signet_ca_config {
 	unsigned workers;       /* worker threads (0: one per CPU) */
 
 	/* serve (docs/serve.md) */
-	char *serve_user;        /* the front end runs as this user */
-	char *serve_frontend;    /* its executable; NULL: installed default */
-	char *serve_listen;      /* plain HTTP, "ADDRESS:PORT" */
-	char *serve_issuer_name; /* <issuer> in /crl/<issuer>.crl */
-	unsigned serve_threads;  /* HTTP worker threads */
+	char *serve_user;         /* the front end runs as this user */
+	char *serve_frontend;     /* its executable; NULL: installed default */
+	char *serve_listen;       /* plain HTTP, "ADDRESS:PORT" */
+	char *serve_issuer_name;  /* <issuer> in /crl/<issuer>.crl */
+	char *serve_https_listen; /* HTTPS, "ADDRESS:PORT", or NULL */
+	char *serve_https_cert;   /* its certificate chain (PEM) */
+	char *serve_https_key;    /* its private key (PEM, private file) */
+	unsigned serve_threads;   /* HTTP worker threads */
 	unsigned serve_max_connections;
 	unsigned serve_max_per_client; /* connections per client address */
 	unsigned serve_max_header;     /* bytes of request line + headers */

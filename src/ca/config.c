@@ -61,6 +61,12 @@ struct y_serve_crl {
 	char *check_interval;
 };
 
+struct y_serve_https {
+	char *listen;
+	char *certificate;
+	char *key;
+};
+
 struct y_serve {
 	char *user;
 	char *frontend;
@@ -72,6 +78,7 @@ struct y_serve {
 	unsigned *max_header_size;
 	unsigned *idle_timeout;
 	struct y_serve_crl *crl;
+	struct y_serve_https *https;
 };
 
 struct y_config {
@@ -128,6 +135,13 @@ static const cyaml_schema_field_t y_serve_crl_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t y_serve_https_fields[] = {
+	Y_STR("listen", struct y_serve_https, listen),
+	Y_STR("certificate", struct y_serve_https, certificate),
+	Y_STR("key", struct y_serve_https, key),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t y_serve_fields[] = {
 	Y_STR("user", struct y_serve, user),
 	Y_STR("frontend", struct y_serve, frontend),
@@ -140,6 +154,7 @@ static const cyaml_schema_field_t y_serve_fields[] = {
 	Y_UINT("max-header-size", struct y_serve, max_header_size),
 	Y_UINT("idle-timeout", struct y_serve, idle_timeout),
 	Y_MAP("crl", struct y_serve, crl, y_serve_crl_fields),
+	Y_MAP("https", struct y_serve, https, y_serve_https_fields),
 	CYAML_FIELD_END,
 };
 
@@ -477,12 +492,35 @@ serve_fill(struct signet_ca_config *c, const struct y_serve *sv,
 {
 	static const struct y_serve no_serve;
 	static const struct y_serve_crl no_crl;
+	static const struct y_serve_https no_https;
 	const struct y_serve_crl *cr;
+	const struct y_serve_https *tls;
 	int r;
 
 	if (sv == NULL)
 		sv = &no_serve;
 	cr = sv->crl != NULL ? sv->crl : &no_crl;
+	tls = sv->https != NULL ? sv->https : &no_https;
+	if (tls->listen != NULL && !serve_listen_ok(tls->listen))
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.https.listen"),
+		    "serve.https.listen '%s' is not ADDRESS:PORT", tls->listen);
+	if (tls->listen != NULL &&
+	    (tls->certificate == NULL || tls->key == NULL))
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.https.listen"),
+		    "serve.https needs certificate and key (PEM files) with "
+		    "listen");
+	if (tls->listen == NULL &&
+	    (tls->certificate != NULL || tls->key != NULL))
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.https"),
+		    "serve.https has a certificate or key but no listen");
+	if ((r = dup_str(tls->listen, &c->serve_https_listen)) != 0 ||
+	    (r = resolve_path(c->dir, tls->certificate,
+		 &c->serve_https_cert)) != 0 ||
+	    (r = resolve_path(c->dir, tls->key, &c->serve_https_key)) != 0)
+		return r;
 	if (sv->issuer_name != NULL && !serve_name_ok(sv->issuer_name))
 		return yaml_error(c->path,
 		    yaml_lines_find(lines, "serve.issuer-name"),
@@ -713,5 +751,8 @@ signet_ca_config_free(struct signet_ca_config *c)
 	free(c->serve_frontend);
 	free(c->serve_listen);
 	free(c->serve_issuer_name);
+	free(c->serve_https_listen);
+	free(c->serve_https_cert);
+	free(c->serve_https_key);
 	free(c);
 }

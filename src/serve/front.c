@@ -30,6 +30,7 @@
 struct front front = {
 	.ipc = -1,
 	.listen_fd = -1,
+	.https_fd = -1,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.send_lock = PTHREAD_MUTEX_INITIALIZER,
 	.answered = PTHREAD_COND_INITIALIZER,
@@ -244,6 +245,25 @@ health_answer(const struct serve_msg *m)
 /* ---- the loop
  * ----------------------------------------------------------------- */
 
+/* A certificate that does not parse is logged; the old one stays. */
+static int
+tls_from_msg(const struct serve_msg *m)
+{
+	const uint8_t *cert, *key;
+	size_t cert_len, key_len;
+
+	if (serve_tls_decode(m->body, m->len, &cert, &cert_len, &key,
+		&key_len) != 0)
+		return -1;
+	if (front.https_fd < 0 ||
+	    front_tls_install(cert, cert_len, key, key_len) != 0)
+		return 0;
+	if (front.https == NULL &&
+	    (front.https = front_http_start(front.https_fd, 1)) != NULL)
+		front_log("listening on %s (HTTPS)", front.o.https_listen);
+	return 0;
+}
+
 static int
 handle(const uint8_t *frame, size_t n)
 {
@@ -261,6 +281,8 @@ handle(const uint8_t *frame, size_t n)
 	case SERVE_MSG_CRL:
 	case SERVE_MSG_CA_CERT:
 		return doc_from_msg(&m);
+	case SERVE_MSG_TLS:
+		return tls_from_msg(&m);
 	default:
 		return -1;
 	}
@@ -392,6 +414,7 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
+		{ "https-listen", required_argument, NULL, 's' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "issuer", required_argument, NULL, 'i' },
 		{ "threads", required_argument, NULL, 't' },
@@ -416,6 +439,9 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'l':
 			front.o.listen = optarg;
+			break;
+		case 's':
+			front.o.https_listen = optarg;
 			break;
 		case 'u':
 			front.o.user = optarg;
@@ -475,10 +501,13 @@ main(int argc, char **argv)
 	tzset();
 	if ((front.listen_fd = listen_open(front.o.listen)) < 0)
 		return 1;
+	if (front.o.https_listen != NULL &&
+	    (front.https_fd = listen_open(front.o.https_listen)) < 0)
+		return 1;
 	if (front_drop_privileges(front.o.user) != 0 || front_sandbox() != 0)
 		return 1;
 	/* From here on, no syscall outside the allowlist. */
-	if ((d = front_http_start()) == NULL)
+	if ((d = front_http_start(front.listen_fd, 0)) == NULL)
 		return 1;
 	front_log("listening on %s as %s", front.o.listen, front.o.user);
 	pthread_mutex_lock(&front.send_lock);
@@ -492,8 +521,12 @@ main(int argc, char **argv)
 		/* The signer is gone: tell clients so while they drain. */
 		signer_gone();
 		sleep(1);
-	} else
+	} else {
+		front_http_drain(front.https, 5);
 		front_http_drain(d, 5);
+	}
+	front_http_stop(front.https);
 	front_http_stop(d);
+	front_tls_free_all();
 	return r == 0 ? 0 : 1;
 }

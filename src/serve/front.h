@@ -10,10 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gnutls/abstract.h>
+
 #include "serve/ipc.h"
 
 struct front_opts {
-	const char *listen; /* ADDRESS:PORT */
+	const char *listen;       /* ADDRESS:PORT */
+	const char *https_listen; /* ADDRESS:PORT, or NULL */
 	const char *user;
 	const char *issuer; /* <issuer> in URLs */
 	unsigned threads;
@@ -45,6 +48,8 @@ struct front {
 	struct front_opts o;
 	int ipc;
 	int listen_fd;
+	int https_fd; /* -1 without HTTPS */
+	struct MHD_Daemon *https;
 	pthread_mutex_t lock; /* everything below */
 	pthread_mutex_t send_lock;
 	pthread_cond_t answered;
@@ -71,10 +76,17 @@ int front_sandbox(void);
 
 /* front_http.c */
 struct MHD_Daemon;
-struct MHD_Daemon *front_http_start(void);
+/* Serve on fd; tls: HTTPS with the certificate front_tls_install set. */
+struct MHD_Daemon *front_http_start(int fd, int tls);
 /* Stop accepting, let open connections finish for up to seconds. */
 void front_http_drain(struct MHD_Daemon *d, unsigned seconds);
 void front_http_stop(struct MHD_Daemon *d);
+
+/* front_tls.c: the HTTPS certificate and key (PEM), newest first. */
+int front_tls_install(const uint8_t *cert, size_t cert_len, const uint8_t *key,
+    size_t key_len);
+void front_tls_free_all(void);
+gnutls_certificate_retrieve_function2 *front_tls_retrieve(void);
 
 /* front.c */
 /*

@@ -447,7 +447,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 }
 
 struct MHD_Daemon *
-front_http_start(void)
+front_http_start(int fd, int tls)
 {
 	struct MHD_Daemon *d;
 	/* ITC: so that the daemon can be quiesced to drain (SIGTERM). */
@@ -457,20 +457,39 @@ front_http_start(void)
 #ifdef SIGNET_TEST_HOOKS
 	test_hooks = getenv("SIGNET_TEST_SERVE_HOOKS") != NULL;
 #endif
-	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL,
-	    MHD_OPTION_LISTEN_SOCKET, front.listen_fd,
-	    MHD_OPTION_THREAD_POOL_SIZE, front.o.threads,
-	    MHD_OPTION_CONNECTION_LIMIT, front.o.max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, front.o.max_per_client,
-	    MHD_OPTION_CONNECTION_TIMEOUT, front.o.idle_timeout,
-	    /* Request line and headers must fit in this. */
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)front.o.max_header,
-	    MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-	    /* Bare CR, LF folding and other ambiguities are refused. */
-	    MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+	if (tls)
+		/* TLS 1.2 and 1.3 only; certificates from the callback. */
+		d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handle,
+		    NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+		    MHD_OPTION_HTTPS_PRIORITIES,
+		    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		    MHD_OPTION_HTTPS_CERT_CALLBACK, front_tls_retrieve(),
+		    MHD_OPTION_THREAD_POOL_SIZE, front.o.threads,
+		    MHD_OPTION_CONNECTION_LIMIT, front.o.max_connections,
+		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, front.o.max_per_client,
+		    MHD_OPTION_CONNECTION_TIMEOUT, front.o.idle_timeout,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		    (size_t)front.o.max_header, MHD_OPTION_URI_LOG_CALLBACK,
+		    uri_seen, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed,
+		    NULL, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+	else
+		d = MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL,
+		    MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+		    front.o.threads, MHD_OPTION_CONNECTION_LIMIT,
+		    front.o.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		    front.o.max_per_client, MHD_OPTION_CONNECTION_TIMEOUT,
+		    front.o.idle_timeout,
+		    /* Request line and headers must fit in this. */
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		    (size_t)front.o.max_header, MHD_OPTION_URI_LOG_CALLBACK,
+		    uri_seen, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed,
+		    NULL,
+		    /* Bare CR, LF folding and other ambiguities are refused. */
+		    MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
 	if (d == NULL)
-		front_log("cannot start the HTTP server on %s", front.o.listen);
+		front_log("cannot start the %s server on %s",
+		    tls ? "HTTPS" : "HTTP",
+		    tls ? front.o.https_listen : front.o.listen);
 	return d;
 }
 

@@ -43,6 +43,9 @@ static const struct serve_msg_rule serve_msg_table[] = {
 	{ SERVE_MSG_CA_CERT, "CA_CERT", SERVE_FROM_SIGNER, 1,
 	    SERVE_IPC_MAX_TO_FRONT, 0, "DER present",
 	    "none: served from memory from now on" },
+	{ SERVE_MSG_TLS, "TLS", SERVE_FROM_SIGNER, 6, SERVE_TLS_MAX, 0,
+	    "certificate chain and key parse",
+	    "none: new HTTPS handshakes use them" },
 };
 
 #define N_RULES (sizeof(serve_msg_table) / sizeof(serve_msg_table[0]))
@@ -191,6 +194,45 @@ serve_health_decode(const uint8_t *p, size_t n, struct serve_health *h)
 				   ? (char)p[25 + i]
 				   : '?';
 	h->reason[rlen] = '\0';
+	return 0;
+}
+
+uint8_t *
+serve_tls_encode(const uint8_t *cert, size_t cert_len, const uint8_t *key,
+    size_t key_len, size_t *n)
+{
+	uint8_t *p;
+
+	*n = 0;
+	if (cert_len == 0 || key_len == 0 || cert_len > SERVE_TLS_MAX ||
+	    key_len > SERVE_TLS_MAX - 4 - cert_len)
+		return NULL;
+	if ((p = malloc(4 + cert_len + key_len)) == NULL)
+		return NULL;
+	put32(p, (uint32_t)cert_len);
+	memcpy(p + 4, cert, cert_len);
+	memcpy(p + 4 + cert_len, key, key_len);
+	*n = 4 + cert_len + key_len;
+	return p;
+}
+
+int
+serve_tls_decode(const uint8_t *p, size_t n, const uint8_t **cert,
+    size_t *cert_len, const uint8_t **key, size_t *key_len)
+{
+	uint32_t cl;
+
+	*cert = *key = NULL;
+	*cert_len = *key_len = 0;
+	if (n < 4)
+		return -1;
+	cl = get32(p);
+	if (cl == 0 || cl >= n - 4)
+		return -1;
+	*cert = p + 4;
+	*cert_len = cl;
+	*key = p + 4 + cl;
+	*key_len = n - 4 - cl;
 	return 0;
 }
 

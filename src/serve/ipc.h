@@ -30,6 +30,7 @@ enum serve_msg_type {
 	SERVE_MSG_HEALTH_REPLY = 3, /* signer: yes or why not, counters */
 	SERVE_MSG_CRL = 4,          /* signer: the CRL to serve */
 	SERVE_MSG_CA_CERT = 5,      /* signer: the CA certificate to serve */
+	SERVE_MSG_TLS = 6,          /* signer: the HTTPS certificate and key */
 };
 
 enum serve_peer {
@@ -62,6 +63,14 @@ struct serve_crl_info {
 	int64_t next_update;
 	int64_t made; /* when the signer made or loaded it */
 };
+
+/* TLS body: cert_len u32, certificate chain PEM, private key PEM. */
+#define SERVE_TLS_MAX ((size_t)256 * 1024)
+/* The body in a fresh buffer of *n bytes (wipe it after use), or NULL. */
+uint8_t *serve_tls_encode(const uint8_t *cert, size_t cert_len,
+    const uint8_t *key, size_t key_len, size_t *n);
+int serve_tls_decode(const uint8_t *p, size_t n, const uint8_t **cert,
+    size_t *cert_len, const uint8_t **key, size_t *key_len);
 
 /* Name of a type for logs, "unknown" for others. */
 const char *serve_msg_name(uint8_t type);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "signet/ca.h"
 #include "signet/store.h"
 #include "util/file.h"
+#include "util/secret.h"
 
 #define OPEN_FLAGS (SIGNET_CA_OPEN_SIGN | SIGNET_CA_OPEN_POLICY)
 #define BACKOFF_MIN_MS 100
@@ -67,6 +69,8 @@ struct signer {
 	int64_t crl_seq;
 	uint8_t *ca_der;
 	int ca_len;
+	uint8_t *tls; /* TLS message body: certificate chain and key */
+	size_t tls_len;
 	int64_t next_check;
 };
 
@@ -190,7 +194,7 @@ frontend_spawn(struct signer *s)
 {
 	const struct signet_ca_config *c = s->cfg;
 	char threads[16], maxc[16], perc[16], hdr[16], idle[16], asan[512];
-	char *argv[20], *envp[8];
+	char *argv[24], *envp[8];
 	sigset_t none;
 	int sv[2] = { -1, -1 }, devnull;
 	pid_t pid;
@@ -218,6 +222,10 @@ frontend_spawn(struct signer *s)
 	argv[i++] = hdr;
 	argv[i++] = (char *)"--idle-timeout";
 	argv[i++] = idle;
+	if (c->serve_https_listen != NULL) {
+		argv[i++] = (char *)"--https-listen";
+		argv[i++] = c->serve_https_listen;
+	}
 	argv[i] = NULL;
 	frontend_env(envp, sizeof(envp) / sizeof(envp[0]), asan, sizeof(asan));
 	sigemptyset(&none);
@@ -379,6 +387,103 @@ push_ca_cert(struct signer *s)
 		    (size_t)s->ca_len);
 }
 
+static void
+push_tls(struct signer *s)
+{
+	if (s->tls != NULL)
+		(void)send_or_kill(s, SERVE_MSG_TLS, 0, s->tls, s->tls_len);
+}
+
+/*
+ * The HTTPS key, opened once and judged on the descriptor: a regular file
+ * only the owner may read (StrictModes-like), at most 64 KiB.
+ */
+static int
+tls_key_read(const char *path, uint8_t **out, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	ssize_t n;
+	size_t have = 0;
+	int fd, r = SIGNET_ERR_INTERNAL;
+
+	*out = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return signet_error_sys(SIGNET_ERR_CONFIG,
+		    "cannot open the HTTPS key %s (serve.https.key)", path);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		r = signet_error_set(SIGNET_ERR_CONFIG,
+		    "the HTTPS key %s is not a regular file", path);
+		goto out;
+	}
+	if ((st.st_mode & 0077) != 0) {
+		r = signet_error_set(SIGNET_ERR_CONFIG,
+		    "the HTTPS key %s may be read by others (mode %04o); run: "
+		    "chmod 600 %s",
+		    path, (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	if (st.st_size <= 0 || st.st_size > 64 * 1024) {
+		r = signet_error_set(SIGNET_ERR_CONFIG,
+		    "the HTTPS key %s is empty or larger than 64 KiB", path);
+		goto out;
+	}
+	if ((buf = malloc((size_t)st.st_size)) == NULL)
+		goto out;
+	while (have < (size_t)st.st_size &&
+	       (n = read(fd, buf + have, (size_t)st.st_size - have)) > 0)
+		have += (size_t)n;
+	if (have != (size_t)st.st_size) {
+		r = signet_error_sys(SIGNET_ERR_IO, "cannot read %s", path);
+		goto out;
+	}
+	*out = buf;
+	*len = have;
+	buf = NULL;
+	r = 0;
+out:
+	if (buf != NULL) {
+		secret_wipe(buf, (size_t)st.st_size);
+		free(buf);
+	}
+	close(fd);
+	return r;
+}
+
+/* Read the HTTPS certificate and key named in the configuration. */
+static int
+tls_load(struct signer *s, const struct signet_ca_config *cfg)
+{
+	uint8_t *cert = NULL, *key = NULL, *body = NULL;
+	size_t cert_len = 0, key_len = 0, n = 0;
+	int r;
+
+	if (cfg->serve_https_listen == NULL)
+		return 0;
+	if ((r = file_read(cfg->serve_https_cert, SERVE_TLS_MAX / 2, &cert,
+		 &cert_len)) != 0)
+		return signet_error_context(r, "serve.https.certificate");
+	if ((r = tls_key_read(cfg->serve_https_key, &key, &key_len)) != 0) {
+		free(cert);
+		return r;
+	}
+	body = serve_tls_encode(cert, cert_len, key, key_len, &n);
+	secret_wipe(key, key_len);
+	free(key);
+	free(cert);
+	if (body == NULL)
+		return signet_error_set(SIGNET_ERR_CONFIG,
+		    "the HTTPS certificate and key are empty or too large");
+	if (s->tls != NULL) {
+		secret_wipe(s->tls, s->tls_len);
+		free(s->tls);
+	}
+	s->tls = body;
+	s->tls_len = n;
+	return 0;
+}
+
 static int
 load_ca_cert(struct signer *s)
 {
@@ -527,6 +632,7 @@ front_readable(struct signer *s)
 			s->front_ready = 1;
 			say("front end %ld ready", (long)s->front_pid);
 			push_ca_cert(s);
+			push_tls(s);
 			push_crl(s);
 			break;
 		case SERVE_MSG_HEALTH:
@@ -591,7 +697,11 @@ reload(struct signer *s)
 		s->ca = NULL;
 		return;
 	}
+	if (tls_load(s, s->cfg) != 0)
+		say("keeping the HTTPS certificate in use: %s",
+		    signet_error_message());
 	push_ca_cert(s);
+	push_tls(s);
 	say("reloaded");
 }
 
@@ -698,7 +808,7 @@ serve_run(const char *config_path)
 	s.front_fd = -1;
 	serve_reader_init(&s.rd, SERVE_IPC_MAX_TO_SIGNER);
 	if ((r = signet_ca_config_load(config_path, &s.cfg)) != 0 ||
-	    (r = frontend_locate(&s)) != 0)
+	    (r = frontend_locate(&s)) != 0 || (r = tls_load(&s, s.cfg)) != 0)
 		goto out;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -741,6 +851,10 @@ out:
 	serve_reader_free(&s.rd);
 	free(s.crl_der);
 	OPENSSL_free(s.ca_der);
+	if (s.tls != NULL) {
+		secret_wipe(s.tls, s.tls_len);
+		free(s.tls);
+	}
 	free(s.frontend);
 	signet_ca_config_free(s.cfg);
 	return r;

@@ -38,6 +38,18 @@ ca_instance "$work/ca"
 export SIGNET_CONFIG="$CA_CONFIG"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
+tport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+tbase=https://127.0.0.1:$tport
+# tls_cert NAME: a self-signed server certificate for 127.0.0.1.
+tls_cert() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$1.key" -out "$1.pem" -days 2 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 2>/dev/null
+	chmod 600 "$1.key"
+}
+tls_cert tls1
+cp tls1.pem tls.pem
+cp tls1.key tls.key
 {
 	echo "serve:"
 	echo "  listen: 127.0.0.1:$port"
@@ -47,6 +59,10 @@ base=http://127.0.0.1:$port
 	echo "  max-header-size: 4096"
 	echo "  crl:"
 	echo "    check-interval: 1s"
+	echo "  https:"
+	echo "    listen: 127.0.0.1:$tport"
+	echo "    certificate: $work/tls.pem"
+	echo "    key: $work/tls.key"
 } >>"$CA_CONFIG"
 # Test hooks (SIGNET_TEST_HOOKS builds): /test/forbidden-syscall and
 # /test/ipc-garbage. A canary in the signer's environment must not reach
@@ -94,6 +110,12 @@ start() {
 	signer=$!
 	wait_for "the service answers /health with 200" healthy
 }
+
+# A private key others may read is refused before anything starts.
+chmod 644 tls.key
+run 3 "an HTTPS key readable by others is refused" "$signet" serve
+contains err "chmod 600" "... saying how to fix it"
+chmod 600 tls.key
 
 start
 front=$(front_pid)
@@ -181,6 +203,16 @@ contains metrics.txt 'signet_token_errors_total 0' "metrics: no token errors"
 grep -q "127.0.0.1 GET /crl/test-ca.crl 200 [0-9]* [0-9.]*ms" serve.err &&
 	ok "one log line per request (time, client, method, path, status, bytes, duration)" ||
 	bad "no request log line"
+
+# ---- HTTPS --------------------------------------------------------------------
+[ "$(status "$tbase/health" --cacert tls1.pem)" = 200 ] &&
+	ok "HTTPS: /health 200 with the configured certificate" || bad "HTTPS /health"
+[ "$(status "$tbase/crl/test-ca.crl" --cacert tls1.pem --tlsv1.3)" = 200 ] &&
+	ok "HTTPS: TLS 1.3" || bad "HTTPS with TLS 1.3"
+[ "$(status "$tbase/health" --cacert tls1.pem --tlsv1.2 --tls-max 1.2)" = 200 ] &&
+	ok "HTTPS: TLS 1.2" || bad "HTTPS with TLS 1.2"
+code=$(status "$tbase/health" --cacert tls1.pem --tls-max 1.1)
+[ "$code" = 000 ] && ok "HTTPS: TLS 1.1 is refused" || bad "TLS 1.1: $code"
 
 # ---- a revocation from the shell reaches the served CRL -----------------------
 ca_csr srv "/CN=www.example.com" "DNS:www.example.com"
@@ -305,12 +337,19 @@ contains metrics.txt 'signet_frontend_restarts_total 3' "metrics: 3 restarts"
 
 # ---- signals -------------------------------------------------------------------
 n=$(grep -c '"event":"policy.load"' "$work/ca/audit.log")
-kill -HUP "$signer"
 reloaded() {
 	[ "$(grep -c '"event":"policy.load"' "$work/ca/audit.log")" -gt "$n" ]
 }
+tls_cert tls2
+cp tls2.pem tls.pem
+cp tls2.key tls.key
+kill -HUP "$signer"
 wait_for "SIGHUP reloads the policy (policy.load audited)" reloaded
 wait_for "... and the service answers" healthy
+new_cert() { [ "$(status "$tbase/health" --cacert tls2.pem)" = 200 ]; }
+wait_for "SIGHUP: HTTPS handshakes use the new certificate" new_cert
+[ "$(status "$tbase/health" --cacert tls1.pem)" = 000 ] &&
+	ok "... and no longer the old one" || bad "the old certificate is still served"
 
 front=$(front_pid)
 kill -TERM "$signer"

@@ -312,6 +312,17 @@ test_serve_section(void **state)
 		    "serve:\n  crl:\n    interval: 11d\n",
 		    "serve.crl.interval '11d'" },
 		{ "an unknown key", "serve:\n  port: 80\n", "port" },
+		{ "HTTPS without a certificate",
+		    "serve:\n  https:\n    listen: 127.0.0.1:8443\n",
+		    "needs certificate and key" },
+		{ "an HTTPS key without listen",
+		    "serve:\n  https:\n    key: k.pem\n    certificate: "
+		    "c.pem\n",
+		    "no listen" },
+		{ "HTTPS on no port",
+		    "serve:\n  https:\n    listen: localhost\n"
+		    "    key: k.pem\n    certificate: c.pem\n",
+		    "serve.https.listen 'localhost' is not ADDRESS:PORT" },
 	};
 	struct signet_ca_config *c = NULL;
 	char text[1024], want[PATH_MAX + 32];
@@ -332,6 +343,7 @@ test_serve_section(void **state)
 	assert_int_equal(c->serve_idle_timeout, 10);
 	assert_int_equal(c->serve_crl_interval, 86400);
 	assert_int_equal(c->serve_crl_check, 30);
+	assert_null(c->serve_https_listen);
 	signet_ca_config_free(c);
 
 	path = write_config("serve.yaml",
@@ -340,7 +352,8 @@ test_serve_section(void **state)
 		 "  threads: 2\n  max-connections: 10\n"
 		 "  max-connections-per-client: 3\n  max-header-size: 2048\n"
 		 "  idle-timeout: 5\n  crl:\n    interval: 6h\n"
-		 "    check-interval: 1s\n");
+		 "    check-interval: 1s\n  https:\n    listen: 0.0.0.0:443\n"
+		 "    certificate: /etc/tls/chain.pem\n    key: tls/key.pem\n");
 	assert_int_equal(signet_ca_config_load(path, &c), 0);
 	assert_string_equal(c->serve_user, "www");
 	snprintf(want, sizeof(want), "%s/bin/fe", dir);
@@ -354,6 +367,10 @@ test_serve_section(void **state)
 	assert_int_equal(c->serve_idle_timeout, 5);
 	assert_int_equal(c->serve_crl_interval, 6 * 3600);
 	assert_int_equal(c->serve_crl_check, 1);
+	snprintf(want, sizeof(want), "%s/tls/key.pem", dir);
+	assert_string_equal(c->serve_https_key, want);
+	assert_string_equal(c->serve_https_cert, "/etc/tls/chain.pem");
+	assert_string_equal(c->serve_https_listen, "0.0.0.0:443");
 	signet_ca_config_free(c);
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
