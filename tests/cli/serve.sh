@@ -57,6 +57,7 @@ cp tls1.key tls.key
 	echo "  issuer-name: test-ca"
 	echo "  idle-timeout: 2"
 	echo "  max-header-size: 4096"
+	echo "  max-connections-per-client: 8"
 	echo "  crl:"
 	echo "    check-interval: 1s"
 	echo "  https:"
@@ -303,6 +304,26 @@ if [ -n "$secs" ] && [ "$secs" -le 5 ]; then
 else
 	bad "slow client: $(cat slow.out)"
 fi
+# More connections from one address than max-connections-per-client (8):
+# the ninth is closed at once, without a request being read.
+cat >many.py <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+held = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
+time.sleep(0.3)
+extra = socket.create_connection(("127.0.0.1", port))
+extra.settimeout(1.5)
+try:
+    extra.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = extra.recv(100)
+except Exception as e:
+    data = b"exception " + repr(e).encode()
+print("refused" if data == b"" or data.startswith(b"exception ConnectionReset")
+      else "answered %r" % data[:20])
+PY
+res=$(timeout 20 python3 many.py "$port" 2>&1 || true)
+[ "$res" = refused ] && ok "a ninth connection from one address is refused" ||
+	bad "per-client connection limit: $res"
 healthy && ok "healthy after the hostile requests" || bad "not healthy"
 
 # ---- faults ------------------------------------------------------------------
