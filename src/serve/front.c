@@ -54,8 +54,7 @@ front_log(const char *fmt, ...)
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
-/* ---- documents --------------------------------------------------------------
- */
+/* ---- documents ----------------------------------------------------------- */
 
 struct front_doc *
 front_doc_get(int crl)
@@ -147,7 +146,7 @@ doc_from_msg(const struct serve_msg *m)
 	return 0;
 }
 
-/* ---- asking the signer ----------------------------------------------------- */
+/* ---- asking the signer --------------------------------------------------- */
 
 static int64_t
 mono_usec(void)
@@ -242,8 +241,7 @@ health_answer(const struct serve_msg *m)
 	pthread_mutex_unlock(&front.lock);
 }
 
-/* ---- the loop
- * ----------------------------------------------------------------- */
+/* ---- the loop ------------------------------------------------------------ */
 
 /* A certificate that does not parse is logged; the old one stays. */
 static int
@@ -350,8 +348,7 @@ loop(int sigfd)
 	return 1;
 }
 
-/* ---- start ------------------------------------------------------------------
- */
+/* ---- start --------------------------------------------------------------- */
 
 static int
 listen_open(const char *spec)
@@ -361,9 +358,8 @@ listen_open(const char *spec)
 	const char *h;
 	int fd = -1, one = 1, e;
 
-	if (strlen(spec) >= sizeof(host))
+	if (snprintf(host, sizeof(host), "%s", spec) >= (int)sizeof(host))
 		return -1;
-	strcpy(host, spec);
 	if ((colon = strrchr(host, ':')) == NULL)
 		return -1;
 	*colon = '\0';

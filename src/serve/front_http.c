@@ -56,7 +56,10 @@ copy_clean(char *dst, size_t cap, const char *src)
 	size_t i;
 
 	for (i = 0; src != NULL && src[i] != '\0' && i + 1 < cap; i++)
-		dst[i] = src[i] > 0x20 && src[i] < 0x7f ? src[i] : '?';
+		if (src[i] > 0x20 && src[i] < 0x7f)
+			dst[i] = src[i];
+		else
+			dst[i] = '?';
 	dst[i] = '\0';
 }
 

@@ -189,10 +189,14 @@ serve_health_decode(const uint8_t *p, size_t n, struct serve_health *h)
 	h->crl_failures = get32(p + 9);
 	h->check_usec = get64(p + 13);
 	/* Printable ASCII only: it ends up in an HTTP body. */
-	for (i = 0; i < rlen; i++)
-		h->reason[i] = p[25 + i] >= 0x20 && p[25 + i] < 0x7f
-				   ? (char)p[25 + i]
-				   : '?';
+	for (i = 0; i < rlen; i++) {
+		uint8_t c = p[25 + i];
+
+		if (c >= 0x20 && c < 0x7f)
+			h->reason[i] = (char)c;
+		else
+			h->reason[i] = '?';
+	}
 	h->reason[rlen] = '\0';
 	return 0;
 }
@@ -262,7 +266,7 @@ serve_crl_info_decode(const uint8_t *p, size_t n, struct serve_crl_info *c)
 	return 0;
 }
 
-/* ---- transport ------------------------------------------------------------ */
+/* ---- transport ----------------------------------------------------------- */
 
 void
 serve_reader_init(struct serve_reader *r, size_t max)

@@ -117,8 +117,7 @@ count_error(struct signer *s, int r)
 		s->token_errors++;
 }
 
-/* ---- the front end's executable and process ---------------------------------
- */
+/* ---- the front end's executable and process ------------------------------ */
 
 static int
 frontend_locate(struct signer *s)
@@ -347,8 +346,7 @@ reap(struct signer *s)
 			frontend_reaped(s, status);
 }
 
-/* ---- what the signer hands the front end ------------------------------------
- */
+/* ---- what the signer hands the front end --------------------------------- */
 
 static int
 send_or_kill(struct signer *s, uint8_t type, uint32_t id, const void *body,
@@ -424,7 +422,7 @@ tls_key_read(const char *path, uint8_t **out, size_t *len)
 		    path, (unsigned)(st.st_mode & 07777), path);
 		goto out;
 	}
-	if (st.st_size <= 0 || st.st_size > 64 * 1024) {
+	if (st.st_size <= 0 || st.st_size > (off_t)64 * 1024) {
 		r = signet_error_set(SIGNET_ERR_CONFIG,
 		    "the HTTPS key %s is empty or larger than 64 KiB", path);
 		goto out;
@@ -499,8 +497,7 @@ load_ca_cert(struct signer *s)
 	return 0;
 }
 
-/* ---- CRLs
- * ---------------------------------------------------------------------- */
+/* ---- CRLs ---------------------------------------------------------------- */
 
 static void
 crl_make(struct signer *s, const char *why)
@@ -560,6 +557,7 @@ crl_check(struct signer *s)
 	}
 	if ((r = signet_store_revocation_seq(signet_ca_get0_store(s->ca),
 		 signet_ca_issuer_id(s->ca), &seq)) != 0) {
+		count_error(s, r);
 		say("cannot read the revocation counter: %s",
 		    signet_error_message());
 		return;
@@ -568,8 +566,7 @@ crl_check(struct signer *s)
 		crl_make(s, "revocation");
 }
 
-/* ---- messages from the front end
- * ------------------------------------------------ */
+/* ---- messages from the front end ----------------------------------------- */
 
 static void
 answer_health(struct signer *s, uint32_t id)
@@ -652,8 +649,7 @@ front_readable(struct signer *s)
 		frontend_close(s); /* it is exiting: SIGCHLD follows */
 }
 
-/* ---- start, reload, stop
- * ------------------------------------------------------- */
+/* ---- start, reload, stop ------------------------------------------------- */
 
 static int
 instance_open(struct signer *s)
