@@ -62,6 +62,10 @@ struct signer {
 	 * must not become a flood of token operations). */
 	struct serve_health health;
 	int64_t health_at;
+#ifdef SIGNET_TEST_HOOKS
+	/* SIGNET_TEST_SERVE_SLOW_HEALTH=N: the first N answers come late. */
+	int test_slow_health;
+#endif
 
 	uint8_t *crl_der;
 	size_t crl_len;
@@ -577,6 +581,12 @@ answer_health(struct signer *s, uint32_t id)
 	size_t n;
 	int r;
 
+#ifdef SIGNET_TEST_HOOKS
+	if (s->test_slow_health > 0) {
+		s->test_slow_health--;
+		sleep(3);
+	}
+#endif
 	if (s->health_at != 0 && t0 - s->health_at < HEALTH_CACHE_MS) {
 		h = s->health;
 		goto answer;
@@ -803,6 +813,11 @@ serve_run(const char *config_path)
 	s.front_pid = -1;
 	s.front_fd = -1;
 	serve_reader_init(&s.rd, SERVE_IPC_MAX_TO_SIGNER);
+#ifdef SIGNET_TEST_HOOKS
+	if (getenv("SIGNET_TEST_SERVE_SLOW_HEALTH") != NULL)
+		s.test_slow_health =
+		    atoi(getenv("SIGNET_TEST_SERVE_SLOW_HEALTH"));
+#endif
 	if ((r = signet_ca_config_load(config_path, &s.cfg)) != 0 ||
 	    (r = frontend_locate(&s)) != 0 || (r = tls_load(&s, s.cfg)) != 0)
 		goto out;

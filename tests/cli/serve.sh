@@ -387,11 +387,34 @@ fi
 grep -q '"event":"serve.stop"' "$work/ca/audit.log" &&
 	ok "serve.stop audited" || bad "no serve.stop"
 
-# A signer that dies without a word: its front end notices and exits.
-start
+# A signer that answers late (test hook: its first answer comes after 3 s,
+# past the front end's 2 s): /health says 503, and the late answer, whose
+# request id no one waits for any more, is dropped.
+SIGNET_TEST_SERVE_SLOW_HEALTH=1
+export SIGNET_TEST_SERVE_SLOW_HEALTH
+"$signet" serve >>serve.out 2>>serve.err &
+signer=$!
+unset SIGNET_TEST_SERVE_SLOW_HEALTH
+up() { curl -s -o /dev/null "$base/crl/test-ca.crl"; }
+wait_for "restarted with a slow signer" up
+code=$(status "$base/health")
+[ "$code" = 503 ] && ok "a signer answering too late: /health 503" ||
+	bad "slow signer: /health $code"
+wait_for "... then 200 again" healthy
+curl -s "$base/metrics" >metrics.txt
+contains metrics.txt "signet_signer_timeouts_total 1" \
+	"metrics: the question that timed out"
+contains metrics.txt "signet_signer_late_answers_total 1" \
+	"metrics: its late answer was dropped"
+
+# A signer that dies without a word: its front end notices, answers 503,
+# and exits.
 front=$(front_pid)
 kill -KILL "$signer"
 wait "$signer" 2>/dev/null || true
+code=$(status "$base/health")
+[ "$code" = 503 ] && ok "signer gone: the front end answers 503" ||
+	bad "signer gone: /health $code"
 gone() { ! kill -0 "$front" 2>/dev/null; }
 wait_for "a front end whose signer died exits" gone
 signer=
