@@ -149,6 +149,20 @@ else
 	ok "the front end holds no database, log or token file"
 fi
 
+# The front end's executable: its own code and the message codec, nothing
+# of libsignet (no token, store, audit or CA code), no libcrypto or SQLite.
+fe=$(dirname "$signet")/signet-frontend
+if nm "$fe" | grep -qE ' [TtDdBbRr] (signet_|ca_|store_|token_|audit_|sqlite3_|C_Initialize)'; then
+	bad "signet-frontend carries libsignet code: $(nm "$fe" | grep -E ' [Tt] (signet_|ca_|store_|token_|audit_)' | head -3)"
+else
+	ok "signet-frontend links no token, store, audit or CA code"
+fi
+if ldd "$fe" | grep -qE 'libcrypto|libsqlite|libpq|libcyaml|libjansson'; then
+	bad "signet-frontend links: $(ldd "$fe" | grep -E 'libcrypto|libsqlite|libpq|libcyaml|libjansson')"
+else
+	ok "signet-frontend links neither libcrypto, SQLite, libpq, libcyaml nor jansson"
+fi
+
 # ---- the endpoints -----------------------------------------------------------
 curl -s -D crl.h -o crl.der "$base/crl/test-ca.crl"
 grep -qi '^content-type: application/pkix-crl' crl.h &&
