@@ -143,6 +143,14 @@ static const int allowed[] = {
 int
 front_sandbox(void)
 {
+	const struct scmp_arg_cmp thread_only = { .arg = 0,
+		.op = SCMP_CMP_MASKED_EQ,
+		.datum_a = CLONE_THREAD,
+		.datum_b = CLONE_THREAD };
+	const struct scmp_arg_cmp set_name_only = { .arg = 0,
+		.op = SCMP_CMP_EQ,
+		.datum_a = PR_SET_NAME,
+		.datum_b = 0 };
 	scmp_filter_ctx ctx;
 	size_t i;
 	int r;
@@ -169,14 +177,13 @@ front_sandbox(void)
 	 * memory the filter cannot read; ENOSYS makes the C library fall
 	 * back to clone.
 	 */
-	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-		 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD))) !=
-		0 ||
+	if ((r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+		 &thread_only)) != 0 ||
 	    (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
 		 0)) != 0 ||
 	    /* The HTTP threads name themselves; no other prctl. */
-	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-		 SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME))) != 0) {
+	    (r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+		 &set_name_only)) != 0) {
 		front_log("seccomp rule for clone or prctl: %s", strerror(-r));
 		seccomp_release(ctx);
 		return -1;
