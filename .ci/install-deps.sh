@@ -15,6 +15,7 @@ packages="
   clang libclang-rt-14-dev valgrind
   clang-tidy cppcheck util-linux mandoc
   postgresql
+  libmicrohttpd-dev libseccomp-dev nghttp2-client
 "
 
 missing=""

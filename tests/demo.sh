@@ -11,6 +11,7 @@
 #      with the client certificate gets in, without one or with another
 #      CA's it does not;
 #   6. the client certificate revoked, the CRLs given to nginx: refused;
+#      signet serve publishing the CA's CRL over HTTP on 127.0.0.1;
 #   7. the records: audit log, ceremony transcripts, certificate list.
 #
 # Each step is printed in plain words with the commands it runs
@@ -192,6 +193,34 @@ pki_has nginx/error.log "(23:certificate revoked)" \
 excerpt "certificate revoked" nginx/error.log
 pki_nginx_stop
 say "nginx stopped."
+
+say "signet serve publishes the CRL over HTTP itself: a signer holding the" \
+	"token, and an unprivileged, sandboxed front end (docs/serve.md)."
+serve_port=$(pki_free_port)
+serve_user=nobody
+[ "$(id -u)" -eq 0 ] || serve_user=$(id -un)
+printf 'serve:\n  listen: 127.0.0.1:%s\n  user: %s\n  issuer-name: intermediate\n' \
+	"$serve_port" "$serve_user" >>"$PKI_DIR/ca/signet.yaml"
+"$PKI_SIGNET" serve >"$PKI_DIR/log/serve.out" 2>"$PKI_DIR/log/serve.err" &
+serve_pid=$!
+PKI_PIDS="$PKI_PIDS $serve_pid"
+_i=0
+until curl -sf -o served.crl "http://127.0.0.1:$serve_port/crl/intermediate.crl"; do
+	_i=$((_i + 1))
+	[ $_i -lt 100 ] || pki_bad "signet serve did not answer"
+	sleep 0.2
+done
+say "curl http://127.0.0.1:$serve_port/crl/intermediate.crl:"
+cat intermediate.pem root.pem >served-ca.pem
+openssl crl -inform DER -in served.crl -CAfile served-ca.pem -noout -text \
+	>served.txt 2>&1 || true
+pki_has served.txt "verify OK" "the served CRL verifies (intermediate, root)"
+pki_has served.txt "$(tr 'a-f' 'A-F' <client.serial)" \
+	"it lists the client certificate"
+excerpt "verify OK|CRL Number|^ *[0-9]+$" served.txt
+kill -TERM "$serve_pid"
+wait "$serve_pid" && pki_ok "signet serve stopped (SIGTERM, exit 0)" ||
+	pki_bad "signet serve did not stop cleanly"
 
 # ---- 7 -------------------------------------------------------------------------
 step "7. The records"

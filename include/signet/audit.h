@@ -87,6 +87,10 @@ enum signet_audit_event {
 	SIGNET_AUDIT_EV_CEREMONY_START, /* "ceremony.start" */
 	SIGNET_AUDIT_EV_CEREMONY_STEP,  /* "ceremony.step" */
 	SIGNET_AUDIT_EV_CEREMONY_END,   /* "ceremony.end" */
+	/* the online service (signet serve) */
+	SIGNET_AUDIT_EV_SERVE_START,    /* "serve.start" */
+	SIGNET_AUDIT_EV_SERVE_STOP,     /* "serve.stop" */
+	SIGNET_AUDIT_EV_SERVE_FRONTEND, /* "serve.frontend": died, killed */
 	SIGNET_AUDIT_EV_COUNT_          /* not an event */
 };
 

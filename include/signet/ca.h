@@ -23,6 +23,7 @@
 
 #include <openssl/x509.h>
 
+#include "signet/audit.h"
 #include "signet/error.h"
 #include "signet/policy.h"
 #include "signet/store.h"
@@ -76,6 +77,22 @@ struct signet_ca_config {
 	unsigned serial_length; /* octets, 16..20 */
 	unsigned batch_size;    /* requests per group commit */
 	unsigned workers;       /* worker threads (0: one per CPU) */
+
+	/* serve (docs/serve.md) */
+	char *serve_user;         /* the front end runs as this user */
+	char *serve_frontend;     /* its executable; NULL: installed default */
+	char *serve_listen;       /* plain HTTP, "ADDRESS:PORT" */
+	char *serve_issuer_name;  /* <issuer> in /crl/<issuer>.crl */
+	char *serve_https_listen; /* HTTPS, "ADDRESS:PORT", or NULL */
+	char *serve_https_cert;   /* its certificate chain (PEM) */
+	char *serve_https_key;    /* its private key (PEM, private file) */
+	unsigned serve_threads;   /* HTTP worker threads */
+	unsigned serve_max_connections;
+	unsigned serve_max_per_client; /* connections per client address */
+	unsigned serve_max_header;     /* bytes of request line + headers */
+	unsigned serve_idle_timeout;   /* seconds */
+	int64_t serve_crl_interval;    /* seconds between full CRLs */
+	int64_t serve_crl_check;       /* seconds between revocation polls */
 };
 
 /*
@@ -307,6 +324,22 @@ int signet_ca_crl(struct signet_ca *ca, int delta, const char *out_path,
  */
 int signet_ca_output_check(struct signet_ca *ca, const char *path, int force)
     SIGNET_WUR;
+
+/* ---- the online service (signet serve, docs/serve.md) --------------------- */
+
+/*
+ * Append a record to the instance's audit log and sync it (details are
+ * stolen; NULL for none): the service's own events, which are rare.
+ * Needs SIGNET_CA_OPEN_AUDIT.
+ */
+int signet_ca_audit(struct signet_ca *ca, enum signet_audit_event event,
+    enum signet_audit_outcome outcome, json_t *details) SIGNET_WUR;
+/*
+ * Whether the instance can work now: the CA key's token answers (one
+ * random byte) and the store answers (one indexed read). 0, or the error
+ * of the first that does not. Needs SIGNET_CA_OPEN_SIGN.
+ */
+int signet_ca_health(struct signet_ca *ca) SIGNET_WUR;
 
 /* ---- checking (signet db check) ----------------------------------------- */
 

@@ -376,6 +376,15 @@ int
 signet_store_crl_revoked_foreach(struct signet_store *st, const char *issuer,
     int64_t number, signet_store_revoked_cb cb, void *arg) SIGNET_WUR;
 
+/*
+ * The issuer's revocation counter: it grows with every revocation and
+ * every reason change (0 for an issuer without rows). One indexed read,
+ * cheap enough to poll: a CRL publisher compares it with the value it
+ * read before making its last CRL to learn that a newer one is due.
+ */
+int signet_store_revocation_seq(struct signet_store *st, const char *issuer,
+    int64_t *seq) SIGNET_WUR;
+
 struct signet_store_crl {
 	const char *issuer;
 	int64_t number;

@@ -47,6 +47,9 @@ static const char *const event_names[SIGNET_AUDIT_EV_COUNT_] = {
 	[SIGNET_AUDIT_EV_CEREMONY_START] = "ceremony.start",
 	[SIGNET_AUDIT_EV_CEREMONY_STEP] = "ceremony.step",
 	[SIGNET_AUDIT_EV_CEREMONY_END] = "ceremony.end",
+	[SIGNET_AUDIT_EV_SERVE_START] = "serve.start",
+	[SIGNET_AUDIT_EV_SERVE_STOP] = "serve.stop",
+	[SIGNET_AUDIT_EV_SERVE_FRONTEND] = "serve.frontend",
 };
 
 static const char *const outcome_names[SIGNET_AUDIT_OUTCOME_COUNT_] = {

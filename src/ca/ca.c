@@ -896,6 +896,35 @@ signet_ca_warning(const struct signet_ca *ca, size_t i)
 	return i < ca->n_warnings ? ca->warnings[i] : NULL;
 }
 
+int
+signet_ca_audit(struct signet_ca *ca, enum signet_audit_event event,
+    enum signet_audit_outcome outcome, json_t *details)
+{
+	int r;
+
+	if ((r = ca_audit(ca, event, outcome, details)) != 0)
+		return r;
+	return signet_audit_sync(ca->audit);
+}
+
+int
+signet_ca_health(struct signet_ca *ca)
+{
+	uint8_t byte;
+	int64_t seq;
+	int r;
+
+	if (ca->tok == NULL)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "the instance was opened without its CA key");
+	if ((r = signet_token_random(ca->tok, &byte, 1)) != 0)
+		return signet_error_context(r, "the CA key's token");
+	if ((r = signet_store_revocation_seq(ca->store, ca->issuer_id, &seq)) !=
+	    0)
+		return signet_error_context(r, "the database");
+	return 0;
+}
+
 void
 signet_ca_free(struct signet_ca *ca)
 {

@@ -56,6 +56,31 @@ struct y_issuance {
 	unsigned *workers;
 };
 
+struct y_serve_crl {
+	char *interval;
+	char *check_interval;
+};
+
+struct y_serve_https {
+	char *listen;
+	char *certificate;
+	char *key;
+};
+
+struct y_serve {
+	char *user;
+	char *frontend;
+	char *listen;
+	char *issuer_name;
+	unsigned *threads;
+	unsigned *max_connections;
+	unsigned *max_connections_per_client;
+	unsigned *max_header_size;
+	unsigned *idle_timeout;
+	struct y_serve_crl *crl;
+	struct y_serve_https *https;
+};
+
 struct y_config {
 	unsigned *version;
 	struct y_token *token;
@@ -67,6 +92,7 @@ struct y_config {
 	struct y_audit *audit;
 	struct y_crl *crl;
 	struct y_issuance *issuance;
+	struct y_serve *serve;
 };
 
 static const cyaml_schema_field_t y_token_fields[] = {
@@ -103,6 +129,35 @@ static const cyaml_schema_field_t y_issuance_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t y_serve_crl_fields[] = {
+	Y_STR("interval", struct y_serve_crl, interval),
+	Y_STR("check-interval", struct y_serve_crl, check_interval),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t y_serve_https_fields[] = {
+	Y_STR("listen", struct y_serve_https, listen),
+	Y_STR("certificate", struct y_serve_https, certificate),
+	Y_STR("key", struct y_serve_https, key),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t y_serve_fields[] = {
+	Y_STR("user", struct y_serve, user),
+	Y_STR("frontend", struct y_serve, frontend),
+	Y_STR("listen", struct y_serve, listen),
+	Y_STR("issuer-name", struct y_serve, issuer_name),
+	Y_UINT("threads", struct y_serve, threads),
+	Y_UINT("max-connections", struct y_serve, max_connections),
+	Y_UINT("max-connections-per-client", struct y_serve,
+	    max_connections_per_client),
+	Y_UINT("max-header-size", struct y_serve, max_header_size),
+	Y_UINT("idle-timeout", struct y_serve, idle_timeout),
+	Y_MAP("crl", struct y_serve, crl, y_serve_crl_fields),
+	Y_MAP("https", struct y_serve, https, y_serve_https_fields),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t y_config_fields[] = {
 	Y_UINT("version", struct y_config, version),
 	Y_MAP("token", struct y_config, token, y_token_fields),
@@ -115,6 +170,7 @@ static const cyaml_schema_field_t y_config_fields[] = {
 	Y_MAP("audit", struct y_config, audit, y_audit_fields),
 	Y_MAP("crl", struct y_config, crl, y_crl_fields),
 	Y_MAP("issuance", struct y_config, issuance, y_issuance_fields),
+	Y_MAP("serve", struct y_config, serve, y_serve_fields),
 	CYAML_FIELD_END,
 };
 
@@ -360,6 +416,139 @@ required(const struct signet_ca_config *c, struct yaml_lines *lines,
 	    "%s is required: %s", key, what);
 }
 
+/* ---- serve: ------------------------------------------------------------- */
+
+static int
+serve_duration(const struct signet_ca_config *c, struct yaml_lines *lines,
+    const char *key, const char *text, int64_t def, int64_t min, int64_t max,
+    int64_t *out)
+{
+	int64_t v;
+
+	*out = def;
+	if (text == NULL)
+		return 0;
+	if (duration_parse(text, &v) != 0 || v < min || v > max)
+		return yaml_error(c->path, yaml_lines_find(lines, key),
+		    "%s '%s' is not a duration from %llds to %llds (like 30s, "
+		    "10m or 24h)",
+		    key, text, (long long)min, (long long)max);
+	*out = v;
+	return 0;
+}
+
+/* A name in URLs: lower-case letters, digits, '-', '_', '.'; no "..". */
+static int
+serve_name_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > 64 || s[0] == '.' || strstr(s, "..") != NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyz0123456789-_.", s[i]) ==
+		    NULL)
+			return 0;
+	return 1;
+}
+
+/* "ADDRESS:PORT" or "[IPv6]:PORT", the port 1..65535. */
+static int
+serve_listen_ok(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long port;
+
+	if (colon == NULL || colon == s || colon[1] == '\0')
+		return 0;
+	if (s[0] == '[' && colon[-1] != ']')
+		return 0;
+	port = strtol(colon + 1, &end, 10);
+	return *end == '\0' && port >= 1 && port <= 65535;
+}
+
+static int
+serve_fill(struct signet_ca_config *c, const struct y_serve *sv,
+    struct yaml_lines *lines)
+{
+	static const struct y_serve no_serve;
+	static const struct y_serve_crl no_crl;
+	static const struct y_serve_https no_https;
+	const struct y_serve_crl *cr;
+	const struct y_serve_https *tls;
+	int r;
+
+	if (sv == NULL)
+		sv = &no_serve;
+	cr = sv->crl != NULL ? sv->crl : &no_crl;
+	tls = sv->https != NULL ? sv->https : &no_https;
+	if (tls->listen != NULL && !serve_listen_ok(tls->listen))
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.https.listen"),
+		    "serve.https.listen '%s' is not ADDRESS:PORT", tls->listen);
+	if (tls->listen != NULL &&
+	    (tls->certificate == NULL || tls->key == NULL))
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.https.listen"),
+		    "serve.https needs certificate and key (PEM files) with "
+		    "listen");
+	if (tls->listen == NULL &&
+	    (tls->certificate != NULL || tls->key != NULL))
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.https"),
+		    "serve.https has a certificate or key but no listen");
+	if ((r = dup_str(tls->listen, &c->serve_https_listen)) != 0 ||
+	    (r = resolve_path(c->dir, tls->certificate,
+		 &c->serve_https_cert)) != 0 ||
+	    (r = resolve_path(c->dir, tls->key, &c->serve_https_key)) != 0)
+		return r;
+	if (sv->issuer_name != NULL && !serve_name_ok(sv->issuer_name))
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.issuer-name"),
+		    "serve.issuer-name must be 1 to 64 of a-z 0-9 - _ . (it "
+		    "names URLs like /crl/NAME.crl)");
+	if (sv->listen != NULL && !serve_listen_ok(sv->listen))
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.listen"),
+		    "serve.listen '%s' is not ADDRESS:PORT (like "
+		    "127.0.0.1:8080 or [::1]:8080)",
+		    sv->listen);
+	if (sv->user != NULL &&
+	    (sv->user[0] == '\0' || strcmp(sv->user, "root") == 0))
+		return yaml_error(c->path, yaml_lines_find(lines, "serve.user"),
+		    "serve.user must name an unprivileged user, not root");
+	if ((r = dup_str(sv->user != NULL ? sv->user : "signet",
+		 &c->serve_user)) != 0 ||
+	    (r = dup_str(sv->listen != NULL ? sv->listen : "127.0.0.1:8080",
+		 &c->serve_listen)) != 0 ||
+	    (r = dup_str(sv->issuer_name != NULL ? sv->issuer_name : "ca",
+		 &c->serve_issuer_name)) != 0 ||
+	    (r = resolve_path(c->dir, sv->frontend, &c->serve_frontend)) != 0)
+		return r;
+	if ((r = get_uint(c, lines, "serve.threads", sv->threads, 4, 1, 256,
+		 &c->serve_threads)) != 0 ||
+	    (r = get_uint(c, lines, "serve.max-connections",
+		 sv->max_connections, 1024, 1, 65536,
+		 &c->serve_max_connections)) != 0 ||
+	    (r = get_uint(c, lines, "serve.max-connections-per-client",
+		 sv->max_connections_per_client, 32, 1, 65536,
+		 &c->serve_max_per_client)) != 0 ||
+	    (r = get_uint(c, lines, "serve.max-header-size",
+		 sv->max_header_size, 8192, 1024, 1048576,
+		 &c->serve_max_header)) != 0 ||
+	    (r = get_uint(c, lines, "serve.idle-timeout", sv->idle_timeout, 10,
+		 1, 3600, &c->serve_idle_timeout)) != 0)
+		return r;
+	if ((r = serve_duration(c, lines, "serve.crl.interval", cr->interval,
+		 86400, 60, CA_CRL_NEXT_UPDATE_MAX, &c->serve_crl_interval)) !=
+		0 ||
+	    (r = serve_duration(c, lines, "serve.crl.check-interval",
+		 cr->check_interval, 30, 1, 60, &c->serve_crl_check)) != 0)
+		return r;
+	return 0;
+}
+
 static int
 config_fill(struct signet_ca_config *c, const struct y_config *y,
     struct yaml_lines *lines)
@@ -499,7 +688,8 @@ signet_ca_config_load(const char *path, struct signet_ca_config **out)
 	if ((r = yaml_doc_load(path, text, len, &y_config, (void **)&y,
 		 &lines)) != 0)
 		goto out;
-	if ((r = config_fill(c, y, lines)) != 0)
+	if ((r = config_fill(c, y, lines)) != 0 ||
+	    (r = serve_fill(c, y->serve, lines)) != 0)
 		goto out;
 	*out = c;
 	c = NULL;
@@ -533,5 +723,12 @@ signet_ca_config_free(struct signet_ca_config *c)
 	free(c->audit_pin_source);
 	free(c->crl_freshest_url);
 	free(c->crl_idp_url);
+	free(c->serve_user);
+	free(c->serve_frontend);
+	free(c->serve_listen);
+	free(c->serve_issuer_name);
+	free(c->serve_https_listen);
+	free(c->serve_https_cert);
+	free(c->serve_https_key);
 	free(c);
 }

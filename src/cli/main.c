@@ -25,6 +25,7 @@ static const struct cli_command commands[] = {
 	{ "list", "list the certificates the CA issued", cmd_list },
 	{ "show", "show one certificate by serial", cmd_show },
 	{ "db", "check the database against the audit log", cmd_db },
+	{ "serve", "run the online service (CRLs over HTTP)", cmd_serve },
 };
 
 static void

@@ -645,3 +645,48 @@ signet_store_crl_get(struct signet_store *st, const char *issuer,
 	*out = a.found;
 	return 0;
 }
+
+/* ---- revocation counter ---------------------------------------------------- */
+
+struct seq_arg {
+	char issuer[65];
+	int64_t seq;
+};
+
+static int
+revocation_seq_work(struct signet_store *st, void *argp)
+{
+	struct seq_arg *a = argp;
+	struct store_q q = { 0 };
+	int r;
+
+	if ((r = store_q_open(st,
+		 "SELECT revocation_seq FROM issuers WHERE issuer_key = ?",
+		 &q)) != 0)
+		return r;
+	store_q_text(&q, a->issuer);
+	if ((r = store_q_step(&q)) == 1) {
+		a->seq = store_q_col_int(&q, 0);
+		r = 0;
+	}
+	/* r == 0 without a row: an issuer with no rows has revoked nothing. */
+	store_q_close(&q);
+	return r;
+}
+
+int
+signet_store_revocation_seq(struct signet_store *st, const char *issuer,
+    int64_t *seq)
+{
+	struct seq_arg a;
+	int r;
+
+	*seq = 0;
+	memset(&a, 0, sizeof(a));
+	if ((r = store_issuer_norm(issuer, a.issuer)) != 0)
+		return r;
+	if ((r = store_read(st, revocation_seq_work, &a)) != 0)
+		return r;
+	*seq = a.seq;
+	return 0;
+}

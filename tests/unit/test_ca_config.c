@@ -278,6 +278,114 @@ test_refusals(void **state)
 	}
 }
 
+/* serve: (docs/serve.md): defaults, values, and what is refused. */
+static void
+test_serve_section(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *text;
+		const char *why;
+	} bad[] = {
+		{ "root as the front end's user", "serve:\n  user: root\n",
+		    "not root" },
+		{ "no port", "serve:\n  listen: 127.0.0.1\n",
+		    "is not ADDRESS:PORT" },
+		{ "port 0", "serve:\n  listen: 127.0.0.1:0\n",
+		    "is not ADDRESS:PORT" },
+		{ "port too big", "serve:\n  listen: \"[::1]:65536\"\n",
+		    "is not ADDRESS:PORT" },
+		{ "an issuer name with a slash", "serve:\n  issuer-name: a/b\n",
+		    "serve.issuer-name" },
+		{ "an issuer name with dots", "serve:\n  issuer-name: ..ca\n",
+		    "serve.issuer-name" },
+		{ "upper case", "serve:\n  issuer-name: CA\n",
+		    "serve.issuer-name" },
+		{ "no threads", "serve:\n  threads: 0\n",
+		    "serve.threads 0 is outside" },
+		{ "tiny headers", "serve:\n  max-header-size: 100\n",
+		    "serve.max-header-size 100 is outside" },
+		{ "a check interval over a minute",
+		    "serve:\n  crl:\n    check-interval: 2m\n",
+		    "serve.crl.check-interval '2m' is not a duration" },
+		{ "a CRL interval over 10 days",
+		    "serve:\n  crl:\n    interval: 11d\n",
+		    "serve.crl.interval '11d'" },
+		{ "an unknown key", "serve:\n  port: 80\n", "port" },
+		{ "HTTPS without a certificate",
+		    "serve:\n  https:\n    listen: 127.0.0.1:8443\n",
+		    "needs certificate and key" },
+		{ "an HTTPS key without listen",
+		    "serve:\n  https:\n    key: k.pem\n    certificate: "
+		    "c.pem\n",
+		    "no listen" },
+		{ "HTTPS on no port",
+		    "serve:\n  https:\n    listen: localhost\n"
+		    "    key: k.pem\n    certificate: c.pem\n",
+		    "serve.https.listen 'localhost' is not ADDRESS:PORT" },
+	};
+	struct signet_ca_config *c = NULL;
+	char text[1024], want[PATH_MAX + 32];
+	const char *path;
+	size_t i;
+
+	(void)state;
+	path = write_config("serve.yaml", BASE);
+	assert_int_equal(signet_ca_config_load(path, &c), 0);
+	assert_string_equal(c->serve_user, "signet");
+	assert_string_equal(c->serve_listen, "127.0.0.1:8080");
+	assert_string_equal(c->serve_issuer_name, "ca");
+	assert_null(c->serve_frontend);
+	assert_int_equal(c->serve_threads, 4);
+	assert_int_equal(c->serve_max_connections, 1024);
+	assert_int_equal(c->serve_max_per_client, 32);
+	assert_int_equal(c->serve_max_header, 8192);
+	assert_int_equal(c->serve_idle_timeout, 10);
+	assert_int_equal(c->serve_crl_interval, 86400);
+	assert_int_equal(c->serve_crl_check, 30);
+	assert_null(c->serve_https_listen);
+	signet_ca_config_free(c);
+
+	path = write_config("serve.yaml",
+	    BASE "serve:\n  user: www\n  frontend: bin/fe\n"
+		 "  listen: \"[::1]:8443\"\n  issuer-name: int-2026.a_b\n"
+		 "  threads: 2\n  max-connections: 10\n"
+		 "  max-connections-per-client: 3\n  max-header-size: 2048\n"
+		 "  idle-timeout: 5\n  crl:\n    interval: 6h\n"
+		 "    check-interval: 1s\n  https:\n    listen: 0.0.0.0:443\n"
+		 "    certificate: /etc/tls/chain.pem\n    key: tls/key.pem\n");
+	assert_int_equal(signet_ca_config_load(path, &c), 0);
+	assert_string_equal(c->serve_user, "www");
+	snprintf(want, sizeof(want), "%s/bin/fe", dir);
+	assert_string_equal(c->serve_frontend, want);
+	assert_string_equal(c->serve_listen, "[::1]:8443");
+	assert_string_equal(c->serve_issuer_name, "int-2026.a_b");
+	assert_int_equal(c->serve_threads, 2);
+	assert_int_equal(c->serve_max_connections, 10);
+	assert_int_equal(c->serve_max_per_client, 3);
+	assert_int_equal(c->serve_max_header, 2048);
+	assert_int_equal(c->serve_idle_timeout, 5);
+	assert_int_equal(c->serve_crl_interval, 6 * 3600);
+	assert_int_equal(c->serve_crl_check, 1);
+	snprintf(want, sizeof(want), "%s/tls/key.pem", dir);
+	assert_string_equal(c->serve_https_key, want);
+	assert_string_equal(c->serve_https_cert, "/etc/tls/chain.pem");
+	assert_string_equal(c->serve_https_listen, "0.0.0.0:443");
+	signet_ca_config_free(c);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", BASE, bad[i].text);
+		path = write_config("serve.yaml", text);
+		c = NULL;
+		if (signet_ca_config_load(path, &c) != SIGNET_ERR_CONFIG)
+			fail_msg("%s: loaded", bad[i].name);
+		assert_null(c);
+		if (strstr(signet_error_message(), bad[i].why) == NULL)
+			fail_msg("%s: want '%s' in: %s", bad[i].name,
+			    bad[i].why, signet_error_message());
+	}
+}
+
 static void
 test_permissions(void **state)
 {
@@ -376,6 +484,7 @@ main(void)
 		cmocka_unit_test(test_defaults_and_paths),
 		cmocka_unit_test(test_pin_sources),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_serve_section),
 		cmocka_unit_test(test_permissions),
 		cmocka_unit_test(test_locate),
 	};

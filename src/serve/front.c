@@ -1,0 +1,528 @@
+/*
+ * signet-frontend: started by `signet serve` (the signer) with its end of
+ * the socketpair on descriptor 3. It binds its listener, drops to the
+ * service user, locks itself into a seccomp allowlist, and only then
+ * accepts connections. When the signer goes away it answers 503 for a
+ * moment and exits.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "serve/front.h"
+
+struct front front = {
+	.ipc = -1,
+	.listen_fd = -1,
+	.https_fd = -1,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.send_lock = PTHREAD_MUTEX_INITIALIZER,
+	.answered = PTHREAD_COND_INITIALIZER,
+};
+
+void
+front_log(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	n = snprintf(line, sizeof(line),
+	    "signet-frontend[%ld]: ", (long)getpid());
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	n = (int)strlen(line);
+	line[n++] = '\n';
+	/* One write per line: lines of several threads never interleave. */
+	(void)!write(STDERR_FILENO, line, (size_t)n);
+}
+
+/* ---- documents ----------------------------------------------------------- */
+
+struct front_doc *
+front_doc_get(int crl)
+{
+	struct front_doc *d;
+
+	pthread_mutex_lock(&front.lock);
+	d = crl ? front.crl : front.ca_cert;
+	if (d != NULL)
+		d->refs++;
+	pthread_mutex_unlock(&front.lock);
+	return d;
+}
+
+static void
+doc_free(struct front_doc *d)
+{
+	if (d == NULL)
+		return;
+	free(d->der);
+	free(d);
+}
+
+void
+front_doc_put(struct front_doc *d)
+{
+	int last;
+
+	if (d == NULL)
+		return;
+	pthread_mutex_lock(&front.lock);
+	last = --d->refs == 0;
+	pthread_mutex_unlock(&front.lock);
+	if (last)
+		doc_free(d);
+}
+
+static void
+doc_install(struct front_doc *d, int crl)
+{
+	struct front_doc *old;
+
+	d->refs = 1;
+	pthread_mutex_lock(&front.lock);
+	old = crl ? front.crl : front.ca_cert;
+	if (crl)
+		front.crl = d;
+	else
+		front.ca_cert = d;
+	pthread_mutex_unlock(&front.lock);
+	front_doc_put(old);
+}
+
+static int
+doc_from_msg(const struct serve_msg *m)
+{
+	struct front_doc *d;
+	struct tm tm;
+	time_t t;
+	size_t off = 0;
+	int crl = m->type == SERVE_MSG_CRL;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return -1;
+	if (crl) {
+		if (serve_crl_info_decode(m->body, m->len, &d->crl) != 0) {
+			free(d);
+			return -1;
+		}
+		off = SERVE_CRL_FIXED;
+		/* CRL numbers strictly increase: the number is the version. */
+		snprintf(d->etag, sizeof(d->etag), "\"crl-%lld\"",
+		    (long long)d->crl.number);
+		t = (time_t)d->crl.this_update;
+		if (gmtime_r(&t, &tm) != NULL)
+			strftime(d->last_modified, sizeof(d->last_modified),
+			    "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	}
+	d->len = m->len - off;
+	if ((d->der = malloc(d->len)) == NULL) {
+		free(d);
+		return -1;
+	}
+	memcpy(d->der, m->body + off, d->len);
+	doc_install(d, crl);
+	if (crl)
+		front_log("serving CRL number %lld (%zu bytes)",
+		    (long long)d->crl.number, d->len);
+	return 0;
+}
+
+/* ---- asking the signer --------------------------------------------------- */
+
+static int64_t
+mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int
+front_health(struct serve_health *h, uint64_t *usec, int timeout_ms)
+{
+	struct front_waiter *w = NULL;
+	struct timespec deadline;
+	int64_t start = mono_usec();
+	uint32_t id;
+	size_t i;
+	int r = -1, sent;
+
+	memset(h, 0, sizeof(*h));
+	*usec = 0;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&front.lock);
+	if (front.signer_gone)
+		goto out;
+	for (i = 0; i < FRONT_WAITERS; i++)
+		if (front.waiters[i].id == 0) {
+			w = &front.waiters[i];
+			break;
+		}
+	if (w == NULL)
+		goto out; /* too many questions at once: answer 503 */
+	if (++front.next_id == 0)
+		front.next_id = 1;
+	id = front.next_id;
+	w->id = id;
+	w->answered = 0;
+	front.signer_requests++;
+	pthread_mutex_unlock(&front.lock);
+
+	pthread_mutex_lock(&front.send_lock);
+	sent = serve_send(front.ipc, SERVE_MSG_HEALTH, id, NULL, 0, 1000);
+	pthread_mutex_unlock(&front.send_lock);
+
+	pthread_mutex_lock(&front.lock);
+	while (sent == 0 && !w->answered && !front.signer_gone)
+		if (pthread_cond_timedwait(&front.answered, &front.lock,
+			&deadline) == ETIMEDOUT)
+			break;
+	if (w->answered) {
+		*h = w->health;
+		*usec = (uint64_t)(mono_usec() - start);
+		front.signer_usec_sum += *usec;
+		front.signer_usec_last = *usec;
+		front.last_health = *h;
+		r = 0;
+	} else
+		front.signer_timeouts++;
+	/* Free the slot: an answer arriving later finds no one and is dropped. */
+	w->id = 0;
+out:
+	pthread_mutex_unlock(&front.lock);
+	return r;
+}
+
+static void
+health_answer(const struct serve_msg *m)
+{
+	struct serve_health h;
+	size_t i;
+	int found = 0;
+
+	if (serve_health_decode(m->body, m->len, &h) != 0)
+		return;
+	pthread_mutex_lock(&front.lock);
+	for (i = 0; i < FRONT_WAITERS; i++)
+		if (front.waiters[i].id == m->id) {
+			front.waiters[i].health = h;
+			front.waiters[i].answered = 1;
+			found = 1;
+		}
+	if (!found)
+		front.signer_late++;
+	pthread_cond_broadcast(&front.answered);
+	pthread_mutex_unlock(&front.lock);
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+/* A certificate that does not parse is logged; the old one stays. */
+static int
+tls_from_msg(const struct serve_msg *m)
+{
+	const uint8_t *cert, *key;
+	size_t cert_len, key_len;
+
+	if (serve_tls_decode(m->body, m->len, &cert, &cert_len, &key,
+		&key_len) != 0)
+		return -1;
+	if (front.https_fd < 0 ||
+	    front_tls_install(cert, cert_len, key, key_len) != 0)
+		return 0;
+	if (front.https == NULL &&
+	    (front.https = front_http_start(front.https_fd, 1)) != NULL)
+		front_log("listening on %s (HTTPS)", front.o.https_listen);
+	return 0;
+}
+
+static int
+handle(const uint8_t *frame, size_t n)
+{
+	struct serve_msg m;
+	const char *why;
+
+	if (serve_msg_check(frame, n, SERVE_FROM_SIGNER, &m, &why) != 0) {
+		front_log("the signer sent a bad message (%s)", why);
+		return -1;
+	}
+	switch (m.type) {
+	case SERVE_MSG_HEALTH_REPLY:
+		health_answer(&m);
+		return 0;
+	case SERVE_MSG_CRL:
+	case SERVE_MSG_CA_CERT:
+		return doc_from_msg(&m);
+	case SERVE_MSG_TLS:
+		return tls_from_msg(&m);
+	default:
+		return -1;
+	}
+}
+
+static void
+signer_gone(void)
+{
+	pthread_mutex_lock(&front.lock);
+	front.signer_gone = 1;
+	pthread_cond_broadcast(&front.answered);
+	pthread_mutex_unlock(&front.lock);
+}
+
+/* Until SIGTERM or the signer's end closes. */
+static int
+loop(int sigfd)
+{
+	struct serve_reader rd;
+	struct pollfd p[2];
+	struct signalfd_siginfo si;
+	int r;
+
+	serve_reader_init(&rd, SERVE_IPC_MAX_TO_FRONT);
+	for (;;) {
+		p[0].fd = front.ipc;
+		p[0].events = POLLIN;
+		p[1].fd = sigfd;
+		p[1].events = POLLIN;
+		p[0].revents = p[1].revents = 0;
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents & POLLIN) {
+			if (read(sigfd, &si, sizeof(si)) ==
+			    (ssize_t)sizeof(si)) {
+				front_log("signal %u: stopping",
+				    (unsigned)si.ssi_signo);
+				serve_reader_free(&rd);
+				return 0;
+			}
+		}
+		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+			continue;
+		while ((r = serve_reader_read(front.ipc, &rd)) == 1) {
+			if (handle(rd.buf, rd.have) != 0) {
+				serve_reader_free(&rd);
+				return 1;
+			}
+			serve_reader_next(&rd);
+		}
+		if (r < 0) {
+			front_log("the signer is gone (%s): answering 503, "
+				  "then exiting",
+			    r == -2      ? "bad frame"
+			    : errno != 0 ? strerror(errno)
+					 : "connection closed");
+			serve_reader_free(&rd);
+			return 1;
+		}
+	}
+	serve_reader_free(&rd);
+	return 1;
+}
+
+/* ---- start --------------------------------------------------------------- */
+
+static int
+listen_open(const char *spec)
+{
+	struct addrinfo hints, *ai = NULL;
+	char host[256], *colon;
+	const char *h;
+	int fd = -1, one = 1, e;
+
+	if (snprintf(host, sizeof(host), "%s", spec) >= (int)sizeof(host))
+		return -1;
+	if ((colon = strrchr(host, ':')) == NULL)
+		return -1;
+	*colon = '\0';
+	h = host;
+	if (host[0] == '[' && colon[-1] == ']') {
+		colon[-1] = '\0';
+		h = host + 1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	if ((e = getaddrinfo(h, colon + 1, &hints, &ai)) != 0) {
+		front_log("serve.listen %s: %s", spec, gai_strerror(e));
+		return -1;
+	}
+	fd = socket(ai->ai_family,
+	    ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
+	    listen(fd, 256) != 0) {
+		front_log("cannot listen on %s: %s", spec, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+static int
+opt_uint(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || v > UINT_MAX)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "https-listen", required_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "issuer", required_argument, NULL, 'i' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "max-connections", required_argument, NULL, 'c' },
+		{ "max-per-client", required_argument, NULL, 'p' },
+		{ "max-header", required_argument, NULL, 'H' },
+		{ "idle-timeout", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct MHD_Daemon *d = NULL;
+	sigset_t mask;
+	int c, sigfd, bad = 0, r;
+	unsigned *u;
+
+	front.o.threads = 4;
+	front.o.max_connections = 1024;
+	front.o.max_per_client = 32;
+	front.o.max_header = 8192;
+	front.o.idle_timeout = 10;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		u = NULL;
+		switch (c) {
+		case 'l':
+			front.o.listen = optarg;
+			break;
+		case 's':
+			front.o.https_listen = optarg;
+			break;
+		case 'u':
+			front.o.user = optarg;
+			break;
+		case 'i':
+			front.o.issuer = optarg;
+			break;
+		case 't':
+			u = &front.o.threads;
+			break;
+		case 'c':
+			u = &front.o.max_connections;
+			break;
+		case 'p':
+			u = &front.o.max_per_client;
+			break;
+		case 'H':
+			u = &front.o.max_header;
+			break;
+		case 'T':
+			u = &front.o.idle_timeout;
+			break;
+		default:
+			bad = 1;
+			break;
+		}
+		if (u != NULL && opt_uint(optarg, u) != 0)
+			bad = 1;
+	}
+	if (bad || optind != argc || front.o.listen == NULL ||
+	    front.o.user == NULL || front.o.issuer == NULL ||
+	    front.o.threads == 0) {
+		front_log("usage: signet-frontend --listen ADDR:PORT --user "
+			  "NAME --issuer NAME [limits] (started by 'signet "
+			  "serve', with the signer on descriptor 3)");
+		return 2;
+	}
+	front.ipc = SERVE_IPC_FD;
+	if (fcntl(front.ipc, F_GETFD) == -1) {
+		front_log("no signer on descriptor %d", SERVE_IPC_FD);
+		return 2;
+	}
+	if (fcntl(front.ipc, F_SETFD, FD_CLOEXEC) != 0 ||
+	    fcntl(front.ipc, F_SETFL, O_NONBLOCK) != 0)
+		return 1;
+	/* Signals arrive through the loop's signalfd, in every thread. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0 ||
+	    (sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0)
+		return 1;
+	signal(SIGPIPE, SIG_IGN);
+
+	/* Whatever the C library reads once (time zone) is read now. */
+	tzset();
+	if ((front.listen_fd = listen_open(front.o.listen)) < 0)
+		return 1;
+	if (front.o.https_listen != NULL &&
+	    (front.https_fd = listen_open(front.o.https_listen)) < 0)
+		return 1;
+	if (front_drop_privileges(front.o.user) != 0 || front_sandbox() != 0)
+		return 1;
+	/* From here on, no syscall outside the allowlist. */
+	if ((d = front_http_start(front.listen_fd, 0)) == NULL)
+		return 1;
+	front_log("listening on %s as %s", front.o.listen, front.o.user);
+	pthread_mutex_lock(&front.send_lock);
+	r = serve_send(front.ipc, SERVE_MSG_READY, 0, NULL, 0, 2000);
+	pthread_mutex_unlock(&front.send_lock);
+	if (r == 0)
+		r = loop(sigfd);
+	else
+		r = 1;
+	if (r != 0) {
+		/* The signer is gone: tell clients so while they drain. */
+		signer_gone();
+		sleep(1);
+	} else {
+		front_http_drain(front.https, 5);
+		front_http_drain(d, 5);
+	}
+	front_http_stop(front.https);
+	front_http_stop(d);
+	front_tls_free_all();
+	return r == 0 ? 0 : 1;
+}

@@ -1,0 +1,523 @@
+/*
+ * The HTTP side of the front end, on libmicrohttpd (a thread pool over
+ * epoll; connection, per-client, header-size and idle limits are its own):
+ *
+ *   GET /crl/<issuer>.crl   the latest full CRL (DER), from memory
+ *   GET /ca/<issuer>.crt    the CA certificate (DER)
+ *   GET /health             200 when the signer, its token and store answer
+ *   GET /metrics            Prometheus text
+ *
+ * <issuer> is serve.issuer-name. One line per request on stderr.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "serve/front.h"
+
+#define SIGNER_TIMEOUT_MS 2000
+
+struct front_req {
+	int64_t start_usec;
+	enum { REQ_NEW, REQ_ACCEPTED, REQ_ANSWERED } state;
+	unsigned status;
+	size_t bytes;
+	char method[16];
+	char path[160];
+	char client[INET6_ADDRSTRLEN + 8];
+};
+
+#ifdef SIGNET_TEST_HOOKS
+static int test_hooks;
+#endif
+
+static int64_t
+mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Printable ASCII only, cut short: the log is for people. */
+static void
+copy_clean(char *dst, size_t cap, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src != NULL && src[i] != '\0' && i + 1 < cap; i++)
+		if (src[i] > 0x20 && src[i] < 0x7f)
+			dst[i] = src[i];
+		else
+			dst[i] = '?';
+	dst[i] = '\0';
+}
+
+static void *
+uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct front_req *rq = calloc(1, sizeof(*rq));
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	if (rq == NULL)
+		return NULL;
+	rq->start_usec = mono_usec();
+	copy_clean(rq->path, sizeof(rq->path), uri);
+	strcpy(rq->method, "-");
+	strcpy(rq->client, "-");
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && (sa = ci->client_addr) != NULL) {
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET,
+			    &((const struct sockaddr_in *)(const void *)sa)
+				 ->sin_addr,
+			    rq->client, sizeof(rq->client));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+			    &((const struct sockaddr_in6 *)(const void *)sa)
+				 ->sin6_addr,
+			    rq->client, sizeof(rq->client));
+	}
+	return rq;
+}
+
+static void
+completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct front_req *rq = *con_cls;
+	char when[32], status[16];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	if (rq == NULL)
+		return;
+	when[0] = '\0';
+	if (gmtime_r(&now, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (rq->status != 0)
+		snprintf(status, sizeof(status), "%u", rq->status);
+	else
+		/* Refused by libmicrohttpd itself (limits, malformed). */
+		snprintf(status, sizeof(status), "%s",
+		    toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
+								  : "error");
+	front_log("%s %s %s %s %s %zu %.3fms", when, rq->client, rq->method,
+	    rq->path, status, rq->bytes,
+	    (double)(mono_usec() - rq->start_usec) / 1000.0);
+	free(rq);
+	*con_cls = NULL;
+}
+
+static enum MHD_Result
+send_text(struct MHD_Connection *c, struct front_req *rq, unsigned status,
+    const char *type, const char *text)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	size_t len = strlen(text);
+
+	resp = MHD_create_response_from_buffer(len, (void *)text,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    "no-store");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+		    "GET, HEAD");
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+		    "5");
+	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	rq->status = status;
+	rq->bytes = len;
+	return ret;
+}
+
+static void
+doc_release(void *cls)
+{
+	front_doc_put(cls);
+}
+
+/* Does If-None-Match name this ETag (or "*")? */
+static int
+etag_matches(const char *inm, const char *etag)
+{
+	size_t n = strlen(etag);
+	const char *p = inm;
+
+	if (inm == NULL)
+		return 0;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p == '*')
+			return 1;
+		if (strncmp(p, etag, n) == 0 &&
+		    (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return 1;
+		while (*p != '\0' && *p != ',')
+			p++;
+	}
+	return 0;
+}
+
+static enum MHD_Result
+send_doc(struct MHD_Connection *c, struct front_req *rq, int crl)
+{
+	struct front_doc *d = front_doc_get(crl);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	unsigned status = MHD_HTTP_OK;
+	char cc[64];
+	int64_t age;
+
+	if (d == NULL)
+		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "text/plain",
+		    crl ? "no CRL yet\n" : "no certificate yet\n");
+	if (crl && etag_matches(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+				    MHD_HTTP_HEADER_IF_NONE_MATCH),
+		       d->etag)) {
+		status = MHD_HTTP_NOT_MODIFIED;
+		resp = MHD_create_response_from_buffer(0, NULL,
+		    MHD_RESPMEM_PERSISTENT);
+		front_doc_put(d);
+		d = NULL;
+	} else
+		resp =
+		    MHD_create_response_from_buffer_with_free_callback_cls(d->len,
+			d->der, doc_release, d);
+	if (resp == NULL) {
+		front_doc_put(d);
+		return MHD_NO;
+	}
+	if (crl) {
+		struct front_doc *cur = front_doc_get(1);
+
+		if (cur != NULL) {
+			/* Caches may keep it until nextUpdate, no longer. */
+			age = cur->crl.next_update - (int64_t)time(NULL);
+			snprintf(cc, sizeof(cc), "public, max-age=%lld",
+			    (long long)(age > 0 ? age : 0));
+			(void)MHD_add_response_header(resp,
+			    MHD_HTTP_HEADER_CACHE_CONTROL, cc);
+			(void)MHD_add_response_header(resp,
+			    MHD_HTTP_HEADER_ETAG, cur->etag);
+			(void)MHD_add_response_header(resp,
+			    MHD_HTTP_HEADER_LAST_MODIFIED, cur->last_modified);
+			front_doc_put(cur);
+		}
+	}
+	if (status == MHD_HTTP_OK) {
+		(void)MHD_add_response_header(resp,
+		    MHD_HTTP_HEADER_CONTENT_TYPE,
+		    crl ? "application/pkix-crl" : "application/pkix-cert");
+		rq->bytes = d->len;
+	}
+	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	rq->status = status;
+	return ret;
+}
+
+static enum MHD_Result
+send_health(struct MHD_Connection *c, struct front_req *rq)
+{
+	struct serve_health h;
+	uint64_t usec;
+	char text[SERVE_IPC_REASON_MAX + 32];
+
+	if (front_health(&h, &usec, SIGNER_TIMEOUT_MS) != 0)
+		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "text/plain", "signer not answering\n");
+	if (!h.ok) {
+		snprintf(text, sizeof(text), "degraded: %s\n", h.reason);
+		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "text/plain", text);
+	}
+	return send_text(c, rq, MHD_HTTP_OK, "text/plain", "ok\n");
+}
+
+#define METRIC(buf, off, cap, ...)                                            \
+	do {                                                                  \
+		int n_ = snprintf((buf) + (off), (cap) - (off), __VA_ARGS__); \
+		if (n_ > 0 && (size_t)n_ < (cap) - (off))                     \
+			(off) += (size_t)n_;                                  \
+	} while (0)
+
+static enum MHD_Result
+send_metrics(struct MHD_Connection *c, struct front_req *rq)
+{
+	struct serve_health h;
+	struct front_doc *d;
+	uint64_t usec, requests, sreq, stimeout, slate, usum;
+	char buf[4096];
+	size_t off = 0;
+	int up;
+
+	up = front_health(&h, &usec, SIGNER_TIMEOUT_MS) == 0 && h.ok;
+	pthread_mutex_lock(&front.lock);
+	requests = front.requests;
+	sreq = front.signer_requests;
+	stimeout = front.signer_timeouts;
+	slate = front.signer_late;
+	usum = front.signer_usec_sum;
+	usec = front.signer_usec_last;
+	h = front.last_health;
+	pthread_mutex_unlock(&front.lock);
+	METRIC(buf, off, sizeof(buf),
+	    "# HELP signet_up 1 when the signer, its token and its store "
+	    "answered.\n# TYPE signet_up gauge\nsignet_up %d\n",
+	    up);
+	if ((d = front_doc_get(1)) != NULL) {
+		METRIC(buf, off, sizeof(buf),
+		    "# HELP signet_crl_number CRL number of the served CRL.\n"
+		    "# TYPE signet_crl_number gauge\n"
+		    "signet_crl_number{issuer=\"%s\"} %lld\n"
+		    "# HELP signet_crl_age_seconds Seconds since its "
+		    "thisUpdate.\n# TYPE signet_crl_age_seconds gauge\n"
+		    "signet_crl_age_seconds{issuer=\"%s\"} %lld\n"
+		    "# HELP signet_crl_next_update_seconds Seconds until its "
+		    "nextUpdate.\n# TYPE signet_crl_next_update_seconds "
+		    "gauge\nsignet_crl_next_update_seconds{issuer=\"%s\"} "
+		    "%lld\n",
+		    front.o.issuer, (long long)d->crl.number, front.o.issuer,
+		    (long long)((int64_t)time(NULL) - d->crl.this_update),
+		    front.o.issuer,
+		    (long long)(d->crl.next_update - (int64_t)time(NULL)));
+		front_doc_put(d);
+	}
+	METRIC(buf, off, sizeof(buf),
+	    "# HELP signet_signer_latency_seconds Round trip of the last "
+	    "question to the signer.\n"
+	    "# TYPE signet_signer_latency_seconds gauge\n"
+	    "signet_signer_latency_seconds %.6f\n"
+	    "# HELP signet_signer_latency_seconds_sum Sum of all round "
+	    "trips.\n# TYPE signet_signer_latency_seconds_sum counter\n"
+	    "signet_signer_latency_seconds_sum %.6f\n"
+	    "# HELP signet_signer_requests_total Questions to the signer.\n"
+	    "# TYPE signet_signer_requests_total counter\n"
+	    "signet_signer_requests_total %" PRIu64 "\n"
+	    "# HELP signet_signer_timeouts_total Questions it did not "
+	    "answer in time.\n# TYPE signet_signer_timeouts_total counter\n"
+	    "signet_signer_timeouts_total %" PRIu64 "\n"
+	    "# HELP signet_signer_late_answers_total Answers that came "
+	    "after their timeout (dropped).\n"
+	    "# TYPE signet_signer_late_answers_total counter\n"
+	    "signet_signer_late_answers_total %" PRIu64 "\n",
+	    (double)usec / 1e6, (double)usum / 1e6, sreq, stimeout, slate);
+	METRIC(buf, off, sizeof(buf),
+	    "# HELP signet_frontend_restarts_total Front ends the signer "
+	    "restarted.\n# TYPE signet_frontend_restarts_total counter\n"
+	    "signet_frontend_restarts_total %u\n"
+	    "# HELP signet_token_errors_total Failed token operations.\n"
+	    "# TYPE signet_token_errors_total counter\n"
+	    "signet_token_errors_total %u\n"
+	    "# HELP signet_crl_failures_total CRL generations that failed.\n"
+	    "# TYPE signet_crl_failures_total counter\n"
+	    "signet_crl_failures_total %u\n"
+	    "# HELP signet_http_requests_total Requests this front end "
+	    "answered.\n# TYPE signet_http_requests_total counter\n"
+	    "signet_http_requests_total %" PRIu64 "\n",
+	    h.restarts, h.token_errors, h.crl_failures, requests);
+	return send_text(c, rq, MHD_HTTP_OK,
+	    "text/plain; version=0.0.4; charset=utf-8", buf);
+}
+
+/* "/<dir>/<issuer><ext>" exactly. */
+static int
+route_is(const char *url, const char *dir, const char *ext)
+{
+	size_t dl = strlen(dir), il = strlen(front.o.issuer);
+
+	return strncmp(url, dir, dl) == 0 &&
+	       strncmp(url + dl, front.o.issuer, il) == 0 &&
+	       strcmp(url + dl + il, ext) == 0;
+}
+
+#ifdef SIGNET_TEST_HOOKS
+static enum MHD_Result
+test_hook(struct MHD_Connection *c, struct front_req *rq, const char *url)
+{
+	static const uint8_t garbage[SERVE_IPC_HEADER] = { SERVE_IPC_VERSION,
+		0x7f };
+
+	if (strcmp(url, "/test/forbidden-syscall") == 0) {
+		/* A network socket: what an attacker would want first. */
+		(void)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+		return send_text(c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "text/plain", "still alive\n");
+	}
+	if (strcmp(url, "/test/ipc-garbage") == 0) {
+		pthread_mutex_lock(&front.send_lock);
+		(void)!write(front.ipc, garbage, sizeof(garbage));
+		pthread_mutex_unlock(&front.send_lock);
+		return send_text(c, rq, MHD_HTTP_OK, "text/plain", "sent\n");
+	}
+	return send_text(c, rq, MHD_HTTP_NOT_FOUND, "text/plain",
+	    "not found\n");
+}
+#endif
+
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size,
+    void **con_cls)
+{
+	struct front_req *rq = *con_cls;
+	const char *cl, *te;
+	int gone;
+
+	if (rq == NULL)
+		return MHD_NO; /* out of memory in uri_seen: drop */
+	if (rq->state == REQ_ANSWERED) {
+		/* A body we refused already: discard it. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (rq->state == REQ_NEW) {
+		rq->state = REQ_ACCEPTED;
+		copy_clean(rq->method, sizeof(rq->method), method);
+		pthread_mutex_lock(&front.lock);
+		front.requests++;
+		pthread_mutex_unlock(&front.lock);
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_TRANSFER_ENCODING);
+		/* Refused at once; the connection is closed after. */
+		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+			rq->state = REQ_ANSWERED;
+			return send_text(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "text/plain", "only GET and HEAD\n");
+		}
+		if ((cl != NULL && strcmp(cl, "0") != 0) || te != NULL) {
+			rq->state = REQ_ANSWERED;
+			return send_text(c, rq, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "text/plain", "no request body here\n");
+		}
+		/*
+		 * Answer on the next call, when the request is complete: a
+		 * response queued earlier makes libmicrohttpd close the
+		 * connection instead of keeping it alive.
+		 */
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	rq->state = REQ_ANSWERED;
+	pthread_mutex_lock(&front.lock);
+	gone = front.signer_gone;
+	pthread_mutex_unlock(&front.lock);
+	if (gone)
+		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "text/plain", "signer unavailable\n");
+	if (route_is(url, "/crl/", ".crl"))
+		return send_doc(c, rq, 1);
+	if (route_is(url, "/ca/", ".crt"))
+		return send_doc(c, rq, 0);
+	if (strcmp(url, "/health") == 0)
+		return send_health(c, rq);
+	if (strcmp(url, "/metrics") == 0)
+		return send_metrics(c, rq);
+#ifdef SIGNET_TEST_HOOKS
+	if (test_hooks && strncmp(url, "/test/", 6) == 0)
+		return test_hook(c, rq, url);
+#endif
+	return send_text(c, rq, MHD_HTTP_NOT_FOUND, "text/plain",
+	    "not found\n");
+}
+
+struct MHD_Daemon *
+front_http_start(int fd, int tls)
+{
+	struct MHD_Daemon *d;
+	/* ITC: so that the daemon can be quiesced to drain (SIGTERM). */
+	unsigned flags =
+	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+
+#ifdef SIGNET_TEST_HOOKS
+	test_hooks = getenv("SIGNET_TEST_SERVE_HOOKS") != NULL;
+#endif
+	if (tls)
+		/* TLS 1.2 and 1.3 only; certificates from the callback. */
+		d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handle,
+		    NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+		    MHD_OPTION_HTTPS_PRIORITIES,
+		    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		    MHD_OPTION_HTTPS_CERT_CALLBACK, front_tls_retrieve(),
+		    MHD_OPTION_THREAD_POOL_SIZE, front.o.threads,
+		    MHD_OPTION_CONNECTION_LIMIT, front.o.max_connections,
+		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, front.o.max_per_client,
+		    MHD_OPTION_CONNECTION_TIMEOUT, front.o.idle_timeout,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		    (size_t)front.o.max_header, MHD_OPTION_URI_LOG_CALLBACK,
+		    uri_seen, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed,
+		    NULL, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+	else
+		d = MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL,
+		    MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+		    front.o.threads, MHD_OPTION_CONNECTION_LIMIT,
+		    front.o.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		    front.o.max_per_client, MHD_OPTION_CONNECTION_TIMEOUT,
+		    front.o.idle_timeout,
+		    /* Request line and headers must fit in this. */
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		    (size_t)front.o.max_header, MHD_OPTION_URI_LOG_CALLBACK,
+		    uri_seen, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed,
+		    NULL,
+		    /* Bare CR, LF folding and other ambiguities are refused. */
+		    MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+	if (d == NULL)
+		front_log("cannot start the %s server on %s",
+		    tls ? "HTTPS" : "HTTP",
+		    tls ? front.o.https_listen : front.o.listen);
+	return d;
+}
+
+void
+front_http_drain(struct MHD_Daemon *d, unsigned seconds)
+{
+	const union MHD_DaemonInfo *info;
+	MHD_socket fd;
+	unsigned i;
+
+	if (d == NULL || (fd = MHD_quiesce_daemon(d)) == MHD_INVALID_SOCKET)
+		return;
+	close(fd);
+	for (i = 0; i < seconds * 20; i++) {
+		info =
+		    MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (info == NULL || info->num_connections == 0)
+			break;
+		usleep(50000);
+	}
+}
+
+void
+front_http_stop(struct MHD_Daemon *d)
+{
+	if (d != NULL)
+		MHD_stop_daemon(d);
+}

@@ -1,0 +1,60 @@
+/*
+ * libFuzzer target: bytes from a front end, as the signer reads them
+ * (src/serve/ipc.c): the incremental frame reader on a non-blocking pipe,
+ * then the message table check for each frame, then the body decoders.
+ * A front end is untrusted: whatever it sends must be refused cleanly,
+ * never read out of bounds.
+ */
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "serve/ipc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check_frame(const uint8_t *frame, size_t n)
+{
+	struct serve_msg m;
+	struct serve_health h;
+	struct serve_crl_info c;
+	const char *why;
+
+	if (serve_msg_check(frame, n, SERVE_FROM_FRONT, &m, &why) != 0) {
+		if (why == NULL)
+			abort(); /* a refusal always says why */
+	} else if (m.type != SERVE_MSG_READY && m.type != SERVE_MSG_HEALTH)
+		abort(); /* the front end may send nothing else */
+	/* The front end's side of the same bytes. */
+	if (serve_msg_check(frame, n, SERVE_FROM_SIGNER, &m, &why) == 0) {
+		if (m.type == SERVE_MSG_HEALTH_REPLY)
+			(void)serve_health_decode(m.body, m.len, &h);
+		if (m.type == SERVE_MSG_CRL)
+			(void)serve_crl_info_decode(m.body, m.len, &c);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct serve_reader rd;
+	int p[2], r;
+
+	/* A pipe holds 64 KiB without a reader; inputs are smaller. */
+	if (size > 60000 || pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0)
+		return 0;
+	if (size > 0 && write(p[1], data, size) != (ssize_t)size)
+		abort();
+	close(p[1]);
+	serve_reader_init(&rd, SERVE_IPC_MAX_TO_SIGNER);
+	while ((r = serve_reader_read(p[0], &rd)) == 1) {
+		check_frame(rd.buf, rd.have);
+		serve_reader_next(&rd);
+	}
+	serve_reader_free(&rd);
+	close(p[0]);
+	return 0;
+}

@@ -1,0 +1,279 @@
+/*
+ * The signer <-> front end protocol (src/serve/ipc.c): the message table
+ * applied to frames from each side, the bodies' encoders and decoders, and
+ * the incremental reader fed one byte at a time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "serve/ipc.h"
+
+/* A frame: header fields as given, then len body bytes (all 'x'). */
+static size_t
+frame(uint8_t *out, uint8_t version, uint8_t type, uint16_t flags, uint32_t id,
+    uint32_t len, size_t body)
+{
+	out[0] = version;
+	out[1] = type;
+	out[2] = (uint8_t)(flags >> 8);
+	out[3] = (uint8_t)flags;
+	out[4] = (uint8_t)(id >> 24);
+	out[5] = (uint8_t)(id >> 16);
+	out[6] = (uint8_t)(id >> 8);
+	out[7] = (uint8_t)id;
+	out[8] = (uint8_t)(len >> 24);
+	out[9] = (uint8_t)(len >> 16);
+	out[10] = (uint8_t)(len >> 8);
+	out[11] = (uint8_t)len;
+	memset(out + SERVE_IPC_HEADER, 'x', body);
+	return SERVE_IPC_HEADER + body;
+}
+
+static void
+test_table(void **state)
+{
+	static const struct {
+		const char *name;
+		enum serve_peer from;
+		uint8_t version, type;
+		uint16_t flags;
+		uint32_t id, len;
+		size_t body;
+		const char *why; /* NULL: accepted */
+	} t[] = {
+		{ "READY", SERVE_FROM_FRONT, 1, SERVE_MSG_READY, 0, 0, 0, 0,
+		    NULL },
+		{ "HEALTH", SERVE_FROM_FRONT, 1, SERVE_MSG_HEALTH, 0, 7, 0, 0,
+		    NULL },
+		{ "HEALTH without an id", SERVE_FROM_FRONT, 1, SERVE_MSG_HEALTH,
+		    0, 0, 0, 0, "request without an id" },
+		{ "HEALTH with a body", SERVE_FROM_FRONT, 1, SERVE_MSG_HEALTH,
+		    0, 7, 1, 1, "body size outside" },
+		{ "READY with a body", SERVE_FROM_FRONT, 1, SERVE_MSG_READY, 0,
+		    0, 3, 3, "body size outside" },
+		{ "an unknown type", SERVE_FROM_FRONT, 1, 0x7f, 0, 0, 0, 0,
+		    "unknown message type" },
+		{ "type 0", SERVE_FROM_FRONT, 1, 0, 0, 0, 0, 0,
+		    "unknown message type" },
+		{ "a CRL from the front end", SERVE_FROM_FRONT, 1,
+		    SERVE_MSG_CRL, 0, 0, 40, 40, "not allowed from this side" },
+		{ "a reply from the front end", SERVE_FROM_FRONT, 1,
+		    SERVE_MSG_HEALTH_REPLY, 0, 1, 25, 25,
+		    "not allowed from this side" },
+		{ "TLS from the front end", SERVE_FROM_FRONT, 1, SERVE_MSG_TLS,
+		    0, 0, 10, 10, "not allowed from this side" },
+		{ "version 2", SERVE_FROM_FRONT, 2, SERVE_MSG_READY, 0, 0, 0, 0,
+		    "wrong protocol version" },
+		{ "version 0", SERVE_FROM_FRONT, 0, SERVE_MSG_READY, 0, 0, 0, 0,
+		    "wrong protocol version" },
+		{ "flags", SERVE_FROM_FRONT, 1, SERVE_MSG_READY, 0x100, 0, 0, 0,
+		    "flags set" },
+		{ "over 64 KiB from the front end", SERVE_FROM_FRONT, 1,
+		    SERVE_MSG_HEALTH, 0, 1, 64 * 1024 + 1, 0,
+		    "over the size limit" },
+		{ "length beyond the frame", SERVE_FROM_FRONT, 1,
+		    SERVE_MSG_HEALTH, 0, 1, 4, 2, "does not match" },
+		{ "a HEALTH from the signer", SERVE_FROM_SIGNER, 1,
+		    SERVE_MSG_HEALTH, 0, 1, 0, 0,
+		    "not allowed from this side" },
+		{ "a CRL from the signer", SERVE_FROM_SIGNER, 1, SERVE_MSG_CRL,
+		    0, 0, 40, 40, NULL },
+		{ "a CRL without DER", SERVE_FROM_SIGNER, 1, SERVE_MSG_CRL, 0,
+		    0, 32, 32, "body size outside" },
+		{ "a reply without an id", SERVE_FROM_SIGNER, 1,
+		    SERVE_MSG_HEALTH_REPLY, 0, 0, 25, 25,
+		    "request without an id" },
+		{ "an empty CA certificate", SERVE_FROM_SIGNER, 1,
+		    SERVE_MSG_CA_CERT, 0, 0, 0, 0, "body size outside" },
+	};
+	uint8_t buf[SERVE_IPC_HEADER + 64];
+	struct serve_msg m;
+	const char *why;
+	size_t i, n;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = frame(buf, t[i].version, t[i].type, t[i].flags, t[i].id,
+		    t[i].len, t[i].body);
+		r = serve_msg_check(buf, n, t[i].from, &m, &why);
+		if (t[i].why == NULL) {
+			if (r != 0)
+				fail_msg("%s: refused (%s)", t[i].name, why);
+			assert_int_equal(m.type, t[i].type);
+			assert_int_equal(m.id, t[i].id);
+			assert_int_equal(m.len, t[i].body);
+			assert_ptr_equal(m.body, buf + SERVE_IPC_HEADER);
+		} else if (r == 0)
+			fail_msg("%s: accepted", t[i].name);
+		else if (why == NULL || strstr(why, t[i].why) == NULL)
+			fail_msg("%s: want '%s', got '%s'", t[i].name, t[i].why,
+			    why != NULL ? why : "(none)");
+	}
+	/* Shorter than a header. */
+	assert_int_equal(serve_msg_check(buf, 5, SERVE_FROM_FRONT, &m, &why),
+	    -1);
+	assert_string_equal(why, "short header");
+}
+
+static void
+test_bodies(void **state)
+{
+	struct serve_health h, back;
+	struct serve_crl_info c, cback;
+	uint8_t buf[25 + SERVE_IPC_REASON_MAX], fixed[SERVE_CRL_FIXED];
+	const uint8_t *cert, *key;
+	size_t n, cert_len, key_len;
+	uint8_t *tls;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	h.ok = 0;
+	h.restarts = 3;
+	h.token_errors = 70000;
+	h.crl_failures = 1;
+	h.check_usec = 1234567890123ULL;
+	strcpy(h.reason, "the CA key's token: \x01gone");
+	n = serve_health_encode(&h, buf, sizeof(buf));
+	assert_int_equal(n, 25 + strlen(h.reason));
+	assert_int_equal(serve_health_decode(buf, n, &back), 0);
+	assert_int_equal(back.restarts, 3);
+	assert_int_equal(back.token_errors, 70000);
+	assert_int_equal(back.check_usec, 1234567890123ULL);
+	/* Control characters never reach an HTTP body. */
+	assert_string_equal(back.reason, "the CA key's token: ?gone");
+	/* Failures: a reason length that lies, an ok byte out of range. */
+	assert_int_equal(serve_health_decode(buf, n - 1, &back), -1);
+	assert_int_equal(serve_health_decode(buf, 24, &back), -1);
+	buf[0] = 2;
+	assert_int_equal(serve_health_decode(buf, n, &back), -1);
+	assert_int_equal(serve_health_encode(&h, buf, 10), 0);
+
+	c.number = 42;
+	c.this_update = 1796640000;
+	c.next_update = 1797244800;
+	c.made = 1796640001;
+	serve_crl_info_encode(&c, fixed);
+	assert_int_equal(serve_crl_info_decode(fixed, sizeof(fixed), &cback),
+	    0);
+	assert_memory_equal(&c, &cback, sizeof(c));
+	assert_int_equal(serve_crl_info_decode(fixed, 31, &cback), -1);
+	c.next_update = c.this_update - 1; /* nextUpdate before thisUpdate */
+	serve_crl_info_encode(&c, fixed);
+	assert_int_equal(serve_crl_info_decode(fixed, sizeof(fixed), &cback),
+	    -1);
+
+	tls = serve_tls_encode((const uint8_t *)"CERT", 4,
+	    (const uint8_t *)"KEY", 3, &n);
+	assert_non_null(tls);
+	assert_int_equal(n, 11);
+	assert_int_equal(serve_tls_decode(tls, n, &cert, &cert_len, &key,
+			     &key_len),
+	    0);
+	assert_int_equal(cert_len, 4);
+	assert_memory_equal(cert, "CERT", 4);
+	assert_int_equal(key_len, 3);
+	assert_memory_equal(key, "KEY", 3);
+	/* A certificate length that leaves no key, or overruns. */
+	assert_int_equal(serve_tls_decode(tls, 8, &cert, &cert_len, &key,
+			     &key_len),
+	    -1);
+	tls[3] = 200;
+	assert_int_equal(serve_tls_decode(tls, n, &cert, &cert_len, &key,
+			     &key_len),
+	    -1);
+	free(tls);
+	assert_null(serve_tls_encode((const uint8_t *)"C", 0,
+	    (const uint8_t *)"K", 1, &n));
+}
+
+/* The reader on a non-blocking socket, fed one byte at a time. */
+static void
+test_reader(void **state)
+{
+	uint8_t buf[2 * SERVE_IPC_HEADER + 8];
+	struct serve_reader rd;
+	struct serve_msg m;
+	const char *why;
+	size_t n, i;
+	int sv[2], r, frames = 0;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
+			     sv),
+	    0);
+	n = frame(buf, 1, SERVE_MSG_READY, 0, 0, 0, 0);
+	n += frame(buf + n, 1, SERVE_MSG_CA_CERT, 0, 0, 8, 8);
+	serve_reader_init(&rd, SERVE_IPC_MAX_TO_FRONT);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(write(sv[1], buf + i, 1), 1);
+		while ((r = serve_reader_read(sv[0], &rd)) == 1) {
+			assert_int_equal(serve_msg_check(rd.buf, rd.have,
+					     SERVE_FROM_SIGNER, &m, &why) == 0,
+			    frames == 1);
+			frames++;
+			serve_reader_next(&rd);
+		}
+		assert_int_equal(r, 0);
+	}
+	assert_int_equal(frames, 2);
+	/* A header announcing more than the cap: refused before any read. */
+	serve_reader_free(&rd);
+	serve_reader_init(&rd, SERVE_IPC_MAX_TO_SIGNER);
+	n = frame(buf, 1, SERVE_MSG_HEALTH, 0, 1, 0x7fffffff, 0);
+	assert_int_equal(write(sv[1], buf, n), (ssize_t)n);
+	assert_int_equal(serve_reader_read(sv[0], &rd), -2);
+	serve_reader_free(&rd);
+	/* The other end closed: -1 with errno 0. */
+	serve_reader_init(&rd, SERVE_IPC_MAX_TO_SIGNER);
+	close(sv[1]);
+	assert_int_equal(serve_reader_read(sv[0], &rd), -1);
+	assert_int_equal(errno, 0);
+	serve_reader_free(&rd);
+	close(sv[0]);
+}
+
+/* serve_send waits for room, then gives up with ETIMEDOUT. */
+static void
+test_send_timeout(void **state)
+{
+	static uint8_t big[256 * 1024];
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
+			     sv),
+	    0);
+	assert_int_equal(serve_send(sv[0], SERVE_MSG_READY, 0, NULL, 0, 100),
+	    0);
+	/* Nobody reads sv[1]: a big CRL cannot go through. */
+	assert_int_equal(serve_send(sv[0], SERVE_MSG_CRL, 0, big, sizeof(big),
+			     100),
+	    -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_bodies),
+		cmocka_unit_test(test_reader),
+		cmocka_unit_test(test_send_timeout),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
