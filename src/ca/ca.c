@@ -326,11 +326,10 @@ out:
 }
 
 /*
- * Token logins of the instance's processes, one at a time. SoftHSM (and
- * other file-backed modules) rewrite the token's files on login while
- * another process starting up may be reading them, and that process then
- * finds no token at all; opening and closing tokens under a lock on
- * DIR/signet.lock avoids it. Held for the login only, not while signing.
+ * Token logins of the instance's processes, one at a time, under a lock on
+ * DIR/signet.lock. Held for the login only, not while signing. (Processes
+ * of other instances on the same token are kept apart by src/token's lock
+ * on the module.)
  */
 static int
 token_lock(struct signet_ca *ca)
