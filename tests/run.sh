@@ -24,7 +24,8 @@ run_suite() {
 	dir=$2
 	shift 2
 	echo "==> $name: configure and build ($dir)"
-	cmake -S "$top" -B "$dir" -DSIGNET_TEST_HOOKS=ON "$@" >/dev/null
+	cmake -S "$top" -B "$dir" -DSIGNET_TEST_HOOKS=ON -DSIGNET_WERROR=ON \
+		"$@" >/dev/null
 	cmake --build "$dir" -j "$jobs" >/dev/null
 	echo "==> $name: tests"
 	if ! (cd "$dir" && ctest --output-on-failure -j "$jobs"); then
@@ -47,6 +48,8 @@ run_suite "plain build" "$top/build"
 if [ "$quick" -eq 0 ]; then
 	run_suite "sanitizers (ASan+UBSan)" "$top/build-asan" \
 		-DSIGNET_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	run_suite "release build (-O3)" "$top/build-release" \
+		-DCMAKE_BUILD_TYPE=Release
 	step "static analysis" sh "$top/tests/analyze.sh" "$top/build"
 	step "valgrind" sh "$top/tests/valgrind.sh" "$top/build"
 	step "fuzzing" sh "$top/tests/fuzz/run-fuzz.sh"

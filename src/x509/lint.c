@@ -548,15 +548,18 @@ static int
 lint_unknown(const char *detail, struct signet_lint_report **report)
 {
 	struct signet_lint_report *rep = NULL;
+	size_t i = lint_index("e_der_valid");
 	int r;
 
 	*report = NULL;
+	if (i == (size_t)-1)
+		return signet_error_set(SIGNET_ERR_INTERNAL,
+		    "lint e_der_valid is missing from the table");
 	if ((rep = report_new("unknown")) == NULL)
 		return SIGNET_ERR_INTERNAL;
 	rep->run = 1;
-	rep->ran[lint_index("e_der_valid")] = 1;
-	if ((r = report_add(rep, signet_lint_find("e_der_valid"), detail)) !=
-	    0) {
+	rep->ran[i] = 1;
+	if ((r = report_add(rep, signet_lint_get(i), detail)) != 0) {
 		signet_lint_report_free(rep);
 		return r;
 	}
