@@ -57,9 +57,29 @@ ca_audit(struct signet_ca *ca, enum signet_audit_event event,
 		return signet_error_set(SIGNET_ERR_INTERNAL,
 		    "no audit log is open (a read-only instance)");
 	}
+	/* A record without its details would not say what happened. */
+	if (details == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL,
+		    "out of memory building an audit record");
 	r = signet_audit_append(ca->audit, event, outcome, details);
 	json_decref(details);
 	return r;
+}
+
+json_t *
+ca_details_add(json_t *details, const char *key, json_t *value)
+{
+	if (details == NULL || value == NULL) {
+		json_decref(details);
+		json_decref(value);
+		return NULL;
+	}
+	/* json_object_set_new takes value, even when it fails. */
+	if (json_object_set_new(details, key, value) != 0) {
+		json_decref(details);
+		return NULL;
+	}
+	return details;
 }
 
 static int
@@ -389,8 +409,8 @@ login_details(struct signet_token *tok, struct signet_key *key,
 	    key != NULL ? signet_key_label(key) : "", "purpose", purpose);
 
 	/* Accepted by accept-restored-key: the key may exist elsewhere. */
-	if (d != NULL && key != NULL && signet_key_restored(key) != NULL)
-		json_object_set_new(d, "restored_key",
+	if (key != NULL && signet_key_restored(key) != NULL)
+		d = ca_details_add(d, "restored_key",
 		    json_string(signet_key_restored(key)));
 	return d;
 }

@@ -175,20 +175,22 @@ signet_ca_crl(struct signet_ca *ca, int delta, const char *out_path, int pem,
 					: ca->cfg->crl_next_update);
 	if ((r = signet_store_crl_allocate(ca->store, ca->issuer_id,
 		 delta ? SIGNET_CRL_DELTA : SIGNET_CRL_FULL, res->base,
-		 res->this_update, res->next_update, &res->number)) != 0 ||
-	    (r = SIGNET_FAULT("crl.allocate")) != 0)
+		 res->this_update, res->next_update, &res->number)) != 0)
 		goto out;
+	/* From here on a failure is audited: the number is used up. */
+	if ((r = SIGNET_FAULT("crl.allocate")) != 0)
+		goto fail;
 	if ((list.md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(list.md, EVP_sha256(), NULL) != 1) {
 		r = signet_error_ossl(SIGNET_ERR_CRYPTO, "SHA-256");
-		goto out;
+		goto fail;
 	}
 	if ((r = signet_store_crl_revoked_foreach(ca->store, ca->issuer_id,
 		 res->number, collect_cb, &list)) != 0)
-		goto out;
+		goto fail;
 	if (EVP_DigestFinal_ex(list.md, digest, &dlen) != 1) {
 		r = signet_error_ossl(SIGNET_ERR_CRYPTO, "SHA-256");
-		goto out;
+		goto fail;
 	}
 	hex_encode(digest, 32, entries_hash);
 	res->entries = list.n;
@@ -249,7 +251,12 @@ signet_ca_crl(struct signet_ca *ca, int delta, const char *out_path, int pem,
 		goto fail;
 	if ((r = sha256_hex(res->der, res->der_len, der_hash)) != 0)
 		goto out;
-	json_object_set_new(details, "der_sha256", json_string(der_hash));
+	if ((details = ca_details_add(details, "der_sha256",
+		 json_string(der_hash))) == NULL) {
+		r = signet_error_set(SIGNET_ERR_INTERNAL,
+		    "out of memory building an audit record");
+		goto out;
+	}
 	if ((r = signet_audit_append(ca->audit, SIGNET_AUDIT_EV_CRL_GENERATE,
 		 SIGNET_AUDIT_SUCCESS, details)) != 0 ||
 	    (r = signet_audit_sync(ca->audit)) != 0 ||
@@ -277,11 +284,12 @@ fail:
 	why = ca_error_dup();
 	if (details == NULL)
 		details = crl_details(res, delta, entries_hash, tbs_hash);
-	if (details != NULL)
-		json_object_set_new(details, "reason",
-		    json_string(why != NULL ? why : "?"));
-	ar = signet_audit_append(ca->audit, SIGNET_AUDIT_EV_CRL_GENERATE,
+	details = ca_details_add(details, "reason",
+	    json_string(why != NULL ? why : "?"));
+	/* ca_audit takes the details (and refuses NULL ones). */
+	ar = ca_audit(ca, SIGNET_AUDIT_EV_CRL_GENERATE,
 	    announced ? SIGNET_AUDIT_FAILURE : SIGNET_AUDIT_DENIED, details);
+	details = NULL;
 	if (ar == 0)
 		ar = signet_audit_sync(ca->audit);
 	signet_error_set(r, "CRL %lld: %s%s", (long long)res->number,
