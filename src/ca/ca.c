@@ -832,12 +832,6 @@ signet_ca_pem(const struct signet_ca *ca, const uint8_t *der, size_t len,
 }
 
 const char *
-signet_ca_requester(const struct signet_ca *ca)
-{
-	return ca->requester;
-}
-
-const char *
 signet_ca_warning(const struct signet_ca *ca, size_t i)
 {
 	return i < ca->n_warnings ? ca->warnings[i] : NULL;
