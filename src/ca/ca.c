@@ -23,6 +23,7 @@
 #include "ca/ca_int.h"
 #include "util/codec.h"
 #include "util/file.h"
+#include "util/pem.h"
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -153,32 +154,25 @@ int
 ca_pem_cert(const uint8_t *der, size_t len, const char *extra, size_t extra_len,
     char **pem, size_t *pem_len)
 {
-	static const char head[] = "-----BEGIN CERTIFICATE-----\n";
-	static const char tail[] = "-----END CERTIFICATE-----\n";
-	size_t lines = (len + 47) / 48, cap, off = 0, i, n;
-	char *p;
+	char *p = NULL, *grown;
+	size_t off = 0;
+	int r;
 
 	*pem = NULL;
 	*pem_len = 0;
-	/* 48 bytes make one 64-character line of base64. */
-	cap = sizeof(head) + sizeof(tail) + lines * 66 + extra_len + 1;
-	if ((p = malloc(cap)) == NULL)
-		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-	memcpy(p, head, sizeof(head) - 1);
-	off = sizeof(head) - 1;
-	for (i = 0; i < len; i += 48) {
-		n = len - i < 48 ? len - i : 48;
-		off += (size_t)EVP_EncodeBlock((unsigned char *)p + off,
-		    der + i, (int)n);
-		p[off++] = '\n';
-	}
-	memcpy(p + off, tail, sizeof(tail) - 1);
-	off += sizeof(tail) - 1;
+	if ((r = pem_encode("CERTIFICATE", der, len, &p, &off)) != 0)
+		return r;
 	if (extra != NULL && extra_len > 0) {
+		if ((grown = realloc(p, off + extra_len + 1)) == NULL) {
+			free(p);
+			return signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
+		}
+		p = grown;
 		memcpy(p + off, extra, extra_len);
 		off += extra_len;
+		p[off] = '\0';
 	}
-	p[off] = '\0';
 	*pem = p;
 	*pem_len = off;
 	return 0;

@@ -15,6 +15,7 @@
 #include "util/codec.h"
 #include "util/fault.h"
 #include "util/file.h"
+#include "util/pem.h"
 
 /* One revoked entry, compact: a million of them are 32 MB. */
 struct crl_ent {
@@ -110,28 +111,15 @@ crl_details(const struct signet_ca_crl_result *res, int delta,
 static int
 crl_write(const char *path, const uint8_t *der, size_t len, int pem)
 {
-	static const char head[] = "-----BEGIN X509 CRL-----\n";
-	static const char tail[] = "-----END X509 CRL-----\n";
-	size_t cap, off, i, n;
-	char *p;
+	char *p = NULL;
+	size_t plen = 0;
 	int r;
 
 	if (!pem)
 		return file_write_atomic(path, der, len, 0644);
-	cap = sizeof(head) + sizeof(tail) + (len + 47) / 48 * 66 + 1;
-	if ((p = malloc(cap)) == NULL)
-		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-	memcpy(p, head, sizeof(head) - 1);
-	off = sizeof(head) - 1;
-	for (i = 0; i < len; i += 48) {
-		n = len - i < 48 ? len - i : 48;
-		off += (size_t)EVP_EncodeBlock((unsigned char *)p + off,
-		    der + i, (int)n);
-		p[off++] = '\n';
-	}
-	memcpy(p + off, tail, sizeof(tail) - 1);
-	off += sizeof(tail) - 1;
-	r = file_write_atomic(path, p, off, 0644);
+	if ((r = pem_encode("X509 CRL", der, len, &p, &plen)) != 0)
+		return r;
+	r = file_write_atomic(path, p, plen, 0644);
 	free(p);
 	return r;
 }

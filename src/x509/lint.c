@@ -5,10 +5,8 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
 
+#include "util/pem.h"
 #include "x509/lint_int.h"
 
 /* ---- the table --------------------------------------------------------- */
@@ -571,39 +569,31 @@ static int
 lint_pem(const struct signet_lint_ctx *ctx, const uint8_t *data, size_t len,
     struct signet_lint_report **report)
 {
-	int r = SIGNET_ERR_INTERNAL;
-	BIO *bio = NULL;
-	char *name = NULL, *header = NULL, detail[160];
-	unsigned char *der = NULL;
-	long dlen = 0;
+	/* Text after the block is ignored: the first block is linted. */
+	static const struct pem_want want = { NULL, "the input",
+		SIGNET_ERR_USAGE, PEM_TEXT_AROUND };
+	char *name = NULL, detail[160];
+	uint8_t *der = NULL;
+	size_t dlen = 0;
+	int r;
 
-	if (len > 0x7fffffff ||
-	    (bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
-		r = signet_error_ossl(SIGNET_ERR_INTERNAL, "BIO_new_mem_buf");
-		goto out;
-	}
-	if (!PEM_read_bio(bio, &name, &header, &der, &dlen)) {
-		ERR_clear_error();
-		r = lint_unknown("input starts like PEM but is not valid PEM",
+	if (pem_decode(data, len, &want, &name, &der, &dlen) != 0)
+		return lint_unknown("input starts like PEM but is not valid "
+				    "PEM",
 		    report);
-		goto out;
-	}
 	if (strcmp(name, "CERTIFICATE") == 0 ||
 	    strcmp(name, "X509 CERTIFICATE") == 0)
-		r = signet_lint_cert(ctx, der, (size_t)dlen, report);
+		r = signet_lint_cert(ctx, der, dlen, report);
 	else if (strcmp(name, "X509 CRL") == 0)
-		r = signet_lint_crl(ctx, der, (size_t)dlen, report);
+		r = signet_lint_crl(ctx, der, dlen, report);
 	else {
 		snprintf(detail, sizeof(detail),
 		    "PEM block '%.60s' is neither a certificate nor a CRL",
 		    name);
 		r = lint_unknown(detail, report);
 	}
-out:
-	OPENSSL_free(name);
-	OPENSSL_free(header);
-	OPENSSL_free(der);
-	BIO_free(bio);
+	free(name);
+	free(der);
 	return r;
 }
 
