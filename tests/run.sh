@@ -83,13 +83,14 @@ if [ "$quick" -eq 1 ]; then
 	report plain-tests
 else
 	# Its tests, while the sanitizer and Release trees build beside
-	# them, one job each, niced.
+	# them, niced: the builds take the CPU the tests leave idle, and all
+	# of it once the tests are done.
 	task plain-tests suite plain "$top/build" &
 	p1=$!
 	(
-		task asan-build build "$top/build-asan" 1 10 \
+		task asan-build build "$top/build-asan" "$jobs" 10 \
 			-DSIGNET_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-		task release-build build "$top/build-release" 1 10 \
+		task release-build build "$top/build-release" "$jobs" 10 \
 			-DCMAKE_BUILD_TYPE=Release
 	) &
 	p2=$!
