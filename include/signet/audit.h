@@ -335,6 +335,31 @@ int signet_audit_verifier_finish(struct signet_audit_verifier *v) SIGNET_WUR;
 const struct signet_audit_summary *
 signet_audit_verifier_get0_summary(const struct signet_audit_verifier *v);
 
+/* ---- Reading records (audit show) --------------------------------------- */
+
+/*
+ * A log file's records one by one, in file order, parsed but not verified
+ * (signet_audit_verifier is what checks them).
+ */
+struct signet_audit_records;
+
+/* SIGNET_ERR_IO if path cannot be read. */
+int signet_audit_records_open(const char *path,
+    struct signet_audit_records **out) SIGNET_WUR;
+/*
+ * The next line. 1: *line and *len are its text (no LF) and *rec the
+ * record parsed from it, both valid until the next call; *rec is NULL for
+ * a line that is no record (torn or malformed: the reason is in
+ * signet_error_message()), and reading goes on. 0 at the end.
+ * SIGNET_ERR_VERIFY for a line that cannot be read at all (reading stops
+ * there), SIGNET_ERR_IO for a read error.
+ */
+int signet_audit_records_next(struct signet_audit_records *it,
+    const char **line, size_t *len, const json_t **rec) SIGNET_WUR;
+/* 1-based number of the line last returned. */
+uint64_t signet_audit_records_lineno(const struct signet_audit_records *it);
+void signet_audit_records_free(struct signet_audit_records *it);
+
 /* SHA-256 of the DER SubjectPublicKeyInfo of pub, lower-case hex. */
 int signet_audit_key_id(const EVP_PKEY *pub, char out[65]) SIGNET_WUR;
 

@@ -199,8 +199,6 @@ const struct signet_policy *signet_ca_get0_policy(const struct signet_ca *ca);
  */
 int signet_ca_pem(const struct signet_ca *ca, const uint8_t *der, size_t len,
     int chain, char **pem, size_t *pem_len) SIGNET_WUR;
-/* Who asks, as recorded in the store and the log (the OS user). */
-const char *signet_ca_requester(const struct signet_ca *ca);
 /*
  * What the operator must be told on every use, i from 0; NULL past the
  * last: a CA or audit key used only because accept-restored-key is true

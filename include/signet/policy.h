@@ -100,19 +100,4 @@ int signet_request_from_key(const struct signet_profile *profile,
 /* "dNSName", "iPAddress", "rfc822Name", "uniformResourceIdentifier". */
 const char *signet_san_type_name(enum signet_san_type type);
 
-/* ---- Blocklist file -------------------------------------------------------- */
-
-/*
- * A file of compromised keys: one lower- or upper-case hex SHA-256 of a DER
- * SubjectPublicKeyInfo per line (colons allowed); '#' starts a comment.
- */
-struct signet_blocklist;
-
-int signet_blocklist_load(const char *path, struct signet_blocklist **out)
-    SIGNET_WUR;
-void signet_blocklist_free(struct signet_blocklist *bl);
-size_t signet_blocklist_count(const struct signet_blocklist *bl);
-/* A signet_key_blocked_fn; arg is the struct signet_blocklist. */
-int signet_blocklist_is_blocked(void *arg, const uint8_t spki_sha256[32]);
-
 #endif /* SIGNET_POLICY_H */

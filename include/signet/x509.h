@@ -123,8 +123,6 @@ int signet_issuer_new(X509 *ca_cert, struct signet_issuer **out) SIGNET_WUR;
 int
 signet_issuer_new_self(EVP_PKEY *pub, struct signet_issuer **out) SIGNET_WUR;
 void signet_issuer_free(struct signet_issuer *issuer);
-/* The CA certificate; NULL for a self-signing issuer. */
-X509 *signet_issuer_get0_cert(const struct signet_issuer *issuer);
 EVP_PKEY *signet_issuer_get0_pubkey(const struct signet_issuer *issuer);
 
 /* ---- the to-be-signed object ------------------------------------------- */

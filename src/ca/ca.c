@@ -23,6 +23,7 @@
 #include "ca/ca_int.h"
 #include "util/codec.h"
 #include "util/file.h"
+#include "util/pem.h"
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -43,9 +44,29 @@ ca_audit(struct signet_ca *ca, enum signet_audit_event event,
 		return signet_error_set(SIGNET_ERR_INTERNAL,
 		    "no audit log is open (a read-only instance)");
 	}
+	/* A record without its details would not say what happened. */
+	if (details == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL,
+		    "out of memory building an audit record");
 	r = signet_audit_append(ca->audit, event, outcome, details);
 	json_decref(details);
 	return r;
+}
+
+json_t *
+ca_details_add(json_t *details, const char *key, json_t *value)
+{
+	if (details == NULL || value == NULL) {
+		json_decref(details);
+		json_decref(value);
+		return NULL;
+	}
+	/* json_object_set_new takes value, even when it fails. */
+	if (json_object_set_new(details, key, value) != 0) {
+		json_decref(details);
+		return NULL;
+	}
+	return details;
 }
 
 static int
@@ -119,32 +140,25 @@ int
 ca_pem_cert(const uint8_t *der, size_t len, const char *extra, size_t extra_len,
     char **pem, size_t *pem_len)
 {
-	static const char head[] = "-----BEGIN CERTIFICATE-----\n";
-	static const char tail[] = "-----END CERTIFICATE-----\n";
-	size_t lines = (len + 47) / 48, cap, off = 0, i, n;
-	char *p;
+	char *p = NULL, *grown;
+	size_t off = 0;
+	int r;
 
 	*pem = NULL;
 	*pem_len = 0;
-	/* 48 bytes make one 64-character line of base64. */
-	cap = sizeof(head) + sizeof(tail) + lines * 66 + extra_len + 1;
-	if ((p = malloc(cap)) == NULL)
-		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-	memcpy(p, head, sizeof(head) - 1);
-	off = sizeof(head) - 1;
-	for (i = 0; i < len; i += 48) {
-		n = len - i < 48 ? len - i : 48;
-		off += (size_t)EVP_EncodeBlock((unsigned char *)p + off,
-		    der + i, (int)n);
-		p[off++] = '\n';
-	}
-	memcpy(p + off, tail, sizeof(tail) - 1);
-	off += sizeof(tail) - 1;
+	if ((r = pem_encode("CERTIFICATE", der, len, &p, &off)) != 0)
+		return r;
 	if (extra != NULL && extra_len > 0) {
+		if ((grown = realloc(p, off + extra_len + 1)) == NULL) {
+			free(p);
+			return signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
+		}
+		p = grown;
 		memcpy(p + off, extra, extra_len);
 		off += extra_len;
+		p[off] = '\0';
 	}
-	p[off] = '\0';
 	*pem = p;
 	*pem_len = off;
 	return 0;
@@ -378,11 +392,10 @@ out:
 }
 
 /*
- * Token logins of the instance's processes, one at a time. SoftHSM (and
- * other file-backed modules) rewrite the token's files on login while
- * another process starting up may be reading them, and that process then
- * finds no token at all; opening and closing tokens under a lock on
- * DIR/signet.lock avoids it. Held for the login only, not while signing.
+ * Token logins of the instance's processes, one at a time, under a lock on
+ * DIR/signet.lock. Held for the login only, not while signing. (Processes
+ * of other instances on the same token are kept apart by src/token's lock
+ * on the module.)
  */
 static int
 token_lock(struct signet_ca *ca)
@@ -442,8 +455,8 @@ login_details(struct signet_token *tok, struct signet_key *key,
 	    key != NULL ? signet_key_label(key) : "", "purpose", purpose);
 
 	/* Accepted by accept-restored-key: the key may exist elsewhere. */
-	if (d != NULL && key != NULL && signet_key_restored(key) != NULL)
-		json_object_set_new(d, "restored_key",
+	if (key != NULL && signet_key_restored(key) != NULL)
+		d = ca_details_add(d, "restored_key",
 		    json_string(signet_key_restored(key)));
 	return d;
 }
@@ -882,12 +895,6 @@ signet_ca_pem(const struct signet_ca *ca, const uint8_t *der, size_t len,
 {
 	return ca_pem_cert(der, len, chain ? ca->chain_pem : NULL,
 	    chain ? ca->chain_pem_len : 0, pem, pem_len);
-}
-
-const char *
-signet_ca_requester(const struct signet_ca *ca)
-{
-	return ca->requester;
 }
 
 const char *

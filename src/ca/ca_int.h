@@ -80,11 +80,18 @@ char *ca_store_file(const char *url);
 /* ---- ca.c ---------------------------------------------------------------- */
 
 /*
- * Append a record (details are stolen, NULL for none). Without an audit
- * log (a read-only open) this is a usage error.
+ * Append a record (details are stolen). NULL details, what a failed
+ * json_pack or ca_details_add leaves, are refused: the record is not
+ * written. Without an audit log (a read-only open) this is an error.
  */
 int ca_audit(struct signet_ca *ca, enum signet_audit_event event,
     enum signet_audit_outcome outcome, json_t *details) SIGNET_WUR;
+/*
+ * details with key set to value (stolen); on any failure, details NULL or
+ * value NULL (its constructor ran out of memory) included, both are freed
+ * and NULL is returned, so that a chain of these ends in one NULL check.
+ */
+json_t *ca_details_add(json_t *details, const char *key, json_t *value);
 /* Record lost and recovered token sessions since the last call. */
 int ca_audit_recoveries(struct signet_ca *ca) SIGNET_WUR;
 /* signet_error_recode, by its older name. */

@@ -15,6 +15,7 @@
 #include "util/codec.h"
 #include "util/fault.h"
 #include "util/file.h"
+#include "util/pem.h"
 
 /* One revoked entry, compact: a million of them are 32 MB. */
 struct crl_ent {
@@ -110,28 +111,15 @@ crl_details(const struct signet_ca_crl_result *res, int delta,
 static int
 crl_write(const char *path, const uint8_t *der, size_t len, int pem)
 {
-	static const char head[] = "-----BEGIN X509 CRL-----\n";
-	static const char tail[] = "-----END X509 CRL-----\n";
-	size_t cap, off, i, n;
-	char *p;
+	char *p = NULL;
+	size_t plen = 0;
 	int r;
 
 	if (!pem)
 		return file_write_atomic(path, der, len, 0644);
-	cap = sizeof(head) + sizeof(tail) + (len + 47) / 48 * 66 + 1;
-	if ((p = malloc(cap)) == NULL)
-		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-	memcpy(p, head, sizeof(head) - 1);
-	off = sizeof(head) - 1;
-	for (i = 0; i < len; i += 48) {
-		n = len - i < 48 ? len - i : 48;
-		off += (size_t)EVP_EncodeBlock((unsigned char *)p + off,
-		    der + i, (int)n);
-		p[off++] = '\n';
-	}
-	memcpy(p + off, tail, sizeof(tail) - 1);
-	off += sizeof(tail) - 1;
-	r = file_write_atomic(path, p, off, 0644);
+	if ((r = pem_encode("X509 CRL", der, len, &p, &plen)) != 0)
+		return r;
+	r = file_write_atomic(path, p, plen, 0644);
 	free(p);
 	return r;
 }
@@ -175,20 +163,22 @@ signet_ca_crl(struct signet_ca *ca, int delta, const char *out_path, int pem,
 					: ca->cfg->crl_next_update);
 	if ((r = signet_store_crl_allocate(ca->store, ca->issuer_id,
 		 delta ? SIGNET_CRL_DELTA : SIGNET_CRL_FULL, res->base,
-		 res->this_update, res->next_update, &res->number)) != 0 ||
-	    (r = SIGNET_FAULT("crl.allocate")) != 0)
+		 res->this_update, res->next_update, &res->number)) != 0)
 		goto out;
+	/* From here on a failure is audited: the number is used up. */
+	if ((r = SIGNET_FAULT("crl.allocate")) != 0)
+		goto fail;
 	if ((list.md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(list.md, EVP_sha256(), NULL) != 1) {
 		r = signet_error_ossl(SIGNET_ERR_CRYPTO, "SHA-256");
-		goto out;
+		goto fail;
 	}
 	if ((r = signet_store_crl_revoked_foreach(ca->store, ca->issuer_id,
 		 res->number, collect_cb, &list)) != 0)
-		goto out;
+		goto fail;
 	if (EVP_DigestFinal_ex(list.md, digest, &dlen) != 1) {
 		r = signet_error_ossl(SIGNET_ERR_CRYPTO, "SHA-256");
-		goto out;
+		goto fail;
 	}
 	hex_encode(digest, 32, entries_hash);
 	res->entries = list.n;
@@ -249,7 +239,12 @@ signet_ca_crl(struct signet_ca *ca, int delta, const char *out_path, int pem,
 		goto fail;
 	if ((r = sha256_hex(res->der, res->der_len, der_hash)) != 0)
 		goto out;
-	json_object_set_new(details, "der_sha256", json_string(der_hash));
+	if ((details = ca_details_add(details, "der_sha256",
+		 json_string(der_hash))) == NULL) {
+		r = signet_error_set(SIGNET_ERR_INTERNAL,
+		    "out of memory building an audit record");
+		goto out;
+	}
 	if ((r = signet_audit_append(ca->audit, SIGNET_AUDIT_EV_CRL_GENERATE,
 		 SIGNET_AUDIT_SUCCESS, details)) != 0 ||
 	    (r = signet_audit_sync(ca->audit)) != 0 ||
@@ -277,11 +272,12 @@ fail:
 	why = ca_error_dup();
 	if (details == NULL)
 		details = crl_details(res, delta, entries_hash, tbs_hash);
-	if (details != NULL)
-		json_object_set_new(details, "reason",
-		    json_string(why != NULL ? why : "?"));
-	ar = signet_audit_append(ca->audit, SIGNET_AUDIT_EV_CRL_GENERATE,
+	details = ca_details_add(details, "reason",
+	    json_string(why != NULL ? why : "?"));
+	/* ca_audit takes the details (and refuses NULL ones). */
+	ar = ca_audit(ca, SIGNET_AUDIT_EV_CRL_GENERATE,
 	    announced ? SIGNET_AUDIT_FAILURE : SIGNET_AUDIT_DENIED, details);
+	details = NULL;
 	if (ar == 0)
 		ar = signet_audit_sync(ca->audit);
 	signet_error_set(r, "CRL %lld: %s%s", (long long)res->number,

@@ -153,9 +153,8 @@ refused:
 	outcome = r == SIGNET_ERR_STORE || r == SIGNET_ERR_INTERNAL
 		      ? SIGNET_AUDIT_FAILURE
 		      : SIGNET_AUDIT_DENIED;
-	if ((details = revoke_details(ca, hex, reason, at)) != NULL)
-		json_object_set_new(details, "error",
-		    json_string(why != NULL ? why : "?"));
+	details = ca_details_add(revoke_details(ca, hex, reason, at), "error",
+	    json_string(why != NULL ? why : "?"));
 	ar = ca_audit(ca, SIGNET_AUDIT_EV_CERT_REVOKE, outcome, details);
 	if (ar == 0)
 		ar = signet_audit_sync(ca->audit);

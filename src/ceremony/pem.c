@@ -3,67 +3,39 @@
 #include <string.h>
 
 #include <openssl/err.h>
-#include <openssl/bio.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "ceremony/ceremony_int.h"
 #include "util/codec.h"
-
-/* A memory BIO's contents as a fresh buffer. */
-static int
-bio_take(BIO *b, uint8_t **out, size_t *outlen)
-{
-	char *p = NULL;
-	long n = BIO_get_mem_data(b, &p);
-
-	if (n <= 0 || (*out = malloc((size_t)n + 1)) == NULL)
-		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-	memcpy(*out, p, (size_t)n);
-	(*out)[n] = '\0';
-	*outlen = (size_t)n;
-	return 0;
-}
+#include "util/pem.h"
 
 int
 cer_pem_encode(const char *type, const uint8_t *der, size_t len, uint8_t **out,
     size_t *outlen)
 {
-	int r = SIGNET_ERR_INTERNAL;
-	BIO *b = NULL;
+	char *pem = NULL;
+	int r;
 
 	*out = NULL;
-	*outlen = 0;
-	if ((b = BIO_new(BIO_s_mem())) == NULL ||
-	    PEM_write_bio(b, type, "", der, (long)len) <= 0) {
-		r = signet_error_ossl(SIGNET_ERR_CRYPTO,
-		    "cannot encode a %s as PEM", type);
-		goto out;
-	}
-	r = bio_take(b, out, outlen);
-out:
-	BIO_free(b);
+	if ((r = pem_encode(type, der, len, &pem, outlen)) == 0)
+		*out = (uint8_t *)pem;
 	return r;
 }
 
 int
 cer_pubkey_pem(const EVP_PKEY *pub, uint8_t **out, size_t *outlen)
 {
-	int r = SIGNET_ERR_INTERNAL;
-	BIO *b = NULL;
+	unsigned char *der = NULL;
+	int len, r;
 
 	*out = NULL;
 	*outlen = 0;
-	if ((b = BIO_new(BIO_s_mem())) == NULL ||
-	    !PEM_write_bio_PUBKEY(b, (EVP_PKEY *)pub)) {
-		r = signet_error_ossl(SIGNET_ERR_CRYPTO,
-		    "cannot encode a public key as PEM");
-		goto out;
-	}
-	r = bio_take(b, out, outlen);
-out:
-	BIO_free(b);
+	if ((len = i2d_PUBKEY(pub, &der)) <= 0)
+		return signet_error_ossl(SIGNET_ERR_CRYPTO,
+		    "cannot encode a public key");
+	r = cer_pem_encode("PUBLIC KEY", der, (size_t)len, out, outlen);
+	OPENSSL_free(der);
 	return r;
 }
 
@@ -73,16 +45,19 @@ cer_spki_sha256(const EVP_PKEY *pub, char out[65])
 	return spki_sha256_hex(pub, out);
 }
 
-/* Exactly one PEM block of type, or DER: *der set to the DER bytes. */
+/*
+ * DER, or one PEM block of type (text around it is skipped): *der set to
+ * the DER bytes.
+ */
 static int
 pem_or_der(const uint8_t *data, size_t len, const char *type, const char *what,
     uint8_t **der, long *der_len)
 {
-	char *name = NULL, *header = NULL;
-	unsigned char *body = NULL;
-	long n = 0;
-	BIO *b = NULL;
-	int r = SIGNET_ERR_INTERNAL;
+	const char *labels[] = { type, NULL, NULL };
+	const struct pem_want want = { labels, what, SIGNET_ERR_CONFIG,
+		PEM_TEXT_AROUND };
+	size_t n = 0;
+	int r;
 
 	*der = NULL;
 	*der_len = 0;
@@ -94,33 +69,12 @@ pem_or_der(const uint8_t *data, size_t len, const char *type, const char *what,
 		*der_len = (long)len;
 		return 0;
 	}
-	if ((b = BIO_new_mem_buf(data, (int)len)) == NULL) {
-		r = signet_error_ossl(SIGNET_ERR_INTERNAL, "out of memory");
-		goto out;
-	}
-	if (!PEM_read_bio(b, &name, &header, &body, &n)) {
-		ERR_clear_error();
-		r = signet_error_set(SIGNET_ERR_CONFIG,
-		    "%s is neither PEM nor DER", what);
-		goto out;
-	}
-	if (strcmp(name, type) != 0 &&
-	    !(strcmp(type, "CERTIFICATE REQUEST") == 0 &&
-		strcmp(name, "NEW CERTIFICATE REQUEST") == 0)) {
-		r = signet_error_set(SIGNET_ERR_CONFIG,
-		    "%s holds a PEM %s, not a %s", what, name, type);
-		goto out;
-	}
-	*der = body;
-	*der_len = n;
-	body = NULL;
-	r = 0;
-out:
-	OPENSSL_free(name);
-	OPENSSL_free(header);
-	OPENSSL_free(body);
-	BIO_free(b);
-	return r;
+	if (strcmp(type, "CERTIFICATE REQUEST") == 0)
+		labels[1] = "NEW CERTIFICATE REQUEST";
+	if ((r = pem_decode(data, len, &want, NULL, der, &n)) != 0)
+		return r;
+	*der_len = (long)n;
+	return 0;
 }
 
 int
@@ -142,7 +96,7 @@ cer_pubkey_parse(const uint8_t *data, size_t len, const char *what,
 		r = signet_error_ossl(SIGNET_ERR_CONFIG,
 		    "%s is not a public key (SubjectPublicKeyInfo)", what);
 	}
-	OPENSSL_free(der);
+	free(der);
 	return r;
 }
 
@@ -164,7 +118,7 @@ cer_cert_parse(const uint8_t *data, size_t len, const char *what, X509 **out)
 		r = signet_error_ossl(SIGNET_ERR_CONFIG,
 		    "%s is not a certificate", what);
 	}
-	OPENSSL_free(der);
+	free(der);
 	return r;
 }
 
@@ -186,7 +140,7 @@ cer_crl_parse(const uint8_t *data, size_t len, const char *what, X509_CRL **out)
 		r = signet_error_ossl(SIGNET_ERR_CONFIG, "%s is not a CRL",
 		    what);
 	}
-	OPENSSL_free(der);
+	free(der);
 	return r;
 }
 

@@ -11,7 +11,6 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 
-#include "audit/audit_int.h"
 #include "cli/cli.h"
 #include "signet/audit.h"
 #include "util/codec.h"
@@ -466,41 +465,38 @@ event_filter_known(const char *name)
 static int
 show_file(const struct show_filter *f, const char *path, int *bad)
 {
-	struct audit_reader *rd = NULL;
+	struct signet_audit_records *it = NULL;
+	const json_t *rec;
 	const char *line;
 	size_t len;
-	int complete, n, r;
-	struct audit_rec rec;
+	int n, r;
 
-	if ((r = audit_reader_open(path, &rd)) != 0)
+	if ((r = signet_audit_records_open(path, &it)) != 0)
 		return r;
-	while ((n = audit_reader_next(rd, &line, &len, &complete)) != 0) {
+	while ((n = signet_audit_records_next(it, &line, &len, &rec)) != 0) {
 		if (n < 0 && n != SIGNET_ERR_VERIFY) {
-			audit_reader_free(rd);
+			signet_audit_records_free(it);
 			return n;
 		}
-		if (n < 0 || !complete ||
-		    audit_rec_parse(line, len, &rec) != 0) {
+		if (n < 0 || rec == NULL) {
 			*bad = 1;
 			fflush(stdout);
 			fprintf(stderr,
 			    "signet: %s:%llu: unreadable record: %s\n", path,
-			    (unsigned long long)audit_reader_lineno(rd),
-			    n < 0 || complete ? signet_error_message()
-					      : "no newline (torn write)");
+			    (unsigned long long)signet_audit_records_lineno(it),
+			    signet_error_message());
 			if (n < 0)
 				break;
 			continue;
 		}
-		if (show_match(f, rec.root)) {
+		if (show_match(f, rec)) {
 			if (f->json)
 				printf("%.*s\n", (int)len, line);
 			else
-				print_record(rec.root);
+				print_record(rec);
 		}
-		audit_rec_clear(&rec);
 	}
-	audit_reader_free(rd);
+	signet_audit_records_free(it);
 	return 0;
 }
 

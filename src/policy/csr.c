@@ -14,6 +14,7 @@
 #include "policy/policy_int.h"
 #include "util/codec.h"
 #include "util/der.h"
+#include "util/pem.h"
 
 static int
 is_space(uint8_t c)
@@ -31,54 +32,9 @@ find(const uint8_t *hay, size_t len, const char *needle)
 	return memmem(hay, len, needle, nl);
 }
 
-static int
-pem_decode(const uint8_t *in, size_t len, uint8_t **der, size_t *derlen)
-{
-	static const char *const labels[] = { "CERTIFICATE REQUEST",
-		"NEW CERTIFICATE REQUEST" };
-	const uint8_t *p = in, *end = in + len, *body, *stop, *after;
-	char begin[64], endline[64];
-	size_t i;
-
-	*der = NULL;
-	while (p < end && is_space(*p))
-		p++;
-	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
-		snprintf(begin, sizeof(begin), "-----BEGIN %s-----", labels[i]);
-		if ((size_t)(end - p) >= strlen(begin) &&
-		    memcmp(p, begin, strlen(begin)) == 0)
-			break;
-	}
-	if (i == sizeof(labels) / sizeof(labels[0]))
-		return signet_error_set(SIGNET_ERR_POLICY,
-		    "the CSR's PEM block is not a CERTIFICATE REQUEST");
-	snprintf(endline, sizeof(endline), "-----END %s-----", labels[i]);
-	body = p + strlen(begin);
-	if ((stop = find(body, (size_t)(end - body), endline)) == NULL)
-		return signet_error_set(SIGNET_ERR_POLICY,
-		    "the CSR's PEM block has no END line");
-	if (find(body, (size_t)(stop - body), "-----") != NULL)
-		return signet_error_set(SIGNET_ERR_POLICY,
-		    "the CSR's PEM block is malformed (nested or unterminated "
-		    "blocks)");
-	after = stop + strlen(endline);
-	for (p = after; p < end; p++) {
-		if (is_space(*p))
-			continue;
-		if (find(p, (size_t)(end - p), "-----BEGIN") != NULL)
-			return signet_error_set(SIGNET_ERR_POLICY,
-			    "the CSR file holds more than one PEM block; "
-			    "give exactly one request");
-		return signet_error_set(SIGNET_ERR_POLICY,
-		    "the CSR file has text after its PEM block");
-	}
-	if (base64_decode((const char *)body, (size_t)(stop - body),
-		BASE64_SPACE, der, derlen) != 0)
-		return signet_error_set(SIGNET_ERR_POLICY,
-		    "the CSR's PEM block is not valid base64 (PEM headers "
-		    "are not accepted)");
-	return 0;
-}
+/* The request's PEM labels: RFC 7468 5.1, and the one of older tools. */
+static const char *const csr_labels[] = { "CERTIFICATE REQUEST",
+	"NEW CERTIFICATE REQUEST", NULL };
 
 /*
  * The library context a CSR is parsed in: only OpenSSL's null provider, so
@@ -127,7 +83,11 @@ policy_csr_decode(const uint8_t *in, size_t len, size_t max, X509_REQ **out)
 	while (i < len && is_space(in[i]))
 		i++;
 	if (i < len && in[i] == '-') {
-		if ((r = pem_decode(in, len, &pem_der, &derlen)) != 0)
+		const struct pem_want want = { csr_labels, "the CSR",
+			SIGNET_ERR_POLICY, 0 };
+
+		if ((r = pem_decode(in, len, &want, NULL, &pem_der, &derlen)) !=
+		    0)
 			goto out;
 		der = pem_der;
 	} else if (in[0] != 0x30) {

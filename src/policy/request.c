@@ -421,6 +421,13 @@ fixed_value(const struct signet_profile *profile, int nid)
  * The CN of an end-entity certificate must be one of its SANs (BR
  * 7.1.4.3): find it by the SAN's normal form, which becomes the CN.
  */
+/* util/names.h has its own kinds of name, in the order of ours. */
+_Static_assert((int)NAMES_DNS == (int)SIGNET_SAN_DNS &&
+		   (int)NAMES_IP == (int)SIGNET_SAN_IP &&
+		   (int)NAMES_EMAIL == (int)SIGNET_SAN_EMAIL &&
+		   (int)NAMES_URI == (int)SIGNET_SAN_URI,
+    "enum names_kind and enum signet_san_type differ");
+
 static const char *
 cn_find_san(const struct signet_request *req, const char *cn)
 {
@@ -430,9 +437,10 @@ cn_find_san(const struct signet_request *req, const char *cn)
 	for (i = 0; i < req->n_sans; i++) {
 		san = &req->sans[i];
 		if (san->type == SIGNET_SAN_IP
-			? names_cn_matches(cn, strlen(cn), SIGNET_SAN_IP,
-			      san->ip, san->ip_len)
-			: names_cn_matches(cn, strlen(cn), (int)san->type,
+			? names_cn_matches(cn, strlen(cn), NAMES_IP, san->ip,
+			      san->ip_len)
+			: names_cn_matches(cn, strlen(cn),
+			      (enum names_kind)san->type,
 			      (const uint8_t *)san->value, strlen(san->value)))
 			return san->value;
 	}

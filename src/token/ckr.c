@@ -148,6 +148,15 @@ token_rv_class(CK_RV rv)
 	case CKR_DOMAIN_PARAMS_INVALID:
 	case CKR_KEY_SIZE_RANGE:
 		return TOKEN_RV_UNSUPPORTED;
+	/*
+	 * The module failed inside: SoftHSM reading a token file that
+	 * another process is rewriting. Worth asking again, if the call
+	 * only reads.
+	 */
+	case CKR_GENERAL_ERROR:
+	case CKR_DEVICE_ERROR:
+	case CKR_FUNCTION_FAILED:
+		return TOKEN_RV_FAILED;
 	default:
 		return TOKEN_RV_OTHER;
 	}

@@ -179,6 +179,7 @@ signet_key_generate_flags(struct signet_token *tok, enum signet_key_type type,
 	unsigned long gen = 0;
 	unsigned bits;
 	CK_KEY_TYPE kt;
+	CK_RV rv;
 	int locked = 0;
 	char what[256];
 
@@ -283,10 +284,14 @@ signet_key_generate_flags(struct signet_token *tok, enum signet_key_type type,
 	ATTR(priv, CKA_ID, id, id_len);
 #undef ATTR
 
-	TOKEN_CHECK(tok->fl->C_GenerateKeyPair(s, &mech, pub, npub, priv, npriv,
-			&pubh, &privh),
-	    "token '%s' failed to generate a %s key pair", tok->label,
-	    signet_key_type_name(type));
+	/* New objects on a file-backed token: under the module's lock. */
+	if ((r = token_module_lock(tok->mod)) != 0)
+		goto out;
+	rv = tok->fl->C_GenerateKeyPair(s, &mech, pub, npub, priv, npriv, &pubh,
+	    &privh);
+	token_module_unlock(tok->mod);
+	TOKEN_CHECK(rv, "token '%s' failed to generate a %s key pair",
+	    tok->label, signet_key_type_name(type));
 	/* Trust what the token reports, not what was asked for. */
 	if ((r = token_key_read_info(tok, s, privh, &info, &kt)) != 0)
 		goto out;

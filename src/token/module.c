@@ -5,12 +5,15 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -83,6 +86,96 @@ module_load(struct token_module *mod)
 	return 0;
 }
 
+/*
+ * The cross-process lock. SoftHSM keeps a token's flags and PIN counters in
+ * one file (token.object) and rewrites it in place on every C_Login; a
+ * process reading it at that moment -- C_Initialize scanning the tokens, or
+ * C_GetTokenInfo -- finds the token missing or fails with
+ * CKR_GENERAL_ERROR. SoftHSM's own fcntl locks do not prevent it. signet
+ * therefore takes an flock on the module file itself around those calls:
+ * the same file for every process that loads the module, whichever token
+ * it wants (C_Initialize reads them all), and no new file to create or
+ * trust. Signing, finding objects and logging out do not race (docs/hsm.md)
+ * and run unlocked. A process that holds the lock longer than
+ * MODULE_LOCK_WAIT_MS makes the others fail rather than hang.
+ */
+#define MODULE_LOCK_WAIT_MS 120000
+#define MODULE_LOCK_POLL_MS 10
+
+int
+token_module_lock(struct token_module *mod)
+{
+	const struct timespec poll = { 0, MODULE_LOCK_POLL_MS * 1000000L };
+	unsigned long waited = 0;
+	int fd;
+
+	pthread_mutex_lock(&mod->lock_mutex);
+	if (mod->lock_depth > 0) {
+		mod->lock_depth++;
+		return 0;
+	}
+	if ((fd = open(mod->path, O_RDONLY | O_CLOEXEC)) == -1) {
+		pthread_mutex_unlock(&mod->lock_mutex);
+		return signet_error_sys(SIGNET_ERR_MODULE,
+		    "cannot open PKCS#11 module %s to lock it", mod->path);
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK || waited >= MODULE_LOCK_WAIT_MS) {
+			int e = errno;
+
+			close(fd);
+			pthread_mutex_unlock(&mod->lock_mutex);
+			errno = e;
+			if (e == EWOULDBLOCK)
+				return signet_error_set(SIGNET_ERR_TOKEN,
+				    "another process has held the lock on "
+				    "PKCS#11 module %s for %d seconds; find it "
+				    "with 'fuser %s'",
+				    mod->path, MODULE_LOCK_WAIT_MS / 1000,
+				    mod->path);
+			return signet_error_sys(SIGNET_ERR_MODULE,
+			    "cannot lock PKCS#11 module %s", mod->path);
+		}
+		nanosleep(&poll, NULL);
+		waited += MODULE_LOCK_POLL_MS;
+	}
+	mod->lock_fd = fd;
+	mod->lock_depth = 1;
+	return 0;
+}
+
+void
+token_module_unlock(struct token_module *mod)
+{
+	if (--mod->lock_depth == 0) {
+		close(mod->lock_fd); /* releases the flock */
+		mod->lock_fd = -1;
+	}
+	pthread_mutex_unlock(&mod->lock_mutex);
+}
+
+/*
+ * C_GetTokenInfo only reads: asking again is safe. A module that failed
+ * inside (SoftHSM reading a token file another program is rewriting) gets
+ * two more tries, 20 ms apart.
+ */
+CK_RV
+token_info_read(struct token_module *mod, CK_SLOT_ID slot, CK_TOKEN_INFO *ti)
+{
+	const struct timespec pause = { 0, 20 * 1000000L };
+	CK_RV rv;
+	int tries;
+
+	for (tries = 1;; tries++) {
+		rv = mod->fl->C_GetTokenInfo(slot, ti);
+		if (token_rv_class(rv) != TOKEN_RV_FAILED || tries == 3)
+			return rv;
+		nanosleep(&pause, NULL);
+	}
+}
+
 static int
 module_init(struct token_module *mod)
 {
@@ -92,7 +185,10 @@ module_init(struct token_module *mod)
 	/* The module may use its own threads and the OS's locks. */
 	memset(&args, 0, sizeof(args));
 	args.flags = CKF_OS_LOCKING_OK;
+	if (token_module_lock(mod) != 0)
+		return SIGNET_ERR_MODULE;
 	rv = mod->fl->C_Initialize(&args);
+	token_module_unlock(mod);
 	/*
 	 * A module built on OpenSSL (SoftHSM) may leave its own failures in
 	 * this thread's error queue (an engine it could not load); left
@@ -115,6 +211,27 @@ module_init(struct token_module *mod)
 		    "PKCS#11 module %s: C_Initialize failed", mod->path);
 	}
 	mod->pid = getpid();
+	return 0;
+}
+
+/* Recursive: a locked caller may call another function that locks. */
+static int
+module_lock_init(struct token_module *mod)
+{
+	pthread_mutexattr_t attr;
+	int e;
+
+	if (pthread_mutexattr_init(&attr) != 0)
+		return signet_error_set(SIGNET_ERR_INTERNAL,
+		    "cannot initialise a lock");
+	e = pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	if (e == 0)
+		e = pthread_mutex_init(&mod->lock_mutex, &attr);
+	pthread_mutexattr_destroy(&attr);
+	if (e != 0)
+		return signet_error_set(SIGNET_ERR_INTERNAL,
+		    "cannot initialise a lock");
+	mod->lock_init = 1;
 	return 0;
 }
 
@@ -142,6 +259,9 @@ token_module_get(const char *path, struct token_module **out)
 			    "out of memory");
 			goto out;
 		}
+		fresh->lock_fd = -1;
+		if ((r = module_lock_init(fresh)) != 0)
+			goto out;
 		if ((r = module_load(fresh)) != 0)
 			goto out;
 		fresh->next = modules;
@@ -168,6 +288,8 @@ out:
 		/* A file that is no PKCS#11 module is not kept mapped. */
 		if (fresh->dl != NULL)
 			dlclose(fresh->dl);
+		if (fresh->lock_init)
+			pthread_mutex_destroy(&fresh->lock_mutex);
 		free(fresh->path);
 		free(fresh);
 	}
@@ -284,7 +406,11 @@ token_slot_find(struct token_module *mod, const struct token_match *m,
 	CK_TOKEN_INFO ti;
 	char found[512] = "", all[512] = "";
 	size_t matches = 0;
+	int locked = 0;
 
+	if ((r = token_module_lock(mod)) != 0)
+		goto out;
+	locked = 1;
 	if ((r = slot_list(mod, 1, &slots, &n)) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -293,7 +419,7 @@ token_slot_find(struct token_module *mod, const struct token_match *m,
 		if (token_rv_class(rv) != TOKEN_RV_OK)
 			continue;
 		/* A token pulled out between the two calls is not there. */
-		rv = mod->fl->C_GetTokenInfo(slots[i], &ti);
+		rv = token_info_read(mod, slots[i], &ti);
 		if (token_rv_class(rv) != TOKEN_RV_OK)
 			continue;
 		/* Uninitialised tokens (SoftHSM's free slot) hold no keys. */
@@ -324,6 +450,8 @@ token_slot_find(struct token_module *mod, const struct token_match *m,
 	}
 	r = 0;
 out:
+	if (locked)
+		token_module_unlock(mod);
 	free(slots);
 	return r;
 }
@@ -375,9 +503,13 @@ token_info_fill(struct token_module *mod, CK_SLOT_ID slot,
 	int r = SIGNET_ERR_INTERNAL;
 	CK_SLOT_INFO si;
 	CK_TOKEN_INFO ti;
+	int locked = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->slot_id = slot;
+	if ((r = token_module_lock(mod)) != 0)
+		goto out;
+	locked = 1;
 	TOKEN_CHECK(mod->fl->C_GetSlotInfo(slot, &si),
 	    "PKCS#11 module %s: cannot read slot %lu", mod->path,
 	    (unsigned long)slot);
@@ -390,7 +522,7 @@ token_info_fill(struct token_module *mod, CK_SLOT_ID slot,
 		r = 0;
 		goto out;
 	}
-	TOKEN_CHECK(mod->fl->C_GetTokenInfo(slot, &ti),
+	TOKEN_CHECK(token_info_read(mod, slot, &ti),
 	    "PKCS#11 module %s: cannot read the token in slot %lu", mod->path,
 	    (unsigned long)slot);
 	token_field_copy(out->label, sizeof(out->label), ti.label,
@@ -409,6 +541,8 @@ token_info_fill(struct token_module *mod, CK_SLOT_ID slot,
 	out->pin_count_low = (ti.flags & CKF_USER_PIN_COUNT_LOW) != 0;
 	r = 0;
 out:
+	if (locked)
+		token_module_unlock(mod);
 	return r;
 }
 

@@ -77,7 +77,7 @@ token_flags_get(struct signet_token *tok, CK_FLAGS *flags)
 	int r = SIGNET_ERR_INTERNAL;
 	CK_TOKEN_INFO ti;
 
-	TOKEN_CHECK(tok->fl->C_GetTokenInfo(tok->slot, &ti),
+	TOKEN_CHECK(token_info_read(tok->mod, tok->slot, &ti),
 	    "cannot read the state of token '%s'", tok->label);
 	*flags = ti.flags;
 	r = 0;
@@ -87,7 +87,8 @@ out:
 
 /*
  * One C_Login, never repeated: any failure marks the token so that nothing
- * in signet tries the PIN again while it is open.
+ * in signet tries the PIN again while it is open. Under the module's lock:
+ * SoftHSM rewrites the token's file on login.
  */
 static int
 token_login(struct signet_token *tok, CK_SESSION_HANDLE s, int interactive)
@@ -97,6 +98,7 @@ token_login(struct signet_token *tok, CK_SESSION_HANDLE s, int interactive)
 	const char *pin;
 	size_t pin_len = 0;
 	CK_RV rv;
+	int locked = 0;
 
 	if (tok->login_failed) {
 		r = signet_error_set(SIGNET_ERR_PIN_INCORRECT,
@@ -105,6 +107,9 @@ token_login(struct signet_token *tok, CK_SESSION_HANDLE s, int interactive)
 		    tok->label);
 		goto out;
 	}
+	if ((r = token_module_lock(tok->mod)) != 0)
+		goto out;
+	locked = 1;
 	if ((r = token_flags_get(tok, &flags)) != 0)
 		goto out;
 	if ((r = token_pin_flags_check(tok, flags, interactive)) != 0)
@@ -124,6 +129,8 @@ token_login(struct signet_token *tok, CK_SESSION_HANDLE s, int interactive)
 	}
 	r = 0;
 out:
+	if (locked)
+		token_module_unlock(tok->mod);
 	return r;
 }
 

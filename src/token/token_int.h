@@ -31,6 +31,7 @@ enum token_rv_class {
 	TOKEN_RV_SESSION_COUNT,       /* the token has no more sessions */
 	TOKEN_RV_BUFFER_TOO_SMALL,
 	TOKEN_RV_UNSUPPORTED, /* mechanism, curve or size not offered */
+	TOKEN_RV_FAILED,      /* the module failed inside: a read may retry */
 	TOKEN_RV_OTHER,
 };
 
@@ -95,6 +96,11 @@ struct token_module {
 	unsigned refs;
 	int owns_init; /* our C_Initialize succeeded: we finalize */
 	pid_t pid;     /* the process that initialised it */
+	/* token_module_lock(): recursive in the process, flock across. */
+	pthread_mutex_t lock_mutex;
+	int lock_init;
+	unsigned lock_depth;
+	int lock_fd;
 	struct token_module *next;
 };
 
@@ -102,6 +108,18 @@ struct token_module {
 int token_module_get(const char *path, struct token_module **out) SIGNET_WUR;
 /* Drop a reference; the last one finalizes. NULL is a no-op. */
 void token_module_put(struct token_module *mod);
+
+/*
+ * Serialise, across every process that loads this module, the calls that
+ * read or rewrite the state of its tokens: C_Initialize, C_GetTokenInfo,
+ * C_Login, key generation (docs/hsm.md). Nests within a thread; every
+ * successful lock is paired with one unlock.
+ */
+int token_module_lock(struct token_module *mod) SIGNET_WUR;
+void token_module_unlock(struct token_module *mod);
+/* C_GetTokenInfo, asked again a few times if the module fails inside. */
+CK_RV
+token_info_read(struct token_module *mod, CK_SLOT_ID slot, CK_TOKEN_INFO *ti);
 
 /* Copy a blank-padded PKCS#11 text field into a C string, trimmed. */
 void token_field_copy(char *dst, size_t dstlen, const unsigned char *src,

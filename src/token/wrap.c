@@ -380,7 +380,10 @@ backup_wrap(struct backup *b)
 	if ((r = token_exclusive_begin(src, &s)) != 0)
 		return r;
 	pin = secret_get0(b->so_pin, &pin_len);
+	if ((r = token_module_lock(src->mod)) != 0)
+		goto out;
 	rv = src->fl->C_Login(s, CKU_SO, (CK_UTF8CHAR_PTR)pin, pin_len);
+	token_module_unlock(src->mod);
 	if (token_rv_class(rv) != TOKEN_RV_OK) {
 		/* Never retried: a wrong SO PIN must not be tried again. */
 		r = token_error_ckr(0, rv,

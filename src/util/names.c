@@ -8,7 +8,6 @@
 
 #include <openssl/x509v3.h>
 
-#include "signet/request.h"
 #include "util/names.h"
 #include "util/text.h"
 
@@ -784,19 +783,19 @@ names_general_name(const GENERAL_NAME *g, const uint8_t **data, size_t *len)
 
 	switch (g->type) {
 	case GEN_DNS:
-		type = SIGNET_SAN_DNS;
+		type = NAMES_DNS;
 		v = g->d.dNSName;
 		break;
 	case GEN_IPADD:
-		type = SIGNET_SAN_IP;
+		type = NAMES_IP;
 		v = g->d.iPAddress;
 		break;
 	case GEN_EMAIL:
-		type = SIGNET_SAN_EMAIL;
+		type = NAMES_EMAIL;
 		v = g->d.rfc822Name;
 		break;
 	case GEN_URI:
-		type = SIGNET_SAN_URI;
+		type = NAMES_URI;
 		v = g->d.uniformResourceIdentifier;
 		break;
 	default:
@@ -830,7 +829,7 @@ ascii_case_eq(const char *a, const char *b, size_t n)
 }
 
 int
-names_cn_matches(const char *cn, size_t cn_len, int san_type,
+names_cn_matches(const char *cn, size_t cn_len, enum names_kind san_kind,
     const uint8_t *san, size_t san_len)
 {
 	char text[NAMES_URI_MAX + 1], a[NAMES_URI_MAX + 1],
@@ -843,15 +842,15 @@ names_cn_matches(const char *cn, size_t cn_len, int san_type,
 		return 0;
 	memcpy(text, cn, cn_len);
 	text[cn_len] = '\0';
-	switch (san_type) {
-	case SIGNET_SAN_IP:
+	switch (san_kind) {
+	case NAMES_IP:
 		ip_len = names_ip_parse(text, ip);
 		return ip_len != 0 && ip_len == san_len &&
 		       memcmp(ip, san, ip_len) == 0;
-	case SIGNET_SAN_DNS:
+	case NAMES_DNS:
 		return cn_len == san_len &&
 		       ascii_case_eq(cn, (const char *)san, cn_len);
-	case SIGNET_SAN_EMAIL:
+	case NAMES_EMAIL:
 		/* RFC 5321 2.4: the local part as is, the domain in any case. */
 		at = memchr(cn, '@', cn_len);
 		sat = memchr(san, '@', san_len);
@@ -859,7 +858,7 @@ names_cn_matches(const char *cn, size_t cn_len, int san_type,
 		       at - cn == sat - (const char *)san &&
 		       memcmp(cn, san, (size_t)(at - cn)) == 0 &&
 		       ascii_case_eq(at, sat, cn_len - (size_t)(at - cn));
-	case SIGNET_SAN_URI:
+	case NAMES_URI:
 		return names_uri_normalise((const uint8_t *)cn, cn_len, 0, a) ==
 			   0 &&
 		       names_uri_normalise(san, san_len, 0, b) == 0 &&

@@ -137,10 +137,18 @@ int names_uri_host(const char *uri, size_t len, char *out, size_t outlen,
 
 typedef struct GENERAL_NAME_st GENERAL_NAME;
 
+/* The kinds of name signet issues (src/policy keeps its own in this order). */
+enum names_kind {
+	NAMES_DNS,
+	NAMES_IP,
+	NAMES_EMAIL,
+	NAMES_URI,
+};
+
 /*
- * The SIGNET_SAN_* type and the value (text, or the 4 or 16 octets of an
- * iPAddress) of a dNSName, iPAddress, rfc822Name or URI GeneralName;
- * -1 for the other kinds, which signet never issues.
+ * The kind and the value (text, or the 4 or 16 octets of an iPAddress) of
+ * a dNSName, iPAddress, rfc822Name or URI GeneralName; -1 for the other
+ * kinds, which signet never issues.
  */
 int
 names_general_name(const GENERAL_NAME *g, const uint8_t **data, size_t *len);
@@ -150,13 +158,13 @@ names_general_name(const GENERAL_NAME *g, const uint8_t **data, size_t *len);
 
 /*
  * 1 if a subject commonName (UTF-8 text) names the same thing as a
- * subjectAltName of type san_type (SIGNET_SAN_*): an IP address in text
+ * subjectAltName of kind san_kind: an IP address in text
  * against the 4 or 16 octets of an iPAddress; a DNS name compared without
  * regard to ASCII case (RFC 4343); a mailbox with its domain compared so;
  * a URI by its normal form. 0 otherwise (BR 7.1.4.3: the CN is one of the
  * SANs).
  */
-int names_cn_matches(const char *cn, size_t cn_len, int san_type,
+int names_cn_matches(const char *cn, size_t cn_len, enum names_kind san_kind,
     const uint8_t *san, size_t san_len);
 
 #endif /* SIGNET_UTIL_NAMES_H */

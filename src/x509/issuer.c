@@ -176,12 +176,6 @@ signet_issuer_free(struct signet_issuer *issuer)
 	free(issuer);
 }
 
-X509 *
-signet_issuer_get0_cert(const struct signet_issuer *issuer)
-{
-	return issuer->cert;
-}
-
 EVP_PKEY *
 signet_issuer_get0_pubkey(const struct signet_issuer *issuer)
 {

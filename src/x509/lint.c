@@ -5,10 +5,8 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
 
+#include "util/pem.h"
 #include "x509/lint_int.h"
 
 /* ---- the table --------------------------------------------------------- */
@@ -548,15 +546,18 @@ static int
 lint_unknown(const char *detail, struct signet_lint_report **report)
 {
 	struct signet_lint_report *rep = NULL;
+	size_t i = lint_index("e_der_valid");
 	int r;
 
 	*report = NULL;
+	if (i == (size_t)-1)
+		return signet_error_set(SIGNET_ERR_INTERNAL,
+		    "lint e_der_valid is missing from the table");
 	if ((rep = report_new("unknown")) == NULL)
 		return SIGNET_ERR_INTERNAL;
 	rep->run = 1;
-	rep->ran[lint_index("e_der_valid")] = 1;
-	if ((r = report_add(rep, signet_lint_find("e_der_valid"), detail)) !=
-	    0) {
+	rep->ran[i] = 1;
+	if ((r = report_add(rep, signet_lint_get(i), detail)) != 0) {
 		signet_lint_report_free(rep);
 		return r;
 	}
@@ -568,39 +569,31 @@ static int
 lint_pem(const struct signet_lint_ctx *ctx, const uint8_t *data, size_t len,
     struct signet_lint_report **report)
 {
-	int r = SIGNET_ERR_INTERNAL;
-	BIO *bio = NULL;
-	char *name = NULL, *header = NULL, detail[160];
-	unsigned char *der = NULL;
-	long dlen = 0;
+	/* Text after the block is ignored: the first block is linted. */
+	static const struct pem_want want = { NULL, "the input",
+		SIGNET_ERR_USAGE, PEM_TEXT_AROUND };
+	char *name = NULL, detail[160];
+	uint8_t *der = NULL;
+	size_t dlen = 0;
+	int r;
 
-	if (len > 0x7fffffff ||
-	    (bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
-		r = signet_error_ossl(SIGNET_ERR_INTERNAL, "BIO_new_mem_buf");
-		goto out;
-	}
-	if (!PEM_read_bio(bio, &name, &header, &der, &dlen)) {
-		ERR_clear_error();
-		r = lint_unknown("input starts like PEM but is not valid PEM",
+	if (pem_decode(data, len, &want, &name, &der, &dlen) != 0)
+		return lint_unknown("input starts like PEM but is not valid "
+				    "PEM",
 		    report);
-		goto out;
-	}
 	if (strcmp(name, "CERTIFICATE") == 0 ||
 	    strcmp(name, "X509 CERTIFICATE") == 0)
-		r = signet_lint_cert(ctx, der, (size_t)dlen, report);
+		r = signet_lint_cert(ctx, der, dlen, report);
 	else if (strcmp(name, "X509 CRL") == 0)
-		r = signet_lint_crl(ctx, der, (size_t)dlen, report);
+		r = signet_lint_crl(ctx, der, dlen, report);
 	else {
 		snprintf(detail, sizeof(detail),
 		    "PEM block '%.60s' is neither a certificate nor a CRL",
 		    name);
 		r = lint_unknown(detail, report);
 	}
-out:
-	OPENSSL_free(name);
-	OPENSSL_free(header);
-	OPENSSL_free(der);
-	BIO_free(bio);
+	free(name);
+	free(der);
 	return r;
 }
 

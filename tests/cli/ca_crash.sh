@@ -14,6 +14,10 @@ set -eu
 
 : "${SIGNET_BIN:?run with ctest}" "${SIGNET_SOURCE_DIR:?run with ctest}"
 : "${SIGNET_P11FAULT:?run with ctest}"
+if [ "${SIGNET_TEST_HOOKS:-0}" != 1 ]; then
+	echo "ca_crash.sh: SKIPPED: the fault points are not compiled in (configure with -DSIGNET_TEST_HOOKS=ON)" >&2
+	exit 77
+fi
 signet=$SIGNET_BIN
 work=$(mktemp -d "${TMPDIR:-/tmp}/signet-ca-crash.XXXXXX")
 trap 'rm -rf "$work"' EXIT

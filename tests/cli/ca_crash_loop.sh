@@ -23,6 +23,10 @@ set -eu
 
 : "${SIGNET_BIN:?run with ctest}" "${SIGNET_SOURCE_DIR:?run with ctest}"
 : "${SIGNET_P11FAULT:?run with ctest}"
+if [ "${SIGNET_TEST_HOOKS:-0}" != 1 ]; then
+	echo "ca_crash_loop.sh: SKIPPED: the fault points are not compiled in (configure with -DSIGNET_TEST_HOOKS=ON)" >&2
+	exit 77
+fi
 signet=$SIGNET_BIN
 iterations=${SIGNET_CRASH_ITERATIONS:-200}
 seed=${SIGNET_CRASH_SEED:-$(date +%s)}

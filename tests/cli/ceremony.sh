@@ -336,13 +336,15 @@ outputs:
   public-key: mid.pub.pem
   csr: mid.csr
 X
-set +e
-SIGNET_FAULT=fail:ceremony.write@2 "$signet" ceremony run --yes mid.yaml >out 2>&1
-got=$?
-set -e
-if [ "$got" -eq 0 ]; then
+if [ "${SIGNET_TEST_HOOKS:-0}" != 1 ]; then
 	echo "ceremony.sh: built without SIGNET_TEST_HOOKS: mid-write failure not tested" >&2
 else
+	set +e
+	SIGNET_FAULT=fail:ceremony.write@2 "$signet" ceremony run --yes mid.yaml >out 2>&1
+	got=$?
+	set -e
+	# With the fault points compiled in, a run that succeeds means the
+	# fault point is gone or renamed.
 	[ "$got" -eq 50 ] || fail "mid-write failure exited $got, expected 50"
 	has "ceremony.write"
 	# The first output is whole, the second not there at all.

@@ -88,9 +88,14 @@ run 0 "copy to PostgreSQL" "$signet" db copy --to "$pg_url" \
 	bad "copied hash $(hash_of out), source $src_hash"
 run 42 "copy refuses a database that is not empty" "$signet" db copy \
 	--to "$pg_url" --to-password-source "$pg_pw"
-run 40 "copy without libpq" env SIGNET_TEST_LIBPQ=libpq-missing.so.5 \
-	"$signet" db copy --to "$pg_url" --to-password-source "$pg_pw"
-contains err "install the libpq5 package" "the error names the package"
+# SIGNET_TEST_LIBPQ is read only with the test hooks compiled in.
+if [ "${SIGNET_TEST_HOOKS:-0}" = 1 ]; then
+	run 40 "copy without libpq" env SIGNET_TEST_LIBPQ=libpq-missing.so.5 \
+		"$signet" db copy --to "$pg_url" --to-password-source "$pg_pw"
+	contains err "install the libpq5 package" "the error names the package"
+else
+	echo "db_move.sh: built without SIGNET_TEST_HOOKS: a missing libpq not tested" >&2
+fi
 run 40 "copy without a password" "$signet" db copy --to "$pg_url"
 if grep -q "$(sed -n 1p "${pg_pw#file:}")" out err; then
 	bad "the password appears in the output"

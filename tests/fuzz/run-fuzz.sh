@@ -91,7 +91,7 @@ fi
 jobs=$(nproc 2>/dev/null || echo 2)
 
 echo "==> fuzz: build ($build, clang, ASan+UBSan)"
-CC=clang cmake -S "$top" -B "$build" -DSIGNET_FUZZ=ON -DSIGNET_TESTS=OFF \
+CC=clang cmake -S "$top" -B "$build" -DSIGNET_FUZZ=ON -DSIGNET_WERROR=ON -DSIGNET_TESTS=OFF \
 	-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 # shellcheck disable=SC2086
 cmake --build "$build" -j "$jobs" --target $targets >/dev/null

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 
@@ -43,6 +45,35 @@ count_lines(const char *path, const char *needle)
 	return n;
 }
 
+/*
+ * The "n" of every entry's details, in file order (checkpoints and other
+ * records carry none), into n[]; their number.
+ */
+static size_t
+entry_numbers(const char *path, json_int_t *n, size_t max)
+{
+	size_t len, i, start = 0, count = 0;
+	uint8_t *buf = fx_read(path, &len);
+
+	for (i = 0; i < len; i++) {
+		json_t *rec, *v;
+
+		if (buf[i] != '\n')
+			continue;
+		assert_non_null(
+		    rec = json_loadb((char *)buf + start, i - start, 0, NULL));
+		v = json_object_get(json_object_get(rec, "details"), "n");
+		if (v != NULL) {
+			assert_true(json_is_integer(v) && count < max);
+			n[count++] = json_integer_value(v);
+		}
+		json_decref(rec);
+		start = i + 1;
+	}
+	free(buf);
+	return count;
+}
+
 static void
 verify_ok(const char *path)
 {
@@ -65,6 +96,7 @@ test_batch_chains(void **state)
 {
 	struct signet_audit_entry e[50];
 	json_t *d[50];
+	json_int_t order[60];
 	struct signet_audit *log = NULL;
 	const char *path = fx_path("batch.log");
 	size_t i;
@@ -91,7 +123,10 @@ test_batch_chains(void **state)
 	    25);
 	assert_int_equal(count_lines(path, "\"event\":\"cert.issue\""), 25);
 	assert_true(count_lines(path, "\"reason\":\"interval\"") >= 2);
-	/* In order: the tenth entry precedes the eleventh. */
+	/* In the order given: entry k is the k-th in the file. */
+	assert_int_equal(entry_numbers(path, order, 60), 50);
+	for (i = 0; i < 50; i++)
+		assert_int_equal(order[i], (json_int_t)i);
 	verify_ok(path);
 	for (i = 0; i < 50; i++)
 		json_decref(d[i]);

@@ -636,21 +636,21 @@ test_cn_matches(void **state)
 		const char *san; /* NULL: the IP above of the type's length */
 		int match;
 	} t[] = {
-		{ "www.example.com", SIGNET_SAN_DNS, "www.example.com", 1 },
-		{ "WWW.Example.COM", SIGNET_SAN_DNS, "www.example.com", 1 },
-		{ "www.example.com", SIGNET_SAN_DNS, "www.example.co", 0 },
-		{ "*.example.com", SIGNET_SAN_DNS, "*.example.com", 1 },
-		{ "192.0.2.1", SIGNET_SAN_IP, NULL, 1 },
-		{ "192.0.2.2", SIGNET_SAN_IP, NULL, 0 },
-		{ "2001:DB8::1", SIGNET_SAN_IP, NULL, 1 },
-		{ "192.0.2.1", SIGNET_SAN_DNS, "192.0.2.1", 1 },
-		{ "a@Example.com", SIGNET_SAN_EMAIL, "a@example.com", 1 },
-		{ "A@example.com", SIGNET_SAN_EMAIL, "a@example.com", 0 },
-		{ "HTTPS://Example.com:443/%7e", SIGNET_SAN_URI,
+		{ "www.example.com", NAMES_DNS, "www.example.com", 1 },
+		{ "WWW.Example.COM", NAMES_DNS, "www.example.com", 1 },
+		{ "www.example.com", NAMES_DNS, "www.example.co", 0 },
+		{ "*.example.com", NAMES_DNS, "*.example.com", 1 },
+		{ "192.0.2.1", NAMES_IP, NULL, 1 },
+		{ "192.0.2.2", NAMES_IP, NULL, 0 },
+		{ "2001:DB8::1", NAMES_IP, NULL, 1 },
+		{ "192.0.2.1", NAMES_DNS, "192.0.2.1", 1 },
+		{ "a@Example.com", NAMES_EMAIL, "a@example.com", 1 },
+		{ "A@example.com", NAMES_EMAIL, "a@example.com", 0 },
+		{ "HTTPS://Example.com:443/%7e", NAMES_URI,
 		    "https://example.com/~", 1 },
-		{ "https://example.com/a", SIGNET_SAN_URI,
-		    "https://example.com/b", 0 },
-		{ "www.example.com", SIGNET_SAN_URI, "www.example.com", 0 },
+		{ "https://example.com/a", NAMES_URI, "https://example.com/b",
+		    0 },
+		{ "www.example.com", NAMES_URI, "www.example.com", 0 },
 	};
 	size_t i;
 	int got;
@@ -670,8 +670,8 @@ test_cn_matches(void **state)
 			    t[i].san != NULL ? t[i].san : "(IP)", got);
 	}
 	/* A NUL in the CN never matches. */
-	assert_false(names_cn_matches("a\0b", 3, SIGNET_SAN_DNS,
-	    (const uint8_t *)"a", 1));
+	assert_false(
+	    names_cn_matches("a\0b", 3, NAMES_DNS, (const uint8_t *)"a", 1));
 }
 
 int

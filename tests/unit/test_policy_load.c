@@ -523,50 +523,6 @@ test_policy_mem_name_in_messages(void **state)
 	    "inline-policy:4: profile 'p': unknown key type 'ec-p999'"));
 }
 
-/* ---- Blocklist
- * --------------------------------------------------------------------------- */
-
-static void
-test_blocklist(void **state)
-{
-	static const char text[] =
-	    "# compromised keys\n"
-	    "\n"
-	    "  9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
-	    "  # test\n"
-	    "2c:f2:4d:ba:5f:b0:a3:0e:26:e8:3b:2a:c5:b9:e2:9e:1b:16:1e:5c:1f:a7:"
-	    "42:5e:73:04:33:62:93:8b:98:24\n";
-	struct signet_blocklist *bl = NULL;
-	uint8_t h[32];
-	size_t len;
-
-	(void)state;
-	fx_write(fx_path("blocked.txt"), text, strlen(text));
-	assert_int_equal(signet_blocklist_load(fx_path("blocked.txt"), &bl), 0);
-	assert_int_equal(signet_blocklist_count(bl), 2);
-	assert_int_equal(sha256("test", 4, h), 0);
-	assert_int_equal(signet_blocklist_is_blocked(bl, h), 1);
-	assert_int_equal(hex_decode("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1"
-				    "fa7425e73043362938b9824",
-			     h, sizeof(h), &len),
-	    0);
-	assert_int_equal(signet_blocklist_is_blocked(bl, h), 1);
-	h[31] ^= 1;
-	assert_int_equal(signet_blocklist_is_blocked(bl, h), 0);
-	signet_blocklist_free(bl);
-
-	fx_write(fx_path("bad.txt"), "# x\nnot-a-hash\n", 15);
-	assert_int_equal(signet_blocklist_load(fx_path("bad.txt"), &bl),
-	    SIGNET_ERR_CONFIG);
-	assert_null(bl);
-	assert_non_null(strstr(signet_error_message(), "bad.txt:2: "));
-	fx_write(fx_path("short.txt"), "abcd\n", 5);
-	assert_int_equal(signet_blocklist_load(fx_path("short.txt"), &bl),
-	    SIGNET_ERR_CONFIG);
-	assert_int_equal(signet_blocklist_load(fx_path("none.txt"), &bl),
-	    SIGNET_ERR_IO);
-}
-
 int
 main(void)
 {
@@ -580,7 +536,6 @@ main(void)
 		cmocka_unit_test(test_good_policies_load),
 		cmocka_unit_test(test_policy_normalises_entries_and_defaults),
 		cmocka_unit_test(test_policy_mem_name_in_messages),
-		cmocka_unit_test(test_blocklist),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

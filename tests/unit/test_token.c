@@ -1813,6 +1813,57 @@ test_fork_refused(void **state)
 	signet_token_free(tok);
 }
 
+/*
+ * Several processes opening one SoftHSM token at once. SoftHSM rewrites the
+ * token's file on every login; without the module lock another process's
+ * C_Initialize or C_GetTokenInfo reads it half written and the token is
+ * "not there" or fails with CKR_GENERAL_ERROR (most rounds fail so).
+ */
+#define SHARE_PROCS 3
+#define SHARE_ROUNDS 40
+
+static int
+share_rounds(void)
+{
+	struct signet_token_info info;
+	struct signet_token *tok;
+	int i, failed = 0;
+
+	for (i = 0; i < SHARE_ROUNDS; i++) {
+		tok = NULL;
+		if (token_open_with("pkcs11:token=shared", NULL,
+			fx_pin_source("shared"), &tok) != 0 ||
+		    signet_token_get_info(tok, &info) != 0) {
+			if (failed++ == 0)
+				fprintf(stderr, "round %d: %s\n", i,
+				    signet_error_message());
+		}
+		signet_token_free(tok);
+	}
+	return failed;
+}
+
+static void
+test_processes_share_a_token(void **state)
+{
+	pid_t pids[SHARE_PROCS];
+	int i, st, failed = 0;
+
+	(void)state;
+	for (i = 0; i < SHARE_PROCS; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0)
+			_exit(share_rounds() > 0);
+	}
+	for (i = 0; i < SHARE_PROCS; i++) {
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			failed++;
+	}
+	assert_int_equal(failed, 0);
+}
+
 /* OpenSC's pkcs11-tool, as an independent judge of what was generated. */
 static void
 test_pkcs11_tool_sees_attributes(void **state)
@@ -1881,7 +1932,8 @@ group_setup(void **state)
 {
 	(void)state;
 	fx_softhsm_tokens("keygen", "conflict", "unsafe", "finder", "errors",
-	    "recover", "badrecover", "threads", "list", "judge", NULL);
+	    "recover", "badrecover", "threads", "list", "judge", "shared",
+	    NULL);
 	return 0;
 }
 
@@ -1913,6 +1965,7 @@ main(void)
 		cmocka_unit_test(test_key_list),
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_fork_refused),
+		cmocka_unit_test(test_processes_share_a_token),
 		cmocka_unit_test(test_pkcs11_tool_sees_attributes),
 	};
 

@@ -27,6 +27,7 @@
 #include "signet/signer.h"
 #include "util/codec.h"
 #include "util/file.h"
+#include "util/pem.h"
 #include "util/secret.h"
 #include "util/text.h"
 
@@ -986,6 +987,122 @@ test_sig_alg_refuses_other_curves(void **state)
 	EVP_PKEY_free(ed);
 }
 
+/* ---- PEM ------------------------------------------------------------------ */
+
+static void
+test_pem_roundtrip(void **state)
+{
+	static const char *const labels[] = { "X509 CRL", NULL };
+	const struct pem_want want = { labels, "the CRL", SIGNET_ERR_CONFIG,
+		0 };
+	uint8_t der[100], *back = NULL;
+	char *pem = NULL, *label = NULL;
+	size_t len = 0, back_len = 0, i, lens[] = { 1, 47, 48, 49, 100 };
+	size_t k;
+
+	(void)state;
+	for (i = 0; i < sizeof(der); i++)
+		der[i] = (uint8_t)(i * 7 + 3);
+	for (k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+		assert_int_equal(pem_encode("X509 CRL", der, lens[k], &pem,
+				     &len),
+		    0);
+		assert_int_equal(strlen(pem), len);
+		assert_true(
+		    strncmp(pem, "-----BEGIN X509 CRL-----\n", 25) == 0);
+		assert_string_equal(pem + len - 23, "-----END X509 CRL-----\n");
+		/* RFC 7468 2: lines of 64 characters, the last shorter. */
+		assert_true(strchr(pem + 25, '\n') - (pem + 25) ==
+			    (lens[k] >= 48 ? 64 : (long)(lens[k] + 2) / 3 * 4));
+		assert_int_equal(pem_decode((uint8_t *)pem, len, &want, &label,
+				     &back, &back_len),
+		    0);
+		assert_string_equal(label, "X509 CRL");
+		assert_int_equal(back_len, lens[k]);
+		assert_memory_equal(back, der, lens[k]);
+		free(label);
+		free(back);
+		free(pem);
+	}
+}
+
+static void
+test_pem_decode_refuses(void **state)
+{
+	static const char *const csr[] = { "CERTIFICATE REQUEST",
+		"NEW CERTIFICATE REQUEST", NULL };
+	static const struct {
+		const char *in;
+		size_t len; /* 0: strlen(in) */
+		unsigned flags;
+		const char *why; /* NULL: accepted */
+	} t[] = {
+		{ "  -----BEGIN NEW CERTIFICATE REQUEST-----\nAAEC\n"
+		  "-----END NEW CERTIFICATE REQUEST-----\n\n",
+		    0, 0, NULL },
+		{ "-----BEGIN CERTIFICATE-----\nAAEC\n-----END "
+		  "CERTIFICATE-----\n",
+		    0, 0, "is not a CERTIFICATE REQUEST" },
+		{ "-----BEGIN CERTIFICATE REQUEST-----\nAAEC\n", 0, 0,
+		    "no END line" },
+		{ "-----BEGIN CERTIFICATE REQUEST-----\nAAEC\n-----END "
+		  "CERTIFICATE-----\n",
+		    0, 0, "no END line" },
+		{ "-----BEGIN CERTIFICATE REQUEST-----\n-----BEGIN X-----\n"
+		  "-----END CERTIFICATE REQUEST-----\n",
+		    0, 0, "nested or unterminated" },
+		{ "-----BEGIN CERTIFICATE REQUEST-----\nProc-Type: 4\n\nAAEC\n"
+		  "-----END CERTIFICATE REQUEST-----\n",
+		    0, 0, "not valid base64" },
+		{ "-----BEGIN CERTIFICATE REQUEST-----\nAA\0EC\n"
+		  "-----END CERTIFICATE REQUEST-----\n",
+		    76, 0, "not valid base64" },
+		{ "-----BEGIN CERTIFICATE REQUEST-----\n\n"
+		  "-----END CERTIFICATE REQUEST-----\n",
+		    0, 0, "is empty" },
+		{ "-----BEGIN CERTIFICATE REQUEST-----\nAAEC\n"
+		  "-----END CERTIFICATE REQUEST-----\ntrailing\n",
+		    0, 0, "text after its PEM block" },
+		{ "-----BEGIN CERTIFICATE REQUEST-----\nAAEC\n"
+		  "-----END CERTIFICATE REQUEST-----\n"
+		  "-----BEGIN CERTIFICATE REQUEST-----\n",
+		    0, 0, "more than one PEM block" },
+		{ "Certificate Request:\n    Data: ...\n"
+		  "-----BEGIN CERTIFICATE REQUEST-----\nAAEC\n"
+		  "-----END CERTIFICATE REQUEST-----\ntrailing\n",
+		    0, PEM_TEXT_AROUND, NULL },
+		{ "Certificate Request:\n", 0, PEM_TEXT_AROUND,
+		    "no PEM block" },
+	};
+	uint8_t *der = NULL;
+	size_t i, len = 0, n;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const struct pem_want want = { csr, "the CSR",
+			SIGNET_ERR_POLICY, t[i].flags };
+
+		/* A NUL ends the C string early: the real length. */
+		n = t[i].len != 0 ? t[i].len : strlen(t[i].in);
+		r = pem_decode((const uint8_t *)t[i].in, n, &want, NULL, &der,
+		    &len);
+		if (t[i].why == NULL) {
+			if (r != 0)
+				fail_msg("case %zu: %s", i,
+				    signet_error_message());
+			assert_int_equal(len, 3);
+			free(der);
+			continue;
+		}
+		if (r != SIGNET_ERR_POLICY ||
+		    strstr(signet_error_message(), t[i].why) == NULL)
+			fail_msg("case %zu: %d %s (want %s)", i, r,
+			    signet_error_message(), t[i].why);
+		assert_null(der);
+	}
+}
+
 int
 main(void)
 {
@@ -1013,6 +1130,8 @@ main(void)
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_calendar),
 		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_pem_roundtrip),
+		cmocka_unit_test(test_pem_decode_refuses),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_soft_signer_roundtrip),
 		cmocka_unit_test(test_signer_rejects_wrong_digest_length),
