@@ -47,6 +47,8 @@ static const char *const event_names[SIGNET_AUDIT_EV_COUNT_] = {
 	[SIGNET_AUDIT_EV_CEREMONY_START] = "ceremony.start",
 	[SIGNET_AUDIT_EV_CEREMONY_STEP] = "ceremony.step",
 	[SIGNET_AUDIT_EV_CEREMONY_END] = "ceremony.end",
+	[SIGNET_AUDIT_EV_AUDIT_ACCEPT] = "audit.accept",
+	[SIGNET_AUDIT_EV_CRL_NUMBER_ADVANCE] = "crl.number.advance",
 };
 
 static const char *const outcome_names[SIGNET_AUDIT_OUTCOME_COUNT_] = {
