@@ -131,10 +131,11 @@ void ca_pool_wait(struct ca_pool *p, struct ca_job *job);
 
 /*
  * The database against the audit log and the last signed CRL (reconcile.c):
- * each difference as a finding, counted in sum.
+ * each difference as a finding, counted in sum. Rows reserved less than
+ * grace seconds ago are left out (they may be in the middle of issuance).
  */
-int ca_reconcile(struct signet_ca *ca, signet_ca_finding_fn cb, void *arg,
-    struct signet_ca_check_summary *sum) SIGNET_WUR;
+int ca_reconcile(struct signet_ca *ca, int64_t grace, signet_ca_finding_fn cb,
+    void *arg, struct signet_ca_check_summary *sum) SIGNET_WUR;
 
 /* Rotated archives of the audit log, oldest first, then the log itself. */
 int ca_audit_files(const char *log, char ***files, size_t *n) SIGNET_WUR;

@@ -517,7 +517,7 @@ signet_ca_check(struct signet_ca *ca, const struct signet_ca_check_opts *o,
 		if (cb != NULL && (r = cb(&fd, arg)) != 0)
 			goto out;
 	}
-	if ((r = ca_reconcile(ca, cb, arg, sum)) != 0)
+	if ((r = ca_reconcile(ca, o->grace, cb, arg, sum)) != 0)
 		goto out;
 	r = 0;
 out:

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/x509.h>
@@ -59,6 +60,7 @@ struct rc {
 	int64_t *crls; /* crl.generate success numbers */
 	size_t n_crls, cap_crls;
 	int shared;       /* other audit logs write to this database */
+	int64_t young;    /* rows reserved after this may be at work now */
 	int64_t last_crl; /* the last full CRL compared */
 	struct rc_finding *f;
 	size_t n_f, cap_f;
@@ -432,6 +434,9 @@ rc_row(const struct signet_store_cert *row, void *arg)
 	if (rc_serial(row->serial, &s) == 0 &&
 	    (e = rc_find(c, s.v, s.len)) != NULL)
 		e->flags |= RC_ROW;
+	/* An issuance running now has not logged its outcome yet. */
+	if (row->created_at > c->young)
+		return 0;
 	if (row->status == SIGNET_CERT_FAILED && e != NULL &&
 	    (e->flags & RC_ISSUED)) {
 		snprintf(detail, sizeof(detail),
@@ -628,8 +633,8 @@ rc_crls(struct rc *c)
 }
 
 int
-ca_reconcile(struct signet_ca *ca, signet_ca_finding_fn cb, void *arg,
-    struct signet_ca_check_summary *sum)
+ca_reconcile(struct signet_ca *ca, int64_t grace, signet_ca_finding_fn cb,
+    void *arg, struct signet_ca_check_summary *sum)
 {
 	int r = SIGNET_ERR_INTERNAL;
 	struct signet_store_filter filter;
@@ -642,6 +647,7 @@ ca_reconcile(struct signet_ca *ca, signet_ca_finding_fn cb, void *arg,
 
 	memset(&c, 0, sizeof(c));
 	c.ca = ca;
+	c.young = (int64_t)time(NULL) - (grace > 0 ? grace : -1);
 	if ((r = signet_store_audit_head_count(ca->store, &logs)) != 0)
 		goto out;
 	c.shared = logs > 1;
