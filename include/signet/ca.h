@@ -159,6 +159,13 @@ struct signet_ca;
 int signet_ca_open(const char *config_path, unsigned flags,
     struct signet_ca **out) SIGNET_WUR;
 /*
+ * Write a checkpoint to the audit log, sync it, and record it in the
+ * database as the log's last checkpoint, which the next writer's log must
+ * still reach (docs/audit.md). signet_ca_close does it; a long-running
+ * process calls it now and then, so that a cut is noticed sooner.
+ */
+int signet_ca_audit_seal(struct signet_ca *ca) SIGNET_WUR;
+/*
  * `signet audit accept`: open the instance's audit log although its writer
  * refuses it (it no longer reaches the checkpoint the database recorded,
  * or its last checkpoint is not signed by the audit key), record that in

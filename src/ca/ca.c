@@ -463,13 +463,17 @@ audit_log_id(struct signet_ca *ca)
 }
 
 /* Keep the log's last checkpoint in the database (docs/audit.md). */
-static int
-audit_seal(struct signet_ca *ca)
+int
+signet_ca_audit_seal(struct signet_ca *ca)
 {
 	uint64_t seq = 0;
 	uint8_t hash[32];
 	int r;
 
+	if (ca->audit == NULL)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "sealing the audit log needs an instance opened with "
+		    "SIGNET_CA_OPEN_AUDIT");
 	if ((r = signet_audit_seal(ca->audit, &seq, hash)) != 0)
 		return r;
 	if ((r = signet_store_audit_head_set(ca->store, ca->audit_id,
@@ -979,7 +983,7 @@ signet_ca_close(struct signet_ca *ca)
 	if (ca->audit != NULL) {
 		r = ca_audit_recoveries(ca);
 		if (r == 0)
-			r = audit_seal(ca);
+			r = signet_ca_audit_seal(ca);
 		if (signet_audit_close(ca->audit) != 0 && r == 0)
 			r = SIGNET_ERR_AUDIT;
 		ca->audit = NULL;
