@@ -91,7 +91,11 @@ enum signet_audit_event {
 	SIGNET_AUDIT_EV_SERVE_START,    /* "serve.start" */
 	SIGNET_AUDIT_EV_SERVE_STOP,     /* "serve.stop" */
 	SIGNET_AUDIT_EV_SERVE_FRONTEND, /* "serve.frontend": died, killed */
-	SIGNET_AUDIT_EV_COUNT_          /* not an event */
+	/* the audit log itself, continued */
+	SIGNET_AUDIT_EV_AUDIT_ACCEPT, /* "audit.accept": operator override */
+	/* CRLs, continued */
+	SIGNET_AUDIT_EV_CRL_NUMBER_ADVANCE, /* "crl.number.advance" */
+	SIGNET_AUDIT_EV_COUNT_              /* not an event */
 };
 
 /* How it ended. */
@@ -143,6 +147,71 @@ struct signet_audit;
  */
 int signet_audit_open(const char *path, struct signet_signer *signer,
     unsigned flags, struct signet_audit **out) SIGNET_WUR;
+
+/*
+ * What a writer knows of a log from outside it: the last checkpoint
+ * someone recorded elsewhere (the CA database keeps one per log), and
+ * what to do when the log does not reach it.
+ */
+struct signet_audit_open_opts {
+	unsigned flags; /* SIGNET_AUDIT_CREATE */
+	/*
+	 * The sequence number and chain hash (SHA-256 of the line and its
+	 * LF) of a checkpoint this log held earlier; anchor_seq 0: none.
+	 */
+	uint64_t anchor_seq;
+	uint8_t anchor_hash[32];
+	/*
+	 * Not NULL: open a log that fails the checks below anyway, and say
+	 * so in an "audit.accept" record holding this reason (an operator's
+	 * words: `signet audit accept`). NULL: refuse such a log.
+	 */
+	const char *accept_reason;
+};
+
+/* What opening found (signet_audit_open_with). */
+struct signet_audit_open_info {
+	uint64_t last_checkpoint_seq; /* 0: the log holds no checkpoint */
+	/* Records after the last checkpoint: first and last seq (0: none). */
+	uint64_t unverified_first, unverified_last;
+	/*
+	 * The highest "crl_number" of the crl.generate.intent,
+	 * crl.generate and crl.number.advance records after the anchor (the
+	 * whole log without one); 0 if none.
+	 */
+	int64_t crl_number_max;
+	int accepted; /* an audit.accept record was written */
+};
+
+/*
+ * signet_audit_open, authenticating what it extends. Before a writer
+ * chains anything to a log it reads back from the end of the file (into
+ * rotated files if need be) and refuses, with SIGNET_ERR_AUDIT and a
+ * message naming `signet audit accept`:
+ *  - a chain that breaks between the last checkpoint and the end;
+ *  - a last checkpoint that is not signed by this signer's key (another
+ *    key, or a bad signature);
+ *  - with an anchor: a log whose record at anchor_seq is missing (the
+ *    log is shorter: cut, or restored from an older copy) or is not the
+ *    anchor (another log).
+ * Records after the last checkpoint cannot be authenticated (a crash, a
+ * writer still at work, or someone who appended them): they are named in
+ * the "unverified" member of this writer's audit.open record, signed with
+ * its next checkpoint, and the verifier reports them from then on.
+ * o and info may be NULL.
+ */
+int signet_audit_open_with(const char *path, struct signet_signer *signer,
+    const struct signet_audit_open_opts *o, struct signet_audit_open_info *info,
+    struct signet_audit **out) SIGNET_WUR;
+
+/*
+ * Write a closing checkpoint (unless the last record of the file is one)
+ * and sync, leaving the handle open; *seq and hash are then the sequence
+ * number and chain hash of that checkpoint, the anchor to keep outside
+ * the log.
+ */
+int signet_audit_seal(struct signet_audit *log, uint64_t *seq, uint8_t hash[32])
+    SIGNET_WUR;
 
 /*
  * Write a checkpoint automatically after every n records this handle
@@ -291,6 +360,13 @@ struct signet_audit_summary {
 	int signatures_checked; /* a trusted key was given */
 	int starts_mid_chain;   /* the first file continues an earlier one */
 	int rotated_after;      /* the last file was rotated: one follows */
+	/*
+	 * Records a writer found after the last checkpoint when it opened
+	 * the log, and could not authenticate (audit.open "unverified").
+	 */
+	uint64_t unverified;
+	uint64_t unverified_first_seq; /* of the first such range */
+	uint64_t accepts; /* audit.accept records: an operator overrode */
 	int failed;
 	const char *fail_file;
 	uint64_t fail_line;

@@ -176,6 +176,23 @@ struct signet_ca;
 int signet_ca_open(const char *config_path, unsigned flags,
     struct signet_ca **out) SIGNET_WUR;
 /*
+ * Write a checkpoint to the audit log, sync it, and record it in the
+ * database as the log's last checkpoint, which the next writer's log must
+ * still reach (docs/audit.md). signet_ca_close does it; a long-running
+ * process calls it now and then, so that a cut is noticed sooner.
+ */
+int signet_ca_audit_seal(struct signet_ca *ca) SIGNET_WUR;
+/*
+ * `signet audit accept`: open the instance's audit log although its writer
+ * refuses it (it no longer reaches the checkpoint the database recorded,
+ * or its last checkpoint is not signed by the audit key), record that in
+ * an audit.accept record with the operator's reason, and seal it, so the
+ * database records the new head. *accepted is 0 when there was nothing
+ * to accept (the log opened normally).
+ */
+int signet_ca_audit_accept(const char *config_path, const char *reason,
+    int *accepted) SIGNET_WUR;
+/*
  * Close: audit lost token sessions, write the closing checkpoint and sync
  * the audit log, free. Returns 0 or SIGNET_ERR_AUDIT. NULL is a no-op.
  */

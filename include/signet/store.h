@@ -401,6 +401,38 @@ int signet_store_crl_get(struct signet_store *st, const char *issuer,
     int64_t number, struct signet_store_crl **out) SIGNET_WUR;
 void signet_store_crl_free(struct signet_store_crl *crl);
 
+/*
+ * Raise the issuer's CRL counter so that the next number allocated is
+ * above past (when the audit log records numbers the database does not:
+ * a database restored from a backup). *was is the counter before; nothing
+ * changes when it is already at or above past.
+ */
+int signet_store_crl_advance(struct signet_store *st, const char *issuer,
+    int64_t past, int64_t *was) SIGNET_WUR;
+
+/* ---- audit log heads ----------------------------------------------------- */
+
+/*
+ * The last checkpoint a writer sealed in the audit log named log_id (64
+ * hex: the CA's name for one log file on one host), so that the next
+ * writer can refuse a log that no longer reaches it. SIGNET_ERR_NOT_FOUND
+ * when none was recorded.
+ */
+int signet_store_audit_head_get(struct signet_store *st, const char *log_id,
+    uint64_t *seq, uint8_t hash[32]) SIGNET_WUR;
+/*
+ * Record a later checkpoint (seq, chain hash) of log_id; where says in
+ * words which log it is (host and path). An earlier one than recorded is
+ * ignored, heads never go back, unless replace (an operator accepted a
+ * shorter log: `signet audit accept`).
+ */
+int signet_store_audit_head_set(struct signet_store *st, const char *log_id,
+    const char *where, uint64_t seq, const uint8_t hash[32], int replace)
+    SIGNET_WUR;
+/* How many audit logs have recorded a head here (nodes sharing a store). */
+int
+signet_store_audit_head_count(struct signet_store *st, int64_t *n) SIGNET_WUR;
+
 /* ---- clock sanity ------------------------------------------------------ */
 
 /*
@@ -420,6 +452,13 @@ enum signet_store_problem_kind {
 	SIGNET_PROBLEM_KEY_NOT_BLOCKED, /* keyCompromise without blocklist */
 	SIGNET_PROBLEM_FUTURE,    /* recorded later than now: clock went back */
 	SIGNET_PROBLEM_INTEGRITY, /* the database engine's own check failed */
+	/* a key blocked for a keyCompromise row that no longer says so */
+	SIGNET_PROBLEM_KEY_BLOCKED_UNREVOKED,
+	/*
+	 * Found by `signet db check` beyond the store (src/ca/reconcile.c):
+	 * rows that the audit log or the last signed CRL contradict.
+	 */
+	SIGNET_PROBLEM_AUDIT_MISMATCH,
 };
 
 struct signet_store_problem {

@@ -237,6 +237,16 @@ struct signet_crl_entry {
  */
 typedef int (*signet_crl_entry_fn)(void *arg, struct signet_crl_entry *entry);
 
+/*
+ * Call cb for each entry of a DER CRL, in the CRL's order, with its serial
+ * and reason (SIGNET_CRL_REASON_NONE without a reasonCode); revoked_at is
+ * not filled in. cb returns 0 to go on, a positive value to stop, or a
+ * negative SIGNET_ERR_* to stop and return it. SIGNET_ERR_VERIFY for a
+ * malformed CRL. The signature is not checked.
+ */
+int signet_crl_entries_foreach(const uint8_t *der, size_t len,
+    signet_crl_entry_fn cb, void *arg) SIGNET_WUR;
+
 struct signet_crl_params {
 	struct signet_issuer *issuer; /* from signet_issuer_new (a CA cert) */
 	time_t this_update;           /* 0: the current time */

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "signet/audit.h"
 
@@ -132,6 +133,39 @@ void audit_tail_clear(struct audit_tail *t);
 /* The first line of fd (no LF) into a fresh buffer; *len 0 if empty. */
 int
 audit_head_read(int fd, const char *path, char **line, size_t *len) SIGNET_WUR;
+
+/* ---- reading a log back before extending it (audit_scan.c) ------------- */
+
+struct audit_scan {
+	/* in: the writer's key, and what it must reach */
+	EVP_PKEY *pub;
+	enum signet_sig_alg alg;
+	const char *key_id;
+	uint64_t anchor_seq; /* 0: none */
+	uint8_t anchor_hash[32];
+	int whole; /* without an anchor, read to the start of the log */
+	/* out */
+	int cp_found; /* the last checkpoint */
+	uint64_t cp_seq;
+	uint8_t cp_hash[32];
+	char cp_key[65];
+	int cp_ok;        /* signed by the writer's key */
+	char cp_why[256]; /* why not */
+	int anchor_found, anchor_match;
+	int64_t crl_max;     /* highest crl_number read */
+	uint64_t first_seq;  /* the earliest record read */
+	int reached_start;   /* the start of the log (or of the file list) */
+	int archive_missing; /* a rotated file it continues is gone */
+};
+
+/*
+ * Read the log at fd (named path) backward from end, through the rotated
+ * files it continues, checking that each record chains to the next,
+ * until the last checkpoint and (with an anchor) the anchor's seq have
+ * been read. SIGNET_ERR_AUDIT for a broken chain or an invalid record.
+ */
+int audit_scan_back(int fd, const char *path, off_t end, struct audit_scan *s)
+    SIGNET_WUR;
 
 /* ---- reading a log file line by line ----------------------------------- */
 

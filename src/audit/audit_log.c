@@ -656,17 +656,131 @@ log_create(struct signet_audit *a, int *created)
 	return log_new_file(a, first, 0, created);
 }
 
+/*
+ * Before the first record of this writer: read the log back to its last
+ * checkpoint (and the anchor), refuse what cannot be extended, and say
+ * in audit.open what could not be authenticated.
+ */
+static int
+log_authenticate(struct signet_audit *a, const struct signet_audit_open_opts *o,
+    struct signet_audit_open_info *info, json_t *open_details)
+{
+	int r = SIGNET_ERR_INTERNAL, refused = 0;
+	struct audit_scan sc;
+	char problem[1024] = "", anchor_hex[65] = "", cp_hex[65] = "";
+	uint64_t first = 0, last = 0;
+	json_t *d = NULL;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.pub = signet_signer_get0_pubkey(a->signer);
+	sc.alg = a->alg;
+	sc.key_id = a->key_id;
+	sc.anchor_seq = o->anchor_seq;
+	memcpy(sc.anchor_hash, o->anchor_hash, 32);
+	sc.whole = info != NULL;
+	if ((r = audit_scan_back(a->fd, a->path, a->end, &sc)) != 0)
+		return audit_error_wrap(SIGNET_ERR_AUDIT,
+		    "refusing to extend audit log %s", a->path);
+	hex_encode(o->anchor_hash, 32, anchor_hex);
+	if (sc.cp_found)
+		hex_encode(sc.cp_hash, 32, cp_hex);
+	if (sc.cp_found && !sc.cp_ok)
+		snprintf(problem, sizeof(problem),
+		    "its last checkpoint (seq %llu) cannot be authenticated: "
+		    "%s",
+		    (unsigned long long)sc.cp_seq, sc.cp_why);
+	else if (o->anchor_seq > 0 && sc.anchor_found && !sc.anchor_match)
+		snprintf(problem, sizeof(problem),
+		    "its record at seq %llu is not the checkpoint the "
+		    "database recorded (SHA-256 %.16s...): this is another "
+		    "log, or it was rewritten",
+		    (unsigned long long)o->anchor_seq, anchor_hex);
+	else if (o->anchor_seq > 0 && !sc.anchor_found && !sc.archive_missing)
+		snprintf(problem, sizeof(problem),
+		    "it ends at seq %llu, but the database recorded its "
+		    "checkpoint at seq %llu (SHA-256 %.16s...): the log is "
+		    "shorter than it was (cut, or restored from an older "
+		    "copy)",
+		    (unsigned long long)a->head.seq,
+		    (unsigned long long)o->anchor_seq, anchor_hex);
+	if (problem[0] != '\0' && o->accept_reason == NULL)
+		return signet_error_set(SIGNET_ERR_AUDIT,
+		    "refusing to extend audit log %s: %s. Nothing was "
+		    "written. Find out why (signet audit verify); if it is "
+		    "expected (a log restored on purpose, a replaced audit "
+		    "key), record that with: signet audit accept --reason "
+		    "TEXT",
+		    a->path, problem);
+	/* What follows the last checkpoint, this writer cannot vouch for. */
+	last = a->head.seq;
+	first = sc.cp_found ? sc.cp_seq + 1 : sc.first_seq;
+	if (first > 0 && first <= last) {
+		if ((d = json_pack("{s:I,s:I}", "first_seq", (json_int_t)first,
+			 "last_seq", (json_int_t)last)) == NULL ||
+		    json_object_set_new(open_details, "unverified", d) != 0)
+			return signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
+		if (info != NULL) {
+			info->unverified_first = first;
+			info->unverified_last = last;
+		}
+	}
+	if (problem[0] != '\0') {
+		if ((d = json_pack("{s:s,s:s,s:I,s:s,s:I,s:s,s:s,s:I}",
+			 "reason", o->accept_reason, "problem", problem,
+			 "anchor_seq", (json_int_t)o->anchor_seq,
+			 "anchor_sha256", o->anchor_seq > 0 ? anchor_hex : "",
+			 "checkpoint_seq", (json_int_t)sc.cp_seq,
+			 "checkpoint_sha256", cp_hex, "checkpoint_key",
+			 sc.cp_found ? sc.cp_key : "", "last_seq",
+			 (json_int_t)last)) == NULL)
+			return signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
+		if ((r = log_append_locked(a, SIGNET_AUDIT_EV_AUDIT_ACCEPT,
+			 SIGNET_AUDIT_SUCCESS, d, &refused)) != 0)
+			return r;
+		if (info != NULL)
+			info->accepted = 1;
+	}
+	if (info != NULL) {
+		info->last_checkpoint_seq = sc.cp_found ? sc.cp_seq : 0;
+		info->crl_number_max = sc.crl_max;
+	}
+	return 0;
+}
+
 int
 signet_audit_open(const char *path, struct signet_signer *signer,
     unsigned flags, struct signet_audit **out)
 {
+	struct signet_audit_open_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = flags;
+	return signet_audit_open_with(path, signer, &o, NULL, out);
+}
+
+int
+signet_audit_open_with(const char *path, struct signet_signer *signer,
+    const struct signet_audit_open_opts *opts,
+    struct signet_audit_open_info *info, struct signet_audit **out)
+{
 	int r = SIGNET_ERR_INTERNAL;
 	struct signet_audit *a = NULL;
+	struct signet_audit_open_opts none;
 	json_t *details = NULL;
 	int created = 0, locked = 0, refused = 0;
+	unsigned flags;
 	struct stat st;
 
 	*out = NULL;
+	if (opts == NULL) {
+		memset(&none, 0, sizeof(none));
+		opts = &none;
+	}
+	flags = opts->flags;
+	if (info != NULL)
+		memset(info, 0, sizeof(*info));
 	if (path == NULL || signer == NULL)
 		return signet_error_set(SIGNET_ERR_INTERNAL,
 		    "signet_audit_open needs a path and an audit signer");
@@ -725,8 +839,11 @@ signet_audit_open(const char *path, struct signet_signer *signer,
 			    "out of memory");
 			goto out;
 		}
+		if ((r = log_authenticate(a, opts, info, details)) != 0)
+			goto out;
 		r = log_append_locked(a, SIGNET_AUDIT_EV_AUDIT_OPEN,
 		    SIGNET_AUDIT_SUCCESS, details, &refused);
+		details = NULL;
 		if (r != 0)
 			goto out;
 		a->since_checkpoint = 1;
@@ -737,6 +854,7 @@ signet_audit_open(const char *path, struct signet_signer *signer,
 	a = NULL;
 	r = 0;
 out:
+	json_decref(details);
 	if (locked)
 		unlock_fd(a->fd);
 	signet_audit_free(a);
@@ -783,7 +901,8 @@ append_check(enum signet_audit_event event, enum signet_audit_outcome outcome,
 	int r;
 
 	if (signet_audit_event_name(event) == NULL ||
-	    event <= SIGNET_AUDIT_EV_AUDIT_REPAIR)
+	    event <= SIGNET_AUDIT_EV_AUDIT_REPAIR ||
+	    event == SIGNET_AUDIT_EV_AUDIT_ACCEPT)
 		return signet_error_set(SIGNET_ERR_INTERNAL,
 		    "audit event %d cannot be appended by a caller (audit.* "
 		    "records are the log's own)",
@@ -929,24 +1048,43 @@ out:
 }
 
 int
-signet_audit_close(struct signet_audit *log)
+signet_audit_seal(struct signet_audit *log, uint64_t *seq, uint8_t hash[32])
 {
 	int r;
 
-	if (log == NULL)
-		return 0;
+	*seq = 0;
+	memset(hash, 0, 32);
 	pthread_mutex_lock(&log->mutex);
 	if ((r = log_begin(log)) != 0)
 		goto out;
 	r = log_checkpoint_locked(log, AUDIT_REASON_CLOSE, NULL);
+	if (r == 0) {
+		*seq = log->head.seq;
+		memcpy(hash, log->head.hash, 32);
+	}
 	unlock_fd(log->fd);
 	if (r == 0 && log->dirty && fdatasync(log->fd) != 0)
 		r = signet_error_sys(SIGNET_ERR_AUDIT,
 		    "cannot sync audit log %s", log->path);
 	if (r != 0)
 		r = log_fail(log);
+	else
+		log->dirty = 0;
 out:
 	pthread_mutex_unlock(&log->mutex);
+	return r;
+}
+
+int
+signet_audit_close(struct signet_audit *log)
+{
+	uint8_t hash[32];
+	uint64_t seq;
+	int r;
+
+	if (log == NULL)
+		return 0;
+	r = signet_audit_seal(log, &seq, hash);
 	signet_audit_free(log);
 	return r;
 }

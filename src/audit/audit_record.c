@@ -50,6 +50,8 @@ static const char *const event_names[SIGNET_AUDIT_EV_COUNT_] = {
 	[SIGNET_AUDIT_EV_SERVE_START] = "serve.start",
 	[SIGNET_AUDIT_EV_SERVE_STOP] = "serve.stop",
 	[SIGNET_AUDIT_EV_SERVE_FRONTEND] = "serve.frontend",
+	[SIGNET_AUDIT_EV_AUDIT_ACCEPT] = "audit.accept",
+	[SIGNET_AUDIT_EV_CRL_NUMBER_ADVANCE] = "crl.number.advance",
 };
 
 static const char *const outcome_names[SIGNET_AUDIT_OUTCOME_COUNT_] = {

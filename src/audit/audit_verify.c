@@ -13,6 +13,16 @@
 #include "util/codec.h"
 
 #define KEYS_MAX 16
+/* Writers told apart in the records after one checkpoint. */
+#define ACTORS_MAX 32
+
+/* A writer (host, pid) and records of it a later writer could not vouch for. */
+struct vactor {
+	char host[64];
+	long pid;
+	uint64_t records;
+	uint64_t first_seq;
+};
 
 /* What the verifier keeps of a record once parsed. */
 struct vrec {
@@ -42,7 +52,17 @@ struct signet_audit_verifier {
 	int have_pending;
 	int file_first;        /* the next record starts a file */
 	struct vrec uncovered; /* the first record after the last checkpoint */
-	int result;            /* sticky failure */
+	/* writers of the records since the last checkpoint */
+	struct vactor window[ACTORS_MAX];
+	size_t n_window;
+	int window_full; /* more writers than the window holds */
+	/* writers of records named unverified, until they sign a checkpoint */
+	struct vactor unvouched[ACTORS_MAX + 1];
+	size_t n_unvouched;
+	struct vrec unverified; /* the first audit.open naming unverified ones */
+	struct vrec accept;     /* the first audit.accept */
+	int have_unverified;
+	int result; /* sticky failure */
 	char *reason;
 };
 
@@ -347,6 +367,118 @@ check_place(struct signet_audit_verifier *v, const struct vrec *vr)
 	return 0;
 }
 
+static void
+actor_of(const struct audit_rec *rec, struct vactor *a)
+{
+	const json_t *actor = json_object_get(rec->root, "actor");
+	const char *host = json_string_value(json_object_get(actor, "host"));
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->host, sizeof(a->host), "%s", host != NULL ? host : "");
+	a->pid = (long)json_integer_value(json_object_get(actor, "pid"));
+}
+
+static struct vactor *
+actor_find(struct vactor *v, size_t n, const struct vactor *a)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].pid == a->pid && strcmp(v[i].host, a->host) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/*
+ * What writers said they could not vouch for: records found after the last
+ * checkpoint when they opened the log (audit.open "unverified"). Such a
+ * record stays unverified until the process that wrote it (its actor's host
+ * and pid) signs a checkpoint of its own later on: then it was a writer at
+ * work, not a crash or someone appending by hand. And logs an operator
+ * accepted (audit.accept).
+ */
+static void
+note_overrides(struct signet_audit_verifier *v, const struct vrec *vr,
+    const struct audit_rec *rec)
+{
+	struct signet_audit_summary *s = &v->sum;
+	struct vactor a, *p;
+	const json_t *u;
+	size_t i;
+
+	actor_of(rec, &a);
+	if (vr->checkpoint) {
+		for (i = 0; i < v->n_unvouched; i++)
+			if (v->unvouched[i].pid == a.pid &&
+			    strcmp(v->unvouched[i].host, a.host) == 0)
+				v->unvouched[i] =
+				    v->unvouched[--v->n_unvouched];
+		v->n_window = 0;
+		v->window_full = 0;
+		return;
+	}
+	if (vr->event == SIGNET_AUDIT_EV_AUDIT_ACCEPT && s->accepts++ == 0)
+		v->accept = *vr;
+	u = vr->event == SIGNET_AUDIT_EV_AUDIT_OPEN
+		? json_object_get(json_object_get(rec->root, "details"),
+		      "unverified")
+		: NULL;
+	if (u != NULL) {
+		if (!v->have_unverified) {
+			v->unverified = *vr;
+			v->have_unverified = 1;
+		}
+		for (i = 0; i < v->n_window; i++) {
+			p = actor_find(v->unvouched, v->n_unvouched,
+			    &v->window[i]);
+			if (p == NULL && v->n_unvouched < ACTORS_MAX)
+				v->unvouched[v->n_unvouched++] = v->window[i];
+			else if (p != NULL)
+				p->records += v->window[i].records;
+		}
+		/* Writers beyond the window can never vouch. */
+		if (v->window_full && v->n_unvouched <= ACTORS_MAX) {
+			memset(&v->unvouched[v->n_unvouched], 0,
+			    sizeof(v->unvouched[0]));
+			v->unvouched[v->n_unvouched].pid = -1;
+			v->unvouched[v->n_unvouched].records = 1;
+			v->unvouched[v->n_unvouched].first_seq =
+			    (uint64_t)json_integer_value(
+				json_object_get(u, "first_seq"));
+			v->n_unvouched++;
+		}
+		v->n_window = 0;
+		v->window_full = 0;
+	}
+	if ((p = actor_find(v->window, v->n_window, &a)) == NULL) {
+		if (v->n_window == ACTORS_MAX) {
+			v->window_full = 1;
+			return;
+		}
+		p = &v->window[v->n_window++];
+		*p = a;
+		p->first_seq = vr->seq;
+	}
+	p->records++;
+}
+
+/* Records named unverified whose writer never signed a checkpoint after. */
+static void
+settle_unverified(struct signet_audit_verifier *v)
+{
+	struct signet_audit_summary *s = &v->sum;
+	size_t i;
+
+	s->unverified = 0;
+	s->unverified_first_seq = 0;
+	for (i = 0; i < v->n_unvouched; i++) {
+		s->unverified += v->unvouched[i].records;
+		if (s->unverified_first_seq == 0 ||
+		    v->unvouched[i].first_seq < s->unverified_first_seq)
+			s->unverified_first_seq = v->unvouched[i].first_seq;
+	}
+}
+
 static int
 verify_line(struct signet_audit_verifier *v, const char *file, uint64_t line,
     const char *text, size_t len, int complete)
@@ -392,6 +524,7 @@ verify_line(struct signet_audit_verifier *v, const char *file, uint64_t line,
 		audit_rec_clear(&rec);
 		return r;
 	}
+	note_overrides(v, &vr, &rec);
 	audit_rec_clear(&rec);
 	if (v->have_cur && memcmp(vr.prev, v->cur.hash, 32) != 0) {
 		/* Which side changed is known from the next record. */
@@ -515,6 +648,7 @@ signet_audit_verifier_finish(struct signet_audit_verifier *v)
 		return v->result;
 	}
 	s->rotated_after = v->cur.retires;
+	settle_unverified(v);
 	if (!s->signatures_checked &&
 	    !(v->flags & SIGNET_AUDIT_VERIFY_NO_SIGNATURES))
 		return vfail(v, at,
@@ -532,6 +666,20 @@ signet_audit_verifier_finish(struct signet_audit_verifier *v)
 		    "this record and the %llu after it are not yet covered by "
 		    "a checkpoint (--strict)",
 		    ull(s->uncovered - 1));
+	if (s->unverified > 0)
+		return vfail(v, &v->unverified,
+		    "a writer that opened the log found %llu record(s), from "
+		    "seq %llu on, after the last checkpoint and could not "
+		    "authenticate them, and no process that wrote them signed "
+		    "a checkpoint later (a crash, or records someone "
+		    "appended); compare them with the database: signet db "
+		    "check (--strict)",
+		    ull(s->unverified), ull(s->unverified_first_seq));
+	if (s->accepts > 0)
+		return vfail(v, &v->accept,
+		    "an operator accepted a log its writer refused "
+		    "(audit.accept; signet audit show --event audit.accept) "
+		    "(--strict)");
 	if (s->starts_mid_chain)
 		return vfail_at(v, v->files[0], 1, s->first_seq,
 		    "the log does not start at its audit.create record: "

@@ -483,12 +483,80 @@ find_key(struct signet_ca *ca, struct signet_token *tok,
 	return 0;
 }
 
+/*
+ * The database's name for this audit log: SHA-256 of the host name and the
+ * log's absolute path (several nodes may share one database, each with a
+ * log of its own), and the same in words.
+ */
+static int
+audit_log_id(struct signet_ca *ca)
+{
+	char host[256], path[PATH_MAX], *text = NULL, *dir = NULL;
+	const char *base;
+	int n, r;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	/* The directory exists even before init creates the log. */
+	if ((dir = file_dirname(ca->cfg->audit_log)) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	base = strrchr(ca->cfg->audit_log, '/');
+	base = base != NULL ? base + 1 : ca->cfg->audit_log;
+	if (realpath(dir, path) == NULL) {
+		r = signet_error_sys(SIGNET_ERR_AUDIT,
+		    "cannot resolve the audit log's directory %s", dir);
+		free(dir);
+		return r;
+	}
+	free(dir);
+	if (strlen(path) + strlen(base) + 2 > sizeof(path))
+		return signet_error_set(SIGNET_ERR_CONFIG,
+		    "the audit log's path is too long");
+	strcat(path, "/");
+	strcat(path, base);
+	n = snprintf(ca->audit_where, sizeof(ca->audit_where), "%s:%s", host,
+	    path);
+	if (n < 0 || (size_t)n >= sizeof(ca->audit_where))
+		return signet_error_set(SIGNET_ERR_CONFIG,
+		    "the audit log's path is too long");
+	if (asprintf(&text, "%s\n%s", host, path) == -1)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	r = sha256_hex((const uint8_t *)text, strlen(text), ca->audit_id);
+	free(text);
+	return r;
+}
+
+/* Keep the log's last checkpoint in the database (docs/audit.md). */
+int
+signet_ca_audit_seal(struct signet_ca *ca)
+{
+	uint64_t seq = 0;
+	uint8_t hash[32];
+	int r;
+
+	if (ca->audit == NULL)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "sealing the audit log needs an instance opened with "
+		    "SIGNET_CA_OPEN_AUDIT");
+	if ((r = signet_audit_seal(ca->audit, &seq, hash)) != 0)
+		return r;
+	if ((r = signet_store_audit_head_set(ca->store, ca->audit_id,
+		 ca->audit_where, seq, hash, ca->accepted)) != 0)
+		return signet_error_context(r,
+		    "recording the audit log's last checkpoint in the "
+		    "database");
+	return 0;
+}
+
 static int
 open_audit(struct signet_ca *ca)
 {
 	int r = SIGNET_ERR_INTERNAL;
 	struct signet_p11_uri *uri = NULL;
 	const struct signet_ca_config *c = ca->cfg;
+	struct signet_audit_open_opts ao;
+	struct signet_audit_open_info info;
 	char hash[65];
 	int fd;
 
@@ -511,6 +579,15 @@ open_audit(struct signet_ca *ca)
 		goto out;
 	}
 	ca->audit_recoveries = signet_token_recoveries(ca->audit_tok);
+	if (EVP_PKEY_eq(signet_key_get0_pubkey(ca->audit_key),
+		X509_get0_pubkey(ca->cert)) == 1) {
+		r = signet_error_set(SIGNET_ERR_CONFIG,
+		    "audit.key names the CA key itself; the audit log must be "
+		    "signed by a key of its own, so that a stolen audit "
+		    "key cannot sign certificates (generate one with signet "
+		    "token keygen)");
+		goto out;
+	}
 	/*
 	 * A log others may write, others may cut short or fill with junk.
 	 * The log module opens it by its path, which is safe once every
@@ -523,13 +600,27 @@ open_audit(struct signet_ca *ca)
 	}
 	if (fd != -1)
 		close(fd);
-	if (signet_audit_open(c->audit_log, ca->audit_signer,
-		(ca->flags & SIGNET_CA_OPEN_CREATE) ? SIGNET_AUDIT_CREATE : 0,
+	memset(&ao, 0, sizeof(ao));
+	ao.flags =
+	    (ca->flags & SIGNET_CA_OPEN_CREATE) ? SIGNET_AUDIT_CREATE : 0;
+	ao.accept_reason = ca->accept_reason;
+	if ((r = audit_log_id(ca)) != 0)
+		goto out;
+	/* The log must still reach the checkpoint the database last saw. */
+	r = signet_store_audit_head_get(ca->store, ca->audit_id, &ao.anchor_seq,
+	    ao.anchor_hash);
+	if (r == SIGNET_ERR_NOT_FOUND)
+		signet_error_clear();
+	else if (r != 0)
+		goto out;
+	if (signet_audit_open_with(c->audit_log, ca->audit_signer, &ao, &info,
 		&ca->audit) != 0) {
 		/* Whatever the cause, no log means nothing may be signed. */
 		r = ca_error_recode(SIGNET_ERR_AUDIT, "audit log (audit.log)");
 		goto out;
 	}
+	ca->log_crl_max = info.crl_number_max;
+	ca->accepted = info.accepted;
 	signet_audit_set_checkpoint_interval(ca->audit, c->checkpoint_interval);
 	hex_encode(c->sha256, 32, hash);
 	if ((r = ca_audit(ca, SIGNET_AUDIT_EV_CONFIG_LOAD, SIGNET_AUDIT_SUCCESS,
@@ -653,12 +744,6 @@ check_signing(struct signet_ca *ca)
 		    signet_key_label(ca->key), fp_key, c->certificate,
 		    ca->issuer_id);
 	}
-	if (EVP_PKEY_eq(signet_key_get0_pubkey(ca->audit_key), cert_pub) == 1)
-		return signet_error_set(SIGNET_ERR_CONFIG,
-		    "audit.key names the CA key itself; the audit log must be "
-		    "signed by a key of its own, so that a stolen audit "
-		    "key cannot sign certificates (generate one with signet "
-		    "token keygen)");
 	if (signet_issuer_new(ca->cert, &ca->issuer) != 0)
 		return ca_error_recode(SIGNET_ERR_CONFIG, "CA certificate %s",
 		    c->certificate);
@@ -770,8 +855,9 @@ requester_set(struct signet_ca *ca)
 		    (unsigned long)geteuid());
 }
 
-int
-signet_ca_open(const char *config_path, unsigned flags, struct signet_ca **out)
+static int
+ca_open(const char *config_path, unsigned flags, const char *accept_reason,
+    struct signet_ca **out)
 {
 	int r = SIGNET_ERR_INTERNAL;
 	struct signet_ca *ca = NULL;
@@ -786,6 +872,7 @@ signet_ca_open(const char *config_path, unsigned flags, struct signet_ca **out)
 		goto out;
 	}
 	ca->flags = flags;
+	ca->accept_reason = accept_reason;
 	if (pthread_mutex_init(&ca->reader_lock, NULL) != 0) {
 		r = signet_error_set(SIGNET_ERR_INTERNAL,
 		    "cannot make a mutex");
@@ -857,6 +944,29 @@ out:
 	token_unlock(lock);
 	signet_ca_free(ca);
 	return r;
+}
+
+int
+signet_ca_open(const char *config_path, unsigned flags, struct signet_ca **out)
+{
+	return ca_open(config_path, flags, NULL, out);
+}
+
+int
+signet_ca_audit_accept(const char *config_path, const char *reason,
+    int *accepted)
+{
+	struct signet_ca *ca = NULL;
+	int r;
+
+	*accepted = 0;
+	if (reason == NULL || *reason == '\0')
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "say why the audit log is accepted (--reason)");
+	if ((r = ca_open(config_path, SIGNET_CA_OPEN_AUDIT, reason, &ca)) != 0)
+		return r;
+	*accepted = ca->accepted;
+	return signet_ca_close(ca);
 }
 
 const struct signet_ca_config *
@@ -980,6 +1090,8 @@ signet_ca_close(struct signet_ca *ca)
 		return 0;
 	if (ca->audit != NULL) {
 		r = ca_audit_recoveries(ca);
+		if (r == 0)
+			r = signet_ca_audit_seal(ca);
 		if (signet_audit_close(ca->audit) != 0 && r == 0)
 			r = SIGNET_ERR_AUDIT;
 		ca->audit = NULL;

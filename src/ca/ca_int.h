@@ -64,6 +64,12 @@ struct signet_ca {
 	struct signet_signer *signer;
 	struct signet_signer *audit_signer;
 	struct signet_audit *audit;
+	const char *accept_reason; /* signet audit accept */
+	int accepted;
+	char audit_id[65];      /* the database's name for the log */
+	char audit_where[1024]; /* host:path */
+	/* The highest CRL number the log records past the database's head. */
+	int64_t log_crl_max;
 	unsigned long recoveries; /* of tok, as last audited */
 	unsigned long audit_recoveries;
 	char warnings[2][1024]; /* signet_ca_warning */
@@ -125,7 +131,23 @@ void ca_pool_wait(struct ca_pool *p, struct ca_job *job);
 /* ---- check.c ----------------------------------------------------------------
  */
 
+/*
+ * The database against the audit log and the last signed CRL (reconcile.c):
+ * each difference as a finding, counted in sum. Rows reserved less than
+ * grace seconds ago are left out (they may be in the middle of issuance).
+ */
+int ca_reconcile(struct signet_ca *ca, int64_t grace, signet_ca_finding_fn cb,
+    void *arg, struct signet_ca_check_summary *sum) SIGNET_WUR;
+
 /* Rotated archives of the audit log, oldest first, then the log itself. */
 int ca_audit_files(const char *log, char ***files, size_t *n) SIGNET_WUR;
+/*
+ * Call fn for each line (with its LF) of the log and its archives, oldest
+ * first, that holds one of the strings in events (NULL-terminated); fn
+ * returns 0 to go on, an error to stop with it.
+ */
+typedef int (*ca_line_fn)(const char *line, size_t len, void *arg);
+int ca_audit_lines(const char *log, const char *const *events, ca_line_fn fn,
+    void *arg) SIGNET_WUR;
 
 #endif /* SIGNET_CA_INT_H */

@@ -244,21 +244,16 @@ out:
 	json_decref(rec);
 }
 
-static int
-audit_scan(const char *log, struct trace *certs, size_t n_certs,
-    struct trace *crls, size_t n_crls)
+int
+ca_audit_lines(const char *log, const char *const *events, ca_line_fn fn,
+    void *arg)
 {
 	int r = SIGNET_ERR_INTERNAL;
-	char **files = NULL, *line = NULL, host[256];
-	size_t n_files = 0, i, cap = 0;
+	char **files = NULL, *line = NULL;
+	size_t n_files = 0, i, k, cap = 0;
 	ssize_t len;
 	FILE *f;
 
-	if (n_certs == 0 && n_crls == 0)
-		return 0;
-	if (gethostname(host, sizeof(host)) != 0)
-		host[0] = '\0';
-	host[sizeof(host) - 1] = '\0';
 	if ((r = ca_audit_files(log, &files, &n_files)) != 0)
 		return r;
 	for (i = 0; i < n_files; i++) {
@@ -269,11 +264,15 @@ audit_scan(const char *log, struct trace *certs, size_t n_certs,
 		}
 		while ((len = getline(&line, &cap, f)) > 0) {
 			/* Canonical JSON: cheap to skip the other events. */
-			if (strstr(line, "\"event\":\"cert.issue") == NULL &&
-			    strstr(line, "\"event\":\"crl.generate") == NULL)
+			for (k = 0; events[k] != NULL; k++)
+				if (strstr(line, events[k]) != NULL)
+					break;
+			if (events[k] == NULL)
 				continue;
-			trace_record(line, (size_t)len, certs, n_certs, crls,
-			    n_crls, host);
+			if ((r = fn(line, (size_t)len, arg)) != 0) {
+				fclose(f);
+				goto out;
+			}
 		}
 		fclose(f);
 	}
@@ -284,6 +283,43 @@ out:
 		free(files[i]);
 	free(files);
 	return r;
+}
+
+struct scan_arg {
+	struct trace *certs, *crls;
+	size_t n_certs, n_crls;
+	char host[256];
+};
+
+static int
+scan_line(const char *line, size_t len, void *arg)
+{
+	struct scan_arg *a = arg;
+
+	trace_record(line, len, a->certs, a->n_certs, a->crls, a->n_crls,
+	    a->host);
+	return 0;
+}
+
+static int
+audit_scan(const char *log, struct trace *certs, size_t n_certs,
+    struct trace *crls, size_t n_crls)
+{
+	static const char *const events[] = { "\"event\":\"cert.issue",
+		"\"event\":\"crl.generate", NULL };
+	struct scan_arg a;
+
+	if (n_certs == 0 && n_crls == 0)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.certs = certs;
+	a.crls = crls;
+	a.n_certs = n_certs;
+	a.n_crls = n_crls;
+	if (gethostname(a.host, sizeof(a.host)) != 0)
+		a.host[0] = '\0';
+	a.host[sizeof(a.host) - 1] = '\0';
+	return ca_audit_lines(log, events, scan_line, &a);
 }
 
 static int
@@ -504,6 +540,8 @@ signet_ca_check(struct signet_ca *ca, const struct signet_ca_check_opts *o,
 		if (cb != NULL && (r = cb(&fd, arg)) != 0)
 			goto out;
 	}
+	if ((r = ca_reconcile(ca, o->grace, cb, arg, sum)) != 0)
+		goto out;
 	r = 0;
 out:
 	if (any_resolved && ca->audit != NULL &&

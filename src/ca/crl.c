@@ -124,6 +124,132 @@ crl_write(const char *path, const uint8_t *der, size_t len, int pem)
 	return r;
 }
 
+/* Serials in the CRL's order: ascending as integers. */
+static int
+serial_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	return memcmp(a, b, alen);
+}
+
+struct kept_check {
+	struct signet_ca *ca;
+	const struct crl_list *l;
+	int64_t bound;  /* certificates that expired before this may go */
+	int64_t number; /* of the previous CRL */
+};
+
+/* One entry of the previous full CRL: still listed, or expired. */
+static int
+kept_cb(void *arg, struct signet_crl_entry *e)
+{
+	struct kept_check *k = arg;
+	struct signet_store_cert *row = NULL;
+	size_t lo = 0, hi = k->l->n, mid;
+	const struct crl_ent *v;
+	char hex[2 * SIGNET_SERIAL_MAX + 1];
+	int c, r;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		v = &k->l->v[mid];
+		c = serial_cmp(v->serial, v->len, e->serial.v, e->serial.len);
+		if (c == 0)
+			return 0;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	signet_serial_to_hex(&e->serial, hex);
+	r = signet_store_cert_get(k->ca->store, k->ca->issuer_id, hex, &row);
+	if (r != 0 && r != SIGNET_ERR_NOT_FOUND)
+		return r;
+	/* RFC 5280 3.3: an expired entry goes after one more CRL. */
+	if (r == 0 && row->not_after < k->bound) {
+		signet_store_cert_free(row);
+		return 0;
+	}
+	r = signet_error_set(SIGNET_ERR_VERIFY,
+	    "certificate %s is on CRL %lld, but %s: this CRL would drop it "
+	    "although it has not expired. The database was changed behind "
+	    "signet's back (or restored from an older backup); nothing was "
+	    "signed. Run 'signet db check', which says what to do",
+	    hex, (long long)k->number,
+	    row == NULL ? "the database has no row for it"
+	    : row->status == SIGNET_CERT_REVOKED
+		? "the database lost its revocation"
+		: "the database says it is not revoked");
+	signet_store_cert_free(row);
+	return r;
+}
+
+/*
+ * A full CRL never drops an entry the previous full CRL listed, unless the
+ * certificate expired: a row flipped back to issued or deleted would
+ * otherwise quietly reinstate a revoked certificate.
+ */
+static int
+crl_keeps_previous(struct signet_ca *ca, const struct crl_list *l)
+{
+	struct signet_store_crl *prev = NULL;
+	struct kept_check k;
+	int64_t number = 0, tu = 0;
+	int r;
+
+	r = signet_store_crl_last_full(ca->store, ca->issuer_id, &number, &tu);
+	if (r == SIGNET_ERR_NOT_FOUND) {
+		signet_error_clear();
+		return 0;
+	}
+	if (r != 0 || (r = signet_store_crl_get(ca->store, ca->issuer_id,
+			   number, &prev)) != 0)
+		return r;
+	memset(&k, 0, sizeof(k));
+	k.ca = ca;
+	k.l = l;
+	k.bound = tu;
+	k.number = number;
+	r = prev->der != NULL ? signet_crl_entries_foreach(prev->der,
+				    prev->der_len, kept_cb, &k)
+			      : 0;
+	signet_store_crl_free(prev);
+	return r;
+}
+
+/*
+ * RFC 5280 5.2.3: CRL numbers strictly increase. A database restored from
+ * a backup hands out numbers again that CRLs already carry; the audit log
+ * still has them (read back when the log was opened). Move the counter
+ * past them, and say so in the log first.
+ */
+static int
+crl_number_catch_up(struct signet_ca *ca)
+{
+	int64_t was = 0;
+	int r;
+
+	if (ca->log_crl_max <= 0)
+		return 0;
+	if ((r = signet_store_crl_advance(ca->store, ca->issuer_id, 0, &was)) !=
+	    0)
+		return r;
+	if (was >= ca->log_crl_max)
+		return 0;
+	if ((r = ca_audit(ca, SIGNET_AUDIT_EV_CRL_NUMBER_ADVANCE,
+		 SIGNET_AUDIT_SUCCESS,
+		 json_pack("{s:I,s:I,s:s}", "crl_number",
+		     (json_int_t)ca->log_crl_max, "database_crl_number",
+		     (json_int_t)was, "reason",
+		     "the audit log records CRL numbers the database does "
+		     "not (restored from an older backup?)"))) != 0 ||
+	    (r = signet_audit_sync(ca->audit)) != 0)
+		return r;
+	return signet_store_crl_advance(ca->store, ca->issuer_id,
+	    ca->log_crl_max, &was);
+}
+
 int
 signet_ca_crl(struct signet_ca *ca, int delta, const char *out_path, int pem,
     struct signet_ca_crl_result *res)
@@ -158,6 +284,8 @@ signet_ca_crl(struct signet_ca *ca, int delta, const char *out_path, int pem,
 			    "make one first with: signet crl --out FILE");
 		goto out;
 	}
+	if ((r = crl_number_catch_up(ca)) != 0)
+		goto out;
 	res->this_update = now;
 	res->next_update = now + (delta ? ca->cfg->crl_delta_next_update
 					: ca->cfg->crl_next_update);
@@ -182,6 +310,8 @@ signet_ca_crl(struct signet_ca *ca, int delta, const char *out_path, int pem,
 	}
 	hex_encode(digest, 32, entries_hash);
 	res->entries = list.n;
+	if (!delta && (r = crl_keeps_previous(ca, &list)) != 0)
+		goto fail;
 
 	memset(&p, 0, sizeof(p));
 	p.issuer = ca->issuer;

@@ -3,6 +3,7 @@
  * checkpoint signatures, read it, and cut a torn last record.
  */
 #include <ctype.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "signet/audit.h"
+#include "signet/ca.h"
 #include "util/codec.h"
 #include "util/file.h"
 
@@ -26,6 +28,7 @@ static const char audit_usage[] =
     "       signet audit show [--since TIME] [--event TYPE] [--serial S] "
     "[--json] FILE...\n"
     "       signet audit repair FILE\n"
+    "       signet audit accept --reason TEXT [--config FILE]\n"
     "\n"
     "verify  check every record, the hash chain across the files (oldest\n"
     "        first, the live log last) and every checkpoint signature with\n"
@@ -44,6 +47,12 @@ static const char audit_usage[] =
     "        --serial HEX; --json prints the records as they are stored.\n"
     "repair  cut an incomplete last record left by a crash and record what\n"
     "        was removed in an audit.repair record.\n"
+    "accept  let the CA extend its audit log although the log no longer\n"
+    "        reaches the checkpoint the database recorded (cut, or an\n"
+    "        older copy restored) or its last checkpoint is not signed by\n"
+    "        the audit key (the key was replaced), after finding out why:\n"
+    "        an audit.accept record with the reason says so for good,\n"
+    "        and verify reports it. Logs in to the audit key.\n"
     "\n"
     "docs/audit.md describes the format and how to check it by hand.\n";
 
@@ -117,6 +126,9 @@ summary_json(const struct signet_audit_summary *s, const char *const *files,
 	json_object_set_new(o, "last_checkpoint", cp);
 	json_object_set_new(o, "uncovered",
 	    json_integer((json_int_t)s->uncovered));
+	json_object_set_new(o, "unverified",
+	    json_integer((json_int_t)s->unverified));
+	json_object_set_new(o, "accepts", json_integer((json_int_t)s->accepts));
 	json_object_set_new(o, "signatures_checked",
 	    json_boolean(s->signatures_checked));
 	json_object_set_new(o, "warnings", json_incref(warnings));
@@ -237,6 +249,21 @@ audit_verify(int argc, char **argv)
 		add_warning(warnings,
 		    "the last file was rotated: the file that continues it "
 		    "was not given");
+	if (s->unverified > 0)
+		add_warning(warnings,
+		    "%llu record(s), from seq %llu on, were after the last "
+		    "checkpoint when a writer opened the log: it could not "
+		    "authenticate them (a crash, a writer at work, or records "
+		    "someone appended); signet db check compares them with "
+		    "the database (signet audit show --event audit.open)",
+		    (unsigned long long)s->unverified,
+		    (unsigned long long)s->unverified_first_seq);
+	if (s->accepts > 0)
+		add_warning(warnings,
+		    "%llu audit.accept record(s): an operator let a writer "
+		    "extend a log it refused (signet audit show --event "
+		    "audit.accept)",
+		    (unsigned long long)s->accepts);
 	if (s->repairs > 0)
 		add_warning(warnings,
 		    "%llu audit.repair record(s): torn writes were cut "
@@ -595,6 +622,50 @@ audit_repair(int argc, char **argv)
 	return 0;
 }
 
+/* ---- accept ------------------------------------------------------------- */
+
+static int
+audit_accept(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *reason = NULL, *config = NULL;
+	char *path = NULL;
+	int c, r, accepted = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			reason = optarg;
+			break;
+		case 'f':
+			config = optarg;
+			break;
+		default:
+			return cli_usage("audit accept", "unknown option");
+		}
+	}
+	if (optind != argc || reason == NULL || *reason == '\0')
+		return cli_usage("audit accept",
+		    "say why with --reason TEXT (it goes into the log)");
+	if ((r = signet_ca_config_locate(config, &path)) != 0)
+		return cli_fail(r);
+	r = signet_ca_audit_accept(path, reason, &accepted);
+	free(path);
+	if (r != 0)
+		return cli_fail(r);
+	printf("%s\n", accepted ? "accepted: an audit.accept record with the "
+				  "reason is in the log, and the database "
+				  "records its new last checkpoint"
+				: "the audit log opened normally: nothing to "
+				  "accept");
+	return 0;
+}
+
 int
 cmd_audit(int argc, char **argv)
 {
@@ -614,5 +685,7 @@ cmd_audit(int argc, char **argv)
 		return audit_show(argc - 1, argv + 1);
 	if (strcmp(argv[1], "repair") == 0)
 		return audit_repair(argc - 1, argv + 1);
+	if (strcmp(argv[1], "accept") == 0)
+		return audit_accept(argc - 1, argv + 1);
 	return cli_usage("audit", "unknown subcommand '%s'", argv[1]);
 }

@@ -95,6 +95,11 @@ kind_name(enum signet_store_problem_kind k)
 		return "future";
 	case SIGNET_PROBLEM_INTEGRITY:
 		return "integrity";
+	case SIGNET_PROBLEM_KEY_BLOCKED_UNREVOKED:
+		return "key-blocked-unrevoked";
+	case SIGNET_PROBLEM_AUDIT_MISMATCH:
+		return "audit-mismatch";
+
 	default:
 		return "unknown";
 	}

@@ -244,6 +244,61 @@ check_blocked(struct check_ctx *c)
 	return r < 0 ? r : 0;
 }
 
+/*
+ * The other way round: a key blocked because of a certificate's
+ * keyCompromise revocation whose row no longer says so (flipped back to
+ * issued, downgraded to another reason) or is gone.
+ */
+static int
+check_blocked_rows(struct check_ctx *c)
+{
+	struct store_q q = { 0 };
+	const char *serial, *status;
+	int r;
+
+	if ((r = store_q_open(c->st,
+		 "SELECT i.issuer_key, c.serial, c.status, "
+		 "c.revocation_reason, b.spki_sha256, b.certificate_id "
+		 "FROM blocked_keys b "
+		 "LEFT JOIN certificates c ON c.id = b.certificate_id "
+		 "LEFT JOIN issuers i ON i.id = c.issuer_id "
+		 "WHERE b.certificate_id IS NOT NULL AND (c.id IS NULL "
+		 "OR c.status <> 'revoked' OR c.revocation_reason <> 1)",
+		 &q)) != 0)
+		return r;
+	while (!c->stop && (r = store_q_step(&q)) == 1) {
+		status = store_q_col_text(&q, 2);
+		if (status == NULL) {
+			snprintf(c->detail, sizeof(c->detail),
+			    "key %s is blocked because of the keyCompromise "
+			    "revocation of certificate row %lld, but that row "
+			    "is gone: a row was deleted by hand; restore it "
+			    "from a backup",
+			    store_q_col_text(&q, 4),
+			    (long long)store_q_col_int(&q, 5));
+			report(c, SIGNET_PROBLEM_KEY_BLOCKED_UNREVOKED, NULL,
+			    NULL, 0);
+			continue;
+		}
+		serial = store_serial_canon(store_q_col_text(&q, 1));
+		snprintf(c->detail, sizeof(c->detail),
+		    "certificate %s was revoked for keyCompromise (its key %s "
+		    "is blocked), but its row says %s%s%s: the row was changed "
+		    "by hand; revoke it again: signet revoke %s --reason "
+		    "keyCompromise",
+		    serial, store_q_col_text(&q, 4), status,
+		    strcmp(status, "revoked") == 0 ? " for reason " : "",
+		    strcmp(status, "revoked") == 0
+			? signet_crl_reason_name((int)store_q_col_int(&q, 3))
+			: "",
+		    serial);
+		report(c, SIGNET_PROBLEM_KEY_BLOCKED_UNREVOKED,
+		    store_q_col_text(&q, 0), serial, 0);
+	}
+	store_q_close(&q);
+	return r < 0 ? r : 0;
+}
+
 static int
 check_future(struct check_ctx *c)
 {
@@ -311,7 +366,7 @@ check_work(struct signet_store *st, void *argp)
 		return r;
 	if ((r = check_pending(c)) != 0 || (r = check_certs(c)) != 0 ||
 	    (r = check_crls(c)) != 0 || (r = check_blocked(c)) != 0 ||
-	    (r = check_future(c)) != 0)
+	    (r = check_blocked_rows(c)) != 0 || (r = check_future(c)) != 0)
 		return r;
 	return c->cb_error;
 }

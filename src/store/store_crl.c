@@ -338,6 +338,67 @@ signet_store_crl_allocate(struct signet_store *st, const char *issuer,
 	return store_write(st, allocate_work, &a);
 }
 
+/* ---- advance ------------------------------------------------------------ */
+
+struct advance_arg {
+	char issuer[65];
+	int64_t past;
+	int64_t *was;
+};
+
+static int
+advance_work(struct signet_store *st, void *argp)
+{
+	struct advance_arg *a = argp;
+	struct store_q q = { 0 };
+	int64_t issuer_id;
+	int r;
+
+	if ((r = store_issuer_id(st, a->issuer, 1, 0, &issuer_id)) != 0)
+		return r;
+	if ((r = store_q_open(st, "SELECT crl_number FROM issuers WHERE id = ?",
+		 &q)) != 0)
+		return r;
+	store_q_int(&q, issuer_id);
+	if ((r = store_q_step(&q)) == 1)
+		*a->was = store_q_col_int(&q, 0);
+	store_q_close(&q);
+	if (r < 0)
+		return r;
+	if (*a->was >= a->past)
+		return 0;
+	if ((r = store_q_open(st,
+		 "UPDATE issuers SET crl_number = ? "
+		 "WHERE id = ? AND crl_number < ?",
+		 &q)) != 0)
+		return r;
+	store_q_int(&q, a->past);
+	store_q_int(&q, issuer_id);
+	store_q_int(&q, a->past);
+	r = store_q_exec(&q);
+	store_q_close(&q);
+	return r;
+}
+
+int
+signet_store_crl_advance(struct signet_store *st, const char *issuer,
+    int64_t past, int64_t *was)
+{
+	struct advance_arg a;
+	int r;
+
+	*was = 0;
+	memset(&a, 0, sizeof(a));
+	if ((r = store_issuer_norm(issuer, a.issuer)) != 0)
+		return r;
+	if (past < 0)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "a CRL number is not negative");
+	a.past = past;
+	a.was = was;
+	return store_write(st, advance_work, &a);
+}
+
 /* ---- record ------------------------------------------------------------- */
 
 static int

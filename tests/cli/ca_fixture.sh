@@ -147,3 +147,31 @@ ca_db_resolve() {
 	fi
 	return "$_ok"
 }
+
+# ca_serial CERT: the certificate's serial as signet prints it (lower-case
+# hex, whole bytes, no leading zero byte).
+ca_serial() {
+	openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' |
+		sed "s/^\\(00\\)*//"
+}
+
+# ca_issue_named NAME: a tls-server certificate for NAME.example.com into
+# NAME.crt (config from SIGNET_CONFIG); prints its serial.
+ca_issue_named() {
+	ca_csr "$1" "/CN=$1.example.com" "DNS:$1.example.com"
+	"$SIGNET_BIN" issue --profile tls-server --csr "$1.csr" \
+		--out "$1.crt" >/dev/null || return 1
+	ca_serial "$1.crt"
+}
+
+# ca_db_check STATUS WHAT TEXT...: signet db check --grace 0 exits STATUS
+# and its output holds every TEXT (run and contains, tests/cli/checks.sh).
+ca_db_check() {
+	_dst=$1
+	_dwhat=$2
+	shift 2
+	run "$_dst" "$_dwhat" "$SIGNET_BIN" db check --grace 0
+	for _t in "$@"; do
+		contains out "$_t" "$_dwhat: '$_t' is reported"
+	done
+}

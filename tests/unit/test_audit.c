@@ -614,6 +614,121 @@ test_truncation(void **state)
 	lines_free(&l);
 }
 
+/*
+ * A writer authenticates what it extends: the last checkpoint must be its
+ * key's, the log must reach the anchor kept outside it; records after the
+ * last checkpoint are named in audit.open and stay unverified unless
+ * their own writer signs a checkpoint later. An operator's acceptance is
+ * an audit.accept record.
+ */
+static void
+test_writer_authenticates(void **state)
+{
+	const char *path = fx_path("auth.log");
+	struct signet_audit_open_opts o;
+	struct signet_audit_open_info info;
+	struct signet_audit *log = NULL, *other = NULL;
+	struct vresult res;
+	uint8_t hash[32];
+	uint64_t seq = 0;
+	struct lines l;
+	char *buf, *cut;
+	size_t len;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	unlink(path);
+	assert_int_equal(signet_audit_open(path, audit_signer,
+			     SIGNET_AUDIT_CREATE, &log),
+	    0);
+	append_issue(log, 1);
+	assert_int_equal(signet_audit_seal(log, &seq, hash), 0);
+	assert_int_equal(signet_audit_close(log), 0);
+	l = lines_read(path);
+	assert_int_equal(seq, l.n);
+	lines_free(&l);
+
+	/* Another key's writer refuses the log, writing nothing. */
+	assert_int_equal(signet_audit_open(path, other_signer, 0, &log),
+	    SIGNET_ERR_AUDIT);
+	assert_non_null(strstr(signet_error_message(), "signet audit accept"));
+	l = lines_read(path);
+	assert_int_equal(l.n, seq);
+	lines_free(&l);
+
+	/* Cut back past the anchor: refused; the anchor itself: fine. */
+	memset(&o, 0, sizeof(o));
+	o.anchor_seq = seq;
+	memcpy(o.anchor_hash, hash, 32);
+	l = lines_read(path);
+	buf = lines_join(&l, &len);
+	cut = strdup(buf);
+	assert_non_null(cut);
+	*(strrchr(cut, '\n')) = '\0';
+	*(strrchr(cut, '\n') + 1) = '\0';
+	fx_write(path, cut, strlen(cut));
+	assert_int_equal(signet_audit_open_with(path, audit_signer, &o, &info,
+			     &log),
+	    SIGNET_ERR_AUDIT);
+	assert_non_null(strstr(signet_error_message(), "shorter"));
+	fx_write(path, buf, len);
+	assert_int_equal(signet_audit_open_with(path, audit_signer, &o, &info,
+			     &log),
+	    0);
+	assert_int_equal(info.last_checkpoint_seq, seq);
+	assert_int_equal(info.unverified_first, 0);
+	/* A second writer at work, its records after the checkpoint. */
+	assert_int_equal(signet_audit_open(path, audit_signer, 0, &other), 0);
+	append_issue(log, 2);
+	assert_int_equal(signet_audit_close(other), 0);
+	assert_int_equal(signet_audit_close(log), 0);
+	res = verify_one(path, audit_key, SIGNET_AUDIT_VERIFY_STRICT);
+	if (res.r != 0)
+		fprintf(stderr, "%s\n", res.message);
+	assert_int_equal(res.r, 0);
+
+	/* A crash leaves records no later checkpoint of their writer covers. */
+	if ((pid = fork()) == 0) {
+		/* Another process, which dies without a checkpoint. */
+		if (signet_audit_open(path, audit_signer, 0, &log) != 0)
+			_exit(1);
+		append_issue(log, 3);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(signet_audit_open_with(path, audit_signer, NULL, &info,
+			     &log),
+	    0);
+	assert_true(info.unverified_first > 0);
+	assert_int_equal(signet_audit_close(log), 0);
+	res = verify_one(path, audit_key, 0);
+	assert_int_equal(res.r, 0);
+	assert_int_equal(res.sum.unverified, 2); /* its audit.open, issue */
+	res = verify_one(path, audit_key, SIGNET_AUDIT_VERIFY_STRICT);
+	assert_int_equal(res.r, SIGNET_ERR_VERIFY);
+	assert_non_null(strstr(res.message, "could not"));
+
+	/* The operator accepts the cut log: said in the log, for good. */
+	fx_write(path, cut, strlen(cut));
+	o.accept_reason = "cut on purpose";
+	assert_int_equal(signet_audit_open_with(path, audit_signer, &o, &info,
+			     &log),
+	    0);
+	assert_int_equal(info.accepted, 1);
+	assert_int_equal(signet_audit_close(log), 0);
+	res = verify_one(path, audit_key, 0);
+	assert_int_equal(res.r, 0);
+	assert_int_equal(res.sum.accepts, 1);
+	res = verify_one(path, audit_key, SIGNET_AUDIT_VERIFY_STRICT);
+	assert_int_equal(res.r, SIGNET_ERR_VERIFY);
+	free(cut);
+	free(buf);
+	lines_free(&l);
+}
+
 static void
 test_checkpoint_other_key(void **state)
 {
@@ -1879,6 +1994,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_tamper_messages),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_checkpoint_other_key),
+		cmocka_unit_test(test_writer_authenticates),
 		cmocka_unit_test(test_checkpoint_over_another_head),
 		cmocka_unit_test(test_hostile_records),
 		cmocka_unit_test(test_rotation),

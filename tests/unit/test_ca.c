@@ -763,7 +763,7 @@ test_restored_keys(void **state)
 {
 	char path[PATH_MAX + 32], pin[PATH_MAX + 32], *out;
 	struct signet_ca *ca = NULL;
-	int st;
+	int st, accepted = 0;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s", fx_ca_instance("restored", NULL));
@@ -788,6 +788,17 @@ test_restored_keys(void **state)
 	/* Its own: accepted, and said on every use. */
 	sed_config(path,
 	    "/object=restored-audit\"$/a\\  accept-restored-key: true");
+	/*
+	 * Another audit key than the one that signed the log's last
+	 * checkpoint: refused until an operator accepts the change.
+	 */
+	assert_int_equal(signet_ca_open(path, SIGNET_CA_OPEN_SIGN, &ca),
+	    SIGNET_ERR_AUDIT);
+	assert_message_has("signet audit accept");
+	assert_int_equal(signet_ca_audit_accept(path, "audit key replaced",
+			     &accepted),
+	    0);
+	assert_int_equal(accepted, 1);
 	ca = open_ok(path, SIGNET_CA_OPEN_SIGN);
 	assert_non_null(signet_ca_warning(ca, 0));
 	assert_non_null(strstr(signet_ca_warning(ca, 0),

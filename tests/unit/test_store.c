@@ -1794,6 +1794,114 @@ test_check_finds_problems(void **state)
 	signet_store_free(st);
 }
 
+/*
+ * The audit log's last checkpoint, kept per log: never backwards unless
+ * replaced on purpose; and the CRL counter moved past numbers the log
+ * holds (a database restored from a backup).
+ */
+static void
+test_audit_heads_and_crl_advance(void **state)
+{
+	static const char log1[] =
+	    "1111111111111111111111111111111111111111111111111111111111111111";
+	static const char log2[] =
+	    "2222222222222222222222222222222222222222222222222222222222222222";
+	struct signet_store *st;
+	uint8_t h1[32], h2[32], got[32];
+	uint64_t seq = 0;
+	int64_t n = 0, was = 0;
+
+	(void)state;
+	memset(h1, 0xa1, sizeof(h1));
+	memset(h2, 0xb2, sizeof(h2));
+	st = open_store();
+	assert_error(signet_store_audit_head_get(st, log1, &seq, got),
+	    SIGNET_ERR_NOT_FOUND, "no checkpoint");
+	assert_error(signet_store_audit_head_set(st, "12", "h:/a", 5, h1, 0),
+	    SIGNET_ERR_USAGE, "64 lower-case hex");
+	assert_int_equal(signet_store_audit_head_set(st, log1,
+			     "ca1:/srv/audit.log", 5, h1, 0),
+	    0);
+	assert_int_equal(signet_store_audit_head_get(st, log1, &seq, got), 0);
+	assert_int_equal(seq, 5);
+	assert_memory_equal(got, h1, 32);
+	/* An earlier head (a slower writer) is ignored ... */
+	assert_int_equal(signet_store_audit_head_set(st, log1, "x", 3, h2, 0),
+	    0);
+	assert_int_equal(signet_store_audit_head_get(st, log1, &seq, got), 0);
+	assert_int_equal(seq, 5);
+	assert_memory_equal(got, h1, 32);
+	/* ... unless an operator accepted a shorter log. */
+	assert_int_equal(signet_store_audit_head_set(st, log1, "x", 3, h2, 1),
+	    0);
+	assert_int_equal(signet_store_audit_head_get(st, log1, &seq, got), 0);
+	assert_int_equal(seq, 3);
+	assert_memory_equal(got, h2, 32);
+	assert_int_equal(signet_store_audit_head_set(st, log1, "x", 9, h1, 0),
+	    0);
+	assert_int_equal(signet_store_audit_head_get(st, log1, &seq, got), 0);
+	assert_int_equal(seq, 9);
+	assert_int_equal(signet_store_audit_head_count(st, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(signet_store_audit_head_set(st, log2, "ca2:/a", 1, h2,
+			     0),
+	    0);
+	assert_int_equal(signet_store_audit_head_count(st, &n), 0);
+	assert_int_equal(n, 2);
+
+	/* CRL numbers: past what the log recorded, never back. */
+	assert_int_equal(signet_store_crl_allocate(st, issuer_a_id,
+			     SIGNET_CRL_FULL, 0, T0, T0 + DAY, &n),
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(signet_store_crl_advance(st, issuer_a_id, 10, &was),
+	    0);
+	assert_int_equal(was, 1);
+	assert_int_equal(signet_store_crl_allocate(st, issuer_a_id,
+			     SIGNET_CRL_FULL, 0, T0, T0 + DAY, &n),
+	    0);
+	assert_int_equal(n, 11);
+	assert_int_equal(signet_store_crl_advance(st, issuer_a_id, 5, &was), 0);
+	assert_int_equal(was, 11);
+	assert_int_equal(signet_store_crl_allocate(st, issuer_a_id,
+			     SIGNET_CRL_FULL, 0, T0, T0 + DAY, &n),
+	    0);
+	assert_int_equal(n, 12);
+	signet_store_free(st);
+}
+
+/* A blocked key whose keyCompromise row was flipped or downgraded. */
+static void
+test_check_blocked_key_rows(void **state)
+{
+	struct signet_store *st;
+	struct problems *p;
+
+	(void)state;
+	st = open_store();
+	issue_one(st, "51", T0, T0 + 90 * DAY);
+	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "51",
+			     SIGNET_REASON_KEY_COMPROMISE, T0 + DAY),
+	    0);
+	assert_false(has_problem(check(st, T0 + 2 * DAY, NULL),
+	    SIGNET_PROBLEM_KEY_BLOCKED_UNREVOKED, NULL, NULL));
+	assert_int_equal(store_exec_raw(st,
+			     "UPDATE certificates SET revocation_reason = 4"),
+	    0);
+	p = check(st, T0 + 2 * DAY, NULL);
+	assert_true(has_problem(p, SIGNET_PROBLEM_KEY_BLOCKED_UNREVOKED, "51",
+	    "for reason superseded"));
+	assert_int_equal(store_exec_raw(st,
+			     "UPDATE certificates SET status = 'issued', "
+			     "revoked_at = NULL, revocation_reason = NULL, "
+			     "revocation_seq = NULL"),
+	    0);
+	p = check(st, T0 + 2 * DAY, NULL);
+	assert_true(has_problem(p, SIGNET_PROBLEM_KEY_BLOCKED_UNREVOKED, "51",
+	    "its row says issued"));
+	signet_store_free(st);
+}
+
 /* A process killed between reserve and issue: durable, resolvable. */
 static void
 test_crash_after_reserve_is_resolvable(void **state)
@@ -2677,6 +2785,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_listing_filters, setup),
 		cmocka_unit_test_setup(test_statements_use_indexes, setup),
 		cmocka_unit_test_setup(test_check_finds_problems, setup),
+		cmocka_unit_test_setup(test_audit_heads_and_crl_advance, setup),
+		cmocka_unit_test_setup(test_check_blocked_key_rows, setup),
 		cmocka_unit_test_setup(test_crash_after_reserve_is_resolvable,
 		    setup),
 		cmocka_unit_test_setup(test_transactions_roll_back, setup),
