@@ -507,7 +507,7 @@ rc_row(const struct signet_store_cert *row, void *arg)
 	}
 	if (row->status == SIGNET_CERT_REVOKED && e != NULL &&
 	    (e->flags & (RC_REVOKED_KC | RC_CRL_KC)) &&
-	    row->revocation_reason != SIGNET_REASON_KEY_COMPROMISE) {
+	    row->revocation_reason != SIGNET_CRL_REASON_KEY_COMPROMISE) {
 		snprintf(detail, sizeof(detail),
 		    "certificate %s was revoked for keyCompromise (%s), but "
 		    "the database says %s",

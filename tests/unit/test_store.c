@@ -1881,7 +1881,7 @@ test_check_blocked_key_rows(void **state)
 	st = open_store();
 	issue_one(st, "51", T0, T0 + 90 * DAY);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "51",
-			     SIGNET_REASON_KEY_COMPROMISE, T0 + DAY),
+			     SIGNET_CRL_REASON_KEY_COMPROMISE, T0 + DAY),
 	    0);
 	assert_false(has_problem(check(st, T0 + 2 * DAY, NULL),
 	    SIGNET_PROBLEM_KEY_BLOCKED_UNREVOKED, NULL, NULL));
