@@ -1831,8 +1831,8 @@ share_rounds(void)
 
 	for (i = 0; i < SHARE_ROUNDS; i++) {
 		tok = NULL;
-		if (token_open_with("pkcs11:token=shared", NULL,
-			fx_pin_source("shared"), &tok) != 0 ||
+		if (token_open_with("pkcs11:token=list", NULL,
+			fx_pin_source("list"), &tok) != 0 ||
 		    signet_token_get_info(tok, &info) != 0) {
 			if (failed++ == 0)
 				fprintf(stderr, "round %d: %s\n", i,
@@ -1932,8 +1932,7 @@ group_setup(void **state)
 {
 	(void)state;
 	fx_softhsm_tokens("keygen", "conflict", "unsafe", "finder", "errors",
-	    "recover", "badrecover", "threads", "list", "judge", "shared",
-	    NULL);
+	    "recover", "badrecover", "threads", "list", "judge", NULL);
 	return 0;
 }
 
