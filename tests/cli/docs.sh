@@ -23,9 +23,9 @@ fail() {
 	fails=$((fails + 1))
 }
 
-# The pages every build must have; signet-serve(8) joins with the service.
+# The pages every build must have.
 pages="man1/signet.1 man5/signet.yaml.5 man5/signet-policy.5
-	man5/signet-ceremony.5"
+	man5/signet-ceremony.5 man8/signet-serve.8"
 
 case $part in
 lint)
@@ -43,7 +43,7 @@ lint)
 			echo "ok: $(basename "$page")"
 		fi
 	done
-	[ "$n" -ge 4 ] || fail "only $n manual pages in $man"
+	[ "$n" -ge 5 ] || fail "only $n manual pages in $man"
 	;;
 options)
 	/usr/bin/python3 "$SIGNET_SOURCE_DIR/tests/cli/docs_options.py" \
@@ -74,6 +74,7 @@ version)
 	;;
 install)
 	: "${SIGNET_INSTALL_PREFIX:?run with ctest}"
+	: "${SIGNET_INSTALL_LIBEXECDIR:?run with ctest}"
 	root=$work/root
 	DESTDIR=$root cmake --install "$SIGNET_BUILD_DIR" \
 		>"$work/install.log" 2>&1 || {
@@ -86,6 +87,18 @@ install)
 		"$SIGNET_INSTALL_DATADIR/bash-completion/completions/signet"; do
 		[ -f "$p/$f" ] || fail "not installed: $f"
 	done
+	# signet serve: its front end, which signet runs from
+	# BINDIR/../libexec/signet/, and its systemd unit.
+	frontend=$SIGNET_INSTALL_LIBEXECDIR/signet/signet-frontend
+	unit=lib/systemd/system/signet-serve.service
+	[ -f "$p/$frontend" ] && [ -x "$p/$frontend" ] ||
+		fail "not installed: $frontend (executable)"
+	[ "$p/$SIGNET_INSTALL_BINDIR/../libexec/signet/signet-frontend" -ef \
+		"$p/$frontend" ] ||
+		fail "$frontend is not BINDIR/../libexec/signet/signet-frontend," \
+			"where signet serve looks for it"
+	cmp -s "$SIGNET_SOURCE_DIR/src/serve/signet-serve.service" "$p/$unit" ||
+		fail "not installed: $unit"
 	for page in $pages; do
 		[ -f "$p/$SIGNET_INSTALL_MANDIR/$page" ] ||
 			fail "not installed: $SIGNET_INSTALL_MANDIR/$page"
@@ -109,6 +122,11 @@ install)
 	grep -q "^\.It Pa $SIGNET_INSTALL_PREFIX/$SIGNET_INSTALL_DATADIR/signet/policies/default.yaml\$" \
 		"$p/$SIGNET_INSTALL_MANDIR/man1/signet.1" ||
 		fail "signet(1) does not name the installed default.yaml"
+	for f in "$frontend" "$unit"; do
+		grep -q "^\.It Pa $SIGNET_INSTALL_PREFIX/$f\$" \
+			"$p/$SIGNET_INSTALL_MANDIR/man8/signet-serve.8" ||
+			fail "signet-serve(8) does not name the installed $f"
+	done
 	# The completion offers the installed binary's commands and options.
 	if command -v bash >/dev/null 2>&1; then
 		out=$(bash -c '

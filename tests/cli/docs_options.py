@@ -4,8 +4,9 @@
 For every command `signet --help` lists, the long options its --help shows
 (the usage lines and the option list, and those of its verbs' --help) must
 be exactly the options signet(1) describes for it (`.It Fl -x` items in its
-`.Ss signet COMMAND` subsection) and the options docs/cli.md gives it (its
-synopsis blocks and option tables under `## signet COMMAND`). Neither
+`.Ss signet COMMAND` subsection), those of the command's own page if it has
+one (signet-serve(8)), and the options docs/cli.md gives it (its synopsis
+blocks and option tables under `## signet COMMAND`). Neither
 document may describe a command signet does not have, and both must list
 the same exit statuses.
 
@@ -15,11 +16,10 @@ import re
 import subprocess
 import sys
 
-# Commands whose pages are still to come. serve is documented in
-# signet-serve(8), written with the service (issue 20): until that page
-# exists, a signet that has the command must not fail this test. Remove the
-# entry when the page lands, and check it here as signet(1) is.
-EXCEPTIONS = {"serve"}
+# Commands with a page of their own, besides their entry in signet(1): the
+# options that page describes (`.It Fl -x` anywhere in it) must be those of
+# --help too.
+OWN_PAGES = {"serve": "docs/man/signet-serve.8"}
 
 OPT = re.compile(r"--[a-z][a-z0-9-]*")
 failures = []
@@ -106,6 +106,19 @@ def man_sections(path):
     return sections
 
 
+def page_options(path):
+    """(items, all options) of a page that is about one command."""
+    items, every = set(), set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r"\.It Fl -([a-z][a-z0-9-]*)", line)
+            if m:
+                items.add("--" + m.group(1))
+            for o in re.findall(r"\bFl -([a-z][a-z0-9-]*)", line):
+                every.add("--" + o)
+    return items, every
+
+
 def man_exit_statuses(path):
     statuses, on = set(), False
     with open(path, encoding="utf-8") as f:
@@ -161,6 +174,14 @@ def compare(what, cmd, documented, actual):
              (what, cmd, o))
 
 
+def compare_page(what, cmd, page, actual):
+    """page: (its .It options, every option it names)."""
+    items, every = page
+    compare(what, cmd, items, actual)
+    for o in sorted(every - items):
+        fail("%s names signet %s %s but has no .It for it" % (what, cmd, o))
+
+
 def main():
     signet, src = sys.argv[1], sys.argv[2]
     man_path = src + "/docs/man/signet.1"
@@ -171,18 +192,16 @@ def main():
     if len(cmds) < 2:
         fail("signet --help lists no commands")
     for cmd in cmds:
-        if cmd in EXCEPTIONS:
-            print("skip: signet %s (documented in its own page)" % cmd)
-            continue
         actual = command_help_options(signet, cmd)
+        if cmd in OWN_PAGES:
+            page = OWN_PAGES[cmd]
+            name = "%s(%s)" % (page.rsplit("/", 1)[1].rsplit(".", 1)[0],
+                               page.rsplit(".", 1)[1])
+            compare_page(name, cmd, page_options(src + "/" + page), actual)
         if cmd not in man:
             fail("signet(1) has no '.Ss signet %s'" % cmd)
         else:
-            items, every = man[cmd]
-            compare("signet(1)", cmd, items, actual)
-            for o in sorted(every - items):
-                fail("signet(1) names signet %s %s but has no .It for it" %
-                     (cmd, o))
+            compare_page("signet(1)", cmd, man[cmd], actual)
         if cmd not in md:
             fail("docs/cli.md has no '## signet %s'" % cmd)
         else:
