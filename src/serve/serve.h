@@ -9,9 +9,14 @@
 
 #include "signet/error.h"
 
-/* Where signet-frontend is installed, relative to the signet binary. */
+/*
+ * Where signet-frontend is installed, relative to the signet binary: set by
+ * src/CMakeLists.txt from the install directories.
+ */
 #define SERVE_FRONTEND_NAME "signet-frontend"
+#ifndef SERVE_FRONTEND_LIBEXEC
 #define SERVE_FRONTEND_LIBEXEC "../libexec/signet/signet-frontend"
+#endif
 
 /*
  * Run the service of the instance configured in config_path until SIGTERM

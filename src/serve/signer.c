@@ -534,6 +534,17 @@ crl_make(struct signer *s, const char *why)
 	    (long long)(res.next_update - res.this_update));
 	signet_ca_crl_result_clear(&res);
 	push_crl(s);
+	/*
+	 * The database keeps the log's newest checkpoint, so that a log cut
+	 * or rolled back while the service runs is refused at the next open
+	 * (docs/audit.md), not only after the service stops.
+	 */
+	if ((r = signet_ca_audit_seal(s->ca)) != 0) {
+		count_error(s, r);
+		say("cannot record the audit log's checkpoint in the database: "
+		    "%s",
+		    signet_error_message());
+	}
 }
 
 /* Cheap unless a CRL is due: one read of the revocation counter. */
