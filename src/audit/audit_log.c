@@ -678,7 +678,7 @@ log_authenticate(struct signet_audit *a, const struct signet_audit_open_opts *o,
 	sc.anchor_seq = o->anchor_seq;
 	memcpy(sc.anchor_hash, o->anchor_hash, 32);
 	sc.whole = info != NULL;
-	if ((r = audit_scan_back(a->fd, a->path, a->end, &sc)) != 0)
+	if (audit_scan_back(a->fd, a->path, a->end, &sc) != 0)
 		return audit_error_wrap(SIGNET_ERR_AUDIT,
 		    "refusing to extend audit log %s", a->path);
 	hex_encode(o->anchor_hash, 32, anchor_hex);

@@ -491,7 +491,8 @@ find_key(struct signet_ca *ca, struct signet_token *tok,
 static int
 audit_log_id(struct signet_ca *ca)
 {
-	char host[256], path[PATH_MAX], *text = NULL, *dir = NULL;
+	char host[256], dirpath[PATH_MAX], path[PATH_MAX + 256], *text = NULL,
+								 *dir = NULL;
 	const char *base;
 	int n, r;
 
@@ -503,18 +504,17 @@ audit_log_id(struct signet_ca *ca)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 	base = strrchr(ca->cfg->audit_log, '/');
 	base = base != NULL ? base + 1 : ca->cfg->audit_log;
-	if (realpath(dir, path) == NULL) {
+	if (realpath(dir, dirpath) == NULL) {
 		r = signet_error_sys(SIGNET_ERR_AUDIT,
 		    "cannot resolve the audit log's directory %s", dir);
 		free(dir);
 		return r;
 	}
 	free(dir);
-	if (strlen(path) + strlen(base) + 2 > sizeof(path))
+	n = snprintf(path, sizeof(path), "%s/%s", dirpath, base);
+	if (n < 0 || (size_t)n >= sizeof(path))
 		return signet_error_set(SIGNET_ERR_CONFIG,
 		    "the audit log's path is too long");
-	strcat(path, "/");
-	strcat(path, base);
 	n = snprintf(ca->audit_where, sizeof(ca->audit_where), "%s:%s", host,
 	    path);
 	if (n < 0 || (size_t)n >= sizeof(ca->audit_where))

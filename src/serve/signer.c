@@ -825,9 +825,12 @@ serve_run(const char *config_path)
 	s.front_fd = -1;
 	serve_reader_init(&s.rd, SERVE_IPC_MAX_TO_SIGNER);
 #ifdef SIGNET_TEST_HOOKS
-	if (getenv("SIGNET_TEST_SERVE_SLOW_HEALTH") != NULL)
-		s.test_slow_health =
-		    atoi(getenv("SIGNET_TEST_SERVE_SLOW_HEALTH"));
+	{
+		const char *slow = getenv("SIGNET_TEST_SERVE_SLOW_HEALTH");
+
+		if (slow != NULL)
+			s.test_slow_health = (int)strtol(slow, NULL, 10);
+	}
 #endif
 	if ((r = signet_ca_config_load(config_path, &s.cfg)) != 0 ||
 	    (r = frontend_locate(&s)) != 0 || (r = tls_load(&s, s.cfg)) != 0)
