@@ -82,6 +82,7 @@ sq_hint(struct sq_db *d, int rc, char *buf, size_t len)
 		break;
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
+	case SQLITE_PROTOCOL:
 		snprintf(buf, len,
 		    "; another process held the database lock for too long");
 		break;
@@ -98,7 +99,13 @@ sq_err(struct sq_db *d, int rc, const char *what)
 	char hint[512];
 	int code = SIGNET_ERR_STORE;
 
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+	/*
+	 * SQLITE_PROTOCOL: in WAL mode, another process kept changing the
+	 * WAL index while SQLite tried to take a read lock; like BUSY, the
+	 * unit of work can run again (store.c bounds the retries).
+	 */
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ||
+	    (rc & 0xff) == SQLITE_PROTOCOL)
 		d->busy = 1;
 	if (rc == SQLITE_CONSTRAINT_UNIQUE ||
 	    rc == SQLITE_CONSTRAINT_PRIMARYKEY)
