@@ -858,7 +858,8 @@ test_revoke_rules(void **state)
 	assert_int_equal(blocked, 0);
 	/* Twice with an ordinary reason: refused, nothing changes. */
 	assert_error(signet_store_cert_revoke(st, issuer_a_id, "10",
-			 SIGNET_CRL_REASON_CESSATION_OF_OPERATION, T0 + 11 * DAY),
+			 SIGNET_CRL_REASON_CESSATION_OF_OPERATION,
+			 T0 + 11 * DAY),
 	    SIGNET_ERR_CONFLICT, "already revoked (superseded");
 	/* Escalation to keyCompromise: reason updated, the date only moves
 	 * back (BR 7.2.2), the key blocked. */
@@ -867,7 +868,8 @@ test_revoke_rules(void **state)
 	    0);
 	assert_int_equal(signet_store_cert_get(st, issuer_a_id, "10", &row), 0);
 	assert_int_equal(row->status, SIGNET_CERT_REVOKED);
-	assert_int_equal(row->revocation_reason, SIGNET_CRL_REASON_KEY_COMPROMISE);
+	assert_int_equal(row->revocation_reason,
+	    SIGNET_CRL_REASON_KEY_COMPROMISE);
 	assert_int_equal(row->revoked_at, T0 + 10 * DAY);
 	signet_store_cert_free(row);
 	assert_int_equal(signet_store_key_blocked(st, spki, &blocked), 0);
@@ -881,7 +883,8 @@ test_revoke_rules(void **state)
 
 	/* An escalation with an earlier compromise date moves it back. */
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "11",
-			     SIGNET_CRL_REASON_AFFILIATION_CHANGED, T0 + 20 * DAY),
+			     SIGNET_CRL_REASON_AFFILIATION_CHANGED,
+			     T0 + 20 * DAY),
 	    0);
 	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "11",
 			     SIGNET_CRL_REASON_KEY_COMPROMISE, T0 + 15 * DAY),
@@ -2151,7 +2154,8 @@ assert_same_behaviour(struct signet_store *st, int64_t next_crl)
 
 	assert_int_equal(signet_store_cert_get(st, issuer_a_id, "0a03", &c), 0);
 	assert_int_equal(c->status, SIGNET_CERT_REVOKED);
-	assert_int_equal(c->revocation_reason, SIGNET_CRL_REASON_KEY_COMPROMISE);
+	assert_int_equal(c->revocation_reason,
+	    SIGNET_CRL_REASON_KEY_COMPROMISE);
 	assert_non_null(c->der);
 	signet_store_cert_free(c);
 	assert_int_equal(signet_store_cert_get(st, issuer_a_id, "0b02", &c), 0);
