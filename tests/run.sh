@@ -123,6 +123,10 @@ else
 fi
 
 echo "==> CI took $(($(date +%s) - t_all)) s; logs in $logs"
+# One line for all the CTest suites together: "N passed, N failed".
+cat "$logs"/*.log 2>/dev/null |
+	sed -n 's/.* tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\)$/\1 \2/p' |
+	awk '{ f += $1; t += $2 } END { if (t > 0) printf "ctest: %d passed, %d failed\n", t - f, f }'
 if [ -n "$failed" ]; then
 	echo "==> FAILED:$failed" >&2
 	exit 1
