@@ -247,6 +247,16 @@ lists_serial() {
 if wait_for "the served CRL lists the revocation" lists_serial; then
 	ok "... $(($(date +%s) - t0)) s later (check-interval 1s; at most 60 s)"
 fi
+# While it runs, the signer records the log's newest checkpoint in the
+# database after each CRL (docs/serve.md): later than the newest CRL.
+head_after_crl() {
+	head_seq=$(sqlite3 "$work/ca/signet.db" "SELECT value FROM meta WHERE \
+name LIKE 'audit_head:%'" | cut -c1-20 | sed 's/^0*//')
+	crl_seq=$(grep '"event":"crl.generate"' "$work/ca/audit.log" |
+		tail -n 1 | sed 's/.*"seq":\([0-9]*\).*/\1/')
+	[ -n "$head_seq" ] && [ -n "$crl_seq" ] && [ "$head_seq" -gt "$crl_seq" ]
+}
+wait_for "the database holds a checkpoint after the newest CRL" head_after_crl
 openssl crl -inform DER -in crl2.der -out crl2.pem
 if openssl verify -crl_check -CRLfile crl2.pem -CAfile "$CA_ROOT" \
 	-untrusted "$CA_CERT" srv.crt >judge.out 2>&1; then
