@@ -93,6 +93,8 @@ struct signet_ca_config {
 	unsigned serve_idle_timeout;   /* seconds */
 	int64_t serve_crl_interval;    /* seconds between full CRLs */
 	int64_t serve_crl_check;       /* seconds between revocation polls */
+	int serve_ocsp;                /* serve.ocsp present: pre-sign, serve */
+	int64_t serve_ocsp_lifetime;   /* nextUpdate - thisUpdate, seconds */
 };
 
 /*
@@ -338,6 +340,35 @@ void signet_ca_crl_result_clear(struct signet_ca_crl_result *res);
  */
 int signet_ca_crl(struct signet_ca *ca, int delta, const char *out_path,
     int pem, struct signet_ca_crl_result *res) SIGNET_WUR;
+
+/* One certificate's OCSP status, as the store has it. */
+struct signet_ca_ocsp_cert {
+	const char *serial; /* canonical hex */
+	int revoked;
+	int64_t revoked_at;
+	int reason; /* SIGNET_CRL_REASON_NONE: none */
+};
+
+/*
+ * Pre-sign one certificate's OCSP response (RFC 6960) with the CA key:
+ * thisUpdate = this_update (a whole minute), nextUpdate = thisUpdate +
+ * serve.ocsp.lifetime, SHA-1 and SHA-256 CertIDs in one response. The
+ * response is built, linted (the OCSP lints, the status against c),
+ * signed by the token and its signature verified, as certificates are;
+ * it is not audited one by one (a responder re-signs every certificate
+ * every few days). *der: a complete OCSPResponse, freshly allocated.
+ * Needs SIGNET_CA_OPEN_SIGN.
+ */
+int
+signet_ca_ocsp_sign(struct signet_ca *ca, const struct signet_ca_ocsp_cert *c,
+    int64_t this_update, uint8_t **der, size_t *der_len) SIGNET_WUR;
+
+/*
+ * The CertID hashes of this CA (RFC 6960 4.1.1) for SHA-1 (alg 1) or
+ * SHA-256 (alg 2): issuerNameHash and issuerKeyHash, *len bytes each.
+ */
+int signet_ca_ocsp_issuer_hashes(const struct signet_ca *ca, unsigned alg,
+    uint8_t name_hash[32], uint8_t key_hash[32], size_t *len) SIGNET_WUR;
 
 /*
  * May a certificate or CRL be written to path? Never over a file of the

@@ -27,13 +27,14 @@ enum signet_lint_severity {
 /* What a lint applies to (bits). */
 #define SIGNET_LINT_CERT 0x1
 #define SIGNET_LINT_CRL 0x2
+#define SIGNET_LINT_OCSP 0x4
 
 struct signet_lint_info {
 	const char *id;          /* "e_serial_positive" */
 	const char *source;      /* "RFC 5280 4.1.2.2" */
 	const char *description; /* what a passing object does */
 	enum signet_lint_severity severity;
-	unsigned applies; /* SIGNET_LINT_CERT | SIGNET_LINT_CRL */
+	unsigned applies; /* SIGNET_LINT_CERT | _CRL | _OCSP */
 };
 
 /* The lint table. */
@@ -85,7 +86,7 @@ struct signet_lint_finding {
 struct signet_lint_report;
 
 void signet_lint_report_free(struct signet_lint_report *report);
-/* "certificate", "crl", or "unknown" when the input was neither. */
+/* "certificate", "crl", "ocsp", or "unknown" when the input was none. */
 const char *signet_lint_report_kind(const struct signet_lint_report *report);
 /* Lints that applied and ran. */
 size_t signet_lint_report_lints_run(const struct signet_lint_report *report);
@@ -124,6 +125,25 @@ int signet_lint_cert(const struct signet_lint_ctx *ctx, const uint8_t *der,
     size_t len, struct signet_lint_report **report) SIGNET_WUR;
 int signet_lint_crl(const struct signet_lint_ctx *ctx, const uint8_t *der,
     size_t len, struct signet_lint_report **report) SIGNET_WUR;
+/*
+ * What an OCSP response must say, from the store: the certificate's serial
+ * and status. With expect NULL, e_ocsp_status_store does not apply.
+ */
+struct signet_lint_ocsp_expect {
+	const uint8_t *serial; /* INTEGER content octets */
+	size_t serial_len;
+	int revoked;
+	int64_t revoked_at;
+	int reason; /* SIGNET_CRL_REASON_NONE: no reason */
+};
+
+/*
+ * Lint one DER BasicOCSPResponse (RFC 6960 4.2.1), as signed by the
+ * issuer set in ctx (the CA key signs it). Results as signet_lint_cert.
+ */
+int signet_lint_ocsp(const struct signet_lint_ctx *ctx, const uint8_t *der,
+    size_t len, const struct signet_lint_ocsp_expect *expect,
+    struct signet_lint_report **report) SIGNET_WUR;
 /*
  * Any input: PEM (the first CERTIFICATE or X509 CRL block) or DER, a
  * certificate or a CRL (told apart by structure). Input that is neither is

@@ -280,6 +280,48 @@ struct signet_crl_params {
 int signet_crl_prepare(const struct signet_crl_params *params,
     struct signet_tbs **out) SIGNET_WUR;
 
+/* ---- OCSP responses (RFC 6960) ------------------------------------------ */
+
+/* The CertID hash algorithms a response answers for (RFC 6960 4.1.1). */
+#define SIGNET_OCSP_CERTID_SHA1 0x1
+#define SIGNET_OCSP_CERTID_SHA256 0x2
+
+struct signet_ocsp_params {
+	struct signet_issuer *issuer; /* the CA; its key signs the response */
+	struct signet_serial serial;
+	int revoked;        /* 0: good */
+	time_t revoked_at;  /* revoked: revocationTime */
+	int reason;         /* revoked: CRLReason, or SIGNET_CRL_REASON_NONE */
+	time_t this_update; /* on a whole minute */
+	int64_t lifetime;   /* nextUpdate - thisUpdate, seconds, > 0 */
+	unsigned certid_algs; /* SIGNET_OCSP_CERTID_*; 0: both */
+	int rsa_pss;          /* RSA issuers: sign with RSASSA-PSS */
+};
+
+/*
+ * Build the tbsResponseData of a BasicOCSPResponse signed by the CA key
+ * itself (RFC 6960 4.2.2.2, first case): responderID byName (the CA
+ * subject, byte-identical), producedAt = thisUpdate, one SingleResponse
+ * per CertID hash algorithm asked for (same status, same times), no
+ * extensions (a pre-signed response carries no nonce). Lint it with
+ * signet_tbs_lint (the OCSP lints, including the status against params),
+ * sign it with signet_tbs_sign: the result is the BasicOCSPResponse DER.
+ */
+int signet_ocsp_prepare(const struct signet_ocsp_params *params,
+    struct signet_tbs **out) SIGNET_WUR;
+
+/* Wrap a BasicOCSPResponse into a successful OCSPResponse (fresh). */
+int signet_ocsp_response_wrap(const uint8_t *basic, size_t len, uint8_t **der,
+    size_t *der_len) SIGNET_WUR;
+
+/*
+ * The CertID hashes of issuer for one algorithm: issuerNameHash over the
+ * subject Name and issuerKeyHash over the subjectPublicKey bits. *len is
+ * 20 (SHA-1) or 32 (SHA-256).
+ */
+int signet_ocsp_issuer_hashes(const struct signet_issuer *issuer, unsigned alg,
+    uint8_t name_hash[32], uint8_t key_hash[32], size_t *len) SIGNET_WUR;
+
 /* ---- CSRs -------------------------------------------------------------- */
 
 /*

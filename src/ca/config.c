@@ -61,6 +61,11 @@ struct y_serve_crl {
 	char *check_interval;
 };
 
+struct y_serve_ocsp {
+	char *lifetime;
+	char *signer;
+};
+
 struct y_serve_https {
 	char *listen;
 	char *certificate;
@@ -78,6 +83,7 @@ struct y_serve {
 	unsigned *max_header_size;
 	unsigned *idle_timeout;
 	struct y_serve_crl *crl;
+	struct y_serve_ocsp *ocsp;
 	struct y_serve_https *https;
 };
 
@@ -135,6 +141,12 @@ static const cyaml_schema_field_t y_serve_crl_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t y_serve_ocsp_fields[] = {
+	Y_STR("lifetime", struct y_serve_ocsp, lifetime),
+	Y_STR("signer", struct y_serve_ocsp, signer),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t y_serve_https_fields[] = {
 	Y_STR("listen", struct y_serve_https, listen),
 	Y_STR("certificate", struct y_serve_https, certificate),
@@ -154,6 +166,7 @@ static const cyaml_schema_field_t y_serve_fields[] = {
 	Y_UINT("max-header-size", struct y_serve, max_header_size),
 	Y_UINT("idle-timeout", struct y_serve, idle_timeout),
 	Y_MAP("crl", struct y_serve, crl, y_serve_crl_fields),
+	Y_MAP("ocsp", struct y_serve, ocsp, y_serve_ocsp_fields),
 	Y_MAP("https", struct y_serve, https, y_serve_https_fields),
 	CYAML_FIELD_END,
 };
@@ -546,7 +559,20 @@ serve_fill(struct signet_ca_config *c, const struct y_serve *sv,
 	    (r = serve_duration(c, lines, "serve.crl.check-interval",
 		 cr->check_interval, 30, 1, 60, &c->serve_crl_check)) != 0)
 		return r;
-	return 0;
+	/* OCSP is on when the section is there (it signs for every cert). */
+	if (sv->ocsp == NULL)
+		return 0;
+	c->serve_ocsp = 1;
+	if (sv->ocsp->signer != NULL && strcmp(sv->ocsp->signer, "ca") != 0)
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.ocsp.signer"),
+		    "serve.ocsp.signer '%s' is not supported: the CA key signs "
+		    "OCSP responses (ca)",
+		    sv->ocsp->signer);
+	/* BR 4.9.10: at most ten days; RFC 6960 has no lower bound. */
+	return serve_duration(c, lines, "serve.ocsp.lifetime",
+	    sv->ocsp->lifetime, 4 * 86400, 3600, 10 * 86400,
+	    &c->serve_ocsp_lifetime);
 }
 
 static int

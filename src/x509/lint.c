@@ -22,13 +22,17 @@ lint_def_at(size_t i)
 	i -= lint_cert_ndefs;
 	if (i < lint_crl_ndefs)
 		return &lint_crl_defs[i];
+	i -= lint_crl_ndefs;
+	if (i < lint_ocsp_ndefs)
+		return &lint_ocsp_defs[i].base;
 	return NULL;
 }
 
 size_t
 signet_lint_count(void)
 {
-	return lint_common_ndefs + lint_cert_ndefs + lint_crl_ndefs;
+	return lint_common_ndefs + lint_cert_ndefs + lint_crl_ndefs +
+	       lint_ocsp_ndefs;
 }
 
 const struct signet_lint_info *
@@ -456,6 +460,9 @@ lint_run(const struct signet_lint_ctx *ctx, unsigned target, const void *input,
 		memset(&m, 0, sizeof(m));
 		if (target == SIGNET_LINT_CERT)
 			res = d->cert(input, &m);
+		else if (target == SIGNET_LINT_OCSP)
+			res =
+			    ((const struct lint_ocsp_def *)d)->ocsp(input, &m);
 		else
 			res = d->crl(input, &m);
 		if (res == LINT_NA)
@@ -537,6 +544,39 @@ out:
 	if (c != NULL)
 		lint_crl_clear(c);
 	free(c);
+	signet_lint_report_free(rep);
+	return r;
+}
+
+int
+signet_lint_ocsp(const struct signet_lint_ctx *ctx, const uint8_t *der,
+    size_t len, const struct signet_lint_ocsp_expect *expect,
+    struct signet_lint_report **report)
+{
+	int r = SIGNET_ERR_INTERNAL;
+	struct lint_ocsp *o = NULL;
+	struct signet_lint_report *rep = NULL;
+
+	*report = NULL;
+	if ((o = calloc(1, sizeof(*o))) == NULL) {
+		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	o->ctx = ctx;
+	o->der = der;
+	o->len = len;
+	o->expect = expect;
+	if ((rep = report_new("ocsp")) == NULL ||
+	    (r = lint_ocsp_prepare(o)) != 0 ||
+	    (r = lint_run(ctx, SIGNET_LINT_OCSP, o, rep)) != 0)
+		goto out;
+	r = report_verdict(rep);
+	*report = rep;
+	rep = NULL;
+out:
+	if (o != NULL)
+		lint_ocsp_clear(o);
+	free(o);
 	signet_lint_report_free(rep);
 	return r;
 }

@@ -149,10 +149,50 @@ struct lint_crl {
 	struct lint_issuer iss;
 };
 
+#define LINT_OCSP_MAX_SINGLE 4
+
+struct lint_ocsp_single {
+	struct x509_span hash_oid, name_hash, key_hash, serial;
+	int status; /* 0 good, 1 revoked, 2 unknown */
+	time_t revoked_at;
+	int reason; /* SIGNET_CRL_REASON_NONE when absent */
+	time_t this_update, next_update;
+	int has_next;
+};
+
+/* A BasicOCSPResponse (RFC 6960 4.2.1), parsed from its bytes. */
+struct lint_ocsp {
+	const struct signet_lint_ctx *ctx;
+	const struct signet_lint_ocsp_expect *expect;
+	const uint8_t *der;
+	size_t len;
+	int parsed;
+	char parse_why[200];
+	struct der_issues der_issues;
+	int version_encoded;
+	uint8_t rid_tag;
+	struct x509_span rid; /* responderID contents */
+	time_t produced_at;
+	struct x509_span sig_alg;        /* TLV */
+	struct x509_span responder_cert; /* the first of certs, TLV */
+	int has_exts;
+	size_t n_single;
+	struct lint_ocsp_single single[LINT_OCSP_MAX_SINGLE];
+	struct lint_issuer iss;
+	struct x509_span iss_key; /* the issuer's subjectPublicKey bits */
+	int iss_key_ok;
+};
+
 struct lint_def {
 	struct signet_lint_info info;
 	int (*cert)(const struct lint_cert *c, struct lint_msg *m);
 	int (*crl)(const struct lint_crl *c, struct lint_msg *m);
+};
+
+/* OCSP lints: a lint_def (no certificate or CRL check) and their own. */
+struct lint_ocsp_def {
+	struct lint_def base;
+	int (*ocsp)(const struct lint_ocsp *o, struct lint_msg *m);
 };
 
 /* The table, in segments: common (DER, shared), certificates, CRLs. */
@@ -162,6 +202,8 @@ extern const struct lint_def lint_cert_defs[];
 extern const size_t lint_cert_ndefs;
 extern const struct lint_def lint_crl_defs[];
 extern const size_t lint_crl_ndefs;
+extern const struct lint_ocsp_def lint_ocsp_defs[];
+extern const size_t lint_ocsp_ndefs;
 
 /* Preparation (lint_cert.c, lint_crl.c). */
 int lint_cert_prepare(struct lint_cert *c) SIGNET_WUR;
@@ -176,6 +218,8 @@ int lint_cert_built(const struct signet_lint_ctx *ctx, const uint8_t *der,
 void lint_cert_clear(struct lint_cert *c);
 int lint_crl_prepare(struct lint_crl *c) SIGNET_WUR;
 void lint_crl_clear(struct lint_crl *c);
+int lint_ocsp_prepare(struct lint_ocsp *o) SIGNET_WUR;
+void lint_ocsp_clear(struct lint_ocsp *o);
 
 /* Shared helpers (lint_common.c). */
 /* 1 if an extension's value decodes as its type should (OpenSSL). */

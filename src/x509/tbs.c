@@ -62,6 +62,8 @@ tbs_kind_name(const struct signet_tbs *tbs)
 		return "CRL";
 	case X509_TBS_CSR:
 		return "CSR";
+	case X509_TBS_OCSP:
+		return "OCSP response";
 	default:
 		return "object";
 	}
@@ -180,7 +182,11 @@ signet_tbs_lint(struct signet_tbs *tbs, const struct signet_lint_ctx *ctx,
 	der = der_buf_data(&tbs->buf, &len);
 	if (tbs->kind == X509_TBS_CERT)
 		r = lint_cert_built(lctx, der, len, tbs->subject_pub, report);
-	else
+	else if (tbs->kind == X509_TBS_OCSP) {
+		tbs->ocsp_expect.serial = tbs->serial.v;
+		tbs->ocsp_expect.serial_len = tbs->serial.len;
+		r = signet_lint_ocsp(lctx, der, len, &tbs->ocsp_expect, report);
+	} else
 		r = signet_lint_crl(lctx, der, len, report);
 	tbs->lint_state = r == 0 ? 1 : -1;
 out:

@@ -195,6 +195,7 @@ enum x509_tbs_kind {
 	X509_TBS_CERT,
 	X509_TBS_CRL,
 	X509_TBS_CSR,
+	X509_TBS_OCSP,
 };
 
 struct signet_tbs {
@@ -215,6 +216,7 @@ struct signet_tbs {
 	struct signet_serial serial;
 	struct signet_validity validity;
 	size_t crl_entries;
+	struct signet_lint_ocsp_expect ocsp_expect; /* serial: tbs->serial */
 	X509 *cert;          /* after signing, parsed on demand */
 	uint8_t *signed_der; /* certificates: the signed DER */
 	size_t signed_len;

@@ -1,0 +1,230 @@
+/*
+ * OCSP responses (RFC 6960 4.2): a BasicOCSPResponse for one certificate,
+ * signed by the CA key itself, in the same prepare / lint / sign steps as
+ * certificates and CRLs. The lint object is the BasicOCSPResponse with the
+ * issuer's throwaway signature, shaped as a certificate is (tbs, algorithm,
+ * BIT STRING), so signet_tbs_sign assembles and checks it the same way.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "x509/x509_int.h"
+
+/* 1.3.14.3.2.26, 2.16.840.1.101.3.4.2.1, 1.3.6.1.5.5.7.48.1.1 */
+static const uint8_t oid_sha1[] = { 0x2b, 0x0e, 0x03, 0x02, 0x1a };
+static const uint8_t oid_sha256[] = { 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+	0x02, 0x01 };
+static const uint8_t oid_ocsp_basic[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07,
+	0x30, 0x01, 0x01 };
+
+int
+signet_ocsp_issuer_hashes(const struct signet_issuer *issuer, unsigned alg,
+    uint8_t name_hash[32], uint8_t key_hash[32], size_t *len)
+{
+	struct x509_cert_view *v = NULL;
+	struct x509_span bits;
+	const EVP_MD *md;
+	const char *why = NULL;
+	unsigned n = 0;
+	int r = SIGNET_ERR_INTERNAL;
+
+	*len = 0;
+	if (alg == SIGNET_OCSP_CERTID_SHA1)
+		md = EVP_sha1();
+	else if (alg == SIGNET_OCSP_CERTID_SHA256)
+		md = EVP_sha256();
+	else
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "unknown CertID hash algorithm %u", alg);
+	if (issuer == NULL || issuer->cert_der == NULL)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "OCSP responses need the issuer's CA certificate");
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	if (x509_cert_view_parse(issuer->cert_der, issuer->cert_len, v, &why) !=
+		0 ||
+	    x509_spki_key_bits(v->spki.p, v->spki.n, &bits) != 0) {
+		r = signet_error_set(SIGNET_ERR_INTERNAL,
+		    "the CA certificate does not parse: %s",
+		    why != NULL ? why : "bad key");
+		goto out;
+	}
+	/* RFC 6960 4.1.1: the DER Name, and the key without tag or length. */
+	if (EVP_Digest(issuer->subject.p, issuer->subject.n, name_hash, &n, md,
+		NULL) != 1 ||
+	    EVP_Digest(bits.p, bits.n, key_hash, &n, md, NULL) != 1) {
+		r = signet_error_ossl(SIGNET_ERR_CRYPTO, "hashing the issuer");
+		goto out;
+	}
+	*len = n;
+	r = 0;
+out:
+	free(v);
+	return r;
+}
+
+static int
+ocsp_check_params(const struct signet_ocsp_params *p)
+{
+	if (p->issuer == NULL || p->issuer->cert == NULL)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "an OCSP response needs its issuer's CA certificate "
+		    "(signet_issuer_new)");
+	if (p->serial.len == 0 || p->serial.len > SIGNET_SERIAL_MAX)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "an OCSP response needs the certificate's serial");
+	if (p->this_update <= 0 || p->this_update % 60 != 0)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "thisUpdate must fall on a whole minute");
+	if (p->lifetime <= 0)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "nextUpdate must come after thisUpdate (RFC 6960 4.2.2.1)");
+	if (p->revoked && (p->revoked_at <= 0 ||
+			      p->reason == SIGNET_CRL_REASON_CERTIFICATE_HOLD ||
+			      p->reason == SIGNET_CRL_REASON_REMOVE_FROM_CRL ||
+			      p->reason < SIGNET_CRL_REASON_NONE ||
+			      p->reason > SIGNET_CRL_REASON_AA_COMPROMISE))
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "a revoked status needs a revocation time and a reason "
+		    "a CRL could carry");
+	return 0;
+}
+
+static int
+ocsp_put_single(struct der_buf *b, const struct signet_ocsp_params *p,
+    unsigned alg)
+{
+	uint8_t nh[32], kh[32];
+	size_t n = 0, single, id, a, st, e;
+	int r;
+
+	if ((r = signet_ocsp_issuer_hashes(p->issuer, alg, nh, kh, &n)) != 0)
+		return r;
+	single = der_begin(b, DER_SEQUENCE);
+	id = der_begin(b, DER_SEQUENCE);
+	/* NULL parameters, as OpenSSL's clients write and compare them. */
+	a = der_begin(b, DER_SEQUENCE);
+	if (alg == SIGNET_OCSP_CERTID_SHA1)
+		der_put_oid(b, oid_sha1, sizeof(oid_sha1));
+	else
+		der_put_oid(b, oid_sha256, sizeof(oid_sha256));
+	der_put_null(b);
+	der_end(b, a);
+	der_put_tlv(b, DER_OCTET_STRING, nh, n);
+	der_put_tlv(b, DER_OCTET_STRING, kh, n);
+	der_put_tlv(b, DER_INTEGER, p->serial.v, p->serial.len);
+	der_end(b, id);
+	if (!p->revoked) {
+		der_put_tlv(b, DER_CONTEXT(0), NULL, 0); /* good [0] NULL */
+	} else {
+		st = der_begin(b, DER_CONTEXT_CONS(1));
+		der_put_generalized_time(b, p->revoked_at);
+		/* RFC 5280 5.3.1: no reason for unspecified, as on the CRL. */
+		if (p->reason > 0) {
+			e = der_begin(b, DER_CONTEXT_CONS(0));
+			der_put_uint(b, DER_ENUMERATED, (uint64_t)p->reason);
+			der_end(b, e);
+		}
+		der_end(b, st);
+	}
+	der_put_generalized_time(b, p->this_update);
+	e = der_begin(b, DER_CONTEXT_CONS(0));
+	der_put_generalized_time(b, p->this_update + (time_t)p->lifetime);
+	der_end(b, e);
+	der_end(b, single);
+	return 0;
+}
+
+int
+signet_ocsp_prepare(const struct signet_ocsp_params *params,
+    struct signet_tbs **out)
+{
+	int r = SIGNET_ERR_INTERNAL;
+	struct signet_tbs *tbs = NULL;
+	struct der_buf *b;
+	unsigned algs;
+	size_t seq, rid, list;
+
+	*out = NULL;
+	if ((r = ocsp_check_params(params)) != 0)
+		goto out;
+	algs = params->certid_algs != 0
+		   ? params->certid_algs
+		   : SIGNET_OCSP_CERTID_SHA1 | SIGNET_OCSP_CERTID_SHA256;
+	if ((tbs = x509_tbs_new(X509_TBS_OCSP)) == NULL) {
+		r = SIGNET_ERR_INTERNAL;
+		goto out;
+	}
+	tbs->issuer = params->issuer;
+	tbs->serial = params->serial;
+	tbs->ocsp_expect.revoked = params->revoked;
+	tbs->ocsp_expect.revoked_at = params->revoked_at;
+	tbs->ocsp_expect.reason = params->reason;
+	if ((r = signet_sig_alg_for_key(params->issuer->pub, params->rsa_pss,
+		 &tbs->alg)) != 0)
+		goto out;
+	b = &tbs->buf;
+	seq = der_begin(b, DER_SEQUENCE);
+	/* version v1 is the DEFAULT: absent. responderID byName [1]. */
+	rid = der_begin(b, DER_CONTEXT_CONS(1));
+	der_put_raw(b, params->issuer->subject.p, params->issuer->subject.n);
+	der_end(b, rid);
+	der_put_generalized_time(b, params->this_update);
+	list = der_begin(b, DER_SEQUENCE);
+	if (((algs & SIGNET_OCSP_CERTID_SHA1) &&
+		(r = ocsp_put_single(b, params, SIGNET_OCSP_CERTID_SHA1)) !=
+		    0) ||
+	    ((algs & SIGNET_OCSP_CERTID_SHA256) &&
+		(r = ocsp_put_single(b, params, SIGNET_OCSP_CERTID_SHA256)) !=
+		    0))
+		goto out;
+	der_end(b, list);
+	der_end(b, seq);
+	if ((r = x509_tbs_make_lint(tbs, params->issuer->throwaway_signer)) !=
+	    0)
+		goto out;
+	*out = tbs;
+	tbs = NULL;
+	r = 0;
+out:
+	signet_tbs_free(tbs);
+	return r;
+}
+
+int
+signet_ocsp_response_wrap(const uint8_t *basic, size_t len, uint8_t **der,
+    size_t *der_len)
+{
+	struct der_buf b;
+	size_t outer, rb, seq;
+	const uint8_t *p;
+	int r;
+
+	*der = NULL;
+	*der_len = 0;
+	der_buf_init(&b, 0);
+	outer = der_begin(&b, DER_SEQUENCE);
+	der_put_uint(&b, DER_ENUMERATED, 0); /* successful */
+	rb = der_begin(&b, DER_CONTEXT_CONS(0));
+	seq = der_begin(&b, DER_SEQUENCE);
+	der_put_oid(&b, oid_ocsp_basic, sizeof(oid_ocsp_basic));
+	der_put_tlv(&b, DER_OCTET_STRING, basic, len);
+	der_end(&b, seq);
+	der_end(&b, rb);
+	der_end(&b, outer);
+	if ((r = der_buf_status(&b)) != 0)
+		goto out;
+	p = der_buf_data(&b, der_len);
+	if ((*der = malloc(*der_len)) == NULL) {
+		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+		*der_len = 0;
+		goto out;
+	}
+	memcpy(*der, p, *der_len);
+	r = 0;
+out:
+	der_buf_free(&b);
+	return r;
+}
