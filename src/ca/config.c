@@ -571,7 +571,7 @@ serve_fill(struct signet_ca_config *c, const struct y_serve *sv,
 		    sv->ocsp->signer);
 	/* BR 4.9.10: at most ten days; RFC 6960 has no lower bound. */
 	return serve_duration(c, lines, "serve.ocsp.lifetime",
-	    sv->ocsp->lifetime, 4 * 86400, 3600, 10 * 86400,
+	    sv->ocsp->lifetime, (int64_t)4 * 86400, 3600, (int64_t)10 * 86400,
 	    &c->serve_ocsp_lifetime);
 }
 

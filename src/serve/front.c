@@ -353,6 +353,9 @@ handle(const uint8_t *frame, size_t n)
 		return doc_from_msg(&m);
 	case SERVE_MSG_TLS:
 		return tls_from_msg(&m);
+	case SERVE_MSG_OCSP_ISSUER:
+	case SERVE_MSG_OCSP_RESPONSES:
+		return front_ocsp_msg(&m);
 	default:
 		return -1;
 	}

@@ -173,6 +173,15 @@ int front_health(struct serve_health *h, uint64_t *usec, int timeout_ms);
  */
 int front_issue(const struct serve_issue *q, struct serve_issue_reply *a,
     uint8_t **buf, int timeout_ms);
+/* Does an If-None-Match header name this ETag (or "*")? */
+int front_etag_matches(const char *inm, const char *etag);
+
+/* front_ocsp.c: OCSP_ISSUER and OCSP_RESPONSES from the signer; 0 or -1. */
+int front_ocsp_msg(const struct serve_msg *m);
+/* GET /ocsp/<base64 request>, POST /ocsp. */
+int front_ocsp_route(struct front_ctx *x);
+void front_ocsp_counts(size_t *responses, uint64_t *hits, uint64_t *misses);
+
 /* Take a reference to the current CRL or CA certificate, or NULL. */
 struct front_doc *front_doc_get(int crl);
 void front_doc_put(struct front_doc *d);

@@ -6,6 +6,7 @@
  *   GET /ca/<issuer>.crt    the CA certificate (DER)
  *   GET /health             200 when the signer, its token and store answer
  *   GET /metrics            Prometheus text
+ *   GET /ocsp/<base64>, POST /ocsp   OCSP (front_ocsp.c), plain HTTP only
  *
  * <issuer> is serve.issuer-name. One line per request on stderr.
  */
@@ -24,6 +25,7 @@
 #include <microhttpd.h>
 
 #include "serve/front.h"
+#include "serve/front_ocsp.h"
 
 #define SIGNER_TIMEOUT_MS 2000
 
@@ -151,9 +153,8 @@ doc_release(void *cls)
 	front_doc_put(cls);
 }
 
-/* Does If-None-Match name this ETag (or "*")? */
-static int
-etag_matches(const char *inm, const char *etag)
+int
+front_etag_matches(const char *inm, const char *etag)
 {
 	size_t n = strlen(etag);
 	const char *p = inm;
@@ -190,9 +191,10 @@ send_doc(struct MHD_Connection *c, struct front_req *rq, int crl)
 		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "text/plain",
 		    crl ? "no CRL yet\n" : "no certificate yet\n");
-	if (crl && etag_matches(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-				    MHD_HTTP_HEADER_IF_NONE_MATCH),
-		       d->etag)) {
+	if (crl &&
+	    front_etag_matches(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+				   MHD_HTTP_HEADER_IF_NONE_MATCH),
+		d->etag)) {
 		status = MHD_HTTP_NOT_MODIFIED;
 		resp = MHD_create_response_from_buffer(0, NULL,
 		    MHD_RESPMEM_PERSISTENT);
@@ -511,6 +513,10 @@ static const struct front_route routes[] = {
 	{ "/ca/", FRONT_GET, ANY_LISTENER, 0, route_ca },
 	{ "/health", FRONT_GET, ANY_LISTENER, 0, route_health },
 	{ "/metrics", FRONT_GET, ANY_LISTENER, 0, route_metrics },
+	{ "/ocsp/", FRONT_GET | FRONT_POST, FRONT_ON_HTTP, OCSP_REQUEST_MAX,
+	    front_ocsp_route },
+	{ "/ocsp", FRONT_POST, FRONT_ON_HTTP, OCSP_REQUEST_MAX,
+	    front_ocsp_route },
 #ifdef SIGNET_TEST_HOOKS
 	{ "/test/", FRONT_GET | FRONT_POST, ANY_LISTENER, 64 * 1024,
 	    route_test },

@@ -56,6 +56,14 @@ static const struct serve_msg_rule serve_msg_table[] = {
 	{ SERVE_MSG_ISSUE_REPLY, "ISSUE_REPLY", SERVE_FROM_SIGNER,
 	    4 + 4 + 4 + 8 + 8 + 4, SERVE_IPC_MAX_TO_FRONT, 1,
 	    "the id of a waiting request", "none (a late answer is dropped)" },
+	{ SERVE_MSG_OCSP_ISSUER, "OCSP_ISSUER", SERVE_FROM_SIGNER,
+	    SERVE_OCSP_ISSUER_LEN, SERVE_OCSP_ISSUER_LEN, 0,
+	    "four hashes of the right sizes",
+	    "none: OCSP requests are compared with them from now on" },
+	{ SERVE_MSG_OCSP_RESPONSES, "OCSP_RESPONSES", SERVE_FROM_SIGNER,
+	    4 + 4 + 1 + 16 + 4 + 1, SERVE_OCSP_BATCH_BYTES, 0,
+	    "count within 1..1024, every entry decodes within its limits",
+	    "none: each replaces the response served for its serial" },
 };
 
 #define N_RULES (sizeof(serve_msg_table) / sizeof(serve_msg_table[0]))
@@ -676,4 +684,104 @@ serve_send(int fd, uint8_t type, uint32_t id, const void *body, size_t len,
 	if (send_all(fd, hdr, sizeof(hdr), deadline) != 0)
 		return -1;
 	return len == 0 ? 0 : send_all(fd, body, len, deadline);
+}
+
+/* ---- OCSP ---------------------------------------------------------------- */
+
+int
+serve_ocsp_issuer_encode(const struct serve_ocsp_issuer *is,
+    struct serve_wbuf *w)
+{
+	serve_put_bytes(w, is->sha1_name, sizeof(is->sha1_name));
+	serve_put_bytes(w, is->sha1_key, sizeof(is->sha1_key));
+	serve_put_bytes(w, is->sha256_name, sizeof(is->sha256_name));
+	serve_put_bytes(w, is->sha256_key, sizeof(is->sha256_key));
+	return w->err ? -1 : 0;
+}
+
+static int
+get_exact(struct serve_rbuf *r, uint8_t *out, size_t want)
+{
+	size_t n = 0;
+	const uint8_t *p = serve_get_bytes(r, &n, want);
+
+	if (r->err || n != want)
+		return -1;
+	memcpy(out, p, n);
+	return 0;
+}
+
+int
+serve_ocsp_issuer_decode(const uint8_t *p, size_t n,
+    struct serve_ocsp_issuer *is)
+{
+	struct serve_rbuf r;
+
+	memset(is, 0, sizeof(*is));
+	serve_rbuf_init(&r, p, n);
+	if (get_exact(&r, is->sha1_name, 20) != 0 ||
+	    get_exact(&r, is->sha1_key, 20) != 0 ||
+	    get_exact(&r, is->sha256_name, 32) != 0 ||
+	    get_exact(&r, is->sha256_key, 32) != 0)
+		return -1;
+	return serve_rbuf_end(&r);
+}
+
+void
+serve_ocsp_batch_begin(struct serve_wbuf *w)
+{
+	serve_put_u32(w, 0); /* the count, fixed at the end */
+}
+
+void
+serve_ocsp_batch_add(struct serve_wbuf *w, const struct serve_ocsp_entry *e)
+{
+	serve_put_bytes(w, e->serial, e->serial_len);
+	serve_put_u64(w, (uint64_t)e->this_update);
+	serve_put_u64(w, (uint64_t)e->next_update);
+	serve_put_bytes(w, e->der, e->der_len);
+}
+
+int
+serve_ocsp_batch_end(struct serve_wbuf *w, uint32_t n)
+{
+	if (w->err || w->len < 4 || n == 0 || n > SERVE_OCSP_BATCH_MAX)
+		return -1;
+	put32(w->p, n);
+	return 0;
+}
+
+int
+serve_ocsp_batch_next(struct serve_rbuf *r, struct serve_ocsp_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->serial = serve_get_bytes(r, &e->serial_len, 20);
+	e->this_update = (int64_t)serve_get_u64(r);
+	e->next_update = (int64_t)serve_get_u64(r);
+	e->der = serve_get_bytes(r, &e->der_len, SERVE_OCSP_DER_MAX);
+	if (r->err || e->serial_len == 0 || e->der_len == 0 ||
+	    e->next_update <= e->this_update)
+		return -1;
+	return 0;
+}
+
+int
+serve_ocsp_batch_check(const uint8_t *p, size_t n, uint32_t *count)
+{
+	struct serve_rbuf r;
+	struct serve_ocsp_entry e;
+	uint32_t i, k;
+
+	*count = 0;
+	serve_rbuf_init(&r, p, n);
+	k = serve_get_u32(&r);
+	if (r.err || k == 0 || k > SERVE_OCSP_BATCH_MAX)
+		return -1;
+	for (i = 0; i < k; i++)
+		if (serve_ocsp_batch_next(&r, &e) != 0)
+			return -1;
+	if (serve_rbuf_end(&r) != 0)
+		return -1;
+	*count = k;
+	return 0;
 }

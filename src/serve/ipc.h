@@ -33,7 +33,9 @@ enum serve_msg_type {
 	SERVE_MSG_TLS = 6,          /* signer: the HTTPS certificate and key */
 	SERVE_MSG_ISSUE = 7,        /* front end: issue a certificate */
 	SERVE_MSG_ISSUE_REPLY = 8,  /* signer: the certificate, or why not */
-				    /* 16-31 OCSP, 32-63 ACME, 64-79 EST */
+	SERVE_MSG_OCSP_ISSUER = 16, /* signer: the CA's CertID hashes */
+	SERVE_MSG_OCSP_RESPONSES = 17, /* signer: pre-signed OCSP responses */
+				       /* 32-63 ACME, 64-79 EST */
 };
 
 enum serve_peer {
@@ -163,6 +165,54 @@ int serve_issue_reply_encode(const struct serve_issue_reply *a,
     struct serve_wbuf *w);
 int serve_issue_reply_decode(const uint8_t *p, size_t n,
     struct serve_issue_reply *a);
+
+/*
+ * OCSP_ISSUER: the CA's CertID hashes (RFC 6960 4.1.1), which the front
+ * end compares requests with.
+ *   sha1_name bytes(20) | sha1_key bytes(20) | sha256_name bytes(32) |
+ *   sha256_key bytes(32)
+ */
+#define SERVE_OCSP_ISSUER_LEN (4 * 4 + 2 * 20 + 2 * 32)
+struct serve_ocsp_issuer {
+	uint8_t sha1_name[20], sha1_key[20];
+	uint8_t sha256_name[32], sha256_key[32];
+};
+int serve_ocsp_issuer_encode(const struct serve_ocsp_issuer *is,
+    struct serve_wbuf *w);
+int serve_ocsp_issuer_decode(const uint8_t *p, size_t n,
+    struct serve_ocsp_issuer *is);
+
+/*
+ * OCSP_RESPONSES: a batch of pre-signed responses, each replacing the one
+ * the front end had for its serial.
+ *   n u32 (1..SERVE_OCSP_BATCH_MAX) | n x ( serial bytes (1..20) |
+ *   this_update u64 | next_update u64 | response bytes (DER OCSPResponse,
+ *   1..SERVE_OCSP_DER_MAX) )
+ */
+#define SERVE_OCSP_BATCH_MAX 1024
+#define SERVE_OCSP_DER_MAX 4096
+#define SERVE_OCSP_BATCH_BYTES              \
+	(4 + (size_t)SERVE_OCSP_BATCH_MAX * \
+		 (4 + 20 + 16 + 4 + SERVE_OCSP_DER_MAX))
+struct serve_ocsp_entry {
+	const uint8_t *serial; /* INTEGER content octets; into the body */
+	size_t serial_len;
+	int64_t this_update;
+	int64_t next_update;
+	const uint8_t *der; /* into the body */
+	size_t der_len;
+};
+/* Start a batch in w; add entries; serve_ocsp_batch_end fixes the count. */
+void serve_ocsp_batch_begin(struct serve_wbuf *w);
+void
+serve_ocsp_batch_add(struct serve_wbuf *w, const struct serve_ocsp_entry *e);
+int serve_ocsp_batch_end(struct serve_wbuf *w, uint32_t n);
+/*
+ * Check a whole batch body: 0 and *n, or -1. Then read the entries with
+ * serve_ocsp_batch_next (r positioned after the count by the check).
+ */
+int serve_ocsp_batch_check(const uint8_t *p, size_t n, uint32_t *count);
+int serve_ocsp_batch_next(struct serve_rbuf *r, struct serve_ocsp_entry *e);
 
 /* Name of a type for logs, "unknown" for others. */
 const char *serve_msg_name(uint8_t type);

@@ -608,6 +608,7 @@ front_readable(struct signer *s)
 			push_ca_cert(s);
 			push_tls(s);
 			push_crl(s);
+			signer_ocsp_push_all(s);
 			break;
 		case SERVE_MSG_HEALTH:
 			answer_health(s, m.id);
@@ -681,6 +682,7 @@ reload(struct signer *s)
 		    signet_error_message());
 	push_ca_cert(s);
 	push_tls(s);
+	signer_ocsp_push_all(s);
 	signer_say("reloaded");
 }
 
@@ -729,6 +731,8 @@ loop(struct signer *s, int sigfd)
 			crl_check(s);
 			s->next_check =
 			    signer_mono_ms() + s->cfg->serve_crl_check * 1000;
+			if (signer_ocsp_check(s) > 0)
+				s->next_check = signer_mono_ms();
 		}
 		now = signer_mono_ms();
 		wait = s->next_check - now;
@@ -838,6 +842,7 @@ out:
 		close(sigfd);
 	serve_reader_free(&s.rd);
 	free(s.crl_der);
+	signer_ocsp_free(&s);
 	OPENSSL_free(s.ca_der);
 	if (s.tls != NULL) {
 		secret_wipe(s.tls, s.tls_len);

@@ -59,6 +59,7 @@ struct signer {
 	uint8_t *tls; /* TLS message body: certificate chain and key */
 	size_t tls_len;
 	int64_t next_check;
+	struct signer_ocsp *ocsp; /* signer_ocsp.c; NULL until first used */
 };
 
 int64_t signer_mono_ms(void);
@@ -79,5 +80,14 @@ void signer_kill_frontend(struct signer *s, const char *why, uint8_t type);
 
 /* signer_issue.c: answer ISSUE. */
 void signer_issue(struct signer *s, const struct serve_msg *m);
+
+/*
+ * signer_ocsp.c: pre-sign OCSP responses for what changed or falls due
+ * (a bounded number per call); 1 when more work is waiting.
+ */
+int signer_ocsp_check(struct signer *s);
+/* Send the front end the CA's CertID hashes and every response. */
+void signer_ocsp_push_all(struct signer *s);
+void signer_ocsp_free(struct signer *s);
 
 #endif /* SIGNET_SERVE_SIGNER_INT_H */

@@ -1,0 +1,326 @@
+/*
+ * OCSP pre-signing: the signer keeps one response for every unexpired
+ * certificate of the CA (good, or revoked with its time and reason),
+ * signs a new one when a certificate appears or is revoked (the store's
+ * counters say so; polled every serve.crl.check-interval) and before half
+ * of a response's lifetime has passed, and pushes them to the front end,
+ * which answers from memory.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "serve/signer_int.h"
+#include "signet/ca.h"
+#include "signet/store.h"
+#include "signet/x509.h"
+
+/* Signatures per turn of the loop: /health and ISSUE wait meanwhile. */
+#define OCSP_SIGN_PER_TURN 256
+
+struct ocsp_ent {
+	char serial[41];
+	int revoked;
+	int64_t revoked_at;
+	int reason;
+	int64_t this_update; /* 0: not signed yet */
+	uint8_t *der;
+	size_t len;
+};
+
+struct signer_ocsp {
+	struct ocsp_ent *v; /* sorted by serial */
+	size_t n;
+	int scanned;
+	int64_t rev_seq;
+	int64_t total;      /* issued + revoked rows at the last scan */
+	int64_t refresh_at; /* the earliest response due for re-signing */
+	size_t signed_total;
+	size_t failures;
+};
+
+struct scan {
+	struct ocsp_ent *v;
+	size_t n, cap;
+	int64_t now;
+};
+
+static int
+ent_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ocsp_ent *)a)->serial,
+	    ((const struct ocsp_ent *)b)->serial);
+}
+
+static int
+scan_cb(const struct signet_store_cert *c, void *arg)
+{
+	struct scan *sc = arg;
+	struct ocsp_ent *e;
+
+	/* Expired certificates get no response: unauthorized from then on. */
+	if (c->not_after < sc->now)
+		return 0;
+	if (sc->n == sc->cap) {
+		size_t cap = sc->cap == 0 ? 1024 : sc->cap * 2;
+
+		if ((e = realloc(sc->v, cap * sizeof(*e))) == NULL)
+			return signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory listing certificates for OCSP");
+		sc->v = e;
+		sc->cap = cap;
+	}
+	e = &sc->v[sc->n++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->serial, sizeof(e->serial), "%s", c->serial);
+	e->revoked = c->status == SIGNET_CERT_REVOKED;
+	e->revoked_at = e->revoked ? c->revoked_at : 0;
+	e->reason = e->revoked ? c->revocation_reason : SIGNET_CRL_REASON_NONE;
+	return 0;
+}
+
+static void
+ocsp_free_entries(struct ocsp_ent *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].der);
+	free(v);
+}
+
+/* The store's view now: every unexpired issued or revoked certificate. */
+static int
+ocsp_rescan(struct signer *s, struct signer_ocsp *o, int64_t now)
+{
+	struct signet_store *st = signet_ca_get0_store(s->ca);
+	struct signet_store_filter f;
+	struct scan sc;
+	struct ocsp_ent *old;
+	size_t i;
+	int r;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.now = now;
+	memset(&f, 0, sizeof(f));
+	f.issuer = signet_ca_issuer_id(s->ca);
+	f.now = now;
+	f.select = SIGNET_SELECT_VALID;
+	if ((r = signet_store_cert_foreach(st, &f, scan_cb, &sc)) != 0)
+		goto out;
+	f.select = SIGNET_SELECT_REVOKED;
+	if ((r = signet_store_cert_foreach(st, &f, scan_cb, &sc)) != 0)
+		goto out;
+	if (sc.n > 1)
+		qsort(sc.v, sc.n, sizeof(*sc.v), ent_cmp);
+	/* Keep a response whose status did not change. */
+	for (i = 0; i < sc.n; i++) {
+		old = o->n > 0 ? bsearch(&sc.v[i], o->v, o->n, sizeof(*o->v),
+				     ent_cmp)
+			       : NULL;
+		if (old == NULL || old->der == NULL ||
+		    old->revoked != sc.v[i].revoked ||
+		    old->revoked_at != sc.v[i].revoked_at ||
+		    old->reason != sc.v[i].reason)
+			continue;
+		sc.v[i].der = old->der;
+		sc.v[i].len = old->len;
+		sc.v[i].this_update = old->this_update;
+		old->der = NULL;
+	}
+	ocsp_free_entries(o->v, o->n);
+	o->v = sc.v;
+	o->n = sc.n;
+	sc.v = NULL;
+	r = 0;
+out:
+	free(sc.v);
+	return r;
+}
+
+/* Push entries [from, to) that have a response, in bounded batches. */
+static void
+ocsp_push(struct signer *s, const struct signer_ocsp *o, const size_t *idx,
+    size_t n)
+{
+	struct serve_wbuf w;
+	struct serve_ocsp_entry e;
+	struct signet_serial ser;
+	const struct ocsp_ent *v;
+	uint32_t k = 0;
+	size_t i;
+	int64_t life = s->cfg->serve_ocsp_lifetime;
+
+	serve_wbuf_init(&w, SERVE_OCSP_BATCH_BYTES);
+	serve_ocsp_batch_begin(&w);
+	for (i = 0; i < n; i++) {
+		v = &o->v[idx != NULL ? idx[i] : i];
+		if (v->der == NULL || v->len > SERVE_OCSP_DER_MAX ||
+		    signet_serial_from_hex(v->serial, &ser) != 0)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.serial = ser.v;
+		e.serial_len = ser.len;
+		e.this_update = v->this_update;
+		e.next_update = v->this_update + life;
+		e.der = v->der;
+		e.der_len = v->len;
+		serve_ocsp_batch_add(&w, &e);
+		if (++k == SERVE_OCSP_BATCH_MAX) {
+			if (serve_ocsp_batch_end(&w, k) == 0)
+				(void)signer_send(s, SERVE_MSG_OCSP_RESPONSES,
+				    0, w.p, w.len);
+			serve_wbuf_free(&w);
+			serve_wbuf_init(&w, SERVE_OCSP_BATCH_BYTES);
+			serve_ocsp_batch_begin(&w);
+			k = 0;
+		}
+	}
+	if (k > 0 && serve_ocsp_batch_end(&w, k) == 0)
+		(void)signer_send(s, SERVE_MSG_OCSP_RESPONSES, 0, w.p, w.len);
+	serve_wbuf_free(&w);
+}
+
+void
+signer_ocsp_push_all(struct signer *s)
+{
+	struct signer_ocsp *o = s->ocsp;
+	struct serve_ocsp_issuer is;
+	struct serve_wbuf w;
+	uint8_t nh[32], kh[32];
+	size_t n = 0;
+
+	if (o == NULL || s->ca == NULL || !s->cfg->serve_ocsp)
+		return;
+	memset(&is, 0, sizeof(is));
+	if (signet_ca_ocsp_issuer_hashes(s->ca, SIGNET_OCSP_CERTID_SHA1, nh, kh,
+		&n) != 0 ||
+	    n != 20 ||
+	    signet_ca_ocsp_issuer_hashes(s->ca, SIGNET_OCSP_CERTID_SHA256,
+		is.sha256_name, is.sha256_key, &n) != 0) {
+		signer_say("OCSP: cannot hash the CA: %s",
+		    signet_error_message());
+		return;
+	}
+	memcpy(is.sha1_name, nh, 20);
+	memcpy(is.sha1_key, kh, 20);
+	serve_wbuf_init(&w, SERVE_OCSP_ISSUER_LEN);
+	if (serve_ocsp_issuer_encode(&is, &w) == 0)
+		(void)signer_send(s, SERVE_MSG_OCSP_ISSUER, 0, w.p, w.len);
+	serve_wbuf_free(&w);
+	ocsp_push(s, o, NULL, o->n);
+}
+
+/* Has anything changed in the store since the last scan? */
+static int
+ocsp_store_changed(struct signer *s, struct signer_ocsp *o, int64_t *seq,
+    int64_t *total)
+{
+	struct signet_store_counts c;
+	int r;
+
+	if ((r = signet_store_revocation_seq(signet_ca_get0_store(s->ca),
+		 signet_ca_issuer_id(s->ca), seq)) != 0 ||
+	    (r = signet_store_counts(signet_ca_get0_store(s->ca),
+		 signet_ca_issuer_id(s->ca), &c)) != 0)
+		return r;
+	*total = c.issued + c.revoked;
+	return !o->scanned || *seq != o->rev_seq || *total != o->total;
+}
+
+int
+signer_ocsp_check(struct signer *s)
+{
+	struct signer_ocsp *o;
+	struct signet_ca_ocsp_cert c;
+	int64_t now = (int64_t)time(NULL), seq = 0, total = 0, tu, life, due;
+	size_t i, done = 0, *idx = NULL;
+	int r, more = 0;
+
+	if (s->ca == NULL || !s->cfg->serve_ocsp)
+		return 0;
+	if (s->ocsp == NULL && (s->ocsp = calloc(1, sizeof(*s->ocsp))) == NULL)
+		return 0;
+	o = s->ocsp;
+	life = s->cfg->serve_ocsp_lifetime;
+	if ((r = ocsp_store_changed(s, o, &seq, &total)) < 0) {
+		signer_count_error(s, r);
+		signer_say("OCSP: cannot read the store's counters: %s",
+		    signet_error_message());
+		return 0;
+	}
+	if (r == 0 && now < o->refresh_at)
+		return 0;
+	if (r > 0) {
+		if (ocsp_rescan(s, o, now) != 0) {
+			signer_count_error(s, SIGNET_ERR_STORE);
+			signer_say("OCSP: cannot list the certificates: %s",
+			    signet_error_message());
+			return 0;
+		}
+		o->scanned = 1;
+		o->rev_seq = seq;
+		o->total = total;
+	}
+	/* RFC 6960 4.2.2.1: thisUpdate on a whole minute. */
+	tu = now - now % 60;
+	if ((idx = calloc(OCSP_SIGN_PER_TURN, sizeof(*idx))) == NULL)
+		return 0;
+	o->refresh_at = INT64_MAX;
+	for (i = 0; i < o->n; i++) {
+		struct ocsp_ent *e = &o->v[i];
+
+		due = e->this_update + life / 2;
+		if (e->der != NULL && now < due) {
+			if (due < o->refresh_at)
+				o->refresh_at = due;
+			continue;
+		}
+		if (done == OCSP_SIGN_PER_TURN) {
+			more = 1;
+			continue;
+		}
+		memset(&c, 0, sizeof(c));
+		c.serial = e->serial;
+		c.revoked = e->revoked;
+		c.revoked_at = e->revoked_at;
+		c.reason = e->reason;
+		free(e->der);
+		e->der = NULL;
+		if ((r = signet_ca_ocsp_sign(s->ca, &c, tu, &e->der,
+			 &e->len)) != 0) {
+			o->failures++;
+			signer_count_error(s, r);
+			signer_say("OCSP: cannot sign the response for %s: %s",
+			    e->serial, signet_error_message());
+			/* Try again at the next check. */
+			e->this_update = 0;
+			continue;
+		}
+		e->this_update = tu;
+		if (tu + life / 2 < o->refresh_at)
+			o->refresh_at = tu + life / 2;
+		idx[done++] = i;
+	}
+	if (done > 0) {
+		o->signed_total += done;
+		ocsp_push(s, o, idx, done);
+		signer_say("OCSP: %zu response%s signed (%zu certificates)",
+		    done, done == 1 ? "" : "s", o->n);
+	}
+	if (more)
+		o->refresh_at = now;
+	free(idx);
+	return more;
+}
+
+void
+signer_ocsp_free(struct signer *s)
+{
+	if (s->ocsp == NULL)
+		return;
+	ocsp_free_entries(s->ocsp->v, s->ocsp->n);
+	free(s->ocsp);
+	s->ocsp = NULL;
+}

@@ -1,0 +1,216 @@
+#!/bin/sh
+# OCSP in signet serve: pre-signed responses judged by openssl ocsp
+# (good, revoked with reason and time, unknown), by python3-cryptography
+# (strict parse and signature), GET and POST, the caching headers and
+# 304, a revocation from the shell reaching the response within 60 s,
+# and hostile requests answered with the right OCSP status. Every process
+# started here is stopped by its PID.
+set -eu
+
+: "${SIGNET_BIN:?run with ctest}" "${SIGNET_SOURCE_DIR:?run with ctest}"
+signet=$SIGNET_BIN
+work=$(mktemp -d "${TMPDIR:-/tmp}/signet-ocsp.XXXXXX")
+signer=
+cleanup() {
+	if [ -n "$signer" ] && kill -0 "$signer" 2>/dev/null; then
+		_f=$(pgrep -P "$signer" || true)
+		kill -KILL "$signer" 2>/dev/null || true
+		for _p in $_f; do kill -KILL "$_p" 2>/dev/null || true; done
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+. "$SIGNET_SOURCE_DIR/tests/cli/ca_fixture.sh"
+. "$SIGNET_SOURCE_DIR/tests/cli/checks.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ocsp.sh: needs root (the front end drops to another user); skipped"
+	exit 77
+fi
+
+ca_fixture "$work/fx"
+ca_instance "$work/ca"
+export SIGNET_CONFIG="$CA_CONFIG"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base=http://127.0.0.1:$port
+{
+	echo "serve:"
+	echo "  listen: 127.0.0.1:$port"
+	echo "  user: nobody"
+	echo "  issuer-name: test-ca"
+	echo "  crl:"
+	echo "    check-interval: 1s"
+	echo "  ocsp:"
+	echo "    lifetime: 4d"
+} >>"$CA_CONFIG"
+
+status() {
+	_u=$1
+	shift
+	curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@" "$_u" || true
+}
+# wait_for WHAT COMMAND...: up to 60 s (bounded) for COMMAND to succeed.
+wait_for() {
+	_what=$1
+	shift
+	_i=0
+	while [ $_i -lt 300 ]; do
+		if "$@" >/dev/null 2>&1; then
+			ok "$_what"
+			return 0
+		fi
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	bad "$_what (waited 60 s)"
+	tail -20 serve.err | sed 's/^/  | /' >&2
+	return 1
+}
+healthy() { [ "$(status "$base/health")" = 200 ]; }
+
+# Two certificates before the service starts, one after.
+good=$(ca_issue_named good)
+gone=$(ca_issue_named gone)
+"$signet" serve >>serve.out 2>>serve.err &
+signer=$!
+wait_for "the service answers /health with 200" healthy
+
+# ocsp_status CERT: what openssl ocsp says of it (POST to /ocsp).
+ocsp_status() {
+	openssl ocsp -issuer "$CA_CERT" -cert "$1" -url "$base/ocsp" \
+		-CAfile "$CA_ROOT" -verify_other "$CA_CERT" -no_nonce \
+		-respout "$1.resp" >"$1.ocsp" 2>&1 || true
+	cat "$1.ocsp"
+}
+is_good() { ocsp_status "$1" | grep -q "^$1: good"; }
+is_revoked() { ocsp_status "$1" | grep -q "^$1: revoked"; }
+wait_for "openssl ocsp: good.crt is good" is_good good.crt
+grep -q "Response verify OK" good.crt.ocsp && ok "... and the response verifies" ||
+	bad "openssl ocsp does not verify the response: $(cat good.crt.ocsp)"
+
+new=$(ca_issue_named new)
+t0=$(date +%s)
+wait_for "a certificate issued while serving gets a good response" is_good new.crt
+ok "... $(($(date +%s) - t0)) s after issuance (at most 60 s)"
+
+# Revocation from a shell: revoked, with its reason and time.
+run 0 "signet revoke from a shell while serving" "$signet" revoke "$gone" \
+	--reason keyCompromise
+t0=$(date +%s)
+wait_for "the response turns revoked" is_revoked gone.crt
+ok "... $(($(date +%s) - t0)) s after the revocation (at most 60 s)"
+contains gone.crt.ocsp "Reason: keyCompromise" "... reason keyCompromise"
+contains gone.crt.ocsp "Revocation Time:" "... with its revocation time"
+
+# A certificate of another CA: unauthorized, never good.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout other-ca.key -out other-ca.pem -days 2 -subj '/CN=Other CA' \
+	2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout stray.key -out stray.csr -subj /CN=stray 2>/dev/null
+openssl x509 -req -in stray.csr -CA other-ca.pem -CAkey other-ca.key \
+	-days 1 -out stray.crt 2>/dev/null
+openssl ocsp -issuer other-ca.pem -cert stray.crt -url "$base/ocsp" \
+	-no_nonce >stray.ocsp 2>&1 || true
+contains stray.ocsp "unauthorized" "another CA's certificate: unauthorized"
+# Our issuer, a serial never issued: unauthorized.
+openssl ocsp -issuer "$CA_CERT" -serial 0x1234567 -url "$base/ocsp" \
+	-no_nonce >fake.ocsp 2>&1 || true
+contains fake.ocsp "unauthorized" "a serial this CA never issued: unauthorized"
+
+# GET with the request in the path (escaped as nginx does), SHA-256 too.
+openssl ocsp -issuer "$CA_CERT" -cert good.crt -no_nonce -reqout req1.der \
+	>/dev/null 2>&1 || true
+openssl ocsp -issuer "$CA_CERT" -sha256 -cert good.crt -no_nonce \
+	-reqout req256.der >/dev/null 2>&1 || true
+[ -s req1.der ] && [ -s req256.der ] || bad "openssl ocsp -reqout"
+b64=$(base64 -w0 req1.der | sed 's|+|%2B|g; s|/|%2F|g; s|=|%3D|g')
+curl -s -D get.hdr -o get.der --max-time 10 "$base/ocsp/$b64"
+python3 - "$CA_CERT" good.crt get.der <<'PY' && ok "GET: python3-cryptography parses and verifies" || bad "GET response"
+import sys
+from cryptography import x509
+from cryptography.x509 import ocsp
+from cryptography.hazmat.primitives.asymmetric import ec
+ca = x509.load_pem_x509_certificate(open(sys.argv[1], "rb").read())
+cert = x509.load_pem_x509_certificate(open(sys.argv[2], "rb").read())
+r = ocsp.load_der_ocsp_response(open(sys.argv[3], "rb").read())
+assert r.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL
+ca.public_key().verify(r.signature, r.tbs_response_bytes,
+                       ec.ECDSA(r.signature_hash_algorithm))
+assert r.responder_name == ca.subject
+single = list(r.responses)
+assert len(single) == 2
+for s in single:
+    assert s.serial_number == cert.serial_number
+    assert s.certificate_status == ocsp.OCSPCertStatus.GOOD
+    assert s.this_update_utc.second == 0
+    assert (s.next_update_utc - s.this_update_utc).days == 4
+assert {type(s.hash_algorithm).__name__ for s in single} == {"SHA1", "SHA256"}
+PY
+grep -qi "^content-type: application/ocsp-response" get.hdr &&
+	ok "GET: Content-Type application/ocsp-response" || bad "Content-Type"
+grep -qi "^cache-control: max-age=[0-9]*, public, no-transform, must-revalidate" get.hdr &&
+	ok "GET: Cache-Control" || bad "Cache-Control: $(cat get.hdr)"
+for h in last-modified expires etag; do
+	grep -qi "^$h: " get.hdr && ok "GET: $h" || bad "GET: no $h"
+done
+etag=$(grep -i '^etag:' get.hdr | cut -d' ' -f2 | tr -d '\r')
+[ "$(status "$base/ocsp/$b64" -H "If-None-Match: $etag")" = 304 ] &&
+	ok "GET with If-None-Match: 304" || bad "no 304 for If-None-Match"
+curl -s -o post256.der --max-time 10 --data-binary @req256.der \
+	-H 'Content-Type: application/ocsp-request' "$base/ocsp"
+openssl ocsp -respin post256.der -issuer "$CA_CERT" -sha256 -cert good.crt \
+	-CAfile "$CA_ROOT" -verify_other "$CA_CERT" >post256.out 2>&1 || true
+contains post256.out "good.crt: good" "POST with a SHA-256 CertID: good"
+
+# Hostile requests: the right OCSP status, and the service stays up.
+# ocsp_code FILE: the OCSPResponseStatus of the answer to a POST of FILE.
+ocsp_code() {
+	curl -s -o code.der --max-time 10 --data-binary "@$1" \
+		-H 'Content-Type: application/ocsp-request' "$base/ocsp"
+	od -An -tx1 code.der | tr -d ' \n'
+}
+head -c 20 req1.der >trunc.der
+{ cat req1.der; printf '\000'; } >trail.der
+python3 - <<'PY'
+d = open("req1.der", "rb").read()
+# BER: the outer SEQUENCE with an indefinite length.
+open("ber.der", "wb").write(b"\x30\x80" + d[2:] + b"\x00\x00")
+# Two CertIDs in one request (RFC 5019 2.1.1 allows one).
+def tlv(tag, body):
+    n = len(body)
+    if n < 128:
+        return bytes([tag, n]) + body
+    return bytes([tag, 0x81 if n < 256 else 0x82]) + n.to_bytes(
+        1 if n < 256 else 2, "big") + body
+req = d[6:6 + d[5]]
+open("many.der", "wb").write(tlv(0x30, tlv(0x30, tlv(0x30, req + req))))
+open("one.der", "wb").write(tlv(0x30, tlv(0x30, tlv(0x30, req))))
+# A hash algorithm signet does not use (1.3.14.3.2.29 for SHA-1's OID).
+open("md5.der", "wb").write(d.replace(b"\x06\x05\x2b\x0e\x03\x02\x1a",
+    b"\x06\x05\x2b\x0e\x03\x02\x1d", 1))
+open("huge.der", "wb").write(b"\x30\x82\x27\x14" + b"\x00" * 10004)
+PY
+cmp -s one.der req1.der && ok "the hostile requests are built on the real one" ||
+	bad "rebuilding the request"
+for f in trunc trail ber many; do
+	code=$(ocsp_code $f.der)
+	[ "$code" = 30030a0101 ] && ok "$f request: malformedRequest" ||
+		bad "$f request: $code"
+done
+code=$(ocsp_code md5.der)
+[ "$code" = 30030a0106 ] && ok "an unknown hash algorithm: unauthorized" ||
+	bad "unknown hash algorithm: $code"
+[ "$(status "$base/ocsp" --data-binary @huge.der)" = 413 ] &&
+	ok "a request over 10,000 bytes: 413" || bad "huge request"
+curl -s -o code.der --max-time 10 "$base/ocsp/not*base64"
+[ "$(od -An -tx1 code.der | tr -d ' \n')" = 30030a0101 ] &&
+	ok "GET with a path that is not base64: malformedRequest" ||
+	bad "bad base64"
+healthy && ok "the service is still healthy" || bad "the service died"
+
+kill -TERM "$signer"
+wait "$signer" && ok "SIGTERM: signet serve exits 0" || bad "exit status"
+signer=
+checks_done
