@@ -417,6 +417,16 @@ test_hook(struct front_ctx *x)
 		return front_send_text(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "text/plain", "still alive\n");
 	}
+	if (strcmp(x->url, "/test/ipc-bad-issue") == 0) {
+		/* A well-formed frame whose ISSUE body does not decode. */
+		static const uint8_t bad[17] = { 0xff, 0xff, 0xff, 0xff };
+
+		pthread_mutex_lock(&front.send_lock);
+		(void)serve_send(front.ipc, SERVE_MSG_ISSUE, 1, bad,
+		    sizeof(bad), 1000);
+		pthread_mutex_unlock(&front.send_lock);
+		return front_send_text(x, MHD_HTTP_OK, "text/plain", "sent\n");
+	}
 	if (strcmp(x->url, "/test/ipc-garbage") == 0) {
 		pthread_mutex_lock(&front.send_lock);
 		(void)!write(front.ipc, garbage, sizeof(garbage));
@@ -512,7 +522,7 @@ static const struct front_route routes[] = {
 	{ "/health", FRONT_GET, ANY_LISTENER, 0, route_health },
 	{ "/metrics", FRONT_GET, ANY_LISTENER, 0, route_metrics },
 #ifdef SIGNET_TEST_HOOKS
-	{ "/test/", FRONT_GET | FRONT_POST, ANY_LISTENER, 64 * 1024,
+	{ "/test/", FRONT_GET | FRONT_POST, ANY_LISTENER, (size_t)64 * 1024,
 	    route_test },
 #endif
 };
@@ -709,22 +719,23 @@ front_http_start(int fd, int tls)
 }
 
 void
-front_http_drain(struct MHD_Daemon *d, unsigned seconds)
+front_http_quiesce(struct MHD_Daemon *d)
+{
+	MHD_socket fd;
+
+	if (d != NULL && (fd = MHD_quiesce_daemon(d)) != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+unsigned
+front_http_connections(struct MHD_Daemon *d)
 {
 	const union MHD_DaemonInfo *info;
-	MHD_socket fd;
-	unsigned i;
 
-	if (d == NULL || (fd = MHD_quiesce_daemon(d)) == MHD_INVALID_SOCKET)
-		return;
-	close(fd);
-	for (i = 0; i < seconds * 20; i++) {
-		info =
-		    MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (info == NULL || info->num_connections == 0)
-			break;
-		usleep(50000);
-	}
+	if (d == NULL)
+		return 0;
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return info != NULL ? info->num_connections : 0;
 }
 
 void
