@@ -393,8 +393,11 @@ test_issue(struct front_ctx *x)
 	else if (a.status != 0) {
 		snprintf(text, sizeof(text), "refused (%d): %s\n", a.status,
 		    a.message);
-		ret =
-		    front_send_text(x, MHD_HTTP_FORBIDDEN, "text/plain", text);
+		ret = front_send_text(x,
+		    serve_status_transient(a.status)
+			? MHD_HTTP_SERVICE_UNAVAILABLE
+			: MHD_HTTP_FORBIDDEN,
+		    "text/plain", text);
 	} else
 		ret = front_send_copy(x, MHD_HTTP_OK,
 		    "application/pem-certificate-chain", a.chain, a.chain_len);

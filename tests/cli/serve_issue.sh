@@ -269,6 +269,31 @@ stop_wait
 	bad "signer killed during an issuance: exit $st"
 unset P11FAULT
 
+# ---- the token fails every signature -----------------------------------------
+export P11FAULT='C_Sign@*=CKR_DEVICE_ERROR'
+start "the CA key cannot sign"
+issued() {
+	sqlite3 "$db" "SELECT count(*) FROM certificates WHERE status = 'issued'"
+}
+n=$(issued)
+code=$(curl -s -D hdr -o www.out -w '%{http_code}' --max-time 60 \
+	--data-binary @www.der \
+	"$base/test/issue?profile=tls-server&requester=acme:acct-1&ids=dns:www.example.com" ||
+	true)
+[ "$code" = 503 ] && grep -qi '^Retry-After:' hdr &&
+	ok "a token fault: 503 with Retry-After" ||
+	bad "a token fault: HTTP $code $(cat www.out)"
+curl -s --max-time 10 "$base/metrics" >metrics.txt || true
+grep -q '^signet_token_errors_total [1-9]' metrics.txt &&
+	ok "... counted in /metrics (signet_token_errors_total)" ||
+	bad "... not in /metrics: $(grep token_errors metrics.txt)"
+healthy && ok "... the service stays up" || bad "... the service is down"
+[ "$(issued)" = "$n" ] && ok "... nothing issued" ||
+	bad "... issued rows $n -> $(issued)"
+kill -TERM "$signer"
+stop_wait
+unset P11FAULT
+
 # ---- the signer killed at each step of the pipeline ---------------------------
 for step in issue.policy issue.serial issue.lint issue.reserve issue.intent \
 	issue.sign issue.record issue.outcome; do
