@@ -141,8 +141,10 @@ int front_send_copy(struct front_ctx *x, unsigned status, const char *type,
     const void *data, size_t len);
 /* Serve on fd; tls: HTTPS with the certificate front_tls_install set. */
 struct MHD_Daemon *front_http_start(int fd, int tls);
-/* Stop accepting, let open connections finish for up to seconds. */
-void front_http_drain(struct MHD_Daemon *d, unsigned seconds);
+/* Stop accepting connections (SIGTERM); open ones go on. */
+void front_http_quiesce(struct MHD_Daemon *d);
+/* How many connections are open. */
+unsigned front_http_connections(struct MHD_Daemon *d);
 void front_http_stop(struct MHD_Daemon *d);
 
 /* front_tls.c: the HTTPS certificate and key (PEM), newest first. */

@@ -395,8 +395,11 @@ test_issue(struct front_ctx *x)
 	else if (a.status != 0) {
 		snprintf(text, sizeof(text), "refused (%d): %s\n", a.status,
 		    a.message);
-		ret =
-		    front_send_text(x, MHD_HTTP_FORBIDDEN, "text/plain", text);
+		ret = front_send_text(x,
+		    serve_status_transient(a.status)
+			? MHD_HTTP_SERVICE_UNAVAILABLE
+			: MHD_HTTP_FORBIDDEN,
+		    "text/plain", text);
 	} else
 		ret = front_send_copy(x, MHD_HTTP_OK,
 		    "application/pem-certificate-chain", a.chain, a.chain_len);
@@ -418,6 +421,16 @@ test_hook(struct front_ctx *x)
 		(void)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
 		return front_send_text(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "text/plain", "still alive\n");
+	}
+	if (strcmp(x->url, "/test/ipc-bad-issue") == 0) {
+		/* A well-formed frame whose ISSUE body does not decode. */
+		static const uint8_t bad[17] = { 0xff, 0xff, 0xff, 0xff };
+
+		pthread_mutex_lock(&front.send_lock);
+		(void)serve_send(front.ipc, SERVE_MSG_ISSUE, 1, bad,
+		    sizeof(bad), 1000);
+		pthread_mutex_unlock(&front.send_lock);
+		return front_send_text(x, MHD_HTTP_OK, "text/plain", "sent\n");
 	}
 	if (strcmp(x->url, "/test/ipc-garbage") == 0) {
 		pthread_mutex_lock(&front.send_lock);
@@ -518,7 +531,7 @@ static const struct front_route routes[] = {
 	{ "/ocsp", FRONT_POST, FRONT_ON_HTTP, OCSP_REQUEST_MAX,
 	    front_ocsp_route },
 #ifdef SIGNET_TEST_HOOKS
-	{ "/test/", FRONT_GET | FRONT_POST, ANY_LISTENER, 64 * 1024,
+	{ "/test/", FRONT_GET | FRONT_POST, ANY_LISTENER, (size_t)64 * 1024,
 	    route_test },
 #endif
 };
@@ -715,22 +728,23 @@ front_http_start(int fd, int tls)
 }
 
 void
-front_http_drain(struct MHD_Daemon *d, unsigned seconds)
+front_http_quiesce(struct MHD_Daemon *d)
+{
+	MHD_socket fd;
+
+	if (d != NULL && (fd = MHD_quiesce_daemon(d)) != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+unsigned
+front_http_connections(struct MHD_Daemon *d)
 {
 	const union MHD_DaemonInfo *info;
-	MHD_socket fd;
-	unsigned i;
 
-	if (d == NULL || (fd = MHD_quiesce_daemon(d)) == MHD_INVALID_SOCKET)
-		return;
-	close(fd);
-	for (i = 0; i < seconds * 20; i++) {
-		info =
-		    MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (info == NULL || info->num_connections == 0)
-			break;
-		usleep(50000);
-	}
+	if (d == NULL)
+		return 0;
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return info != NULL ? info->num_connections : 0;
 }
 
 void

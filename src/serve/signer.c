@@ -686,10 +686,16 @@ reload(struct signer *s)
 	signer_say("reloaded");
 }
 
+/*
+ * SIGTERM to the front end, which stops accepting and lets open
+ * connections finish: their questions are still answered here until it
+ * exits, for up to STOP_WAIT_MS.
+ */
 static void
 stop_frontend(struct signer *s)
 {
 	int64_t deadline = signer_mono_ms() + STOP_WAIT_MS;
+	struct pollfd p;
 	int status;
 
 	if (s->front_pid <= 0)
@@ -700,7 +706,14 @@ stop_frontend(struct signer *s)
 			s->front_pid = -1;
 			break;
 		}
-		usleep(20000);
+		p.fd = s->front_fd;
+		p.events = POLLIN;
+		p.revents = 0;
+		if (s->front_fd < 0)
+			usleep(20000);
+		else if (poll(&p, 1, 20) > 0 &&
+			 (p.revents & (POLLIN | POLLHUP | POLLERR)))
+			front_readable(s);
 	}
 	if (s->front_pid > 0) {
 		kill(s->front_pid, SIGKILL);

@@ -1,0 +1,22 @@
+# Shared by the tests of signet serve. Source it after setting $work (a
+# throwaway directory); it sets the EXIT trap that stops the service and
+# removes $work, and gives:
+#   free_port            a free TCP port on 127.0.0.1
+#   serve_kill           SIGKILL to the signer ($signer) and its children
+# The test keeps the signer's PID in $signer.
+signer=
+serve_kill() {
+	if [ -n "$signer" ] && kill -0 "$signer" 2>/dev/null; then
+		_f=$(pgrep -P "$signer" || true)
+		kill -KILL "$signer" 2>/dev/null || true
+		for _p in $_f; do kill -KILL "$_p" 2>/dev/null || true; done
+	fi
+}
+serve_cleanup() {
+	serve_kill
+	rm -rf "$work"
+}
+trap serve_cleanup EXIT
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
