@@ -24,6 +24,8 @@ check_frame(const uint8_t *frame, size_t n)
 	static struct serve_issue q;
 	struct serve_issue_reply a;
 	struct serve_msg back;
+	struct serve_ocsp_issuer is;
+	uint32_t count;
 	const char *why;
 
 	if (serve_msg_check(frame, n, SERVE_FROM_FRONT, &m, &why) != 0) {
@@ -47,6 +49,12 @@ check_frame(const uint8_t *frame, size_t n)
 			(void)serve_crl_info_decode(m.body, m.len, &c);
 		if (m.type == SERVE_MSG_ISSUE_REPLY)
 			(void)serve_issue_reply_decode(m.body, m.len, &a);
+		if (m.type == SERVE_MSG_OCSP_ISSUER)
+			(void)serve_ocsp_issuer_decode(m.body, m.len, &is);
+		if (m.type == SERVE_MSG_OCSP_RESPONSES &&
+		    serve_ocsp_batch_check(m.body, m.len, &count) == 0 &&
+		    (count == 0 || count > SERVE_OCSP_BATCH_MAX))
+			abort();
 	}
 }
 

@@ -283,6 +283,72 @@ test_issue_bodies(void **state)
 
 /* The reader on a non-blocking socket, fed one byte at a time. */
 static void
+test_ocsp_bodies(void **state)
+{
+	struct serve_ocsp_issuer is, isback;
+	struct serve_ocsp_entry e, eback;
+	struct serve_rbuf r;
+	struct serve_wbuf w;
+	static const uint8_t serial[] = { 0x4f, 0x01, 0x02 };
+	static const uint8_t der[] = { 0x30, 0x03, 0x0a, 0x01, 0x00 };
+	uint32_t n = 0, i;
+	size_t cut;
+
+	(void)state;
+	memset(&is, 0x5a, sizeof(is));
+	serve_wbuf_init(&w, SERVE_OCSP_ISSUER_LEN);
+	assert_int_equal(serve_ocsp_issuer_encode(&is, &w), 0);
+	assert_int_equal(w.len, SERVE_OCSP_ISSUER_LEN);
+	assert_int_equal(serve_ocsp_issuer_decode(w.p, w.len, &isback), 0);
+	assert_memory_equal(&isback, &is, sizeof(is));
+	for (cut = 0; cut < w.len; cut++)
+		assert_int_equal(serve_ocsp_issuer_decode(w.p, cut, &isback),
+		    -1);
+	serve_wbuf_free(&w);
+
+	memset(&e, 0, sizeof(e));
+	e.serial = serial;
+	e.serial_len = sizeof(serial);
+	e.this_update = 1797000000;
+	e.next_update = 1797000000 + 4 * 86400;
+	e.der = der;
+	e.der_len = sizeof(der);
+	serve_wbuf_init(&w, SERVE_OCSP_BATCH_BYTES);
+	serve_ocsp_batch_begin(&w);
+	serve_ocsp_batch_add(&w, &e);
+	serve_ocsp_batch_add(&w, &e);
+	assert_int_equal(serve_ocsp_batch_end(&w, 2), 0);
+	assert_int_equal(serve_ocsp_batch_check(w.p, w.len, &n), 0);
+	assert_int_equal(n, 2);
+	serve_rbuf_init(&r, w.p, w.len);
+	(void)serve_get_u32(&r);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(serve_ocsp_batch_next(&r, &eback), 0);
+		assert_int_equal(eback.serial_len, sizeof(serial));
+		assert_memory_equal(eback.serial, serial, sizeof(serial));
+		assert_int_equal(eback.next_update, e.next_update);
+		assert_memory_equal(eback.der, der, sizeof(der));
+	}
+	/* The frame rule takes it from the signer, never from a front end. */
+	for (cut = 0; cut < w.len; cut++)
+		assert_int_equal(serve_ocsp_batch_check(w.p, cut, &n), -1);
+	serve_put_u8(&w, 0);
+	assert_int_equal(serve_ocsp_batch_check(w.p, w.len, &n), -1);
+	serve_wbuf_free(&w);
+	/* An empty batch, a count over the maximum, nextUpdate not later. */
+	serve_wbuf_init(&w, SERVE_OCSP_BATCH_BYTES);
+	serve_ocsp_batch_begin(&w);
+	assert_int_equal(serve_ocsp_batch_end(&w, 0), -1);
+	assert_int_equal(serve_ocsp_batch_end(&w, SERVE_OCSP_BATCH_MAX + 1),
+	    -1);
+	e.next_update = e.this_update;
+	serve_ocsp_batch_add(&w, &e);
+	assert_int_equal(serve_ocsp_batch_end(&w, 1), 0);
+	assert_int_equal(serve_ocsp_batch_check(w.p, w.len, &n), -1);
+	serve_wbuf_free(&w);
+}
+
+static void
 test_reader(void **state)
 {
 	uint8_t buf[2 * SERVE_IPC_HEADER + 8];
@@ -356,6 +422,7 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_bodies),
 		cmocka_unit_test(test_issue_bodies),
+		cmocka_unit_test(test_ocsp_bodies),
 		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_send_timeout),
 	};
