@@ -21,7 +21,7 @@
 #include "signet/x509.h"
 #include "x509_fixture.h"
 
-#define DAY 86400
+#define DAY ((int64_t)86400)
 #define T0 ((time_t)1790000040) /* a whole minute */
 
 static struct {
