@@ -1,7 +1,9 @@
 #!/bin/sh
 # OCSP in signet serve: pre-signed responses judged by openssl ocsp
 # (good, revoked with reason and time, unknown), by python3-cryptography
-# (strict parse and signature), GET and POST, the caching headers and
+# (strict parse and signature), GnuTLS ocsptool, nginx stapling with
+# ssl_stapling_verify (good, then revoked after a reload), GET and POST,
+# the caching headers and
 # 304, a revocation from the shell reaching the response within 60 s,
 # and hostile requests answered with the right OCSP status. Every process
 # started here is stopped by its PID.
@@ -60,6 +62,40 @@ wait_for() {
 }
 healthy() { [ "$(status "$base/health")" = 200 ]; }
 
+# py_judge RESPONSE CERT GOOD|REVOKED: python3-cryptography parses the
+# response, checks its signature with the CA key, and what it says.
+cat >judge.py <<'PY'
+import sys
+from cryptography import x509
+from cryptography.x509 import ocsp
+from cryptography.hazmat.primitives.asymmetric import ec
+ca = x509.load_pem_x509_certificate(open(sys.argv[1], "rb").read())
+r = ocsp.load_der_ocsp_response(open(sys.argv[2], "rb").read())
+cert = x509.load_pem_x509_certificate(open(sys.argv[3], "rb").read())
+want = getattr(ocsp.OCSPCertStatus, sys.argv[4])
+assert r.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL
+ca.public_key().verify(r.signature, r.tbs_response_bytes,
+                       ec.ECDSA(r.signature_hash_algorithm))
+assert r.responder_name == ca.subject
+assert r.certificates == []
+assert len(r.extensions) == 0  # no nonce in a pre-signed response
+assert r.produced_at_utc.second == 0
+single = list(r.responses)
+assert len(single) == 2, len(single)
+assert {type(s.hash_algorithm).__name__ for s in single} == {"SHA1", "SHA256"}
+for s in single:
+    assert s.serial_number == cert.serial_number
+    assert s.certificate_status == want, s.certificate_status
+    assert s.this_update_utc.second == 0
+    assert (s.next_update_utc - s.this_update_utc).total_seconds() == 4 * 86400
+    if want == ocsp.OCSPCertStatus.REVOKED:
+        assert s.revocation_reason == x509.ReasonFlags.key_compromise
+        assert s.revocation_time_utc is not None
+PY
+py_judge() {
+	python3 judge.py "$CA_CERT" "$1" "$2" "$3" >judge.out 2>&1
+}
+
 # Two certificates before the service starts, one after.
 good=$(ca_issue_named good)
 gone=$(ca_issue_named gone)
@@ -79,6 +115,13 @@ is_revoked() { ocsp_status "$1" | grep -q "^$1: revoked"; }
 wait_for "openssl ocsp: good.crt is good" is_good good.crt
 grep -q "Response verify OK" good.crt.ocsp && ok "... and the response verifies" ||
 	bad "openssl ocsp does not verify the response: $(cat good.crt.ocsp)"
+
+# GnuTLS's ocsptool, with the CA as the response's signer.
+ocsptool --ask="$base/ocsp" --load-issuer "$CA_CERT" --load-cert good.crt \
+	--load-signer "$CA_CERT" --no-nonce >ocsptool.out 2>&1 || true
+contains ocsptool.out "Certificate Status: good" "GnuTLS ocsptool: good"
+contains ocsptool.out "Verifying OCSP Response: Success." \
+	"... and the response verifies"
 
 new=$(ca_issue_named new)
 t0=$(date +%s)
@@ -118,27 +161,11 @@ openssl ocsp -issuer "$CA_CERT" -sha256 -cert good.crt -no_nonce \
 [ -s req1.der ] && [ -s req256.der ] || bad "openssl ocsp -reqout"
 b64=$(base64 -w0 req1.der | sed 's|+|%2B|g; s|/|%2F|g; s|=|%3D|g')
 curl -s -D get.hdr -o get.der --max-time 10 "$base/ocsp/$b64"
-python3 - "$CA_CERT" good.crt get.der <<'PY' && ok "GET: python3-cryptography parses and verifies" || bad "GET response"
-import sys
-from cryptography import x509
-from cryptography.x509 import ocsp
-from cryptography.hazmat.primitives.asymmetric import ec
-ca = x509.load_pem_x509_certificate(open(sys.argv[1], "rb").read())
-cert = x509.load_pem_x509_certificate(open(sys.argv[2], "rb").read())
-r = ocsp.load_der_ocsp_response(open(sys.argv[3], "rb").read())
-assert r.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL
-ca.public_key().verify(r.signature, r.tbs_response_bytes,
-                       ec.ECDSA(r.signature_hash_algorithm))
-assert r.responder_name == ca.subject
-single = list(r.responses)
-assert len(single) == 2
-for s in single:
-    assert s.serial_number == cert.serial_number
-    assert s.certificate_status == ocsp.OCSPCertStatus.GOOD
-    assert s.this_update_utc.second == 0
-    assert (s.next_update_utc - s.this_update_utc).days == 4
-assert {type(s.hash_algorithm).__name__ for s in single} == {"SHA1", "SHA256"}
-PY
+py_judge get.der good.crt GOOD && ok "GET: python3-cryptography parses and verifies: good" ||
+	bad "GET response: $(cat judge.out)"
+py_judge gone.crt.resp gone.crt REVOKED &&
+	ok "python3-cryptography: the revoked response parses and verifies" ||
+	bad "revoked response: $(cat judge.out)"
 grep -qi "^content-type: application/ocsp-response" get.hdr &&
 	ok "GET: Content-Type application/ocsp-response" || bad "Content-Type"
 grep -qi "^cache-control: max-age=[0-9]*, public, no-transform, must-revalidate" get.hdr &&
@@ -200,6 +227,77 @@ curl -s -o code.der --max-time 10 "$base/ocsp/not*base64"
 	ok "GET with a path that is not base64: malformedRequest" ||
 	bad "bad base64"
 healthy && ok "the service is still healthy" || bad "the service died"
+
+# ---- nginx staples the response (ssl_stapling_verify on) ---------------------
+web=$(ca_issue_named web)
+cat web.crt "$CA_CERT" >web-chain.pem
+cat "$CA_CERT" "$CA_ROOT" >trusted.pem
+wait_for "the web server's certificate has a response" is_good web.crt
+nport=$(free_port)
+mkdir -p nginx/tmp
+{
+	[ "$(id -u)" -eq 0 ] && echo "user nobody $(id -gn nobody);"
+	cat <<EOF
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log info;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $work/nginx/tmp/body;
+    proxy_temp_path $work/nginx/tmp/proxy;
+    fastcgi_temp_path $work/nginx/tmp/fastcgi;
+    uwsgi_temp_path $work/nginx/tmp/uwsgi;
+    scgi_temp_path $work/nginx/tmp/scgi;
+    server {
+        listen 127.0.0.1:$nport ssl;
+        server_name web.example.com;
+        ssl_certificate $work/web-chain.pem;
+        ssl_certificate_key $work/web.key;
+        ssl_stapling on;
+        ssl_stapling_verify on;
+        ssl_stapling_responder $base/ocsp;
+        ssl_trusted_certificate $work/trusted.pem;
+        location / { return 200 "hello\n"; }
+    }
+}
+EOF
+} >nginx/nginx.conf
+chmod 755 "$work" nginx
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" \
+	-g "daemon off;" >nginx.out 2>&1 &
+nginx_pid=$!
+trap 'kill -TERM "$nginx_pid" 2>/dev/null || true; serve_cleanup' EXIT
+# stapled STATUS: nginx fetches on a first handshake, staples on later ones.
+stapled() {
+	openssl s_client -connect "127.0.0.1:$nport" -servername web.example.com \
+		-status -CAfile "$CA_ROOT" </dev/null >s_client.out 2>&1 || true
+	grep -q "Cert Status: $1" s_client.out
+}
+if wait_for "nginx staples the response: good (openssl s_client -status)" \
+	stapled good; then
+	contains s_client.out "OCSP Response Status: successful" \
+		"... a successful response"
+	contains s_client.out "Verify return code: 0 (ok)" \
+		"... on a handshake that verifies"
+fi
+run 0 "revoke the web server's certificate" "$signet" revoke "$web" \
+	--reason superseded
+wait_for "the responder says revoked" is_revoked web.crt
+# nginx keeps a good response up to an hour; a reload fetches anew. It
+# never staples a revoked one: it says so in its log.
+kill -HUP "$nginx_pid"
+says_revoked() {
+	stapled good && return 1
+	grep -q 'certificate status "revoked" in the OCSP response' \
+		nginx/error.log
+}
+wait_for "after a reload nginx sees revoked, and staples nothing good" \
+	says_revoked
+contains s_client.out "OCSP response: no response sent" \
+	"... openssl s_client -status: no response sent"
+kill -TERM "$nginx_pid"
+wait "$nginx_pid" 2>/dev/null || true
 
 kill -TERM "$signer"
 wait "$signer" && ok "SIGTERM: signet serve exits 0" || bad "exit status"
