@@ -24,6 +24,7 @@ struct ocsp_ent {
 	int revoked;
 	int64_t revoked_at;
 	int reason;
+	int64_t not_after;
 	int64_t this_update; /* 0: not signed yet */
 	uint8_t *der;
 	size_t len;
@@ -75,6 +76,7 @@ scan_cb(const struct signet_store_cert *c, void *arg)
 	memset(e, 0, sizeof(*e));
 	snprintf(e->serial, sizeof(e->serial), "%s", c->serial);
 	e->revoked = c->status == SIGNET_CERT_REVOKED;
+	e->not_after = c->not_after;
 	e->revoked_at = e->revoked ? c->revoked_at : 0;
 	e->reason = e->revoked ? c->revocation_reason : SIGNET_CRL_REASON_NONE;
 	return 0;
@@ -271,6 +273,9 @@ signer_ocsp_check(struct signer *s)
 	for (i = 0; i < o->n; i++) {
 		struct ocsp_ent *e = &o->v[i];
 
+		/* Expired since the last scan: no new response. */
+		if (e->not_after < now)
+			continue;
 		due = e->this_update + life / 2;
 		if (e->der != NULL && now < due) {
 			if (due < o->refresh_at)
