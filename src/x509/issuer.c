@@ -108,6 +108,12 @@ signet_issuer_new(X509 *ca_cert, struct signet_issuer **out)
 			goto out;
 		is->key_id_len = 20;
 	}
+	/* For OCSP CertIDs (RFC 6960 4.1.1). */
+	if (x509_spki_key_bits(v->spki.p, v->spki.n, &is->key_bits) != 0) {
+		r = signet_error_set(SIGNET_ERR_CRYPTO,
+		    "the issuer certificate's public key is malformed");
+		goto out;
+	}
 	if ((is->pub = X509_get_pubkey(ca_cert)) == NULL) {
 		r = signet_error_ossl(SIGNET_ERR_CRYPTO,
 		    "the issuer certificate's public key is unusable");

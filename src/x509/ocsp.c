@@ -23,12 +23,8 @@ int
 signet_ocsp_issuer_hashes(const struct signet_issuer *issuer, unsigned alg,
     uint8_t name_hash[32], uint8_t key_hash[32], size_t *len)
 {
-	struct x509_cert_view *v = NULL;
-	struct x509_span bits;
 	const EVP_MD *md;
-	const char *why = NULL;
 	unsigned n = 0;
-	int r = SIGNET_ERR_INTERNAL;
 
 	*len = 0;
 	if (alg == SIGNET_OCSP_CERTID_SHA1)
@@ -38,31 +34,19 @@ signet_ocsp_issuer_hashes(const struct signet_issuer *issuer, unsigned alg,
 	else
 		return signet_error_set(SIGNET_ERR_USAGE,
 		    "unknown CertID hash algorithm %u", alg);
-	if (issuer == NULL || issuer->cert_der == NULL)
+	if (issuer == NULL || issuer->cert_der == NULL ||
+	    issuer->key_bits.p == NULL)
 		return signet_error_set(SIGNET_ERR_USAGE,
 		    "OCSP responses need the issuer's CA certificate");
-	if ((v = calloc(1, sizeof(*v))) == NULL)
-		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-	if (x509_cert_view_parse(issuer->cert_der, issuer->cert_len, v, &why) !=
-		0 ||
-	    x509_spki_key_bits(v->spki.p, v->spki.n, &bits) != 0) {
-		r = signet_error_set(SIGNET_ERR_INTERNAL,
-		    "the CA certificate does not parse: %s",
-		    why != NULL ? why : "bad key");
-		goto out;
-	}
 	/* RFC 6960 4.1.1: the DER Name, and the key without tag or length. */
 	if (EVP_Digest(issuer->subject.p, issuer->subject.n, name_hash, &n, md,
 		NULL) != 1 ||
-	    EVP_Digest(bits.p, bits.n, key_hash, &n, md, NULL) != 1) {
-		r = signet_error_ossl(SIGNET_ERR_CRYPTO, "hashing the issuer");
-		goto out;
-	}
+	    EVP_Digest(issuer->key_bits.p, issuer->key_bits.n, key_hash, &n, md,
+		NULL) != 1)
+		return signet_error_ossl(SIGNET_ERR_CRYPTO,
+		    "hashing the issuer");
 	*len = n;
-	r = 0;
-out:
-	free(v);
-	return r;
+	return 0;
 }
 
 static int

@@ -178,7 +178,8 @@ struct signet_issuer {
 	X509 *cert;        /* NULL: self-signed */
 	uint8_t *cert_der; /* the CA certificate as encoded */
 	size_t cert_len;
-	struct x509_span subject; /* into cert_der */
+	struct x509_span subject;  /* into cert_der */
+	struct x509_span key_bits; /* subjectPublicKey bits, into cert_der */
 	uint8_t key_id[64];
 	size_t key_id_len;
 	time_t not_after;
