@@ -19,6 +19,7 @@
 #include "fixture.h"
 #include "signet/lint.h"
 #include "signet/x509.h"
+#include "util/der.h"
 #include "x509_fixture.h"
 
 #define DAY ((int64_t)86400)
@@ -26,7 +27,11 @@
 
 static struct {
 	struct tx_ca root;
+	struct tx_ca other; /* another CA, same key type */
+	struct tx_ca rsa;   /* another CA, RSA */
 	X509 *leaf;
+	uint8_t *leaf_der;
+	size_t leaf_len;
 } g;
 
 static int
@@ -48,7 +53,10 @@ setup(void **state)
 	p = der;
 	g.leaf = d2i_X509(NULL, &p, (long)len);
 	assert_non_null(g.leaf);
-	free(der);
+	g.leaf_der = der;
+	g.leaf_len = len;
+	tx_ca_root(&g.other, "P-256", NULL, "Other Root");
+	tx_ca_root(&g.rsa, "RSA", NULL, "RSA Root");
 	tx_request_free(req);
 	return 0;
 }
@@ -58,7 +66,10 @@ teardown(void **state)
 {
 	(void)state;
 	X509_free(g.leaf);
+	free(g.leaf_der);
 	tx_ca_free(&g.root);
+	tx_ca_free(&g.other);
+	tx_ca_free(&g.rsa);
 	return 0;
 }
 
@@ -215,8 +226,18 @@ test_ocsp_refuses_bad_params(void **state)
 }
 
 /* Lint a response against an expectation; 1 if lint id failed. */
+static int lint_fails_as(X509 *issuer, const uint8_t *basic, size_t len,
+    const struct signet_lint_ocsp_expect *x, const char *id);
+
 static int
 lint_fails(const uint8_t *basic, size_t len,
+    const struct signet_lint_ocsp_expect *x, const char *id)
+{
+	return lint_fails_as(g.root.cert, basic, len, x, id);
+}
+
+static int
+lint_fails_as(X509 *issuer, const uint8_t *basic, size_t len,
     const struct signet_lint_ocsp_expect *x, const char *id)
 {
 	struct signet_lint_ctx *ctx = NULL;
@@ -224,7 +245,7 @@ lint_fails(const uint8_t *basic, size_t len,
 	int failed, r;
 
 	assert_int_equal(signet_lint_ctx_new(&ctx), 0);
-	assert_int_equal(signet_lint_ctx_set_issuer(ctx, g.root.cert), 0);
+	assert_int_equal(signet_lint_ctx_set_issuer(ctx, issuer), 0);
 	r = signet_lint_ocsp(ctx, basic, len, x, &rep);
 	assert_non_null(rep);
 	assert_true(r == 0 || r == SIGNET_ERR_LINT);
@@ -275,7 +296,41 @@ test_ocsp_lints(void **state)
 	assert_true(lint_fails(copy, len + 1, &x, "e_ocsp_der"));
 	assert_true(lint_fails(copy, len - 3, &x, "e_ocsp_der"));
 	free(copy);
+
+	/* Judged as another CA's: neither its name nor its key. */
+	assert_true(
+	    lint_fails_as(g.other.cert, lint, len, &x, "e_ocsp_responder_id"));
+	assert_true(
+	    lint_fails_as(g.other.cert, lint, len, &x, "e_ocsp_cert_id"));
+	assert_false(
+	    lint_fails_as(g.other.cert, lint, len, &x, "e_ocsp_sig_alg"));
+	/* An ECDSA signature for an RSA issuer. */
+	assert_true(lint_fails_as(g.rsa.cert, lint, len, &x, "e_ocsp_sig_alg"));
+	/* A responder certificate without OCSPSigning and nocheck. */
+	{
+		struct der_buf b;
+		const uint8_t *d;
+		size_t dl, outer, c0, seq;
+
+		der_buf_init(&b, 0);
+		outer = der_begin(&b, DER_SEQUENCE);
+		/* The lint object's contents: after its 4-byte header. */
+		assert_true(len > 4 && lint[1] == 0x82);
+		der_put_raw(&b, lint + 4, len - 4);
+		c0 = der_begin(&b, DER_CONTEXT_CONS(0));
+		seq = der_begin(&b, DER_SEQUENCE);
+		der_put_raw(&b, g.leaf_der, g.leaf_len);
+		der_end(&b, seq);
+		der_end(&b, c0);
+		der_end(&b, outer);
+		d = der_buf_data(&b, &dl);
+		assert_false(
+		    lint_fails(lint, len, &x, "e_ocsp_responder_nocheck"));
+		assert_true(lint_fails(d, dl, &x, "e_ocsp_responder_nocheck"));
+		der_buf_free(&b);
+	}
 	signet_tbs_free(tbs);
+	tbs = NULL;
 
 	/* Too long a lifetime fails e_ocsp_validity and is not signed. */
 	p = params(0);
