@@ -86,6 +86,7 @@ print_list(void)
 		    signet_lint_severity_name(l->severity),
 		    l->applies == (SIGNET_LINT_CERT | SIGNET_LINT_CRL) ? "both"
 		    : l->applies == SIGNET_LINT_CRL                    ? "crl"
+		    : l->applies == SIGNET_LINT_OCSP                   ? "ocsp"
 								       : "cert",
 		    l->description, l->source);
 	}

@@ -77,6 +77,8 @@ quiet openssl x509 -in good.pem -outform DER -out good.der
 run 0 "$signet" lint --list
 has e_serial_positive
 has e_crl_certificate_hold
+grep -Eq '^e_ocsp_status_store +error +ocsp ' out ||
+	fail "--list does not show the OCSP lints as ocsp"
 [ "$(wc -l <out)" -ge 60 ] || fail "--list shows fewer than 60 lints"
 
 # ---- certificates -----------------------------------------------------------
