@@ -312,6 +312,15 @@ test_serve_section(void **state)
 		    "serve:\n  crl:\n    interval: 11d\n",
 		    "serve.crl.interval '11d'" },
 		{ "an unknown key", "serve:\n  port: 80\n", "port" },
+		{ "an OCSP lifetime over ten days (BR 4.9.10)",
+		    "serve:\n  ocsp:\n    lifetime: 11d\n",
+		    "serve.ocsp.lifetime '11d'" },
+		{ "an OCSP lifetime under an hour",
+		    "serve:\n  ocsp:\n    lifetime: 59m\n",
+		    "serve.ocsp.lifetime '59m'" },
+		{ "an OCSP signer other than the CA",
+		    "serve:\n  ocsp:\n    signer: delegated\n",
+		    "serve.ocsp.signer 'delegated' is not supported" },
 		{ "HTTPS without a certificate",
 		    "serve:\n  https:\n    listen: 127.0.0.1:8443\n",
 		    "needs certificate and key" },
@@ -344,6 +353,19 @@ test_serve_section(void **state)
 	assert_int_equal(c->serve_crl_interval, 86400);
 	assert_int_equal(c->serve_crl_check, 30);
 	assert_null(c->serve_https_listen);
+	assert_int_equal(c->serve_ocsp, 0);
+	signet_ca_config_free(c);
+
+	/* OCSP: on with its section, even empty; default lifetime 4 days. */
+	path = write_config("serve.yaml", BASE "serve:\n  ocsp: {}\n");
+	assert_int_equal(signet_ca_config_load(path, &c), 0);
+	assert_int_equal(c->serve_ocsp, 1);
+	assert_int_equal(c->serve_ocsp_lifetime, 4 * 86400);
+	signet_ca_config_free(c);
+	path = write_config("serve.yaml",
+	    BASE "serve:\n  ocsp:\n    lifetime: 10d\n    signer: ca\n");
+	assert_int_equal(signet_ca_config_load(path, &c), 0);
+	assert_int_equal(c->serve_ocsp_lifetime, 10 * 86400);
 	signet_ca_config_free(c);
 
 	path = write_config("serve.yaml",
