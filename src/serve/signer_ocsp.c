@@ -238,7 +238,7 @@ signer_ocsp_check(struct signer *s)
 	struct signet_ca_ocsp_cert c;
 	int64_t now = (int64_t)time(NULL), seq = 0, total = 0, tu, life, due;
 	size_t i, done = 0, *idx = NULL;
-	int r, more = 0;
+	int r, more = 0, failed = 0;
 
 	if (s->ca == NULL || !s->cfg->serve_ocsp)
 		return 0;
@@ -301,6 +301,7 @@ signer_ocsp_check(struct signer *s)
 			    e->serial, signet_error_message());
 			/* Try again at the next check. */
 			e->this_update = 0;
+			failed = 1;
 			continue;
 		}
 		e->this_update = tu;
@@ -314,7 +315,7 @@ signer_ocsp_check(struct signer *s)
 		signer_say("OCSP: %zu response%s signed (%zu certificates)",
 		    done, done == 1 ? "" : "s", o->n);
 	}
-	if (more)
+	if (more || failed)
 		o->refresh_at = now;
 	free(idx);
 	return more;
