@@ -503,7 +503,71 @@ crl_make(struct signer *s, const char *why)
 	}
 }
 
-/* Cheap unless a CRL is due: one read of the revocation counter. */
+/*
+ * Another node on the same database, or `signet crl` from a shell, may
+ * have recorded a newer full CRL than the one served here: serve that one
+ * (its signature checked against the CA certificate first). 1 when it
+ * was taken, 0 when there is none, -1 on a failure (reported).
+ */
+static int
+crl_adopt(struct signer *s)
+{
+	struct signet_store *st = signet_ca_get0_store(s->ca);
+	struct signet_store_crl *c = NULL;
+	const unsigned char *p;
+	X509_CRL *crl = NULL;
+	EVP_PKEY *pub;
+	int64_t number, this_update;
+	uint8_t *der = NULL;
+	int r, taken = -1;
+
+	r = signet_store_crl_last_full(st, signet_ca_issuer_id(s->ca), &number,
+	    &this_update);
+	if (r == SIGNET_ERR_NOT_FOUND || (r == 0 && number <= s->crl.number))
+		return 0;
+	if (r != 0 || (r = signet_store_crl_get(st, signet_ca_issuer_id(s->ca),
+			   number, &c)) != 0) {
+		signer_count_error(s, r);
+		signer_say("cannot read the newest CRL: %s",
+		    signet_error_message());
+		return -1;
+	}
+	p = c->der;
+	pub = X509_get0_pubkey(signet_ca_get0_cert(s->ca));
+	if (c->der == NULL || c->der_len > LONG_MAX ||
+	    (crl = d2i_X509_CRL(NULL, &p, (long)c->der_len)) == NULL ||
+	    p != c->der + c->der_len || pub == NULL ||
+	    X509_CRL_verify(crl, pub) != 1) {
+		signer_say("CRL number %lld in the database does not verify "
+			   "with the CA certificate: not served",
+		    (long long)number);
+		s->crl_failures++;
+		goto out;
+	}
+	if ((der = malloc(c->der_len)) == NULL)
+		goto out;
+	memcpy(der, c->der, c->der_len);
+	free(s->crl_der);
+	s->crl_der = der;
+	s->crl_len = c->der_len;
+	s->crl.number = c->number;
+	s->crl.this_update = c->this_update;
+	s->crl.next_update = c->next_update;
+	s->crl.made = (int64_t)time(NULL);
+	signer_say("CRL number %lld, made elsewhere, served from now on",
+	    (long long)number);
+	push_crl(s);
+	taken = 1;
+out:
+	X509_CRL_free(crl);
+	signet_store_crl_free(c);
+	return taken;
+}
+
+/*
+ * Cheap unless a CRL is due: the revocation counter and the newest CRL
+ * number, one indexed read each.
+ */
 static void
 crl_check(struct signer *s)
 {
@@ -526,6 +590,12 @@ crl_check(struct signer *s)
 		crl_make(s, "schedule");
 		return;
 	}
+	/*
+	 * Nodes that saw the same revocation may each make a CRL (their
+	 * numbers differ: the database hands them out); each then serves
+	 * the newest at its next check.
+	 */
+	(void)crl_adopt(s);
 	if ((r = signet_store_revocation_seq(signet_ca_get0_store(s->ca),
 		 signet_ca_issuer_id(s->ca), &seq)) != 0) {
 		signer_count_error(s, r);

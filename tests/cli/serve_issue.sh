@@ -45,14 +45,7 @@ db=$work/ca/signet.db
 log=$work/ca/audit.log
 port=$(free_port)
 base=http://127.0.0.1:$port
-{
-	echo "serve:"
-	echo "  listen: 127.0.0.1:$port"
-	echo "  user: nobody"
-	echo "  issuer-name: test-ca"
-	echo "  crl:"
-	echo "    check-interval: 1s"
-} >>"$CA_CONFIG"
+serve_config "$port"
 export SIGNET_TEST_SERVE_HOOKS=1
 
 healthy() {
