@@ -33,7 +33,7 @@ enum serve_msg_type {
 	SERVE_MSG_TLS = 6,          /* signer: the HTTPS certificate and key */
 	SERVE_MSG_ISSUE = 7,        /* front end: issue a certificate */
 	SERVE_MSG_ISSUE_REPLY = 8,  /* signer: the certificate, or why not */
-	/* 16-31 OCSP, 32-63 ACME, 64-79 EST */
+				    /* 16-31 OCSP, 32-63 ACME, 64-79 EST */
 };
 
 enum serve_peer {

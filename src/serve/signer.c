@@ -149,8 +149,9 @@ static int
 frontend_spawn(struct signer *s)
 {
 	const struct signet_ca_config *c = s->cfg;
-	char threads[16], maxc[16], perc[16], hdr[16], idle[16], asan[512];
-	char *argv[24], *envp[8];
+	char threads[16], maxc[16], perc[16], hdr[16], idle[16], rate[16];
+	char asan[512];
+	char *argv[48], *envp[8];
 	sigset_t none;
 	int sv[2] = { -1, -1 }, devnull;
 	pid_t pid;
@@ -161,6 +162,7 @@ frontend_spawn(struct signer *s)
 	snprintf(perc, sizeof(perc), "%u", c->serve_max_per_client);
 	snprintf(hdr, sizeof(hdr), "%u", c->serve_max_header);
 	snprintf(idle, sizeof(idle), "%u", c->serve_idle_timeout);
+	snprintf(rate, sizeof(rate), "%u", c->serve_max_rate);
 	argv[i++] = (char *)SERVE_FRONTEND_NAME;
 	argv[i++] = (char *)"--listen";
 	argv[i++] = c->serve_listen;
@@ -178,6 +180,10 @@ frontend_spawn(struct signer *s)
 	argv[i++] = hdr;
 	argv[i++] = (char *)"--idle-timeout";
 	argv[i++] = idle;
+	argv[i++] = (char *)"--max-rate";
+	argv[i++] = rate;
+	if (s->log_json == 1 || (s->log_json == -1 && c->serve_log_json))
+		argv[i++] = (char *)"--log-json";
 	if (c->serve_https_listen != NULL) {
 		argv[i++] = (char *)"--https-listen";
 		argv[i++] = c->serve_https_listen;
@@ -859,7 +865,7 @@ loop(struct signer *s, int sigfd)
 }
 
 int
-serve_run(const char *config_path)
+serve_run(const char *config_path, int log_json)
 {
 	int r = SIGNET_ERR_INTERNAL, sigfd = -1;
 	struct signer s;
@@ -867,6 +873,7 @@ serve_run(const char *config_path)
 
 	memset(&s, 0, sizeof(s));
 	s.config_path = config_path;
+	s.log_json = log_json;
 	s.front_pid = -1;
 	s.front_fd = -1;
 	serve_reader_init(&s.rd, SERVE_IPC_MAX_TO_SIGNER);
