@@ -31,6 +31,24 @@
 #define SHARE_SCRYPT_N_MAX ((uint64_t)1 << 20)
 #define SHARE_SCRYPT_MAXMEM ((uint64_t)1200 * 1024 * 1024)
 
+/*
+ * The scrypt cost written into new share files. Test builds may lower it
+ * (SIGNET_TEST_SCRYPT_LOG2N, 10 to 20) so that suites opening dozens of
+ * shares stay quick; files record their cost, so any file opens anywhere.
+ */
+static uint64_t
+share_scrypt_n(void)
+{
+#ifdef SIGNET_TEST_HOOKS
+	const char *v = getenv("SIGNET_TEST_SCRYPT_LOG2N");
+	long k = v != NULL ? strtol(v, NULL, 10) : 0;
+
+	if (k >= 10 && k <= 20)
+		return (uint64_t)1 << k;
+#endif
+	return SHARE_SCRYPT_N;
+}
+
 /* ---- Randomness for libgfshare's coefficients ----------------------------- */
 
 static int share_rand_failed;
@@ -366,13 +384,13 @@ cer_share_seal(const struct cer_share *sh, const char *pass, size_t plen,
 		r = signet_error_set(SIGNET_ERR_INTERNAL, "share size");
 		goto out;
 	}
-	if ((root = share_header(sh, salt_hex, SHARE_SCRYPT_N, SHARE_SCRYPT_R,
+	if ((root = share_header(sh, salt_hex, share_scrypt_n(), SHARE_SCRYPT_R,
 		 SHARE_SCRYPT_P, nonce_hex)) == NULL ||
 	    (aad = cer_json_canonical(root, &aad_len)) == NULL) {
 		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	if ((r = share_key(pass, plen, salt, SHARE_SCRYPT_N, SHARE_SCRYPT_R,
+	if ((r = share_key(pass, plen, salt, share_scrypt_n(), SHARE_SCRYPT_R,
 		 SHARE_SCRYPT_P, key)) != 0 ||
 	    (r = share_gcm(1, key, nonce, aad, aad_len, (const uint8_t *)value,
 		 vlen, ct, tag)) != 0)
