@@ -197,6 +197,69 @@ unlock foreign "$(custodian Dave shares/online-d.share; custodian Erin shares/on
 refused foreign 31 "and this is token 'root'"
 has "no login was tried"
 
+# ---- at the terminal: passphrases typed twice without echo, an absent
+# custodian passed with an empty line -----------------------------------------
+# typed CMD LINE...: CMD under script(1) (output in ./out), each LINE typed
+# once the next "Enter " prompt has appeared (a prompt flushes what was
+# typed ahead of it).
+typed() {
+	_cmd=$1
+	shift
+	: >out
+	set +e
+	{
+		_n=0
+		for _line in "$@"; do
+			_n=$((_n + 1))
+			_i=0
+			while [ "$(grep -o 'Enter ' out | wc -l)" -lt "$_n" ]; do
+				_i=$((_i + 1))
+				[ $_i -lt 300 ] || break
+				sleep 0.1
+			done
+			printf '%s\n' "$_line"
+		done
+		sleep 1
+	} | script -qec "$_cmd" /dev/null >out 2>&1
+	got=$?
+	set -e
+	cat out >>all.log
+	[ "$got" -eq 0 ] || fail "'$_cmd' at the terminal exited $got"
+}
+{
+	head_yaml quorum-split online quorum
+	printf 'quorum:\n  custodians:\n'
+	custodian Dave shares/online-d.share
+	custodian Erin shares/online-e.share
+	printf 'split:\n  threshold: 2\n  custodians:\n'
+	printf '    - {name: Gina, share: shares/online-g.share}\n'
+	printf '    - {name: Hank, share: shares/online-h.share, passphrase-source: prompt}\n'
+} >online-prompt.yaml
+typed "$signet ceremony run --yes online-prompt.yaml" \
+	'gina passphrase 1' 'gina passphrase 1' \
+	'hank passphrase 2' 'hank typo' \
+	'hank passphrase 2' 'hank passphrase 2'
+has "Ceremony quorum-split completed"
+has "Enter passphrase of custodian 'Gina' (shares/online-g.share): "
+has "The two entries differ; once more."
+if grep -q 'passphrase [12]\|typo' out; then fail "a passphrase was echoed"; fi
+{
+	head_yaml quorum-split online quorum
+	printf 'quorum:\n  custodians:\n'
+	printf '    - {name: Ivy, share: shares/online-i.share}\n'
+	printf '    - {name: Gina, share: shares/online-g.share}\n'
+	printf '    - {name: Hank, share: shares/online-h.share}\n'
+	printf 'split:\n  threshold: 2\n  custodians:\n'
+	custodian Dave shares/online-2-d.share
+	custodian Erin shares/online-2-e.share
+} >online-absent.yaml
+typed "$signet ceremony run --yes online-absent.yaml" \
+	'' 'gina passphrase 1' 'hank passphrase 2'
+has "custodian 'Ivy' is not present"
+has "Ceremony quorum-split completed"
+[ "$(jq -c '[.quorum.unlock.custodians[].name]' online-absent.transcript.json)" = \
+	'["Gina","Hank"]' ] || fail "the custodians at the terminal are not recorded"
+
 # ---- re-split: the old shares stop working ----------------------------------
 {
 	head_yaml quorum-split root quorum
