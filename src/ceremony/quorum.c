@@ -38,6 +38,11 @@ passphrase_get(const struct cer_custodian *cu, int twice,
 	    cu->name, cu->share, twice ? "" : ", or an empty line if absent");
 	if (strcmp(cu->passphrase_source, "prompt") != 0)
 		return secret_from_spec(cu->passphrase_source, what, out);
+	if (!secret_can_prompt())
+		return signet_error_set(SIGNET_ERR_PIN_SOURCE,
+		    "custodian '%s' is to type their passphrase, and there is "
+		    "no terminal to ask on: run the ceremony at a terminal",
+		    cu->name);
 	return twice ? secret_prompt_twice(what, out)
 		     : secret_prompt_optional(what, out);
 }

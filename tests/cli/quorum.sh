@@ -325,4 +325,30 @@ for p in "$pin" "$old_pin"; do
 	fi
 	if grep -q -F -- "$p" all.log core.out; then fail "a PIN appears in signet's output"; fi
 done
+
+# ---- the examples: 10, 11 and 12 after 01, 02 and 05 -------------------------
+mkdir ex
+cd ex
+eval "$("$src/hsm/mktoken.sh" hsm root)"
+cp -r "$src/ceremony" "$src/policies" .
+mkdir shares custodians
+for c in carol dave erin frank; do
+	printf 'passphrase of %s\n' "$c" >"custodians/$c.pass"
+done
+chmod 600 custodians/*
+for f in 01-root-key 02-root-cert 05-root-crl 10-root-quorum \
+	11-root-crl-quorum 12-root-requorum; do
+	run 0 "$signet" ceremony run --yes "ceremony/$f.yaml"
+	[ "$f" = 01-root-key ] && continue
+	run 0 "$signet" ceremony verify "$f.transcript.json" --cert root.pem
+done
+has "quorum: unlocked by: split"
+has "Frank Custodian, share 3"
+# Carol and Erin's first shares no longer open the root.
+sed -e 's/number: 2/number: 3/' -e 's/root-crl-2/root-crl-3/g' \
+	-e 's/root-crl-1\.crl$/root-crl-2.crl/' ceremony/11-root-crl-quorum.yaml \
+	>retired.yaml
+run 31 "$signet" ceremony run --yes retired.yaml
+has "no longer open the token"
+cd ..
 echo "quorum: all checks passed"
