@@ -28,8 +28,9 @@
 #define SHARE_SCRYPT_N ((uint64_t)1 << 17)
 #define SHARE_SCRYPT_R 8
 #define SHARE_SCRYPT_P 1
+/* What a share file may ask for: 512 MiB (128 r N bytes), p <= 4. */
 #define SHARE_SCRYPT_N_MAX ((uint64_t)1 << 20)
-#define SHARE_SCRYPT_MAXMEM ((uint64_t)1200 * 1024 * 1024)
+#define SHARE_SCRYPT_MAXMEM ((uint64_t)512 * 1024 * 1024)
 
 /*
  * The scrypt cost written into new share files. Test builds may lower it
@@ -513,7 +514,9 @@ share_parse(const json_t *root, const char *what, struct cer_share *sh,
 		"aes-256-gcm") != 0 ||
 	    f->n < 1024 || (uint64_t)f->n > SHARE_SCRYPT_N_MAX ||
 	    (f->n & (f->n - 1)) != 0 || f->r < 1 || f->r > 32 || f->p < 1 ||
-	    f->p > 16)
+	    f->p > 4 ||
+	    (uint64_t)128 * (uint64_t)f->r * (uint64_t)f->n >
+		SHARE_SCRYPT_MAXMEM)
 		goto bad;
 	return 0;
 bad:
