@@ -122,6 +122,23 @@ run 0 "$signet" ceremony run --yes root-key.yaml
 } >split.yaml
 run 0 "$signet" ceremony check split.yaml
 has "New quorum             2 of 3 custodians"
+# A split that fails before the PIN changed leaves no share file behind,
+# and the token its former PIN (fault points of test builds).
+if [ "${SIGNET_TEST_HOOKS:-0}" = 1 ]; then
+	for f in fail:quorum.write@2 fail:quorum.setpin; do
+		SIGNET_FAULT=$f run 50 "$signet" ceremony run --yes split.yaml
+		for s in a b c; do
+			[ ! -e "shares/$s.share" ] || fail "$f: shares/$s.share was left"
+		done
+		rm -f split.transcript.failed-*.json
+	done
+	: >"$P11FAULT_LOG"
+	unlock stillpin "$(custodian Alice shares/a.share)"
+	sed -i -e 's/pin-source: quorum/pin-source: file:hsm\/root.pin/' \
+		-e '/^quorum:/,/^key:/{/^key:/!d}' unlock-stillpin.yaml
+	run 0 "$signet" ceremony run --yes unlock-stillpin.yaml
+	[ "$(setpins)" -eq 0 ] || fail "a failed split changed the PIN"
+fi
 : >"$P11FAULT_LOG"
 run 0 "$signet" ceremony run --yes split.yaml
 has "Ceremony quorum-split completed"
@@ -338,6 +355,8 @@ done
 chmod 600 custodians/*
 for f in 01-root-key 02-root-cert 05-root-crl 10-root-quorum \
 	11-root-crl-quorum 12-root-requorum; do
+	# CRL 2's thisUpdate must be a later second than CRL 1's.
+	[ "$f" = 11-root-crl-quorum ] && sleep 1
 	run 0 "$signet" ceremony run --yes "ceremony/$f.yaml"
 	[ "$f" = 01-root-key ] && continue
 	run 0 "$signet" ceremony verify "$f.transcript.json" --cert root.pem
