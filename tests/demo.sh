@@ -18,10 +18,15 @@
 # (docs/quickstart.md explains them). The demo stops with a non-zero status
 # at the first step that does not behave as shown, and stops every process
 # it started, whatever happens. Installs what it needs (.ci/install-deps.sh)
-# and builds signet in build/.
+# and builds signet in build/, or runs an installed signet instead.
 #
 #   tests/demo.sh [DIR]    DIR: where to work, new or empty (default: a new
 #                          directory under $TMPDIR or /tmp); kept afterwards
+#   SIGNET=/usr/bin/signet tests/demo.sh [DIR]
+#                          the installed signet (a path, or a name on PATH)
+#                          with its ceremony files and policy (share/signet
+#                          beside its bin/), e.g. from the Debian package;
+#                          nothing is built
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,12 +70,25 @@ answer() {
 
 "$top/.ci/install-deps.sh"
 
-step "Building signet (cmake, in build/)"
-cmake -S "$top" -B "$top/build" >/dev/null
-cmake --build "$top/build" -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-"$top/build/src/signet" --version
+if [ -n "${SIGNET:-}" ]; then
+	PKI_SIGNET=$(command -v "$SIGNET") || {
+		echo "demo: SIGNET=$SIGNET: no such program" >&2
+		exit 2
+	}
+	PKI_SHARE=$(cd "$(dirname "$PKI_SIGNET")/../share/signet" 2>/dev/null &&
+		pwd) || {
+		echo "demo: no share/signet beside $PKI_SIGNET" >&2
+		exit 2
+	}
+	step "The installed signet ($PKI_SIGNET, files from $PKI_SHARE)"
+else
+	step "Building signet (cmake, in build/)"
+	cmake -S "$top" -B "$top/build" >/dev/null
+	cmake --build "$top/build" -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+	PKI_SIGNET=$top/build/src/signet
+fi
+"$PKI_SIGNET" --version
 
-PKI_SIGNET=$top/build/src/signet
 PKI_SRC=$top
 PKI_FATAL=1
 PKI_ECHO=1

@@ -235,6 +235,17 @@ struct signet_ca_request {
 	int64_t validity;     /* seconds; 0: the profile's default */
 	const char *out_path; /* PEM written here once recorded; NULL: none */
 	int out_chain;        /* the file holds leaf + CA chain (no root) */
+	/*
+	 * The service (signet serve): who asked, recorded as the requester
+	 * in the store and the log (NULL: the OS user running signet), and,
+	 * with check_names set, the identifiers the requester proved
+	 * ("dns:NAME", "ip:ADDRESS"; logged with the intent): the CSR's
+	 * subjectAltNames must be exactly these, or it is refused.
+	 */
+	const char *requester;
+	const char *const *validated;
+	size_t n_validated;
+	int check_names;
 };
 
 /* What became of a request. */

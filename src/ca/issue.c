@@ -24,6 +24,7 @@
 
 #include "ca/ca_int.h"
 #include "util/codec.h"
+#include "util/names.h"
 #include "util/fault.h"
 #include "util/file.h"
 #include "util/secret.h"
@@ -297,6 +298,72 @@ item_names(struct ca_item *it, json_t **list)
 	return 0;
 }
 
+/*
+ * The names a requester proved against the request's: the same set,
+ * each in its normal form (DNS names in lower case, IP addresses as
+ * bytes). The CSR may list them in any order; duplicates were removed.
+ */
+static int
+item_names_validated(const struct signet_ca_request *req,
+    const struct signet_request *rq)
+{
+	char dns[NAMES_DNS_MAX + 1];
+	uint8_t ip[16], *used;
+	size_t i, j, iplen;
+	const char *v = "";
+	int found, r = 0;
+
+	if ((used = calloc(rq->n_sans + 1, 1)) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	for (i = 0; i < req->n_validated && r == 0; i++) {
+		v = req->validated[i];
+		found = 0;
+		if (strncmp(v, "dns:", 4) == 0) {
+			if (names_dns_normalise((const uint8_t *)v + 4,
+				strlen(v + 4), NAMES_DNS_WILDCARD, dns) < 0)
+				goto bad;
+			for (j = 0; j < rq->n_sans && !found; j++)
+				if (rq->sans[j].type == SIGNET_SAN_DNS &&
+				    strcmp(rq->sans[j].value, dns) == 0)
+					found = used[j] = 1;
+		} else if (strncmp(v, "ip:", 3) == 0) {
+			if ((iplen = names_ip_parse(v + 3, ip)) == 0)
+				goto bad;
+			for (j = 0; j < rq->n_sans && !found; j++)
+				if (rq->sans[j].type == SIGNET_SAN_IP &&
+				    rq->sans[j].ip_len == iplen &&
+				    memcmp(rq->sans[j].ip, ip, iplen) == 0)
+					found = used[j] = 1;
+		} else
+			goto bad;
+		if (!found)
+			r = signet_error_set(SIGNET_ERR_POLICY,
+			    "the CSR does not ask for %s, which the requester "
+			    "validated: it must name exactly the validated "
+			    "identifiers",
+			    v);
+	}
+	for (j = 0; j < rq->n_sans && r == 0; j++)
+		if (!used[j])
+			r = signet_error_set(SIGNET_ERR_POLICY,
+			    "the CSR asks for %s:%s, which the requester did "
+			    "not validate",
+			    san_prefix(rq->sans[j].type), rq->sans[j].value);
+	free(used);
+	return r;
+bad:
+	free(used);
+	return signet_error_set(SIGNET_ERR_USAGE,
+	    "validated identifier '%.80s' is neither dns:NAME nor ip:ADDRESS",
+	    v);
+}
+
+static const char *
+item_requester(const struct signet_ca *ca, const struct ca_item *it)
+{
+	return it->req->requester != NULL ? it->req->requester : ca->requester;
+}
+
 /* Prepare and lint the certificate for the item's serial. */
 static int
 item_build(struct signet_ca *ca, struct ca_item *it, time_t now)
@@ -406,6 +473,10 @@ prep_task(void *arg, size_t i)
 		item_fail(it, r, NULL);
 		goto refused;
 	}
+	if (req->check_names && (r = item_names_validated(req, it->rq)) != 0) {
+		item_fail(it, r, NULL);
+		goto refused;
+	}
 	if ((r = SIGNET_FAULT("issue.policy")) != 0) {
 		item_fail(it, r, NULL);
 		goto refused;
@@ -432,8 +503,24 @@ prep_task(void *arg, size_t i)
 	}
 	it->details = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s}", "subject",
 	    it->subject, "profile", it->profile->name, "sans", names,
-	    "spki_sha256", it->spki_hex, "requester", ca->requester, "request",
-	    req->name != NULL ? req->name : "");
+	    "spki_sha256", it->spki_hex, "requester", item_requester(ca, it),
+	    "request", req->name != NULL ? req->name : "");
+	if (it->details != NULL && req->check_names) {
+		json_t *v = json_array();
+		size_t k;
+
+		for (k = 0; v != NULL && k < req->n_validated; k++)
+			if (json_array_append_new(v,
+				json_string(req->validated[k])) != 0) {
+				json_decref(v);
+				v = NULL;
+			}
+		if (v == NULL ||
+		    json_object_set_new(it->details, "validated", v) != 0) {
+			json_decref(it->details);
+			it->details = NULL;
+		}
+	}
 	if (it->details == NULL || item_describe_tbs(it) != 0) {
 		signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 		item_fail(it, SIGNET_ERR_INTERNAL, NULL);
@@ -458,7 +545,8 @@ refusal_details(struct signet_ca *ca, const struct ca_item *it)
 	return json_pack("{s:s,s:s,s:s,s:[s]}", "request",
 	    req->name != NULL ? req->name : "", "profile",
 	    req->profile != NULL ? req->profile : "", "requester",
-	    ca->requester, "reasons", it->message != NULL ? it->message : "?");
+	    item_requester(ca, it), "reasons",
+	    it->message != NULL ? it->message : "?");
 }
 
 /* Log the group's refusals (late: those refused at reservation). */
@@ -521,7 +609,7 @@ item_reserve(struct ca_group *g, struct ca_item *it)
 		c.not_before = v->not_before;
 		c.not_after = v->not_after;
 		c.profile = it->profile->name;
-		c.requester = ca->requester;
+		c.requester = item_requester(ca, it);
 		if (SIGNET_FAULT("issue.collide") != 0)
 			r = signet_error_set(SIGNET_ERR_CONFLICT,
 			    "serial %s is taken (test hook)", serial);

@@ -158,17 +158,20 @@ mono_usec(void)
 }
 
 int
-front_health(struct serve_health *h, uint64_t *usec, int timeout_ms)
+front_call(uint8_t req, const void *req_body, size_t req_len, uint8_t *type,
+    uint8_t **body, size_t *len, int timeout_ms)
 {
 	struct front_waiter *w = NULL;
 	struct timespec deadline;
 	int64_t start = mono_usec();
+	uint64_t usec;
 	uint32_t id;
 	size_t i;
 	int r = -1, sent;
 
-	memset(h, 0, sizeof(*h));
-	*usec = 0;
+	*type = 0;
+	*body = NULL;
+	*len = 0;
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += timeout_ms / 1000;
 	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
@@ -191,11 +194,13 @@ front_health(struct serve_health *h, uint64_t *usec, int timeout_ms)
 	id = front.next_id;
 	w->id = id;
 	w->answered = 0;
+	w->body = NULL;
+	w->len = 0;
 	front.signer_requests++;
 	pthread_mutex_unlock(&front.lock);
 
 	pthread_mutex_lock(&front.send_lock);
-	sent = serve_send(front.ipc, SERVE_MSG_HEALTH, id, NULL, 0, 1000);
+	sent = serve_send(front.ipc, req, id, req_body, req_len, 1000);
 	pthread_mutex_unlock(&front.send_lock);
 
 	pthread_mutex_lock(&front.lock);
@@ -204,41 +209,107 @@ front_health(struct serve_health *h, uint64_t *usec, int timeout_ms)
 			&deadline) == ETIMEDOUT)
 			break;
 	if (w->answered) {
-		*h = w->health;
-		*usec = (uint64_t)(mono_usec() - start);
-		front.signer_usec_sum += *usec;
-		front.signer_usec_last = *usec;
-		front.last_health = *h;
+		*type = w->type;
+		*body = w->body;
+		*len = w->len;
+		usec = (uint64_t)(mono_usec() - start);
+		front.signer_usec_sum += usec;
+		front.signer_usec_last = usec;
 		r = 0;
 	} else
 		front.signer_timeouts++;
 	/* Free the slot: an answer arriving later finds no one and is dropped. */
 	w->id = 0;
+	w->body = NULL;
 out:
 	pthread_mutex_unlock(&front.lock);
 	return r;
 }
 
-static void
-health_answer(const struct serve_msg *m)
+int
+front_health(struct serve_health *h, uint64_t *usec, int timeout_ms)
 {
-	struct serve_health h;
+	int64_t start = mono_usec();
+	uint8_t type, *body;
+	size_t len;
+	int r = -1;
+
+	memset(h, 0, sizeof(*h));
+	*usec = 0;
+	if (front_call(SERVE_MSG_HEALTH, NULL, 0, &type, &body, &len,
+		timeout_ms) != 0)
+		return -1;
+	if (type == SERVE_MSG_HEALTH_REPLY &&
+	    serve_health_decode(body, len, h) == 0) {
+		*usec = (uint64_t)(mono_usec() - start);
+		pthread_mutex_lock(&front.lock);
+		front.last_health = *h;
+		pthread_mutex_unlock(&front.lock);
+		r = 0;
+	}
+	free(body);
+	return r;
+}
+
+int
+front_issue(const struct serve_issue *q, struct serve_issue_reply *a,
+    uint8_t **buf, int timeout_ms)
+{
+	struct serve_wbuf w;
+	uint8_t type;
+	size_t len;
+	int r = -1;
+
+	*buf = NULL;
+	memset(a, 0, sizeof(*a));
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+	if (serve_issue_encode(q, &w) != 0)
+		goto out;
+	if (front_call(SERVE_MSG_ISSUE, w.p, w.len, &type, buf, &len,
+		timeout_ms) != 0)
+		goto out;
+	if (type != SERVE_MSG_ISSUE_REPLY ||
+	    serve_issue_reply_decode(*buf, len, a) != 0) {
+		front_log("the signer's answer to ISSUE does not decode");
+		free(*buf);
+		*buf = NULL;
+		goto out;
+	}
+	r = 0;
+out:
+	serve_wbuf_free(&w);
+	return r;
+}
+
+/* Hand an answer to the request waiting for it; a late one is dropped. */
+static void
+answer(const struct serve_msg *m)
+{
+	uint8_t *copy = NULL;
 	size_t i;
 	int found = 0;
 
-	if (serve_health_decode(m->body, m->len, &h) != 0)
-		return;
+	if (m->len > 0 && (copy = malloc(m->len)) == NULL)
+		return; /* the request times out */
+	if (m->len > 0)
+		memcpy(copy, m->body, m->len);
 	pthread_mutex_lock(&front.lock);
 	for (i = 0; i < FRONT_WAITERS; i++)
-		if (front.waiters[i].id == m->id) {
-			front.waiters[i].health = h;
+		if (front.waiters[i].id == m->id &&
+		    !front.waiters[i].answered) {
+			front.waiters[i].type = m->type;
+			front.waiters[i].body = copy;
+			front.waiters[i].len = m->len;
 			front.waiters[i].answered = 1;
+			copy = NULL;
 			found = 1;
+			break;
 		}
 	if (!found)
 		front.signer_late++;
 	pthread_cond_broadcast(&front.answered);
 	pthread_mutex_unlock(&front.lock);
+	free(copy);
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -272,10 +343,11 @@ handle(const uint8_t *frame, size_t n)
 		front_log("the signer sent a bad message (%s)", why);
 		return -1;
 	}
-	switch (m.type) {
-	case SERVE_MSG_HEALTH_REPLY:
-		health_answer(&m);
+	if (serve_msg_is_answer(m.type)) {
+		answer(&m);
 		return 0;
+	}
+	switch (m.type) {
 	case SERVE_MSG_CRL:
 	case SERVE_MSG_CA_CERT:
 		return doc_from_msg(&m);
@@ -295,43 +367,63 @@ signer_gone(void)
 	pthread_mutex_unlock(&front.lock);
 }
 
-/* Until SIGTERM or the signer's end closes. */
+/* How long open connections may take to finish after SIGTERM. */
+#define DRAIN_MS 5000
+
 static int
-loop(int sigfd)
+connections(struct MHD_Daemon *http)
+{
+	return front_http_connections(http) +
+		   front_http_connections(front.https) >
+	       0;
+}
+
+/*
+ * Until the signer's end closes, or SIGTERM and the drain after it: no
+ * new connections, while the open ones finish (answers from the signer
+ * still arrive) for up to DRAIN_MS. 0 after a drain, 1 when the signer
+ * went away.
+ */
+static int
+loop(int sigfd, struct MHD_Daemon *http)
 {
 	struct serve_reader rd;
 	struct pollfd p[2];
 	struct signalfd_siginfo si;
-	int r;
+	int64_t drain_until = 0;
+	int r, rc = 1;
 
 	serve_reader_init(&rd, SERVE_IPC_MAX_TO_FRONT);
 	for (;;) {
+		if (drain_until != 0 &&
+		    (!connections(http) || mono_usec() >= drain_until)) {
+			rc = 0;
+			break;
+		}
 		p[0].fd = front.ipc;
 		p[0].events = POLLIN;
 		p[1].fd = sigfd;
 		p[1].events = POLLIN;
 		p[0].revents = p[1].revents = 0;
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 2, drain_until != 0 ? 50 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (p[1].revents & POLLIN) {
-			if (read(sigfd, &si, sizeof(si)) ==
-			    (ssize_t)sizeof(si)) {
-				front_log("signal %u: stopping",
-				    (unsigned)si.ssi_signo);
-				serve_reader_free(&rd);
-				return 0;
-			}
+		if ((p[1].revents & POLLIN) &&
+		    read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
+		    si.ssi_signo != SIGHUP && drain_until == 0) {
+			front_log("signal %u: draining, then stopping",
+			    (unsigned)si.ssi_signo);
+			front_http_quiesce(front.https);
+			front_http_quiesce(http);
+			drain_until = mono_usec() + (int64_t)DRAIN_MS * 1000;
 		}
 		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
 			continue;
 		while ((r = serve_reader_read(front.ipc, &rd)) == 1) {
-			if (handle(rd.buf, rd.have) != 0) {
-				serve_reader_free(&rd);
-				return 1;
-			}
+			if (handle(rd.buf, rd.have) != 0)
+				goto out;
 			serve_reader_next(&rd);
 		}
 		if (r < 0) {
@@ -340,12 +432,12 @@ loop(int sigfd)
 			    r == -2      ? "bad frame"
 			    : errno != 0 ? strerror(errno)
 					 : "connection closed");
-			serve_reader_free(&rd);
-			return 1;
+			break;
 		}
 	}
+out:
 	serve_reader_free(&rd);
-	return 1;
+	return rc;
 }
 
 /* ---- start --------------------------------------------------------------- */
@@ -509,17 +601,11 @@ main(int argc, char **argv)
 	pthread_mutex_lock(&front.send_lock);
 	r = serve_send(front.ipc, SERVE_MSG_READY, 0, NULL, 0, 2000);
 	pthread_mutex_unlock(&front.send_lock);
-	if (r == 0)
-		r = loop(sigfd);
-	else
-		r = 1;
+	r = r == 0 ? loop(sigfd, d) : 1;
 	if (r != 0) {
 		/* The signer is gone: tell clients so while they drain. */
 		signer_gone();
 		sleep(1);
-	} else {
-		front_http_drain(front.https, 5);
-		front_http_drain(d, 5);
 	}
 	front_http_stop(front.https);
 	front_http_stop(d);

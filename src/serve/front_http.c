@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +26,6 @@
 #include "serve/front.h"
 
 #define SIGNER_TIMEOUT_MS 2000
-
-struct front_req {
-	int64_t start_usec;
-	enum { REQ_NEW, REQ_ACCEPTED, REQ_ANSWERED } state;
-	unsigned status;
-	size_t bytes;
-	char method[16];
-	char path[160];
-	char client[INET6_ADDRSTRLEN + 8];
-};
 
 #ifdef SIGNET_TEST_HOOKS
 static int test_hooks;
@@ -116,6 +107,9 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	front_log("%s %s %s %s %s %zu %.3fms", when, rq->client, rq->method,
 	    rq->path, status, rq->bytes,
 	    (double)(mono_usec() - rq->start_usec) / 1000.0);
+	if (rq->body != NULL)
+		explicit_bzero(rq->body, rq->body_len);
+	free(rq->body);
 	free(rq);
 	*con_cls = NULL;
 }
@@ -137,7 +131,10 @@ send_text(struct MHD_Connection *c, struct front_req *rq, unsigned status,
 	    "no-store");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
-		    "GET, HEAD");
+		    rq->route != NULL && (rq->route->methods & FRONT_POST)
+			? ((rq->route->methods & FRONT_GET) ? "GET, HEAD, POST"
+							    : "POST")
+			: "GET, HEAD");
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
 		    "5");
@@ -354,28 +351,282 @@ route_is(const char *url, const char *dir, const char *ext)
 }
 
 #ifdef SIGNET_TEST_HOOKS
-static enum MHD_Result
-test_hook(struct MHD_Connection *c, struct front_req *rq, const char *url)
+/*
+ * POST /test/issue?profile=P&requester=R&ids=dns:a,ip:b with a DER CSR:
+ * the ISSUE message as the enrollment protocols will send it, for the
+ * tests of the signer's side and the IPC benchmark.
+ */
+static int
+test_issue(struct front_ctx *x)
+{
+	struct serve_issue *q;
+	struct serve_issue_reply a;
+	const char *profile, *requester, *ids;
+	uint8_t *buf = NULL;
+	char text[SERVE_ISSUE_MSG_MAX + 64], *list, *tok, *save;
+	int ret;
+
+	profile =
+	    MHD_lookup_connection_value(x->c, MHD_GET_ARGUMENT_KIND, "profile");
+	requester = MHD_lookup_connection_value(x->c, MHD_GET_ARGUMENT_KIND,
+	    "requester");
+	ids = MHD_lookup_connection_value(x->c, MHD_GET_ARGUMENT_KIND, "ids");
+	if (x->body == NULL || profile == NULL || requester == NULL ||
+	    (q = calloc(1, sizeof(*q))) == NULL)
+		return front_send_text(x, MHD_HTTP_BAD_REQUEST, "text/plain",
+		    "POST a DER CSR with profile and requester\n");
+	snprintf(q->profile, sizeof(q->profile), "%s", profile);
+	snprintf(q->requester, sizeof(q->requester), "%s", requester);
+	if (ids != NULL && (list = strdup(ids)) != NULL) {
+		for (tok = strtok_r(list, ",", &save);
+		     tok != NULL && q->n_ids < SERVE_ISSUE_MAX_IDS;
+		     tok = strtok_r(NULL, ",", &save))
+			snprintf(q->ids[q->n_ids++], sizeof(q->ids[0]), "%s",
+			    tok);
+		free(list);
+	}
+	q->csr = x->body;
+	q->csr_len = x->body_len;
+	if (front_issue(q, &a, &buf, 30000) != 0)
+		ret = front_send_text(x, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "text/plain", "signer not answering\n");
+	else if (a.status != 0) {
+		snprintf(text, sizeof(text), "refused (%d): %s\n", a.status,
+		    a.message);
+		ret = front_send_text(x,
+		    serve_status_transient(a.status)
+			? MHD_HTTP_SERVICE_UNAVAILABLE
+			: MHD_HTTP_FORBIDDEN,
+		    "text/plain", text);
+	} else
+		ret = front_send_copy(x, MHD_HTTP_OK,
+		    "application/pem-certificate-chain", a.chain, a.chain_len);
+	free(buf);
+	free(q);
+	return ret;
+}
+
+static int
+test_hook(struct front_ctx *x)
 {
 	static const uint8_t garbage[SERVE_IPC_HEADER] = { SERVE_IPC_VERSION,
 		0x7f };
 
-	if (strcmp(url, "/test/forbidden-syscall") == 0) {
+	if (strcmp(x->url, "/test/issue") == 0 && x->body != NULL)
+		return test_issue(x);
+	if (strcmp(x->url, "/test/forbidden-syscall") == 0) {
 		/* A network socket: what an attacker would want first. */
 		(void)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
-		return send_text(c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		return front_send_text(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "text/plain", "still alive\n");
 	}
-	if (strcmp(url, "/test/ipc-garbage") == 0) {
+	if (strcmp(x->url, "/test/ipc-bad-issue") == 0) {
+		/* A well-formed frame whose ISSUE body does not decode. */
+		static const uint8_t bad[17] = { 0xff, 0xff, 0xff, 0xff };
+
+		pthread_mutex_lock(&front.send_lock);
+		(void)serve_send(front.ipc, SERVE_MSG_ISSUE, 1, bad,
+		    sizeof(bad), 1000);
+		pthread_mutex_unlock(&front.send_lock);
+		return front_send_text(x, MHD_HTTP_OK, "text/plain", "sent\n");
+	}
+	if (strcmp(x->url, "/test/ipc-garbage") == 0) {
 		pthread_mutex_lock(&front.send_lock);
 		(void)!write(front.ipc, garbage, sizeof(garbage));
 		pthread_mutex_unlock(&front.send_lock);
-		return send_text(c, rq, MHD_HTTP_OK, "text/plain", "sent\n");
+		return front_send_text(x, MHD_HTTP_OK, "text/plain", "sent\n");
 	}
-	return send_text(c, rq, MHD_HTTP_NOT_FOUND, "text/plain",
+	return front_send_text(x, MHD_HTTP_NOT_FOUND, "text/plain",
 	    "not found\n");
 }
 #endif
+
+int
+front_send(struct front_ctx *x, unsigned status, struct MHD_Response *resp,
+    size_t bytes)
+{
+	enum MHD_Result ret;
+
+	if (resp == NULL)
+		return MHD_NO;
+	ret = MHD_queue_response(x->c, status, resp);
+	MHD_destroy_response(resp);
+	x->rq->status = status;
+	x->rq->bytes = bytes;
+	return ret;
+}
+
+int
+front_send_text(struct front_ctx *x, unsigned status, const char *type,
+    const char *text)
+{
+	return send_text(x->c, x->rq, status, type, text);
+}
+
+int
+front_send_copy(struct front_ctx *x, unsigned status, const char *type,
+    const void *data, size_t len)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(len, (void *)data,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	return front_send(x, status, resp, len);
+}
+
+static int
+route_crl(struct front_ctx *x)
+{
+	if (!route_is(x->url, "/crl/", ".crl"))
+		return send_text(x->c, x->rq, MHD_HTTP_NOT_FOUND, "text/plain",
+		    "not found\n");
+	return send_doc(x->c, x->rq, 1);
+}
+
+static int
+route_ca(struct front_ctx *x)
+{
+	if (!route_is(x->url, "/ca/", ".crt"))
+		return send_text(x->c, x->rq, MHD_HTTP_NOT_FOUND, "text/plain",
+		    "not found\n");
+	return send_doc(x->c, x->rq, 0);
+}
+
+static int
+route_health(struct front_ctx *x)
+{
+	return send_health(x->c, x->rq);
+}
+
+static int
+route_metrics(struct front_ctx *x)
+{
+	return send_metrics(x->c, x->rq);
+}
+
+#ifdef SIGNET_TEST_HOOKS
+static int
+route_test(struct front_ctx *x)
+{
+	if (!test_hooks)
+		return send_text(x->c, x->rq, MHD_HTTP_NOT_FOUND, "text/plain",
+		    "not found\n");
+	return test_hook(x);
+}
+#endif
+
+#define ANY_LISTENER (FRONT_ON_HTTP | FRONT_ON_HTTPS)
+static const struct front_route routes[] = {
+	{ "/crl/", FRONT_GET, ANY_LISTENER, 0, route_crl },
+	{ "/ca/", FRONT_GET, ANY_LISTENER, 0, route_ca },
+	{ "/health", FRONT_GET, ANY_LISTENER, 0, route_health },
+	{ "/metrics", FRONT_GET, ANY_LISTENER, 0, route_metrics },
+#ifdef SIGNET_TEST_HOOKS
+	{ "/test/", FRONT_GET | FRONT_POST, ANY_LISTENER, (size_t)64 * 1024,
+	    route_test },
+#endif
+};
+
+static const struct front_route *
+route_find(const char *url)
+{
+	size_t i, n;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		n = strlen(routes[i].path);
+		if (routes[i].path[n - 1] == '/'
+			? strncmp(url, routes[i].path, n) == 0
+			: strcmp(url, routes[i].path) == 0)
+			return &routes[i];
+	}
+	return NULL;
+}
+
+/* The first call for a request: its headers are in. */
+static enum MHD_Result
+request_start(struct MHD_Connection *c, struct front_req *rq, const char *url,
+    const char *method, int tls)
+{
+	const struct front_route *rt;
+	const char *cl, *te;
+	unsigned long long len = 0;
+	char *end;
+	int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+
+	rq->state = REQ_ACCEPTED;
+	copy_clean(rq->method, sizeof(rq->method), method);
+	pthread_mutex_lock(&front.lock);
+	front.requests++;
+	pthread_mutex_unlock(&front.lock);
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (cl != NULL) {
+		len = strtoull(cl, &end, 10);
+		if (*cl == '\0' || *end != '\0')
+			len = ULLONG_MAX;
+	}
+	rt = route_find(url);
+	if (rt == NULL ||
+	    (rt->listeners & (tls ? FRONT_ON_HTTPS : FRONT_ON_HTTP)) == 0) {
+		rq->state = REQ_ANSWERED;
+		return send_text(c, rq, MHD_HTTP_NOT_FOUND, "text/plain",
+		    "not found\n");
+	}
+	rq->route = rt;
+	/* Refused at once; the connection is closed after. */
+	if (!((post && (rt->methods & FRONT_POST)) ||
+		((strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+		     strcmp(method, MHD_HTTP_METHOD_HEAD) == 0) &&
+		    (rt->methods & FRONT_GET)))) {
+		rq->state = REQ_ANSWERED;
+		return send_text(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "text/plain", "method not allowed here\n");
+	}
+	if (!post && (len != 0 || te != NULL)) {
+		rq->state = REQ_ANSWERED;
+		return send_text(c, rq, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "text/plain", "no request body here\n");
+	}
+	if (post && len > rt->max_body && cl != NULL) {
+		rq->state = REQ_ANSWERED;
+		return send_text(c, rq, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "text/plain", "request body too large\n");
+	}
+	/*
+	 * Answer on the last call, when the request is complete: a
+	 * response queued earlier makes libmicrohttpd close the
+	 * connection instead of keeping it alive.
+	 */
+	return MHD_YES;
+}
+
+static void
+body_append(struct front_req *rq, const char *data, size_t n)
+{
+	uint8_t *p;
+
+	if (rq->body_too_large || n > rq->route->max_body - rq->body_len) {
+		rq->body_too_large = 1;
+		return;
+	}
+	if ((p = malloc(rq->body_len + n)) == NULL) {
+		rq->body_too_large = 1;
+		return;
+	}
+	if (rq->body != NULL) {
+		memcpy(p, rq->body, rq->body_len);
+		explicit_bzero(rq->body, rq->body_len);
+		free(rq->body);
+	}
+	memcpy(p + rq->body_len, data, n);
+	rq->body = p;
+	rq->body_len += n;
+}
 
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -383,8 +634,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     void **con_cls)
 {
 	struct front_req *rq = *con_cls;
-	const char *cl, *te;
-	int gone;
+	struct front_ctx x;
+	int gone, tls = cls != NULL;
 
 	if (rq == NULL)
 		return MHD_NO; /* out of memory in uri_seen: drop */
@@ -393,60 +644,34 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (rq->state == REQ_NEW) {
-		rq->state = REQ_ACCEPTED;
-		copy_clean(rq->method, sizeof(rq->method), method);
-		pthread_mutex_lock(&front.lock);
-		front.requests++;
-		pthread_mutex_unlock(&front.lock);
-		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_TRANSFER_ENCODING);
-		/* Refused at once; the connection is closed after. */
-		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
-		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
-			rq->state = REQ_ANSWERED;
-			return send_text(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    "text/plain", "only GET and HEAD\n");
-		}
-		if ((cl != NULL && strcmp(cl, "0") != 0) || te != NULL) {
-			rq->state = REQ_ANSWERED;
-			return send_text(c, rq, MHD_HTTP_CONTENT_TOO_LARGE,
-			    "text/plain", "no request body here\n");
-		}
-		/*
-		 * Answer on the next call, when the request is complete: a
-		 * response queued earlier makes libmicrohttpd close the
-		 * connection instead of keeping it alive.
-		 */
-		return MHD_YES;
-	}
+	if (rq->state == REQ_NEW)
+		return request_start(c, rq, url, method, tls);
 	if (*upload_data_size != 0) {
+		body_append(rq, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	rq->state = REQ_ANSWERED;
+	if (rq->body_too_large)
+		return send_text(c, rq, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "text/plain", "request body too large\n");
 	pthread_mutex_lock(&front.lock);
 	gone = front.signer_gone;
 	pthread_mutex_unlock(&front.lock);
 	if (gone)
 		return send_text(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "text/plain", "signer unavailable\n");
-	if (route_is(url, "/crl/", ".crl"))
-		return send_doc(c, rq, 1);
-	if (route_is(url, "/ca/", ".crt"))
-		return send_doc(c, rq, 0);
-	if (strcmp(url, "/health") == 0)
-		return send_health(c, rq);
-	if (strcmp(url, "/metrics") == 0)
-		return send_metrics(c, rq);
-#ifdef SIGNET_TEST_HOOKS
-	if (test_hooks && strncmp(url, "/test/", 6) == 0)
-		return test_hook(c, rq, url);
-#endif
-	return send_text(c, rq, MHD_HTTP_NOT_FOUND, "text/plain",
-	    "not found\n");
+	memset(&x, 0, sizeof(x));
+	x.c = c;
+	x.rq = rq;
+	x.url = url;
+	x.method = method;
+	x.tls = tls;
+	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
+		x.body = rq->body != NULL ? rq->body : (const uint8_t *)"";
+		x.body_len = rq->body_len;
+	}
+	return rq->route->fn(&x) == MHD_YES ? MHD_YES : MHD_NO;
 }
 
 struct MHD_Daemon *
@@ -463,7 +688,7 @@ front_http_start(int fd, int tls)
 	if (tls)
 		/* TLS 1.2 and 1.3 only; certificates from the callback. */
 		d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handle,
-		    NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+		    (void *)&front, MHD_OPTION_LISTEN_SOCKET, fd,
 		    MHD_OPTION_HTTPS_PRIORITIES,
 		    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
 		    MHD_OPTION_HTTPS_CERT_CALLBACK, front_tls_retrieve(),
@@ -497,22 +722,23 @@ front_http_start(int fd, int tls)
 }
 
 void
-front_http_drain(struct MHD_Daemon *d, unsigned seconds)
+front_http_quiesce(struct MHD_Daemon *d)
+{
+	MHD_socket fd;
+
+	if (d != NULL && (fd = MHD_quiesce_daemon(d)) != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+unsigned
+front_http_connections(struct MHD_Daemon *d)
 {
 	const union MHD_DaemonInfo *info;
-	MHD_socket fd;
-	unsigned i;
 
-	if (d == NULL || (fd = MHD_quiesce_daemon(d)) == MHD_INVALID_SOCKET)
-		return;
-	close(fd);
-	for (i = 0; i < seconds * 20; i++) {
-		info =
-		    MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (info == NULL || info->num_connections == 0)
-			break;
-		usleep(50000);
-	}
+	if (d == NULL)
+		return 0;
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return info != NULL ? info->num_connections : 0;
 }
 
 void

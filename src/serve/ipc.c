@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "serve/ipc.h"
+#include "signet/error.h"
 
 struct serve_msg_rule {
 	uint8_t type;
@@ -46,6 +47,16 @@ static const struct serve_msg_rule serve_msg_table[] = {
 	{ SERVE_MSG_TLS, "TLS", SERVE_FROM_SIGNER, 6, SERVE_TLS_MAX, 0,
 	    "certificate chain and key parse",
 	    "none: new HTTPS handshakes use them" },
+	{ SERVE_MSG_ISSUE, "ISSUE", SERVE_FROM_FRONT, 4 + 4 + 4 + 4 + 1,
+	    SERVE_IPC_MAX_TO_SIGNER, 1,
+	    "fields decode, printable, within their limits; then the CA "
+	    "pipeline as for signet issue: CSR signature and key, the "
+	    "profile's rules, the CSR's names exactly the identifiers the "
+	    "front end validated, serial, lint, audit intent before signing",
+	    "ISSUE_REPLY: the chain, or the refusal and why" },
+	{ SERVE_MSG_ISSUE_REPLY, "ISSUE_REPLY", SERVE_FROM_SIGNER,
+	    4 + 4 + 4 + 8 + 8 + 4, SERVE_IPC_MAX_TO_FRONT, 1,
+	    "the id of a waiting request", "none (a late answer is dropped)" },
 };
 
 #define N_RULES (sizeof(serve_msg_table) / sizeof(serve_msg_table[0]))
@@ -67,6 +78,15 @@ serve_msg_name(uint8_t type)
 	const struct serve_msg_rule *rule = rule_find(type);
 
 	return rule != NULL ? rule->name : "unknown";
+}
+
+int
+serve_msg_is_answer(uint8_t type)
+{
+	const struct serve_msg_rule *rule = rule_find(type);
+
+	return rule != NULL && rule->from == SERVE_FROM_SIGNER &&
+	       rule->needs_id;
 }
 
 static uint32_t
@@ -262,6 +282,281 @@ serve_crl_info_decode(const uint8_t *p, size_t n, struct serve_crl_info *c)
 	c->made = (int64_t)get64(p + 24);
 	if (c->number < 0 || c->this_update < 0 ||
 	    c->next_update < c->this_update)
+		return -1;
+	return 0;
+}
+
+/* ---- fields -------------------------------------------------------------- */
+
+void
+serve_wbuf_init(struct serve_wbuf *w, size_t max)
+{
+	memset(w, 0, sizeof(*w));
+	w->max = max;
+}
+
+void
+serve_wbuf_free(struct serve_wbuf *w)
+{
+	if (w->p != NULL)
+		explicit_bzero(w->p, w->cap);
+	free(w->p);
+	serve_wbuf_init(w, w->max);
+}
+
+static uint8_t *
+wbuf_room(struct serve_wbuf *w, size_t n)
+{
+	size_t cap;
+	uint8_t *p;
+
+	if (w->err || n > w->max - w->len) {
+		w->err = 1;
+		return NULL;
+	}
+	if (w->cap - w->len < n) {
+		cap = w->cap < 256 ? 256 : w->cap;
+		while (cap - w->len < n)
+			cap *= 2;
+		if ((p = malloc(cap)) == NULL) {
+			w->err = 1;
+			return NULL;
+		}
+		if (w->p != NULL) {
+			memcpy(p, w->p, w->len);
+			explicit_bzero(w->p, w->cap);
+			free(w->p);
+		}
+		w->p = p;
+		w->cap = cap;
+	}
+	p = w->p + w->len;
+	w->len += n;
+	return p;
+}
+
+void
+serve_put_u8(struct serve_wbuf *w, uint8_t v)
+{
+	uint8_t *p = wbuf_room(w, 1);
+
+	if (p != NULL)
+		*p = v;
+}
+
+void
+serve_put_u32(struct serve_wbuf *w, uint32_t v)
+{
+	uint8_t *p = wbuf_room(w, 4);
+
+	if (p != NULL)
+		put32(p, v);
+}
+
+void
+serve_put_u64(struct serve_wbuf *w, uint64_t v)
+{
+	uint8_t *p = wbuf_room(w, 8);
+
+	if (p != NULL)
+		put64(p, v);
+}
+
+void
+serve_put_bytes(struct serve_wbuf *w, const void *b, size_t n)
+{
+	uint8_t *p;
+
+	if (n > UINT32_MAX) {
+		w->err = 1;
+		return;
+	}
+	serve_put_u32(w, (uint32_t)n);
+	if (n > 0 && (p = wbuf_room(w, n)) != NULL)
+		memcpy(p, b, n);
+}
+
+void
+serve_put_str(struct serve_wbuf *w, const char *s)
+{
+	serve_put_bytes(w, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
+}
+
+void
+serve_rbuf_init(struct serve_rbuf *r, const uint8_t *p, size_t n)
+{
+	r->p = p;
+	r->left = n;
+	r->err = 0;
+}
+
+static const uint8_t *
+rbuf_take(struct serve_rbuf *r, size_t n)
+{
+	const uint8_t *p;
+
+	if (r->err || r->left < n) {
+		r->err = 1;
+		return NULL;
+	}
+	p = r->p;
+	r->p += n;
+	r->left -= n;
+	return p;
+}
+
+uint8_t
+serve_get_u8(struct serve_rbuf *r)
+{
+	const uint8_t *p = rbuf_take(r, 1);
+
+	return p != NULL ? *p : 0;
+}
+
+uint32_t
+serve_get_u32(struct serve_rbuf *r)
+{
+	const uint8_t *p = rbuf_take(r, 4);
+
+	return p != NULL ? get32(p) : 0;
+}
+
+uint64_t
+serve_get_u64(struct serve_rbuf *r)
+{
+	const uint8_t *p = rbuf_take(r, 8);
+
+	return p != NULL ? get64(p) : 0;
+}
+
+const uint8_t *
+serve_get_bytes(struct serve_rbuf *r, size_t *n, size_t max)
+{
+	uint32_t len = serve_get_u32(r);
+	const uint8_t *p;
+
+	*n = 0;
+	if (r->err || len > max) {
+		r->err = 1;
+		return NULL;
+	}
+	if ((p = rbuf_take(r, len)) != NULL)
+		*n = len;
+	return p;
+}
+
+void
+serve_get_str(struct serve_rbuf *r, char *out, size_t max)
+{
+	const uint8_t *p;
+	size_t n, i;
+
+	out[0] = '\0';
+	if ((p = serve_get_bytes(r, &n, max)) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e) {
+			r->err = 1;
+			return;
+		}
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+int
+serve_rbuf_end(const struct serve_rbuf *r)
+{
+	return r->err || r->left != 0 ? -1 : 0;
+}
+
+int
+serve_issue_encode(const struct serve_issue *q, struct serve_wbuf *w)
+{
+	size_t i;
+
+	if (q->n_ids > SERVE_ISSUE_MAX_IDS || q->csr_len == 0 ||
+	    q->csr_len > SERVE_ISSUE_CSR_MAX)
+		return -1;
+	serve_put_str(w, q->profile);
+	serve_put_str(w, q->requester);
+	serve_put_u32(w, (uint32_t)q->n_ids);
+	for (i = 0; i < q->n_ids; i++)
+		serve_put_str(w, q->ids[i]);
+	serve_put_bytes(w, q->csr, q->csr_len);
+	return w->err ? -1 : 0;
+}
+
+int
+serve_issue_decode(const uint8_t *p, size_t n, struct serve_issue *q)
+{
+	struct serve_rbuf r;
+	uint32_t i, k;
+
+	memset(q, 0, sizeof(*q));
+	serve_rbuf_init(&r, p, n);
+	serve_get_str(&r, q->profile, SERVE_ISSUE_NAME_MAX);
+	serve_get_str(&r, q->requester, SERVE_ISSUE_NAME_MAX);
+	k = serve_get_u32(&r);
+	if (r.err || k > SERVE_ISSUE_MAX_IDS)
+		return -1;
+	for (i = 0; i < k; i++)
+		serve_get_str(&r, q->ids[i], SERVE_ISSUE_ID_MAX);
+	q->n_ids = k;
+	q->csr = serve_get_bytes(&r, &q->csr_len, SERVE_ISSUE_CSR_MAX);
+	if (serve_rbuf_end(&r) != 0 || q->profile[0] == '\0' ||
+	    q->requester[0] == '\0' || q->csr_len == 0)
+		return -1;
+	return 0;
+}
+
+int
+serve_status_transient(int status)
+{
+	switch (status) {
+	case SIGNET_ERR_INTERNAL:
+	case SIGNET_ERR_STORE:
+	case SIGNET_ERR_IO:
+	case SIGNET_ERR_AUDIT:
+		return 1;
+	default:
+		/* The token's codes: -20 to -29. */
+		return status <= -20 && status > -30;
+	}
+}
+
+int
+serve_issue_reply_encode(const struct serve_issue_reply *a,
+    struct serve_wbuf *w)
+{
+	serve_put_u32(w, (uint32_t)-a->status);
+	serve_put_str(w, a->serial);
+	serve_put_str(w, a->message);
+	serve_put_u64(w, (uint64_t)a->not_before);
+	serve_put_u64(w, (uint64_t)a->not_after);
+	serve_put_bytes(w, a->chain, a->chain_len);
+	return w->err ? -1 : 0;
+}
+
+int
+serve_issue_reply_decode(const uint8_t *p, size_t n,
+    struct serve_issue_reply *a)
+{
+	struct serve_rbuf r;
+	uint32_t st;
+
+	memset(a, 0, sizeof(*a));
+	serve_rbuf_init(&r, p, n);
+	st = serve_get_u32(&r);
+	serve_get_str(&r, a->serial, sizeof(a->serial) - 1);
+	serve_get_str(&r, a->message, SERVE_ISSUE_MSG_MAX);
+	a->not_before = (int64_t)serve_get_u64(&r);
+	a->not_after = (int64_t)serve_get_u64(&r);
+	a->chain = serve_get_bytes(&r, &a->chain_len, SERVE_ISSUE_CHAIN_MAX);
+	if (serve_rbuf_end(&r) != 0 || st > 1000)
+		return -1;
+	a->status = -(int)st;
+	/* Issued means a certificate; refused means none. */
+	if ((a->status == 0) != (a->chain_len > 0))
 		return -1;
 	return 0;
 }

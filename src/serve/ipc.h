@@ -31,6 +31,9 @@ enum serve_msg_type {
 	SERVE_MSG_CRL = 4,          /* signer: the CRL to serve */
 	SERVE_MSG_CA_CERT = 5,      /* signer: the CA certificate to serve */
 	SERVE_MSG_TLS = 6,          /* signer: the HTTPS certificate and key */
+	SERVE_MSG_ISSUE = 7,        /* front end: issue a certificate */
+	SERVE_MSG_ISSUE_REPLY = 8,  /* signer: the certificate, or why not */
+	/* 16-31 OCSP, 32-63 ACME, 64-79 EST */
 };
 
 enum serve_peer {
@@ -72,8 +75,105 @@ uint8_t *serve_tls_encode(const uint8_t *cert, size_t cert_len,
 int serve_tls_decode(const uint8_t *p, size_t n, const uint8_t **cert,
     size_t *cert_len, const uint8_t **key, size_t *key_len);
 
+/*
+ * Bodies are sequences of fields, big-endian: u8, u32, u64, and strings
+ * or byte strings as u32 length + bytes. The writer grows its buffer; the
+ * reader never reads past the body and fails from the first short field
+ * on, so a decoder checks r.err once at the end.
+ */
+struct serve_wbuf {
+	uint8_t *p;
+	size_t len;
+	size_t cap;
+	int err; /* out of memory or over max */
+	size_t max;
+};
+
+void serve_wbuf_init(struct serve_wbuf *w, size_t max);
+/* Wipes before it frees: bodies may hold keys. */
+void serve_wbuf_free(struct serve_wbuf *w);
+void serve_put_u8(struct serve_wbuf *w, uint8_t v);
+void serve_put_u32(struct serve_wbuf *w, uint32_t v);
+void serve_put_u64(struct serve_wbuf *w, uint64_t v);
+void serve_put_bytes(struct serve_wbuf *w, const void *p, size_t n);
+/* NULL is written as the empty string. */
+void serve_put_str(struct serve_wbuf *w, const char *s);
+
+struct serve_rbuf {
+	const uint8_t *p;
+	size_t left;
+	int err;
+};
+
+void serve_rbuf_init(struct serve_rbuf *r, const uint8_t *p, size_t n);
+uint8_t serve_get_u8(struct serve_rbuf *r);
+uint32_t serve_get_u32(struct serve_rbuf *r);
+uint64_t serve_get_u64(struct serve_rbuf *r);
+/* A byte string of at most max bytes: points into the body. */
+const uint8_t *serve_get_bytes(struct serve_rbuf *r, size_t *n, size_t max);
+/*
+ * A string of at most max bytes, printable ASCII only (it may end up in
+ * a log line or an HTTP body), copied NUL-terminated into out[max + 1].
+ */
+void serve_get_str(struct serve_rbuf *r, char *out, size_t max);
+/* 0 when every field was there and nothing is left over, else -1. */
+int serve_rbuf_end(const struct serve_rbuf *r);
+
+/*
+ * ISSUE: the front end asks for a certificate. What the signer trusts
+ * of it is who asks (requester) and which identifiers the front end says
+ * it validated; it re-runs everything else (CSR, profile, lint) itself.
+ *   profile str | requester str | n u32 | n x identifier str | csr bytes
+ * An identifier is "dns:NAME" or "ip:ADDRESS".
+ */
+#define SERVE_ISSUE_MAX_IDS 100
+#define SERVE_ISSUE_ID_MAX 260
+#define SERVE_ISSUE_NAME_MAX 256 /* profile, requester */
+#define SERVE_ISSUE_CSR_MAX ((size_t)32 * 1024)
+struct serve_issue {
+	char profile[SERVE_ISSUE_NAME_MAX + 1];
+	char requester[SERVE_ISSUE_NAME_MAX + 1];
+	size_t n_ids;
+	char ids[SERVE_ISSUE_MAX_IDS][SERVE_ISSUE_ID_MAX + 1];
+	const uint8_t *csr; /* DER, points into the body */
+	size_t csr_len;
+};
+/* The body in w (serve_wbuf_free it); 0 or -1. */
+int serve_issue_encode(const struct serve_issue *q, struct serve_wbuf *w);
+int serve_issue_decode(const uint8_t *p, size_t n, struct serve_issue *q);
+
+/*
+ * ISSUE_REPLY:
+ *   status u32 (0, or -SIGNET_ERR_*) | serial str | message str |
+ *   not_before u64 | not_after u64 | chain bytes (PEM: certificate and
+ *   the CA chain above it without the root; empty when refused)
+ */
+#define SERVE_ISSUE_MSG_MAX 1024
+#define SERVE_ISSUE_CHAIN_MAX ((size_t)256 * 1024)
+struct serve_issue_reply {
+	int status;
+	char serial[41];
+	char message[SERVE_ISSUE_MSG_MAX + 1];
+	int64_t not_before;
+	int64_t not_after;
+	const uint8_t *chain; /* points into the body */
+	size_t chain_len;
+};
+/*
+ * A refusal the client may retry as it is (503 with Retry-After): the
+ * token, the store, the audit log or the signer failed, not the request.
+ * Anything else (policy, lint, a bad CSR) is the request's fault.
+ */
+int serve_status_transient(int status);
+int serve_issue_reply_encode(const struct serve_issue_reply *a,
+    struct serve_wbuf *w);
+int serve_issue_reply_decode(const uint8_t *p, size_t n,
+    struct serve_issue_reply *a);
+
 /* Name of a type for logs, "unknown" for others. */
 const char *serve_msg_name(uint8_t type);
+/* 1 for a signer's answer to a request (carries the request's id). */
+int serve_msg_is_answer(uint8_t type);
 
 /*
  * Check a whole frame from peer `from` against the message table: version,

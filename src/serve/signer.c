@@ -26,60 +26,14 @@
 
 #include "serve/ipc.h"
 #include "serve/serve.h"
+#include "serve/signer_int.h"
 #include "signet/ca.h"
 #include "signet/store.h"
 #include "util/file.h"
 #include "util/secret.h"
 
-#define OPEN_FLAGS (SIGNET_CA_OPEN_SIGN | SIGNET_CA_OPEN_POLICY)
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 30000
-/* A front end that lived this long starts the backoff over. */
-#define STABLE_MS 60000
-#define SEND_TIMEOUT_MS 5000
-#define STOP_WAIT_MS 8000
-#define HEALTH_CACHE_MS 1000
-
-struct signer {
-	const char *config_path;
-	struct signet_ca_config *cfg; /* as loaded at start or last reload */
-	struct signet_ca *ca;         /* NULL after a failed reload */
-	char *frontend;
-
-	pid_t front_pid;
-	int front_fd;
-	int front_ready;
-	int64_t front_started;
-	struct serve_reader rd;
-	unsigned restarts;
-	int64_t backoff_ms;
-	int64_t restart_at; /* 0: none due */
-
-	uint32_t token_errors;
-	uint32_t crl_failures;
-
-	/* The last check, answered again for a second (a flood of /health
-	 * must not become a flood of token operations). */
-	struct serve_health health;
-	int64_t health_at;
-#ifdef SIGNET_TEST_HOOKS
-	/* SIGNET_TEST_SERVE_SLOW_HEALTH=N: the first N answers come late. */
-	int test_slow_health;
-#endif
-
-	uint8_t *crl_der;
-	size_t crl_len;
-	struct serve_crl_info crl;
-	int64_t crl_seq;
-	uint8_t *ca_der;
-	int ca_len;
-	uint8_t *tls; /* TLS message body: certificate chain and key */
-	size_t tls_len;
-	int64_t next_check;
-};
-
-static int64_t
-mono_ms(void)
+int64_t
+signer_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -87,10 +41,8 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-say(const char *fmt, ...)
+void
+signer_say(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -102,8 +54,8 @@ say(const char *fmt, ...)
 }
 
 /* Audit a service event; a failure is reported, never fatal here. */
-static void
-audit(struct signer *s, enum signet_audit_event ev,
+void
+signer_audit(struct signer *s, enum signet_audit_event ev,
     enum signet_audit_outcome outcome, json_t *details)
 {
 	if (s->ca == NULL) {
@@ -111,11 +63,12 @@ audit(struct signer *s, enum signet_audit_event ev,
 		return;
 	}
 	if (signet_ca_audit(s->ca, ev, outcome, details) != 0)
-		say("cannot write the audit log: %s", signet_error_message());
+		signer_say("cannot write the audit log: %s",
+		    signet_error_message());
 }
 
-static void
-count_error(struct signer *s, int r)
+void
+signer_count_error(struct signer *s, int r)
 {
 	if (signet_err_category(r) == SIGNET_CAT_TOKEN)
 		s->token_errors++;
@@ -279,10 +232,10 @@ frontend_spawn(struct signer *s)
 	s->front_pid = pid;
 	s->front_fd = sv[0];
 	s->front_ready = 0;
-	s->front_started = mono_ms();
+	s->front_started = signer_mono_ms();
 	s->restart_at = 0;
 	serve_reader_init(&s->rd, SERVE_IPC_MAX_TO_SIGNER);
-	say("front end %s started, pid %ld", s->frontend, (long)pid);
+	signer_say("front end %s started, pid %ld", s->frontend, (long)pid);
 	return 0;
 }
 
@@ -297,12 +250,12 @@ frontend_close(struct signer *s)
 }
 
 /* A front end that broke the protocol: kill it now, restart it later. */
-static void
-frontend_kill(struct signer *s, const char *why, uint8_t type)
+void
+signer_kill_frontend(struct signer *s, const char *why, uint8_t type)
 {
-	say("front end %ld %s (message type %u): killing it",
+	signer_say("front end %ld %s (message type %u): killing it",
 	    (long)s->front_pid, why, (unsigned)type);
-	audit(s, SIGNET_AUDIT_EV_SERVE_FRONTEND, SIGNET_AUDIT_DENIED,
+	signer_audit(s, SIGNET_AUDIT_EV_SERVE_FRONTEND, SIGNET_AUDIT_DENIED,
 	    json_pack("{s:s,s:I,s:s,s:i}", "action", "killed", "pid",
 		(json_int_t)s->front_pid, "reason", why, "message_type",
 		(int)type));
@@ -314,7 +267,7 @@ frontend_kill(struct signer *s, const char *why, uint8_t type)
 static void
 frontend_reaped(struct signer *s, int status)
 {
-	int64_t now = mono_ms(), lived = now - s->front_started;
+	int64_t now = signer_mono_ms(), lived = now - s->front_started;
 	char how[64];
 
 	if (WIFSIGNALED(status))
@@ -327,10 +280,10 @@ frontend_reaped(struct signer *s, int status)
 		s->backoff_ms = BACKOFF_MIN_MS;
 	else if ((s->backoff_ms *= 2) > BACKOFF_MAX_MS)
 		s->backoff_ms = BACKOFF_MAX_MS;
-	say("front end %ld %s after %.1fs; restarting in %.1fs",
+	signer_say("front end %ld %s after %.1fs; restarting in %.1fs",
 	    (long)s->front_pid, how, (double)lived / 1000.0,
 	    (double)s->backoff_ms / 1000.0);
-	audit(s, SIGNET_AUDIT_EV_SERVE_FRONTEND, SIGNET_AUDIT_FAILURE,
+	signer_audit(s, SIGNET_AUDIT_EV_SERVE_FRONTEND, SIGNET_AUDIT_FAILURE,
 	    json_pack("{s:s,s:I,s:s,s:I,s:I}", "action", "died", "pid",
 		(json_int_t)s->front_pid, "status", how, "uptime_ms",
 		(json_int_t)lived, "restart_in_ms", (json_int_t)s->backoff_ms));
@@ -352,16 +305,16 @@ reap(struct signer *s)
 
 /* ---- what the signer hands the front end --------------------------------- */
 
-static int
-send_or_kill(struct signer *s, uint8_t type, uint32_t id, const void *body,
+int
+signer_send(struct signer *s, uint8_t type, uint32_t id, const void *body,
     size_t len)
 {
 	if (s->front_fd < 0 || !s->front_ready)
 		return 0;
 	if (serve_send(s->front_fd, type, id, body, len, SEND_TIMEOUT_MS) == 0)
 		return 0;
-	frontend_kill(s, errno == ETIMEDOUT ? "stopped reading" : "unreachable",
-	    type);
+	signer_kill_frontend(s,
+	    errno == ETIMEDOUT ? "stopped reading" : "unreachable", type);
 	return -1;
 }
 
@@ -376,7 +329,7 @@ push_crl(struct signer *s)
 		return;
 	serve_crl_info_encode(&s->crl, body);
 	memcpy(body + SERVE_CRL_FIXED, s->crl_der, s->crl_len);
-	(void)send_or_kill(s, SERVE_MSG_CRL, 0, body,
+	(void)signer_send(s, SERVE_MSG_CRL, 0, body,
 	    SERVE_CRL_FIXED + s->crl_len);
 	free(body);
 }
@@ -385,7 +338,7 @@ static void
 push_ca_cert(struct signer *s)
 {
 	if (s->ca_der != NULL)
-		(void)send_or_kill(s, SERVE_MSG_CA_CERT, 0, s->ca_der,
+		(void)signer_send(s, SERVE_MSG_CA_CERT, 0, s->ca_der,
 		    (size_t)s->ca_len);
 }
 
@@ -393,7 +346,7 @@ static void
 push_tls(struct signer *s)
 {
 	if (s->tls != NULL)
-		(void)send_or_kill(s, SERVE_MSG_TLS, 0, s->tls, s->tls_len);
+		(void)signer_send(s, SERVE_MSG_TLS, 0, s->tls, s->tls_len);
 }
 
 /*
@@ -516,8 +469,9 @@ crl_make(struct signer *s, const char *why)
 		 signet_ca_issuer_id(s->ca), &seq)) != 0 ||
 	    (r = signet_ca_crl(s->ca, 0, NULL, 0, &res)) != 0) {
 		s->crl_failures++;
-		count_error(s, r);
-		say("cannot make a CRL (%s): %s", why, signet_error_message());
+		signer_count_error(s, r);
+		signer_say("cannot make a CRL (%s): %s", why,
+		    signet_error_message());
 		return;
 	}
 	free(s->crl_der);
@@ -529,7 +483,8 @@ crl_make(struct signer *s, const char *why)
 	s->crl.next_update = res.next_update;
 	s->crl.made = (int64_t)time(NULL);
 	s->crl_seq = seq;
-	say("CRL number %lld made (%s): %zu entries, next update in %llds",
+	signer_say("CRL number %lld made (%s): %zu entries, next update in "
+		   "%llds",
 	    (long long)res.number, why, res.entries,
 	    (long long)(res.next_update - res.this_update));
 	signet_ca_crl_result_clear(&res);
@@ -540,14 +495,79 @@ crl_make(struct signer *s, const char *why)
 	 * (docs/audit.md), not only after the service stops.
 	 */
 	if ((r = signet_ca_audit_seal(s->ca)) != 0) {
-		count_error(s, r);
-		say("cannot record the audit log's checkpoint in the database: "
-		    "%s",
+		signer_count_error(s, r);
+		signer_say("cannot record the audit log's checkpoint in the "
+			   "database: "
+			   "%s",
 		    signet_error_message());
 	}
 }
 
-/* Cheap unless a CRL is due: one read of the revocation counter. */
+/*
+ * Another node on the same database, or `signet crl` from a shell, may
+ * have recorded a newer full CRL than the one served here: serve that one
+ * (its signature checked against the CA certificate first). 1 when it
+ * was taken, 0 when there is none, -1 on a failure (reported).
+ */
+static int
+crl_adopt(struct signer *s)
+{
+	struct signet_store *st = signet_ca_get0_store(s->ca);
+	struct signet_store_crl *c = NULL;
+	const unsigned char *p;
+	X509_CRL *crl = NULL;
+	EVP_PKEY *pub;
+	int64_t number, this_update;
+	uint8_t *der = NULL;
+	int r, taken = -1;
+
+	r = signet_store_crl_last_full(st, signet_ca_issuer_id(s->ca), &number,
+	    &this_update);
+	if (r == SIGNET_ERR_NOT_FOUND || (r == 0 && number <= s->crl.number))
+		return 0;
+	if (r != 0 || (r = signet_store_crl_get(st, signet_ca_issuer_id(s->ca),
+			   number, &c)) != 0) {
+		signer_count_error(s, r);
+		signer_say("cannot read the newest CRL: %s",
+		    signet_error_message());
+		return -1;
+	}
+	p = c->der;
+	pub = X509_get0_pubkey(signet_ca_get0_cert(s->ca));
+	if (c->der == NULL || c->der_len > LONG_MAX ||
+	    (crl = d2i_X509_CRL(NULL, &p, (long)c->der_len)) == NULL ||
+	    p != c->der + c->der_len || pub == NULL ||
+	    X509_CRL_verify(crl, pub) != 1) {
+		signer_say("CRL number %lld in the database does not verify "
+			   "with the CA certificate: not served",
+		    (long long)number);
+		s->crl_failures++;
+		goto out;
+	}
+	if ((der = malloc(c->der_len)) == NULL)
+		goto out;
+	memcpy(der, c->der, c->der_len);
+	free(s->crl_der);
+	s->crl_der = der;
+	s->crl_len = c->der_len;
+	s->crl.number = c->number;
+	s->crl.this_update = c->this_update;
+	s->crl.next_update = c->next_update;
+	s->crl.made = (int64_t)time(NULL);
+	signer_say("CRL number %lld, made elsewhere, served from now on",
+	    (long long)number);
+	push_crl(s);
+	taken = 1;
+out:
+	X509_CRL_free(crl);
+	signet_store_crl_free(c);
+	return taken;
+}
+
+/*
+ * Cheap unless a CRL is due: the revocation counter and the newest CRL
+ * number, one indexed read each.
+ */
 static void
 crl_check(struct signer *s)
 {
@@ -570,10 +590,16 @@ crl_check(struct signer *s)
 		crl_make(s, "schedule");
 		return;
 	}
+	/*
+	 * Nodes that saw the same revocation may each make a CRL (their
+	 * numbers differ: the database hands them out); each then serves
+	 * the newest at its next check.
+	 */
+	(void)crl_adopt(s);
 	if ((r = signet_store_revocation_seq(signet_ca_get0_store(s->ca),
 		 signet_ca_issuer_id(s->ca), &seq)) != 0) {
-		count_error(s, r);
-		say("cannot read the revocation counter: %s",
+		signer_count_error(s, r);
+		signer_say("cannot read the revocation counter: %s",
 		    signet_error_message());
 		return;
 	}
@@ -588,7 +614,7 @@ answer_health(struct signer *s, uint32_t id)
 {
 	struct serve_health h;
 	uint8_t body[25 + SERVE_IPC_REASON_MAX];
-	int64_t t0 = mono_ms();
+	int64_t t0 = signer_mono_ms();
 	size_t n;
 	int r;
 
@@ -608,7 +634,7 @@ answer_health(struct signer *s, uint32_t id)
 		    "the instance is not open (a reload failed; see the "
 		    "signer's log)");
 	} else if ((r = signet_ca_health(s->ca)) != 0) {
-		count_error(s, r);
+		signer_count_error(s, r);
 		snprintf(h.reason, sizeof(h.reason), "%s",
 		    signet_error_message());
 	} else
@@ -616,7 +642,7 @@ answer_health(struct signer *s, uint32_t id)
 	h.restarts = s->restarts;
 	h.token_errors = s->token_errors;
 	h.crl_failures = s->crl_failures;
-	h.check_usec = (uint64_t)(mono_ms() - t0) * 1000;
+	h.check_usec = (uint64_t)(signer_mono_ms() - t0) * 1000;
 	s->health = h;
 	s->health_at = t0;
 answer:
@@ -624,7 +650,7 @@ answer:
 	h.token_errors = s->token_errors;
 	h.crl_failures = s->crl_failures;
 	n = serve_health_encode(&h, body, sizeof(body));
-	(void)send_or_kill(s, SERVE_MSG_HEALTH_REPLY, id, body, n);
+	(void)signer_send(s, SERVE_MSG_HEALTH_REPLY, id, body, n);
 }
 
 static void
@@ -638,17 +664,17 @@ front_readable(struct signer *s)
 	       (r = serve_reader_read(s->front_fd, &s->rd)) == 1) {
 		if (serve_msg_check(s->rd.buf, s->rd.have, SERVE_FROM_FRONT, &m,
 			&why) != 0) {
-			frontend_kill(s, why, s->rd.buf[1]);
+			signer_kill_frontend(s, why, s->rd.buf[1]);
 			return;
 		}
 		switch (m.type) {
 		case SERVE_MSG_READY:
 			if (s->front_ready) {
-				frontend_kill(s, "READY twice", m.type);
+				signer_kill_frontend(s, "READY twice", m.type);
 				return;
 			}
 			s->front_ready = 1;
-			say("front end %ld ready", (long)s->front_pid);
+			signer_say("front end %ld ready", (long)s->front_pid);
 			push_ca_cert(s);
 			push_tls(s);
 			push_crl(s);
@@ -656,15 +682,19 @@ front_readable(struct signer *s)
 		case SERVE_MSG_HEALTH:
 			answer_health(s, m.id);
 			break;
+		case SERVE_MSG_ISSUE:
+			signer_issue(s, &m);
+			break;
 		default:
-			frontend_kill(s, "message type not handled", m.type);
+			signer_kill_frontend(s, "message type not handled",
+			    m.type);
 			return;
 		}
 		if (s->front_fd >= 0)
 			serve_reader_next(&s->rd);
 	}
 	if (s->front_fd >= 0 && r == -2)
-		frontend_kill(s, "oversized or wrong-version frame",
+		signer_kill_frontend(s, "oversized or wrong-version frame",
 		    s->rd.buf[1]);
 	else if (s->front_fd >= 0 && r == -1)
 		frontend_close(s); /* it is exiting: SIGCHLD follows */
@@ -694,49 +724,64 @@ reload(struct signer *s)
 {
 	struct signet_ca_config *cfg = NULL;
 
-	say("SIGHUP: reloading the configuration and policy");
+	signer_say("SIGHUP: reloading the configuration and policy");
 	/* A broken file leaves the running instance alone. */
 	if (signet_ca_config_load(s->config_path, &cfg) != 0) {
-		say("reload refused, keeping the running configuration: %s",
+		signer_say("reload refused, keeping the running configuration: "
+			   "%s",
 		    signet_error_message());
 		return;
 	}
 	signet_ca_config_free(cfg);
 	if (s->ca != NULL && signet_ca_close(s->ca) != 0)
-		say("closing the instance: %s", signet_error_message());
+		signer_say("closing the instance: %s", signet_error_message());
 	s->ca = NULL;
 	s->health_at = 0;
 	if (instance_open(s) != 0) {
-		say("reload failed, the service is degraded until the next "
-		    "SIGHUP: %s",
+		signer_say("reload failed, the service is degraded until the "
+			   "next "
+			   "SIGHUP: %s",
 		    signet_error_message());
 		signet_ca_free(s->ca);
 		s->ca = NULL;
 		return;
 	}
 	if (tls_load(s, s->cfg) != 0)
-		say("keeping the HTTPS certificate in use: %s",
+		signer_say("keeping the HTTPS certificate in use: %s",
 		    signet_error_message());
 	push_ca_cert(s);
 	push_tls(s);
-	say("reloaded");
+	signer_say("reloaded");
 }
 
+/*
+ * SIGTERM to the front end, which stops accepting and lets open
+ * connections finish: their questions are still answered here until it
+ * exits, for up to STOP_WAIT_MS.
+ */
 static void
 stop_frontend(struct signer *s)
 {
-	int64_t deadline = mono_ms() + STOP_WAIT_MS;
+	int64_t deadline = signer_mono_ms() + STOP_WAIT_MS;
+	struct pollfd p;
 	int status;
 
 	if (s->front_pid <= 0)
 		return;
 	kill(s->front_pid, SIGTERM);
-	while (mono_ms() < deadline) {
+	while (signer_mono_ms() < deadline) {
 		if (waitpid(s->front_pid, &status, WNOHANG) == s->front_pid) {
 			s->front_pid = -1;
 			break;
 		}
-		usleep(20000);
+		p.fd = s->front_fd;
+		p.events = POLLIN;
+		p.revents = 0;
+		if (s->front_fd < 0)
+			usleep(20000);
+		else if (poll(&p, 1, 20) > 0 &&
+			 (p.revents & (POLLIN | POLLHUP | POLLERR)))
+			front_readable(s);
 	}
 	if (s->front_pid > 0) {
 		kill(s->front_pid, SIGKILL);
@@ -755,10 +800,10 @@ loop(struct signer *s, int sigfd)
 	int stopping = 0;
 
 	while (!stopping) {
-		now = mono_ms();
+		now = signer_mono_ms();
 		if (s->restart_at != 0 && now >= s->restart_at) {
 			if (frontend_spawn(s) != 0) {
-				say("%s", signet_error_message());
+				signer_say("%s", signet_error_message());
 				s->restart_at = now + BACKOFF_MAX_MS;
 			} else
 				s->restarts++;
@@ -766,9 +811,9 @@ loop(struct signer *s, int sigfd)
 		if (now >= s->next_check) {
 			crl_check(s);
 			s->next_check =
-			    mono_ms() + s->cfg->serve_crl_check * 1000;
+			    signer_mono_ms() + s->cfg->serve_crl_check * 1000;
 		}
-		now = mono_ms();
+		now = signer_mono_ms();
 		wait = s->next_check - now;
 		if (s->restart_at != 0 && s->restart_at - now < wait)
 			wait = s->restart_at - now;
@@ -790,7 +835,8 @@ loop(struct signer *s, int sigfd)
 				switch (si.ssi_signo) {
 				case SIGTERM:
 				case SIGINT:
-					say("signal %u: draining and stopping",
+					signer_say("signal %u: draining and "
+						   "stopping",
 					    (unsigned)si.ssi_signo);
 					stopping = 1;
 					break;
@@ -851,12 +897,12 @@ serve_run(const char *config_path)
 		goto out;
 	if ((r = instance_open(&s)) != 0)
 		goto out;
-	audit(&s, SIGNET_AUDIT_EV_SERVE_START, SIGNET_AUDIT_SUCCESS,
+	signer_audit(&s, SIGNET_AUDIT_EV_SERVE_START, SIGNET_AUDIT_SUCCESS,
 	    json_pack("{s:I,s:I,s:s,s:s,s:s}", "pid", (json_int_t)getpid(),
 		"frontend_pid", (json_int_t)s.front_pid, "frontend", s.frontend,
 		"listen", s.cfg->serve_listen, "issuer_name",
 		s.cfg->serve_issuer_name));
-	s.next_check = mono_ms();
+	s.next_check = signer_mono_ms();
 	/* The front end may be ready already; the CRL goes out when made. */
 	if ((r = loop(&s, sigfd)) != 0)
 		goto out;
@@ -864,7 +910,7 @@ serve_run(const char *config_path)
 out:
 	stop_frontend(&s);
 	if (s.ca != NULL) {
-		audit(&s, SIGNET_AUDIT_EV_SERVE_STOP,
+		signer_audit(&s, SIGNET_AUDIT_EV_SERVE_STOP,
 		    r == 0 ? SIGNET_AUDIT_SUCCESS : SIGNET_AUDIT_FAILURE,
 		    json_pack("{s:I,s:I}", "pid", (json_int_t)getpid(),
 			"frontend_restarts", (json_int_t)s.restarts));

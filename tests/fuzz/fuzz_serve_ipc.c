@@ -21,19 +21,32 @@ check_frame(const uint8_t *frame, size_t n)
 	struct serve_msg m;
 	struct serve_health h;
 	struct serve_crl_info c;
+	static struct serve_issue q;
+	struct serve_issue_reply a;
+	struct serve_msg back;
 	const char *why;
 
 	if (serve_msg_check(frame, n, SERVE_FROM_FRONT, &m, &why) != 0) {
 		if (why == NULL)
 			abort(); /* a refusal always says why */
-	} else if (m.type != SERVE_MSG_READY && m.type != SERVE_MSG_HEALTH)
-		abort(); /* the front end may send nothing else */
+	} else {
+		/* No message type may be sent by both sides. */
+		if (serve_msg_check(frame, n, SERVE_FROM_SIGNER, &back, &why) ==
+		    0)
+			abort();
+		if (m.type == SERVE_MSG_ISSUE &&
+		    serve_issue_decode(m.body, m.len, &q) == 0 &&
+		    (q.n_ids > SERVE_ISSUE_MAX_IDS || q.csr_len == 0))
+			abort();
+	}
 	/* The front end's side of the same bytes. */
 	if (serve_msg_check(frame, n, SERVE_FROM_SIGNER, &m, &why) == 0) {
 		if (m.type == SERVE_MSG_HEALTH_REPLY)
 			(void)serve_health_decode(m.body, m.len, &h);
 		if (m.type == SERVE_MSG_CRL)
 			(void)serve_crl_info_decode(m.body, m.len, &c);
+		if (m.type == SERVE_MSG_ISSUE_REPLY)
+			(void)serve_issue_reply_decode(m.body, m.len, &a);
 	}
 }
 

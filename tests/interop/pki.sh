@@ -1,7 +1,9 @@
 # The demo's PKI and the tools that judge it, shared by tests/demo.sh and
 # the interop tests (tests/interop/*.sh). Source it with PKI_SIGNET (the
 # signet binary) and PKI_SRC (the source tree) set; ctest's SIGNET_BIN and
-# SIGNET_SOURCE_DIR are taken when they are not. POSIX sh.
+# SIGNET_SOURCE_DIR are taken when they are not. The ceremony files and the
+# policy come from PKI_SHARE/ceremony and PKI_SHARE/policies (default
+# PKI_SRC; an installed signet's share/signet). POSIX sh.
 #
 #   pki_start DIR          a fresh work directory; cd there, umask 077; on
 #                          exit stop every process started here (and with
@@ -56,6 +58,7 @@
 
 : "${PKI_SIGNET:=${SIGNET_BIN:-}}"
 : "${PKI_SRC:=${SIGNET_SOURCE_DIR:-}}"
+: "${PKI_SHARE:=$PKI_SRC}"
 : "${PKI_FATAL:=0}"
 : "${PKI_ECHO:=0}"
 PKI_FAILS=0
@@ -239,7 +242,7 @@ pki_tokens() {
 		return 1
 	SOFTHSM2_CONF=$PKI_DIR/hsm/softhsm2.conf
 	export SOFTHSM2_CONF
-	cp -r "$PKI_SRC/ceremony" "$PKI_SRC/policies" "$PKI_DIR/"
+	cp -r "$PKI_SHARE/ceremony" "$PKI_SHARE/policies" "$PKI_DIR/"
 }
 
 # pki_ceremony NAME: ceremony/NAME.yaml, with --yes: no operator types the

@@ -197,6 +197,90 @@ test_bodies(void **state)
 	    (const uint8_t *)"K", 1, &n));
 }
 
+static void
+test_issue_bodies(void **state)
+{
+	static struct serve_issue q, back;
+	struct serve_issue_reply a, aback;
+	struct serve_wbuf w;
+	size_t cut;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	strcpy(q.profile, "tls-server");
+	strcpy(q.requester, "acme:account/7");
+	q.n_ids = 2;
+	strcpy(q.ids[0], "dns:www.example.com");
+	strcpy(q.ids[1], "ip:192.0.2.1");
+	q.csr = (const uint8_t *)"\x30\x03\x02\x01\x00";
+	q.csr_len = 5;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+	assert_int_equal(serve_issue_encode(&q, &w), 0);
+	assert_int_equal(serve_issue_decode(w.p, w.len, &back), 0);
+	assert_string_equal(back.profile, "tls-server");
+	assert_string_equal(back.requester, "acme:account/7");
+	assert_int_equal(back.n_ids, 2);
+	assert_string_equal(back.ids[1], "ip:192.0.2.1");
+	assert_int_equal(back.csr_len, 5);
+	assert_memory_equal(back.csr, q.csr, 5);
+	/* Every truncation, and one byte too many, is refused. */
+	for (cut = 0; cut < w.len; cut++)
+		assert_int_equal(serve_issue_decode(w.p, cut, &back), -1);
+	serve_put_u8(&w, 0);
+	assert_int_equal(serve_issue_decode(w.p, w.len, &back), -1);
+	serve_wbuf_free(&w);
+
+	/* A control character in a field: it would reach the log. */
+	strcpy(q.requester, "acme:\nforged line");
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+	assert_int_equal(serve_issue_encode(&q, &w), 0);
+	assert_int_equal(serve_issue_decode(w.p, w.len, &back), -1);
+	serve_wbuf_free(&w);
+	/* No CSR, too many identifiers, a cap on the writer. */
+	q.csr_len = 0;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+	assert_int_equal(serve_issue_encode(&q, &w), -1);
+	serve_wbuf_free(&w);
+	q.csr_len = 5;
+	q.n_ids = SERVE_ISSUE_MAX_IDS + 1;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+	assert_int_equal(serve_issue_encode(&q, &w), -1);
+	serve_wbuf_free(&w);
+	q.n_ids = 1;
+	serve_wbuf_init(&w, 16);
+	assert_int_equal(serve_issue_encode(&q, &w), -1);
+	serve_wbuf_free(&w);
+
+	memset(&a, 0, sizeof(a));
+	strcpy(a.serial, "0a1b");
+	a.not_before = 1796640000;
+	a.not_after = 1797244800;
+	a.chain = (const uint8_t *)"-----BEGIN CERTIFICATE-----";
+	a.chain_len = 27;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_FRONT);
+	assert_int_equal(serve_issue_reply_encode(&a, &w), 0);
+	assert_int_equal(serve_issue_reply_decode(w.p, w.len, &aback), 0);
+	assert_int_equal(aback.status, 0);
+	assert_string_equal(aback.serial, "0a1b");
+	assert_int_equal(aback.not_after, 1797244800);
+	assert_int_equal(aback.chain_len, 27);
+	serve_wbuf_free(&w);
+	/* Issued without a certificate, refused with one: both lies. */
+	a.status = -10;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_FRONT);
+	assert_int_equal(serve_issue_reply_encode(&a, &w), 0);
+	assert_int_equal(serve_issue_reply_decode(w.p, w.len, &aback), -1);
+	serve_wbuf_free(&w);
+	a.chain_len = 0;
+	strcpy(a.message, "the profile does not allow it");
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_FRONT);
+	assert_int_equal(serve_issue_reply_encode(&a, &w), 0);
+	assert_int_equal(serve_issue_reply_decode(w.p, w.len, &aback), 0);
+	assert_int_equal(aback.status, -10);
+	assert_string_equal(aback.message, "the profile does not allow it");
+	serve_wbuf_free(&w);
+}
+
 /* The reader on a non-blocking socket, fed one byte at a time. */
 static void
 test_reader(void **state)
@@ -271,6 +355,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_bodies),
+		cmocka_unit_test(test_issue_bodies),
 		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_send_timeout),
 	};
