@@ -55,6 +55,8 @@ struct cy_custodian {
 	char *name;
 	char *share;
 	char *passphrase_source;
+	char *words_source;
+	char *paper;
 };
 
 /* quorum: (the shares that unlock the token) and split: (the new ones). */
@@ -173,6 +175,8 @@ struct cer_custodian {
 	char *share;             /* as in the file */
 	char *share_full;        /* joined with dir */
 	char *passphrase_source; /* prompt, file:PATH (resolved) or env:NAME */
+	char *words_source;      /* unlock: the share on paper, instead */
+	int paper;               /* split: also shown as words to write down */
 };
 
 struct cer_quorum_cfg {
@@ -206,6 +210,7 @@ struct cer_share {
 	unsigned id; /* 1..count: libgfshare's share number */
 	char fingerprint[65];
 	struct signet_secret *value; /* the share itself, locked memory */
+	int paper; /* from words: split digest and check value abridged */
 };
 
 /* How a generated key may leave its token. */
@@ -402,6 +407,17 @@ int cer_share_open(const uint8_t *data, size_t len, const char *what,
     const char *pass, size_t plen, struct cer_share **out) SIGNET_WUR;
 void cer_share_free(struct cer_share *sh);
 const char *cer_share_custodian(const struct cer_share *sh);
+/* SHA-256 over the split id, the share's number and value (hex). */
+int cer_share_fingerprint(const char *split_id, unsigned id,
+    const uint8_t *value, size_t len, char out[65]) SIGNET_WUR;
+/* The share that says most about the split (a file's, if any). */
+const struct cer_share *
+cer_shares_ref(struct cer_share *const *shares, size_t n);
+/* paper.c: the share as 36 words with a checksum, and back. */
+int cer_share_words(const struct cer_share *sh, struct signet_secret **out)
+    SIGNET_WUR;
+int cer_share_from_words(const char *words, size_t len, const char *custodian,
+    struct cer_share **out) SIGNET_WUR;
 /* Same split, same list, no share twice, at least the threshold. */
 int cer_shares_check(struct cer_share *const *shares, size_t n) SIGNET_WUR;
 /* cer_shares_check, then the PIN, checked against the split's value. */

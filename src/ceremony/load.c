@@ -54,6 +54,8 @@ static const cyaml_schema_field_t y_custodian_fields[] = {
 	Y_STR("name", struct cy_custodian, name),
 	Y_STR("share", struct cy_custodian, share),
 	Y_STR("passphrase-source", struct cy_custodian, passphrase_source),
+	Y_STR("words-source", struct cy_custodian, words_source),
+	Y_STR("paper", struct cy_custodian, paper),
 	CYAML_FIELD_END,
 };
 
@@ -347,6 +349,9 @@ ld_strdup(const struct loader *ld, const char *path, const char *v, char **out)
 {
 	int r;
 
+	/* A missing value is refused by ld_value; said here for the analyzer. */
+	if (v == NULL)
+		return ld_value(ld, path, v);
 	if ((r = ld_text(ld, path, v)) != 0)
 		return r;
 	if ((*out = strdup(v)) == NULL)
@@ -573,8 +578,45 @@ ld_quorum(const struct loader *ld, const char *sec, const struct cy_quorum *y,
 		if (strlen(cu->name) > 255)
 			return ld_err(ld, path, SIGNET_ERR_CONFIG,
 			    "is longer than 255 bytes");
+		snprintf(path, sizeof(path), "%s.custodians[%zu].words-source",
+		    sec, i);
+		if (yc->words_source != NULL && split)
+			return ld_err(ld, path, SIGNET_ERR_CONFIG,
+			    "is for unlocking; a new share is put on paper "
+			    "with paper: true");
+		if (yc->words_source != NULL) {
+			if (yc->share != NULL || yc->passphrase_source != NULL)
+				return ld_err(ld, path, SIGNET_ERR_CONFIG,
+				    "a custodian brings their share file (and "
+				    "passphrase) or their words, not both");
+			if ((r = ld_pin_source(ld, path, yc->words_source,
+				 &cu->words_source)) != 0)
+				return r;
+		}
+		snprintf(path, sizeof(path), "%s.custodians[%zu].paper", sec,
+		    i);
+		if (yc->paper != NULL) {
+			if (!split)
+				return ld_err(ld, path, SIGNET_ERR_CONFIG,
+				    "is for a new split; to unlock with "
+				    "words, give words-source");
+			if (strcmp(yc->paper, "true") == 0)
+				cu->paper = 1;
+			else if (strcmp(yc->paper, "false") != 0)
+				return ld_err(ld, path, SIGNET_ERR_CONFIG,
+				    "must be true or false");
+		}
 		snprintf(path, sizeof(path), "%s.custodians[%zu].share", sec,
 		    i);
+		if (cu->words_source != NULL) {
+			/* Named for the plan; never read. */
+			if ((cu->share = strdup("(words)")) == NULL ||
+			    (cu->share_full = strdup("(words)")) == NULL ||
+			    (cu->passphrase_source = strdup("none")) == NULL)
+				return signet_error_set(SIGNET_ERR_INTERNAL,
+				    "out of memory");
+			goto next;
+		}
 		if ((r = ld_strdup(ld, path, yc->share, &cu->share)) != 0)
 			return r;
 		if ((cu->share_full = file_path_join(ld->c->dir, cu->share)) ==
@@ -588,11 +630,13 @@ ld_quorum(const struct loader *ld, const char *sec, const struct cy_quorum *y,
 						       : "prompt",
 			 &cu->passphrase_source)) != 0)
 			return r;
+	next:
 		for (j = 0; j + 1 < q->n; j++) {
 			if (strcmp(q->custodians[j].name, cu->name) == 0)
 				return ld_err(ld, path, SIGNET_ERR_CONFIG,
 				    "custodian '%s' is listed twice", cu->name);
-			if (strcmp(q->custodians[j].share_full,
+			if (cu->words_source == NULL &&
+			    strcmp(q->custodians[j].share_full,
 				cu->share_full) == 0)
 				return ld_err(ld, path, SIGNET_ERR_CONFIG,
 				    "share file %s is listed twice", cu->share);
@@ -628,6 +672,7 @@ cer_quorum_cfg_clear(struct cer_quorum_cfg *q)
 		free(q->custodians[i].share);
 		free(q->custodians[i].share_full);
 		free(q->custodians[i].passphrase_source);
+		free(q->custodians[i].words_source);
 	}
 	memset(q, 0, sizeof(*q));
 }

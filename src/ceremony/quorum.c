@@ -47,6 +47,38 @@ passphrase_get(const struct cer_custodian *cu, int twice,
 		     : secret_prompt_optional(what, out);
 }
 
+/* A share on paper; *out NULL: absent (an empty line typed). */
+static int
+words_get(const struct cer_custodian *cu, struct cer_share **out)
+{
+	struct signet_secret *words = NULL;
+	char what[512];
+	const char *w;
+	size_t len = 0;
+	int r;
+
+	*out = NULL;
+	snprintf(what, sizeof(what),
+	    "share words of custodian '%s', all on one line%s", cu->name,
+	    strcmp(cu->words_source, "prompt") == 0 ? " (empty if absent)"
+						    : "");
+	if (strcmp(cu->words_source, "prompt") != 0)
+		r = secret_from_spec(cu->words_source, what, &words);
+	else if (!secret_can_prompt())
+		r = signet_error_set(SIGNET_ERR_PIN_SOURCE,
+		    "custodian '%s' is to type their share words, and there "
+		    "is no terminal to ask on",
+		    cu->name);
+	else
+		r = secret_prompt_optional(what, &words);
+	if (r != 0 || words == NULL)
+		return r;
+	w = secret_get0(words, &len);
+	r = cer_share_from_words(w, len, cu->name, out);
+	secret_free(words);
+	return r;
+}
+
 static json_t *
 quorum_json_get(struct signet_ceremony *c, const char *member)
 {
@@ -119,6 +151,24 @@ cer_quorum_unlock(struct signet_ceremony *c, struct signet_secret **pin,
 	*pin = NULL;
 	for (i = 0; i < c->unlock.n && (need == 0 || n < need); i++) {
 		cu = &c->unlock.custodians[i];
+		if (cu->words_source != NULL) {
+			if ((r = words_get(cu, &shares[n])) != 0)
+				goto out;
+			if (shares[n] == NULL) {
+				cer_step(c, "quorum-absent",
+				    "custodian '%s' is not present", cu->name);
+				continue;
+			}
+			cer_step(c, "quorum-share",
+			    "custodian '%s' gave share %u of %u of split %s "
+			    "on paper (fingerprint %s)",
+			    cu->name, shares[n]->id, shares[n]->split.count,
+			    shares[n]->split.id, shares[n]->fingerprint);
+			if (need == 0)
+				need = shares[n]->split.threshold;
+			n++;
+			continue;
+		}
 		if ((r = passphrase_get(cu, 0, &pass)) != 0)
 			goto out;
 		if (pass == NULL) {
@@ -161,7 +211,7 @@ cer_quorum_unlock(struct signet_ceremony *c, struct signet_secret **pin,
 	}
 	if ((r = cer_shares_combine(shares, n, pin)) != 0)
 		goto out;
-	*split = shares[0]->split;
+	*split = cer_shares_ref(shares, n)->split;
 	cer_step(c, "quorum-unlock",
 	    "%zu of %u custodians rebuilt the PIN of split %s (needs %u); "
 	    "its check value matches",
@@ -210,6 +260,9 @@ cer_quorum_before_login(void *arg, struct signet_token *tok)
 	free(value);
 	if (len == strlen(want) && strcmp(have, want) == 0)
 		return 0;
+	/* Shares on paper only: their digest is abridged. */
+	if (strlen(sp->digest) < 64 && strncmp(have, want, strlen(want)) == 0)
+		return 0;
 	if (sscanf(have, "signet-quorum/1 split=%32[0-9a-f]", id) != 1)
 		snprintf(id, sizeof(id), "?");
 	return signet_error_set(SIGNET_ERR_VERIFY,
@@ -238,6 +291,12 @@ cer_quorum_prepare(struct signet_ceremony *c)
 		c->transcript_key = key;
 		cer_plan_key(t, "Transcript signed by", tok, key);
 	}
+	for (i = 0; i < c->split.n; i++)
+		if (c->split.custodians[i].paper && !secret_can_prompt())
+			return signet_error_set(SIGNET_ERR_USAGE,
+			    "custodian '%s' is to write their share down as "
+			    "words, and there is no terminal to show them on",
+			    c->split.custodians[i].name);
 	cer_text_add(t, "%-22s %u of %zu custodians (2 <= M <= N <= %d)\n",
 	    "Quorum to set up", c->split.threshold, c->split.n, CER_QUORUM_MAX);
 	cer_text_add(t,
@@ -252,10 +311,39 @@ cer_quorum_prepare(struct signet_ceremony *c)
 			json_object_get(json_object_get(c->quorum, "unlock"),
 			    "split_id")));
 	for (i = 0; i < c->split.n; i++)
-		cer_text_add(t, "%-22s share %zu: %s -> %s (passphrase: %s)\n",
+		cer_text_add(t,
+		    "%-22s share %zu: %s -> %s (passphrase: %s)%s\n",
 		    i == 0 ? "Custodians" : "", i + 1,
 		    c->split.custodians[i].name, c->split.custodians[i].share,
-		    c->split.custodians[i].passphrase_source);
+		    c->split.custodians[i].passphrase_source,
+		    c->split.custodians[i].paper ? ", and on paper" : "");
+	return 0;
+}
+
+/*
+ * The share as words, on the terminal only: never standard output, a
+ * log or the transcript.
+ */
+static int
+words_show(struct signet_ceremony *c, const struct cer_share *sh)
+{
+	struct signet_secret *words = NULL;
+	char head[512];
+	int r;
+
+	if ((r = cer_share_words(sh, &words)) != 0)
+		return r;
+	snprintf(head, sizeof(head),
+	    "\nShare %u of %u for custodian '%s', on paper: write these %d "
+	    "words down,\nread them back, and keep them as safe as the "
+	    "share file. They are shown once.",
+	    sh->id, sh->split.count, cer_share_custodian(sh), 36);
+	secret_prompt_notice(head);
+	secret_prompt_notice(secret_get0(words, NULL));
+	secret_free(words);
+	cer_step(c, "quorum-paper",
+	    "share %u shown as words to custodian '%s' at the terminal", sh->id,
+	    cer_share_custodian(sh));
 	return 0;
 }
 
@@ -349,6 +437,10 @@ cer_quorum_execute(struct signet_ceremony *c)
 	}
 	cer_step(c, "quorum-marker", "token object '%s': %s",
 	    CER_QUORUM_MARKER_LABEL, marker);
+	for (i = 0; i < n; i++)
+		if (c->split.custodians[i].paper &&
+		    (r = words_show(c, shares[i])) != 0)
+			goto out;
 	r = 0;
 out:
 	if (r != 0 && !pin_set)

@@ -277,6 +277,51 @@ has "Ceremony quorum-split completed"
 [ "$(jq -c '[.quorum.unlock.custodians[].name]' online-absent.transcript.json)" = \
 	'["Gina","Hank"]' ] || fail "the custodians at the terminal are not recorded"
 
+# ---- on paper: a share shown as 36 words at the terminal, unlocking alone
+# or with a file; a misread word refused before any login ---------------------
+{
+	head_yaml quorum-split online quorum
+	printf 'quorum:\n  custodians:\n'
+	custodian Dave shares/online-2-d.share
+	custodian Erin shares/online-2-e.share
+	printf 'split:\n  threshold: 2\n  custodians:\n'
+	printf '    - {name: Jo, share: shares/online-j.share, passphrase-source: file:custodians/alice.pass, paper: true}\n'
+	custodian Kim shares/online-k.share bob
+} >online-paper.yaml
+typed "$signet ceremony run --yes online-paper.yaml"
+has "They are shown once."
+tr -d '\r' <out | sed -n '/They are shown once\./{n;N;N;N;N;N;p;q}' |
+	tr '\n' ' ' >custodians/jo.words
+chmod 600 custodians/jo.words
+[ "$(wc -w <custodians/jo.words)" -eq 36 ] || fail "not 36 words: $(cat custodians/jo.words)"
+if grep -q -F -- "$(cut -d' ' -f1-6 custodians/jo.words)" online-paper.transcript.json; then
+	fail "the words are in the transcript"
+fi
+paper_unlock() { # TAG WORDS-FILE
+	{
+		head_yaml quorum-split online quorum
+		printf 'quorum:\n  custodians:\n'
+		printf '    - {name: Jo, words-source: file:custodians/%s}\n' "$2"
+		custodian Kim shares/online-k.share bob
+		printf 'split:\n  threshold: 2\n  custodians:\n'
+		custodian Dave "shares/online-$1-d.share"
+		custodian Erin "shares/online-$1-e.share"
+	} >"paper-$1.yaml"
+}
+sed 's/^b/d/;t;s/^./b/' custodians/jo.words >custodians/jo-misread.words
+chmod 600 custodians/jo-misread.words
+paper_unlock misread jo-misread.words
+: >"$P11FAULT_LOG"
+run 31 "$signet" ceremony run --yes paper-misread.yaml
+has "fail their checksum"
+[ "$(logins)" -eq 0 ] || fail "misread words: C_Login was called"
+paper_unlock words jo.words
+run 0 "$signet" ceremony run --yes paper-words.yaml
+has "custodian 'Jo' gave share 1 of 2"
+[ "$(jq -r '.quorum.unlock.custodians[0].share_fingerprint' paper-words.transcript.json)" = \
+	"$(jq -r '.quorum.split.custodians[0].share_fingerprint' online-paper.transcript.json)" ] ||
+	fail "the words' share has another fingerprint than the file's"
+
 # ---- re-split: the old shares stop working ----------------------------------
 {
 	head_yaml quorum-split root quorum

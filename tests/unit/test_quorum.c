@@ -350,6 +350,74 @@ test_default_cost(void **state)
 	sealed_free(&s);
 }
 
+/* On paper: 36 words, back to the same share; a misread word is caught. */
+static void
+test_words(void **state)
+{
+	struct cer_share *a, *b, *w = NULL, *pick[2];
+	struct signet_secret *words = NULL, *pin = NULL;
+	char line[512], *p;
+	size_t len = 0, i;
+	struct sealed s, t;
+
+	(void)state;
+	split_and_seal(2, 3, &s);
+	split_and_seal(2, 3, &t);
+	a = open_ok(&s, 0);
+	b = open_ok(&s, 1);
+	assert_int_equal(cer_share_words(a, &words), 0);
+	snprintf(line, sizeof(line), "%s", secret_get0(words, &len));
+	for (p = line; *p != '\0'; p++)
+		if (*p == '\n')
+			*p = ' ';
+	assert_int_equal(cer_share_from_words(line, strlen(line), "Alice", &w),
+	    0);
+	assert_string_equal(w->fingerprint, a->fingerprint);
+	assert_int_equal(w->id, 1);
+	assert_true(w->paper);
+	/* Words and a file together rebuild the PIN. */
+	pick[0] = w;
+	pick[1] = b;
+	assert_int_equal(cer_shares_combine(pick, 2, &pin), 0);
+	assert_memory_equal(secret_get0(pin, NULL), secret_get0(s.pin, NULL),
+	    CER_QUORUM_PIN_LEN);
+	secret_free(pin);
+	pin = NULL;
+	cer_share_free(w);
+	w = NULL;
+	/* Each word changed in turn: the checksum refuses it. */
+	for (i = 0; i + 5 <= strlen(line); i += 6) {
+		char saved = line[i];
+
+		line[i] = line[i] == 'b' ? 'd' : 'b';
+		assert_int_equal(cer_share_from_words(line, strlen(line),
+				     "Alice", &w),
+		    SIGNET_ERR_VERIFY);
+		assert_null(w);
+		line[i] = saved;
+	}
+	/* Too few words, and not words. */
+	assert_int_equal(cer_share_from_words(line, 30, "Alice", &w),
+	    SIGNET_ERR_VERIFY);
+	assert_int_equal(cer_share_from_words("hello world", 11, "Alice", &w),
+	    SIGNET_ERR_VERIFY);
+	/* Words of one split with a file of another: refused. */
+	assert_int_equal(cer_share_from_words(line, strlen(line), "Alice", &w),
+	    0);
+	cer_share_free(b);
+	b = open_ok(&t, 1);
+	pick[0] = w;
+	pick[1] = b;
+	assert_int_equal(cer_shares_combine(pick, 2, &pin), SIGNET_ERR_VERIFY);
+	assert_non_null(strstr(signet_error_message(), "different splits"));
+	cer_share_free(w);
+	cer_share_free(a);
+	cer_share_free(b);
+	secret_free(words);
+	sealed_free(&s);
+	sealed_free(&t);
+}
+
 int
 main(void)
 {
@@ -361,6 +429,7 @@ main(void)
 		cmocka_unit_test(test_duplicate_and_mixed),
 		cmocka_unit_test(test_tampered),
 		cmocka_unit_test(test_forged_by_custodian),
+		cmocka_unit_test(test_words),
 	};
 
 	setenv("SIGNET_TEST_SCRYPT_LOG2N", "12", 1);
