@@ -240,11 +240,20 @@ plan_quorum_cfg(struct cer_text *t, const char *what,
 	if (q->threshold > 0)
 		cer_text_add(t, "%-22s %u of %zu custodians\n", what,
 		    q->threshold, q->n);
-	for (i = 0; i < q->n; i++)
-		cer_text_add(t, "%-22s %s: %s (passphrase from %s)\n",
-		    i == 0 && q->threshold == 0 ? what : "",
-		    q->custodians[i].name, q->custodians[i].share,
-		    q->custodians[i].passphrase_source);
+	for (i = 0; i < q->n; i++) {
+		const struct cer_custodian *cu = &q->custodians[i];
+
+		if (cu->words_source != NULL)
+			cer_text_add(t,
+			    "%-22s %s: share on paper (words from %s)\n",
+			    i == 0 && q->threshold == 0 ? what : "", cu->name,
+			    cu->words_source);
+		else
+			cer_text_add(t, "%-22s %s: %s (passphrase from %s)%s\n",
+			    i == 0 && q->threshold == 0 ? what : "", cu->name,
+			    cu->share, cu->passphrase_source,
+			    cu->paper ? ", and on paper" : "");
+	}
 }
 
 static void
