@@ -255,11 +255,15 @@ signet_key_generate_flags(struct signet_token *tok, enum signet_key_type type,
 		(t)[n##t].ulValueLen = (l);     \
 		n##t++;                         \
 	} while (0)
+	/*
+	 * The public key's usage (CKA_VERIFY, CKA_ENCRYPT) is left to the
+	 * token: signet verifies in software, and some tokens derive it from
+	 * the private key's (tpm2-pkcs11 refuses a template that sets them
+	 * apart). What protects the key is asked of the private key below.
+	 */
 	ATTR(pub, CKA_TOKEN, &yes, sizeof(yes));
 	ATTR(pub, CKA_PRIVATE, &no, sizeof(no));
-	ATTR(pub, CKA_VERIFY, &yes, sizeof(yes));
-	/* A CA key signs and verifies; nothing is encrypted or wrapped to it. */
-	ATTR(pub, CKA_ENCRYPT, &no, sizeof(no));
+	/* Nothing is wrapped to a CA key. */
 	ATTR(pub, CKA_WRAP, &no, sizeof(no));
 	ATTR(pub, CKA_LABEL, label, label_len);
 	ATTR(pub, CKA_ID, id, id_len);

@@ -1,0 +1,179 @@
+#!/bin/sh
+# signet on a TPM 2.0 token (tpm2-pkcs11 over swtpm, tests/tpm/tpm-token.sh):
+# the second PKCS#11 implementation, beside SoftHSM (issue 22). Key
+# generation for the key types the token offers and clear refusals for the
+# others; the root ceremonies (root key, root certificate, intermediate key
+# and certificate, root CRL); `signet init` on the ceremony's output; single
+# and batch issuance, revocation, CRLs and the audit log's checkpoints,
+# every key on the TPM; a few processes issuing at once. Judged by openssl.
+#
+# Run through tpm-token.sh (CTest does): it starts the TPM and makes the
+# token; without one the test is skipped, or fails under CI=true.
+set -eu
+
+: "${SIGNET_BIN:?run with ctest}" "${SIGNET_SOURCE_DIR:?run with ctest}"
+: "${SIGNET_TPM_MODULE:?run through tests/tpm/tpm-token.sh}"
+signet=$SIGNET_BIN
+module=$SIGNET_TPM_MODULE
+label=$SIGNET_TPM_TOKEN
+pinfile=$SIGNET_TPM_PIN_FILE
+work=$SIGNET_TPM_DIR/work
+mkdir "$work"
+cd "$work"
+. "$SIGNET_SOURCE_DIR/tests/cli/checks.sh"
+outs=$work/outputs
+mkdir "$outs"
+tok="pkcs11:token=$label?pin-source=file:$pinfile"
+
+# ---- the token --------------------------------------------------------------
+run 0 "token list" "$signet" token list --module "$module"
+contains out "token: '$label'" "the TPM token is listed"
+
+# ---- key generation ------------------------------------------------------------
+for t in ec-p256 ec-p384; do
+	run 0 "keygen $t" "$signet" token keygen --module "$module" \
+		--token "$tok" --label "k-$t" --type "$t" --pubout "k-$t.pub"
+	contains out "type: $t" "$t: the token made the type asked for"
+	contains out "never-extractable: yes" "$t: never extractable"
+	contains out "always-sensitive: yes" "$t: always sensitive"
+done
+# The token's mechanism info says RSA up to 3072 bits: refused before the
+# token is asked to generate anything.
+run 20 "keygen rsa-4096 is refused" "$signet" token keygen --module "$module" \
+	--token "$tok" --label k-rsa-4096 --type rsa-4096
+contains err "makes RSA keys of 1024 to 3072 bits only" \
+	"the refusal gives the token's key sizes"
+# tpm2-pkcs11 encodes a P-521 public point with a malformed DER length
+# (CKA_EC_POINT one byte short): signet refuses the key and destroys it.
+run 20 "keygen ec-p521: the malformed public key is refused" \
+	"$signet" token keygen --module "$module" --token "$tok" \
+	--label k-ec-p521 --type ec-p521
+contains err "the key pair was destroyed" "the refused key is destroyed"
+run 0 "token list --token" "$signet" token list --module "$module" \
+	--token "$tok"
+if grep -q "k-ec-p521" out; then
+	bad "the refused P-521 key is still on the token"
+else
+	ok "no P-521 key is left on the token"
+fi
+contains out "k-ec-p384" "the keys made are listed"
+# A label in use is refused before the token generates anything.
+run 42 "keygen refuses a label in use" "$signet" token keygen \
+	--module "$module" --token "$tok" --label k-ec-p256 --type ec-p256
+
+# ---- root ceremonies ---------------------------------------------------------------
+# The examples, pointed at the TPM token: the root and the online keys on
+# one token, under distinct labels and ids.
+cp -r "$SIGNET_SOURCE_DIR/ceremony" "$SIGNET_SOURCE_DIR/policies" .
+for f in ceremony/0[1-5]-*.yaml; do
+	sed -i -e "s|uri: \"pkcs11:token=[a-z]*\"|uri: \"pkcs11:token=$label\"\\n  module: $module|" \
+		-e "s|pin-source: file:hsm/[a-z]*.pin|pin-source: file:$pinfile|" "$f"
+done
+for f in 01-root-key 02-root-cert 03-intermediate-key 04-intermediate-cert \
+	05-root-crl; do
+	run 0 "ceremony $f" "$signet" ceremony run --yes "ceremony/$f.yaml"
+	contains out "completed" "$f completed"
+done
+run 0 "the intermediate verifies under the root" openssl verify -x509_strict \
+	-CAfile root.pem intermediate.pem
+run 0 "the root CRL verifies" openssl crl -in root-crl-1.crl.pem \
+	-CAfile root.pem -noout
+run 0 "ceremony verify (root certificate)" "$signet" ceremony verify \
+	02-root-cert.transcript.json --cert root.pem
+run 0 "ceremony verify (intermediate key)" "$signet" ceremony verify \
+	03-intermediate-key.transcript.json --key intermediate.pub.pem
+
+# ---- the online CA ----------------------------------------------------------------
+run 0 "init on the TPM token" "$signet" init --dir ca --module "$module" \
+	--ca-cert intermediate.pem --chain root.pem \
+	--key "pkcs11:token=$label;object=intermediate-key" \
+	--audit-key "pkcs11:token=$label;object=audit-key" \
+	--policy policies/default.yaml --pin-source "file:$pinfile"
+SIGNET_CONFIG=$work/ca/signet.yaml
+export SIGNET_CONFIG
+
+csr() {
+	openssl req -new -key "$work/leaf.key" -out "$1.csr" -subj "/CN=$1.example.com" \
+		-addext "subjectAltName=DNS:$1.example.com" 2>/dev/null
+}
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+	-out leaf.key 2>/dev/null
+csr www
+run 0 "issue one" "$signet" issue --profile tls-server --csr www.csr
+run 0 "it verifies" openssl verify -x509_strict -purpose sslserver \
+	-CAfile root.pem -untrusted intermediate.pem www.crt
+
+mkdir batch
+n=0
+while [ $n -lt 25 ]; do
+	n=$((n + 1))
+	(cd batch && csr "host$n")
+done
+run 0 "issue a batch of 25" "$signet" issue --profile tls-server \
+	--batch batch --out-dir issued
+if [ "$(ls issued | wc -l)" -eq 25 ]; then
+	ok "25 certificates written"
+else
+	bad "batch output: $(ls issued | wc -l) files"
+fi
+run 0 "the batch verifies" openssl verify -x509_strict -purpose sslserver \
+	-CAfile root.pem -untrusted intermediate.pem issued/host1.crt \
+	issued/host13.crt issued/host25.crt
+
+# Three processes issuing on the one token at once (the module lock,
+# docs/hsm.md).
+for p in 1 2 3; do
+	(cd batch && csr "par$p")
+	mkdir "par$p"
+	mv "batch/par$p.csr" "par$p/"
+done
+pids=""
+for p in 1 2 3; do
+	"$signet" issue --profile tls-server --csr "par$p/par$p.csr" \
+		>"par$p.out" 2>&1 &
+	pids="$pids $!"
+done
+pst=0
+for p in $pids; do
+	wait "$p" || pst=1
+done
+if [ $pst -eq 0 ] && [ -s par1/par1.crt ] && [ -s par2/par2.crt ] &&
+	[ -s par3/par3.crt ]; then
+	ok "three processes issued at once"
+else
+	bad "three processes at once:"
+	cat par1.out par2.out par3.out | sed 's/^/  | /' >&2
+fi
+
+serial=$(openssl x509 -in www.crt -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f')
+run 0 "revoke" "$signet" revoke "$serial" --reason keyCompromise
+run 0 "a full CRL" "$signet" crl --out crl.pem --pem
+cat intermediate.pem root.pem >bundle.pem
+run 0 "the CRL verifies" openssl crl -in crl.pem -CAfile bundle.pem -noout
+run 2 "the revoked certificate is refused" openssl verify -x509_strict \
+	-crl_check -CRLfile crl.pem -CAfile root.pem -untrusted intermediate.pem \
+	www.crt
+cat out err >verify.txt
+contains verify.txt "certificate revoked" "... as revoked"
+run 0 "a delta CRL" "$signet" crl --delta --out delta.pem --pem
+run 0 "the delta CRL verifies" openssl crl -in delta.pem -CAfile bundle.pem \
+	-noout
+
+# ---- the audit log: chain and checkpoints, signed by the TPM's audit key -------
+run 0 "db check" "$signet" db check
+run 0 "audit verify" "$signet" audit verify --key audit.pub.pem ca/audit.log
+contains out "checkpoint" "the checkpoints are verified"
+if grep -q '"event":"audit.checkpoint"' ca/audit.log; then
+	ok "the log holds checkpoints"
+else
+	bad "no checkpoint in the audit log"
+fi
+
+# No output, log or database holds the PIN.
+pin=$(head -n 1 "$pinfile")
+if grep -rqF "$pin" "$outs" ca 2>/dev/null; then
+	bad "the PIN appears in an output"
+else
+	ok "the PIN appears nowhere"
+fi
+checks_done
