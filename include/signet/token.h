@@ -184,13 +184,15 @@ struct signet_key_info {
 /*
  * Generate a key pair on the token: private key CKA_TOKEN, CKA_PRIVATE,
  * CKA_SENSITIVE, not CKA_EXTRACTABLE, CKA_SIGN, not CKA_DECRYPT or
- * CKA_UNWRAP; public key CKA_TOKEN, CKA_VERIFY; both with label and id.
+ * CKA_UNWRAP; public key CKA_TOKEN, not CKA_WRAP (its CKA_VERIFY and
+ * CKA_ENCRYPT left to the token); both with label and id.
  * Refuses (SIGNET_ERR_CONFLICT) if any object with that label or id exists.
  * After generation the attributes are read back and a key that came out
  * extractable or not sensitive is destroyed and refused
  * (SIGNET_ERR_KEY_UNSAFE). id may be NULL: a random 16-byte id from the
  * token is chosen. A type the token's mechanisms do not allow is
- * SIGNET_ERR_TOKEN naming the mechanism or curve.
+ * SIGNET_ERR_TOKEN naming the mechanism and the key size, before anything
+ * is generated; so is a key for backup on a token that cannot wrap.
  */
 int signet_key_generate(struct signet_token *tok, enum signet_key_type type,
     const char *label, const uint8_t *id, size_t id_len,
@@ -267,7 +269,9 @@ char *signet_key_uri(const struct signet_key *key);
 
 /*
  * A signer that signs in the token with this key (the key and its token
- * must outlive it). Safe to use from several threads at once.
+ * must outlive it). Safe to use from several threads at once. Refused
+ * (SIGNET_ERR_TOKEN) when the token does not offer signing with keys of
+ * this kind and size; each signature checks its own mechanism the same way.
  */
 int signet_key_signer(struct signet_key *key, struct signet_signer **out)
     SIGNET_WUR;

@@ -550,6 +550,13 @@ token_locks_init(struct signet_token *tok)
 		return signet_error_set(SIGNET_ERR_INTERNAL,
 		    "cannot initialise a lock");
 	}
+	if (pthread_mutex_init(&tok->mech_lock, NULL) != 0) {
+		pthread_cond_destroy(&tok->pool_cond);
+		pthread_mutex_destroy(&tok->pool_lock);
+		pthread_rwlock_destroy(&tok->gen_lock);
+		return signet_error_set(SIGNET_ERR_INTERNAL,
+		    "cannot initialise a lock");
+	}
 	tok->lock_init = 1;
 	return 0;
 }
@@ -683,6 +690,7 @@ signet_token_free(struct signet_token *tok)
 		}
 		pthread_cond_destroy(&tok->pool_cond);
 		pthread_mutex_destroy(&tok->pool_lock);
+		pthread_mutex_destroy(&tok->mech_lock);
 		pthread_rwlock_destroy(&tok->gen_lock);
 	}
 	if (tok->pid == getpid())

@@ -41,20 +41,46 @@ done
 # token is asked to generate anything.
 run 20 "keygen rsa-4096 is refused" "$signet" token keygen --module "$module" \
 	--token "$tok" --label k-rsa-4096 --type rsa-4096
-contains err "makes RSA keys of 1024 to 3072 bits only" \
+contains err "does not offer CKM_RSA_PKCS_KEY_PAIR_GEN with 4096-bit RSA keys (it takes keys of 1024 to 3072 bits)" \
 	"the refusal gives the token's key sizes"
+# tpm2-pkcs11 makes CKM_RSA_PKCS signatures with the TPM's raw RSA
+# decryption, which a key made unable to decrypt (CKA_DECRYPT false, as
+# signet makes every CA key) cannot do: the test signature fails. The
+# module then counts the key as in use and will not destroy it in this
+# process (CKR_FUNCTION_FAILED); signet says so rather than claim it did.
+run 20 "keygen rsa-2048: the token cannot sign with it" "$signet" token \
+	keygen --module "$module" --token "$tok" --label k-rsa-2048 \
+	--type rsa-2048
+contains err "test signature with the new key" "the test signature fails"
+rsa_left=0
+if grep -q "the key pair was destroyed" err; then
+	ok "the RSA key is destroyed"
+elif grep -q "the token would not destroy the refused key 'k-rsa-2048'" err; then
+	ok "the RSA key the token would not destroy is named"
+	rsa_left=1
+else
+	bad "neither destroyed nor named as left behind:"
+	sed 's/^/  | /' err >&2
+fi
 # tpm2-pkcs11 encodes a P-521 public point with a malformed DER length
 # (CKA_EC_POINT one byte short): signet refuses the key and destroys it.
 run 20 "keygen ec-p521: the malformed public key is refused" \
 	"$signet" token keygen --module "$module" --token "$tok" \
 	--label k-ec-p521 --type ec-p521
 contains err "the key pair was destroyed" "the refused key is destroyed"
-run 0 "token list --token" "$signet" token list --module "$module" \
-	--token "$tok"
-if grep -q "k-ec-p521" out; then
-	bad "the refused P-521 key is still on the token"
-else
-	ok "no P-521 key is left on the token"
+# no_key LABEL WHAT: no key labelled LABEL on the token.
+no_key() {
+	run 0 "token list --token" "$signet" token list --module "$module" \
+		--token "$tok"
+	if grep -q "key '$1'" out; then
+		bad "$2: key '$1' is on the token"
+	else
+		ok "$2"
+	fi
+}
+no_key k-ec-p521 "no P-521 key is left on the token"
+if [ "$rsa_left" -eq 0 ] && grep -q "k-rsa-2048" out; then
+	bad "the RSA key said to be destroyed is still on the token"
 fi
 contains out "k-ec-p384" "the keys made are listed"
 # A label in use is refused before the token generates anything.
@@ -65,15 +91,25 @@ run 42 "keygen refuses a label in use" "$signet" token keygen \
 # The examples, pointed at the TPM token: the root and the online keys on
 # one token, under distinct labels and ids.
 cp -r "$SIGNET_SOURCE_DIR/ceremony" "$SIGNET_SOURCE_DIR/policies" .
-for f in ceremony/0[1-5]-*.yaml; do
+on_tpm() {
 	sed -i -e "s|uri: \"pkcs11:token=[a-z]*\"|uri: \"pkcs11:token=$label\"\\n  module: $module|" \
-		-e "s|pin-source: file:hsm/[a-z]*.pin|pin-source: file:$pinfile|" "$f"
+		-e "s|pin-source: file:hsm/[a-z]*.pin|pin-source: file:$pinfile|" "$1"
+}
+for f in ceremony/0[1-6]-*.yaml; do
+	on_tpm "$f"
 done
 for f in 01-root-key 02-root-cert 03-intermediate-key 04-intermediate-cert \
 	05-root-crl; do
 	run 0 "ceremony $f" "$signet" ceremony run --yes "ceremony/$f.yaml"
 	contains out "completed" "$f completed"
 done
+# A key for backup by wrapping: the TPM token cannot wrap, so it is
+# refused before anything is generated.
+run 20 "ceremony 06-root2-key (wrap-with-trusted) is refused" \
+	"$signet" ceremony run --yes ceremony/06-root2-key.yaml
+contains err "does not offer CKM_AES_KEY_WRAP_PAD, so it cannot wrap the key in a backup by wrapping" \
+	"the refusal says the token cannot wrap"
+no_key root2-key "no key for backup was generated"
 run 0 "the intermediate verifies under the root" openssl verify -x509_strict \
 	-CAfile root.pem intermediate.pem
 run 0 "the root CRL verifies" openssl crl -in root-crl-1.crl.pem \
