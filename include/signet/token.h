@@ -161,6 +161,36 @@ unsigned long signet_token_recoveries(const struct signet_token *tok);
 int signet_token_random(struct signet_token *tok, uint8_t *buf, size_t len)
     SIGNET_WUR;
 
+/* ---- Checking a token (signet token check) --------------------------------- */
+
+enum signet_check_verdict {
+	SIGNET_CHECK_INFO, /* what the token says of itself */
+	SIGNET_CHECK_YES,  /* a capability the token offers */
+	SIGNET_CHECK_NO,   /* one it does not: text says which and why */
+	SIGNET_CHECK_OK,   /* a step of the round trip that worked */
+	SIGNET_CHECK_FAIL, /* one that failed */
+};
+
+struct signet_check_line {
+	const char *name; /* "sessions", "ec-p256", "backup", "sign", ... */
+	enum signet_check_verdict verdict;
+	char text[512];
+};
+
+typedef void (
+    *signet_check_cb)(void *arg, const struct signet_check_line *line);
+
+/*
+ * Ask the token what it offers (sessions; each key type for generation
+ * and signing; RSA-PSS; wrapping for key backup), then generate a
+ * throwaway key pair of type, sign random messages with it (at most 50, or
+ * 2 seconds), verify them with its public key alone, and destroy it. One
+ * cb per line. 0 if the round trip worked (capabilities the token lacks
+ * are reported, not failures); otherwise the first failure's error.
+ */
+int signet_token_check(struct signet_token *tok, enum signet_key_type type,
+    signet_check_cb cb, void *arg) SIGNET_WUR;
+
 /* ---- Keys ----------------------------------------------------------------- */
 
 struct signet_key;

@@ -87,6 +87,19 @@ contains out "k-ec-p384" "the keys made are listed"
 run 42 "keygen refuses a label in use" "$signet" token keygen \
 	--module "$module" --token "$tok" --label k-ec-p256 --type ec-p256
 
+# ---- signet token check ----------------------------------------------------------
+run 0 "token check" "$signet" token check --module "$module" "$tok"
+for line in "ec-p256    yes" "ec-p384    yes" "rsa-4096   no   token '$label' does not offer CKM_RSA_PKCS_KEY_PAIR_GEN with 4096-bit RSA keys" \
+	"backup     no   token '$label' does not offer CKM_AES_KEY_WRAP_PAD" \
+	"keygen     ok" "sign       ok" "destroy    ok"; do
+	contains out "$line" "token check: $line"
+done
+# The token says it offers P-521; the round trip finds out it does not.
+run 20 "token check --type ec-p521 fails" "$signet" token check \
+	--module "$module" "$tok" --type ec-p521
+contains out "ec-p521    yes" "the token claims P-521"
+contains out "keygen     FAIL" "the round trip fails at key generation"
+
 # ---- root ceremonies ---------------------------------------------------------------
 # The examples, pointed at the TPM token: the root and the online keys on
 # one token, under distinct labels and ids.
