@@ -200,8 +200,11 @@ check_sign(struct check *c, struct signet_key *key)
 	} while (n < CHECK_SIGNATURES && dt < CHECK_SECONDS);
 	check_line(c, "sign", SIGNET_CHECK_OK,
 	    "%u %s signatures made by the token and verified with the "
-	    "public key, %.1f per second",
-	    n, signet_sig_alg_name(alg), dt > 0 ? n / dt : 0.0);
+	    "public key, %.1f per second%s",
+	    n, signet_sig_alg_name(alg), dt > 0 ? n / dt : 0.0,
+	    signet_token_recoveries(c->tok) > 0
+		? "; a lost session was recovered"
+		: "");
 	r = 0;
 out:
 	if (r != 0)

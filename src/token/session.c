@@ -279,8 +279,13 @@ token_recover(struct signet_token *tok, unsigned long gen)
 		    tok->label);
 		goto out;
 	}
-	/* Slot ids may change when a token is re-inserted: find it again. */
+	/*
+	 * Slot ids may change when a token is re-inserted: find it again, by
+	 * its label too, for modules whose tokens share a serial (every token
+	 * of a tpm2-pkcs11 store reports 0000000000000000).
+	 */
 	memset(&m, 0, sizeof(m));
+	m.label = tok->label;
 	m.serial = tok->serial;
 	m.manufacturer = tok->manufacturer;
 	m.model = tok->model;

@@ -198,7 +198,8 @@ typedef int (*token_session_fn)(struct signet_token *tok,
 /*
  * Run fn on a pooled session. If it fails with a lost session (or token, or
  * login), recover once -- drop every session, find the token again by
- * serial, reopen, log in again with the kept PIN -- and run fn once more.
+ * serial and label, reopen, log in again with the kept PIN -- and run fn
+ * once more.
  * A failed login during recovery is final: it is reported and never retried.
  */
 int token_with_session(struct signet_token *tok, token_session_fn fn, void *arg)
