@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -193,7 +194,7 @@ check_sign(struct check *c, struct signet_key *key)
 		    (r = signet_verify(key->pub, alg, msg, sizeof(msg), sig,
 			 siglen)) != 0)
 			goto out;
-		OPENSSL_free(sig);
+		free(sig);
 		sig = NULL;
 		n++;
 		dt = now() - t0;
@@ -210,7 +211,7 @@ out:
 	if (r != 0)
 		check_line(c, "sign", SIGNET_CHECK_FAIL, "%s",
 		    signet_error_message());
-	OPENSSL_free(sig);
+	free(sig);
 	signet_signer_free(signer);
 	return r;
 }
