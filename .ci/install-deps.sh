@@ -16,7 +16,7 @@ packages="
   clang-tidy cppcheck util-linux mandoc
   postgresql
   libmicrohttpd-dev libseccomp-dev nghttp2-client
-  swtpm swtpm-tools tpm2-tools tpm2-abrmd libtss2-tcti-tabrmd0
+  swtpm swtpm-tools tpm2-tools tpm2-abrmd libtss2-tcti-tabrmd0 libtss2-tcti-swtpm0
   libtpm2-pkcs11-1 libtpm2-pkcs11-tools dbus
 "
 
