@@ -566,6 +566,24 @@ token_locks_init(struct signet_token *tok)
 	return 0;
 }
 
+/*
+ * A token that says how many sessions it allows keeps the pool below that,
+ * with one left for key generation and the security officer's session,
+ * rather than learning it from CKR_SESSION_COUNT.
+ */
+static void
+token_session_limit(struct signet_token *tok, const CK_TOKEN_INFO *ti)
+{
+	CK_ULONG n = ti->ulMaxSessionCount;
+
+	if (n == CK_EFFECTIVELY_INFINITE || n == CK_UNAVAILABLE_INFORMATION)
+		return;
+	if (n < (CK_ULONG)tok->max_sessions + 1) {
+		tok->max_sessions = n > 1 ? (unsigned)(n - 1) : 1;
+		tok->cap = tok->max_sessions;
+	}
+}
+
 /* "token 'root', serial 1234" from the URI's token attributes. */
 static void
 uri_describe(const struct signet_p11_uri *uri, char *buf, size_t len)
@@ -647,6 +665,7 @@ signet_token_open(const struct signet_p11_uri *uri,
 	if ((r = token_slot_find(tok->mod, &m, describe, &tok->slot, &ti)) != 0)
 		goto out;
 	token_identity_set(tok, &ti);
+	token_session_limit(tok, &ti);
 	tok->login_required = (ti.flags & CKF_LOGIN_REQUIRED) != 0;
 	if (tok->login_required && !(ti.flags & CKF_USER_PIN_INITIALIZED)) {
 		r = signet_error_set(SIGNET_ERR_TOKEN,

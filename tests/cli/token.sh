@@ -273,6 +273,11 @@ run token check --module "$fault" "pkcs11:token=cli?$pinsrc" --type ec-p521
 expect 20 "keygen     FAIL token 'cli' does not offer CKM_ECDSA with P-521 keys" "$tmp/out"
 expect 20 "failed the check (the FAIL line above)"
 unset P11FAULT_MECHANISMS
+# A token that allows 3 sessions: the pool stays at 2, one left over.
+export P11FAULT_MAX_SESSIONS=3
+run token check --module "$fault" "pkcs11:token=cli?$pinsrc"
+expect 0 "sessions   info sessions: 3, read-write: 3; signet opens up to 2 to sign" "$tmp/out"
+unset P11FAULT_MAX_SESSIONS
 
 echo "token CLI: $cases cases, $failures failures"
 [ "$failures" -eq 0 ]
