@@ -17,6 +17,8 @@ packages="
   postgresql
   libmicrohttpd-dev libseccomp-dev nghttp2-client
   debhelper lintian man-db
+  swtpm swtpm-tools tpm2-tools tpm2-abrmd libtss2-tcti-tabrmd0 libtss2-tcti-swtpm0
+  libtpm2-pkcs11-1 libtpm2-pkcs11-tools dbus
 "
 
 missing=""

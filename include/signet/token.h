@@ -199,6 +199,36 @@ int signet_token_data_get(struct signet_token *tok, const char *label,
 int signet_token_data_set(struct signet_token *tok, const char *label,
     const uint8_t *value, size_t len) SIGNET_WUR;
 
+/* ---- Checking a token (signet token check) --------------------------------- */
+
+enum signet_check_verdict {
+	SIGNET_CHECK_INFO, /* what the token says of itself */
+	SIGNET_CHECK_YES,  /* a capability the token offers */
+	SIGNET_CHECK_NO,   /* one it does not: text says which and why */
+	SIGNET_CHECK_OK,   /* a step of the round trip that worked */
+	SIGNET_CHECK_FAIL, /* one that failed */
+};
+
+struct signet_check_line {
+	const char *name; /* "sessions", "ec-p256", "backup", "sign", ... */
+	enum signet_check_verdict verdict;
+	char text[512];
+};
+
+typedef void (
+    *signet_check_cb)(void *arg, const struct signet_check_line *line);
+
+/*
+ * Ask the token what it offers (sessions; each key type for generation
+ * and signing; RSA-PSS; wrapping for key backup), then generate a
+ * throwaway key pair of type, sign random messages with it (at most 50, or
+ * 2 seconds), verify them with its public key alone, and destroy it. One
+ * cb per line. 0 if the round trip worked (capabilities the token lacks
+ * are reported, not failures); otherwise the first failure's error.
+ */
+int signet_token_check(struct signet_token *tok, enum signet_key_type type,
+    signet_check_cb cb, void *arg) SIGNET_WUR;
+
 /* ---- Keys ----------------------------------------------------------------- */
 
 struct signet_key;
@@ -222,13 +252,15 @@ struct signet_key_info {
 /*
  * Generate a key pair on the token: private key CKA_TOKEN, CKA_PRIVATE,
  * CKA_SENSITIVE, not CKA_EXTRACTABLE, CKA_SIGN, not CKA_DECRYPT or
- * CKA_UNWRAP; public key CKA_TOKEN, CKA_VERIFY; both with label and id.
+ * CKA_UNWRAP; public key CKA_TOKEN, not CKA_WRAP (its CKA_VERIFY and
+ * CKA_ENCRYPT left to the token); both with label and id.
  * Refuses (SIGNET_ERR_CONFLICT) if any object with that label or id exists.
  * After generation the attributes are read back and a key that came out
  * extractable or not sensitive is destroyed and refused
  * (SIGNET_ERR_KEY_UNSAFE). id may be NULL: a random 16-byte id from the
  * token is chosen. A type the token's mechanisms do not allow is
- * SIGNET_ERR_TOKEN naming the mechanism or curve.
+ * SIGNET_ERR_TOKEN naming the mechanism and the key size, before anything
+ * is generated; so is a key for backup on a token that cannot wrap.
  */
 int signet_key_generate(struct signet_token *tok, enum signet_key_type type,
     const char *label, const uint8_t *id, size_t id_len,
@@ -305,7 +337,9 @@ char *signet_key_uri(const struct signet_key *key);
 
 /*
  * A signer that signs in the token with this key (the key and its token
- * must outlive it). Safe to use from several threads at once.
+ * must outlive it). Safe to use from several threads at once. Refused
+ * (SIGNET_ERR_TOKEN) when the token does not offer signing with keys of
+ * this kind and size; each signature checks its own mechanism the same way.
  */
 int signet_key_signer(struct signet_key *key, struct signet_signer **out)
     SIGNET_WUR;
