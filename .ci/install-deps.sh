@@ -8,7 +8,7 @@ packages="
   build-essential cmake pkg-config
   libssl-dev openssl libp11-dev libp11-kit-dev
   libcyaml-dev libjansson-dev libsqlite3-dev sqlite3 libpq-dev
-  libcmocka-dev
+  libcmocka-dev libgfshare-dev
   softhsm2 opensc libengine-pkcs11-openssl
   gnutls-bin libnss3-tools python3 python3-cryptography python3-idna dumpasn1 jq
   nginx-light curl faketime procps psmisc
@@ -17,6 +17,8 @@ packages="
   postgresql
   libmicrohttpd-dev libseccomp-dev nghttp2-client
   debhelper lintian man-db
+  swtpm swtpm-tools tpm2-tools tpm2-abrmd libtss2-tcti-tabrmd0 libtss2-tcti-swtpm0
+  libtpm2-pkcs11-1 libtpm2-pkcs11-tools dbus
 "
 
 missing=""

@@ -48,11 +48,8 @@ if [ "$quick" -eq 1 ]; then
 	few=500
 fi
 
-echo "==> building (RelWithDebInfo, no test hooks) in $build"
-cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNET_BENCH=ON \
-	-DSIGNET_TESTS=OFF -DSIGNET_TEST_HOOKS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target signet bench_issue p11fault \
-	>/dev/null
+. "$top/bench/bench-lib.sh"
+bench_build "$top" "$build" signet bench_issue p11fault
 SIGNET_BIN=$build/src/signet
 SIGNET_SOURCE_DIR=$top
 export SIGNET_BIN SIGNET_SOURCE_DIR
@@ -65,16 +62,6 @@ work=$(cd "$work" && pwd)
 cd "$work"
 results=$work/results.txt
 : >"$results"
-note() { printf '%s\n' "$*" | tee -a "$results"; }
-get() { sed -n "s/^$1 //p" "$2"; }
-# elapsed COMMAND...: wall seconds of one run (stdout to /dev/null)
-elapsed() {
-	_t0=$(date +%s.%N)
-	"$@" >/dev/null
-	_t1=$(date +%s.%N)
-	echo "$_t0 $_t1" | awk '{printf "%.3f", $2 - $1}'
-}
-ratio() { echo "$1 $2" | awk '{printf "%.0f%%", 100 * $1 / $2}'; }
 
 echo "==> fixture: SoftHSM token, root, intermediate key on the token"
 . "$top/tests/cli/ca_fixture.sh"

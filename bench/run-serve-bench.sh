@@ -42,6 +42,7 @@ p2=$(free_port)
 	echo "  user: nobody"
 	echo "  threads: 2"
 	echo "  max-connections-per-client: 1024"
+	echo "  max-request-rate: 0"
 } >>"$CA_CONFIG"
 "$SIGNET_BIN" serve --config "$CA_CONFIG" 2>serve.err &
 signer=$!

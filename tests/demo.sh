@@ -120,10 +120,22 @@ say "Each ceremony runs a reviewed file from ceremony/, prints its plan," \
 	"an operator confirms the plan by typing the first 8 hex digits of the" \
 	"file's SHA-256; the demo passes --yes instead, and the transcripts" \
 	"record that no one confirmed."
+say "First the root token goes under the control of 2 of 3 custodians" \
+	"(CA/B Forum BR 6.2.2): signet draws a new user PIN from the token," \
+	"sets it, and splits it into three shares, each sealed under its" \
+	"custodian's passphrase. No one sees the PIN; hsm/root.pin stops" \
+	"working. Every root ceremony below is unlocked by two custodians" \
+	"(Carol and Erin), whom its transcript names:"
+pki_root_quorum
+excerpt "^Quorum to set up|^Custodians|set-pin|^Ceremony .* completed"
+say "The token's former PIN no longer logs in (exit status 24):"
+pki_expect 24 old-root-pin "$PKI_SIGNET" token list \
+	--token "pkcs11:token=root?pin-source=file:$PKI_DIR/hsm/root.pin"
+excerpt "CKR_PIN_INCORRECT"
 say "The root key is generated on the root token, non-extractable; the" \
 	"root signs its own certificate:"
 pki_ceremony 01-root-key
-excerpt "^Key to generate|cannot leave the token|^Ceremony .* completed"
+excerpt "quorum-unlock|^Key to generate|cannot leave the token|^Ceremony .* completed"
 pki_ceremony 02-root-cert
 excerpt "^  (subject|notAfter)  |^Ceremony .* completed"
 say "The intermediate key (and the online CA's audit key) on the online" \
@@ -248,6 +260,12 @@ pki_verify_audit
 excerpt "."
 say "The ceremony transcripts, each checked with the key that signed it:"
 pki_verify_transcripts
+say "Who unlocked the root token, as 05-root-crl's transcript says:"
+pki_run verify-quorum "$PKI_SIGNET" ceremony verify \
+	05-root-crl.transcript.json --cert root.pem
+excerpt "^quorum:"
+pki_has "$PKI_LOG" "quorum: unlocked by: split" \
+	"the transcript names the custodians and M of N"
 say "The certificates the online CA issued:"
 pki_run list "$PKI_SIGNET" list
 excerpt "."

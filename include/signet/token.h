@@ -94,6 +94,8 @@ signet_key_type_parse(const char *name, enum signet_key_type *out) SIGNET_WUR;
 
 /* ---- Opening a token ---------------------------------------------------- */
 
+struct signet_token;
+
 struct signet_token_opts {
 	/*
 	 * Module to load when the URI has no module-path (NULL:
@@ -123,12 +125,24 @@ struct signet_token_opts {
 	 * For key ceremonies; the online CA leaves it 0.
 	 */
 	int allow_trusted_wrap;
+	/*
+	 * A PIN the caller holds in locked memory (a quorum's, rebuilt from
+	 * custodians' shares): one more PIN source, exclusive with the
+	 * others. Copied; the caller wipes its own.
+	 */
+	const char *pin;
+	size_t pin_len;
+	/*
+	 * Called once the token is found and before any PIN is read or any
+	 * login tried; label and serial are known and signet_token_data_get
+	 * works. A non-zero return (an error set) stops the open there.
+	 */
+	int (*before_login)(void *arg, struct signet_token *tok);
+	void *before_login_arg;
 };
 
 /* The module used when neither the URI nor the options name one. */
 #define SIGNET_DEFAULT_MODULE "/usr/lib/softhsm/libsofthsm2.so"
-
-struct signet_token;
 
 /*
  * Load the module, find the one initialised token the URI's token
@@ -161,6 +175,60 @@ unsigned long signet_token_recoveries(const struct signet_token *tok);
 int signet_token_random(struct signet_token *tok, uint8_t *buf, size_t len)
     SIGNET_WUR;
 
+/* ---- PIN change and public data objects (pin.c) ----------------------- */
+
+/*
+ * Change the user PIN of the open token to pin (C_SetPIN with the PIN it
+ * was opened with); a later login after a lost session uses the new one.
+ * A length outside the token's ulMinPinLen..ulMaxPinLen is refused before
+ * the call. The caller keeps pin in locked memory and wipes it.
+ */
+int signet_token_set_pin(struct signet_token *tok, const char *pin, size_t len)
+    SIGNET_WUR;
+/*
+ * The value of the public data object (CKO_DATA, CKA_PRIVATE false)
+ * labelled label: freshly allocated into *out, or *out NULL when the token
+ * has none. Needs no login (usable from before_login).
+ */
+int signet_token_data_get(struct signet_token *tok, const char *label,
+    uint8_t **out, size_t *len) SIGNET_WUR;
+/*
+ * Replace the public data objects labelled label by one holding value
+ * (application "signet"); value NULL only removes them.
+ */
+int signet_token_data_set(struct signet_token *tok, const char *label,
+    const uint8_t *value, size_t len) SIGNET_WUR;
+
+/* ---- Checking a token (signet token check) --------------------------------- */
+
+enum signet_check_verdict {
+	SIGNET_CHECK_INFO, /* what the token says of itself */
+	SIGNET_CHECK_YES,  /* a capability the token offers */
+	SIGNET_CHECK_NO,   /* one it does not: text says which and why */
+	SIGNET_CHECK_OK,   /* a step of the round trip that worked */
+	SIGNET_CHECK_FAIL, /* one that failed */
+};
+
+struct signet_check_line {
+	const char *name; /* "sessions", "ec-p256", "backup", "sign", ... */
+	enum signet_check_verdict verdict;
+	char text[512];
+};
+
+typedef void (
+    *signet_check_cb)(void *arg, const struct signet_check_line *line);
+
+/*
+ * Ask the token what it offers (sessions; each key type for generation
+ * and signing; RSA-PSS; wrapping for key backup), then generate a
+ * throwaway key pair of type, sign random messages with it (at most 50, or
+ * 2 seconds), verify them with its public key alone, and destroy it. One
+ * cb per line. 0 if the round trip worked (capabilities the token lacks
+ * are reported, not failures); otherwise the first failure's error.
+ */
+int signet_token_check(struct signet_token *tok, enum signet_key_type type,
+    signet_check_cb cb, void *arg) SIGNET_WUR;
+
 /* ---- Keys ----------------------------------------------------------------- */
 
 struct signet_key;
@@ -184,13 +252,15 @@ struct signet_key_info {
 /*
  * Generate a key pair on the token: private key CKA_TOKEN, CKA_PRIVATE,
  * CKA_SENSITIVE, not CKA_EXTRACTABLE, CKA_SIGN, not CKA_DECRYPT or
- * CKA_UNWRAP; public key CKA_TOKEN, CKA_VERIFY; both with label and id.
+ * CKA_UNWRAP; public key CKA_TOKEN, not CKA_WRAP (its CKA_VERIFY and
+ * CKA_ENCRYPT left to the token); both with label and id.
  * Refuses (SIGNET_ERR_CONFLICT) if any object with that label or id exists.
  * After generation the attributes are read back and a key that came out
  * extractable or not sensitive is destroyed and refused
  * (SIGNET_ERR_KEY_UNSAFE). id may be NULL: a random 16-byte id from the
  * token is chosen. A type the token's mechanisms do not allow is
- * SIGNET_ERR_TOKEN naming the mechanism or curve.
+ * SIGNET_ERR_TOKEN naming the mechanism and the key size, before anything
+ * is generated; so is a key for backup on a token that cannot wrap.
  */
 int signet_key_generate(struct signet_token *tok, enum signet_key_type type,
     const char *label, const uint8_t *id, size_t id_len,
@@ -267,7 +337,9 @@ char *signet_key_uri(const struct signet_key *key);
 
 /*
  * A signer that signs in the token with this key (the key and its token
- * must outlive it). Safe to use from several threads at once.
+ * must outlive it). Safe to use from several threads at once. Refused
+ * (SIGNET_ERR_TOKEN) when the token does not offer signing with keys of
+ * this kind and size; each signature checks its own mechanism the same way.
  */
 int signet_key_signer(struct signet_key *key, struct signet_signer **out)
     SIGNET_WUR;

@@ -27,14 +27,20 @@ token_usage(FILE *f)
 	    "[--pin-env NAME]\n"
 	    "                           [--pubout FILE] "
 	    "[--insecure-pin-in-uri]\n"
+	    "       signet token check URI [--type TYPE] [--module PATH] "
+	    "[--pin-env NAME]\n"
+	    "                          [--insecure-pin-in-uri]\n"
 	    "\n"
 	    "  list     the slots and tokens of a PKCS#11 module (no login);\n"
 	    "           with --token, that token's private keys (logs in)\n"
 	    "  keygen   generate a sensitive, non-extractable key pair on "
 	    "the token\n"
+	    "  check    what the token offers, and a sign/verify round trip "
+	    "on a\n           throwaway key\n"
 	    "\n"
-	    "'signet token list --help' and 'signet token keygen --help' "
-	    "describe\nthe options. See docs/hsm.md.\n");
+	    "'signet token list --help', 'signet token keygen --help' and "
+	    "'signet token\ncheck --help' describe the options. See "
+	    "docs/hsm.md.\n");
 }
 
 static void
@@ -95,7 +101,35 @@ keygen_usage(FILE *f)
 	    SIGNET_DEFAULT_MODULE);
 }
 
-/* Options both subcommands share. */
+static void
+check_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: signet token check URI [--type TYPE] [--module PATH] "
+	    "[--pin-env NAME]\n"
+	    "                          [--insecure-pin-in-uri]\n"
+	    "\n"
+	    "Run signet's capability checks on the token and print one line "
+	    "per check:\nthe sessions it allows; for each key type, whether "
+	    "it generates and signs\nwith such keys (mechanisms and key "
+	    "sizes); RSA-PSS; wrapping for key backup.\nThen log in, "
+	    "generate a throwaway key pair, sign random messages with it\n"
+	    "(at most 50, or 2 seconds), verify each with the public key "
+	    "alone, and\ndestroy the pair. Each line: the check, then info, "
+	    "yes, no, ok or FAIL.\nExit 0 when the round trip worked; what "
+	    "the token does not offer is reported,\nnot a failure.\n"
+	    "\n"
+	    "  URI              RFC 7512 URI of the token, e.g. "
+	    "pkcs11:token=root\n"
+	    "  --type TYPE      the throwaway key's type (default ec-p256)\n"
+	    "  --module PATH    PKCS#11 module (default %s)\n"
+	    "  --pin-env NAME   read the PIN from environment variable NAME\n"
+	    "  --insecure-pin-in-uri  accept a pin-value in the URI "
+	    "(visible to other users)\n",
+	    SIGNET_DEFAULT_MODULE);
+}
+
+/* Options the subcommands share. */
 struct token_args {
 	const char *module;
 	const char *token;
@@ -315,10 +349,13 @@ word_in(const char *list, const char *word)
 	return 0;
 }
 
-/* Parse argv (argv[0] is the subcommand); allowed: options it accepts. */
+/*
+ * Parse argv (argv[0] is the subcommand); allowed: options it accepts;
+ * operand: where its one operand goes, or NULL if it takes none.
+ */
 static int
 token_getopt(int argc, char **argv, const char *cmd, const char *allowed,
-    struct token_cmdline *c)
+    const char **operand, struct token_cmdline *c)
 {
 	int ch;
 
@@ -377,6 +414,8 @@ token_getopt(int argc, char **argv, const char *cmd, const char *allowed,
 			return cli_usage(cmd, "unknown option");
 		}
 	}
+	if (operand != NULL && optind < argc)
+		*operand = argv[optind++];
 	if (optind < argc)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	return 0;
@@ -396,8 +435,8 @@ token_list(int argc, char **argv)
 	size_t id_len = 0;
 
 	if ((st = token_getopt(argc, argv, "token list",
-		 "module token pin-env json insecure-pin-in-uri help", &c)) !=
-	    0)
+		 "module token pin-env json insecure-pin-in-uri help", NULL,
+		 &c)) != 0)
 		goto out;
 	if (c.help) {
 		list_usage(stdout);
@@ -522,7 +561,7 @@ token_keygen(int argc, char **argv)
 	if ((st = token_getopt(argc, argv, "token keygen",
 		 "module token pin-env insecure-pin-in-uri label type id "
 		 "pubout help",
-		 &c)) != 0)
+		 NULL, &c)) != 0)
 		goto out;
 	if (c.help) {
 		keygen_usage(stdout);
@@ -608,6 +647,64 @@ out:
 	return st;
 }
 
+static void
+check_print(void *arg, const struct signet_check_line *line)
+{
+	static const char *const words[] = { "info", "yes", "no", "ok",
+		"FAIL" };
+
+	(void)arg;
+	printf("%-10s %-4s %s\n", line->name,
+	    (size_t)line->verdict < sizeof(words) / sizeof(words[0])
+		? words[line->verdict]
+		: "?",
+	    line->text);
+	fflush(stdout);
+}
+
+static int
+token_check(int argc, char **argv)
+{
+	int r = SIGNET_ERR_INTERNAL, st = 1;
+	struct token_cmdline c;
+	struct signet_p11_uri *uri = NULL;
+	struct signet_token *tok = NULL;
+	enum signet_key_type type = SIGNET_KEY_EC_P256;
+	const char *operand = NULL;
+
+	if ((st = token_getopt(argc, argv, "token check",
+		 "module pin-env insecure-pin-in-uri type help", &operand,
+		 &c)) != 0)
+		goto out;
+	if (c.help) {
+		check_usage(stdout);
+		st = 0;
+		goto out;
+	}
+	if (operand == NULL) {
+		st = cli_usage("token check",
+		    "name the token: signet token check URI");
+		goto out;
+	}
+	c.a.token = operand;
+	if (c.type != NULL && signet_key_type_parse(c.type, &type) != 0) {
+		st = cli_usage("token check", "%s", signet_error_message());
+		goto out;
+	}
+	if ((st = token_args_open(&c.a, &uri, &tok)) != 0)
+		goto out;
+	if ((r = signet_token_check(tok, type, check_print, NULL)) != 0) {
+		st = cli_fail(r);
+		goto out;
+	}
+	st = 0;
+out:
+	signet_token_free(tok);
+	signet_uri_free(uri);
+	free(c.a.pin_source);
+	return st;
+}
+
 int
 cmd_token(int argc, char **argv)
 {
@@ -624,6 +721,8 @@ cmd_token(int argc, char **argv)
 		return token_list(argc - 1, argv + 1);
 	if (strcmp(argv[1], "keygen") == 0)
 		return token_keygen(argc - 1, argv + 1);
-	return cli_usage("token", "unknown subcommand '%s' (list, keygen)",
-	    argv[1]);
+	if (strcmp(argv[1], "check") == 0)
+		return token_check(argc - 1, argv + 1);
+	return cli_usage("token",
+	    "unknown subcommand '%s' (list, keygen, check)", argv[1]);
 }

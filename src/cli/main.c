@@ -10,7 +10,7 @@
 #include "util/secret.h"
 
 static const struct cli_command commands[] = {
-	{ "token", "list tokens and keys, generate keys on a token",
+	{ "token", "list tokens and keys, generate keys, check a token",
 	    cmd_token },
 	{ "audit", "verify and read the tamper-evident audit log", cmd_audit },
 	{ "lint", "lint a certificate or CRL (PEM or DER)", cmd_lint },

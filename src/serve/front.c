@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <microhttpd.h>
 
 #include "serve/front.h"
@@ -513,6 +514,8 @@ main(int argc, char **argv)
 		{ "max-per-client", required_argument, NULL, 'p' },
 		{ "max-header", required_argument, NULL, 'H' },
 		{ "idle-timeout", required_argument, NULL, 'T' },
+		{ "max-rate", required_argument, NULL, 'R' },
+		{ "log-json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct MHD_Daemon *d = NULL;
@@ -555,6 +558,12 @@ main(int argc, char **argv)
 		case 'T':
 			u = &front.o.idle_timeout;
 			break;
+		case 'R':
+			u = &front.o.max_rate;
+			break;
+		case 'J':
+			front.o.log_json = 1;
+			break;
 		default:
 			bad = 1;
 			break;
@@ -588,8 +597,12 @@ main(int argc, char **argv)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
 
-	/* Whatever the C library reads once (time zone) is read now. */
+	/*
+	 * Whatever is read once is read now, before the sandbox: the time
+	 * zone, and jansson's hash seed (from /dev/urandom).
+	 */
 	tzset();
+	json_object_seed(0);
 	if ((front.listen_fd = listen_open(front.o.listen)) < 0)
 		return 1;
 	if (front.o.https_listen != NULL &&

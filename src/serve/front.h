@@ -26,6 +26,8 @@ struct front_opts {
 	unsigned max_per_client;
 	unsigned max_header;
 	unsigned idle_timeout;
+	unsigned max_rate; /* requests per second per client; 0: no limit */
+	int log_json;      /* request log lines as JSON objects */
 };
 
 /* A document served from memory; shared, freed with its last user. */
@@ -64,6 +66,7 @@ struct front {
 	int signer_gone;
 	/* metrics */
 	uint64_t requests;
+	uint64_t rate_limited;
 	uint64_t signer_requests;
 	uint64_t signer_timeouts;
 	uint64_t signer_late;

@@ -17,45 +17,27 @@
 
 static int
 keygen_mechanism_check(struct signet_token *tok, enum signet_key_type type,
-    unsigned bits)
+    int wrappable)
 {
 	int r = SIGNET_ERR_INTERNAL;
 	int ec = type <= SIGNET_KEY_EC_P521;
-	CK_MECHANISM_TYPE gen =
-	    ec ? CKM_EC_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN;
-	CK_MECHANISM_TYPE sign = ec ? CKM_ECDSA : CKM_RSA_PKCS;
-	const char *gen_name =
-	    ec ? "CKM_EC_KEY_PAIR_GEN" : "CKM_RSA_PKCS_KEY_PAIR_GEN";
-	const char *sign_name = ec ? "CKM_ECDSA" : "CKM_RSA_PKCS";
-	CK_MECHANISM_INFO mi;
-	CK_RV rv;
+	char purpose[96];
 
-	rv = tok->fl->C_GetMechanismInfo(tok->slot, gen, &mi);
-	if (token_rv_class(rv) != TOKEN_RV_OK ||
-	    !(mi.flags & CKF_GENERATE_KEY_PAIR)) {
-		r = signet_error_set(SIGNET_ERR_TOKEN,
-		    "token '%s' does not offer %s, so it cannot generate %s "
-		    "keys",
-		    tok->label, gen_name, signet_key_type_name(type));
+	snprintf(purpose, sizeof(purpose), "generate %s keys",
+	    signet_key_type_name(type));
+	if ((r = token_mech_require(tok,
+		 ec ? CKM_EC_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN,
+		 CKF_GENERATE_KEY_PAIR, type, purpose)) != 0)
 		goto out;
-	}
-	/* Tokens give EC sizes as field bits, RSA sizes as modulus bits. */
-	if (mi.ulMaxKeySize > 0 &&
-	    (bits < mi.ulMinKeySize || bits > mi.ulMaxKeySize)) {
-		r = signet_error_set(SIGNET_ERR_TOKEN,
-		    "token '%s' makes %s keys of %lu to %lu bits only, so it "
-		    "cannot generate %s keys",
-		    tok->label, ec ? "EC" : "RSA",
-		    (unsigned long)mi.ulMinKeySize,
-		    (unsigned long)mi.ulMaxKeySize, signet_key_type_name(type));
+	snprintf(purpose, sizeof(purpose), "sign with %s keys",
+	    signet_key_type_name(type));
+	if ((r = token_mech_require(tok, ec ? CKM_ECDSA : CKM_RSA_PKCS,
+		 CKF_SIGN, type, purpose)) != 0)
 		goto out;
-	}
-	rv = tok->fl->C_GetMechanismInfo(tok->slot, sign, &mi);
-	if (token_rv_class(rv) != TOKEN_RV_OK || !(mi.flags & CKF_SIGN)) {
-		r = signet_error_set(SIGNET_ERR_TOKEN,
-		    "token '%s' does not offer %s, so it cannot sign with %s "
-		    "keys",
-		    tok->label, sign_name, signet_key_type_name(type));
+	/* A key made for backup that the token could never wrap out. */
+	if (wrappable && (r = token_backup_source_check(tok)) != 0) {
+		signet_error_context(r,
+		    "generating a key for backup by wrapping");
 		goto out;
 	}
 	r = 0;
@@ -177,7 +159,6 @@ signet_key_generate_flags(struct signet_token *tok, enum signet_key_type type,
 	const uint8_t *params;
 	size_t params_len = 0, label_len;
 	unsigned long gen = 0;
-	unsigned bits;
 	CK_KEY_TYPE kt;
 	CK_RV rv;
 	int locked = 0;
@@ -208,20 +189,16 @@ signet_key_generate_flags(struct signet_token *tok, enum signet_key_type type,
 	case SIGNET_KEY_EC_P256:
 	case SIGNET_KEY_EC_P384:
 	case SIGNET_KEY_EC_P521:
-		bits = type == SIGNET_KEY_EC_P256   ? 256
-		       : type == SIGNET_KEY_EC_P384 ? 384
-						    : 521;
 		mech.mechanism = CKM_EC_KEY_PAIR_GEN;
 		params = token_curve_params(type, &params_len);
 		break;
 	case SIGNET_KEY_RSA_2048:
 	case SIGNET_KEY_RSA_3072:
 	case SIGNET_KEY_RSA_4096:
-		bits = type == SIGNET_KEY_RSA_2048   ? 2048
-		       : type == SIGNET_KEY_RSA_3072 ? 3072
-						     : 4096;
+		modulus_bits = type == SIGNET_KEY_RSA_2048   ? 2048
+			       : type == SIGNET_KEY_RSA_3072 ? 3072
+							     : 4096;
 		mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
-		modulus_bits = bits;
 		params = NULL;
 		break;
 	case SIGNET_KEY_NONE:
@@ -235,7 +212,7 @@ signet_key_generate_flags(struct signet_token *tok, enum signet_key_type type,
 	pthread_rwlock_rdlock(&tok->gen_lock);
 	locked = 1;
 	gen = tok->generation;
-	if ((r = keygen_mechanism_check(tok, type, bits)) != 0)
+	if ((r = keygen_mechanism_check(tok, type, wrappable)) != 0)
 		goto out;
 	if ((r = token_rw_session_open(tok, &s)) != 0)
 		goto out;
@@ -255,11 +232,15 @@ signet_key_generate_flags(struct signet_token *tok, enum signet_key_type type,
 		(t)[n##t].ulValueLen = (l);     \
 		n##t++;                         \
 	} while (0)
+	/*
+	 * The public key's usage (CKA_VERIFY, CKA_ENCRYPT) is left to the
+	 * token: signet verifies in software, and some tokens derive it from
+	 * the private key's (tpm2-pkcs11 refuses a template that sets them
+	 * apart). What protects the key is asked of the private key below.
+	 */
 	ATTR(pub, CKA_TOKEN, &yes, sizeof(yes));
 	ATTR(pub, CKA_PRIVATE, &no, sizeof(no));
-	ATTR(pub, CKA_VERIFY, &yes, sizeof(yes));
-	/* A CA key signs and verifies; nothing is encrypted or wrapped to it. */
-	ATTR(pub, CKA_ENCRYPT, &no, sizeof(no));
+	/* Nothing is wrapped to a CA key. */
 	ATTR(pub, CKA_WRAP, &no, sizeof(no));
 	ATTR(pub, CKA_LABEL, label, label_len);
 	ATTR(pub, CKA_ID, id, id_len);
@@ -326,16 +307,30 @@ signet_key_generate_flags(struct signet_token *tok, enum signet_key_type type,
 	pubh = privh = CK_INVALID_HANDLE;
 	r = 0;
 out:
-	/* A key pair made here and refused is not left behind. */
+	/*
+	 * A key pair made here and refused is not left behind; a token that
+	 * will not destroy it is named, never said to have.
+	 */
 	if (s != CK_INVALID_HANDLE) {
 		if (privh != CK_INVALID_HANDLE) {
-			(void)tok->fl->C_DestroyObject(s, privh);
-			signet_error_context(r,
-			    "%s (the key pair was destroyed)",
-			    "key generation");
-		}
-		if (pubh != CK_INVALID_HANDLE)
+			CK_RV drv = tok->fl->C_DestroyObject(s, privh);
+			char ckr[48];
+
+			if (pubh != CK_INVALID_HANDLE)
+				(void)tok->fl->C_DestroyObject(s, pubh);
+			if (token_rv_class(drv) == TOKEN_RV_OK)
+				signet_error_context(r,
+				    "%s (the key pair was destroyed)",
+				    "key generation");
+			else
+				signet_error_context(r,
+				    "key generation (the token would not "
+				    "destroy the refused key '%s': %s; remove "
+				    "it with the token's own tools)",
+				    label, token_ckr_name(drv, ckr));
+		} else if (pubh != CK_INVALID_HANDLE) {
 			(void)tok->fl->C_DestroyObject(s, pubh);
+		}
 		token_rw_session_close(tok, s);
 	}
 	if (locked)

@@ -279,8 +279,13 @@ token_recover(struct signet_token *tok, unsigned long gen)
 		    tok->label);
 		goto out;
 	}
-	/* Slot ids may change when a token is re-inserted: find it again. */
+	/*
+	 * Slot ids may change when a token is re-inserted: find it again, by
+	 * its label too, for modules whose tokens share a serial (every token
+	 * of a tpm2-pkcs11 store reports 0000000000000000).
+	 */
 	memset(&m, 0, sizeof(m));
+	m.label = tok->label;
 	m.serial = tok->serial;
 	m.manufacturer = tok->manufacturer;
 	m.model = tok->model;
@@ -472,6 +477,8 @@ token_pin_read(struct signet_token *tok, const struct signet_p11_uri *uri,
 		spec = opts->pin_source;
 		sources++;
 	}
+	if (opts->pin != NULL)
+		sources++;
 	if (sources > 1) {
 		r = signet_error_set(SIGNET_ERR_PIN_SOURCE,
 		    "two PIN sources for token '%s' (the URI's pin-source or "
@@ -483,6 +490,14 @@ token_pin_read(struct signet_token *tok, const struct signet_p11_uri *uri,
 		r = signet_error_set(SIGNET_ERR_URI,
 		    "the token URI holds a PIN (pin-value) but using one was "
 		    "not allowed; use pin-source=file:PATH");
+		goto out;
+	}
+	if (opts->pin != NULL) {
+		/* Rebuilt by the caller: nobody typed it, and none may retry. */
+		*interactive = 0;
+		if ((r = token_pin_flags_check(tok, flags, 0)) != 0)
+			goto out;
+		r = secret_from_bytes(opts->pin, opts->pin_len, &tok->pin);
 		goto out;
 	}
 	if (uri->pin_value == NULL && spec == NULL) {
@@ -550,8 +565,33 @@ token_locks_init(struct signet_token *tok)
 		return signet_error_set(SIGNET_ERR_INTERNAL,
 		    "cannot initialise a lock");
 	}
+	if (pthread_mutex_init(&tok->mech_lock, NULL) != 0) {
+		pthread_cond_destroy(&tok->pool_cond);
+		pthread_mutex_destroy(&tok->pool_lock);
+		pthread_rwlock_destroy(&tok->gen_lock);
+		return signet_error_set(SIGNET_ERR_INTERNAL,
+		    "cannot initialise a lock");
+	}
 	tok->lock_init = 1;
 	return 0;
+}
+
+/*
+ * A token that says how many sessions it allows keeps the pool below that,
+ * with one left for key generation and the security officer's session,
+ * rather than learning it from CKR_SESSION_COUNT.
+ */
+static void
+token_session_limit(struct signet_token *tok, const CK_TOKEN_INFO *ti)
+{
+	CK_ULONG n = ti->ulMaxSessionCount;
+
+	if (n == CK_EFFECTIVELY_INFINITE || n == CK_UNAVAILABLE_INFORMATION)
+		return;
+	if (n < (CK_ULONG)tok->max_sessions + 1) {
+		tok->max_sessions = n > 1 ? (unsigned)(n - 1) : 1;
+		tok->cap = tok->max_sessions;
+	}
 }
 
 /* "token 'root', serial 1234" from the URI's token attributes. */
@@ -635,6 +675,7 @@ signet_token_open(const struct signet_p11_uri *uri,
 	if ((r = token_slot_find(tok->mod, &m, describe, &tok->slot, &ti)) != 0)
 		goto out;
 	token_identity_set(tok, &ti);
+	token_session_limit(tok, &ti);
 	tok->login_required = (ti.flags & CKF_LOGIN_REQUIRED) != 0;
 	if (tok->login_required && !(ti.flags & CKF_USER_PIN_INITIALIZED)) {
 		r = signet_error_set(SIGNET_ERR_TOKEN,
@@ -643,6 +684,9 @@ signet_token_open(const struct signet_p11_uri *uri,
 		    tok->label);
 		goto out;
 	}
+	if (opts->before_login != NULL &&
+	    (r = opts->before_login(opts->before_login_arg, tok)) != 0)
+		goto out;
 	pthread_mutex_lock(&tok->pool_lock);
 	r = pool_session_open(tok, &s, &lost);
 	pthread_mutex_unlock(&tok->pool_lock);
@@ -683,6 +727,7 @@ signet_token_free(struct signet_token *tok)
 		}
 		pthread_cond_destroy(&tok->pool_cond);
 		pthread_mutex_destroy(&tok->pool_lock);
+		pthread_mutex_destroy(&tok->mech_lock);
 		pthread_rwlock_destroy(&tok->gen_lock);
 	}
 	if (tok->pid == getpid())

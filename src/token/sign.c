@@ -134,6 +134,18 @@ hash_mech(const EVP_MD *md, CK_MECHANISM_TYPE *hash, CK_RSA_PKCS_MGF_TYPE *mgf,
 	}
 }
 
+/* The token signs with this mechanism and this key's size (mech.c). */
+static int
+sign_mech_check(struct signet_key *key, CK_MECHANISM_TYPE m)
+{
+	char purpose[SIGNET_KEY_LABEL_MAX + 64];
+
+	snprintf(purpose, sizeof(purpose), "sign with key '%s'",
+	    key->info.label);
+	return token_mech_require(key->tok, m, CKF_SIGN, key->info.type,
+	    purpose);
+}
+
 static int
 token_sign_digest(void *ctx, enum signet_sig_alg alg, const uint8_t *digest,
     size_t digest_len, uint8_t *sig, size_t *siglen)
@@ -197,7 +209,8 @@ token_sign_digest(void *ctx, enum signet_sig_alg alg, const uint8_t *digest,
 		req->in = info;
 		req->in_len = di_len + digest_len;
 	}
-	if ((r = token_with_session(key->tok, sign_fn, req)) != 0)
+	if ((r = sign_mech_check(key, req->mech.mechanism)) != 0 ||
+	    (r = token_with_session(key->tok, sign_fn, req)) != 0)
 		goto out;
 	if (signet_sig_alg_is_ecdsa(alg)) {
 		if ((r = ecdsa_der(req->raw, req->raw_len, sig, siglen)) != 0)
@@ -235,5 +248,24 @@ static const struct signet_signer_ops token_signer_ops = {
 int
 signet_key_signer(struct signet_key *key, struct signet_signer **out)
 {
+	CK_MECHANISM_INFO mi;
+	int r;
+
+	*out = NULL;
+	/*
+	 * Refuse a key the token cannot sign with now, not at the first
+	 * signature (after a serial was reserved, or half a ceremony). An
+	 * RSA key needs one of PKCS#1 v1.5 and PSS; the other is checked
+	 * when a signature asks for it.
+	 */
+	if (key->ck_type == CKK_EC)
+		r = sign_mech_check(key, CKM_ECDSA);
+	else if (token_mech_ask(key->tok, CKM_RSA_PKCS_PSS, CKF_SIGN,
+		     key->info.type, &mi) == TOKEN_MECH_OK)
+		r = 0;
+	else
+		r = sign_mech_check(key, CKM_RSA_PKCS);
+	if (r != 0)
+		return r;
 	return signet_signer_new(&token_signer_ops, key, key->pub, out);
 }

@@ -148,6 +148,8 @@ int token_library_match(struct token_module *mod,
 
 /* ---- Tokens, sessions and login (session.c) ---------------------------- */
 
+#define TOKEN_MECH_CACHE 16
+
 struct signet_token {
 	struct token_module *mod;
 	CK_FUNCTION_LIST *fl;
@@ -172,6 +174,15 @@ struct signet_token {
 	int broken;            /* sessions dropped, recovery not yet done */
 	unsigned long recoveries;
 	int lock_init;
+
+	/* Mechanisms the token said it offers (mech.c). */
+	pthread_mutex_t mech_lock;
+	struct token_mech_ok {
+		CK_MECHANISM_TYPE type;
+		CK_FLAGS flags;
+		unsigned bits;
+	} mech_ok[TOKEN_MECH_CACHE];
+	size_t n_mech_ok;
 };
 
 /* Refuse to work in a process forked after the token was opened. */
@@ -187,7 +198,8 @@ typedef int (*token_session_fn)(struct signet_token *tok,
 /*
  * Run fn on a pooled session. If it fails with a lost session (or token, or
  * login), recover once -- drop every session, find the token again by
- * serial, reopen, log in again with the kept PIN -- and run fn once more.
+ * serial and label, reopen, log in again with the kept PIN -- and run fn
+ * once more.
  * A failed login during recovery is final: it is reported and never retried.
  */
 int token_with_session(struct signet_token *tok, token_session_fn fn, void *arg)
@@ -303,5 +315,38 @@ int token_key_handle(struct signet_key *key, CK_SESSION_HANDLE s,
 int token_key_new(struct signet_token *tok, CK_SESSION_HANDLE s,
     CK_OBJECT_HANDLE h, unsigned long generation, unsigned flags,
     struct signet_key **out) SIGNET_WUR;
+
+/* ---- Capabilities (mech.c) ---------------------------------------------- */
+
+enum token_mech_verdict {
+	TOKEN_MECH_OK,
+	TOKEN_MECH_ABSENT,  /* not listed, or no information on it */
+	TOKEN_MECH_NO_FLAG, /* offered, but not for this use */
+	TOKEN_MECH_SIZE,    /* offered, but not for keys of this size */
+};
+
+/* "CKM_ECDSA", or "mechanism 0x..." in buf. */
+const char *token_mech_name(CK_MECHANISM_TYPE m, char buf[32]);
+/*
+ * Does the token offer m with the flags need, for keys of type (or any
+ * size: SIGNET_KEY_NONE)? mi gets the token's answer. Answers that allow
+ * are remembered for the token's life.
+ */
+enum token_mech_verdict
+token_mech_ask(struct signet_token *tok, CK_MECHANISM_TYPE m, CK_FLAGS need,
+    enum signet_key_type type, CK_MECHANISM_INFO *mi);
+/*
+ * The same, as an error (SIGNET_ERR_TOKEN) naming the mechanism, the use
+ * or the key size the token lacks: "token 'x' does not offer CKM_ECDSA
+ * with P-521 keys (...), so it cannot <purpose>".
+ */
+int token_mech_require(struct signet_token *tok, CK_MECHANISM_TYPE m,
+    CK_FLAGS need, enum signet_key_type type, const char *purpose) SIGNET_WUR;
+
+/*
+ * Can this token wrap a key out in a backup (wrap.c): CKM_AES_KEY_GEN,
+ * CKM_AES_KEY_WRAP_PAD and CKM_RSA_PKCS_OAEP for wrapping.
+ */
+int token_backup_source_check(struct signet_token *tok) SIGNET_WUR;
 
 #endif /* SIGNET_TOKEN_INT_H */

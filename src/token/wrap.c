@@ -48,17 +48,29 @@ attr_add(struct attrs *a, CK_ATTRIBUTE_TYPE type, const void *v, size_t len)
 
 static int
 mech_check(struct signet_token *tok, CK_MECHANISM_TYPE m, CK_FLAGS need,
-    const char *name, const char *why)
+    enum signet_key_type type, const char *why)
 {
-	CK_MECHANISM_INFO mi;
-	CK_RV rv = tok->fl->C_GetMechanismInfo(tok->slot, m, &mi);
+	char purpose[160];
 
-	if (token_rv_class(rv) != TOKEN_RV_OK || (mi.flags & need) != need)
-		return signet_error_set(SIGNET_ERR_TOKEN,
-		    "token '%s' does not offer %s for %s, so it cannot take "
-		    "part in a backup by wrapping; use the HSM vendor's own "
-		    "backup protocol",
-		    tok->label, name, why);
+	snprintf(purpose, sizeof(purpose),
+	    "%s in a backup by wrapping; use the HSM vendor's own backup "
+	    "protocol",
+	    why);
+	return token_mech_require(tok, m, need, type, purpose);
+}
+
+int
+token_backup_source_check(struct signet_token *tok)
+{
+	int r;
+
+	if ((r = mech_check(tok, CKM_AES_KEY_GEN, CKF_GENERATE, SIGNET_KEY_NONE,
+		 "make the one-time wrapping key")) != 0 ||
+	    (r = mech_check(tok, CKM_AES_KEY_WRAP_PAD, CKF_WRAP,
+		 SIGNET_KEY_NONE, "wrap the key")) != 0 ||
+	    (r = mech_check(tok, CKM_RSA_PKCS_OAEP, CKF_WRAP, SIGNET_KEY_NONE,
+		 "wrap the one-time key")) != 0)
+		return r;
 	return 0;
 }
 
@@ -132,19 +144,14 @@ signet_key_backup_check(struct signet_key *key, struct signet_token *dst)
 		return signet_error_set(SIGNET_ERR_USAGE,
 		    "the backup token must be opened with allow_trusted_wrap "
 		    "to hold a copy that can be restored the same way");
-	if ((r = mech_check(src, CKM_AES_KEY_GEN, CKF_GENERATE,
-		 "CKM_AES_KEY_GEN", "the one-time wrapping key")) != 0 ||
-	    (r = mech_check(src, CKM_AES_KEY_WRAP_PAD, CKF_WRAP,
-		 "CKM_AES_KEY_WRAP_PAD", "wrapping the key")) != 0 ||
-	    (r = mech_check(src, CKM_RSA_PKCS_OAEP, CKF_WRAP,
-		 "CKM_RSA_PKCS_OAEP", "wrapping the one-time key")) != 0 ||
+	if ((r = token_backup_source_check(src)) != 0 ||
 	    (r = mech_check(dst, CKM_RSA_PKCS_KEY_PAIR_GEN,
-		 CKF_GENERATE_KEY_PAIR, "CKM_RSA_PKCS_KEY_PAIR_GEN",
-		 "the transport key")) != 0 ||
-	    (r = mech_check(dst, CKM_RSA_PKCS_OAEP, CKF_UNWRAP,
-		 "CKM_RSA_PKCS_OAEP", "unwrapping the one-time key")) != 0 ||
+		 CKF_GENERATE_KEY_PAIR, SIGNET_KEY_RSA_3072,
+		 "make the transport key")) != 0 ||
+	    (r = mech_check(dst, CKM_RSA_PKCS_OAEP, CKF_UNWRAP, SIGNET_KEY_NONE,
+		 "unwrap the one-time key")) != 0 ||
 	    (r = mech_check(dst, CKM_AES_KEY_WRAP_PAD, CKF_UNWRAP,
-		 "CKM_AES_KEY_WRAP_PAD", "unwrapping the key")) != 0)
+		 SIGNET_KEY_NONE, "unwrap the key")) != 0)
 		return r;
 	/* The copy keeps the key's label and id: they must be free there. */
 	if ((r = token_with_session(dst, conflict_fn, &req)) != 0)

@@ -43,6 +43,21 @@ ca_fixture() {
 	"$SIGNET_BIN" token keygen --token "pkcs11:token=ca?pin-source=$CA_PIN" \
 		--label audit-key --type ec-p256 --pubout "$_d/audit-key.pub" \
 		>/dev/null || return 1
+	ca_fixture_certs "$_d" "$_d/ca-key.pub" || return 1
+	cp "$_d/root.pem" "$_d/chain.pem"
+	CA_CERT=$_d/ca.pem
+	CA_ROOT=$_d/root.pem
+	CA_CHAIN=$_d/chain.pem
+	CA_POLICY=$SIGNET_SOURCE_DIR/policies/default.yaml
+	CA_FIXTURE_DIR=$_d
+}
+
+# ca_fixture_certs DIR PUB: under DIR, a root CA with a software P-256 key
+# (root.key, root.pem) and an intermediate for the public key PUB (ca.pem),
+# as ca_fixture describes them; whatever token holds PUB's key.
+ca_fixture_certs() {
+	_d=$1
+	_pub=$2
 	cat >"$_d/x509.cnf" <<'EOF'
 [root]
 basicConstraints = critical, CA:TRUE
@@ -62,18 +77,12 @@ EOF
 		-subj "/O=Example Corp/CN=Signet Test Root" \
 		-config "$_d/x509.cnf" -extensions root \
 		-out "$_d/root.pem" 2>/dev/null || return 1
-	openssl x509 -new -force_pubkey "$_d/ca-key.pub" \
+	openssl x509 -new -force_pubkey "$_pub" \
 		-subj "/O=Example Corp/CN=Signet Test Intermediate" \
 		-CA "$_d/root.pem" -CAkey "$_d/root.key" -sha256 -days 1825 \
 		-set_serial "0x$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" \
 		-extfile "$_d/x509.cnf" -extensions intermediate \
 		-out "$_d/ca.pem" 2>/dev/null || return 1
-	cp "$_d/root.pem" "$_d/chain.pem"
-	CA_CERT=$_d/ca.pem
-	CA_ROOT=$_d/root.pem
-	CA_CHAIN=$_d/chain.pem
-	CA_POLICY=$SIGNET_SOURCE_DIR/policies/default.yaml
-	CA_FIXTURE_DIR=$_d
 }
 
 ca_instance() {

@@ -20,3 +20,16 @@ trap serve_cleanup EXIT
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+# serve_config PORT: append a serve: block to $CA_CONFIG listening on
+# 127.0.0.1:PORT as nobody, issuer name test-ca, checking for
+# revocations every second. More keys may follow under serve:.
+serve_config() {
+	{
+		echo "serve:"
+		echo "  listen: 127.0.0.1:$1"
+		echo "  user: nobody"
+		echo "  issuer-name: test-ca"
+		echo "  crl:"
+		echo "    check-interval: 1s"
+	} >>"$CA_CONFIG"
+}

@@ -45,14 +45,7 @@ db=$work/ca/signet.db
 log=$work/ca/audit.log
 port=$(free_port)
 base=http://127.0.0.1:$port
-{
-	echo "serve:"
-	echo "  listen: 127.0.0.1:$port"
-	echo "  user: nobody"
-	echo "  issuer-name: test-ca"
-	echo "  crl:"
-	echo "    check-interval: 1s"
-} >>"$CA_CONFIG"
+serve_config "$port"
 export SIGNET_TEST_SERVE_HOOKS=1
 
 healthy() {
@@ -332,10 +325,47 @@ if ca_db_resolve >resolve.why; then
 else
 	bad "$(cat resolve.why)"
 fi
-start "after the kills"
+# ... and with a request rate limit and the request log as JSON.
+sed -i 's/^serve:$/serve:\n  max-request-rate: 5/' "$CA_CONFIG"
+: >serve.err
+"$signet" serve --log-format json >>serve.out 2>>serve.err &
+signer=$!
+up && ok "the service is up (5 requests/s per client, JSON log)" ||
+	bad "the service did not come up with a rate limit"
 post www "dns:www.example.com"
 [ "$code" = 200 ] && ok "after the kills, issuance over IPC works" ||
 	bad "after the kills: HTTP $code $(cat www.out)"
+: >codes
+i=0
+while [ $i -lt 40 ]; do
+	curl -s -o /dev/null -D "h$i" -w '%{http_code}\n' --max-time 5 \
+		"$base/health" >>codes || true
+	i=$((i + 1))
+done
+n429=$(grep -c '^429$' codes || true)
+n200=$(grep -c '^200$' codes || true)
+[ "$n429" -gt 0 ] && [ "$n200" -ge 5 ] &&
+	ok "40 requests at once: $n200 answered, $n429 refused with 429" ||
+	bad "rate limit: $n200 answered, $n429 refused"
+grep -l '^HTTP/1.1 429' h* | head -1 | xargs grep -qi '^Retry-After: 1' &&
+	ok "... 429 says Retry-After" || bad "... no Retry-After on 429"
+sleep 1.2
+healthy && ok "... and a second later the client is served again" ||
+	bad "... still refused a second later"
+curl -s --max-time 5 "$base/metrics" >metrics.txt || true
+grep -q '^signet_http_rate_limited_total [1-9]' metrics.txt &&
+	ok "... counted in /metrics" || bad "... not in /metrics"
+python3 - serve.err <<'EOF' && ok "--log-format json: one JSON object per request" || bad "--log-format json: request lines are not JSON"
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    if line.startswith("{"):
+        o = json.loads(line)
+        assert set(o) == {"time", "client", "method", "path", "status", "bytes", "ms"}, o
+        assert o["client"] == "127.0.0.1", o
+        n += 1
+sys.exit(0 if n >= 40 else 1)
+EOF
 kill -TERM "$signer"
 stop_wait
 checks_done

@@ -242,5 +242,42 @@ if command -v script >/dev/null 2>&1; then
 		fail "the typed PIN was echoed"
 fi
 
+# --- check ---------------------------------------------------------------------
+run token check --help
+expect 0 "signet token check URI" "$tmp/out"
+run token check
+expect 2 "name the token: signet token check URI"
+run token check "pkcs11:token=cli?$pinsrc" extra
+expect 2 "unexpected argument 'extra'"
+run token check "pkcs11:token=cli?$pinsrc" --type ec-p999
+expect 2 "ec-p999"
+# SoftHSM offers everything; the round trip works and leaves no key.
+run token check "pkcs11:token=cli?$pinsrc"
+expect 0 "ec-p521    yes  offered: CKM_EC_KEY_PAIR_GEN and CKM_ECDSA" "$tmp/out"
+for line in "sessions   info" "rsa-4096   yes" "rsa-pss    yes" \
+	"backup     yes" "random     ok" "keygen     ok" \
+	"sign       ok   50 ecdsa-with-SHA256 signatures" "destroy    ok"; do
+	grep -qF "$line" "$tmp/out" || fail "check: no '$line' line"
+done
+run token list --token "pkcs11:token=cli?$pinsrc"
+if grep -q "signet-check-" "$tmp/out"; then
+	fail "token check left its key on the token"
+fi
+# A token that lacks a size or a mechanism: a 'no' line naming it, and the
+# round trip of a type it cannot sign with fails, before any signature.
+export P11FAULT_MECHANISMS='CKM_ECDSA<=384,-CKM_RSA_PKCS_PSS'
+run token check --module "$fault" "pkcs11:token=cli?$pinsrc"
+expect 0 "ec-p521    no   token 'cli' does not offer CKM_ECDSA with P-521 keys (it takes keys of" "$tmp/out"
+expect 0 "rsa-pss    no   token 'cli' does not offer CKM_RSA_PKCS_PSS" "$tmp/out"
+run token check --module "$fault" "pkcs11:token=cli?$pinsrc" --type ec-p521
+expect 20 "keygen     FAIL token 'cli' does not offer CKM_ECDSA with P-521 keys" "$tmp/out"
+expect 20 "failed the check (the FAIL line above)"
+unset P11FAULT_MECHANISMS
+# A token that allows 3 sessions: the pool stays at 2, one left over.
+export P11FAULT_MAX_SESSIONS=3
+run token check --module "$fault" "pkcs11:token=cli?$pinsrc"
+expect 0 "sessions   info sessions: 3, read-write: 3; signet opens up to 2 to sign" "$tmp/out"
+unset P11FAULT_MAX_SESSIONS
+
 echo "token CLI: $cases cases, $failures failures"
 [ "$failures" -eq 0 ]

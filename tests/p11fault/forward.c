@@ -389,8 +389,12 @@ pf_C_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
 	pf_call_init(&c, PF_C_GetTokenInfo, PF_TARGET_SLOT, slot);
 	if (pf_enter(&c, &rv))
 		rv = pf_real->C_GetTokenInfo(c.real_slot, info);
-	if (rv == CKR_OK && !c.injected && info != NULL)
+	if (rv == CKR_OK && !c.injected && info != NULL) {
 		info->flags = (info->flags & ~c.flags_clear) | c.flags_set;
+		if (c.max_sessions > 0)
+			info->ulMaxSessionCount = info->ulMaxRwSessionCount =
+			    c.max_sessions;
+	}
 	return pf_leave(&c, rv);
 }
 

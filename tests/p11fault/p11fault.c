@@ -30,6 +30,7 @@ static int pf_init_result = -1;
 static struct pf_rules pf_active;
 static unsigned long pf_calls[PF_NFUNC]; /* since the rules were set */
 static CK_FLAGS pf_env_set, pf_env_clear;
+static CK_ULONG pf_env_max_sessions;
 static struct pf_mechs pf_env_mechs;
 static char pf_log_path[PATH_MAX];
 
@@ -85,7 +86,8 @@ pf_load_module(void)
 }
 
 /*
- * Read P11FAULT, P11FAULT_TOKEN_FLAGS, P11FAULT_MECHANISMS and P11FAULT_LOG;
+ * Read P11FAULT, P11FAULT_TOKEN_FLAGS, P11FAULT_MECHANISMS,
+ * P11FAULT_MAX_SESSIONS and P11FAULT_LOG;
  * with pf_mutex.
  */
 static int
@@ -95,7 +97,9 @@ pf_read_env_locked(void)
 	const char *flags = getenv("P11FAULT_TOKEN_FLAGS");
 	const char *mechs = getenv("P11FAULT_MECHANISMS");
 	const char *log = getenv("P11FAULT_LOG");
-	char err[512];
+	const char *sessions = getenv("P11FAULT_MAX_SESSIONS");
+	char err[512], *end = NULL;
+	unsigned long n;
 	int r = 0;
 
 	memset(pf_calls, 0, sizeof(pf_calls));
@@ -115,6 +119,17 @@ pf_read_env_locked(void)
 	if (pf_mechs_parse(mechs, &pf_env_mechs, err, sizeof(err)) != 0) {
 		pf_complain("P11FAULT_MECHANISMS", err);
 		r = -1;
+	}
+	pf_env_max_sessions = 0;
+	if (sessions != NULL && *sessions != '\0') {
+		n = strtoul(sessions, &end, 10);
+		if (*end != '\0' || n == 0 || n > 1000000) {
+			pf_complain("P11FAULT_MAX_SESSIONS",
+			    "a number of sessions, 1 to 1000000");
+			r = -1;
+		} else {
+			pf_env_max_sessions = n;
+		}
 	}
 	pf_log_path[0] = '\0';
 	if (log != NULL && strlen(log) >= sizeof(pf_log_path)) {
@@ -264,6 +279,7 @@ pf_enter(struct pf_call *c, CK_RV *rv)
 	}
 	c->flags_set = pf_env_set;
 	c->flags_clear = pf_env_clear;
+	c->max_sessions = pf_env_max_sessions;
 	(void)pf_resolve_locked(c);
 	pf_unlock();
 

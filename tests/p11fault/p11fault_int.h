@@ -174,6 +174,7 @@ struct pf_call {
 	int slot_removed;     /* the slot's token is out (C_GetSlotInfo) */
 	int injected;         /* the result comes from p11fault */
 	CK_FLAGS flags_set, flags_clear; /* for C_GetTokenInfo */
+	CK_ULONG max_sessions;           /* for C_GetTokenInfo; 0: as is */
 };
 
 /* The real module's function list; set before ours is handed out. */

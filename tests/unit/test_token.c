@@ -111,21 +111,30 @@ raw_close(struct raw *raw)
 	memset(raw, 0, sizeof(*raw));
 }
 
-/* The one object of a class with this label. */
-static CK_OBJECT_HANDLE
-raw_find(struct raw *raw, CK_OBJECT_CLASS cls, const char *label)
+/* Objects of a class with this label: how many, the first max in h. */
+static CK_ULONG
+raw_find_all(struct raw *raw, CK_OBJECT_CLASS cls, const char *label,
+    CK_OBJECT_HANDLE *h, CK_ULONG max)
 {
 	CK_ATTRIBUTE t[] = {
 		{ CKA_CLASS, &cls, sizeof(cls) },
 		{ CKA_LABEL, (void *)label, strlen(label) },
 	};
-	CK_OBJECT_HANDLE h[2];
 	CK_ULONG n = 0;
 
 	assert_int_equal(raw->fl->C_FindObjectsInit(raw->s, t, 2), CKR_OK);
-	assert_int_equal(raw->fl->C_FindObjects(raw->s, h, 2, &n), CKR_OK);
+	assert_int_equal(raw->fl->C_FindObjects(raw->s, h, max, &n), CKR_OK);
 	assert_int_equal(raw->fl->C_FindObjectsFinal(raw->s), CKR_OK);
-	assert_int_equal(n, 1);
+	return n;
+}
+
+/* The one object of a class with this label. */
+static CK_OBJECT_HANDLE
+raw_find(struct raw *raw, CK_OBJECT_CLASS cls, const char *label)
+{
+	CK_OBJECT_HANDLE h[2];
+
+	assert_int_equal(raw_find_all(raw, cls, label, h, 2), 1);
 	return h[0];
 }
 
@@ -467,8 +476,7 @@ check_raw_attributes(struct raw *raw, const struct keygen_case *t,
 	assert_false(raw_bool(raw, priv, CKA_DECRYPT));
 	assert_false(raw_bool(raw, priv, CKA_UNWRAP));
 	assert_true(raw_bool(raw, pub, CKA_TOKEN));
-	assert_true(raw_bool(raw, pub, CKA_VERIFY));
-	assert_false(raw_bool(raw, pub, CKA_ENCRYPT));
+	assert_false(raw_bool(raw, pub, CKA_WRAP));
 	/* The token will not hand the private value out. */
 	assert_int_equal(raw->fl->C_GetAttributeValue(raw->s, priv, &secret, 1),
 	    CKR_ATTRIBUTE_SENSITIVE);
@@ -674,12 +682,15 @@ test_keygen_unsupported(void **state)
 		    "does not offer CKM_EC_KEY_PAIR_GEN, so it cannot generate "
 		    "ec-p521 keys" },
 		{ "CKM_EC_KEY_PAIR_GEN<=384", SIGNET_KEY_EC_P521,
-		    "makes EC keys of 112 to 384 bits only, so it cannot "
-		    "generate ec-p521" },
+		    "does not offer CKM_EC_KEY_PAIR_GEN with P-521 keys (it "
+		    "takes keys of 112 to 384 bits), so it cannot generate "
+		    "ec-p521" },
 		{ "CKM_RSA_PKCS_KEY_PAIR_GEN<=2048", SIGNET_KEY_RSA_4096,
 		    "cannot generate rsa-4096 keys" },
 		{ "-CKM_ECDSA", SIGNET_KEY_EC_P256,
 		    "does not offer CKM_ECDSA, so it cannot sign" },
+		{ "CKM_ECDSA<=256", SIGNET_KEY_EC_P384,
+		    "does not offer CKM_ECDSA with P-384 keys" },
 		{ "-CKM_RSA_PKCS", SIGNET_KEY_RSA_2048,
 		    "does not offer CKM_RSA_PKCS" },
 	};
@@ -705,6 +716,157 @@ test_keygen_unsupported(void **state)
 	assert_int_equal(find_code(tok, "pkcs11:object=unsupported"),
 	    SIGNET_ERR_KEY_NOT_FOUND);
 	signet_key_free(key);
+	signet_token_free(tok);
+}
+
+/*
+ * A key the token cannot sign with is refused when its signer is made, and
+ * a mechanism the token lacks when a signature asks for it: never by the
+ * token, inside C_SignInit.
+ */
+static void
+test_sign_unsupported(void **state)
+{
+	struct signet_token *tok;
+	struct signet_key *ec = NULL, *rsa = NULL;
+	struct signet_signer *signer = NULL;
+
+	(void)state;
+	fault_load();
+	/* What a token offers is remembered: ask a fresh one. */
+	tok = token_open_ok("recover", fault_module());
+	signet_key_free(keygen_ok(tok, SIGNET_KEY_EC_P384, "unsupported-ec"));
+	signet_key_free(keygen_ok(tok, SIGNET_KEY_RSA_2048, "unsupported-rsa"));
+	signet_token_free(tok);
+	tok = token_open_ok("recover", fault_module());
+	ec = find_ok(tok, "pkcs11:object=unsupported-ec");
+	rsa = find_ok(tok, "pkcs11:object=unsupported-rsa");
+	fault_log_clear();
+
+	fault_env("P11FAULT_MECHANISMS", "CKM_ECDSA<=256");
+	assert_int_equal(signet_key_signer(ec, &signer), SIGNET_ERR_TOKEN);
+	assert_null(signer);
+	assert_message_has("token 'recover' does not offer CKM_ECDSA with "
+			   "P-384 keys (it takes keys of ");
+	assert_message_has("so it cannot sign with key 'unsupported-ec'");
+	fault_env("P11FAULT_MECHANISMS", "-CKM_ECDSA");
+	assert_int_equal(signet_key_signer(ec, &signer), SIGNET_ERR_TOKEN);
+	assert_message_has("does not offer CKM_ECDSA, so it cannot sign");
+
+	/* RSA: either padding will do for the signer; PSS is asked for. */
+	fault_env("P11FAULT_MECHANISMS", "-CKM_RSA_PKCS_PSS,-CKM_RSA_PKCS");
+	assert_int_equal(signet_key_signer(rsa, &signer), SIGNET_ERR_TOKEN);
+	assert_message_has("does not offer CKM_RSA_PKCS, so it cannot sign");
+	fault_env("P11FAULT_MECHANISMS", "-CKM_RSA_PKCS_PSS");
+	assert_int_equal(signet_key_signer(rsa, &signer), 0);
+	assert_int_equal(sign_verify(signer, SIGNET_SIG_RSA_PSS_SHA256),
+	    SIGNET_ERR_TOKEN);
+	assert_message_has("does not offer CKM_RSA_PKCS_PSS, so it cannot "
+			   "sign with key 'unsupported-rsa'");
+	assert_int_equal(sign_verify(signer, SIGNET_SIG_RSA_PKCS1_SHA256), 0);
+	/* The token was never asked to sign what it does not offer. */
+	assert_int_equal(fault_calls("C_SignInit"), 1);
+	fault_env("P11FAULT_MECHANISMS", NULL);
+	assert_int_equal(sign_verify(signer, SIGNET_SIG_RSA_PSS_SHA256), 0);
+	signet_signer_free(signer);
+	signet_key_free(ec);
+	signet_key_free(rsa);
+	signet_token_free(tok);
+}
+
+/*
+ * A new key whose test signature fails is destroyed, and the message says
+ * so; a token that will not destroy it is named instead (tpm2-pkcs11 does
+ * that after a failed signature).
+ */
+static void
+test_keygen_selftest_fails(void **state)
+{
+	static const struct {
+		const char *rules;
+		const char *says;
+		size_t left; /* objects labelled so after the refusal */
+	} t[] = {
+		{ "C_Sign@1=CKR_GENERAL_ERROR", "(the key pair was destroyed)",
+		    0 },
+		{ "C_Sign@1=CKR_GENERAL_ERROR,C_DestroyObject@1=CKR_FUNCTION_"
+		  "FAILED",
+		    "the token would not destroy the refused key 'selftest': "
+		    "CKR_FUNCTION_FAILED; remove it with the token's own tools",
+		    1 },
+	};
+	struct signet_token *tok;
+	struct signet_key *key = NULL;
+	CK_OBJECT_HANDLE h[4];
+	struct raw raw;
+	size_t i;
+
+	(void)state;
+	fault_load();
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		tok = token_open_ok("conflict", fault_module());
+		fault_rules(t[i].rules);
+		assert_int_equal(signet_key_generate(tok, SIGNET_KEY_EC_P256,
+				     "selftest", NULL, 0, &key),
+		    SIGNET_ERR_TOKEN);
+		assert_null(key);
+		assert_message_has("test signature with the new key");
+		assert_message_has(t[i].says);
+		fault_rules(NULL);
+		signet_token_free(tok);
+		raw_open(&raw, "conflict", 1);
+		assert_int_equal(raw_find_all(&raw, CKO_PRIVATE_KEY, "selftest",
+				     h, 4),
+		    t[i].left);
+		if (t[i].left > 0)
+			assert_int_equal(raw.fl->C_DestroyObject(raw.s,
+					     raw_find(&raw, CKO_PRIVATE_KEY,
+						 "selftest")),
+			    CKR_OK);
+		raw_close(&raw);
+	}
+}
+
+/* A key for backup on a token that cannot wrap is refused before keygen. */
+static void
+test_keygen_backup_unwrappable(void **state)
+{
+	/*
+	 * In the order signet asks (what a token offers is remembered); hex:
+	 * p11fault names the signing mechanisms only.
+	 */
+	static const char *const hidden[] = { "-0x1080", "-0x210a", "-0x9" };
+	static const char *const said[] = { "CKM_AES_KEY_GEN",
+		"CKM_AES_KEY_WRAP_PAD", "CKM_RSA_PKCS_OAEP" };
+	struct signet_p11_uri *uri = NULL;
+	struct signet_token_opts opts;
+	struct signet_token *tok = NULL;
+	struct signet_key *key = NULL;
+	size_t i;
+
+	(void)state;
+	fault_load();
+	memset(&opts, 0, sizeof(opts));
+	opts.module_path = fault_module();
+	opts.pin_source = fx_pin_source("conflict");
+	opts.allow_trusted_wrap = 1;
+	assert_int_equal(signet_uri_parse("pkcs11:token=conflict", 0, &uri), 0);
+	assert_int_equal(signet_token_open(uri, &opts, &tok), 0);
+	fault_log_clear();
+	for (i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+		fault_env("P11FAULT_MECHANISMS", hidden[i]);
+		assert_int_equal(signet_key_generate_flags(tok,
+				     SIGNET_KEY_EC_P256, "unwrappable", NULL, 0,
+				     SIGNET_KEYGEN_TRUSTED_WRAP, &key),
+		    SIGNET_ERR_TOKEN);
+		assert_null(key);
+		assert_message_has("generating a key for backup by wrapping");
+		assert_message_has(said[i]);
+		assert_message_has("use the HSM vendor's own backup protocol");
+	}
+	assert_int_equal(fault_calls("C_GenerateKeyPair"), 0);
+	fault_env("P11FAULT_MECHANISMS", NULL);
+	signet_uri_free(uri);
 	signet_token_free(tok);
 }
 
@@ -1944,6 +2106,9 @@ main(void)
 		cmocka_unit_test(test_keygen_conflicts),
 		cmocka_unit_test(test_keygen_bad_arguments),
 		cmocka_unit_test(test_keygen_unsupported),
+		cmocka_unit_test(test_sign_unsupported),
+		cmocka_unit_test(test_keygen_backup_unwrappable),
+		cmocka_unit_test(test_keygen_selftest_fails),
 		cmocka_unit_test(test_find_refuses_unsafe_keys),
 		cmocka_unit_test(test_find_restored_keys),
 		cmocka_unit_test(test_find_errors),
