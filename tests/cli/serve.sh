@@ -341,6 +341,13 @@ res=$(timeout 20 python3 many.py "$port" 2>&1 || true)
 [ "$res" = refused ] && ok "a ninth connection from one address is refused" ||
 	bad "per-client connection limit: $res"
 healthy && ok "healthy after the hostile requests" || bad "not healthy"
+# Without serve.ocsp the responder has nothing: OCSP tryLater, never good.
+openssl ocsp -issuer "$CA_CERT" -serial 0x1234 -no_nonce -reqout ocsp-req.der \
+	>/dev/null 2>&1 || true
+curl -s -o ocsp.der --max-time 10 --data-binary @ocsp-req.der "$base/ocsp"
+[ "$(od -An -tx1 ocsp.der | tr -d ' \n')" = 30030a0103 ] &&
+	ok "POST /ocsp without serve.ocsp: tryLater" ||
+	bad "POST /ocsp without serve.ocsp: $(od -An -tx1 ocsp.der)"
 
 # ---- faults ------------------------------------------------------------------
 front=$(front_pid)
