@@ -93,6 +93,11 @@ struct signet_ca_config {
 	unsigned serve_idle_timeout;   /* seconds */
 	int64_t serve_crl_interval;    /* seconds between full CRLs */
 	int64_t serve_crl_check;       /* seconds between revocation polls */
+	/* ACME (docs/acme.md) */
+	char *serve_acme_profiles;     /* exposed profiles, comma/space list */
+	unsigned serve_acme_http_port; /* where http-01 is fetched */
+	char *serve_acme_allow;        /* address ranges validation may reach */
+	char *serve_acme_resolve;      /* NAME=ADDRESS pairs for validation */
 };
 
 /*

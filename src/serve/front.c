@@ -26,6 +26,7 @@
 #include <microhttpd.h>
 
 #include "serve/front.h"
+#include "serve/front_acme.h"
 
 struct front front = {
 	.ipc = -1,
@@ -490,9 +491,14 @@ main(int argc, char **argv)
 		{ "max-per-client", required_argument, NULL, 'p' },
 		{ "max-header", required_argument, NULL, 'H' },
 		{ "idle-timeout", required_argument, NULL, 'T' },
+		{ "acme-profiles", required_argument, NULL, 'A' },
+		{ "acme-http-port", required_argument, NULL, 'P' },
+		{ "acme-allow", required_argument, NULL, 'W' },
+		{ "acme-resolve", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct MHD_Daemon *d = NULL;
+	struct front_acme_opts acme;
 	sigset_t mask;
 	int c, sigfd, bad = 0, r;
 	unsigned *u;
@@ -531,6 +537,18 @@ main(int argc, char **argv)
 			break;
 		case 'T':
 			u = &front.o.idle_timeout;
+			break;
+		case 'A':
+			front.o.acme_profiles = optarg;
+			break;
+		case 'P':
+			u = &front.o.acme_http_port;
+			break;
+		case 'W':
+			front.o.acme_allow = optarg;
+			break;
+		case 'R':
+			front.o.acme_resolve = optarg;
 			break;
 		default:
 			bad = 1;
@@ -571,6 +589,12 @@ main(int argc, char **argv)
 		return 1;
 	if (front.o.https_listen != NULL &&
 	    (front.https_fd = listen_open(front.o.https_listen)) < 0)
+		return 1;
+	acme.profiles = front.o.acme_profiles;
+	acme.http_port = front.o.acme_http_port;
+	acme.allow = front.o.acme_allow;
+	acme.resolve = front.o.acme_resolve;
+	if (front_acme_init(&acme) != 0)
 		return 1;
 	if (front_drop_privileges(front.o.user) != 0 || front_sandbox() != 0)
 		return 1;

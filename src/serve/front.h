@@ -26,6 +26,11 @@ struct front_opts {
 	unsigned max_per_client;
 	unsigned max_header;
 	unsigned idle_timeout;
+	/* ACME (front_acme.h) */
+	const char *acme_profiles;
+	unsigned acme_http_port;
+	const char *acme_allow;
+	const char *acme_resolve;
 };
 
 /* A document served from memory; shared, freed with its last user. */

@@ -150,7 +150,8 @@ frontend_spawn(struct signer *s)
 {
 	const struct signet_ca_config *c = s->cfg;
 	char threads[16], maxc[16], perc[16], hdr[16], idle[16], asan[512];
-	char *argv[24], *envp[8];
+	char acme_port[16];
+	char *argv[40], *envp[8];
 	sigset_t none;
 	int sv[2] = { -1, -1 }, devnull;
 	pid_t pid;
@@ -181,6 +182,22 @@ frontend_spawn(struct signer *s)
 	if (c->serve_https_listen != NULL) {
 		argv[i++] = (char *)"--https-listen";
 		argv[i++] = c->serve_https_listen;
+	}
+	if (c->serve_acme_profiles != NULL) {
+		snprintf(acme_port, sizeof(acme_port), "%u",
+		    c->serve_acme_http_port);
+		argv[i++] = (char *)"--acme-profiles";
+		argv[i++] = c->serve_acme_profiles;
+		argv[i++] = (char *)"--acme-http-port";
+		argv[i++] = acme_port;
+		if (c->serve_acme_allow != NULL) {
+			argv[i++] = (char *)"--acme-allow";
+			argv[i++] = c->serve_acme_allow;
+		}
+		if (c->serve_acme_resolve != NULL) {
+			argv[i++] = (char *)"--acme-resolve";
+			argv[i++] = c->serve_acme_resolve;
+		}
 	}
 	argv[i] = NULL;
 	frontend_env(envp, sizeof(envp) / sizeof(envp[0]), asan, sizeof(asan));
@@ -614,6 +631,9 @@ front_readable(struct signer *s)
 			break;
 		case SERVE_MSG_ISSUE:
 			signer_issue(s, &m);
+			break;
+		case SERVE_MSG_ACME:
+			signer_acme(s, &m);
 			break;
 		default:
 			signer_kill_frontend(s, "message type not handled",

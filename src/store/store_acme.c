@@ -40,7 +40,12 @@ random_token(char out[SIGNET_ACME_TOKEN_LEN + 1])
 	if ((t = base64_encode(b, sizeof(b))) == NULL)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 	for (i = 0; i < SIGNET_ACME_TOKEN_LEN; i++)
-		out[i] = t[i] == '+' ? '-' : t[i] == '/' ? '_' : t[i];
+		if (t[i] == '+')
+			out[i] = '-';
+		else if (t[i] == '/')
+			out[i] = '_';
+		else
+			out[i] = t[i];
 	out[SIGNET_ACME_TOKEN_LEN] = '\0';
 	free(t);
 	return 0;
@@ -315,10 +320,11 @@ ids_join(const struct signet_acme_order *o, char **out)
 		n += strlen(o->ids[i]) + 1;
 	if ((s = calloc(1, n)) == NULL)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
-	for (i = 0; i < o->n_ids; i++) {
+	for (n = 0, i = 0; i < o->n_ids; i++) {
 		if (i > 0)
-			strcat(s, ",");
-		strcat(s, o->ids[i]);
+			s[n++] = ',';
+		memcpy(s + n, o->ids[i], strlen(o->ids[i]));
+		n += strlen(o->ids[i]);
 	}
 	*out = s;
 	return 0;
