@@ -630,8 +630,9 @@ signet_store_acme_order_done(struct signet_store *st, const char *id,
 
 	if ((r = id_check("order", id)) != 0)
 		return r;
-	if (serial == NULL && (r = store_text_check("order error", error,
-				   SIGNET_ACME_ERROR_MAX, 0)) != 0)
+	if (serial == NULL && error != NULL &&
+	    (r = store_text_check("order error", error, SIGNET_ACME_ERROR_MAX,
+		 0)) != 0)
 		return r;
 	memset(&x, 0, sizeof(x));
 	x.id = id;

@@ -2893,6 +2893,13 @@ test_acme_order_flow(void **state)
 	assert_int_equal(signet_store_acme_order_finalize(st, o.id, T0 + 2), 0);
 	assert_error(signet_store_acme_order_finalize(st, o.id, T0 + 2),
 	    SIGNET_ERR_CONFLICT, NULL);
+	/* A refused CSR: ready again, for a better one. */
+	assert_int_equal(signet_store_acme_order_done(st, o.id, NULL, NULL,
+			     T0 + 2),
+	    0);
+	assert_int_equal(signet_store_acme_order_get(st, o.id, &got), 0);
+	assert_string_equal(got.status, "ready");
+	assert_int_equal(signet_store_acme_order_finalize(st, o.id, T0 + 2), 0);
 	assert_int_equal(signet_store_acme_order_done(st, o.id, "0a1b", NULL,
 			     T0 + 3),
 	    0);
