@@ -98,6 +98,7 @@ struct signet_ca_config {
 	unsigned serve_acme_http_port; /* where http-01 is fetched */
 	char *serve_acme_allow;        /* address ranges validation may reach */
 	char *serve_acme_resolve;      /* NAME=ADDRESS pairs for validation */
+	char *serve_acme_dns;          /* DNS servers the validator asks */
 };
 
 /*

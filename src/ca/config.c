@@ -72,6 +72,7 @@ struct y_serve_acme {
 	unsigned *http_01_port;
 	char *validation_allow;
 	char *resolve;
+	char *dns_servers;
 };
 
 struct y_serve {
@@ -155,6 +156,7 @@ static const cyaml_schema_field_t y_serve_acme_fields[] = {
 	Y_UINT("http-01-port", struct y_serve_acme, http_01_port),
 	Y_STR("validation-allow", struct y_serve_acme, validation_allow),
 	Y_STR("resolve", struct y_serve_acme, resolve),
+	Y_STR("dns-servers", struct y_serve_acme, dns_servers),
 	CYAML_FIELD_END,
 };
 
@@ -525,7 +527,14 @@ serve_acme_fill(struct signet_ca_config *c, const struct y_serve_acme *a,
 		return yaml_error(c->path,
 		    yaml_lines_find(lines, "serve.acme.resolve"),
 		    "serve.acme.resolve must list NAME=ADDRESS pairs");
-	if ((r = dup_str(a->profiles, &c->serve_acme_profiles)) != 0 ||
+	if (a->dns_servers != NULL &&
+	    !word_list_ok(a->dns_servers, "0123456789abcdefABCDEF.:[]"))
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.acme.dns-servers"),
+		    "serve.acme.dns-servers must list server addresses like "
+		    "192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:53");
+	if ((r = dup_str(a->dns_servers, &c->serve_acme_dns)) != 0 ||
+	    (r = dup_str(a->profiles, &c->serve_acme_profiles)) != 0 ||
 	    (r = dup_str(a->validation_allow, &c->serve_acme_allow)) != 0 ||
 	    (r = dup_str(a->resolve, &c->serve_acme_resolve)) != 0)
 		return r;
@@ -800,5 +809,6 @@ signet_ca_config_free(struct signet_ca_config *c)
 	free(c->serve_acme_profiles);
 	free(c->serve_acme_allow);
 	free(c->serve_acme_resolve);
+	free(c->serve_acme_dns);
 	free(c);
 }

@@ -495,6 +495,7 @@ main(int argc, char **argv)
 		{ "acme-http-port", required_argument, NULL, 'P' },
 		{ "acme-allow", required_argument, NULL, 'W' },
 		{ "acme-resolve", required_argument, NULL, 'R' },
+		{ "acme-dns-servers", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct MHD_Daemon *d = NULL;
@@ -550,6 +551,9 @@ main(int argc, char **argv)
 		case 'R':
 			front.o.acme_resolve = optarg;
 			break;
+		case 'D':
+			front.o.acme_dns = optarg;
+			break;
 		default:
 			bad = 1;
 			break;
@@ -594,6 +598,7 @@ main(int argc, char **argv)
 	acme.http_port = front.o.acme_http_port;
 	acme.allow = front.o.acme_allow;
 	acme.resolve = front.o.acme_resolve;
+	acme.dns_servers = front.o.acme_dns;
 	if (front_acme_init(&acme) != 0)
 		return 1;
 	if (front_drop_privileges(front.o.user) != 0 || front_sandbox() != 0)

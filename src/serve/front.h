@@ -31,6 +31,7 @@ struct front_opts {
 	unsigned acme_http_port;
 	const char *acme_allow;
 	const char *acme_resolve;
+	const char *acme_dns;
 };
 
 /* A document served from memory; shared, freed with its last user. */

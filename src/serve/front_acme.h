@@ -11,10 +11,11 @@
 #include "serve/front.h"
 
 struct front_acme_opts {
-	const char *profiles; /* exposed profiles, comma/space list */
-	unsigned http_port;   /* where http-01 answers are fetched */
-	const char *allow;    /* address ranges validation may reach */
-	const char *resolve;  /* NAME=ADDRESS pairs */
+	const char *profiles;    /* exposed profiles, comma/space list */
+	unsigned http_port;      /* where http-01 answers are fetched */
+	const char *allow;       /* address ranges validation may reach */
+	const char *resolve;     /* NAME=ADDRESS pairs */
+	const char *dns_servers; /* what c-ares asks, "ADDR[:PORT],..." */
 };
 
 /* Before the sandbox: libcurl's global state, the lists. 0 or -1. */

@@ -2,18 +2,25 @@
  * The http-01 validator (RFC 8555 8.3) on libcurl, and the address guard
  * every connection it makes goes through (CURLOPT_OPENSOCKETFUNCTION:
  * the first address and every redirect's are checked just before
- * connect). Names are resolved only from serve.acme.resolve for now
- * (the sandbox allows no file opens, so libcurl's system resolver is
- * never reached: a name without an entry is refused before curl runs).
+ * connect). Names are looked up in serve.acme.resolve first, then
+ * asked of serve.acme.dns-servers through c-ares (asynchronous, small,
+ * and pointed at given servers without /etc/resolv.conf; its channel is
+ * made before the sandbox and looks in DNS only, never in files, which
+ * the sandbox forbids). libcurl's own resolver is never reached: curl is
+ * always handed the address (CURLOPT_RESOLVE) or an address literal.
  */
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <ares.h>
 #include <curl/curl.h>
+#include <pthread.h>
+#include <sys/select.h>
 #include <jansson.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -36,7 +43,12 @@ struct range {
 	unsigned bits;
 };
 
+#define DNS_TIMEOUT_MS 5000
+
 static struct front_acme_opts opts;
+/* One channel, one lookup at a time: c-ares channels are not shared. */
+static ares_channel dns;
+static pthread_mutex_t dns_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct range allowed[MAX_RANGES];
 static size_t n_allowed;
 static struct {
@@ -246,6 +258,110 @@ warm_up(void)
 	return r;
 }
 
+static int
+dns_init(const char *servers)
+{
+	struct ares_options ao;
+	char csv[512];
+	size_t i, n = 0;
+	int r;
+
+	/* "a, b c" -> "a,b,c" for ares_set_servers_ports_csv. */
+	for (i = 0; servers[i] != '\0' && n + 1 < sizeof(csv); i++)
+		if (servers[i] == ' ' || servers[i] == ',') {
+			if (n > 0 && csv[n - 1] != ',')
+				csv[n++] = ',';
+		} else
+			csv[n++] = servers[i];
+	while (n > 0 && csv[n - 1] == ',')
+		n--;
+	csv[n] = '\0';
+	memset(&ao, 0, sizeof(ao));
+	ao.lookups = (char *)"b"; /* DNS only: no hosts file */
+	ao.timeout = DNS_TIMEOUT_MS / 2;
+	ao.tries = 2;
+	ao.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
+	if ((r = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS ||
+	    (r = ares_init_options(&dns, &ao,
+		 ARES_OPT_LOOKUPS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+		     ARES_OPT_FLAGS)) != ARES_SUCCESS ||
+	    (r = ares_set_servers_ports_csv(dns, csv)) != ARES_SUCCESS) {
+		front_log("serve.acme.dns-servers '%s': %s", servers,
+		    ares_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+struct dns_answer {
+	int done;
+	int status;
+	char addr[INET6_ADDRSTRLEN];
+};
+
+static void
+dns_done(void *arg, int status, int timeouts, struct hostent *h)
+{
+	struct dns_answer *a = arg;
+
+	(void)timeouts;
+	a->done = 1;
+	a->status = status;
+	if (status == ARES_SUCCESS && h != NULL && h->h_addr_list[0] != NULL)
+		inet_ntop(h->h_addrtype, h->h_addr_list[0], a->addr,
+		    sizeof(a->addr));
+	else if (status == ARES_SUCCESS)
+		a->status = ARES_ENODATA;
+}
+
+/* An address of name from the DNS servers (IPv4 first), or -1 and why. */
+static int
+dns_lookup(const char *name, char out[INET6_ADDRSTRLEN], char *why, size_t cap)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct dns_answer a;
+	struct timeval tv, *tvp;
+	fd_set rd, wr;
+	size_t f;
+	int nfds, i;
+
+	if (dns == NULL) {
+		snprintf(why, cap,
+		    "no address for %s (neither serve.acme.resolve nor "
+		    "serve.acme.dns-servers has one)",
+		    name);
+		return -1;
+	}
+	pthread_mutex_lock(&dns_lock);
+	for (f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
+		memset(&a, 0, sizeof(a));
+		ares_gethostbyname(dns, name, families[f], dns_done, &a);
+		/* Bounded: c-ares gives up after its timeouts and tries. */
+		for (i = 0; !a.done && i < 100; i++) {
+			FD_ZERO(&rd);
+			FD_ZERO(&wr);
+			nfds = ares_fds(dns, &rd, &wr);
+			if (nfds == 0)
+				break;
+			tvp = ares_timeout(dns, NULL, &tv);
+			(void)select(nfds, &rd, &wr, NULL, tvp);
+			ares_process(dns, &rd, &wr);
+		}
+		if (!a.done)
+			ares_cancel(dns);
+		if (a.done && a.status == ARES_SUCCESS)
+			break;
+	}
+	pthread_mutex_unlock(&dns_lock);
+	if (!a.done || a.status != ARES_SUCCESS) {
+		snprintf(why, cap, "cannot resolve %s: %s", name,
+		    a.done ? ares_strerror(a.status) : "no answer");
+		return -1;
+	}
+	memcpy(out, a.addr, sizeof(a.addr));
+	return 0;
+}
+
 int
 front_acme_init(const struct front_acme_opts *o)
 {
@@ -256,6 +372,9 @@ front_acme_init(const struct front_acme_opts *o)
 	    each_word(o->resolve, add_name) != 0)
 		return -1;
 	if (warm_up() != 0)
+		return -1;
+	if (o->dns_servers != NULL && o->dns_servers[0] != '\0' &&
+	    dns_init(o->dns_servers) != 0)
 		return -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		front_log("cannot start libcurl");
@@ -358,20 +477,28 @@ body_write(char *p, size_t size, size_t n, void *cls)
 	return len;
 }
 
-/* The configured address of host, or NULL; IP literals are themselves. */
-static const char *
-host_address(const char *host)
+/*
+ * The address of host into out: itself for an address literal, else
+ * serve.acme.resolve, else the DNS servers. 0, or -1 with why.
+ */
+static int
+host_address(const char *host, char out[INET6_ADDRSTRLEN], char *why,
+    size_t cap)
 {
 	uint8_t a[16];
 	size_t i;
 
 	if (inet_pton(AF_INET, host, a) == 1 ||
-	    inet_pton(AF_INET6, host, a) == 1)
-		return host;
+	    inet_pton(AF_INET6, host, a) == 1) {
+		snprintf(out, INET6_ADDRSTRLEN, "%s", host);
+		return 0;
+	}
 	for (i = 0; i < n_names; i++)
-		if (strcasecmp(names[i].name, host) == 0)
-			return names[i].addr;
-	return NULL;
+		if (strcasecmp(names[i].name, host) == 0) {
+			memcpy(out, names[i].addr, sizeof(names[i].addr));
+			return 0;
+		}
+	return dns_lookup(host, out, why, cap);
 }
 
 /* One fetch; *next is the redirect's URL (curl_free it) or NULL. */
@@ -382,7 +509,7 @@ fetch(const char *url, struct body *b, char **next, char *why, size_t cap)
 	CURL *c = NULL;
 	struct curl_slist *res = NULL;
 	char *host = NULL, *port = NULL, *scheme = NULL, entry[400];
-	const char *addr;
+	char addr[INET6_ADDRSTRLEN], msg[300];
 	char *loc = NULL;
 	long code = 0;
 	int refused = 0, r = -1;
@@ -406,13 +533,11 @@ fetch(const char *url, struct body *b, char **next, char *why, size_t cap)
 		memmove(host, host + 1, strlen(host));
 		host[strcspn(host, "]")] = '\0';
 	}
-	if ((addr = host_address(host)) == NULL) {
-		snprintf(why, cap,
-		    "%s: no address for %s (serve.acme.resolve has none)", url,
-		    host);
+	if (host_address(host, addr, msg, sizeof(msg)) != 0) {
+		snprintf(why, cap, "%s: %s", url, msg);
 		goto out;
 	}
-	if (addr != host) {
+	if (strcmp(addr, host) != 0) {
 		snprintf(entry, sizeof(entry), "%s:%s:%s%s%s", host, port,
 		    strchr(addr, ':') != NULL ? "[" : "", addr,
 		    strchr(addr, ':') != NULL ? "]" : "");

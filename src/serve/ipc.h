@@ -35,7 +35,7 @@ enum serve_msg_type {
 	SERVE_MSG_ISSUE_REPLY = 8,  /* signer: the certificate, or why not */
 	SERVE_MSG_ACME = 32,        /* front end: an ACME state change */
 	SERVE_MSG_ACME_REPLY = 33,  /* signer: the object, or the problem */
-	/* 16-31 OCSP, 32-63 ACME, 64-79 EST */
+				    /* 16-31 OCSP, 32-63 ACME, 64-79 EST */
 };
 
 enum serve_peer {

@@ -194,6 +194,10 @@ frontend_spawn(struct signer *s)
 			argv[i++] = (char *)"--acme-allow";
 			argv[i++] = c->serve_acme_allow;
 		}
+		if (c->serve_acme_dns != NULL) {
+			argv[i++] = (char *)"--acme-dns-servers";
+			argv[i++] = c->serve_acme_dns;
+		}
 		if (c->serve_acme_resolve != NULL) {
 			argv[i++] = (char *)"--acme-resolve";
 			argv[i++] = c->serve_acme_resolve;

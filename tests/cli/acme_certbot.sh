@@ -5,14 +5,17 @@
 # verify -x509_strict against the root, found in `signet list --json`
 # with the ACME account as requester and in the audit log, and the
 # revoked one in the CRL the service serves. Every process started here
-# is stopped by its PID.
+# is stopped by its PID. The validator finds www.example.com through
+# c-ares asking an nsd started here on 127.0.0.1.
 set -eu
 
 : "${SIGNET_BIN:?run with ctest}" "${SIGNET_SOURCE_DIR:?run with ctest}"
 signet=$SIGNET_BIN
 work=$(mktemp -d "${TMPDIR:-/tmp}/signet-acme.XXXXXX")
 signer=
+nsd_pid=
 cleanup() {
+	[ -n "$nsd_pid" ] && kill -TERM "$nsd_pid" 2>/dev/null || true
 	if [ -n "$signer" ] && kill -0 "$signer" 2>/dev/null; then
 		_f=$(pgrep -P "$signer" || true)
 		kill -KILL "$signer" 2>/dev/null || true
@@ -29,10 +32,12 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "acme_certbot.sh: needs root (the front end drops to another user); skipped"
 	exit 77
 fi
-if ! command -v certbot >/dev/null 2>&1; then
-	echo "acme_certbot.sh: certbot is not installed; skipped"
-	exit 77
-fi
+for tool in certbot nsd; do
+	if ! command -v $tool >/dev/null 2>&1; then
+		echo "acme_certbot.sh: $tool is not installed; skipped"
+		exit 77
+	fi
+done
 
 ca_fixture "$work/fx"
 ca_instance "$work/ca"
@@ -43,6 +48,37 @@ free_port() {
 port=$(free_port)
 tport=$(free_port)
 hport=$(free_port)
+dport=$(free_port)
+# An authoritative server for example.com, as the validator's resolver.
+mkdir nsd
+cat >nsd/example.com.zone <<'ZONE'
+$ORIGIN example.com.
+$TTL 60
+@ IN SOA ns.example.com. admin.example.com. 1 60 60 60 60
+@ IN NS ns.example.com.
+ns IN A 127.0.0.1
+www IN A 127.0.0.1
+ZONE
+cat >nsd/nsd.conf <<CONF
+server:
+  ip-address: 127.0.0.1
+  port: $dport
+  username: ""
+  chroot: ""
+  zonesdir: "$work/nsd"
+  database: ""
+  pidfile: "$work/nsd/nsd.pid"
+  xfrdfile: "$work/nsd/xfrd.state"
+  zonelistfile: "$work/nsd/zone.list"
+  logfile: "$work/nsd/nsd.log"
+remote-control:
+  control-enable: no
+zone:
+  name: example.com
+  zonefile: example.com.zone
+CONF
+nsd -d -c "$work/nsd/nsd.conf" >nsd/out 2>&1 &
+nsd_pid=$!
 base=http://127.0.0.1:$port
 dir=https://127.0.0.1:$tport/acme/tls-server/directory
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -64,7 +100,7 @@ chmod 600 tls.key
 	echo "    profiles: tls-server"
 	echo "    http-01-port: $hport"
 	echo "    validation-allow: 127.0.0.1/32"
-	echo "    resolve: www.example.com=127.0.0.1"
+	echo "    dns-servers: 127.0.0.1:$dport"
 } >>"$CA_CONFIG"
 
 "$signet" serve >>serve.out 2>>serve.err &
@@ -175,4 +211,7 @@ run 1 "revoking it again is refused" cb revoke --cert-path "$live/cert.pem" \
 kill -TERM "$signer"
 wait "$signer" || true
 signer=
+kill -TERM "$nsd_pid"
+wait "$nsd_pid" || true
+nsd_pid=
 checks_done
