@@ -259,8 +259,10 @@ render_order(struct acme_req *rq, const json_t *o)
 	char url[ACME_URL_MAX + 128], when[32];
 	size_t i;
 
-	json_array_foreach(json_object_get(o, "identifiers"), i, v)
-	    json_array_append_new(ids, identifier_json(json_string_value(v)));
+	v = json_object_get(o, "identifiers");
+	for (i = 0; i < json_array_size(v); i++)
+		json_array_append_new(ids,
+		    identifier_json(json_string_value(json_array_get(v, i))));
 	json_array_foreach(json_object_get(o, "authorizations"), i, v)
 	{
 		snprintf(url, sizeof(url), "%sauthz/%s", rq->base,
@@ -311,8 +313,10 @@ render_authz(struct acme_req *rq, const json_t *z)
 	char when[32];
 	size_t i;
 
-	json_array_foreach(json_object_get(z, "challenges"), i, v)
-	    json_array_append_new(ch, render_challenge(rq, v));
+	v = json_object_get(z, "challenges");
+	for (i = 0; i < json_array_size(v); i++)
+		json_array_append_new(ch,
+		    render_challenge(rq, json_array_get(v, i)));
 	rfc3339(json_integer_value(json_object_get(z, "expires")), when);
 	return json_pack("{s:s, s:s, s:o, s:o}", "status", jstr(z, "status"),
 	    "expires", when, "identifier",

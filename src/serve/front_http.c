@@ -516,10 +516,10 @@ static const struct front_route routes[] = {
 	{ "/health", FRONT_GET, ANY_LISTENER, 0, route_health },
 	{ "/metrics", FRONT_GET, ANY_LISTENER, 0, route_metrics },
 	/* ACME (front_acme.c): HTTPS only; JWS bodies are small. */
-	{ "/acme/", FRONT_GET | FRONT_POST, FRONT_ON_HTTPS, 64 * 1024,
+	{ "/acme/", FRONT_GET | FRONT_POST, FRONT_ON_HTTPS, (size_t)64 * 1024,
 	    front_acme_route },
 #ifdef SIGNET_TEST_HOOKS
-	{ "/test/", FRONT_GET | FRONT_POST, ANY_LISTENER, 64 * 1024,
+	{ "/test/", FRONT_GET | FRONT_POST, ANY_LISTENER, (size_t)64 * 1024,
 	    route_test },
 #endif
 };

@@ -56,7 +56,8 @@ static const struct serve_msg_rule serve_msg_table[] = {
 	{ SERVE_MSG_ISSUE_REPLY, "ISSUE_REPLY", SERVE_FROM_SIGNER,
 	    4 + 4 + 4 + 8 + 8 + 4, SERVE_IPC_MAX_TO_FRONT, 1,
 	    "the id of a waiting request", "none (a late answer is dropped)" },
-	{ SERVE_MSG_ACME, "ACME", SERVE_FROM_FRONT, 1 + 4 * 6 + 1 + 4 * 3 + 4,
+	{ SERVE_MSG_ACME, "ACME", SERVE_FROM_FRONT,
+	    42 /* op, 6 empty strings, flags, reason, n, detail, der */,
 	    SERVE_IPC_MAX_TO_SIGNER, 1,
 	    "fields decode, printable, within their limits, a known op; "
 	    "the nonce is spent in the store (once, unexpired); the account "
@@ -66,9 +67,9 @@ static const struct serve_msg_rule serve_msg_table[] = {
 	    "key not the account key, then the CA pipeline with the order's "
 	    "identifiers as validated; revoke: the account ordered it",
 	    "ACME_REPLY: the object, or the problem type and why" },
-	{ SERVE_MSG_ACME_REPLY, "ACME_REPLY", SERVE_FROM_SIGNER, 4 * 6,
-	    SERVE_IPC_MAX_TO_FRONT, 1, "the id of a waiting request",
-	    "none (a late answer is dropped)" },
+	{ SERVE_MSG_ACME_REPLY, "ACME_REPLY", SERVE_FROM_SIGNER,
+	    24 /* status, 5 empty fields */, SERVE_IPC_MAX_TO_FRONT, 1,
+	    "the id of a waiting request", "none (a late answer is dropped)" },
 };
 
 #define N_RULES (sizeof(serve_msg_table) / sizeof(serve_msg_table[0]))
