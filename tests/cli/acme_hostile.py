@@ -204,21 +204,41 @@ problem("revocation reason 2 (cACompromise)",
         post(d["revokeCert"], key, {"certificate": b64(der), "reason": 2},
              kid=kid), 400, "badRevocationReason")
 
-# The address guard: a name whose address the validator may not reach.
+
+
+def challenge_fails(name, needle):
+    """A new order for name: its http-01 challenge comes back invalid,
+    with needle in the error, and the authorization is invalid."""
+    st, h, b = post(d["newOrder"], key, {"identifiers": [
+        {"type": "dns", "value": name}]}, kid=kid)
+    o = json.loads(b)
+    z = json.loads(post(o["authorizations"][0], key, None, kid=kid)[2])
+    ch = [c for c in z["challenges"] if c["type"] == "http-01"][0]
+    answers[ch["token"]] = ch["token"] + "." + key.thumbprint()
+    st, h, b = post(ch["url"], key, {}, kid=kid)
+    c = json.loads(b)
+    check("%s: the challenge is invalid (%s)" % (name, needle),
+          c.get("status") == "invalid" and
+          needle in c.get("error", {}).get("detail", ""), b)
+    z = json.loads(post(o["authorizations"][0], key, None, kid=kid)[2])
+    check("%s: ... and its authorization" % name,
+          z.get("status") == "invalid", z)
+
+
+# The address guard, with the address from serve.acme.resolve and from
+# DNS; a name DNS does not know.
+challenge_fails("blocked.example.com", "not one validation may connect to")
+challenge_fails("private.example.com", "not one validation may connect to")
+challenge_fails("nx.example.com", "cannot resolve nx.example.com")
+# A name DNS knows, on an allowed address: valid.
 st, h, b = post(d["newOrder"], key, {"identifiers": [
-    {"type": "dns", "value": "blocked.example.com"}]}, kid=kid)
-o2 = json.loads(b)
-authz = json.loads(post(o2["authorizations"][0], key, None, kid=kid)[2])
-ch = [c for c in authz["challenges"] if c["type"] == "http-01"][0]
+    {"type": "dns", "value": "dns.example.com"}]}, kid=kid)
+z = json.loads(post(json.loads(b)["authorizations"][0], key, None,
+                    kid=kid)[2])
+ch = [c for c in z["challenges"] if c["type"] == "http-01"][0]
 answers[ch["token"]] = ch["token"] + "." + key.thumbprint()
 st, h, b = post(ch["url"], key, {}, kid=kid)
-c = json.loads(b)
-check("a challenge on a refused address is invalid",
-      c.get("status") == "invalid" and
-      "not one validation may connect to" in c.get("error", {}).get(
-          "detail", ""), b)
-z = json.loads(post(o2["authorizations"][0], key, None, kid=kid)[2])
-check("... and its authorization is invalid", z.get("status") == "invalid",
-      z)
+check("dns.example.com through DNS: valid",
+      json.loads(b).get("status") == "valid", b)
 server.shutdown()
 sys.exit(1 if fails else 0)

@@ -2,16 +2,20 @@
 # ACME (docs/acme.md) against hostile requests (tests/cli/acme_hostile.py,
 # JWS made with python3-cryptography): malformed JWS, wrong url, replayed
 # and made-up nonces, unknown kid, finalize before ready, CSRs with a name
-# not in the order or with the account key, other accounts' objects, a
-# validation address the guard refuses. Every process started here is
-# stopped by its PID.
+# not in the order or with the account key, other accounts' objects,
+# validation addresses the guard refuses (from serve.acme.resolve and from
+# DNS), a name DNS does not know. Every process started here is
+# stopped by its PID. Names come from serve.acme.resolve and from an nsd
+# started here on 127.0.0.1.
 set -eu
 
 : "${SIGNET_BIN:?run with ctest}" "${SIGNET_SOURCE_DIR:?run with ctest}"
 signet=$SIGNET_BIN
 work=$(mktemp -d "${TMPDIR:-/tmp}/signet-acme-hostile.XXXXXX")
 signer=
+nsd_pid=
 cleanup() {
+	[ -n "$nsd_pid" ] && kill -TERM "$nsd_pid" 2>/dev/null || true
 	if [ -n "$signer" ] && kill -0 "$signer" 2>/dev/null; then
 		_f=$(pgrep -P "$signer" || true)
 		kill -KILL "$signer" 2>/dev/null || true
@@ -38,6 +42,41 @@ free_port() {
 port=$(free_port)
 tport=$(free_port)
 hport=$(free_port)
+dport=$(free_port)
+if ! command -v nsd >/dev/null 2>&1; then
+	echo "acme_hostile.sh: nsd is not installed; skipped"
+	exit 77
+fi
+mkdir nsd
+cat >nsd/example.com.zone <<'ZONE'
+$ORIGIN example.com.
+$TTL 60
+@ IN SOA ns.example.com. admin.example.com. 1 60 60 60 60
+@ IN NS ns.example.com.
+ns IN A 127.0.0.1
+dns IN A 127.0.0.1
+private IN A 10.0.0.1
+ZONE
+cat >nsd/nsd.conf <<CONF
+server:
+  ip-address: 127.0.0.1
+  port: $dport
+  username: ""
+  chroot: ""
+  zonesdir: "$work/nsd"
+  database: ""
+  pidfile: "$work/nsd/nsd.pid"
+  xfrdfile: "$work/nsd/xfrd.state"
+  zonelistfile: "$work/nsd/zone.list"
+  logfile: "$work/nsd/nsd.log"
+remote-control:
+  control-enable: no
+zone:
+  name: example.com
+  zonefile: example.com.zone
+CONF
+nsd -d -c "$work/nsd/nsd.conf" >nsd/out 2>&1 &
+nsd_pid=$!
 base=http://127.0.0.1:$port
 dir=https://127.0.0.1:$tport/acme/tls-server/directory
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -60,6 +99,7 @@ chmod 600 tls.key
 	echo "    http-01-port: $hport"
 	echo "    validation-allow: 127.0.0.1/32"
 	echo "    resolve: www.example.com=127.0.0.1 blocked.example.com=127.0.0.2"
+	echo "    dns-servers: 127.0.0.1:$dport"
 } >>"$CA_CONFIG"
 
 "$signet" serve >>serve.out 2>>serve.err &
@@ -94,4 +134,7 @@ grep -q "killed by signal" serve.err && bad "a front end died" ||
 kill -TERM "$signer"
 wait "$signer" || true
 signer=
+kill -TERM "$nsd_pid"
+wait "$nsd_pid" || true
+nsd_pid=
 checks_done
