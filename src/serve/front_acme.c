@@ -353,7 +353,8 @@ ask(struct acme_req *rq, struct serve_acme *q, json_t **obj, char **pem,
 		    "the signer did not answer; try again later");
 		return -1;
 	}
-	snprintf(rq->nonce, sizeof(rq->nonce), "%s", a.nonce);
+	if (a.nonce[0] != '\0')
+		snprintf(rq->nonce, sizeof(rq->nonce), "%s", a.nonce);
 	if (a.status != 0) {
 		*ret = problem(rq, a.problem, "%s", a.detail);
 		free(buf);

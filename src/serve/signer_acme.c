@@ -545,8 +545,14 @@ signer_acme(struct signer *s, const struct serve_msg *m)
 	}
 	x.st = signet_ca_get0_store(s->ca);
 	(void)dispatch(&x);
-	/* Every answer carries a fresh nonce (RFC 8555 6.5). */
-	if (signet_store_acme_nonce_new(x.st, x.now, NONCE_TTL, x.a.nonce) != 0)
+	/*
+	 * Every answer carries a fresh nonce (RFC 8555 6.5), but for the
+	 * steps inside one HTTP request (the account's key, a challenge's
+	 * outcome), whose request's answer has its own.
+	 */
+	if (q->op != SERVE_ACME_ACCOUNT_KEY &&
+	    q->op != SERVE_ACME_CHALL_RESULT &&
+	    signet_store_acme_nonce_new(x.st, x.now, NONCE_TTL, x.a.nonce) != 0)
 		signer_say("ACME: cannot make a nonce: %s",
 		    signet_error_message());
 answer:

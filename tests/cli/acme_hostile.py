@@ -240,5 +240,7 @@ answers[ch["token"]] = ch["token"] + "." + key.thumbprint()
 st, h, b = post(ch["url"], key, {}, kid=kid)
 check("dns.example.com through DNS: valid",
       json.loads(b).get("status") == "valid", b)
+check("... and the answer carries a fresh nonce",
+      len(h.get("Replay-Nonce", "")) == 32, h)
 server.shutdown()
 sys.exit(1 if fails else 0)
