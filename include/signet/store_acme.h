@@ -62,6 +62,10 @@ int signet_store_acme_account_new(struct signet_store *st,
 int signet_store_acme_account_get(struct signet_store *st, const char *id,
     const char *thumbprint, struct signet_acme_account *a) SIGNET_WUR;
 
+/* valid -> deactivated (RFC 8555 7.3.6), for good. */
+int signet_store_acme_account_deactivate(struct signet_store *st,
+    const char *id) SIGNET_WUR;
+
 struct signet_acme_order {
 	char id[SIGNET_ACME_ID_LEN + 1];
 	char account[SIGNET_ACME_ID_LEN + 1];

@@ -662,9 +662,17 @@ simple(struct acme_req *rq, uint8_t op, const char *id)
 	if (rq->j.payload != NULL && op != SERVE_ACME_ACCOUNT_GET)
 		return problem(rq, "malformed",
 		    "this resource is read with POST-as-GET (empty payload)");
-	if (rq->j.payload != NULL && json_object_size(rq->j.payload) != 0)
+	if (op == SERVE_ACME_ACCOUNT_GET && strcmp(id, rq->account) != 0)
+		return problem(rq, "unauthorized",
+		    "the JWS kid is another account");
+	/* The one account update: {"status": "deactivated"}. */
+	if (rq->j.payload != NULL && json_object_size(rq->j.payload) == 1 &&
+	    strcmp(jstr(rq->j.payload, "status"), "deactivated") == 0)
+		op = SERVE_ACME_ACCOUNT_DEACTIVATE;
+	else if (rq->j.payload != NULL && json_object_size(rq->j.payload) != 0)
 		return problem(rq, "malformed",
-		    "account updates are not supported yet");
+		    "account updates other than deactivation are not "
+		    "supported yet");
 	if ((q = new_q(rq, op)) == NULL)
 		return problem(rq, "serverInternal", "out of memory");
 	snprintf(q->object, sizeof(q->object), "%s", id);
@@ -674,6 +682,7 @@ simple(struct acme_req *rq, uint8_t op, const char *id)
 		return ret;
 	switch (op) {
 	case SERVE_ACME_ACCOUNT_GET:
+	case SERVE_ACME_ACCOUNT_DEACTIVATE:
 		out = render_account(rq, obj);
 		break;
 	case SERVE_ACME_ORDER_GET:
@@ -698,7 +707,10 @@ simple(struct acme_req *rq, uint8_t op, const char *id)
 	json_decref(obj);
 	free(pem);
 	return send_json(rq, 200, out,
-	    op == SERVE_ACME_ACCOUNT_GET ? loc : NULL, NULL);
+	    op == SERVE_ACME_ACCOUNT_GET || op == SERVE_ACME_ACCOUNT_DEACTIVATE
+		? loc
+		: NULL,
+	    NULL);
 }
 
 static int

@@ -35,7 +35,7 @@ enum serve_msg_type {
 	SERVE_MSG_ISSUE_REPLY = 8,  /* signer: the certificate, or why not */
 	SERVE_MSG_ACME = 32,        /* front end: an ACME state change */
 	SERVE_MSG_ACME_REPLY = 33,  /* signer: the object, or the problem */
-				    /* 16-31 OCSP, 32-63 ACME, 64-79 EST */
+	/* 16-31 OCSP, 32-63 ACME, 64-79 EST */
 };
 
 enum serve_peer {
@@ -188,8 +188,9 @@ enum serve_acme_op {
 	SERVE_ACME_FINALIZE = 10,    /* account, object = order, der = CSR */
 	SERVE_ACME_CERT_GET = 11,    /* account, object = order */
 	SERVE_ACME_REVOKE = 12,      /* account, der = certificate, reason */
+	SERVE_ACME_ACCOUNT_DEACTIVATE = 13, /* account */
 };
-#define SERVE_ACME_OP_MAX 12
+#define SERVE_ACME_OP_MAX 13
 #define SERVE_ACME_FIELD_MAX 64 /* nonce, account, profile, object */
 #define SERVE_ACME_JWK_MAX 2048
 #define SERVE_ACME_CONTACT_MAX 512

@@ -489,6 +489,13 @@ dispatch(struct acme_ctx *x)
 	case SERVE_ACME_ACCOUNT_GET:
 		x->obj = account_json(&x->acct);
 		return 0;
+	case SERVE_ACME_ACCOUNT_DEACTIVATE:
+		if ((r = signet_store_acme_account_deactivate(x->st,
+			 x->acct.id)) != 0)
+			return internal(x, r);
+		snprintf(x->acct.status, sizeof(x->acct.status), "deactivated");
+		x->obj = account_json(&x->acct);
+		return 0;
 	case SERVE_ACME_ORDER_NEW:
 		return order_new(x);
 	case SERVE_ACME_ORDER_GET:

@@ -297,6 +297,42 @@ signet_store_acme_account_get(struct signet_store *st, const char *id,
 		   : signet_error_set(SIGNET_ERR_NOT_FOUND, "no such account");
 }
 
+static int
+account_deactivate_work(struct signet_store *st, void *argp)
+{
+	struct account_arg *x = argp;
+	struct store_q q = { 0 };
+	int r, hit;
+
+	if ((r = store_q_open(st,
+		 "UPDATE acme_accounts SET status = 'deactivated' "
+		 "WHERE id = ? AND status = 'valid' RETURNING id",
+		 &q)) != 0)
+		return r;
+	store_q_text(&q, x->id);
+	hit = 0;
+	while ((r = store_q_step(&q)) == 1)
+		hit = 1;
+	store_q_close(&q);
+	if (r == 0 && !hit)
+		r = signet_error_set(SIGNET_ERR_CONFLICT,
+		    "account %s is not valid", x->id);
+	return r;
+}
+
+int
+signet_store_acme_account_deactivate(struct signet_store *st, const char *id)
+{
+	struct account_arg x;
+	int r;
+
+	if ((r = id_check("account", id)) != 0)
+		return r;
+	memset(&x, 0, sizeof(x));
+	x.id = id;
+	return store_write(st, account_deactivate_work, &x);
+}
+
 /* ---- orders ------------------------------------------------------------- */
 
 struct order_arg {

@@ -200,6 +200,16 @@ der = x509.load_pem_x509_certificate(b).public_bytes(
 problem("another account revokes it",
         post(d["revokeCert"], other, {"certificate": b64(der)},
              kid=other_kid), 403, "unauthorized")
+problem("another account reads this account",
+        post(kid, other, None, kid=other_kid), 403, "unauthorized")
+problem("an account update other than deactivation",
+        post(other_kid, other, {"contact": ["mailto:a@example.com"]},
+             kid=other_kid), 400, "malformed")
+st, h, b = post(other_kid, other, {"status": "deactivated"}, kid=other_kid)
+check("deactivating an account", st == 200 and
+      json.loads(b).get("status") == "deactivated", b)
+problem("a deactivated account orders",
+        post(d["newOrder"], other, ids, kid=other_kid), 403, "unauthorized")
 problem("revocation reason 2 (cACompromise)",
         post(d["revokeCert"], key, {"certificate": b64(der), "reason": 2},
              kid=kid), 400, "badRevocationReason")

@@ -2826,6 +2826,11 @@ test_acme_accounts(void **state)
 	assert_error(signet_store_acme_account_get(st,
 			 "0123456789abcdef0123456789abcdef", NULL, &b),
 	    SIGNET_ERR_NOT_FOUND, "no such account");
+	assert_int_equal(signet_store_acme_account_deactivate(st, a.id), 0);
+	assert_error(signet_store_acme_account_deactivate(st, a.id),
+	    SIGNET_ERR_CONFLICT, "not valid");
+	assert_int_equal(signet_store_acme_account_get(st, a.id, NULL, &b), 0);
+	assert_string_equal(b.status, "deactivated");
 	signet_store_free(st);
 }
 
