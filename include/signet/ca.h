@@ -97,6 +97,12 @@ struct signet_ca_config {
 	int64_t serve_crl_check;       /* seconds between revocation polls */
 	int serve_ocsp;                /* serve.ocsp present: pre-sign, serve */
 	int64_t serve_ocsp_lifetime;   /* nextUpdate - thisUpdate, seconds */
+	/* ACME (docs/acme.md) */
+	char *serve_acme_profiles;     /* exposed profiles, comma/space list */
+	unsigned serve_acme_http_port; /* where http-01 is fetched */
+	char *serve_acme_allow;        /* address ranges validation may reach */
+	char *serve_acme_resolve;      /* NAME=ADDRESS pairs for validation */
+	char *serve_acme_dns;          /* DNS servers the validator asks */
 };
 
 /*

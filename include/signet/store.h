@@ -42,7 +42,7 @@
 #include "signet/error.h"
 
 /* The schema version this build creates and understands. */
-#define SIGNET_STORE_SCHEMA_VERSION 3
+#define SIGNET_STORE_SCHEMA_VERSION 4
 
 /* Longest serial: RFC 5280 4.1.2.2 allows 20 octets of DER content. */
 #define SIGNET_STORE_SERIAL_MAX 20

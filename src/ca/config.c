@@ -72,6 +72,14 @@ struct y_serve_https {
 	char *key;
 };
 
+struct y_serve_acme {
+	char *profiles;
+	unsigned *http_01_port;
+	char *validation_allow;
+	char *resolve;
+	char *dns_servers;
+};
+
 struct y_serve {
 	char *user;
 	char *frontend;
@@ -87,6 +95,7 @@ struct y_serve {
 	struct y_serve_crl *crl;
 	struct y_serve_ocsp *ocsp;
 	struct y_serve_https *https;
+	struct y_serve_acme *acme;
 };
 
 struct y_config {
@@ -156,6 +165,15 @@ static const cyaml_schema_field_t y_serve_https_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t y_serve_acme_fields[] = {
+	Y_STR("profiles", struct y_serve_acme, profiles),
+	Y_UINT("http-01-port", struct y_serve_acme, http_01_port),
+	Y_STR("validation-allow", struct y_serve_acme, validation_allow),
+	Y_STR("resolve", struct y_serve_acme, resolve),
+	Y_STR("dns-servers", struct y_serve_acme, dns_servers),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t y_serve_fields[] = {
 	Y_STR("user", struct y_serve, user),
 	Y_STR("frontend", struct y_serve, frontend),
@@ -172,6 +190,7 @@ static const cyaml_schema_field_t y_serve_fields[] = {
 	Y_MAP("crl", struct y_serve, crl, y_serve_crl_fields),
 	Y_MAP("ocsp", struct y_serve, ocsp, y_serve_ocsp_fields),
 	Y_MAP("https", struct y_serve, https, y_serve_https_fields),
+	Y_MAP("acme", struct y_serve, acme, y_serve_acme_fields),
 	CYAML_FIELD_END,
 };
 
@@ -485,6 +504,61 @@ serve_listen_ok(const char *s)
 	return *end == '\0' && port >= 1 && port <= 65535;
 }
 
+/* A list of words separated by commas or spaces, each made of ok chars. */
+static int
+word_list_ok(const char *s, const char *ok)
+{
+	for (; *s != '\0'; s++)
+		if (*s != ',' && *s != ' ' && strchr(ok, *s) == NULL)
+			return 0;
+	return 1;
+}
+
+static int
+serve_acme_fill(struct signet_ca_config *c, const struct y_serve_acme *a,
+    struct yaml_lines *lines)
+{
+	static const struct y_serve_acme none;
+	static const char name_chars[] = "abcdefghijklmnopqrstuvwxyz"
+					 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					 "0123456789-_.";
+	int r;
+
+	if (a == NULL)
+		a = &none;
+	if (a->profiles != NULL && !word_list_ok(a->profiles, name_chars))
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.acme.profiles"),
+		    "serve.acme.profiles must list policy profile names "
+		    "separated by commas or spaces");
+	if (a->validation_allow != NULL &&
+	    !word_list_ok(a->validation_allow, "0123456789abcdefABCDEF.:/"))
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.acme.validation-allow"),
+		    "serve.acme.validation-allow must list address ranges "
+		    "like 127.0.0.1/32 or ::1/128");
+	if (a->resolve != NULL &&
+	    !word_list_ok(a->resolve, "abcdefghijklmnopqrstuvwxyz"
+				      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789-_.:="))
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.acme.resolve"),
+		    "serve.acme.resolve must list NAME=ADDRESS pairs");
+	if (a->dns_servers != NULL &&
+	    !word_list_ok(a->dns_servers, "0123456789abcdefABCDEF.:[]"))
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.acme.dns-servers"),
+		    "serve.acme.dns-servers must list server addresses like "
+		    "192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:53");
+	if ((r = dup_str(a->dns_servers, &c->serve_acme_dns)) != 0 ||
+	    (r = dup_str(a->profiles, &c->serve_acme_profiles)) != 0 ||
+	    (r = dup_str(a->validation_allow, &c->serve_acme_allow)) != 0 ||
+	    (r = dup_str(a->resolve, &c->serve_acme_resolve)) != 0)
+		return r;
+	return get_uint(c, lines, "serve.acme.http-01-port", a->http_01_port,
+	    80, 1, 65535, &c->serve_acme_http_port);
+}
+
 static int
 serve_fill(struct signet_ca_config *c, const struct y_serve *sv,
     struct yaml_lines *lines)
@@ -568,6 +642,8 @@ serve_fill(struct signet_ca_config *c, const struct y_serve *sv,
 		    sv->log_format);
 	c->serve_log_json =
 	    sv->log_format != NULL && strcmp(sv->log_format, "json") == 0;
+	if ((r = serve_acme_fill(c, sv->acme, lines)) != 0)
+		return r;
 	if ((r = serve_duration(c, lines, "serve.crl.interval", cr->interval,
 		 86400, 60, CA_CRL_NEXT_UPDATE_MAX, &c->serve_crl_interval)) !=
 		0 ||
@@ -771,5 +847,9 @@ signet_ca_config_free(struct signet_ca_config *c)
 	free(c->serve_https_listen);
 	free(c->serve_https_cert);
 	free(c->serve_https_key);
+	free(c->serve_acme_profiles);
+	free(c->serve_acme_allow);
+	free(c->serve_acme_resolve);
+	free(c->serve_acme_dns);
 	free(c);
 }

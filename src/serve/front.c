@@ -27,6 +27,7 @@
 #include <microhttpd.h>
 
 #include "serve/front.h"
+#include "serve/front_acme.h"
 
 struct front front = {
 	.ipc = -1,
@@ -514,11 +515,17 @@ main(int argc, char **argv)
 		{ "max-per-client", required_argument, NULL, 'p' },
 		{ "max-header", required_argument, NULL, 'H' },
 		{ "idle-timeout", required_argument, NULL, 'T' },
-		{ "max-rate", required_argument, NULL, 'R' },
+		{ "max-rate", required_argument, NULL, 'M' },
 		{ "log-json", no_argument, NULL, 'J' },
+		{ "acme-profiles", required_argument, NULL, 'A' },
+		{ "acme-http-port", required_argument, NULL, 'P' },
+		{ "acme-allow", required_argument, NULL, 'W' },
+		{ "acme-resolve", required_argument, NULL, 'R' },
+		{ "acme-dns-servers", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct MHD_Daemon *d = NULL;
+	struct front_acme_opts acme;
 	sigset_t mask;
 	int c, sigfd, bad = 0, r;
 	unsigned *u;
@@ -558,11 +565,26 @@ main(int argc, char **argv)
 		case 'T':
 			u = &front.o.idle_timeout;
 			break;
-		case 'R':
+		case 'M':
 			u = &front.o.max_rate;
 			break;
 		case 'J':
 			front.o.log_json = 1;
+			break;
+		case 'A':
+			front.o.acme_profiles = optarg;
+			break;
+		case 'P':
+			u = &front.o.acme_http_port;
+			break;
+		case 'W':
+			front.o.acme_allow = optarg;
+			break;
+		case 'R':
+			front.o.acme_resolve = optarg;
+			break;
+		case 'D':
+			front.o.acme_dns = optarg;
 			break;
 		default:
 			bad = 1;
@@ -607,6 +629,13 @@ main(int argc, char **argv)
 		return 1;
 	if (front.o.https_listen != NULL &&
 	    (front.https_fd = listen_open(front.o.https_listen)) < 0)
+		return 1;
+	acme.profiles = front.o.acme_profiles;
+	acme.http_port = front.o.acme_http_port;
+	acme.allow = front.o.acme_allow;
+	acme.resolve = front.o.acme_resolve;
+	acme.dns_servers = front.o.acme_dns;
+	if (front_acme_init(&acme) != 0)
 		return 1;
 	if (front_drop_privileges(front.o.user) != 0 || front_sandbox() != 0)
 		return 1;

@@ -28,6 +28,12 @@ struct front_opts {
 	unsigned idle_timeout;
 	unsigned max_rate; /* requests per second per client; 0: no limit */
 	int log_json;      /* request log lines as JSON objects */
+	/* ACME (front_acme.h) */
+	const char *acme_profiles;
+	unsigned acme_http_port;
+	const char *acme_allow;
+	const char *acme_resolve;
+	const char *acme_dns;
 };
 
 /* A document served from memory; shared, freed with its last user. */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <seccomp.h>
@@ -171,6 +172,25 @@ front_sandbox(void)
 			seccomp_release(ctx);
 			return -1;
 		}
+	}
+	/*
+	 * ACME validation (front_acme_http01.c) connects out: TCP and UDP
+	 * sockets of the Internet families only (no raw, packet or netlink
+	 * sockets), connect, and the AF_UNIX socketpair libcurl wakes its
+	 * multi handle with. Where it may connect is the address guard's
+	 * business (serve.acme.validation-allow).
+	 */
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+		 SCMP_A0(SCMP_CMP_EQ, AF_INET))) != 0 ||
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+		 SCMP_A0(SCMP_CMP_EQ, AF_INET6))) != 0 ||
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1,
+		 SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) != 0 ||
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(connect), 0)) !=
+		0) {
+		front_log("seccomp rule for sockets: %s", strerror(-r));
+		seccomp_release(ctx);
+		return -1;
 	}
 	/*
 	 * Threads only: clone with CLONE_THREAD. clone3 passes its flags in

@@ -65,6 +65,20 @@ static const struct serve_msg_rule serve_msg_table[] = {
 	    4 + 4 + 1 + 16 + 4 + 1, SERVE_OCSP_BATCH_BYTES, 0,
 	    "count within 1..1024, every entry decodes within its limits",
 	    "none: each replaces the response served for its serial" },
+	{ SERVE_MSG_ACME, "ACME", SERVE_FROM_FRONT,
+	    42 /* op, 6 empty strings, flags, reason, n, detail, der */,
+	    SERVE_IPC_MAX_TO_SIGNER, 1,
+	    "fields decode, printable, within their limits, a known op; "
+	    "the nonce is spent in the store (once, unexpired); the account "
+	    "exists, is valid and owns the order, authorization or "
+	    "challenge; the state change is legal from the stored state; "
+	    "finalize: order ready and all its authorizations valid, CSR "
+	    "key not the account key, then the CA pipeline with the order's "
+	    "identifiers as validated; revoke: the account ordered it",
+	    "ACME_REPLY: the object, or the problem type and why" },
+	{ SERVE_MSG_ACME_REPLY, "ACME_REPLY", SERVE_FROM_SIGNER,
+	    24 /* status, 5 empty fields */, SERVE_IPC_MAX_TO_FRONT, 1,
+	    "the id of a waiting request", "none (a late answer is dropped)" },
 };
 
 #define N_RULES (sizeof(serve_msg_table) / sizeof(serve_msg_table[0]))
@@ -565,6 +579,96 @@ serve_issue_reply_decode(const uint8_t *p, size_t n,
 	a->status = -(int)st;
 	/* Issued means a certificate; refused means none. */
 	if ((a->status == 0) != (a->chain_len > 0))
+		return -1;
+	return 0;
+}
+
+int
+serve_acme_encode(const struct serve_acme *q, struct serve_wbuf *w)
+{
+	size_t i;
+
+	if (q->op == 0 || q->op > SERVE_ACME_OP_MAX ||
+	    q->n_ids > SERVE_ACME_MAX_IDS || q->der_len > SERVE_ACME_DER_MAX)
+		return -1;
+	serve_put_u8(w, q->op);
+	serve_put_str(w, q->nonce);
+	serve_put_str(w, q->account);
+	serve_put_str(w, q->profile);
+	serve_put_str(w, q->object);
+	serve_put_str(w, q->jwk);
+	serve_put_str(w, q->contact);
+	serve_put_u8(w, q->flags);
+	serve_put_u32(w, q->reason);
+	serve_put_u32(w, (uint32_t)q->n_ids);
+	for (i = 0; i < q->n_ids; i++)
+		serve_put_str(w, q->ids[i]);
+	serve_put_str(w, q->detail);
+	serve_put_bytes(w, q->der, q->der_len);
+	return w->err ? -1 : 0;
+}
+
+int
+serve_acme_decode(const uint8_t *p, size_t n, struct serve_acme *q)
+{
+	struct serve_rbuf r;
+	uint32_t i, k;
+
+	memset(q, 0, sizeof(*q));
+	serve_rbuf_init(&r, p, n);
+	q->op = serve_get_u8(&r);
+	serve_get_str(&r, q->nonce, SERVE_ACME_FIELD_MAX);
+	serve_get_str(&r, q->account, SERVE_ACME_FIELD_MAX);
+	serve_get_str(&r, q->profile, SERVE_ACME_FIELD_MAX);
+	serve_get_str(&r, q->object, SERVE_ACME_FIELD_MAX);
+	serve_get_str(&r, q->jwk, SERVE_ACME_JWK_MAX);
+	serve_get_str(&r, q->contact, SERVE_ACME_CONTACT_MAX);
+	q->flags = serve_get_u8(&r);
+	q->reason = serve_get_u32(&r);
+	k = serve_get_u32(&r);
+	if (r.err || k > SERVE_ACME_MAX_IDS)
+		return -1;
+	for (i = 0; i < k; i++)
+		serve_get_str(&r, q->ids[i], SERVE_ISSUE_ID_MAX);
+	q->n_ids = k;
+	serve_get_str(&r, q->detail, SERVE_ACME_DETAIL_MAX);
+	q->der = serve_get_bytes(&r, &q->der_len, SERVE_ACME_DER_MAX);
+	if (serve_rbuf_end(&r) != 0 || q->op == 0 || q->op > SERVE_ACME_OP_MAX)
+		return -1;
+	return 0;
+}
+
+int
+serve_acme_reply_encode(const struct serve_acme_reply *a, struct serve_wbuf *w)
+{
+	serve_put_u32(w, (uint32_t)-a->status);
+	serve_put_str(w, a->problem);
+	serve_put_str(w, a->detail);
+	serve_put_str(w, a->nonce);
+	serve_put_bytes(w, a->json, a->json_len);
+	serve_put_bytes(w, a->pem, a->pem_len);
+	return w->err ? -1 : 0;
+}
+
+int
+serve_acme_reply_decode(const uint8_t *p, size_t n, struct serve_acme_reply *a)
+{
+	struct serve_rbuf r;
+	uint32_t st;
+
+	memset(a, 0, sizeof(*a));
+	serve_rbuf_init(&r, p, n);
+	st = serve_get_u32(&r);
+	serve_get_str(&r, a->problem, SERVE_ACME_PROBLEM_MAX);
+	serve_get_str(&r, a->detail, SERVE_ACME_DETAIL_MAX);
+	serve_get_str(&r, a->nonce, SERVE_ACME_FIELD_MAX);
+	a->json = serve_get_bytes(&r, &a->json_len, SERVE_ACME_JSON_MAX);
+	a->pem = serve_get_bytes(&r, &a->pem_len, SERVE_ISSUE_CHAIN_MAX);
+	if (serve_rbuf_end(&r) != 0 || st > 1000)
+		return -1;
+	a->status = -(int)st;
+	/* A refusal always says which problem it is. */
+	if ((a->status == 0) != (a->problem[0] == '\0'))
 		return -1;
 	return 0;
 }

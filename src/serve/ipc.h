@@ -36,6 +36,9 @@ enum serve_msg_type {
 	SERVE_MSG_OCSP_ISSUER = 16, /* signer: the CA's CertID hashes */
 	SERVE_MSG_OCSP_RESPONSES = 17, /* signer: pre-signed OCSP responses */
 				       /* 32-63 ACME, 64-79 EST */
+	SERVE_MSG_ACME = 32,        /* front end: an ACME state change */
+	SERVE_MSG_ACME_REPLY = 33,  /* signer: the object, or the problem */
+	/* 16-31 OCSP, 32-63 ACME, 64-79 EST */
 };
 
 enum serve_peer {
@@ -219,6 +222,82 @@ int serve_ocsp_batch_end(struct serve_wbuf *w, uint32_t n);
  */
 int serve_ocsp_batch_check(const uint8_t *p, size_t n, uint32_t *count);
 int serve_ocsp_batch_next(struct serve_rbuf *r, struct serve_ocsp_entry *e);
+
+/*
+ * ACME (docs/acme.md): one request per verified JWS (the front end has
+ * parsed the HTTP request, checked the JWS signature and the url header);
+ * the signer spends the nonce, checks the account owns what it touches,
+ * moves the state in the store and answers with the object as JSON.
+ *   op u8 | nonce str | account str | profile str | object str |
+ *   jwk str | contact str | flags u8 | reason u32 | n u32 |
+ *   n x identifier str | detail str | der bytes
+ */
+enum serve_acme_op {
+	SERVE_ACME_NONCE = 1,        /* a fresh nonce only */
+	SERVE_ACME_ACCOUNT_NEW = 2,  /* jwk, contact, flags: only existing */
+	SERVE_ACME_ACCOUNT_KEY = 3,  /* account: its JWK, to verify a kid JWS */
+	SERVE_ACME_ACCOUNT_GET = 4,  /* account */
+	SERVE_ACME_ORDER_NEW = 5,    /* account, profile, identifiers */
+	SERVE_ACME_ORDER_GET = 6,    /* account, object = order */
+	SERVE_ACME_AUTHZ_GET = 7,    /* account, object = authorization */
+	SERVE_ACME_CHALL_START = 8,  /* account, object = challenge */
+	SERVE_ACME_CHALL_RESULT = 9, /* object, flags 1: valid, or detail */
+	SERVE_ACME_FINALIZE = 10,    /* account, object = order, der = CSR */
+	SERVE_ACME_CERT_GET = 11,    /* account, object = order */
+	SERVE_ACME_REVOKE = 12,      /* account, der = certificate, reason */
+	SERVE_ACME_ACCOUNT_DEACTIVATE = 13, /* account */
+};
+#define SERVE_ACME_OP_MAX 13
+#define SERVE_ACME_FIELD_MAX 64 /* nonce, account, profile, object */
+#define SERVE_ACME_JWK_MAX 2048
+#define SERVE_ACME_CONTACT_MAX 512
+#define SERVE_ACME_MAX_IDS 20
+#define SERVE_ACME_DETAIL_MAX 512
+#define SERVE_ACME_DER_MAX ((size_t)32 * 1024)
+#define SERVE_ACME_FLAG_ONLY_EXISTING 0x1
+#define SERVE_ACME_FLAG_VALID 0x1
+struct serve_acme {
+	uint8_t op;
+	char nonce[SERVE_ACME_FIELD_MAX + 1];
+	char account[SERVE_ACME_FIELD_MAX + 1];
+	char profile[SERVE_ACME_FIELD_MAX + 1];
+	char object[SERVE_ACME_FIELD_MAX + 1];
+	char jwk[SERVE_ACME_JWK_MAX + 1];
+	char contact[SERVE_ACME_CONTACT_MAX + 1];
+	uint8_t flags;
+	uint32_t reason;
+	size_t n_ids;
+	char ids[SERVE_ACME_MAX_IDS][SERVE_ISSUE_ID_MAX + 1];
+	char detail[SERVE_ACME_DETAIL_MAX + 1];
+	const uint8_t *der; /* points into the body */
+	size_t der_len;
+};
+int serve_acme_encode(const struct serve_acme *q, struct serve_wbuf *w);
+int serve_acme_decode(const uint8_t *p, size_t n, struct serve_acme *q);
+
+/*
+ * ACME_REPLY:
+ *   status u32 (0, or -SIGNET_ERR_*) | problem str (the RFC 8555 error
+ *   type after urn:ietf:params:acme:error:, "" when ok) | detail str |
+ *   nonce str (a fresh one for Replay-Nonce) | json bytes (the object) |
+ *   pem bytes (the certificate chain for CERT_GET)
+ */
+#define SERVE_ACME_PROBLEM_MAX 64
+#define SERVE_ACME_JSON_MAX ((size_t)64 * 1024)
+struct serve_acme_reply {
+	int status;
+	char problem[SERVE_ACME_PROBLEM_MAX + 1];
+	char detail[SERVE_ACME_DETAIL_MAX + 1];
+	char nonce[SERVE_ACME_FIELD_MAX + 1];
+	const uint8_t *json; /* points into the body */
+	size_t json_len;
+	const uint8_t *pem;
+	size_t pem_len;
+};
+int
+serve_acme_reply_encode(const struct serve_acme_reply *a, struct serve_wbuf *w);
+int
+serve_acme_reply_decode(const uint8_t *p, size_t n, struct serve_acme_reply *a);
 
 /* Name of a type for logs, "unknown" for others. */
 const char *serve_msg_name(uint8_t type);

@@ -150,8 +150,8 @@ frontend_spawn(struct signer *s)
 {
 	const struct signet_ca_config *c = s->cfg;
 	char threads[16], maxc[16], perc[16], hdr[16], idle[16], rate[16];
-	char asan[512];
-	char *argv[48], *envp[8];
+	char acme_port[16], asan[512];
+	char *argv[56], *envp[8];
 	sigset_t none;
 	int sv[2] = { -1, -1 }, devnull;
 	pid_t pid;
@@ -187,6 +187,26 @@ frontend_spawn(struct signer *s)
 	if (c->serve_https_listen != NULL) {
 		argv[i++] = (char *)"--https-listen";
 		argv[i++] = c->serve_https_listen;
+	}
+	if (c->serve_acme_profiles != NULL) {
+		snprintf(acme_port, sizeof(acme_port), "%u",
+		    c->serve_acme_http_port);
+		argv[i++] = (char *)"--acme-profiles";
+		argv[i++] = c->serve_acme_profiles;
+		argv[i++] = (char *)"--acme-http-port";
+		argv[i++] = acme_port;
+		if (c->serve_acme_allow != NULL) {
+			argv[i++] = (char *)"--acme-allow";
+			argv[i++] = c->serve_acme_allow;
+		}
+		if (c->serve_acme_dns != NULL) {
+			argv[i++] = (char *)"--acme-dns-servers";
+			argv[i++] = c->serve_acme_dns;
+		}
+		if (c->serve_acme_resolve != NULL) {
+			argv[i++] = (char *)"--acme-resolve";
+			argv[i++] = c->serve_acme_resolve;
+		}
 	}
 	argv[i] = NULL;
 	frontend_env(envp, sizeof(envp) / sizeof(envp[0]), asan, sizeof(asan));
@@ -691,6 +711,9 @@ front_readable(struct signer *s)
 			break;
 		case SERVE_MSG_ISSUE:
 			signer_issue(s, &m);
+			break;
+		case SERVE_MSG_ACME:
+			signer_acme(s, &m);
 			break;
 		default:
 			signer_kill_frontend(s, "message type not handled",

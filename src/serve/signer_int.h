@@ -81,6 +81,8 @@ void signer_kill_frontend(struct signer *s, const char *why, uint8_t type);
 
 /* signer_issue.c: answer ISSUE. */
 void signer_issue(struct signer *s, const struct serve_msg *m);
+/* signer_acme.c: answer ACME. */
+void signer_acme(struct signer *s, const struct serve_msg *m);
 
 /*
  * signer_ocsp.c: pre-sign OCSP responses for what changed or falls due

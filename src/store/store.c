@@ -150,6 +150,66 @@ static const char *const schema_v3[] = {
 	"DROP INDEX certificates_revoked",
 };
 
+/*
+ * ACME state (store_acme.c, include/signet/store_acme.h): objects are
+ * keyed by their random ids, which are also their URLs' last part.
+ */
+static const char *const schema_v4[] = {
+	"CREATE TABLE acme_nonces ("
+	" nonce TEXT PRIMARY KEY CHECK (length(nonce) = 32),"
+	" expires BIGINT NOT NULL)",
+	"CREATE INDEX acme_nonces_expires ON acme_nonces (expires)",
+
+	"CREATE TABLE acme_accounts ("
+	" id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+	" thumbprint TEXT NOT NULL UNIQUE CHECK (length(thumbprint) = 43),"
+	" spki_sha256 TEXT NOT NULL CHECK (length(spki_sha256) = 64),"
+	" jwk TEXT NOT NULL,"
+	" contact TEXT NOT NULL,"
+	" status TEXT NOT NULL"
+	"  CHECK (status IN ('valid', 'deactivated', 'revoked')),"
+	" created_at BIGINT NOT NULL)",
+
+	"CREATE TABLE acme_orders ("
+	" id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+	" account_id TEXT NOT NULL REFERENCES acme_accounts (id),"
+	" profile TEXT NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('pending', 'ready',"
+	"  'processing', 'valid', 'invalid')),"
+	" identifiers TEXT NOT NULL,"
+	" expires BIGINT NOT NULL,"
+	" serial TEXT,"
+	" error TEXT,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" CONSTRAINT acme_orders_valid_has_serial CHECK ("
+	"  (status = 'valid') = (serial IS NOT NULL)))",
+	"CREATE INDEX acme_orders_account ON acme_orders (account_id)",
+	"CREATE INDEX acme_orders_serial ON acme_orders (serial)",
+
+	"CREATE TABLE acme_authzs ("
+	" id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+	" order_id TEXT NOT NULL REFERENCES acme_orders (id),"
+	" position INTEGER NOT NULL,"
+	" identifier TEXT NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('pending', 'valid',"
+	"  'invalid', 'deactivated', 'expired', 'revoked')),"
+	" expires BIGINT NOT NULL,"
+	" CONSTRAINT acme_authzs_position UNIQUE (order_id, position))",
+
+	"CREATE TABLE acme_challenges ("
+	" id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+	" authz_id TEXT NOT NULL REFERENCES acme_authzs (id),"
+	" type TEXT NOT NULL"
+	"  CHECK (type IN ('http-01', 'dns-01', 'tls-alpn-01')),"
+	" token TEXT NOT NULL CHECK (length(token) = 43),"
+	" status TEXT NOT NULL CHECK (status IN ('pending', 'processing',"
+	"  'valid', 'invalid')),"
+	" validated_at BIGINT,"
+	" error TEXT)",
+	"CREATE INDEX acme_challenges_authz ON acme_challenges (authz_id)",
+};
+
 static const struct {
 	const char *const *sql;
 	size_t n;
@@ -157,10 +217,12 @@ static const struct {
 	{ schema_v1, sizeof(schema_v1) / sizeof(schema_v1[0]) },
 	{ schema_v2, sizeof(schema_v2) / sizeof(schema_v2[0]) },
 	{ schema_v3, sizeof(schema_v3) / sizeof(schema_v3[0]) },
+	{ schema_v4, sizeof(schema_v4) / sizeof(schema_v4[0]) },
 };
 
 /* Dropped in this order by store_drop_all (foreign keys first). */
-static const char *const schema_tables[] = { "blocked_keys", "crls",
+static const char *const schema_tables[] = { "acme_challenges", "acme_authzs",
+	"acme_orders", "acme_accounts", "acme_nonces", "blocked_keys", "crls",
 	"certificates", "issuers", "meta" };
 
 /* ---- names -------------------------------------------------------------- */

@@ -141,8 +141,9 @@ else
 fi
 
 # The front end's executable: its own code and the message codec, nothing
-# of libsignet (no token, store, audit or CA code), no database or YAML
-# library.
+# of libsignet (no token, store, audit or CA code), no SQLite, libpq,
+# libcyaml or PKCS#11 module. libcrypto and jansson are there for ACME's
+# JWS and JSON.
 fe=$(dirname "$signet")/signet-frontend
 if nm "$fe" | grep -qE ' [TtDdBbRr] (signet_|ca_|store_|token_|audit_|sqlite3_|C_Initialize)'; then
 	bad "signet-frontend carries libsignet code: $(nm "$fe" | grep -E ' [Tt] (signet_|ca_|store_|token_|audit_)' | head -3)"

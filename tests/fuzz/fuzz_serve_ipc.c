@@ -23,6 +23,8 @@ check_frame(const uint8_t *frame, size_t n)
 	struct serve_crl_info c;
 	static struct serve_issue q;
 	struct serve_issue_reply a;
+	static struct serve_acme aq;
+	struct serve_acme_reply ar;
 	struct serve_msg back;
 	struct serve_ocsp_issuer is;
 	uint32_t count;
@@ -40,6 +42,11 @@ check_frame(const uint8_t *frame, size_t n)
 		    serve_issue_decode(m.body, m.len, &q) == 0 &&
 		    (q.n_ids > SERVE_ISSUE_MAX_IDS || q.csr_len == 0))
 			abort();
+		if (m.type == SERVE_MSG_ACME &&
+		    serve_acme_decode(m.body, m.len, &aq) == 0 &&
+		    (aq.op == 0 || aq.op > SERVE_ACME_OP_MAX ||
+			aq.n_ids > SERVE_ACME_MAX_IDS))
+			abort();
 	}
 	/* The front end's side of the same bytes. */
 	if (serve_msg_check(frame, n, SERVE_FROM_SIGNER, &m, &why) == 0) {
@@ -54,6 +61,10 @@ check_frame(const uint8_t *frame, size_t n)
 		if (m.type == SERVE_MSG_OCSP_RESPONSES &&
 		    serve_ocsp_batch_check(m.body, m.len, &count) == 0 &&
 		    (count == 0 || count > SERVE_OCSP_BATCH_MAX))
+			abort();
+		if (m.type == SERVE_MSG_ACME_REPLY &&
+		    serve_acme_reply_decode(m.body, m.len, &ar) == 0 &&
+		    (ar.status == 0) != (ar.problem[0] == '\0'))
 			abort();
 	}
 }

@@ -332,6 +332,21 @@ test_serve_section(void **state)
 		    "serve:\n  https:\n    listen: localhost\n"
 		    "    key: k.pem\n    certificate: c.pem\n",
 		    "serve.https.listen 'localhost' is not ADDRESS:PORT" },
+		{ "an ACME profile with a slash",
+		    "serve:\n  acme:\n    profiles: a/b\n",
+		    "serve.acme.profiles" },
+		{ "an ACME range that is a name",
+		    "serve:\n  acme:\n    validation-allow: localhost\n",
+		    "serve.acme.validation-allow" },
+		{ "an ACME resolve entry with a slash",
+		    "serve:\n  acme:\n    resolve: a/b=1.2.3.4\n",
+		    "serve.acme.resolve" },
+		{ "a DNS server that is a name",
+		    "serve:\n  acme:\n    dns-servers: ns.example.com\n",
+		    "serve.acme.dns-servers" },
+		{ "http-01 on port 0",
+		    "serve:\n  acme:\n    profiles: a\n    http-01-port: 0\n",
+		    "serve.acme.http-01-port 0 is outside" },
 	};
 	struct signet_ca_config *c = NULL;
 	char text[1024], want[PATH_MAX + 32];
@@ -366,6 +381,22 @@ test_serve_section(void **state)
 	    BASE "serve:\n  ocsp:\n    lifetime: 10d\n    signer: ca\n");
 	assert_int_equal(signet_ca_config_load(path, &c), 0);
 	assert_int_equal(c->serve_ocsp_lifetime, 10 * 86400);
+	assert_null(c->serve_acme_profiles);
+	assert_int_equal(c->serve_acme_http_port, 80);
+	signet_ca_config_free(c);
+
+	path = write_config("serve.yaml",
+	    BASE "serve:\n  acme:\n    profiles: tls-server, web\n"
+		 "    http-01-port: 8080\n"
+		 "    validation-allow: 10.0.0.0/8 ::1/128\n"
+		 "    resolve: www.example.com=127.0.0.1\n"
+		 "    dns-servers: 127.0.0.1:5353\n");
+	assert_int_equal(signet_ca_config_load(path, &c), 0);
+	assert_string_equal(c->serve_acme_profiles, "tls-server, web");
+	assert_int_equal(c->serve_acme_http_port, 8080);
+	assert_string_equal(c->serve_acme_allow, "10.0.0.0/8 ::1/128");
+	assert_string_equal(c->serve_acme_resolve, "www.example.com=127.0.0.1");
+	assert_string_equal(c->serve_acme_dns, "127.0.0.1:5353");
 	signet_ca_config_free(c);
 
 	path = write_config("serve.yaml",

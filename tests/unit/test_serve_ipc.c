@@ -281,6 +281,80 @@ test_issue_bodies(void **state)
 	serve_wbuf_free(&w);
 }
 
+static void
+test_acme_bodies(void **state)
+{
+	static struct serve_acme q, back;
+	struct serve_acme_reply a, aback;
+	struct serve_wbuf w;
+	size_t cut;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	q.op = SERVE_ACME_FINALIZE;
+	strcpy(q.nonce, "0123456789abcdef0123456789abcdef");
+	strcpy(q.account, "fedcba9876543210fedcba9876543210");
+	strcpy(q.object, "00112233445566778899aabbccddeeff");
+	q.n_ids = 1;
+	strcpy(q.ids[0], "dns:www.example.com");
+	q.der = (const uint8_t *)"\x30\x03\x02\x01\x00";
+	q.der_len = 5;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+	assert_int_equal(serve_acme_encode(&q, &w), 0);
+	assert_int_equal(serve_acme_decode(w.p, w.len, &back), 0);
+	assert_int_equal(back.op, SERVE_ACME_FINALIZE);
+	assert_string_equal(back.nonce, q.nonce);
+	assert_string_equal(back.object, q.object);
+	assert_string_equal(back.ids[0], "dns:www.example.com");
+	assert_int_equal(back.der_len, 5);
+	for (cut = 0; cut < w.len; cut++)
+		assert_int_equal(serve_acme_decode(w.p, cut, &back), -1);
+	serve_put_u8(&w, 0);
+	assert_int_equal(serve_acme_decode(w.p, w.len, &back), -1);
+	serve_wbuf_free(&w);
+	/* An unknown operation, a control character. */
+	q.op = SERVE_ACME_OP_MAX + 1;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+	assert_int_equal(serve_acme_encode(&q, &w), -1);
+	serve_wbuf_free(&w);
+	q.op = SERVE_ACME_NONCE;
+	strcpy(q.contact, "[\"mailto:a\nb\"]");
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+	assert_int_equal(serve_acme_encode(&q, &w), 0);
+	assert_int_equal(serve_acme_decode(w.p, w.len, &back), -1);
+	serve_wbuf_free(&w);
+
+	memset(&a, 0, sizeof(a));
+	strcpy(a.nonce, q.nonce);
+	a.json = (const uint8_t *)"{\"status\":\"valid\"}";
+	a.json_len = 18;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_FRONT);
+	assert_int_equal(serve_acme_reply_encode(&a, &w), 0);
+	assert_int_equal(serve_acme_reply_decode(w.p, w.len, &aback), 0);
+	assert_int_equal(aback.json_len, 18);
+	assert_string_equal(aback.nonce, q.nonce);
+	for (cut = 0; cut < w.len; cut++)
+		assert_int_equal(serve_acme_reply_decode(w.p, cut, &aback), -1);
+	serve_wbuf_free(&w);
+	/* Refused without a problem type, or ok with one: both lies. */
+	a.status = -41;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_FRONT);
+	assert_int_equal(serve_acme_reply_encode(&a, &w), 0);
+	assert_int_equal(serve_acme_reply_decode(w.p, w.len, &aback), -1);
+	serve_wbuf_free(&w);
+	strcpy(a.problem, "badNonce");
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_FRONT);
+	assert_int_equal(serve_acme_reply_encode(&a, &w), 0);
+	assert_int_equal(serve_acme_reply_decode(w.p, w.len, &aback), 0);
+	assert_string_equal(aback.problem, "badNonce");
+	serve_wbuf_free(&w);
+	a.status = 0;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_FRONT);
+	assert_int_equal(serve_acme_reply_encode(&a, &w), 0);
+	assert_int_equal(serve_acme_reply_decode(w.p, w.len, &aback), -1);
+	serve_wbuf_free(&w);
+}
+
 /* The reader on a non-blocking socket, fed one byte at a time. */
 static void
 test_ocsp_bodies(void **state)
@@ -423,6 +497,7 @@ main(void)
 		cmocka_unit_test(test_bodies),
 		cmocka_unit_test(test_issue_bodies),
 		cmocka_unit_test(test_ocsp_bodies),
+		cmocka_unit_test(test_acme_bodies),
 		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_send_timeout),
 	};

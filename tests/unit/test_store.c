@@ -36,6 +36,7 @@
 #include "fixture.h"
 #include "signet/error.h"
 #include "signet/store.h"
+#include "signet/store_acme.h"
 #include "store/store_int.h"
 #include "util/codec.h"
 
@@ -1068,7 +1069,8 @@ test_migration_to_v3(void **state)
 	    0);
 	signet_store_free(st);
 	st = open_store();
-	assert_int_equal(signet_store_schema_version(st), 3);
+	assert_int_equal(signet_store_schema_version(st),
+	    SIGNET_STORE_SCHEMA_VERSION);
 	/* SQLite can be told to use the index, and fails if it is absent. */
 	if (url_is_sqlite())
 		assert_int_equal(store_exec_raw(st,
@@ -2312,7 +2314,7 @@ test_import_rejects_malformed_lines(void **state)
 {
 	static const char header[] =
 	    "{\"format\":\"signet-store-export\",\"version\":1,"
-	    "\"schema_version\":3}\n";
+	    "\"schema_version\":4}\n";
 	static const char issuer[] =
 	    "{\"t\":\"issuers\",\"issuer_key\":\"%s\",\"crl_number\":0,"
 	    "\"revocation_seq\":0,\"created_at\":1}\n";
@@ -2326,7 +2328,7 @@ test_import_rejects_malformed_lines(void **state)
 		    "not a signet store export" },
 		{ "{\"format\":\"other\"}\n", SIGNET_ERR_CONFIG, "no format" },
 		{ "{\"format\":\"signet-store-export\",\"version\":9,"
-		  "\"schema_version\":3}\n",
+		  "\"schema_version\":4}\n",
 		    SIGNET_ERR_CONFIG, "format version 9" },
 		{ "{\"format\":\"signet-store-export\",\"version\":1,"
 		  "\"schema_version\":1}\n",
@@ -2754,6 +2756,206 @@ keys_free(void)
 	EVP_PKEY_free(other_key);
 }
 
+/* ---- ACME state ----------------------------------------------------------- */
+
+static void
+acme_account(struct signet_store *st, const char *thumb,
+    struct signet_acme_account *a)
+{
+	int created = 0;
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->thumbprint, sizeof(a->thumbprint), "%s", thumb);
+	memset(a->spki_sha256, 'a', 64);
+	snprintf(a->jwk, sizeof(a->jwk), "{\"kty\":\"EC\"}");
+	snprintf(a->contact, sizeof(a->contact), "[]");
+	assert_int_equal(signet_store_acme_account_new(st, a, T0, &created), 0);
+	assert_int_equal(created, 1);
+}
+
+/* A nonce is spent once; unknown and expired ones are refused. */
+static void
+test_acme_nonces(void **state)
+{
+	struct signet_store *st = open_store();
+	char n1[SIGNET_ACME_ID_LEN + 1], n2[SIGNET_ACME_ID_LEN + 1];
+
+	(void)state;
+	assert_int_equal(signet_store_acme_nonce_new(st, T0, 60, n1), 0);
+	assert_int_equal(signet_store_acme_nonce_new(st, T0, 60, n2), 0);
+	assert_string_not_equal(n1, n2);
+	assert_int_equal(signet_store_acme_nonce_use(st, n1, T0 + 1), 0);
+	assert_error(signet_store_acme_nonce_use(st, n1, T0 + 1),
+	    SIGNET_ERR_NOT_FOUND, "spent");
+	assert_error(signet_store_acme_nonce_use(st, n2, T0 + 61),
+	    SIGNET_ERR_NOT_FOUND, NULL);
+	assert_error(signet_store_acme_nonce_use(st, "x'; DROP", T0),
+	    SIGNET_ERR_NOT_FOUND, NULL);
+	assert_error(signet_store_acme_nonce_use(st,
+			 "0123456789abcdef0123456789abcdef", T0),
+	    SIGNET_ERR_NOT_FOUND, NULL);
+	signet_store_free(st);
+}
+
+/* One account per key; looked up by id and thumbprint. */
+static void
+test_acme_accounts(void **state)
+{
+	struct signet_store *st = open_store();
+	struct signet_acme_account a, b;
+	const char *thumb = "abcdefghijklmnopqrstuvwxyz0123456789-_ABCDE";
+	int created = 1;
+
+	(void)state;
+	acme_account(st, thumb, &a);
+	assert_string_equal(a.status, "valid");
+	assert_int_equal(strlen(a.id), SIGNET_ACME_ID_LEN);
+	memset(&b, 0, sizeof(b));
+	snprintf(b.thumbprint, sizeof(b.thumbprint), "%s", thumb);
+	memset(b.spki_sha256, 'b', 64);
+	snprintf(b.jwk, sizeof(b.jwk), "{}");
+	assert_int_equal(signet_store_acme_account_new(st, &b, T0, &created),
+	    0);
+	assert_int_equal(created, 0);
+	assert_string_equal(b.id, a.id);
+	assert_int_equal(signet_store_acme_account_get(st, a.id, NULL, &b), 0);
+	assert_string_equal(b.thumbprint, thumb);
+	assert_string_equal(b.jwk, "{\"kty\":\"EC\"}");
+	assert_int_equal(signet_store_acme_account_get(st, NULL, thumb, &b), 0);
+	assert_string_equal(b.id, a.id);
+	assert_error(signet_store_acme_account_get(st,
+			 "0123456789abcdef0123456789abcdef", NULL, &b),
+	    SIGNET_ERR_NOT_FOUND, "no such account");
+	assert_int_equal(signet_store_acme_account_deactivate(st, a.id), 0);
+	assert_error(signet_store_acme_account_deactivate(st, a.id),
+	    SIGNET_ERR_CONFLICT, "not valid");
+	assert_int_equal(signet_store_acme_account_get(st, a.id, NULL, &b), 0);
+	assert_string_equal(b.status, "deactivated");
+	signet_store_free(st);
+}
+
+/*
+ * An order: pending until every authorization is valid, then ready,
+ * finalized once, then valid with its serial; a failed challenge makes
+ * the order invalid.
+ */
+static void
+test_acme_order_flow(void **state)
+{
+	struct signet_store *st = open_store();
+	struct signet_acme_account acct;
+	struct signet_acme_order o, got;
+	struct signet_acme_authz z;
+	char chall[SIGNET_ACME_ID_LEN + 1];
+	size_t i;
+
+	(void)state;
+	acme_account(st, "abcdefghijklmnopqrstuvwxyz0123456789-_ABCDE", &acct);
+	memset(&o, 0, sizeof(o));
+	snprintf(o.account, sizeof(o.account), "%s", acct.id);
+	snprintf(o.profile, sizeof(o.profile), "server");
+	o.n_ids = 2;
+	snprintf(o.ids[0], sizeof(o.ids[0]), "dns:www.example.com");
+	snprintf(o.ids[1], sizeof(o.ids[1]), "ip:127.0.0.1");
+	assert_int_equal(signet_store_acme_order_new(st, &o, T0, DAY), 0);
+	assert_string_equal(o.status, "pending");
+	assert_int_equal(signet_store_acme_order_get(st, o.id, &got), 0);
+	assert_int_equal(got.n_ids, 2);
+	assert_string_equal(got.ids[1], "ip:127.0.0.1");
+	assert_string_equal(got.account, acct.id);
+	assert_error(signet_store_acme_order_finalize(st, o.id, T0),
+	    SIGNET_ERR_CONFLICT, "not ready");
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(signet_store_acme_authz_get(st, got.authz[i],
+				     NULL, &z),
+		    0);
+		assert_string_equal(z.identifier, o.ids[i]);
+		assert_string_equal(z.account, acct.id);
+		assert_int_equal(z.n_chall, 1);
+		assert_string_equal(z.chall[0].type, "http-01");
+		assert_int_equal(strlen(z.chall[0].token),
+		    SIGNET_ACME_TOKEN_LEN);
+		assert_error(signet_store_acme_challenge_finish(st,
+				 z.chall[0].id, 1, NULL, T0),
+		    SIGNET_ERR_CONFLICT, "not being processed");
+		assert_int_equal(signet_store_acme_challenge_start(st,
+				     z.chall[0].id, T0),
+		    0);
+		assert_error(signet_store_acme_challenge_start(st,
+				 z.chall[0].id, T0),
+		    SIGNET_ERR_CONFLICT, "not pending");
+		assert_int_equal(signet_store_acme_challenge_finish(st,
+				     z.chall[0].id, 1, NULL, T0 + 1),
+		    0);
+		assert_int_equal(signet_store_acme_order_get(st, o.id, &got),
+		    0);
+		assert_string_equal(got.status, i == 0 ? "pending" : "ready");
+	}
+	snprintf(chall, sizeof(chall), "%s", z.chall[0].id);
+	assert_int_equal(signet_store_acme_authz_get(st, NULL, chall, &z), 0);
+	assert_string_equal(z.status, "valid");
+	assert_int_equal(z.chall[0].validated_at, T0 + 1);
+	assert_int_equal(signet_store_acme_order_finalize(st, o.id, T0 + 2), 0);
+	assert_error(signet_store_acme_order_finalize(st, o.id, T0 + 2),
+	    SIGNET_ERR_CONFLICT, NULL);
+	/* A refused CSR: ready again, for a better one. */
+	assert_int_equal(signet_store_acme_order_done(st, o.id, NULL, NULL,
+			     T0 + 2),
+	    0);
+	assert_int_equal(signet_store_acme_order_get(st, o.id, &got), 0);
+	assert_string_equal(got.status, "ready");
+	assert_int_equal(signet_store_acme_order_finalize(st, o.id, T0 + 2), 0);
+	assert_int_equal(signet_store_acme_order_done(st, o.id, "0a1b", NULL,
+			     T0 + 3),
+	    0);
+	assert_error(signet_store_acme_order_done(st, o.id, "0a1b", NULL,
+			 T0 + 3),
+	    SIGNET_ERR_CONFLICT, NULL);
+	assert_int_equal(signet_store_acme_order_by_serial(st, "0a1b", &got),
+	    0);
+	assert_string_equal(got.id, o.id);
+	assert_string_equal(got.status, "valid");
+
+	/* A second order whose challenge fails. */
+	memset(&o, 0, sizeof(o));
+	snprintf(o.account, sizeof(o.account), "%s", acct.id);
+	snprintf(o.profile, sizeof(o.profile), "server");
+	o.n_ids = 1;
+	snprintf(o.ids[0], sizeof(o.ids[0]), "dns:a.example.com");
+	assert_int_equal(signet_store_acme_order_new(st, &o, T0, DAY), 0);
+	assert_int_equal(signet_store_acme_authz_get(st, o.authz[0], NULL, &z),
+	    0);
+	assert_int_equal(signet_store_acme_challenge_start(st, z.chall[0].id,
+			     T0),
+	    0);
+	assert_int_equal(signet_store_acme_challenge_finish(st, z.chall[0].id,
+			     0, "connection refused", T0),
+	    0);
+	assert_int_equal(signet_store_acme_order_get(st, o.id, &got), 0);
+	assert_string_equal(got.status, "invalid");
+	snprintf(chall, sizeof(chall), "%s", z.chall[0].id);
+	assert_int_equal(signet_store_acme_authz_get(st, NULL, chall, &z), 0);
+	assert_string_equal(z.chall[0].status, "invalid");
+	assert_string_equal(z.chall[0].error, "connection refused");
+
+	/* Expired authorizations take no challenge. */
+	assert_int_equal(signet_store_acme_order_new(st, &o, T0, DAY), 0);
+	assert_int_equal(signet_store_acme_authz_get(st, o.authz[0], NULL, &z),
+	    0);
+	assert_error(signet_store_acme_challenge_start(st, z.chall[0].id,
+			 T0 + DAY + 1),
+	    SIGNET_ERR_CONFLICT, NULL);
+	/* Refused outright: nothing is created. */
+	o.n_ids = 2;
+	snprintf(o.ids[1], sizeof(o.ids[1]), "%s", o.ids[0]);
+	assert_error(signet_store_acme_order_new(st, &o, T0, DAY),
+	    SIGNET_ERR_USAGE, "twice");
+	o.n_ids = 0;
+	assert_error(signet_store_acme_order_new(st, &o, T0, DAY),
+	    SIGNET_ERR_USAGE, NULL);
+	signet_store_free(st);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2803,6 +3005,9 @@ main(int argc, char **argv)
 		    setup),
 		cmocka_unit_test_setup(test_import_documented_format, setup),
 		cmocka_unit_test_setup(test_explicit_migration, setup),
+		cmocka_unit_test_setup(test_acme_nonces, setup),
+		cmocka_unit_test_setup(test_acme_accounts, setup),
+		cmocka_unit_test_setup(test_acme_order_flow, setup),
 	};
 	ssize_t n;
 	int r;

@@ -583,9 +583,9 @@ test_migration_by_two_processes(void **state)
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			fail_msg("migrating process %d failed: %d", i, status);
 	}
-	assert_string_equal(admin_value(a, "SELECT value FROM meta WHERE "
-					   "name = 'schema_version'"),
-	    "3");
+	assert_int_equal(admin_int(a, "SELECT value::int FROM meta WHERE "
+				      "name = 'schema_version'"),
+	    SIGNET_STORE_SCHEMA_VERSION);
 	assert_int_equal(admin_int(a, "SELECT count(*) FROM pg_tables WHERE "
 				      "tablename = 'crls'"),
 	    1);

@@ -1,0 +1,42 @@
+/*
+ * ACME in the front end (front_acme.c: requests; front_acme_http01.c:
+ * the http-01 validator and the address guard). docs/acme.md.
+ */
+#ifndef SIGNET_SERVE_FRONT_ACME_H
+#define SIGNET_SERVE_FRONT_ACME_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "serve/front.h"
+
+struct front_acme_opts {
+	const char *profiles;    /* exposed profiles, comma/space list */
+	unsigned http_port;      /* where http-01 answers are fetched */
+	const char *allow;       /* address ranges validation may reach */
+	const char *resolve;     /* NAME=ADDRESS pairs */
+	const char *dns_servers; /* what c-ares asks, "ADDR[:PORT],..." */
+};
+
+/* Before the sandbox: libcurl's global state, the lists. 0 or -1. */
+int front_acme_init(const struct front_acme_opts *o);
+/* The /acme/ route's handler. */
+int front_acme_route(struct front_ctx *x);
+int front_acme_profile_exposed(const char *profile);
+/* The HTTP status of an RFC 8555 error type (400 for unknown ones). */
+unsigned front_acme_problem_status(const char *type);
+/*
+ * http-01 (RFC 8555 8.3): fetch http://<identifier>:<port>/.well-known/
+ * acme-challenge/<token> and compare the body with token.thumbprint.
+ * 0 when it matches; -1 with why (for the client) otherwise.
+ */
+int front_acme_http01(const char *identifier, const char *token,
+    const char *thumbprint, char *why, size_t why_cap);
+/*
+ * The address guard: 1 if validation may connect to sa. Addresses in
+ * the configured ranges may; otherwise anything but loopback,
+ * link-local, private and the other special-purpose ranges (RFC 6890).
+ */
+int front_acme_address_ok(const struct sockaddr *sa);
+
+#endif /* SIGNET_SERVE_FRONT_ACME_H */

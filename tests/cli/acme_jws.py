@@ -1,0 +1,85 @@
+"""Crafting ACME JWS requests (RFC 8555 6.2) for signet's tests, with
+python3-cryptography: well-formed ones, and hostile ones by changing what
+the caller asks for."""
+import base64
+import hashlib
+import json
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import \
+    decode_dss_signature
+
+
+def b64(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _int(n, size=None):
+    size = size or (n.bit_length() + 7) // 8
+    return b64(n.to_bytes(size, "big"))
+
+
+class Key:
+    def __init__(self, kind="ec256"):
+        self.kind = kind
+        if kind == "rsa":
+            self.priv = rsa.generate_private_key(65537, 2048)
+        else:
+            curve = {"ec256": ec.SECP256R1(), "ec384": ec.SECP384R1(),
+                     "ec521": ec.SECP521R1()}[kind]
+            self.priv = ec.generate_private_key(curve)
+
+    def jwk(self):
+        pub = self.priv.public_key().public_numbers()
+        if self.kind == "rsa":
+            return {"e": _int(pub.e), "kty": "RSA", "n": _int(pub.n)}
+        size = (self.priv.curve.key_size + 7) // 8
+        crv = {256: "P-256", 384: "P-384", 521: "P-521"}[
+            self.priv.curve.key_size]
+        return {"crv": crv, "kty": "EC", "x": _int(pub.x, size),
+                "y": _int(pub.y, size)}
+
+    def alg(self):
+        return {"rsa": "RS256", "ec256": "ES256", "ec384": "ES384",
+                "ec521": "ES512"}[self.kind]
+
+    def thumbprint(self):
+        text = json.dumps(self.jwk(), sort_keys=True, separators=(",", ":"))
+        return b64(hashlib.sha256(text.encode()).digest())
+
+    def sign(self, data):
+        if self.kind == "rsa":
+            return self.priv.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        h = {"ec256": hashes.SHA256(), "ec384": hashes.SHA384(),
+             "ec521": hashes.SHA512()}[self.kind]
+        r, s = decode_dss_signature(self.priv.sign(data, ec.ECDSA(h)))
+        size = (self.priv.curve.key_size + 7) // 8
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+    def spki_der(self):
+        return self.priv.public_key().public_bytes(
+            serialization.Encoding.DER,
+            serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def jws(key, url, nonce, payload, kid=None, header=None):
+    """payload None: POST-as-GET. header: members to add or override
+    (a value None removes the member)."""
+    prot = {"alg": key.alg(), "nonce": nonce, "url": url}
+    if kid is not None:
+        prot["kid"] = kid
+    else:
+        prot["jwk"] = key.jwk()
+    for k, v in (header or {}).items():
+        if v is None:
+            prot.pop(k, None)
+        else:
+            prot[k] = v
+    p = b64(json.dumps(prot))
+    pl = "" if payload is None else b64(json.dumps(payload))
+    sig = key.sign((p + "." + pl).encode())
+    return json.dumps({"protected": p, "payload": pl,
+                       "signature": b64(sig)}).encode()
