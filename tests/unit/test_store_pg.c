@@ -585,7 +585,7 @@ test_migration_by_two_processes(void **state)
 	}
 	assert_string_equal(admin_value(a, "SELECT value FROM meta WHERE "
 					   "name = 'schema_version'"),
-	    "3");
+	    "4");
 	assert_int_equal(admin_int(a, "SELECT count(*) FROM pg_tables WHERE "
 				      "tablename = 'crls'"),
 	    1);
