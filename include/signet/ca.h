@@ -36,6 +36,17 @@
 /* Largest signet.yaml accepted. */
 #define SIGNET_CA_CONFIG_MAX ((size_t)256 * 1024)
 
+/* serve.est: one profile exposed over EST (docs/renewal.md). */
+#define SIGNET_CA_EST_PROFILES_MAX 32
+#define SIGNET_CA_EST_GRACE_MAX ((int64_t)30 * 86400)
+struct signet_ca_est_profile {
+	char *profile;
+	int allow_name_change;  /* a renewal may change subject and names */
+	int allow_key_reuse;    /* a renewal may keep the key */
+	int revoke_superseded;  /* revoke the old one (superseded) */
+	int64_t reenroll_grace; /* seconds past notAfter still renewable */
+};
+
 /*
  * A loaded signet.yaml. Paths are absolute: relative ones in the file are
  * resolved against the file's directory. Read-only for callers.
@@ -93,6 +104,8 @@ struct signet_ca_config {
 	unsigned serve_idle_timeout;   /* seconds */
 	int64_t serve_crl_interval;    /* seconds between full CRLs */
 	int64_t serve_crl_check;       /* seconds between revocation polls */
+	struct signet_ca_est_profile *serve_est; /* serve.est */
+	size_t serve_n_est;
 };
 
 /*

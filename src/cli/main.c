@@ -26,6 +26,7 @@ static const struct cli_command commands[] = {
 	{ "show", "show one certificate by serial", cmd_show },
 	{ "db", "check the database against the audit log", cmd_db },
 	{ "serve", "run the online service (CRLs over HTTP)", cmd_serve },
+	{ "est", "one-time enrollment tokens for EST", cmd_est },
 };
 
 static void

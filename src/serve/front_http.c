@@ -511,6 +511,8 @@ static const struct front_route routes[] = {
 	{ "/ca/", FRONT_GET, ANY_LISTENER, 0, route_ca },
 	{ "/health", FRONT_GET, ANY_LISTENER, 0, route_health },
 	{ "/metrics", FRONT_GET, ANY_LISTENER, 0, route_metrics },
+	{ "/.well-known/est/", FRONT_GET | FRONT_POST, FRONT_ON_HTTPS,
+	    SERVE_EST_CSR_MAX, front_est_route },
 #ifdef SIGNET_TEST_HOOKS
 	{ "/test/", FRONT_GET | FRONT_POST, ANY_LISTENER, 64 * 1024,
 	    route_test },

@@ -25,15 +25,19 @@
 #define SERVE_IPC_REASON_MAX 512
 
 enum serve_msg_type {
-	SERVE_MSG_READY = 1,        /* front end: sandboxed, listening */
-	SERVE_MSG_HEALTH = 2,       /* front end: is everything working? */
-	SERVE_MSG_HEALTH_REPLY = 3, /* signer: yes or why not, counters */
-	SERVE_MSG_CRL = 4,          /* signer: the CRL to serve */
-	SERVE_MSG_CA_CERT = 5,      /* signer: the CA certificate to serve */
-	SERVE_MSG_TLS = 6,          /* signer: the HTTPS certificate and key */
-	SERVE_MSG_ISSUE = 7,        /* front end: issue a certificate */
-	SERVE_MSG_ISSUE_REPLY = 8,  /* signer: the certificate, or why not */
-				    /* 16-31 OCSP, 32-63 ACME, 64-79 EST */
+	SERVE_MSG_READY = 1,         /* front end: sandboxed, listening */
+	SERVE_MSG_HEALTH = 2,        /* front end: is everything working? */
+	SERVE_MSG_HEALTH_REPLY = 3,  /* signer: yes or why not, counters */
+	SERVE_MSG_CRL = 4,           /* signer: the CRL to serve */
+	SERVE_MSG_CA_CERT = 5,       /* signer: the CA certificate to serve */
+	SERVE_MSG_TLS = 6,           /* signer: the HTTPS certificate and key */
+	SERVE_MSG_ISSUE = 7,         /* front end: issue a certificate */
+	SERVE_MSG_ISSUE_REPLY = 8,   /* signer: the certificate, or why not */
+				     /* 16-31 OCSP, 32-63 ACME, 64-79 EST */
+	SERVE_MSG_EST_CACERTS = 64,  /* front end: EST /cacerts */
+	SERVE_MSG_EST_ENROLL = 65,   /* front end: /simpleenroll, a token */
+	SERVE_MSG_EST_REENROLL = 66, /* front end: /simplereenroll, mTLS */
+	SERVE_MSG_EST_REPLY = 67,    /* signer: PKCS#7 certs-only, or why not */
 };
 
 enum serve_peer {
@@ -163,6 +167,52 @@ int serve_issue_reply_encode(const struct serve_issue_reply *a,
     struct serve_wbuf *w);
 int serve_issue_reply_decode(const uint8_t *p, size_t n,
     struct serve_issue_reply *a);
+
+/*
+ * EST (RFC 7030; docs/renewal.md). The front end passes on what the
+ * client sent, undecoded; the signer decides everything.
+ *   EST_CACERTS:  profile str
+ *   EST_ENROLL:   profile str | token str | csr bytes
+ *   EST_REENROLL: profile str | certificate bytes | csr bytes
+ * csr is the request body as received (base64 PKCS#10, RFC 7030 4.2.1);
+ * certificate the DER of the TLS client certificate, empty when the
+ * client presented none.
+ */
+#define SERVE_EST_TOKEN_MAX 128
+#define SERVE_EST_CSR_MAX ((size_t)32 * 1024)
+#define SERVE_EST_CERT_MAX ((size_t)16 * 1024)
+struct serve_est {
+	char profile[SERVE_ISSUE_NAME_MAX + 1];
+	char token[SERVE_EST_TOKEN_MAX + 1];
+	const uint8_t *cert; /* points into the body */
+	size_t cert_len;
+	const uint8_t *csr; /* points into the body */
+	size_t csr_len;
+};
+/* type is one of the three above; 0 or -1. */
+int
+serve_est_encode(uint8_t type, const struct serve_est *q, struct serve_wbuf *w);
+int
+serve_est_decode(uint8_t type, const uint8_t *p, size_t n, struct serve_est *q);
+
+/*
+ * EST_REPLY:
+ *   http u32 (the status to answer with) | message str | serial str |
+ *   body bytes (200: base64 of a certs-only PKCS#7, RFC 7030 4.1.3 and
+ *   4.2.3; else empty and message is the error text)
+ */
+#define SERVE_EST_BODY_MAX ((size_t)512 * 1024)
+struct serve_est_reply {
+	unsigned http;
+	char message[SERVE_ISSUE_MSG_MAX + 1];
+	char serial[41];
+	const uint8_t *body; /* points into the body */
+	size_t body_len;
+};
+int
+serve_est_reply_encode(const struct serve_est_reply *a, struct serve_wbuf *w);
+int
+serve_est_reply_decode(const uint8_t *p, size_t n, struct serve_est_reply *a);
 
 /* Name of a type for logs, "unknown" for others. */
 const char *serve_msg_name(uint8_t type);

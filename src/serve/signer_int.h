@@ -79,5 +79,7 @@ void signer_kill_frontend(struct signer *s, const char *why, uint8_t type);
 
 /* signer_issue.c: answer ISSUE. */
 void signer_issue(struct signer *s, const struct serve_msg *m);
+/* signer_est.c: answer EST_CACERTS, EST_ENROLL and EST_REENROLL. */
+void signer_est(struct signer *s, const struct serve_msg *m);
 
 #endif /* SIGNET_SERVE_SIGNER_INT_H */

@@ -1,0 +1,312 @@
+#!/bin/sh
+# EST (RFC 7030) on signet serve, judged by curl and openssl doing the flows
+# by hand: /cacerts, /simpleenroll with a one-time token, /simplereenroll
+# with the current certificate as the TLS client certificate, every answer
+# read with `openssl pkcs7 -print_certs`; then the failure paths (used,
+# expired, revoked, foreign tokens and certificates, a reused key, changed
+# names) and their HTTP statuses. Every process started here is stopped by
+# its PID.
+set -eu
+
+: "${SIGNET_BIN:?run with ctest}" "${SIGNET_SOURCE_DIR:?run with ctest}"
+signet=$SIGNET_BIN
+work=$(mktemp -d "${TMPDIR:-/tmp}/signet-est.XXXXXX")
+signer=
+cleanup() {
+	if [ -n "$signer" ] && kill -0 "$signer" 2>/dev/null; then
+		_f=$(pgrep -P "$signer" || true)
+		kill -KILL "$signer" 2>/dev/null || true
+		for _p in $_f; do kill -KILL "$_p" 2>/dev/null || true; done
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+. "$SIGNET_SOURCE_DIR/tests/cli/ca_fixture.sh"
+. "$SIGNET_SOURCE_DIR/tests/cli/checks.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "est.sh: needs root (the front end drops to another user); skipped"
+	exit 77
+fi
+
+ca_fixture "$work/fx"
+ca_instance "$work/ca"
+export SIGNET_CONFIG="$CA_CONFIG"
+freeport() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+port=$(freeport)
+tport=$(freeport)
+base=http://127.0.0.1:$port
+est=https://127.0.0.1:$tport/.well-known/est
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout tls.key -out tls.pem -days 2 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 2>/dev/null
+chmod 600 tls.key
+{
+	echo "serve:"
+	echo "  listen: 127.0.0.1:$port"
+	echo "  user: nobody"
+	echo "  issuer-name: test-ca"
+	echo "  crl:"
+	echo "    check-interval: 1s"
+	echo "  https:"
+	echo "    listen: 127.0.0.1:$tport"
+	echo "    certificate: $work/tls.pem"
+	echo "    key: $work/tls.key"
+	echo "  est:"
+	echo "    - profile: mtls"
+	echo "      revoke-superseded: true"
+	echo "    - profile: tls-client"
+	echo "      allow-key-reuse: true"
+	echo "      allow-name-change: true"
+} >>"$CA_CONFIG"
+
+# est_call NAME URL [curl options]: the status; the body in NAME.body,
+# headers in NAME.h.
+est_call() {
+	_n=$1
+	_u=$2
+	shift 2
+	curl -s --cacert "$work/tls.pem" --max-time 30 -D "$_n.h" \
+		-o "$_n.body" -w '%{http_code}' "$@" "$_u" || true
+}
+# expect WHAT WANT GOT
+expect() {
+	if [ "$3" = "$2" ]; then
+		ok "$1: $3"
+	else
+		bad "$1: HTTP $3, expected $2"
+		sed 's/^/  | /' "$4.body" >&2 2>/dev/null || true
+	fi
+}
+# pkcs7 NAME: NAME.body is base64 certs-only PKCS#7; certificates to NAME.pem.
+pkcs7() {
+	if grep -qi '^content-type: application/pkcs7-mime; smime-type=certs-only' "$1.h" &&
+		openssl base64 -d -in "$1.body" -out "$1.p7" &&
+		openssl pkcs7 -inform DER -in "$1.p7" -print_certs -out "$1.pem" &&
+		grep -q 'BEGIN CERTIFICATE' "$1.pem"; then
+		ok "$1: certs-only PKCS#7, openssl pkcs7 -print_certs reads it"
+	else
+		bad "$1: not a certs-only PKCS#7"
+		sed 's/^/  | /' "$1.h" "$1.body" >&2
+	fi
+}
+# csr NAME KEY SUBJECT SAN: NAME.b64, a base64 DER PKCS#10 (KEY made if
+# absent).
+csr() {
+	[ -f "$2" ] || openssl genpkey -algorithm EC \
+		-pkeyopt ec_paramgen_curve:P-256 -out "$2" 2>/dev/null
+	openssl req -new -key "$2" -subj "$3" -addext "subjectAltName=$4" \
+		-outform DER -out "$1.der" 2>/dev/null
+	openssl base64 -in "$1.der" -out "$1.b64"
+}
+# post NAME URL CSR [curl options]: POST CSR.b64 as RFC 7030 asks.
+post() {
+	_pn=$1
+	_pu=$2
+	_pb=$3
+	shift 3
+	est_call "$_pn" "$_pu" -H 'Content-Type: application/pkcs10' \
+		--data-binary "@$_pb.b64" "$@"
+}
+healthy() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/health")" = 200 ]; }
+wait_for() {
+	_i=0
+	while [ $_i -lt 150 ]; do
+		if "$@"; then return 0; fi
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	return 1
+}
+start() {
+	"$signet" serve >>serve.out 2>>serve.err &
+	signer=$!
+	if wait_for healthy; then
+		ok "signet serve answers /health"
+	else
+		bad "signet serve did not start"
+		sed 's/^/  | /' serve.err >&2
+		exit 1
+	fi
+}
+stop() {
+	kill -TERM "$signer"
+	wait "$signer" 2>/dev/null || true
+	signer=
+}
+
+start
+
+# ---- /cacerts -------------------------------------------------------------
+expect "cacerts" 200 "$(est_call cacerts "$est/mtls/cacerts")" cacerts
+pkcs7 cacerts
+openssl x509 -in "$CA_CERT" -noout -subject >ca.subj
+ca_subj=$(sed 's/^subject=//' ca.subj)
+contains cacerts.pem "$ca_subj" "cacerts holds the issuing CA"
+[ "$(grep -c 'BEGIN CERTIFICATE' cacerts.pem)" -ge 2 ] &&
+	ok "cacerts holds the chain up to the root" ||
+	bad "cacerts: $(grep -c 'BEGIN CERTIFICATE' cacerts.pem) certificates"
+expect "csrattrs: none asked for" 204 "$(est_call attrs "$est/mtls/csrattrs")" attrs
+expect "a profile not served over EST" 404 \
+	"$(est_call nope "$est/tls-server/cacerts")" nope
+expect "EST on the plain HTTP listener" 404 \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$base/.well-known/est/mtls/cacerts")" nope
+expect "GET simpleenroll" 405 "$(est_call m "$est/mtls/simpleenroll")" m
+
+# ---- /simpleenroll with a token ---------------------------------------------
+run 2 "token add without --names" "$signet" est token add --profile mtls
+run 2 "token add with a bad name" "$signet" est token add --profile mtls \
+	--names "email:a@example.com"
+run 2 "token add for a profile not served" "$signet" est token add \
+	--profile tls-server --names dns:svc.example.com
+run 0 "token add" "$signet" est token add --profile mtls \
+	--names dns:svc.example.com --ttl 1h
+token=$(cat out)
+tid=$(echo "$token" | cut -c1-16)
+csr e1 svc1.key /CN=svc.example.com DNS:svc.example.com
+expect "simpleenroll without a token" 401 \
+	"$(post noauth "$est/mtls/simpleenroll" e1)" noauth
+grep -qi '^www-authenticate: Bearer' noauth.h &&
+	ok "401 names the Bearer scheme" || bad "no WWW-Authenticate: Bearer"
+expect "simpleenroll with an unknown token" 401 \
+	"$(post badtok "$est/mtls/simpleenroll" e1 -H "Authorization: Bearer ${tid}.00")" badtok
+expect "a token on another profile's endpoint" 403 \
+	"$(post other "$est/tls-client/simpleenroll" e1 -H "Authorization: Bearer $token")" other
+csr wrongname svc1.key /CN=svc.example.com DNS:other.example.com
+expect "a CSR naming what the token does not" 400 \
+	"$(post wn "$est/mtls/simpleenroll" wrongname -H "Authorization: Bearer $token")" wn
+expect "simpleenroll with the token" 200 \
+	"$(post enroll "$est/mtls/simpleenroll" e1 -H "Authorization: Bearer $token")" enroll
+pkcs7 enroll
+openssl x509 -in enroll.pem -out svc1.pem
+openssl x509 -in svc1.pem -noout -ext subjectAltName | grep -q 'DNS:svc.example.com' &&
+	ok "the certificate names what the token pinned" ||
+	bad "enrolled certificate: $(openssl x509 -in svc1.pem -noout -text)"
+expect "the same token again" 401 \
+	"$(post again "$est/mtls/simpleenroll" e1 -H "Authorization: Bearer $token")" again
+contains again.body "already used" "... saying it was used"
+run 0 "token list" "$signet" est token list
+contains out "$tid  used" "token list shows it used"
+run 42 "a used token cannot be revoked" "$signet" est token revoke "$tid"
+run 0 "token add (to revoke)" "$signet" est token add --profile mtls \
+	--names dns:r.example.com
+rtoken=$(cat out)
+run 0 "token revoke" "$signet" est token revoke "$(echo "$rtoken" | cut -c1-16)"
+csr r1 r1.key /CN=r.example.com DNS:r.example.com
+expect "a revoked token" 401 \
+	"$(post rt "$est/mtls/simpleenroll" r1 -H "Authorization: Bearer $rtoken")" rt
+run 0 "token add --ttl 1s" "$signet" est token add --profile mtls \
+	--names dns:x.example.com --ttl 1s
+xtoken=$(cat out)
+sleep 2
+csr x1 x1.key /CN=x.example.com DNS:x.example.com
+expect "an expired token" 401 \
+	"$(post xt "$est/mtls/simpleenroll" x1 -H "Authorization: Bearer $xtoken")" xt
+contains xt.body "expired" "... saying it expired"
+
+# ---- /simplereenroll with the current certificate ---------------------------
+csr re1 svc2.key /CN=svc.example.com DNS:svc.example.com
+expect "simplereenroll without a client certificate" 401 \
+	"$(post nocert "$est/mtls/simplereenroll" re1)" nocert
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout foreign.key -out foreign.pem -days 2 -subj /CN=svc.example.com \
+	-addext subjectAltName=DNS:svc.example.com 2>/dev/null
+expect "a foreign client certificate" 403 \
+	"$(post foreign "$est/mtls/simplereenroll" re1 --cert foreign.pem --key foreign.key)" foreign
+csr same svc1.key /CN=svc.example.com DNS:svc.example.com
+expect "a CSR reusing the key (mtls forbids it)" 400 \
+	"$(post reuse "$est/mtls/simplereenroll" same --cert svc1.pem --key svc1.key)" reuse
+contains reuse.body "reuses the current certificate's key" "... saying so"
+csr moved svc2.key /CN=svc.example.com DNS:moved.example.com
+expect "a CSR changing the names" 400 \
+	"$(post moved "$est/mtls/simplereenroll" moved --cert svc1.pem --key svc1.key)" moved
+csr subj svc2.key /CN=other.example.com DNS:svc.example.com
+expect "a CSR changing the subject" 400 \
+	"$(post subj "$est/mtls/simplereenroll" subj --cert svc1.pem --key svc1.key)" subj
+expect "re-enrolling under another profile" 403 \
+	"$(post prof "$est/tls-client/simplereenroll" re1 --cert svc1.pem --key svc1.key)" prof
+expect "simplereenroll" 200 \
+	"$(post reenroll "$est/mtls/simplereenroll" re1 --cert svc1.pem --key svc1.key)" reenroll
+pkcs7 reenroll
+openssl x509 -in reenroll.pem -out svc2.pem
+old=$(openssl x509 -in svc1.pem -noout -serial | sed 's/serial=//' | tr 'A-F' 'a-f' | sed 's/^0*//')
+new=$(openssl x509 -in svc2.pem -noout -serial | sed 's/serial=//' | tr 'A-F' 'a-f' | sed 's/^0*//')
+[ "$old" != "$new" ] && ok "a new certificate ($new for $old)" || bad "same serial"
+openssl verify -CAfile "$CA_CHAIN" -untrusted "$CA_CERT" svc2.pem >/dev/null &&
+	ok "openssl verify accepts the renewed certificate" ||
+	bad "the renewed certificate does not verify"
+run 0 "signet show the old certificate" "$signet" show "$old"
+contains out "revoked" "the superseded certificate is revoked (revoke-superseded)"
+run 0 "signet show the new certificate" "$signet" show "$new"
+contains out "est:$old" "the new certificate's requester names the old one"
+csr re2 svc3.key /CN=svc.example.com DNS:svc.example.com
+expect "re-enrolling with the superseded certificate" 403 \
+	"$(post stale "$est/mtls/simplereenroll" re2 --cert svc1.pem --key svc1.key)" stale
+
+# A profile that allows key reuse and name changes.
+run 0 "token add (tls-client)" "$signet" est token add --profile tls-client \
+	--names dns:c.example.com
+ctoken=$(cat out)
+csr c1 c1.key /CN=c.example.com DNS:c.example.com
+expect "simpleenroll (tls-client)" 200 \
+	"$(post cenroll "$est/tls-client/simpleenroll" c1 -H "Authorization: Bearer $ctoken")" cenroll
+openssl x509 -in cenroll.body -out /dev/null 2>/dev/null || true
+openssl base64 -d -in cenroll.body | openssl pkcs7 -inform DER -print_certs |
+	openssl x509 -out c1.pem
+csr c2 c1.key /CN=d.example.com DNS:d.example.com
+expect "tls-client: same key, new names" 200 \
+	"$(post crenew "$est/tls-client/simplereenroll" c2 --cert c1.pem --key c1.key)" crenew
+pkcs7 crenew
+openssl x509 -in crenew.pem -noout -ext subjectAltName | grep -q 'DNS:d.example.com' &&
+	ok "the renewed certificate carries the new names" ||
+	bad "renewed names: $(openssl x509 -in crenew.pem -noout -ext subjectAltName)"
+cold=$(openssl x509 -in c1.pem -noout -serial | sed 's/serial=//' | tr 'A-F' 'a-f' | sed 's/^0*//')
+run 0 "signet show the superseded tls-client certificate" "$signet" show "$cold"
+if grep -q revoked out; then
+	bad "tls-client does not revoke superseded certificates"
+else
+	ok "without revoke-superseded the old certificate stays valid"
+fi
+
+# A revoked certificate cannot renew.
+openssl base64 -d -in crenew.body | openssl pkcs7 -inform DER -print_certs |
+	openssl x509 -out c2.pem
+c2serial=$(openssl x509 -in c2.pem -noout -serial | sed 's/serial=//')
+run 0 "revoke it" "$signet" revoke "$c2serial" --reason keyCompromise
+csr c3 c3.key /CN=d.example.com DNS:d.example.com
+expect "a revoked client certificate" 403 \
+	"$(post crev "$est/tls-client/simplereenroll" c3 --cert c2.pem --key c1.key)" crev
+contains crev.body "revoked" "... saying it is revoked"
+
+# Hostile bodies.
+printf 'not base64 at all!' >junk.b64
+expect "a body that is not base64" 400 \
+	"$(post junk "$est/mtls/simplereenroll" junk --cert svc2.pem --key svc2.key)" junk
+head -c 40000 /dev/zero | tr '\0' 'A' >big.b64
+# Streamed (no Content-Length), so the whole body reaches the limit.
+expect "a body over the limit" 413 \
+	"$(post big "$est/mtls/simpleenroll" big -H 'Transfer-Encoding: chunked' -H "Authorization: Bearer $token")" big
+
+# ---- an expired certificate: the signer 40 days on ---------------------------
+if command -v faketime >/dev/null 2>&1; then
+	stop
+	FAKETIME=+40d faketime -f +40d "$signet" serve >>serve.out 2>>serve.err &
+	signer=$!
+	if wait_for healthy; then
+		csr re3 svc3.key /CN=svc.example.com DNS:svc.example.com
+		expect "an expired client certificate" 403 \
+			"$(post expired "$est/mtls/simplereenroll" re3 --cert svc2.pem --key svc2.key)" expired
+		contains expired.body "expired" "... saying it expired"
+	else
+		bad "signet serve 40 days on did not start"
+		sed 's/^/  | /' serve.err >&2
+	fi
+else
+	echo "skipped: no faketime for the expired certificate"
+fi
+
+stop
+checks_done
