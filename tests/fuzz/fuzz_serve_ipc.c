@@ -23,6 +23,8 @@ check_frame(const uint8_t *frame, size_t n)
 	struct serve_crl_info c;
 	static struct serve_issue q;
 	struct serve_issue_reply a;
+	static struct serve_est e;
+	struct serve_est_reply ea;
 	struct serve_msg back;
 	const char *why;
 
@@ -38,6 +40,14 @@ check_frame(const uint8_t *frame, size_t n)
 		    serve_issue_decode(m.body, m.len, &q) == 0 &&
 		    (q.n_ids > SERVE_ISSUE_MAX_IDS || q.csr_len == 0))
 			abort();
+		if ((m.type == SERVE_MSG_EST_CACERTS ||
+			m.type == SERVE_MSG_EST_ENROLL ||
+			m.type == SERVE_MSG_EST_REENROLL) &&
+		    serve_est_decode(m.type, m.body, m.len, &e) == 0 &&
+		    (e.csr_len > SERVE_EST_CSR_MAX ||
+			e.cert_len > SERVE_EST_CERT_MAX ||
+			(m.type != SERVE_MSG_EST_CACERTS && e.csr_len == 0)))
+			abort();
 	}
 	/* The front end's side of the same bytes. */
 	if (serve_msg_check(frame, n, SERVE_FROM_SIGNER, &m, &why) == 0) {
@@ -47,6 +57,8 @@ check_frame(const uint8_t *frame, size_t n)
 			(void)serve_crl_info_decode(m.body, m.len, &c);
 		if (m.type == SERVE_MSG_ISSUE_REPLY)
 			(void)serve_issue_reply_decode(m.body, m.len, &a);
+		if (m.type == SERVE_MSG_EST_REPLY)
+			(void)serve_est_reply_decode(m.body, m.len, &ea);
 	}
 }
 
