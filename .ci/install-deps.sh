@@ -16,6 +16,7 @@ packages="
   clang-tidy cppcheck util-linux mandoc
   postgresql
   libmicrohttpd-dev libseccomp-dev nghttp2-client
+  libcurl4-openssl-dev
 "
 
 missing=""

@@ -12,7 +12,12 @@ set -eu
 signet=$SIGNET_BIN
 work=$(mktemp -d "${TMPDIR:-/tmp}/signet-est.XXXXXX")
 signer=
+nginx_pid=
 cleanup() {
+	if [ -n "$nginx_pid" ]; then
+		kill -TERM "$nginx_pid" 2>/dev/null || true
+		wait "$nginx_pid" 2>/dev/null || true
+	fi
 	if [ -n "$signer" ] && kill -0 "$signer" 2>/dev/null; then
 		_f=$(pgrep -P "$signer" || true)
 		kill -KILL "$signer" 2>/dev/null || true
@@ -289,6 +294,174 @@ head -c 40000 /dev/zero | tr '\0' 'A' >big.b64
 # Streamed (no Content-Length), so the whole body reaches the limit.
 expect "a body over the limit" 413 \
 	"$(post big "$est/mtls/simpleenroll" big -H 'Transfer-Encoding: chunked' -H "Authorization: Bearer $token")" big
+
+# ---- signet renew, three times, each pair accepted by nginx -----------------
+# The root's CRL (nginx's ssl_crl checks every CA of the chain).
+cat >rootcrl.py <<'EOF'
+import datetime, sys
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+key = serialization.load_pem_private_key(open(sys.argv[1], "rb").read(), None)
+root = x509.load_pem_x509_certificate(open(sys.argv[2], "rb").read())
+now = datetime.datetime.now(datetime.timezone.utc)
+crl = (x509.CertificateRevocationListBuilder()
+       .issuer_name(root.subject).last_update(now - datetime.timedelta(hours=1))
+       .next_update(now + datetime.timedelta(days=30))
+       .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+           key.public_key()), critical=False)
+       .add_extension(x509.CRLNumber(1), critical=False)
+       .sign(key, hashes.SHA256()))
+open(sys.argv[3], "wb").write(crl.public_bytes(serialization.Encoding.PEM))
+EOF
+python3 rootcrl.py "$work/fx/root.key" "$CA_CHAIN" root-crl.pem
+# crl_bundle: the service's CRL (over plain HTTP) and the root's.
+crl_bundle() {
+	curl -s -o int.crl "$base/crl/test-ca.crl" &&
+		openssl crl -inform DER -in int.crl -out int.crl.pem &&
+		cat int.crl.pem root-crl.pem >crl-bundle.pem
+}
+# crl_lists SERIAL: the served CRL lists it (after a revocation, within
+# serve.crl.check-interval).
+crl_lists() {
+	crl_bundle && openssl crl -in int.crl.pem -noout -text |
+		tr -d ' :' | sed -n 's/^SerialNumber//p' | tr 'A-F' 'a-f' |
+		sed 's/^0*//' | grep -qx "$1"
+}
+ngport=$(freeport)
+mkdir -p nginx/tmp
+nginx_start() {
+	{
+		echo "user nobody $(id -gn nobody);"
+		cat <<EOF
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log info;
+events { worker_connections 64; }
+http {
+    access_log $work/nginx/access.log;
+    client_body_temp_path $work/nginx/tmp/body;
+    proxy_temp_path $work/nginx/tmp/proxy;
+    fastcgi_temp_path $work/nginx/tmp/fastcgi;
+    uwsgi_temp_path $work/nginx/tmp/uwsgi;
+    scgi_temp_path $work/nginx/tmp/scgi;
+    server {
+        listen 127.0.0.1:$ngport ssl;
+        ssl_certificate $work/tls.pem;
+        ssl_certificate_key $work/tls.key;
+        ssl_client_certificate $CA_CHAIN;
+        ssl_verify_client on;
+        ssl_verify_depth 2;
+        ssl_crl $work/crl-bundle.pem;
+        default_type text/plain;
+        location / { return 200 "hello \$ssl_client_serial\n"; }
+    }
+}
+EOF
+	} >nginx/nginx.conf
+	rm -f nginx/nginx.pid
+	nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" \
+		-e "$work/nginx/error.log" -g "daemon off;" >nginx/out 2>&1 &
+	nginx_pid=$!
+	wait_for test -s nginx/nginx.pid
+}
+nginx_stop() {
+	[ -n "$nginx_pid" ] || return 0
+	kill -TERM "$nginx_pid" 2>/dev/null || true
+	wait "$nginx_pid" 2>/dev/null || true
+	nginx_pid=
+}
+# nginx_status CERT KEY: the HTTP status nginx answers that client pair.
+nginx_status() {
+	curl -s -o nginx.body -w '%{http_code}' --max-time 10 \
+		--cacert "$work/tls.pem" --cert "$1" --key "$2" \
+		"https://127.0.0.1:$ngport/" || true
+}
+serial_of() {
+	openssl x509 -in "$1" -noout -serial | sed 's/serial=//' |
+		tr 'A-F' 'a-f' | sed 's/^0*//'
+}
+
+run 0 "token add (app)" "$signet" est token add --profile mtls \
+	--names dns:app.example.com
+apptoken=$(cat out)
+csr app app.key /CN=app.example.com DNS:app.example.com
+expect "simpleenroll (app)" 200 \
+	"$(post appenroll "$est/mtls/simpleenroll" app -H "Authorization: Bearer $apptoken")" appenroll
+pkcs7 appenroll
+cp appenroll.pem app.pem
+chmod 600 app.key
+crl_bundle
+if nginx_start; then
+	ok "nginx runs with ssl_verify_client on and the service's CRL"
+else
+	bad "nginx did not start"
+	sed 's/^/  | /' nginx/error.log >&2
+fi
+expect "nginx accepts the enrolled certificate" 200 \
+	"$(nginx_status app.pem app.key)" nginx
+run 0 "signet renew: not due yet (1/3 of the lifetime)" "$signet" renew \
+	--server "https://127.0.0.1:$tport" --profile mtls --cert app.pem \
+	--key app.key --cacert tls.pem
+contains out "not due" "... and says so"
+[ ! -e app.pem.prev ] && ok "... and touches nothing" ||
+	bad "not due, but app.pem.prev exists"
+
+i=1
+while [ $i -le 3 ]; do
+	before=$(serial_of app.pem)
+	oldkey=$(openssl pkey -in app.key -pubout | sha256sum)
+	rm -f hook.log
+	run 0 "signet renew #$i" "$signet" renew \
+		--server "https://127.0.0.1:$tport" --profile mtls \
+		--cert app.pem --key app.key --cacert tls.pem --before 1/1 \
+		--exec 'echo "$SIGNET_RENEW_SERIAL" >hook.log'
+	after=$(serial_of app.pem)
+	[ "$after" != "$before" ] && ok "renewal #$i: a new certificate ($after)" ||
+		bad "renewal #$i: still $before"
+	[ "$(openssl pkey -in app.key -pubout | sha256sum)" != "$oldkey" ] &&
+		ok "renewal #$i: a new key" || bad "renewal #$i: the same key"
+	[ "$(stat -c %a app.key)" = 600 ] && ok "renewal #$i: the key is 0600" ||
+		bad "renewal #$i: key mode $(stat -c %a app.key)"
+	[ "$(serial_of app.pem.prev)" = "$before" ] &&
+		ok "renewal #$i: the previous certificate kept in app.pem.prev" ||
+		bad "renewal #$i: app.pem.prev"
+	if [ -s hook.log ] &&
+		[ "$(tr -d '\n' <hook.log | tr 'A-F' 'a-f' | sed 's/^0*//')" = "$after" ]; then
+		ok "renewal #$i: the hook ran after, with the new serial"
+	else
+		bad "renewal #$i: hook.log: $(cat hook.log 2>/dev/null)"
+	fi
+	if wait_for crl_lists "$before"; then
+		ok "renewal #$i: the served CRL lists the superseded $before"
+	else
+		bad "renewal #$i: $before not on the served CRL"
+	fi
+	nginx_stop
+	nginx_start || bad "nginx did not restart"
+	expect "renewal #$i: nginx accepts the new certificate" 200 \
+		"$(nginx_status app.pem app.key)" nginx
+	expect "renewal #$i: nginx refuses the revoked previous one" 400 \
+		"$(nginx_status app.pem.prev app.key.prev)" nginx
+	i=$((i + 1))
+done
+grep -q "certificate revoked" nginx/error.log &&
+	ok "nginx says the previous certificate is revoked" ||
+	bad "nginx's error.log does not say revoked"
+run 10 "signet renew with the superseded, revoked pair" "$signet" renew \
+	--server "https://127.0.0.1:$tport" --profile mtls --cert app.pem.prev \
+	--key app.key.prev --cacert tls.pem --force
+contains err "HTTP 403" "... the server answered 403"
+cp app.pem keep.pem
+cp app.key keep.key
+run 10 "signet renew --new-key keep on a profile without key reuse" \
+	"$signet" renew --server "$est/mtls" --cert keep.pem --key keep.key \
+	--cacert tls.pem --force --new-key keep
+cmp -s keep.pem app.pem && ok "... keep.pem unchanged" || bad "keep.pem changed"
+run 2 "signet renew without https" "$signet" renew --server \
+	"http://127.0.0.1:$port" --profile mtls --cert app.pem --key app.key
+run 2 "signet renew with a bad --before" "$signet" renew --server \
+	"$est/mtls" --cert app.pem --key app.key --before 4/3
+nginx_stop
 
 # ---- an expired certificate: the signer 40 days on ---------------------------
 if command -v faketime >/dev/null 2>&1; then
