@@ -619,7 +619,9 @@ est_reenroll(struct signer *s, const struct signet_ca_est_profile *p,
 	if (reenroll_check_csr(p, cert, csr, names, &n, x) != 0)
 		goto out;
 	snprintf(requester, sizeof(requester), "est:%s", serial);
-	if (est_issue(s, q, requester, names, n, x) != 0 || x->a.http != 200)
+	/* Issued (even if its answer could not be encoded): superseded. */
+	if (est_issue(s, q, requester, names, n, x) != 0 ||
+	    x->a.serial[0] == '\0')
 		goto out;
 	if (signet_store_cert_supersede(st, signet_ca_issuer_id(s->ca), serial,
 		x->a.serial, (int64_t)time(NULL)) != 0)
