@@ -252,7 +252,7 @@ struct signet_ca_request {
 	 * The service (signet serve): who asked, recorded as the requester
 	 * in the store and the log (NULL: the OS user running signet), and,
 	 * with check_names set, the identifiers the requester proved
-	 * ("dns:NAME", "ip:ADDRESS"; logged with the intent): the CSR's
+	 * ("dns:NAME", "ip:ADDRESS", "uri:URI"; logged with the intent): the CSR's
 	 * subjectAltNames must be exactly these, or it is refused.
 	 */
 	const char *requester;

@@ -38,8 +38,9 @@ est_usage(FILE *f)
 	    "  --profile PROFILE  the profile it enrolls in (one of "
 	    "serve.est)\n"
 	    "  --names LIST       what the certificate names, exactly: "
-	    "dns:NAME and\n"
-	    "                     ip:ADDRESS, comma-separated\n"
+	    "dns:NAME,\n"
+	    "                     ip:ADDRESS and uri:URI (a SPIFFE ID), "
+	    "comma-separated\n"
 	    "  --ttl DURATION     how long it can be used (default 24h, at "
 	    "most 30d)\n"
 	    "  --config FILE      the instance\n"
@@ -61,7 +62,8 @@ names_ok(const char *list)
 		end = strchr(p, ',');
 		n = end != NULL ? (size_t)(end - p) : strlen(p);
 		if (!((n > 4 && strncmp(p, "dns:", 4) == 0) ||
-			(n > 3 && strncmp(p, "ip:", 3) == 0)))
+			(n > 3 && strncmp(p, "ip:", 3) == 0) ||
+			(n > 4 && strncmp(p, "uri:", 4) == 0)))
 			return 0;
 		p += n;
 		if (*p == ',' && *++p == '\0')
@@ -213,8 +215,8 @@ cmd_est(int argc, char **argv)
 			    "token add needs --profile and --names");
 		if (!names_ok(names))
 			return cli_usage("est",
-			    "--names is a comma-separated list of dns:NAME "
-			    "and ip:ADDRESS");
+			    "--names is a comma-separated list of dns:NAME, "
+			    "ip:ADDRESS and uri:URI");
 	} else if (strcmp(verb, "list") == 0) {
 		if (optind + 2 != argc)
 			return cli_usage("est", "token list takes no argument");

@@ -128,7 +128,7 @@ int serve_rbuf_end(const struct serve_rbuf *r);
  * of it is who asks (requester) and which identifiers the front end says
  * it validated; it re-runs everything else (CSR, profile, lint) itself.
  *   profile str | requester str | n u32 | n x identifier str | csr bytes
- * An identifier is "dns:NAME" or "ip:ADDRESS".
+ * An identifier is "dns:NAME", "ip:ADDRESS" or "uri:URI".
  */
 #define SERVE_ISSUE_MAX_IDS 100
 #define SERVE_ISSUE_ID_MAX 260

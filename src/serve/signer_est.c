@@ -242,7 +242,7 @@ out:
 
 /* ---- issuing --------------------------------------------------------------- */
 
-/* The names of a SAN extension as "dns:..", "ip:..". 0, or -1 (why). */
+/* A SAN extension's names as "dns:..", "ip:..", "uri:..". 0 or -1 (why). */
 static int
 names_from_gens(const GENERAL_NAMES *gens, char (*names)[EST_NAME_MAX],
     size_t *n, const char **why)
@@ -282,8 +282,20 @@ names_from_gens(const GENERAL_NAMES *gens, char (*names)[EST_NAME_MAX],
 				return -1;
 			}
 			snprintf(names[*n], EST_NAME_MAX, "ip:%s", ip);
+		} else if (g->type == GEN_URI) {
+			v = g->d.uniformResourceIdentifier;
+			if (ASN1_STRING_length(v) > SERVE_ISSUE_ID_MAX - 4 ||
+			    memchr(ASN1_STRING_get0_data(v), '\0',
+				(size_t)ASN1_STRING_length(v)) != NULL) {
+				*why = "a URI does not fit";
+				return -1;
+			}
+			snprintf(names[*n], EST_NAME_MAX, "uri:%.*s",
+			    ASN1_STRING_length(v),
+			    (const char *)ASN1_STRING_get0_data(v));
 		} else {
-			*why = "only DNS names and IP addresses can be renewed";
+			*why = "only DNS names, IP addresses and URIs can be "
+			       "renewed";
 			return -1;
 		}
 		(*n)++;

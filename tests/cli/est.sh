@@ -463,6 +463,23 @@ run 2 "signet renew with a bad --before" "$signet" renew --server \
 	"$est/mtls" --cert app.pem --key app.key --before 4/3
 nginx_stop
 
+# A SPIFFE ID with a DNS name: pinned by the token, kept on renewal.
+spiffe=spiffe://example.com/ns/prod/sa/web
+run 0 "token add with a SPIFFE ID" "$signet" est token add --profile mtls \
+	--names "dns:web.example.com,uri:$spiffe"
+wtoken=$(cat out)
+csr web web.key /CN=web.example.com "DNS:web.example.com,URI:$spiffe"
+expect "simpleenroll with a SPIFFE ID" 200 \
+	"$(post webenroll "$est/mtls/simpleenroll" web -H "Authorization: Bearer $wtoken")" webenroll
+pkcs7 webenroll
+cp webenroll.pem web.pem
+chmod 600 web.key
+run 0 "signet renew keeps the SPIFFE ID" "$signet" renew --server "$est/mtls" \
+	--cert web.pem --key web.key --cacert tls.pem --force
+openssl x509 -in web.pem -noout -ext subjectAltName | grep -q "URI:$spiffe" &&
+	ok "the renewed certificate carries the SPIFFE ID" ||
+	bad "renewed SANs: $(openssl x509 -in web.pem -noout -ext subjectAltName)"
+
 # ---- an expired certificate: the signer 40 days on ---------------------------
 if command -v faketime >/dev/null 2>&1; then
 	stop
