@@ -21,7 +21,6 @@
  * certs-only PKCS#7 (RFC 7030 4.1.3, 4.2.3).
  */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,19 +46,10 @@ struct est_answer {
 	char *body; /* base64 PKCS#7 */
 };
 
-static void refuse(struct est_answer *x, unsigned http, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-refuse(struct est_answer *x, unsigned http, const char *fmt, ...)
-{
-	va_list ap;
-
-	x->a.http = http;
-	va_start(ap, fmt);
-	vsnprintf(x->a.message, sizeof(x->a.message), fmt, ap);
-	va_end(ap);
-}
+/* Answer with this HTTP status and a message (printf). */
+#define refuse(x, code, ...)                                  \
+	((x)->a.http = (code), (void)snprintf((x)->a.message, \
+				   sizeof((x)->a.message), __VA_ARGS__))
 
 static void
 reply(struct signer *s, uint32_t id, struct est_answer *x)
