@@ -183,6 +183,11 @@ expect "a token on another profile's endpoint" 403 \
 csr wrongname svc1.key /CN=svc.example.com DNS:other.example.com
 expect "a CSR naming what the token does not" 400 \
 	"$(post wn "$est/mtls/simpleenroll" wrongname -H "Authorization: Bearer $token")" wn
+csr extra svc1.key /CN=svc.example.com "DNS:svc.example.com,DNS:extra.example.com"
+expect "a CSR naming more than the token" 400 \
+	"$(post ex "$est/mtls/simpleenroll" extra -H "Authorization: Bearer $token")" ex
+contains ex.body "extra.example.com, which the requester did not validate" \
+	"... naming the name the token does not pin"
 expect "simpleenroll with the token" 200 \
 	"$(post enroll "$est/mtls/simpleenroll" e1 -H "Authorization: Bearer $token")" enroll
 pkcs7 enroll
@@ -474,6 +479,12 @@ expect "simpleenroll with a SPIFFE ID" 200 \
 pkcs7 webenroll
 cp webenroll.pem web.pem
 chmod 600 web.key
+csr web2 web2.key /CN=web.example.com "DNS:web.example.com,URI:spiffe://example.com/ns/prod/sa/db"
+run 0 "token add with a SPIFFE ID (2)" "$signet" est token add --profile mtls \
+	--names "dns:web.example.com,uri:$spiffe"
+expect "a CSR with another SPIFFE ID than the token's" 400 \
+	"$(post web2e "$est/mtls/simpleenroll" web2 -H "Authorization: Bearer $(cat out)")" web2e
+contains web2e.body "does not ask for uri:$spiffe" "... naming the pinned SPIFFE ID"
 run 0 "signet renew keeps the SPIFFE ID" "$signet" renew --server "$est/mtls" \
 	--cert web.pem --key web.key --cacert tls.pem --force
 openssl x509 -in web.pem -noout -ext subjectAltName | grep -q "URI:$spiffe" &&
