@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -125,6 +126,19 @@ token_add(struct signet_ca *ca, const char *profile, const char *names,
 	if ((r = signet_store_est_token_add(signet_ca_get0_store(ca), &t,
 		 hash)) != 0)
 		goto out;
+	/* A credential that authorises issuance: on record, or not at all. */
+	if ((r = signet_ca_audit(ca, SIGNET_AUDIT_EV_EST_TOKEN_ADD,
+		 SIGNET_AUDIT_SUCCESS,
+		 json_pack("{s:s, s:s, s:s, s:I}", "token_id", id_hex,
+		     "profile", profile, "names", names, "expires_at",
+		     (json_int_t)t.expires_at))) != 0) {
+		if (signet_store_est_token_revoke(signet_ca_get0_store(ca),
+			id_hex, t.created_at) != 0)
+			cli_warn("token %s is in the database but not in the "
+				 "audit log: revoke it",
+			    id_hex);
+		goto out;
+	}
 	printf("%s\n", token);
 	fprintf(stderr,
 	    "enrollment token %s for profile %s (%s), valid for %llds; it "
@@ -226,7 +240,10 @@ cmd_est(int argc, char **argv)
 	} else {
 		return cli_usage("est", "unknown verb '%s'", verb);
 	}
-	if ((st = cli_ca_open(config, 0, &ca)) != 0)
+	/* add and revoke are audited: they open the audit log. */
+	if ((st = cli_ca_open(config,
+		 strcmp(verb, "list") == 0 ? 0 : SIGNET_CA_OPEN_AUDIT, &ca)) !=
+	    0)
 		return st;
 	now = (int64_t)time(NULL);
 	if (strcmp(verb, "add") == 0)
@@ -235,7 +252,10 @@ cmd_est(int argc, char **argv)
 		r = signet_store_est_token_foreach(signet_ca_get0_store(ca),
 		    token_print, &now);
 	else if ((r = signet_store_est_token_revoke(signet_ca_get0_store(ca),
-		      argv[optind + 2], now)) == 0)
+		      argv[optind + 2], now)) == 0 &&
+		 (r = signet_ca_audit(ca, SIGNET_AUDIT_EV_EST_TOKEN_REVOKE,
+		      SIGNET_AUDIT_SUCCESS,
+		      json_pack("{s:s}", "token_id", argv[optind + 2]))) == 0)
 		printf("enrollment token %s revoked\n", argv[optind + 2]);
 	if (r != 0) {
 		st = cli_fail(r);

@@ -171,6 +171,15 @@ run 0 "token add" "$signet" est token add --profile mtls \
 	--names dns:svc.example.com --ttl 1h
 token=$(cat out)
 tid=$(echo "$token" | cut -c1-16)
+secret=$(echo "$token" | cut -c18-)
+grep '"event":"est.token.add"' "$work/ca/audit.log" | grep -q "\"token_id\":\"$tid\"" &&
+	ok "token add is audited (est.token.add, its id)" ||
+	bad "no est.token.add record for $tid"
+if grep -rqF "$secret" "$work/ca/audit.log" "$work/ca/signet.db" serve.err 2>/dev/null; then
+	bad "the token's secret is in the audit log, the database or a log"
+else
+	ok "the token's secret is in neither the audit log nor the database"
+fi
 csr e1 svc1.key /CN=svc.example.com DNS:svc.example.com
 expect "simpleenroll without a token" 401 \
 	"$(post noauth "$est/mtls/simpleenroll" e1)" noauth
@@ -205,6 +214,9 @@ run 0 "token add (to revoke)" "$signet" est token add --profile mtls \
 	--names dns:r.example.com
 rtoken=$(cat out)
 run 0 "token revoke" "$signet" est token revoke "$(echo "$rtoken" | cut -c1-16)"
+grep -q '"event":"est.token.revoke"' "$work/ca/audit.log" &&
+	ok "token revoke is audited (est.token.revoke)" ||
+	bad "no est.token.revoke record"
 csr r1 r1.key /CN=r.example.com DNS:r.example.com
 expect "a revoked token" 401 \
 	"$(post rt "$est/mtls/simpleenroll" r1 -H "Authorization: Bearer $rtoken")" rt
@@ -512,4 +524,12 @@ else
 fi
 
 stop
+# Verified 40 days on: the faketime'd signer's records are the newest.
+if command -v faketime >/dev/null 2>&1; then
+	log_verifies "after EST" "$work/ca/audit.log" env \
+		ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+		faketime -f +40d
+else
+	log_verifies "after EST" "$work/ca/audit.log"
+fi
 checks_done
