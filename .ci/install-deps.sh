@@ -8,7 +8,7 @@ packages="
   build-essential cmake pkg-config
   libssl-dev openssl libp11-dev libp11-kit-dev
   libcyaml-dev libjansson-dev libsqlite3-dev sqlite3 libpq-dev
-  libcmocka-dev
+  libcmocka-dev libgfshare-dev
   softhsm2 opensc libengine-pkcs11-openssl
   gnutls-bin libnss3-tools python3 python3-cryptography python3-idna dumpasn1 jq
   nginx-light curl faketime procps psmisc
@@ -16,6 +16,7 @@ packages="
   clang-tidy cppcheck util-linux mandoc
   postgresql
   libmicrohttpd-dev libseccomp-dev nghttp2-client
+  debhelper lintian man-db
   libcurl4-openssl-dev
 "
 

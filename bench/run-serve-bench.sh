@@ -7,7 +7,9 @@
 #
 # Defaults: 10 s per server, 32 connections, 2 client threads. Needs root
 # (the front end drops to nobody), a build in build/ (or SIGNET_BIN), and
-# nginx. Prints requests/s of each and the ratio.
+# nginx. Prints requests/s of each and the ratio; then what the signer's
+# IPC adds per issuance (bench/bench_ipc.c; IPC_N requests, IPC_ROUNDS
+# rounds).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,6 +42,7 @@ p2=$(free_port)
 	echo "  user: nobody"
 	echo "  threads: 2"
 	echo "  max-connections-per-client: 1024"
+	echo "  max-request-rate: 0"
 } >>"$CA_CONFIG"
 "$SIGNET_BIN" serve --config "$CA_CONFIG" 2>serve.err &
 signer=$!
@@ -96,3 +99,16 @@ echo "CRL of $(wc -c <crl.der) bytes, $secs s each, $conns connections, h2load -
 echo "signet serve (2 HTTP threads): $s req/s"
 echo "nginx (2 workers):             $n req/s"
 python3 -c "import sys; print('ratio signet/nginx: %.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$s" "$n"
+
+# The signer's IPC per issuance, against issuing in process (bench/
+# bench_ipc.c), on this instance's CA key, with the service stopped.
+kill "$signer" 2>/dev/null && wait "$signer" 2>/dev/null || true
+signer=
+build=$top/build-bench
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNET_BENCH=ON \
+	-DSIGNET_TESTS=OFF -DSIGNET_TEST_HOOKS=OFF >/dev/null
+cmake --build "$build" -j "$(nproc)" --target bench_ipc >/dev/null
+ca_csr ipc "/CN=www.example.com" "DNS:www.example.com"
+echo "issuance in process and over the signer's socketpair ($(nproc) CPUs):"
+"$build/bench/bench_ipc" "$CA_CONFIG" ipc.csr dns:www.example.com \
+	"${IPC_N:-500}" "${IPC_ROUNDS:-5}"

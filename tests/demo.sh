@@ -18,10 +18,15 @@
 # (docs/quickstart.md explains them). The demo stops with a non-zero status
 # at the first step that does not behave as shown, and stops every process
 # it started, whatever happens. Installs what it needs (.ci/install-deps.sh)
-# and builds signet in build/.
+# and builds signet in build/, or runs an installed signet instead.
 #
 #   tests/demo.sh [DIR]    DIR: where to work, new or empty (default: a new
 #                          directory under $TMPDIR or /tmp); kept afterwards
+#   SIGNET=/usr/bin/signet tests/demo.sh [DIR]
+#                          the installed signet (a path, or a name on PATH)
+#                          with its ceremony files and policy (share/signet
+#                          beside its bin/), e.g. from the Debian package;
+#                          nothing is built
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,12 +70,25 @@ answer() {
 
 "$top/.ci/install-deps.sh"
 
-step "Building signet (cmake, in build/)"
-cmake -S "$top" -B "$top/build" >/dev/null
-cmake --build "$top/build" -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-"$top/build/src/signet" --version
+if [ -n "${SIGNET:-}" ]; then
+	PKI_SIGNET=$(command -v "$SIGNET") || {
+		echo "demo: SIGNET=$SIGNET: no such program" >&2
+		exit 2
+	}
+	PKI_SHARE=$(cd "$(dirname "$PKI_SIGNET")/../share/signet" 2>/dev/null &&
+		pwd) || {
+		echo "demo: no share/signet beside $PKI_SIGNET" >&2
+		exit 2
+	}
+	step "The installed signet ($PKI_SIGNET, files from $PKI_SHARE)"
+else
+	step "Building signet (cmake, in build/)"
+	cmake -S "$top" -B "$top/build" >/dev/null
+	cmake --build "$top/build" -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+	PKI_SIGNET=$top/build/src/signet
+fi
+"$PKI_SIGNET" --version
 
-PKI_SIGNET=$top/build/src/signet
 PKI_SRC=$top
 PKI_FATAL=1
 PKI_ECHO=1
@@ -102,10 +120,22 @@ say "Each ceremony runs a reviewed file from ceremony/, prints its plan," \
 	"an operator confirms the plan by typing the first 8 hex digits of the" \
 	"file's SHA-256; the demo passes --yes instead, and the transcripts" \
 	"record that no one confirmed."
+say "First the root token goes under the control of 2 of 3 custodians" \
+	"(CA/B Forum BR 6.2.2): signet draws a new user PIN from the token," \
+	"sets it, and splits it into three shares, each sealed under its" \
+	"custodian's passphrase. No one sees the PIN; hsm/root.pin stops" \
+	"working. Every root ceremony below is unlocked by two custodians" \
+	"(Carol and Erin), whom its transcript names:"
+pki_root_quorum
+excerpt "^Quorum to set up|^Custodians|set-pin|^Ceremony .* completed"
+say "The token's former PIN no longer logs in (exit status 24):"
+pki_expect 24 old-root-pin "$PKI_SIGNET" token list \
+	--token "pkcs11:token=root?pin-source=file:$PKI_DIR/hsm/root.pin"
+excerpt "CKR_PIN_INCORRECT"
 say "The root key is generated on the root token, non-extractable; the" \
 	"root signs its own certificate:"
 pki_ceremony 01-root-key
-excerpt "^Key to generate|cannot leave the token|^Ceremony .* completed"
+excerpt "quorum-unlock|^Key to generate|cannot leave the token|^Ceremony .* completed"
 pki_ceremony 02-root-cert
 excerpt "^  (subject|notAfter)  |^Ceremony .* completed"
 say "The intermediate key (and the online CA's audit key) on the online" \
@@ -230,6 +260,12 @@ pki_verify_audit
 excerpt "."
 say "The ceremony transcripts, each checked with the key that signed it:"
 pki_verify_transcripts
+say "Who unlocked the root token, as 05-root-crl's transcript says:"
+pki_run verify-quorum "$PKI_SIGNET" ceremony verify \
+	05-root-crl.transcript.json --cert root.pem
+excerpt "^quorum:"
+pki_has "$PKI_LOG" "quorum: unlocked by: split" \
+	"the transcript names the custodians and M of N"
 say "The certificates the online CA issued:"
 pki_run list "$PKI_SIGNET" list
 excerpt "."

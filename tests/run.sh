@@ -2,9 +2,12 @@
 # Build signet and run every test: the plain build, the same suite under
 # AddressSanitizer + UndefinedBehaviorSanitizer and in a Release (-O3)
 # build, static analysis (tests/analyze.sh), the token paths under valgrind
-# (tests/valgrind.sh) and a fuzzing time box (tests/fuzz/run-fuzz.sh,
-# $SIGNET_FUZZ_SECONDS per target, default 20). Installs its dependencies.
-# Every build has the test hooks and -Werror (SIGNET_WERROR).
+# (tests/valgrind.sh), the Debian package (tests/deb.sh: built, checked
+# by lintian, installed, the demo run against the installed signet, removed)
+# and a fuzzing time box (tests/fuzz/run-fuzz.sh, $SIGNET_FUZZ_SECONDS per
+# target, default 20). Installs its dependencies.
+# Every build has the test hooks and -Werror (SIGNET_WERROR) but the
+# package's, which is built the way Debian builds it: without either.
 #
 #   tests/run.sh            everything (what CI runs)
 #   tests/run.sh --quick    the plain build and its tests only
@@ -99,6 +102,13 @@ else
 	report asan-build
 	report release-build
 
+	# The Debian package, niced, beside the sanitizer and Release suites
+	# below: its build takes the CPU they leave idle, its demo mostly
+	# waits.
+	task debian-package nice -n 10 sh "$top/tests/deb.sh" \
+		"$top/build-deb" &
+	p3=$!
+
 	# The sanitizer suite, with static analysis beside it.
 	task asan-tests suite asan "$top/build-asan" &
 	p1=$!
@@ -116,6 +126,8 @@ else
 	wait "$p1" "$p2" || true
 	report release-tests
 	report valgrind
+	wait "$p3" || true
+	report debian-package
 
 	# The fuzzing box takes every core for its time.
 	task fuzzing sh "$top/tests/fuzz/run-fuzz.sh"

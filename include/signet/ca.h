@@ -102,6 +102,8 @@ struct signet_ca_config {
 	unsigned serve_max_per_client; /* connections per client address */
 	unsigned serve_max_header;     /* bytes of request line + headers */
 	unsigned serve_idle_timeout;   /* seconds */
+	unsigned serve_max_rate;       /* requests/s per client; 0: no limit */
+	int serve_log_json;            /* request log lines as JSON */
 	int64_t serve_crl_interval;    /* seconds between full CRLs */
 	int64_t serve_crl_check;       /* seconds between revocation polls */
 	struct signet_ca_est_profile *serve_est; /* serve.est */

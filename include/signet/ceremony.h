@@ -38,6 +38,7 @@ enum signet_ceremony_type {
 	SIGNET_CEREMONY_CROSS_CERT,
 	SIGNET_CEREMONY_ROOT_CRL,
 	SIGNET_CEREMONY_KEY_BACKUP,
+	SIGNET_CEREMONY_QUORUM_SPLIT,
 };
 
 /* "root-key", ...; "none" for anything else. */

@@ -94,6 +94,8 @@ signet_key_type_parse(const char *name, enum signet_key_type *out) SIGNET_WUR;
 
 /* ---- Opening a token ---------------------------------------------------- */
 
+struct signet_token;
+
 struct signet_token_opts {
 	/*
 	 * Module to load when the URI has no module-path (NULL:
@@ -123,12 +125,24 @@ struct signet_token_opts {
 	 * For key ceremonies; the online CA leaves it 0.
 	 */
 	int allow_trusted_wrap;
+	/*
+	 * A PIN the caller holds in locked memory (a quorum's, rebuilt from
+	 * custodians' shares): one more PIN source, exclusive with the
+	 * others. Copied; the caller wipes its own.
+	 */
+	const char *pin;
+	size_t pin_len;
+	/*
+	 * Called once the token is found and before any PIN is read or any
+	 * login tried; label and serial are known and signet_token_data_get
+	 * works. A non-zero return (an error set) stops the open there.
+	 */
+	int (*before_login)(void *arg, struct signet_token *tok);
+	void *before_login_arg;
 };
 
 /* The module used when neither the URI nor the options name one. */
 #define SIGNET_DEFAULT_MODULE "/usr/lib/softhsm/libsofthsm2.so"
-
-struct signet_token;
 
 /*
  * Load the module, find the one initialised token the URI's token
@@ -160,6 +174,30 @@ unsigned long signet_token_recoveries(const struct signet_token *tok);
 /* Random bytes from the token's generator (C_GenerateRandom). */
 int signet_token_random(struct signet_token *tok, uint8_t *buf, size_t len)
     SIGNET_WUR;
+
+/* ---- PIN change and public data objects (pin.c) ----------------------- */
+
+/*
+ * Change the user PIN of the open token to pin (C_SetPIN with the PIN it
+ * was opened with); a later login after a lost session uses the new one.
+ * A length outside the token's ulMinPinLen..ulMaxPinLen is refused before
+ * the call. The caller keeps pin in locked memory and wipes it.
+ */
+int signet_token_set_pin(struct signet_token *tok, const char *pin, size_t len)
+    SIGNET_WUR;
+/*
+ * The value of the public data object (CKO_DATA, CKA_PRIVATE false)
+ * labelled label: freshly allocated into *out, or *out NULL when the token
+ * has none. Needs no login (usable from before_login).
+ */
+int signet_token_data_get(struct signet_token *tok, const char *label,
+    uint8_t **out, size_t *len) SIGNET_WUR;
+/*
+ * Replace the public data objects labelled label by one holding value
+ * (application "signet"); value NULL only removes them.
+ */
+int signet_token_data_set(struct signet_token *tok, const char *label,
+    const uint8_t *value, size_t len) SIGNET_WUR;
 
 /* ---- Keys ----------------------------------------------------------------- */
 

@@ -85,6 +85,8 @@ struct y_serve {
 	unsigned *max_connections_per_client;
 	unsigned *max_header_size;
 	unsigned *idle_timeout;
+	unsigned *max_request_rate;
+	char *log_format;
 	struct y_serve_crl *crl;
 	struct y_serve_https *https;
 	struct y_serve_est *est;
@@ -177,6 +179,8 @@ static const cyaml_schema_field_t y_serve_fields[] = {
 	    max_connections_per_client),
 	Y_UINT("max-header-size", struct y_serve, max_header_size),
 	Y_UINT("idle-timeout", struct y_serve, idle_timeout),
+	Y_UINT("max-request-rate", struct y_serve, max_request_rate),
+	Y_STR("log-format", struct y_serve, log_format),
 	Y_MAP("crl", struct y_serve, crl, y_serve_crl_fields),
 	Y_MAP("https", struct y_serve, https, y_serve_https_fields),
 	CYAML_FIELD_SEQUENCE_COUNT("est", Y_OPT, struct y_serve, est, est_count,
@@ -613,8 +617,19 @@ serve_fill(struct signet_ca_config *c, const struct y_serve *sv,
 		 sv->max_header_size, 8192, 1024, 1048576,
 		 &c->serve_max_header)) != 0 ||
 	    (r = get_uint(c, lines, "serve.idle-timeout", sv->idle_timeout, 10,
-		 1, 3600, &c->serve_idle_timeout)) != 0)
+		 1, 3600, &c->serve_idle_timeout)) != 0 ||
+	    (r = get_uint(c, lines, "serve.max-request-rate",
+		 sv->max_request_rate, 100, 0, 1000000, &c->serve_max_rate)) !=
+		0)
 		return r;
+	if (sv->log_format != NULL && strcmp(sv->log_format, "text") != 0 &&
+	    strcmp(sv->log_format, "json") != 0)
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.log-format"),
+		    "serve.log-format must be text or json, not '%s'",
+		    sv->log_format);
+	c->serve_log_json =
+	    sv->log_format != NULL && strcmp(sv->log_format, "json") == 0;
 	if ((r = serve_duration(c, lines, "serve.crl.interval", cr->interval,
 		 86400, 60, CA_CRL_NEXT_UPDATE_MAX, &c->serve_crl_interval)) !=
 		0 ||

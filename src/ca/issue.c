@@ -363,7 +363,7 @@ item_names_validated(const struct signet_ca_request *req,
 bad:
 	free(used);
 	return signet_error_set(SIGNET_ERR_USAGE,
-	    "validated identifier '%.80s' is neither dns:NAME, ip:ADDRESS "
+	    "validated identifier '%.80s' is neither dns:NAME nor ip:ADDRESS "
 	    "nor uri:URI",
 	    v);
 }

@@ -51,6 +51,21 @@ struct cy_token {
 	char *user_pin;
 };
 
+struct cy_custodian {
+	char *name;
+	char *share;
+	char *passphrase_source;
+	char *words_source;
+	char *paper;
+};
+
+/* quorum: (the shares that unlock the token) and split: (the new ones). */
+struct cy_quorum {
+	char *threshold;
+	struct cy_custodian *custodians;
+	unsigned custodians_count;
+};
+
 struct cy_key {
 	char *type;
 	char *label;
@@ -110,6 +125,8 @@ struct cy_ceremony {
 	unsigned operators_count;
 	struct cy_token *token;
 	struct cy_token *backup_token;
+	struct cy_quorum *quorum;
+	struct cy_quorum *split;
 	struct cy_key *key;
 	struct cy_key *audit_key;
 	char *policy;
@@ -139,6 +156,61 @@ struct cer_token_cfg {
 	char *so_pin_source; /* key-backup only */
 	/* accept-restored-key: the key may have been outside the token */
 	int accept_restored;
+	/* pin-source: quorum: the PIN is rebuilt from custodians' shares */
+	int quorum;
+};
+
+/* ---- Quorums: M of N custodians' shares of a token's PIN ---------------- */
+
+#define CER_QUORUM_MAX 16
+/* A quorum's PIN: 32 hex characters, 128 bits from the token's generator. */
+#define CER_QUORUM_PIN_LEN 32
+#define CER_SHARE_FILE_MAX ((size_t)64 * 1024)
+#define CER_PASSPHRASE_MIN 8
+/* The public data object on the token naming its current split. */
+#define CER_QUORUM_MARKER_LABEL "signet-quorum"
+
+struct cer_custodian {
+	char *name;
+	char *share;             /* as in the file */
+	char *share_full;        /* joined with dir */
+	char *passphrase_source; /* prompt, file:PATH (resolved) or env:NAME */
+	char *words_source;      /* unlock: the share on paper, instead */
+	int paper;               /* split: also shown as words to write down */
+};
+
+struct cer_quorum_cfg {
+	int present;
+	unsigned threshold; /* split: only */
+	struct cer_custodian custodians[CER_QUORUM_MAX];
+	size_t n;
+};
+
+struct cer_split_member {
+	unsigned id;
+	char name[256];
+	char fingerprint[65];
+};
+
+/* What every share of one split carries, and must agree on. */
+struct cer_split {
+	char id[33]; /* 16 random bytes, hex */
+	char created[21];
+	unsigned threshold, count;
+	char token_label[33], token_serial[17];
+	char pin_check[65]; /* SHA-256 binding the PIN to the split */
+	char digest[65];    /* SHA-256 of all of the above and members */
+	struct cer_split_member members[CER_QUORUM_MAX];
+};
+
+struct signet_secret;
+
+struct cer_share {
+	struct cer_split split;
+	unsigned id; /* 1..count: libgfshare's share number */
+	char fingerprint[65];
+	struct signet_secret *value; /* the share itself, locked memory */
+	int paper; /* from words: split digest and check value abridged */
 };
 
 /* How a generated key may leave its token. */
@@ -202,6 +274,8 @@ struct signet_ceremony {
 	struct cer_token_cfg backup_token;
 	struct cer_key_cfg key;
 	struct cer_key_cfg audit_key;
+	struct cer_quorum_cfg unlock; /* quorum: */
+	struct cer_quorum_cfg split;  /* split: (quorum-split) */
 
 	struct signet_policy *policy;
 	const struct signet_profile *base_profile;
@@ -234,8 +308,9 @@ struct signet_ceremony {
 	time_t started;
 	const char *step; /* the step under way, for a failure */
 	json_t *steps;
-	json_t *lint;  /* lint results */
-	json_t *extra; /* type-specific facts for the transcript */
+	json_t *lint;   /* lint results */
+	json_t *extra;  /* type-specific facts for the transcript */
+	json_t *quorum; /* the quorum that unlocked, the split made; or NULL */
 	struct cer_text plan_body;
 	char *plan;
 	int assume_yes;
@@ -308,6 +383,63 @@ int cer_cert_prepare(struct signet_ceremony *c) SIGNET_WUR;
 int cer_cert_execute(struct signet_ceremony *c) SIGNET_WUR;
 int cer_crl_prepare(struct signet_ceremony *c) SIGNET_WUR;
 int cer_crl_execute(struct signet_ceremony *c) SIGNET_WUR;
+
+/* ---- share.c: splitting, sealing, opening and combining shares --------- */
+
+/*
+ * Draw a PIN (CER_QUORUM_PIN_LEN hex characters) and a split id from rng,
+ * and split the PIN into n shares, m of which rebuild it (libgfshare);
+ * names[i] is share i+1's custodian. shares[] gets n fresh shares.
+ */
+int cer_split_make(int (*rng)(void *, uint8_t *, size_t), void *rng_arg,
+    unsigned m, unsigned n, const char *const *names, const char *token_label,
+    const char *token_serial, struct signet_secret **pin,
+    struct cer_share **shares) SIGNET_WUR;
+/* The share file: JSON, the share sealed under the passphrase. */
+int cer_share_seal(const struct cer_share *sh, const char *pass, size_t plen,
+    uint8_t **out, size_t *outlen) SIGNET_WUR;
+/*
+ * Open a share file (what names it in messages): SIGNET_ERR_VERIFY for a
+ * wrong passphrase, an altered file, or a share that does not match its
+ * fingerprint or its split's list.
+ */
+int cer_share_open(const uint8_t *data, size_t len, const char *what,
+    const char *pass, size_t plen, struct cer_share **out) SIGNET_WUR;
+void cer_share_free(struct cer_share *sh);
+const char *cer_share_custodian(const struct cer_share *sh);
+/* SHA-256 over the split id, the share's number and value (hex). */
+int cer_share_fingerprint(const char *split_id, unsigned id,
+    const uint8_t *value, size_t len, char out[65]) SIGNET_WUR;
+/* The share that says most about the split (a file's, if any). */
+const struct cer_share *
+cer_shares_ref(struct cer_share *const *shares, size_t n);
+/* paper.c: the share as 36 words with a checksum, and back. */
+int cer_share_words(const struct cer_share *sh, struct signet_secret **out)
+    SIGNET_WUR;
+int cer_share_from_words(const char *words, size_t len, const char *custodian,
+    struct cer_share **out) SIGNET_WUR;
+/* Same split, same list, no share twice, at least the threshold. */
+int cer_shares_check(struct cer_share *const *shares, size_t n) SIGNET_WUR;
+/* cer_shares_check, then the PIN, checked against the split's value. */
+int cer_shares_combine(struct cer_share *const *shares, size_t n,
+    struct signet_secret **pin) SIGNET_WUR;
+/* The text of the token's marker object for a split. */
+int
+cer_split_marker(const struct cer_split *sp, char *buf, size_t len) SIGNET_WUR;
+
+/* ---- quorum.c: unlocking with a quorum, and the quorum-split ceremony --- */
+
+/*
+ * Rebuild the PIN of the token cfg names from the custodians' shares
+ * (every check done before any login) into *pin; *split says which split.
+ */
+int cer_quorum_unlock(struct signet_ceremony *c, struct signet_secret **pin,
+    struct cer_split *split) SIGNET_WUR;
+/* Before the login: the token is the split's, and under this split. */
+int cer_quorum_before_login(void *arg, struct signet_token *tok);
+int cer_quorum_prepare(struct signet_ceremony *c) SIGNET_WUR;
+int cer_quorum_execute(struct signet_ceremony *c) SIGNET_WUR;
+void cer_quorum_cfg_clear(struct cer_quorum_cfg *q);
 
 /* ---- plan.c -------------------------------------------------------------- */
 

@@ -368,6 +368,7 @@ cer_cert_prepare(struct signet_ceremony *c)
 	case SIGNET_CEREMONY_INTERMEDIATE_KEY:
 	case SIGNET_CEREMONY_ROOT_CRL:
 	case SIGNET_CEREMONY_KEY_BACKUP:
+	case SIGNET_CEREMONY_QUORUM_SPLIT:
 	default:
 		r = signet_error_set(SIGNET_ERR_INTERNAL, "not a certificate");
 		break;

@@ -50,6 +50,27 @@ static const cyaml_schema_field_t y_token_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t y_custodian_fields[] = {
+	Y_STR("name", struct cy_custodian, name),
+	Y_STR("share", struct cy_custodian, share),
+	Y_STR("passphrase-source", struct cy_custodian, passphrase_source),
+	Y_STR("words-source", struct cy_custodian, words_source),
+	Y_STR("paper", struct cy_custodian, paper),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t y_custodian = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct cy_custodian,
+	    y_custodian_fields),
+};
+
+static const cyaml_schema_field_t y_quorum_fields[] = {
+	Y_STR("threshold", struct cy_quorum, threshold),
+	CYAML_FIELD_SEQUENCE_COUNT("custodians", Y_OPT, struct cy_quorum,
+	    custodians, custodians_count, &y_custodian, 0, CER_QUORUM_MAX),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t y_key_fields[] = {
 	Y_STR("type", struct cy_key, type),
 	Y_STR("label", struct cy_key, label),
@@ -132,6 +153,8 @@ static const cyaml_schema_field_t y_ceremony_fields[] = {
 	    operators, operators_count, &y_string, 0, CY_LIST_MAX),
 	Y_MAP("token", struct cy_ceremony, token, y_token_fields),
 	Y_MAP("backup-token", struct cy_ceremony, backup_token, y_token_fields),
+	Y_MAP("quorum", struct cy_ceremony, quorum, y_quorum_fields),
+	Y_MAP("split", struct cy_ceremony, split, y_quorum_fields),
 	Y_MAP("key", struct cy_ceremony, key, y_key_fields),
 	Y_MAP("audit-key", struct cy_ceremony, audit_key, y_key_fields),
 	Y_STR("policy", struct cy_ceremony, policy),
@@ -156,7 +179,8 @@ static const cyaml_schema_value_t y_ceremony = {
 #define T_ALL                                                    \
 	(T(ROOT_KEY) | T(ROOT_CERT) | T(INTERMEDIATE_KEY) |      \
 	    T(INTERMEDIATE_CERT) | T(CROSS_CERT) | T(ROOT_CRL) | \
-	    T(KEY_BACKUP))
+	    T(KEY_BACKUP) | T(QUORUM_SPLIT))
+#define T_KEYED (T_ALL & ~T(QUORUM_SPLIT))
 #define T_GEN (T(ROOT_KEY) | T(INTERMEDIATE_KEY))
 #define T_CERT (T(ROOT_CERT) | T(INTERMEDIATE_CERT) | T(CROSS_CERT))
 #define T_ISSUED (T(INTERMEDIATE_CERT) | T(CROSS_CERT) | T(ROOT_CRL))
@@ -179,13 +203,20 @@ static const struct {
 	{ "token.pin-source", T_ALL, 0 },
 	{ "token.so-pin-source", T(KEY_BACKUP), 0 },
 	/* Ceremonies that sign with (or back up) a key already there. */
-	{ "token.accept-restored-key", T_CERT | T(ROOT_CRL) | T(KEY_BACKUP),
-	    0 },
+	{ "token.accept-restored-key",
+	    T_CERT | T(ROOT_CRL) | T(KEY_BACKUP) | T(QUORUM_SPLIT), 0 },
+	/* The shares that unlock the token (token.pin-source: quorum). */
+	{ "quorum", T_ALL, 0 },
+	{ "quorum.custodians", T_ALL, T_ALL },
+	{ "quorum.threshold", 0, 0 },
+	{ "split", T(QUORUM_SPLIT), T(QUORUM_SPLIT) },
+	{ "split.threshold", T(QUORUM_SPLIT), T(QUORUM_SPLIT) },
+	{ "split.custodians", T(QUORUM_SPLIT), T(QUORUM_SPLIT) },
 	{ "backup-token", T(KEY_BACKUP), T(KEY_BACKUP) },
 	{ "backup-token.uri", T(KEY_BACKUP), T(KEY_BACKUP) },
 	{ "backup-token.module", T(KEY_BACKUP), 0 },
 	{ "backup-token.pin-source", T(KEY_BACKUP), 0 },
-	{ "key", T_ALL, T_ALL },
+	{ "key", T_ALL, T_KEYED },
 	{ "key.type", T_GEN, T_GEN },
 	{ "key.label", T_ALL, T_ALL },
 	{ "key.id", T_ALL, T_GEN },
@@ -213,7 +244,7 @@ static const struct {
 	{ "inputs.csr", T(INTERMEDIATE_CERT), T(INTERMEDIATE_CERT) },
 	{ "inputs.subject-certificate", T(CROSS_CERT), T(CROSS_CERT) },
 	{ "inputs.previous-crl", T(ROOT_CRL), 0 },
-	{ "outputs", T_ALL, T_ALL & ~T(KEY_BACKUP) },
+	{ "outputs", T_ALL, T_KEYED & ~T(KEY_BACKUP) },
 	{ "outputs.public-key", T_GEN, T_GEN },
 	{ "outputs.fingerprint", T_GEN, 0 },
 	{ "outputs.certificate", T_CERT, T_CERT },
@@ -237,6 +268,7 @@ static const struct {
 	{ SIGNET_CEREMONY_CROSS_CERT, "cross-cert" },
 	{ SIGNET_CEREMONY_ROOT_CRL, "root-crl" },
 	{ SIGNET_CEREMONY_KEY_BACKUP, "key-backup" },
+	{ SIGNET_CEREMONY_QUORUM_SPLIT, "quorum-split" },
 };
 
 #define N_TYPES (sizeof(type_names) / sizeof(type_names[0]))
@@ -317,6 +349,9 @@ ld_strdup(const struct loader *ld, const char *path, const char *v, char **out)
 {
 	int r;
 
+	/* A missing value is refused by ld_value; said here for the analyzer. */
+	if (v == NULL)
+		return ld_value(ld, path, v);
 	if ((r = ld_text(ld, path, v)) != 0)
 		return r;
 	if ((*out = strdup(v)) == NULL)
@@ -460,7 +495,13 @@ ld_token(const struct loader *ld, const char *sec, const struct cy_token *y,
 		if ((r = ld_strdup(ld, path, y->module, &cfg->module)) != 0)
 			return r;
 	}
-	if (y->pin_source != NULL) {
+	if (y->pin_source != NULL && strcmp(y->pin_source, "quorum") == 0) {
+		if (strcmp(sec, "token") != 0)
+			return ld_err(ld, "backup-token.pin-source",
+			    SIGNET_ERR_CONFIG,
+			    "quorum unlocks only the ceremony's token:");
+		cfg->quorum = 1;
+	} else if (y->pin_source != NULL) {
 		snprintf(path, sizeof(path), "%s.pin-source", sec);
 		if ((r = ld_pin_source(ld, path, y->pin_source,
 			 &cfg->pin_source)) != 0)
@@ -482,6 +523,158 @@ ld_token(const struct loader *ld, const char *sec, const struct cy_token *y,
 			    "restored from a backup; docs/ceremony.md)");
 	}
 	return 0;
+}
+
+/* ---- Quorums ------------------------------------------------------------- */
+
+static int ld_u64(const char *v, uint64_t *out);
+
+/* The directory exists and the file does not: as for outputs. */
+static int
+ld_share_out(const struct loader *ld, const char *path, const char *full)
+{
+	char *parent;
+	int r = 0;
+
+	if ((parent = file_dirname(full)) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	if (!file_exists(parent))
+		r = ld_err(ld, path, SIGNET_ERR_CONFIG,
+		    "the directory %s does not exist; create it first", parent);
+	else if (file_exists(full))
+		r = ld_err(ld, path, SIGNET_ERR_CONFLICT,
+		    "%s exists already; a ceremony never overwrites a file: "
+		    "move it away, or name another share file",
+		    full);
+	free(parent);
+	return r;
+}
+
+static int
+ld_quorum(const struct loader *ld, const char *sec, const struct cy_quorum *y,
+    int split, struct cer_quorum_cfg *q)
+{
+	struct cer_custodian *cu;
+	char path[96];
+	uint64_t m;
+	size_t i, j;
+	int r;
+
+	if (y == NULL)
+		return 0;
+	q->present = 1;
+	if (y->custodians_count == 0 || (split && y->custodians_count < 2))
+		return ld_err(ld, sec, SIGNET_ERR_CONFIG,
+		    "needs custodians: %s",
+		    split ? "at least 2, each with name and share"
+			  : "each with name and share");
+	for (i = 0; i < y->custodians_count; i++) {
+		const struct cy_custodian *yc = &y->custodians[i];
+
+		cu = &q->custodians[q->n++];
+		snprintf(path, sizeof(path), "%s.custodians[%zu].name", sec, i);
+		if ((r = ld_strdup(ld, path, yc->name, &cu->name)) != 0)
+			return r;
+		if (strlen(cu->name) > 255)
+			return ld_err(ld, path, SIGNET_ERR_CONFIG,
+			    "is longer than 255 bytes");
+		snprintf(path, sizeof(path), "%s.custodians[%zu].words-source",
+		    sec, i);
+		if (yc->words_source != NULL && split)
+			return ld_err(ld, path, SIGNET_ERR_CONFIG,
+			    "is for unlocking; a new share is put on paper "
+			    "with paper: true");
+		if (yc->words_source != NULL) {
+			if (yc->share != NULL || yc->passphrase_source != NULL)
+				return ld_err(ld, path, SIGNET_ERR_CONFIG,
+				    "a custodian brings their share file (and "
+				    "passphrase) or their words, not both");
+			if ((r = ld_pin_source(ld, path, yc->words_source,
+				 &cu->words_source)) != 0)
+				return r;
+		}
+		snprintf(path, sizeof(path), "%s.custodians[%zu].paper", sec,
+		    i);
+		if (yc->paper != NULL) {
+			if (!split)
+				return ld_err(ld, path, SIGNET_ERR_CONFIG,
+				    "is for a new split; to unlock with "
+				    "words, give words-source");
+			if (strcmp(yc->paper, "true") == 0)
+				cu->paper = 1;
+			else if (strcmp(yc->paper, "false") != 0)
+				return ld_err(ld, path, SIGNET_ERR_CONFIG,
+				    "must be true or false");
+		}
+		snprintf(path, sizeof(path), "%s.custodians[%zu].share", sec,
+		    i);
+		if (cu->words_source != NULL) {
+			/* Named for the plan; never read. */
+			if ((cu->share = strdup("(words)")) == NULL ||
+			    (cu->share_full = strdup("(words)")) == NULL ||
+			    (cu->passphrase_source = strdup("none")) == NULL)
+				return signet_error_set(SIGNET_ERR_INTERNAL,
+				    "out of memory");
+			goto next;
+		}
+		if ((r = ld_strdup(ld, path, yc->share, &cu->share)) != 0)
+			return r;
+		if ((cu->share_full = file_path_join(ld->c->dir, cu->share)) ==
+		    NULL)
+			return signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory");
+		snprintf(path, sizeof(path),
+		    "%s.custodians[%zu].passphrase-source", sec, i);
+		if ((r = ld_pin_source(ld, path,
+			 yc->passphrase_source != NULL ? yc->passphrase_source
+						       : "prompt",
+			 &cu->passphrase_source)) != 0)
+			return r;
+	next:
+		for (j = 0; j + 1 < q->n; j++) {
+			if (strcmp(q->custodians[j].name, cu->name) == 0)
+				return ld_err(ld, path, SIGNET_ERR_CONFIG,
+				    "custodian '%s' is listed twice", cu->name);
+			if (cu->words_source == NULL &&
+			    strcmp(q->custodians[j].share_full,
+				cu->share_full) == 0)
+				return ld_err(ld, path, SIGNET_ERR_CONFIG,
+				    "share file %s is listed twice", cu->share);
+		}
+		if (split) {
+			snprintf(path, sizeof(path), "%s.custodians[%zu].share",
+			    sec, i);
+			if ((r = ld_share_out(ld, path, cu->share_full)) != 0)
+				return r;
+		}
+	}
+	if (split) {
+		snprintf(path, sizeof(path), "%s.threshold", sec);
+		if ((r = ld_value(ld, path, y->threshold)) != 0)
+			return r;
+		if (ld_u64(y->threshold, &m) != 0 || m < 2 || m > q->n)
+			return ld_err(ld, path, SIGNET_ERR_CONFIG,
+			    "must be a whole number from 2 to the number of "
+			    "custodians (%zu): M of N, 2 <= M <= N <= %d",
+			    q->n, CER_QUORUM_MAX);
+		q->threshold = (unsigned)m;
+	}
+	return 0;
+}
+
+void
+cer_quorum_cfg_clear(struct cer_quorum_cfg *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->n; i++) {
+		free(q->custodians[i].name);
+		free(q->custodians[i].share);
+		free(q->custodians[i].share_full);
+		free(q->custodians[i].passphrase_source);
+		free(q->custodians[i].words_source);
+	}
+	memset(q, 0, sizeof(*q));
 }
 
 /* ---- Keys -------------------------------------------------------------------
@@ -1032,7 +1225,8 @@ ld_type(const struct loader *ld, const char *v)
 		}
 	return ld_err(ld, "ceremony", SIGNET_ERR_CONFIG,
 	    "'%s' is not a ceremony: root-key, root-cert, intermediate-key, "
-	    "intermediate-cert, cross-cert, root-crl or key-backup",
+	    "intermediate-cert, cross-cert, root-crl, key-backup or "
+	    "quorum-split",
 	    v);
 }
 
@@ -1077,6 +1271,27 @@ ld_all(struct loader *ld, const struct cy_ceremony *y)
 	    (r = ld_key(ld, "key", y->key, &c->key)) != 0 ||
 	    (r = ld_key(ld, "audit-key", y->audit_key, &c->audit_key)) != 0)
 		return r;
+	if ((r = ld_quorum(ld, "quorum", y->quorum, 0, &c->unlock)) != 0 ||
+	    (r = ld_quorum(ld, "split", y->split, 1, &c->split)) != 0)
+		return r;
+	if (c->token.quorum && !c->unlock.present)
+		return ld_err(ld, "token.pin-source", SIGNET_ERR_CONFIG,
+		    "is quorum, but the file has no quorum: section listing "
+		    "the custodians and their share files");
+	if (c->unlock.present && !c->token.quorum)
+		return ld_err(ld, "quorum", SIGNET_ERR_CONFIG,
+		    "is used only with token.pin-source: quorum");
+	for (i = 0; i < c->split.n; i++) {
+		size_t j;
+
+		for (j = 0; j < c->unlock.n; j++)
+			if (strcmp(c->split.custodians[i].share_full,
+				c->unlock.custodians[j].share_full) == 0)
+				return ld_err(ld, "split", SIGNET_ERR_CONFIG,
+				    "share file %s is also one that unlocks "
+				    "the token; the new shares go to new files",
+				    c->split.custodians[i].share);
+	}
 	if (c->audit_key.present) {
 		if (c->audit_key.type == SIGNET_KEY_NONE ||
 		    c->audit_key.id_len == 0)
@@ -1250,6 +1465,9 @@ signet_ceremony_free(struct signet_ceremony *c)
 	X509_NAME_free(c->subject);
 	token_cfg_clear(&c->token);
 	token_cfg_clear(&c->backup_token);
+	cer_quorum_cfg_clear(&c->unlock);
+	cer_quorum_cfg_clear(&c->split);
+	json_decref(c->quorum);
 	free(c->key.label);
 	free(c->audit_key.label);
 	for (i = 0; i < c->n_operators; i++)

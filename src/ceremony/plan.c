@@ -219,10 +219,41 @@ plan_token_cfg(struct cer_text *t, const char *what,
 	cer_text_add(t, "%-22s module %s\n", "",
 	    cfg->module != NULL ? cfg->module : SIGNET_DEFAULT_MODULE);
 	/* Where the PIN comes from, never the PIN. */
-	cer_text_add(t, "%-22s user PIN from %s\n", "", src);
+	if (cfg->quorum)
+		cer_text_add(t, "%-22s user PIN from a quorum of custodians\n",
+		    "");
+	else
+		cer_text_add(t, "%-22s user PIN from %s\n", "", src);
 	if (cfg->so_pin_source != NULL)
 		cer_text_add(t, "%-22s SO PIN from %s\n", "",
 		    cfg->so_pin_source);
+}
+
+static void
+plan_quorum_cfg(struct cer_text *t, const char *what,
+    const struct cer_quorum_cfg *q)
+{
+	size_t i;
+
+	if (!q->present)
+		return;
+	if (q->threshold > 0)
+		cer_text_add(t, "%-22s %u of %zu custodians\n", what,
+		    q->threshold, q->n);
+	for (i = 0; i < q->n; i++) {
+		const struct cer_custodian *cu = &q->custodians[i];
+
+		if (cu->words_source != NULL)
+			cer_text_add(t,
+			    "%-22s %s: share on paper (words from %s)\n",
+			    i == 0 && q->threshold == 0 ? what : "", cu->name,
+			    cu->words_source);
+		else
+			cer_text_add(t, "%-22s %s: %s (passphrase from %s)%s\n",
+			    i == 0 && q->threshold == 0 ? what : "", cu->name,
+			    cu->share, cu->passphrase_source,
+			    cu->paper ? ", and on paper" : "");
+	}
 }
 
 static void
@@ -350,6 +381,10 @@ signet_ceremony_describe(const struct signet_ceremony *c)
 	case SIGNET_CEREMONY_KEY_BACKUP:
 		plan_key_cfg(&t, "Key to back up", &c->key);
 		break;
+	case SIGNET_CEREMONY_QUORUM_SPLIT:
+		plan_key_cfg(&t, "Transcript signed by", &c->key);
+		plan_quorum_cfg(&t, "New quorum", &c->split);
+		break;
 	case SIGNET_CEREMONY_ROOT_CERT:
 	case SIGNET_CEREMONY_INTERMEDIATE_CERT:
 	case SIGNET_CEREMONY_CROSS_CERT:
@@ -368,6 +403,7 @@ signet_ceremony_describe(const struct signet_ceremony *c)
 		    name != NULL ? name : "?");
 		free(name);
 	}
+	plan_quorum_cfg(&t, "Unlocking custodians", &c->unlock);
 	if (c->base_profile != NULL) {
 		cer_text_add(&t, "\nCertificate to be signed:\n");
 		cer_plan_profile(&t, &c->profile);

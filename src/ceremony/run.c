@@ -13,6 +13,7 @@
 #include "util/codec.h"
 #include "util/fault.h"
 #include "util/file.h"
+#include "util/secret.h"
 
 void
 cer_step(struct signet_ceremony *c, const char *step, const char *fmt, ...)
@@ -50,7 +51,9 @@ cer_token_open(struct signet_ceremony *c, const struct cer_token_cfg *cfg,
 {
 	struct signet_token_opts opts;
 	struct signet_token *tok = NULL;
+	struct signet_secret *pin = NULL;
 	struct cer_text *t = &c->plan_body;
+	struct cer_split split;
 	int r;
 
 	*out = NULL;
@@ -61,7 +64,18 @@ cer_token_open(struct signet_ceremony *c, const struct cer_token_cfg *cfg,
 	opts.pin_source = cfg->pin_source != NULL ? cfg->pin_source : "prompt";
 	/* Keys made for backup are extractable, but only under trust. */
 	opts.allow_trusted_wrap = 1;
-	if ((r = signet_token_open(cfg->uri, &opts, &tok)) != 0)
+	if (cfg->quorum) {
+		/* Every share checked, and the PIN rebuilt, before the token. */
+		if ((r = cer_quorum_unlock(c, &pin, &split)) != 0)
+			return r;
+		opts.pin_source = NULL;
+		opts.pin = secret_get0(pin, &opts.pin_len);
+		opts.before_login = cer_quorum_before_login;
+		opts.before_login_arg = &split;
+	}
+	r = signet_token_open(cfg->uri, &opts, &tok);
+	secret_free(pin);
+	if (r != 0)
 		return signet_error_context(r, "opening the %s token %s",
 		    cfg->role, cfg->uri_text);
 	c->tokens[c->n_tokens] = tok;
@@ -78,6 +92,10 @@ cer_token_open(struct signet_ceremony *c, const struct cer_token_cfg *cfg,
 	cer_text_add(t, "%-22s model %s, manufacturer %s\n", "",
 	    signet_token_model(tok), signet_token_manufacturer(tok));
 	cer_text_add(t, "%-22s module %s\n", "", signet_token_module_path(tok));
+	if (cfg->quorum)
+		cer_text_add(t,
+		    "%-22s unlocked by %u of %u custodians, split %s\n", "",
+		    split.threshold, split.count, split.id);
 	*out = tok;
 	return 0;
 }
@@ -237,6 +255,8 @@ run_prepare(struct signet_ceremony *c)
 		return cer_crl_prepare(c);
 	case SIGNET_CEREMONY_KEY_BACKUP:
 		return cer_backup_prepare(c);
+	case SIGNET_CEREMONY_QUORUM_SPLIT:
+		return cer_quorum_prepare(c);
 	case SIGNET_CEREMONY_NONE:
 	default:
 		return signet_error_set(SIGNET_ERR_INTERNAL,
@@ -259,6 +279,8 @@ run_execute(struct signet_ceremony *c)
 		return cer_crl_execute(c);
 	case SIGNET_CEREMONY_KEY_BACKUP:
 		return cer_backup_execute(c);
+	case SIGNET_CEREMONY_QUORUM_SPLIT:
+		return cer_quorum_execute(c);
 	case SIGNET_CEREMONY_NONE:
 	default:
 		return signet_error_set(SIGNET_ERR_INTERNAL,

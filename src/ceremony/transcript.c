@@ -293,6 +293,8 @@ transcript_build(const struct signet_ceremony *c, const char *rel,
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(root, "inputs", a);
+	if (c->quorum != NULL)
+		json_object_set(root, "quorum", c->quorum);
 	json_object_set_new(root, "plan", str_or_null(c->plan));
 	json_object_set(root, "lint", c->lint);
 	json_object_set(root, "steps", c->steps);

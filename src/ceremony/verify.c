@@ -228,6 +228,56 @@ list_operators(struct signet_transcript_report *rep, const json_t *root)
 	cer_text_add(&rep->text, "\n");
 }
 
+/* One quorum member of the transcript: who, in force, and which shares. */
+static void
+list_quorum_part(struct signet_transcript_report *rep, const json_t *q,
+    const char *what)
+{
+	const json_t *a = json_object_get(q, "custodians"), *e;
+	size_t i;
+
+	if (!json_is_object(q))
+		return;
+	cer_text_add(&rep->text,
+	    "quorum: %s: split %s of token '%s' (serial "
+	    "%s), %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
+	    " custodians\n",
+	    what, jstr(q, "split_id"), jstr(q, "token_label"),
+	    jstr(q, "token_serial"),
+	    json_integer_value(json_object_get(q, "threshold")),
+	    json_integer_value(json_object_get(q, "shares")));
+	for (i = 0; i < json_array_size(a); i++) {
+		e = json_array_get(a, i);
+		cer_text_add(&rep->text,
+		    "quorum:   %s, share %" JSON_INTEGER_FORMAT
+		    ", fingerprint %s%s%s\n",
+		    jstr(e, "name"),
+		    json_integer_value(json_object_get(e, "share_id")),
+		    jstr(e, "share_fingerprint"),
+		    json_object_get(e, "file") != NULL ? ", file " : "",
+		    json_object_get(e, "file") != NULL ? jstr(e, "file") : "");
+	}
+}
+
+static void
+list_quorum(struct signet_transcript_report *rep, const json_t *root)
+{
+	const json_t *q = json_object_get(root, "quorum");
+
+	if (q == NULL)
+		return;
+	list_quorum_part(rep, json_object_get(q, "unlock"),
+	    json_is_true(
+		json_object_get(json_object_get(q, "unlock"), "rebuilt"))
+		? "unlocked by"
+		: "REFUSED unlock by");
+	list_quorum_part(rep, json_object_get(q, "split"),
+	    json_is_true(
+		json_object_get(json_object_get(q, "split"), "pin_set"))
+		? "new split, shares to"
+		: "split NOT in force (PIN unchanged), shares for");
+}
+
 int
 signet_transcript_verify(const char *path, const EVP_PKEY *pub,
     const char *base_dir, struct signet_transcript_report **out)
@@ -287,6 +337,7 @@ signet_transcript_verify(const char *path, const EVP_PKEY *pub,
 		    path);
 	check_ceremony(rep, root);
 	list_operators(rep, root);
+	list_quorum(rep, root);
 	if (base_dir != NULL)
 		base = strdup(base_dir);
 	else

@@ -31,7 +31,8 @@ ceremony_usage(FILE *f)
 	    "each\n"
 	    "(root-key, root-cert, intermediate-key, intermediate-cert, "
 	    "cross-cert,\n"
-	    "root-crl, key-backup; examples in ceremony/, runbook in "
+	    "root-crl, key-backup, quorum-split; examples in ceremony/, "
+	    "runbook in\n"
 	    "docs/ceremony.md).\n"
 	    "\n"
 	    "  run     check the file, open the tokens, prepare and lint "
@@ -71,8 +72,11 @@ ceremony_usage(FILE *f)
 	    "\n"
 	    "PINs come from the terminal or the pin-source the file names "
 	    "(file: or\n"
-	    "env:); a PIN in the file is refused. Exit status: 0 success, 3 "
-	    "bad file,\n"
+	    "env:); a PIN in the file is refused. pin-source: quorum "
+	    "rebuilds the PIN\n"
+	    "from M custodians' shares (passphrases from the terminal, or "
+	    "file:/env:).\n"
+	    "Exit status: 0 success, 3 bad file,\n"
 	    "11 lint failure, 2x token, 31 verification failed, 42 output "
 	    "or key exists.\n");
 }

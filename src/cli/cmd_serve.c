@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "serve/serve.h"
@@ -11,7 +12,7 @@ static void
 serve_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: signet serve [--config FILE]\n"
+	    "usage: signet serve [--config FILE] [--log-format text|json]\n"
 	    "\n"
 	    "Run the instance's online service in the foreground: this "
 	    "process (the\n"
@@ -34,7 +35,11 @@ serve_usage(FILE *f)
 	    "signet.yaml and the\n"
 	    "policy.\n"
 	    "\n"
-	    "  --config FILE  the instance\n");
+	    "  --config FILE             the instance\n"
+	    "  --log-format text|json   one request per line as text or "
+	    "as a JSON object\n"
+	    "                           (default: serve.log-format, "
+	    "text)\n");
 }
 
 int
@@ -42,18 +47,29 @@ cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'f' },
+		{ "log-format", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL;
 	char *path = NULL;
-	int c, r;
+	int c, r, log_json = -1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			config = optarg;
+			break;
+		case 'L':
+			if (strcmp(optarg, "text") == 0)
+				log_json = 0;
+			else if (strcmp(optarg, "json") == 0)
+				log_json = 1;
+			else
+				return cli_usage("serve",
+				    "--log-format is text or json, not '%s'",
+				    optarg);
 			break;
 		case 'h':
 			serve_usage(stdout);
@@ -67,7 +83,7 @@ cmd_serve(int argc, char **argv)
 		    argv[optind]);
 	if ((r = signet_ca_config_locate(config, &path)) != 0)
 		return cli_fail(r);
-	r = serve_run(path);
+	r = serve_run(path, log_json);
 	free(path);
 	if (r != 0)
 		return cli_fail(r);

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <microhttpd.h>
 
 #include "serve/front.h"
@@ -367,43 +368,63 @@ signer_gone(void)
 	pthread_mutex_unlock(&front.lock);
 }
 
-/* Until SIGTERM or the signer's end closes. */
+/* How long open connections may take to finish after SIGTERM. */
+#define DRAIN_MS 5000
+
 static int
-loop(int sigfd)
+connections(struct MHD_Daemon *http)
+{
+	return front_http_connections(http) +
+		   front_http_connections(front.https) >
+	       0;
+}
+
+/*
+ * Until the signer's end closes, or SIGTERM and the drain after it: no
+ * new connections, while the open ones finish (answers from the signer
+ * still arrive) for up to DRAIN_MS. 0 after a drain, 1 when the signer
+ * went away.
+ */
+static int
+loop(int sigfd, struct MHD_Daemon *http)
 {
 	struct serve_reader rd;
 	struct pollfd p[2];
 	struct signalfd_siginfo si;
-	int r;
+	int64_t drain_until = 0;
+	int r, rc = 1;
 
 	serve_reader_init(&rd, SERVE_IPC_MAX_TO_FRONT);
 	for (;;) {
+		if (drain_until != 0 &&
+		    (!connections(http) || mono_usec() >= drain_until)) {
+			rc = 0;
+			break;
+		}
 		p[0].fd = front.ipc;
 		p[0].events = POLLIN;
 		p[1].fd = sigfd;
 		p[1].events = POLLIN;
 		p[0].revents = p[1].revents = 0;
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 2, drain_until != 0 ? 50 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (p[1].revents & POLLIN) {
-			if (read(sigfd, &si, sizeof(si)) ==
-			    (ssize_t)sizeof(si)) {
-				front_log("signal %u: stopping",
-				    (unsigned)si.ssi_signo);
-				serve_reader_free(&rd);
-				return 0;
-			}
+		if ((p[1].revents & POLLIN) &&
+		    read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
+		    si.ssi_signo != SIGHUP && drain_until == 0) {
+			front_log("signal %u: draining, then stopping",
+			    (unsigned)si.ssi_signo);
+			front_http_quiesce(front.https);
+			front_http_quiesce(http);
+			drain_until = mono_usec() + (int64_t)DRAIN_MS * 1000;
 		}
 		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
 			continue;
 		while ((r = serve_reader_read(front.ipc, &rd)) == 1) {
-			if (handle(rd.buf, rd.have) != 0) {
-				serve_reader_free(&rd);
-				return 1;
-			}
+			if (handle(rd.buf, rd.have) != 0)
+				goto out;
 			serve_reader_next(&rd);
 		}
 		if (r < 0) {
@@ -412,12 +433,12 @@ loop(int sigfd)
 			    r == -2      ? "bad frame"
 			    : errno != 0 ? strerror(errno)
 					 : "connection closed");
-			serve_reader_free(&rd);
-			return 1;
+			break;
 		}
 	}
+out:
 	serve_reader_free(&rd);
-	return 1;
+	return rc;
 }
 
 /* ---- start --------------------------------------------------------------- */
@@ -490,6 +511,8 @@ main(int argc, char **argv)
 		{ "max-per-client", required_argument, NULL, 'p' },
 		{ "max-header", required_argument, NULL, 'H' },
 		{ "idle-timeout", required_argument, NULL, 'T' },
+		{ "max-rate", required_argument, NULL, 'R' },
+		{ "log-json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct MHD_Daemon *d = NULL;
@@ -532,6 +555,12 @@ main(int argc, char **argv)
 		case 'T':
 			u = &front.o.idle_timeout;
 			break;
+		case 'R':
+			u = &front.o.max_rate;
+			break;
+		case 'J':
+			front.o.log_json = 1;
+			break;
 		default:
 			bad = 1;
 			break;
@@ -565,8 +594,12 @@ main(int argc, char **argv)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
 
-	/* Whatever the C library reads once (time zone) is read now. */
+	/*
+	 * Whatever is read once is read now, before the sandbox: the time
+	 * zone, and jansson's hash seed (from /dev/urandom).
+	 */
 	tzset();
+	json_object_seed(0);
 	if ((front.listen_fd = listen_open(front.o.listen)) < 0)
 		return 1;
 	if (front.o.https_listen != NULL &&
@@ -581,17 +614,11 @@ main(int argc, char **argv)
 	pthread_mutex_lock(&front.send_lock);
 	r = serve_send(front.ipc, SERVE_MSG_READY, 0, NULL, 0, 2000);
 	pthread_mutex_unlock(&front.send_lock);
-	if (r == 0)
-		r = loop(sigfd);
-	else
-		r = 1;
+	r = r == 0 ? loop(sigfd, d) : 1;
 	if (r != 0) {
 		/* The signer is gone: tell clients so while they drain. */
 		signer_gone();
 		sleep(1);
-	} else {
-		front_http_drain(front.https, 5);
-		front_http_drain(d, 5);
 	}
 	front_http_stop(front.https);
 	front_http_stop(d);

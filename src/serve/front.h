@@ -26,6 +26,8 @@ struct front_opts {
 	unsigned max_per_client;
 	unsigned max_header;
 	unsigned idle_timeout;
+	unsigned max_rate; /* requests per second per client; 0: no limit */
+	int log_json;      /* request log lines as JSON objects */
 };
 
 /* A document served from memory; shared, freed with its last user. */
@@ -64,6 +66,7 @@ struct front {
 	int signer_gone;
 	/* metrics */
 	uint64_t requests;
+	uint64_t rate_limited;
 	uint64_t signer_requests;
 	uint64_t signer_timeouts;
 	uint64_t signer_late;
@@ -141,8 +144,10 @@ int front_send_copy(struct front_ctx *x, unsigned status, const char *type,
     const void *data, size_t len);
 /* Serve on fd; tls: HTTPS with the certificate front_tls_install set. */
 struct MHD_Daemon *front_http_start(int fd, int tls);
-/* Stop accepting, let open connections finish for up to seconds. */
-void front_http_drain(struct MHD_Daemon *d, unsigned seconds);
+/* Stop accepting connections (SIGTERM); open ones go on. */
+void front_http_quiesce(struct MHD_Daemon *d);
+/* How many connections are open. */
+unsigned front_http_connections(struct MHD_Daemon *d);
 void front_http_stop(struct MHD_Daemon *d);
 
 /* front_est.c: EST (RFC 7030) under /.well-known/est/. */

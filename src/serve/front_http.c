@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <microhttpd.h>
 
 #include "serve/front.h"
@@ -83,6 +84,31 @@ uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
 	return rq;
 }
 
+/* The request's log line as one JSON object (serve.log-format: json). */
+static void
+log_json(const char *when, const struct front_req *rq, const char *status)
+{
+	json_t *o;
+	char *line = NULL;
+
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:f}", "time", when, "client",
+	    rq->client, "method", rq->method, "path", rq->path, "status",
+	    status, "bytes", (json_int_t)rq->bytes, "ms",
+	    (double)(mono_usec() - rq->start_usec) / 1000.0);
+	if (o != NULL)
+		line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	/* No prefix: one JSON object per line, for log collectors. */
+	if (line != NULL) {
+		size_t n = strlen(line);
+
+		line[n] = '\n';
+		(void)!write(STDERR_FILENO, line, n + 1);
+		line[n] = '\0';
+	}
+	free(line);
+	json_decref(o);
+}
+
 static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
@@ -104,9 +130,12 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		snprintf(status, sizeof(status), "%s",
 		    toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
 								  : "error");
-	front_log("%s %s %s %s %s %zu %.3fms", when, rq->client, rq->method,
-	    rq->path, status, rq->bytes,
-	    (double)(mono_usec() - rq->start_usec) / 1000.0);
+	if (front.o.log_json)
+		log_json(when, rq, status);
+	else
+		front_log("%s %s %s %s %s %zu %.3fms", when, rq->client,
+		    rq->method, rq->path, status, rq->bytes,
+		    (double)(mono_usec() - rq->start_usec) / 1000.0);
 	if (rq->body != NULL)
 		explicit_bzero(rq->body, rq->body_len);
 	free(rq->body);
@@ -138,6 +167,9 @@ send_text(struct MHD_Connection *c, struct front_req *rq, unsigned status,
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
 		    "5");
+	if (status == MHD_HTTP_TOO_MANY_REQUESTS)
+		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+		    "1");
 	ret = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
 	rq->status = status;
@@ -265,7 +297,7 @@ send_metrics(struct MHD_Connection *c, struct front_req *rq)
 {
 	struct serve_health h;
 	struct front_doc *d;
-	uint64_t usec, requests, sreq, stimeout, slate, usum;
+	uint64_t usec, requests, limited, sreq, stimeout, slate, usum;
 	char buf[4096];
 	size_t off = 0;
 	int up;
@@ -273,6 +305,7 @@ send_metrics(struct MHD_Connection *c, struct front_req *rq)
 	up = front_health(&h, &usec, SIGNER_TIMEOUT_MS) == 0 && h.ok;
 	pthread_mutex_lock(&front.lock);
 	requests = front.requests;
+	limited = front.rate_limited;
 	sreq = front.signer_requests;
 	stimeout = front.signer_timeouts;
 	slate = front.signer_late;
@@ -333,8 +366,12 @@ send_metrics(struct MHD_Connection *c, struct front_req *rq)
 	    "signet_crl_failures_total %u\n"
 	    "# HELP signet_http_requests_total Requests this front end "
 	    "answered.\n# TYPE signet_http_requests_total counter\n"
-	    "signet_http_requests_total %" PRIu64 "\n",
-	    h.restarts, h.token_errors, h.crl_failures, requests);
+	    "signet_http_requests_total %" PRIu64 "\n"
+	    "# HELP signet_http_rate_limited_total Requests refused with 429 "
+	    "(serve.max-request-rate).\n"
+	    "# TYPE signet_http_rate_limited_total counter\n"
+	    "signet_http_rate_limited_total %" PRIu64 "\n",
+	    h.restarts, h.token_errors, h.crl_failures, requests, limited);
 	return send_text(c, rq, MHD_HTTP_OK,
 	    "text/plain; version=0.0.4; charset=utf-8", buf);
 }
@@ -393,8 +430,11 @@ test_issue(struct front_ctx *x)
 	else if (a.status != 0) {
 		snprintf(text, sizeof(text), "refused (%d): %s\n", a.status,
 		    a.message);
-		ret =
-		    front_send_text(x, MHD_HTTP_FORBIDDEN, "text/plain", text);
+		ret = front_send_text(x,
+		    serve_status_transient(a.status)
+			? MHD_HTTP_SERVICE_UNAVAILABLE
+			: MHD_HTTP_FORBIDDEN,
+		    "text/plain", text);
 	} else
 		ret = front_send_copy(x, MHD_HTTP_OK,
 		    "application/pem-certificate-chain", a.chain, a.chain_len);
@@ -416,6 +456,16 @@ test_hook(struct front_ctx *x)
 		(void)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
 		return front_send_text(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "text/plain", "still alive\n");
+	}
+	if (strcmp(x->url, "/test/ipc-bad-issue") == 0) {
+		/* A well-formed frame whose ISSUE body does not decode. */
+		static const uint8_t bad[17] = { 0xff, 0xff, 0xff, 0xff };
+
+		pthread_mutex_lock(&front.send_lock);
+		(void)serve_send(front.ipc, SERVE_MSG_ISSUE, 1, bad,
+		    sizeof(bad), 1000);
+		pthread_mutex_unlock(&front.send_lock);
+		return front_send_text(x, MHD_HTTP_OK, "text/plain", "sent\n");
 	}
 	if (strcmp(x->url, "/test/ipc-garbage") == 0) {
 		pthread_mutex_lock(&front.send_lock);
@@ -514,7 +564,7 @@ static const struct front_route routes[] = {
 	{ "/.well-known/est/", FRONT_GET | FRONT_POST, FRONT_ON_HTTPS,
 	    SERVE_EST_CSR_MAX, front_est_route },
 #ifdef SIGNET_TEST_HOOKS
-	{ "/test/", FRONT_GET | FRONT_POST, ANY_LISTENER, 64 * 1024,
+	{ "/test/", FRONT_GET | FRONT_POST, ANY_LISTENER, (size_t)64 * 1024,
 	    route_test },
 #endif
 };
@@ -532,6 +582,53 @@ route_find(const char *url)
 			return &routes[i];
 	}
 	return NULL;
+}
+
+/*
+ * Requests per second per client address (serve.max-request-rate): a
+ * token bucket per address, holding up to two seconds' worth, in a
+ * fixed table; addresses that collide share a bucket, which errs on the
+ * side of refusing. 1 when this request may go on.
+ */
+#define RATE_SLOTS 4096
+struct rate_slot {
+	char client[INET6_ADDRSTRLEN + 8];
+	double tokens;
+	int64_t at; /* usec of the last refill */
+};
+static struct rate_slot rate_slots[RATE_SLOTS];
+static pthread_mutex_t rate_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+rate_allow(const char *client)
+{
+	struct rate_slot *sl;
+	uint32_t h = 2166136261u; /* FNV-1a */
+	double burst = 2.0 * front.o.max_rate;
+	int64_t now = mono_usec();
+	const char *p;
+	int ok;
+
+	if (front.o.max_rate == 0)
+		return 1;
+	for (p = client; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	pthread_mutex_lock(&rate_lock);
+	sl = &rate_slots[h % RATE_SLOTS];
+	if (strcmp(sl->client, client) != 0) {
+		snprintf(sl->client, sizeof(sl->client), "%s", client);
+		sl->tokens = burst;
+		sl->at = now;
+	}
+	sl->tokens += (double)(now - sl->at) / 1e6 * front.o.max_rate;
+	if (sl->tokens > burst)
+		sl->tokens = burst;
+	sl->at = now;
+	ok = sl->tokens >= 1.0;
+	if (ok)
+		sl->tokens -= 1.0;
+	pthread_mutex_unlock(&rate_lock);
+	return ok;
 }
 
 /* The first call for a request: its headers are in. */
@@ -558,6 +655,14 @@ request_start(struct MHD_Connection *c, struct front_req *rq, const char *url,
 		len = strtoull(cl, &end, 10);
 		if (*cl == '\0' || *end != '\0')
 			len = ULLONG_MAX;
+	}
+	if (!rate_allow(rq->client)) {
+		rq->state = REQ_ANSWERED;
+		pthread_mutex_lock(&front.lock);
+		front.rate_limited++;
+		pthread_mutex_unlock(&front.lock);
+		return send_text(c, rq, MHD_HTTP_TOO_MANY_REQUESTS,
+		    "text/plain", "too many requests from this address\n");
 	}
 	rt = route_find(url);
 	if (rt == NULL ||
@@ -711,22 +816,23 @@ front_http_start(int fd, int tls)
 }
 
 void
-front_http_drain(struct MHD_Daemon *d, unsigned seconds)
+front_http_quiesce(struct MHD_Daemon *d)
+{
+	MHD_socket fd;
+
+	if (d != NULL && (fd = MHD_quiesce_daemon(d)) != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+unsigned
+front_http_connections(struct MHD_Daemon *d)
 {
 	const union MHD_DaemonInfo *info;
-	MHD_socket fd;
-	unsigned i;
 
-	if (d == NULL || (fd = MHD_quiesce_daemon(d)) == MHD_INVALID_SOCKET)
-		return;
-	close(fd);
-	for (i = 0; i < seconds * 20; i++) {
-		info =
-		    MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (info == NULL || info->num_connections == 0)
-			break;
-		usleep(50000);
-	}
+	if (d == NULL)
+		return 0;
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return info != NULL ? info->num_connections : 0;
 }
 
 void

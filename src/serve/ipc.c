@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "serve/ipc.h"
+#include "signet/error.h"
 
 struct serve_msg_rule {
 	uint8_t type;
@@ -532,6 +533,21 @@ serve_issue_decode(const uint8_t *p, size_t n, struct serve_issue *q)
 	    q->requester[0] == '\0' || q->csr_len == 0)
 		return -1;
 	return 0;
+}
+
+int
+serve_status_transient(int status)
+{
+	switch (status) {
+	case SIGNET_ERR_INTERNAL:
+	case SIGNET_ERR_STORE:
+	case SIGNET_ERR_IO:
+	case SIGNET_ERR_AUDIT:
+		return 1;
+	default:
+		/* The token's codes: -20 to -29. */
+		return status <= -20 && status > -30;
+	}
 }
 
 int

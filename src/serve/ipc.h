@@ -163,6 +163,12 @@ struct serve_issue_reply {
 	const uint8_t *chain; /* points into the body */
 	size_t chain_len;
 };
+/*
+ * A refusal the client may retry as it is (503 with Retry-After): the
+ * token, the store, the audit log or the signer failed, not the request.
+ * Anything else (policy, lint, a bad CSR) is the request's fault.
+ */
+int serve_status_transient(int status);
 int serve_issue_reply_encode(const struct serve_issue_reply *a,
     struct serve_wbuf *w);
 int serve_issue_reply_decode(const uint8_t *p, size_t n,

@@ -22,7 +22,8 @@
  * Run the service of the instance configured in config_path until SIGTERM
  * or SIGINT (drain, 0). SIGHUP reopens the instance (configuration,
  * policy). Errors before the service is up are returned with a message.
+ * log_json: 1 or 0 for the request log's format, -1 for serve.log-format.
  */
-int serve_run(const char *config_path) SIGNET_WUR;
+int serve_run(const char *config_path, int log_json) SIGNET_WUR;
 
 #endif /* SIGNET_SERVE_H */

@@ -149,8 +149,9 @@ static int
 frontend_spawn(struct signer *s)
 {
 	const struct signet_ca_config *c = s->cfg;
-	char threads[16], maxc[16], perc[16], hdr[16], idle[16], asan[512];
-	char *argv[24], *envp[8];
+	char threads[16], maxc[16], perc[16], hdr[16], idle[16], rate[16];
+	char asan[512];
+	char *argv[48], *envp[8];
 	sigset_t none;
 	int sv[2] = { -1, -1 }, devnull;
 	pid_t pid;
@@ -161,6 +162,7 @@ frontend_spawn(struct signer *s)
 	snprintf(perc, sizeof(perc), "%u", c->serve_max_per_client);
 	snprintf(hdr, sizeof(hdr), "%u", c->serve_max_header);
 	snprintf(idle, sizeof(idle), "%u", c->serve_idle_timeout);
+	snprintf(rate, sizeof(rate), "%u", c->serve_max_rate);
 	argv[i++] = (char *)SERVE_FRONTEND_NAME;
 	argv[i++] = (char *)"--listen";
 	argv[i++] = c->serve_listen;
@@ -178,6 +180,10 @@ frontend_spawn(struct signer *s)
 	argv[i++] = hdr;
 	argv[i++] = (char *)"--idle-timeout";
 	argv[i++] = idle;
+	argv[i++] = (char *)"--max-rate";
+	argv[i++] = rate;
+	if (s->log_json == 1 || (s->log_json == -1 && c->serve_log_json))
+		argv[i++] = (char *)"--log-json";
 	if (c->serve_https_listen != NULL) {
 		argv[i++] = (char *)"--https-listen";
 		argv[i++] = c->serve_https_listen;
@@ -503,7 +509,71 @@ crl_make(struct signer *s, const char *why)
 	}
 }
 
-/* Cheap unless a CRL is due: one read of the revocation counter. */
+/*
+ * Another node on the same database, or `signet crl` from a shell, may
+ * have recorded a newer full CRL than the one served here: serve that one
+ * (its signature checked against the CA certificate first). 1 when it
+ * was taken, 0 when there is none, -1 on a failure (reported).
+ */
+static int
+crl_adopt(struct signer *s)
+{
+	struct signet_store *st = signet_ca_get0_store(s->ca);
+	struct signet_store_crl *c = NULL;
+	const unsigned char *p;
+	X509_CRL *crl = NULL;
+	EVP_PKEY *pub;
+	int64_t number, this_update;
+	uint8_t *der = NULL;
+	int r, taken = -1;
+
+	r = signet_store_crl_last_full(st, signet_ca_issuer_id(s->ca), &number,
+	    &this_update);
+	if (r == SIGNET_ERR_NOT_FOUND || (r == 0 && number <= s->crl.number))
+		return 0;
+	if (r != 0 || (r = signet_store_crl_get(st, signet_ca_issuer_id(s->ca),
+			   number, &c)) != 0) {
+		signer_count_error(s, r);
+		signer_say("cannot read the newest CRL: %s",
+		    signet_error_message());
+		return -1;
+	}
+	p = c->der;
+	pub = X509_get0_pubkey(signet_ca_get0_cert(s->ca));
+	if (c->der == NULL || c->der_len > LONG_MAX ||
+	    (crl = d2i_X509_CRL(NULL, &p, (long)c->der_len)) == NULL ||
+	    p != c->der + c->der_len || pub == NULL ||
+	    X509_CRL_verify(crl, pub) != 1) {
+		signer_say("CRL number %lld in the database does not verify "
+			   "with the CA certificate: not served",
+		    (long long)number);
+		s->crl_failures++;
+		goto out;
+	}
+	if ((der = malloc(c->der_len)) == NULL)
+		goto out;
+	memcpy(der, c->der, c->der_len);
+	free(s->crl_der);
+	s->crl_der = der;
+	s->crl_len = c->der_len;
+	s->crl.number = c->number;
+	s->crl.this_update = c->this_update;
+	s->crl.next_update = c->next_update;
+	s->crl.made = (int64_t)time(NULL);
+	signer_say("CRL number %lld, made elsewhere, served from now on",
+	    (long long)number);
+	push_crl(s);
+	taken = 1;
+out:
+	X509_CRL_free(crl);
+	signet_store_crl_free(c);
+	return taken;
+}
+
+/*
+ * Cheap unless a CRL is due: the revocation counter and the newest CRL
+ * number, one indexed read each.
+ */
 static void
 crl_check(struct signer *s)
 {
@@ -526,6 +596,12 @@ crl_check(struct signer *s)
 		crl_make(s, "schedule");
 		return;
 	}
+	/*
+	 * Nodes that saw the same revocation may each make a CRL (their
+	 * numbers differ: the database hands them out); each then serves
+	 * the newest at its next check.
+	 */
+	(void)crl_adopt(s);
 	if ((r = signet_store_revocation_seq(signet_ca_get0_store(s->ca),
 		 signet_ca_issuer_id(s->ca), &seq)) != 0) {
 		signer_count_error(s, r);
@@ -689,10 +765,16 @@ reload(struct signer *s)
 	signer_say("reloaded");
 }
 
+/*
+ * SIGTERM to the front end, which stops accepting and lets open
+ * connections finish: their questions are still answered here until it
+ * exits, for up to STOP_WAIT_MS.
+ */
 static void
 stop_frontend(struct signer *s)
 {
 	int64_t deadline = signer_mono_ms() + STOP_WAIT_MS;
+	struct pollfd p;
 	int status;
 
 	if (s->front_pid <= 0)
@@ -703,7 +785,14 @@ stop_frontend(struct signer *s)
 			s->front_pid = -1;
 			break;
 		}
-		usleep(20000);
+		p.fd = s->front_fd;
+		p.events = POLLIN;
+		p.revents = 0;
+		if (s->front_fd < 0)
+			usleep(20000);
+		else if (poll(&p, 1, 20) > 0 &&
+			 (p.revents & (POLLIN | POLLHUP | POLLERR)))
+			front_readable(s);
 	}
 	if (s->front_pid > 0) {
 		kill(s->front_pid, SIGKILL);
@@ -781,7 +870,7 @@ loop(struct signer *s, int sigfd)
 }
 
 int
-serve_run(const char *config_path)
+serve_run(const char *config_path, int log_json)
 {
 	int r = SIGNET_ERR_INTERNAL, sigfd = -1;
 	struct signer s;
@@ -789,6 +878,7 @@ serve_run(const char *config_path)
 
 	memset(&s, 0, sizeof(s));
 	s.config_path = config_path;
+	s.log_json = log_json;
 	s.front_pid = -1;
 	s.front_fd = -1;
 	serve_reader_init(&s.rd, SERVE_IPC_MAX_TO_SIGNER);

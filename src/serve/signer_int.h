@@ -25,6 +25,7 @@
 
 struct signer {
 	const char *config_path;
+	int log_json; /* --log-format: 1 json, 0 text, -1 the config's */
 	struct signet_ca_config *cfg; /* as loaded at start or last reload */
 	struct signet_ca *ca;         /* NULL after a failed reload */
 	char *frontend;

@@ -472,6 +472,8 @@ token_pin_read(struct signet_token *tok, const struct signet_p11_uri *uri,
 		spec = opts->pin_source;
 		sources++;
 	}
+	if (opts->pin != NULL)
+		sources++;
 	if (sources > 1) {
 		r = signet_error_set(SIGNET_ERR_PIN_SOURCE,
 		    "two PIN sources for token '%s' (the URI's pin-source or "
@@ -483,6 +485,14 @@ token_pin_read(struct signet_token *tok, const struct signet_p11_uri *uri,
 		r = signet_error_set(SIGNET_ERR_URI,
 		    "the token URI holds a PIN (pin-value) but using one was "
 		    "not allowed; use pin-source=file:PATH");
+		goto out;
+	}
+	if (opts->pin != NULL) {
+		/* Rebuilt by the caller: nobody typed it, and none may retry. */
+		*interactive = 0;
+		if ((r = token_pin_flags_check(tok, flags, 0)) != 0)
+			goto out;
+		r = secret_from_bytes(opts->pin, opts->pin_len, &tok->pin);
 		goto out;
 	}
 	if (uri->pin_value == NULL && spec == NULL) {
@@ -643,6 +653,9 @@ signet_token_open(const struct signet_p11_uri *uri,
 		    tok->label);
 		goto out;
 	}
+	if (opts->before_login != NULL &&
+	    (r = opts->before_login(opts->before_login_arg, tok)) != 0)
+		goto out;
 	pthread_mutex_lock(&tok->pool_lock);
 	r = pool_session_open(tok, &s, &lost);
 	pthread_mutex_unlock(&tok->pool_lock);

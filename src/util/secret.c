@@ -186,8 +186,10 @@ secret_can_prompt(void)
 	return 1;
 }
 
-int
-secret_prompt(const char *what, struct signet_secret **out)
+/* The prompt itself; an empty answer is *out NULL when allow_empty. */
+static int
+secret_prompt_read(const char *what, int allow_empty,
+    struct signet_secret **out)
 {
 	int r = SIGNET_ERR_INTERNAL;
 	int fd = -1, restore = 0;
@@ -231,8 +233,9 @@ secret_prompt(const char *what, struct signet_secret **out)
 		goto out;
 	}
 	if (used == 0) {
-		r = signet_error_set(SIGNET_ERR_PIN_SOURCE, "no %s entered",
-		    what);
+		r = allow_empty ? 0
+				: signet_error_set(SIGNET_ERR_PIN_SOURCE,
+				      "no %s entered", what);
 		goto out;
 	}
 	r = secret_from_bytes(buf, used, out);
@@ -243,6 +246,65 @@ out:
 	if (fd != -1)
 		close(fd);
 	return r;
+}
+
+int
+secret_prompt(const char *what, struct signet_secret **out)
+{
+	return secret_prompt_read(what, 0, out);
+}
+
+int
+secret_prompt_optional(const char *what, struct signet_secret **out)
+{
+	return secret_prompt_read(what, 1, out);
+}
+
+int
+secret_prompt_twice(const char *what, struct signet_secret **out)
+{
+	struct signet_secret *a = NULL, *b = NULL;
+	const char *va, *vb;
+	size_t la = 0, lb = 0;
+	char again[160];
+	int r, tries;
+
+	*out = NULL;
+	snprintf(again, sizeof(again), "%s again", what);
+	for (tries = 0; tries < 3; tries++) {
+		if ((r = secret_prompt(what, &a)) != 0 ||
+		    (r = secret_prompt(again, &b)) != 0)
+			goto out;
+		va = secret_get0(a, &la);
+		vb = secret_get0(b, &lb);
+		if (la == lb && CRYPTO_memcmp(va, vb, la) == 0) {
+			*out = a;
+			a = NULL;
+			r = 0;
+			goto out;
+		}
+		secret_free(a);
+		secret_free(b);
+		a = b = NULL;
+		secret_prompt_notice("The two entries differ; once more.");
+	}
+	r = signet_error_set(SIGNET_ERR_PIN_SOURCE,
+	    "the %s was typed differently three times", what);
+out:
+	secret_free(a);
+	secret_free(b);
+	return r;
+}
+
+void
+secret_prompt_notice(const char *line)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+
+	if (fd == -1)
+		return;
+	dprintf(fd, "%s\n", line);
+	close(fd);
 }
 
 int

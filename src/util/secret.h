@@ -28,6 +28,14 @@ int secret_from_file(const char *path, const char *what,
 int secret_from_env(const char *name, const char *what,
     struct signet_secret **out) SIGNET_WUR;
 int secret_prompt(const char *what, struct signet_secret **out) SIGNET_WUR;
+/* As secret_prompt, but an empty line is an answer: *out NULL. */
+int
+secret_prompt_optional(const char *what, struct signet_secret **out) SIGNET_WUR;
+/* Asked twice, no echo, until both agree (three tries). */
+int
+secret_prompt_twice(const char *what, struct signet_secret **out) SIGNET_WUR;
+/* One line on the terminal, if there is one (never a secret). */
+void secret_prompt_notice(const char *line);
 /* Copy len bytes (a pin-value the operator insisted on). */
 int secret_from_bytes(const void *bytes, size_t len, struct signet_secret **out)
     SIGNET_WUR;

@@ -1,10 +1,11 @@
 #!/bin/sh
 # The manual and the installed tree (issue 20), in four parts:
-#   lint     every manual page passes mandoc -T lint -W warning
+#   lint     every manual page passes mandoc -T lint -W warning, and
+#            man-db's lexgrog reads its NAME section (whatis)
 #   options  signet(1), docs/cli.md and --help list the same options
 #            (tests/cli/docs_options.py)
-#   version  --version, the manual pages and the audit log say the
-#            project version of CMakeLists.txt
+#   version  --version, the manual pages and
+#            debian/changelog say the project version of CMakeLists.txt
 #   install  cmake --install with DESTDIR puts every file in place, and
 #            nothing outside DESTDIR
 set -eu
@@ -29,15 +30,22 @@ pages="man1/signet.1 man5/signet.yaml.5 man5/signet-policy.5
 
 case $part in
 lint)
-	if ! command -v mandoc >/dev/null 2>&1; then
-		echo "FAIL: mandoc is not installed (.ci/install-deps.sh)" >&2
-		exit 1
-	fi
+	for tool in mandoc lexgrog; do
+		if ! command -v $tool >/dev/null 2>&1; then
+			echo "FAIL: $tool is not installed (.ci/install-deps.sh)" >&2
+			exit 1
+		fi
+	done
 	n=0
 	for page in "$man"/*.[1-8]; do
 		n=$((n + 1))
 		if ! mandoc -T lint -W warning "$page" >"$work/lint" 2>&1; then
 			fail "mandoc -T lint $(basename "$page"):"
+			cat "$work/lint" >&2
+		elif ! lexgrog "$page" >"$work/lint" 2>&1; then
+			# man-db's whatis (apropos, and lintian's
+			# bad-whatis-entry) cannot read its NAME section.
+			fail "lexgrog $(basename "$page"):"
 			cat "$work/lint" >&2
 		else
 			echo "ok: $(basename "$page")"
@@ -63,6 +71,13 @@ version)
 				"$SIGNET_PROJECT_VERSION in .Os"
 		fi
 	done
+	# The Debian package takes its version from debian/changelog, which
+	# cannot be generated: its newest entry must say the same.
+	d=$(sed -n '1s/^signet (\([^)]*\)) .*/\1/p' \
+		"$SIGNET_SOURCE_DIR/debian/changelog")
+	[ "$d" = "$SIGNET_PROJECT_VERSION" ] ||
+		fail "debian/changelog's newest entry is version '$d'," \
+			"CMakeLists.txt $SIGNET_PROJECT_VERSION: add an entry"
 	# The configured header is the only place the version is written.
 	if grep -rn --include='*.c' --include='*.h' \
 		'define SIGNET_VERSION' "$SIGNET_SOURCE_DIR/src" \
@@ -75,6 +90,8 @@ version)
 install)
 	: "${SIGNET_INSTALL_PREFIX:?run with ctest}"
 	: "${SIGNET_INSTALL_LIBEXECDIR:?run with ctest}"
+	: "${SIGNET_INSTALL_DOCDIR:?run with ctest}"
+	: "${SIGNET_SYSTEMD_UNITDIR:?run with ctest}"
 	root=$work/root
 	DESTDIR=$root cmake --install "$SIGNET_BUILD_DIR" \
 		>"$work/install.log" 2>&1 || {
@@ -90,15 +107,20 @@ install)
 	# signet serve: its front end, which signet runs from
 	# BINDIR/../libexec/signet/, and its systemd unit.
 	frontend=$SIGNET_INSTALL_LIBEXECDIR/signet/signet-frontend
-	unit=lib/systemd/system/signet-serve.service
+	unit=$SIGNET_SYSTEMD_UNITDIR/signet-serve.service
 	[ -f "$p/$frontend" ] && [ -x "$p/$frontend" ] ||
 		fail "not installed: $frontend (executable)"
 	[ "$p/$SIGNET_INSTALL_BINDIR/../libexec/signet/signet-frontend" -ef \
 		"$p/$frontend" ] ||
 		fail "$frontend is not BINDIR/../libexec/signet/signet-frontend," \
 			"where signet serve looks for it"
-	cmp -s "$SIGNET_SOURCE_DIR/src/serve/signet-serve.service" "$p/$unit" ||
-		fail "not installed: $unit"
+	[ -f "$root$unit" ] || fail "not installed: $unit"
+	grep -qx "ExecStart=$SIGNET_INSTALL_PREFIX/$SIGNET_INSTALL_BINDIR/signet serve .*" \
+		"$root$unit" || fail "$unit does not run the installed signet"
+	for f in "$SIGNET_SOURCE_DIR"/docs/*.md; do
+		b=$SIGNET_INSTALL_DOCDIR/$(basename "$f")
+		cmp -s "$f" "$p/$b" || fail "not installed: $b"
+	done
 	for page in $pages; do
 		[ -f "$p/$SIGNET_INSTALL_MANDIR/$page" ] ||
 			fail "not installed: $SIGNET_INSTALL_MANDIR/$page"
@@ -122,8 +144,8 @@ install)
 	grep -q "^\.It Pa $SIGNET_INSTALL_PREFIX/$SIGNET_INSTALL_DATADIR/signet/policies/default.yaml\$" \
 		"$p/$SIGNET_INSTALL_MANDIR/man1/signet.1" ||
 		fail "signet(1) does not name the installed default.yaml"
-	for f in "$frontend" "$unit"; do
-		grep -q "^\.It Pa $SIGNET_INSTALL_PREFIX/$f\$" \
+	for f in "$SIGNET_INSTALL_PREFIX/$frontend" "$unit"; do
+		grep -q "^\.It Pa $f\$" \
 			"$p/$SIGNET_INSTALL_MANDIR/man8/signet-serve.8" ||
 			fail "signet-serve(8) does not name the installed $f"
 	done

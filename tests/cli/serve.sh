@@ -12,16 +12,7 @@ set -eu
 : "${SIGNET_BIN:?run with ctest}" "${SIGNET_SOURCE_DIR:?run with ctest}"
 signet=$SIGNET_BIN
 work=$(mktemp -d "${TMPDIR:-/tmp}/signet-serve.XXXXXX")
-signer=
-cleanup() {
-	if [ -n "$signer" ] && kill -0 "$signer" 2>/dev/null; then
-		_f=$(pgrep -P "$signer" || true)
-		kill -KILL "$signer" 2>/dev/null || true
-		for _p in $_f; do kill -KILL "$_p" 2>/dev/null || true; done
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. "$SIGNET_SOURCE_DIR/tests/cli/serve_fixture.sh"
 cd "$work"
 . "$SIGNET_SOURCE_DIR/tests/cli/ca_fixture.sh"
 . "$SIGNET_SOURCE_DIR/tests/cli/checks.sh"
@@ -36,9 +27,9 @@ fi
 ca_fixture "$work/fx"
 ca_instance "$work/ca"
 export SIGNET_CONFIG="$CA_CONFIG"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 base=http://127.0.0.1:$port
-tport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+tport=$(free_port)
 tbase=https://127.0.0.1:$tport
 # tls_cert NAME: a self-signed server certificate for 127.0.0.1.
 tls_cert() {
@@ -150,17 +141,18 @@ else
 fi
 
 # The front end's executable: its own code and the message codec, nothing
-# of libsignet (no token, store, audit or CA code), no libcrypto or SQLite.
+# of libsignet (no token, store, audit or CA code), no database or YAML
+# library.
 fe=$(dirname "$signet")/signet-frontend
 if nm "$fe" | grep -qE ' [TtDdBbRr] (signet_|ca_|store_|token_|audit_|sqlite3_|C_Initialize)'; then
 	bad "signet-frontend carries libsignet code: $(nm "$fe" | grep -E ' [Tt] (signet_|ca_|store_|token_|audit_)' | head -3)"
 else
 	ok "signet-frontend links no token, store, audit or CA code"
 fi
-if ldd "$fe" | grep -qE 'libcrypto|libsqlite|libpq|libcyaml|libjansson'; then
-	bad "signet-frontend links: $(ldd "$fe" | grep -E 'libcrypto|libsqlite|libpq|libcyaml|libjansson')"
+if ldd "$fe" | grep -qE 'libsqlite|libpq|libcyaml|libsofthsm'; then
+	bad "signet-frontend links: $(ldd "$fe" | grep -E 'libsqlite|libpq|libcyaml|libsofthsm')"
 else
-	ok "signet-frontend links neither libcrypto, SQLite, libpq, libcyaml nor jansson"
+	ok "signet-frontend links neither SQLite, libpq, libcyaml nor a PKCS#11 module"
 fi
 
 # ---- the endpoints -----------------------------------------------------------

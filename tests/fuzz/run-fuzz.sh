@@ -28,13 +28,14 @@ tests/data/hostile/yaml" ;;
 	fuzz_audit_verify) echo "tests/fuzz/corpus/audit tests/data/hostile/audit" ;;
 	fuzz_store_import) echo "tests/fuzz/corpus/store_import" ;;
 	fuzz_config) echo "tests/fuzz/corpus/config tests/data/hostile/yaml" ;;
+	fuzz_quorum_share) echo "tests/fuzz/corpus/quorum_share" ;;
 	fuzz_ceremony) echo "tests/fuzz/corpus/ceremony ceremony \
 tests/data/hostile/yaml" ;;
 	*) return 1 ;;
 	esac
 }
 all="fuzz_csr fuzz_policy fuzz_lint fuzz_audit_verify fuzz_store_import \
-fuzz_config fuzz_ceremony"
+fuzz_config fuzz_ceremony fuzz_quorum_share"
 
 # --one NAME SECONDS SCRATCH: run one target (run by this script).
 if [ "${1:-}" = "--one" ]; then

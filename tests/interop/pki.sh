@@ -1,7 +1,9 @@
 # The demo's PKI and the tools that judge it, shared by tests/demo.sh and
 # the interop tests (tests/interop/*.sh). Source it with PKI_SIGNET (the
 # signet binary) and PKI_SRC (the source tree) set; ctest's SIGNET_BIN and
-# SIGNET_SOURCE_DIR are taken when they are not. POSIX sh.
+# SIGNET_SOURCE_DIR are taken when they are not. The ceremony files and the
+# policy come from PKI_SHARE/ceremony and PKI_SHARE/policies (default
+# PKI_SRC; an installed signet's share/signet). POSIX sh.
 #
 #   pki_start DIR          a fresh work directory; cd there, umask 077; on
 #                          exit stop every process started here (and with
@@ -10,6 +12,10 @@
 #                          example ceremony files and policy copied in
 #   pki_ceremony NAME      signet ceremony run --yes ceremony/NAME.yaml
 #   pki_root               ceremonies 01 and 02: root key, root certificate
+#   pki_root_quorum        the root token under 2 of 3 custodians (00, made
+#                          from 10-root-quorum.yaml), and the root's
+#                          ceremonies 01, 02, 04 and 05 unlocked by two of
+#                          them (their passphrases in custodians/*.pass)
 #   pki_intermediate       ceremonies 03 and 04: intermediate key, CSR and
 #                          audit key on the online token; the root signs it
 #   pki_root_crl           ceremony 05: the root's first CRL
@@ -52,6 +58,7 @@
 
 : "${PKI_SIGNET:=${SIGNET_BIN:-}}"
 : "${PKI_SRC:=${SIGNET_SOURCE_DIR:-}}"
+: "${PKI_SHARE:=$PKI_SRC}"
 : "${PKI_FATAL:=0}"
 : "${PKI_ECHO:=0}"
 PKI_FAILS=0
@@ -235,7 +242,7 @@ pki_tokens() {
 		return 1
 	SOFTHSM2_CONF=$PKI_DIR/hsm/softhsm2.conf
 	export SOFTHSM2_CONF
-	cp -r "$PKI_SRC/ceremony" "$PKI_SRC/policies" "$PKI_DIR/"
+	cp -r "$PKI_SHARE/ceremony" "$PKI_SHARE/policies" "$PKI_DIR/"
 }
 
 # pki_ceremony NAME: ceremony/NAME.yaml, with --yes: no operator types the
@@ -246,6 +253,33 @@ pki_ceremony() {
 
 pki_root() {
 	pki_ceremony 01-root-key && pki_ceremony 02-root-cert
+}
+
+pki_root_quorum() {
+	mkdir -p shares custodians || return 1
+	for _c in carol dave erin frank; do
+		printf 'passphrase of %s, for the demo only\n' "$_c" \
+			>"custodians/$_c.pass" || return 1
+	done
+	chmod 600 custodians/*.pass
+	# 10-root-quorum.yaml without its key: the token has none yet, so
+	# this one transcript is unsigned; the later ones name the split.
+	sed -e '/^# The root key signs/,/^  id: "01"$/d' \
+		-e 's/^description: .*/description: Example Corp root token, 2 of 3 custodians/' \
+		ceremony/10-root-quorum.yaml >ceremony/00-root-quorum.yaml
+	pki_ceremony 00-root-quorum || return 1
+	for _f in 01-root-key 02-root-cert 04-intermediate-cert 05-root-crl; do
+		sed -i 's|^  pin-source: file:hsm/root.pin$|  pin-source: quorum|' \
+			"ceremony/$_f.yaml"
+		printf '%s\n' 'quorum:' '  custodians:' \
+			'    - name: Carol Custodian' \
+			'      share: shares/root-carol.share' \
+			'      passphrase-source: file:custodians/carol.pass' \
+			'    - name: Erin Custodian' \
+			'      share: shares/root-erin.share' \
+			'      passphrase-source: file:custodians/erin.pass' \
+			>>"ceremony/$_f.yaml"
+	done
 }
 
 pki_intermediate() {

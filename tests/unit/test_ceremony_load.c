@@ -399,6 +399,82 @@ static const struct load_case cases[] = {
 	    SIGNET_ERR_CONFLICT,
 	    { "c.yaml:10:", "exists.pem exists already", "never overwrites" },
 	    NULL },
+	/* ---- quorums (issue 19) ----------------------------------------- */
+	{ "quorum-split, first",
+	    HEAD("quorum-split") KEYFIND
+	    "split:\n  threshold: 2\n  custodians:\n"
+	    "    - {name: Ann, share: a.share}\n"
+	    "    - {name: Ben, share: b.share, passphrase-source: env:P}\n"
+	    "    - {name: Cy, share: c.share, passphrase-source: file:p}\n",
+	    0, { NULL }, NULL },
+	{ "quorum-split without a key, unlocked by a quorum",
+	    "ceremony: quorum-split\ntoken:\n  uri: \"pkcs11:token=root\"\n"
+	    "  pin-source: quorum\n"
+	    "quorum:\n  custodians:\n    - {name: Ann, share: a.share}\n"
+	    "split:\n  threshold: 2\n  custodians:\n"
+	    "    - {name: Ann, share: a2.share}\n"
+	    "    - {name: Ben, share: b2.share}\n",
+	    0, { NULL }, NULL },
+	{ "root-crl under a quorum",
+	    "ceremony: root-crl\ntoken:\n  uri: \"pkcs11:token=root\"\n"
+	    "  pin-source: quorum\n"
+	    "quorum:\n  custodians:\n    - {name: Ann, share: a.share}\n"
+	    "    - {name: Ben, share: b.share}\n" KEYFIND
+	    "crl:\n  number: 2\n  next-update: 30d\n"
+	    "inputs:\n  issuer-certificate: root.pem\n"
+	    "outputs:\n  crl: out.crl\n",
+	    0, { NULL }, NULL },
+	{ "threshold above N",
+	    HEAD("quorum-split") "split:\n  threshold: 3\n  custodians:\n"
+				 "    - {name: Ann, share: a.share}\n"
+				 "    - {name: Ben, share: b.share}\n",
+	    SIGNET_ERR_CONFIG, { "c.yaml:6:", "split.threshold", "2 <= M" },
+	    NULL },
+	{ "threshold of one",
+	    HEAD("quorum-split") "split:\n  threshold: 1\n  custodians:\n"
+				 "    - {name: Ann, share: a.share}\n"
+				 "    - {name: Ben, share: b.share}\n",
+	    SIGNET_ERR_CONFIG, { "c.yaml:6:", "2 <= M" }, NULL },
+	{ "one custodian",
+	    HEAD("quorum-split") "split:\n  threshold: 2\n  custodians:\n"
+				 "    - {name: Ann, share: a.share}\n",
+	    SIGNET_ERR_CONFIG, { "split", "at least 2" }, NULL },
+	{ "custodian twice",
+	    HEAD("quorum-split") "split:\n  threshold: 2\n  custodians:\n"
+				 "    - {name: Ann, share: a.share}\n"
+				 "    - {name: Ann, share: b.share}\n",
+	    SIGNET_ERR_CONFIG, { "listed twice" }, NULL },
+	{ "share file exists",
+	    HEAD("quorum-split") "split:\n  threshold: 2\n  custodians:\n"
+				 "    - {name: Ann, share: exists.pem}\n"
+				 "    - {name: Ben, share: b.share}\n",
+	    SIGNET_ERR_CONFLICT, { "exists.pem exists already" }, NULL },
+	{ "passphrase in the file",
+	    HEAD("quorum-split") "split:\n  threshold: 2\n  custodians:\n"
+				 "    - {name: Ann, share: a.share, "
+				 "passphrase-source: hunter2hunter2}\n"
+				 "    - {name: Ben, share: b.share}\n",
+	    SIGNET_ERR_CONFIG, { "passphrase-source", "must be prompt" },
+	    "hunter2hunter2" },
+	{ "quorum without pin-source quorum",
+	    HEAD("root-crl") "quorum:\n  custodians:\n"
+			     "    - {name: Ann, share: a.share}\n" KEYFIND
+			     "crl:\n  number: 2\n  next-update: 30d\n"
+			     "inputs:\n  issuer-certificate: root.pem\n"
+			     "outputs:\n  crl: out.crl\n",
+	    SIGNET_ERR_CONFIG, { "c.yaml:5:", "token.pin-source: quorum" },
+	    NULL },
+	{ "pin-source quorum without custodians",
+	    "ceremony: root-crl\ntoken:\n  uri: \"pkcs11:token=root\"\n"
+	    "  pin-source: quorum\n" KEYFIND
+	    "crl:\n  number: 2\n  next-update: 30d\n"
+	    "inputs:\n  issuer-certificate: root.pem\n"
+	    "outputs:\n  crl: out.crl\n",
+	    SIGNET_ERR_CONFIG, { "c.yaml:4:", "no quorum: section" }, NULL },
+	{ "split in a root-crl",
+	    HEAD("root-crl") KEYFIND "split:\n  threshold: 2\n",
+	    SIGNET_ERR_CONFIG, { "split", "does not belong in a root-crl" },
+	    NULL },
 	{ "output directory missing",
 	    RK KEYGEN "outputs:\n  public-key: nodir/k.pem\n",
 	    SIGNET_ERR_CONFIG, { "c.yaml:10:", "nodir does not exist" }, NULL },
