@@ -95,6 +95,9 @@ enum signet_audit_event {
 	SIGNET_AUDIT_EV_AUDIT_ACCEPT, /* "audit.accept": operator override */
 	/* CRLs, continued */
 	SIGNET_AUDIT_EV_CRL_NUMBER_ADVANCE, /* "crl.number.advance" */
+	/* EST enrollment tokens (docs/renewal.md) */
+	SIGNET_AUDIT_EV_EST_TOKEN_ADD,    /* "est.token.add" */
+	SIGNET_AUDIT_EV_EST_TOKEN_REVOKE, /* "est.token.revoke" */
 	SIGNET_AUDIT_EV_COUNT_              /* not an event */
 };
 

@@ -36,6 +36,17 @@
 /* Largest signet.yaml accepted. */
 #define SIGNET_CA_CONFIG_MAX ((size_t)256 * 1024)
 
+/* serve.est: one profile exposed over EST (docs/renewal.md). */
+#define SIGNET_CA_EST_PROFILES_MAX 32
+#define SIGNET_CA_EST_GRACE_MAX ((int64_t)30 * 86400)
+struct signet_ca_est_profile {
+	char *profile;
+	int allow_name_change;  /* a renewal may change subject and names */
+	int allow_key_reuse;    /* a renewal may keep the key */
+	int revoke_superseded;  /* revoke the old one (superseded) */
+	int64_t reenroll_grace; /* seconds past notAfter still renewable */
+};
+
 /*
  * A loaded signet.yaml. Paths are absolute: relative ones in the file are
  * resolved against the file's directory. Read-only for callers.
@@ -103,6 +114,8 @@ struct signet_ca_config {
 	char *serve_acme_allow;        /* address ranges validation may reach */
 	char *serve_acme_resolve;      /* NAME=ADDRESS pairs for validation */
 	char *serve_acme_dns;          /* DNS servers the validator asks */
+	struct signet_ca_est_profile *serve_est; /* serve.est */
+	size_t serve_n_est;
 };
 
 /*
@@ -249,8 +262,8 @@ struct signet_ca_request {
 	 * The service (signet serve): who asked, recorded as the requester
 	 * in the store and the log (NULL: the OS user running signet), and,
 	 * with check_names set, the identifiers the requester proved
-	 * ("dns:NAME", "ip:ADDRESS"; logged with the intent): the CSR's
-	 * subjectAltNames must be exactly these, or it is refused.
+	 * ("dns:NAME", "ip:ADDRESS", "uri:URI"; logged with the intent): the
+	 * CSR's subjectAltNames must be exactly these, or it is refused.
 	 */
 	const char *requester;
 	const char *const *validated;

@@ -42,7 +42,7 @@
 #include "signet/error.h"
 
 /* The schema version this build creates and understands. */
-#define SIGNET_STORE_SCHEMA_VERSION 4
+#define SIGNET_STORE_SCHEMA_VERSION 5
 
 /* Longest serial: RFC 5280 4.1.2.2 allows 20 octets of DER content. */
 #define SIGNET_STORE_SERIAL_MAX 20
@@ -319,6 +319,72 @@ int signet_store_key_blocked(struct signet_store *st,
 int signet_store_key_block(struct signet_store *st,
     const uint8_t spki_sha256[32], const char *reason, int64_t now) SIGNET_WUR;
 
+/* ---- renewal over EST (docs/renewal.md) ---------------------------------- */
+
+/*
+ * Record that the certificate serial was replaced by successor (both of
+ * issuer, both issued or revoked) at now. A certificate is superseded
+ * once: SIGNET_ERR_CONFLICT if it already was (or successor already
+ * replaces another); SIGNET_ERR_NOT_FOUND if either is unknown.
+ */
+int signet_store_cert_supersede(struct signet_store *st, const char *issuer,
+    const char *serial, const char *successor, int64_t now) SIGNET_WUR;
+/*
+ * The serial (canonical hex, into successor[41]) that replaced serial, or
+ * SIGNET_ERR_NOT_FOUND when it was not superseded.
+ */
+int signet_store_cert_successor(struct signet_store *st, const char *issuer,
+    const char *serial, char successor[41]) SIGNET_WUR;
+
+/* An enrollment token's public id: 16 lower-case hex digits. */
+#define SIGNET_STORE_TOKEN_ID_LEN 16
+
+/* A one-time enrollment token (the secret itself is never stored). */
+struct signet_store_est_token {
+	const char *token_id;
+	const char *profile;
+	const char *names; /* "dns:a,ip:b": what a certificate may name */
+	int64_t created_at;
+	int64_t expires_at;
+	int64_t used_at;    /* 0: not used */
+	int64_t revoked_at; /* 0: not revoked */
+};
+typedef int (*signet_store_est_token_cb)(const struct signet_store_est_token *t,
+    void *arg);
+
+/*
+ * Record a new token: its public id, the SHA-256 of its secret, the
+ * profile and names it is pinned to, valid from created_at until
+ * expires_at. SIGNET_ERR_CONFLICT if the id or secret exists.
+ */
+int signet_store_est_token_add(struct signet_store *st,
+    const struct signet_store_est_token *t, const uint8_t secret_sha256[32])
+    SIGNET_WUR;
+/*
+ * Use the token whose secret hashes to secret_sha256, at now: it is
+ * marked used in the same statement that finds it unused, unrevoked and
+ * unexpired, so two requests never both get it. *out is a copy (free
+ * with signet_store_est_token_free). SIGNET_ERR_NOT_FOUND: no such
+ * token; SIGNET_ERR_CONFLICT: used, revoked or expired (the message says
+ * which).
+ */
+int signet_store_est_token_use(struct signet_store *st,
+    const uint8_t secret_sha256[32], int64_t now,
+    struct signet_store_est_token **out) SIGNET_WUR;
+/*
+ * Give a token used at used_at back (the certificate it was used for
+ * could not be issued), unless it was revoked meanwhile.
+ */
+int signet_store_est_token_release(struct signet_store *st,
+    const char *token_id, int64_t used_at) SIGNET_WUR;
+/* Revoke an unused token. SIGNET_ERR_NOT_FOUND, or CONFLICT if used. */
+int signet_store_est_token_revoke(struct signet_store *st, const char *token_id,
+    int64_t now) SIGNET_WUR;
+/* Every token, oldest first. */
+int signet_store_est_token_foreach(struct signet_store *st,
+    signet_store_est_token_cb cb, void *arg) SIGNET_WUR;
+void signet_store_est_token_free(struct signet_store_est_token *t);
+
 /* ---- CRLs -------------------------------------------------------------- */
 
 /*
@@ -537,6 +603,8 @@ struct signet_store_inventory {
 	int64_t certificates;
 	int64_t crls;
 	int64_t blocked_keys;
+	int64_t supersessions;
+	int64_t est_tokens;
 };
 int signet_store_content_hash(struct signet_store *st,
     struct signet_store_inventory *rows, char hash[65]) SIGNET_WUR;

@@ -52,6 +52,8 @@ static const char *const event_names[SIGNET_AUDIT_EV_COUNT_] = {
 	[SIGNET_AUDIT_EV_SERVE_FRONTEND] = "serve.frontend",
 	[SIGNET_AUDIT_EV_AUDIT_ACCEPT] = "audit.accept",
 	[SIGNET_AUDIT_EV_CRL_NUMBER_ADVANCE] = "crl.number.advance",
+	[SIGNET_AUDIT_EV_EST_TOKEN_ADD] = "est.token.add",
+	[SIGNET_AUDIT_EV_EST_TOKEN_REVOKE] = "est.token.revoke",
 };
 
 static const char *const outcome_names[SIGNET_AUDIT_OUTCOME_COUNT_] = {

@@ -80,6 +80,14 @@ struct y_serve_acme {
 	char *dns_servers;
 };
 
+struct y_serve_est {
+	char *profile;
+	char *allow_name_change;
+	char *allow_key_reuse;
+	char *revoke_superseded;
+	char *reenroll_grace;
+};
+
 struct y_serve {
 	char *user;
 	char *frontend;
@@ -96,6 +104,8 @@ struct y_serve {
 	struct y_serve_ocsp *ocsp;
 	struct y_serve_https *https;
 	struct y_serve_acme *acme;
+	struct y_serve_est *est;
+	unsigned est_count;
 };
 
 struct y_config {
@@ -174,6 +184,20 @@ static const cyaml_schema_field_t y_serve_acme_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t y_serve_est_fields[] = {
+	Y_STR("profile", struct y_serve_est, profile),
+	Y_STR("allow-name-change", struct y_serve_est, allow_name_change),
+	Y_STR("allow-key-reuse", struct y_serve_est, allow_key_reuse),
+	Y_STR("revoke-superseded", struct y_serve_est, revoke_superseded),
+	Y_STR("reenroll-grace", struct y_serve_est, reenroll_grace),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t y_serve_est_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct y_serve_est,
+	    y_serve_est_fields),
+};
+
 static const cyaml_schema_field_t y_serve_fields[] = {
 	Y_STR("user", struct y_serve, user),
 	Y_STR("frontend", struct y_serve, frontend),
@@ -191,6 +215,8 @@ static const cyaml_schema_field_t y_serve_fields[] = {
 	Y_MAP("ocsp", struct y_serve, ocsp, y_serve_ocsp_fields),
 	Y_MAP("https", struct y_serve, https, y_serve_https_fields),
 	Y_MAP("acme", struct y_serve, acme, y_serve_acme_fields),
+	CYAML_FIELD_SEQUENCE_COUNT("est", Y_OPT, struct y_serve, est, est_count,
+	    &y_serve_est_entry, 0, SIGNET_CA_EST_PROFILES_MAX),
 	CYAML_FIELD_END,
 };
 
@@ -559,6 +585,55 @@ serve_acme_fill(struct signet_ca_config *c, const struct y_serve_acme *a,
 	    80, 1, 65535, &c->serve_acme_http_port);
 }
 
+/* serve.est: the profiles exposed over EST (docs/renewal.md). */
+static int
+serve_est_fill(struct signet_ca_config *c, const struct y_serve *sv,
+    struct yaml_lines *lines)
+{
+	struct signet_ca_est_profile *e;
+	const struct y_serve_est *y;
+	size_t i, j;
+	int r;
+
+	if (sv->est_count == 0)
+		return 0;
+	if (c->serve_https_listen == NULL)
+		return yaml_error(c->path, yaml_lines_find(lines, "serve.est"),
+		    "serve.est needs serve.https: EST is served over HTTPS "
+		    "only");
+	if ((c->serve_est = calloc(sv->est_count, sizeof(*e))) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	for (i = 0; i < sv->est_count; i++) {
+		y = &sv->est[i];
+		e = &c->serve_est[i];
+		c->serve_n_est = i + 1;
+		if (y->profile == NULL || !serve_name_ok(y->profile))
+			return yaml_error(c->path,
+			    yaml_lines_find(lines, "serve.est.profile"),
+			    "serve.est entry %zu needs a profile: 1 to 64 of "
+			    "a-z 0-9 - _ . (it is part of the URL)",
+			    i + 1);
+		for (j = 0; j < i; j++)
+			if (strcmp(c->serve_est[j].profile, y->profile) == 0)
+				return yaml_error(c->path,
+				    yaml_lines_find(lines, "serve.est.profile"),
+				    "serve.est names profile %s twice",
+				    y->profile);
+		if ((r = dup_str(y->profile, &e->profile)) != 0 ||
+		    (r = get_bool(c, lines, "serve.est.allow-name-change",
+			 y->allow_name_change, &e->allow_name_change)) != 0 ||
+		    (r = get_bool(c, lines, "serve.est.allow-key-reuse",
+			 y->allow_key_reuse, &e->allow_key_reuse)) != 0 ||
+		    (r = get_bool(c, lines, "serve.est.revoke-superseded",
+			 y->revoke_superseded, &e->revoke_superseded)) != 0 ||
+		    (r = serve_duration(c, lines, "serve.est.reenroll-grace",
+			 y->reenroll_grace, 0, 0, SIGNET_CA_EST_GRACE_MAX,
+			 &e->reenroll_grace)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 static int
 serve_fill(struct signet_ca_config *c, const struct y_serve *sv,
     struct yaml_lines *lines)
@@ -649,6 +724,8 @@ serve_fill(struct signet_ca_config *c, const struct y_serve *sv,
 		0 ||
 	    (r = serve_duration(c, lines, "serve.crl.check-interval",
 		 cr->check_interval, 30, 1, 60, &c->serve_crl_check)) != 0)
+		return r;
+	if ((r = serve_est_fill(c, sv, lines)) != 0)
 		return r;
 	/* OCSP is on when the section is there (it signs for every cert). */
 	if (sv->ocsp == NULL)
@@ -822,6 +899,8 @@ out:
 void
 signet_ca_config_free(struct signet_ca_config *c)
 {
+	size_t i;
+
 	if (c == NULL)
 		return;
 	free(c->path);
@@ -851,5 +930,8 @@ signet_ca_config_free(struct signet_ca_config *c)
 	free(c->serve_acme_allow);
 	free(c->serve_acme_resolve);
 	free(c->serve_acme_dns);
+	for (i = 0; i < c->serve_n_est; i++)
+		free(c->serve_est[i].profile);
+	free(c->serve_est);
 	free(c);
 }

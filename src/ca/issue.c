@@ -307,7 +307,7 @@ static int
 item_names_validated(const struct signet_ca_request *req,
     const struct signet_request *rq)
 {
-	char dns[NAMES_DNS_MAX + 1];
+	char dns[NAMES_DNS_MAX + 1], uri[NAMES_URI_MAX + 1];
 	uint8_t ip[16], *used;
 	size_t i, j, iplen;
 	const char *v = "";
@@ -334,6 +334,15 @@ item_names_validated(const struct signet_ca_request *req,
 				    rq->sans[j].ip_len == iplen &&
 				    memcmp(rq->sans[j].ip, ip, iplen) == 0)
 					found = used[j] = 1;
+		} else if (strncmp(v, "uri:", 4) == 0) {
+			/* A SPIFFE ID or other URI, in its normal form. */
+			if (names_uri_normalise((const uint8_t *)v + 4,
+				strlen(v + 4), 0, uri) != 0)
+				goto bad;
+			for (j = 0; j < rq->n_sans && !found; j++)
+				if (rq->sans[j].type == SIGNET_SAN_URI &&
+				    strcmp(rq->sans[j].value, uri) == 0)
+					found = used[j] = 1;
 		} else
 			goto bad;
 		if (!found)
@@ -354,7 +363,8 @@ item_names_validated(const struct signet_ca_request *req,
 bad:
 	free(used);
 	return signet_error_set(SIGNET_ERR_USAGE,
-	    "validated identifier '%.80s' is neither dns:NAME nor ip:ADDRESS",
+	    "validated identifier '%.80s' is neither dns:NAME nor ip:ADDRESS "
+	    "nor uri:URI",
 	    v);
 }
 

@@ -25,6 +25,8 @@ int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_est(int argc, char **argv);
+int cmd_renew(int argc, char **argv);
 
 /*
  * Print "signet: <last error message>" to stderr and return the exit

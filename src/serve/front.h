@@ -156,6 +156,9 @@ void front_http_quiesce(struct MHD_Daemon *d);
 unsigned front_http_connections(struct MHD_Daemon *d);
 void front_http_stop(struct MHD_Daemon *d);
 
+/* front_est.c: EST (RFC 7030) under /.well-known/est/. */
+int front_est_route(struct front_ctx *x);
+
 /* front_tls.c: the HTTPS certificate and key (PEM), newest first. */
 int front_tls_install(const uint8_t *cert, size_t cert_len, const uint8_t *key,
     size_t key_len);

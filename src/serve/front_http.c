@@ -574,6 +574,8 @@ static const struct front_route routes[] = {
 	/* ACME (front_acme.c): HTTPS only; JWS bodies are small. */
 	{ "/acme/", FRONT_GET | FRONT_POST, FRONT_ON_HTTPS, (size_t)64 * 1024,
 	    front_acme_route },
+	{ "/.well-known/est/", FRONT_GET | FRONT_POST, FRONT_ON_HTTPS,
+	    SERVE_EST_CSR_MAX, front_est_route },
 #ifdef SIGNET_TEST_HOOKS
 	{ "/test/", FRONT_GET | FRONT_POST, ANY_LISTENER, (size_t)64 * 1024,
 	    route_test },

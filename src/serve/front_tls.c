@@ -34,6 +34,12 @@ retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
 {
 	int r = -1;
 
+	/*
+	 * Ask for a client certificate without requiring one: EST
+	 * re-enrollment (front_est.c) authenticates with it, everything else
+	 * ignores it. GnuTLS verifies nothing here; the signer decides.
+	 */
+	gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUEST);
 	pthread_mutex_lock(&front.lock);
 	if (current != NULL) {
 		*pcert = current->pcerts;

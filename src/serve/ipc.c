@@ -79,6 +79,32 @@ static const struct serve_msg_rule serve_msg_table[] = {
 	{ SERVE_MSG_ACME_REPLY, "ACME_REPLY", SERVE_FROM_SIGNER,
 	    24 /* status, 5 empty fields */, SERVE_IPC_MAX_TO_FRONT, 1,
 	    "the id of a waiting request", "none (a late answer is dropped)" },
+	{ SERVE_MSG_EST_CACERTS, "EST_CACERTS", SERVE_FROM_FRONT, 4 + 1,
+	    4 + SERVE_ISSUE_NAME_MAX, 1, "a profile the signer exposes",
+	    "EST_REPLY: the CA certificates as certs-only PKCS#7" },
+	{ SERVE_MSG_EST_ENROLL, "EST_ENROLL", SERVE_FROM_FRONT,
+	    4 + 1 + 4 + 4 + 1, SERVE_IPC_MAX_TO_SIGNER, 1,
+	    "fields decode; the profile is exposed; the token is consumed in "
+	    "the store (unused, unrevoked, unexpired, pinned to this "
+	    "profile); then the CA pipeline with the token's names as the "
+	    "validated identifiers",
+	    "EST_REPLY: the certificate as certs-only PKCS#7, or the status "
+	    "and why" },
+	{ SERVE_MSG_EST_REENROLL, "EST_REENROLL", SERVE_FROM_FRONT,
+	    4 + 1 + 4 + 4 + 1, SERVE_IPC_MAX_TO_SIGNER, 1,
+	    "fields decode; the profile is exposed; the client certificate "
+	    "is signed by the CA key, recorded as issued (not revoked, not "
+	    "superseded), within its validity (plus the profile's grace), "
+	    "of this profile; the CSR keeps subject and names (unless "
+	    "allowed) and brings a new key (unless allowed); then the CA "
+	    "pipeline with the old certificate's names as the validated "
+	    "identifiers; the old one is marked superseded (and revoked if "
+	    "the profile says so)",
+	    "EST_REPLY: the certificate as certs-only PKCS#7, or the status "
+	    "and why" },
+	{ SERVE_MSG_EST_REPLY, "EST_REPLY", SERVE_FROM_SIGNER, 4 + 4 + 4 + 4,
+	    SERVE_IPC_MAX_TO_FRONT, 1, "the id of a waiting request",
+	    "none (a late answer is dropped)" },
 };
 
 #define N_RULES (sizeof(serve_msg_table) / sizeof(serve_msg_table[0]))
@@ -669,6 +695,89 @@ serve_acme_reply_decode(const uint8_t *p, size_t n, struct serve_acme_reply *a)
 	a->status = -(int)st;
 	/* A refusal always says which problem it is. */
 	if ((a->status == 0) != (a->problem[0] == '\0'))
+		return -1;
+	return 0;
+}
+
+int
+serve_est_encode(uint8_t type, const struct serve_est *q, struct serve_wbuf *w)
+{
+	serve_put_str(w, q->profile);
+	switch (type) {
+	case SERVE_MSG_EST_CACERTS:
+		break;
+	case SERVE_MSG_EST_ENROLL:
+		if (q->csr_len == 0 || q->csr_len > SERVE_EST_CSR_MAX)
+			return -1;
+		serve_put_str(w, q->token);
+		serve_put_bytes(w, q->csr, q->csr_len);
+		break;
+	case SERVE_MSG_EST_REENROLL:
+		if (q->csr_len == 0 || q->csr_len > SERVE_EST_CSR_MAX ||
+		    q->cert_len > SERVE_EST_CERT_MAX)
+			return -1;
+		serve_put_bytes(w, q->cert, q->cert_len);
+		serve_put_bytes(w, q->csr, q->csr_len);
+		break;
+	default:
+		return -1;
+	}
+	return w->err ? -1 : 0;
+}
+
+int
+serve_est_decode(uint8_t type, const uint8_t *p, size_t n, struct serve_est *q)
+{
+	struct serve_rbuf r;
+
+	memset(q, 0, sizeof(*q));
+	serve_rbuf_init(&r, p, n);
+	serve_get_str(&r, q->profile, SERVE_ISSUE_NAME_MAX);
+	switch (type) {
+	case SERVE_MSG_EST_CACERTS:
+		break;
+	case SERVE_MSG_EST_ENROLL:
+		serve_get_str(&r, q->token, SERVE_EST_TOKEN_MAX);
+		q->csr = serve_get_bytes(&r, &q->csr_len, SERVE_EST_CSR_MAX);
+		break;
+	case SERVE_MSG_EST_REENROLL:
+		q->cert = serve_get_bytes(&r, &q->cert_len, SERVE_EST_CERT_MAX);
+		q->csr = serve_get_bytes(&r, &q->csr_len, SERVE_EST_CSR_MAX);
+		break;
+	default:
+		return -1;
+	}
+	if (serve_rbuf_end(&r) != 0 || q->profile[0] == '\0' ||
+	    (type != SERVE_MSG_EST_CACERTS && q->csr_len == 0))
+		return -1;
+	return 0;
+}
+
+int
+serve_est_reply_encode(const struct serve_est_reply *a, struct serve_wbuf *w)
+{
+	serve_put_u32(w, a->http);
+	serve_put_str(w, a->message);
+	serve_put_str(w, a->serial);
+	serve_put_bytes(w, a->body, a->body_len);
+	return w->err ? -1 : 0;
+}
+
+int
+serve_est_reply_decode(const uint8_t *p, size_t n, struct serve_est_reply *a)
+{
+	struct serve_rbuf r;
+
+	memset(a, 0, sizeof(*a));
+	serve_rbuf_init(&r, p, n);
+	a->http = serve_get_u32(&r);
+	serve_get_str(&r, a->message, SERVE_ISSUE_MSG_MAX);
+	serve_get_str(&r, a->serial, sizeof(a->serial) - 1);
+	a->body = serve_get_bytes(&r, &a->body_len, SERVE_EST_BODY_MAX);
+	if (serve_rbuf_end(&r) != 0 || a->http < 200 || a->http > 599)
+		return -1;
+	/* A success carries the PKCS#7; a refusal nothing. */
+	if ((a->http == 200) != (a->body_len > 0))
 		return -1;
 	return 0;
 }

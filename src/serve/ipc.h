@@ -35,10 +35,13 @@ enum serve_msg_type {
 	SERVE_MSG_ISSUE_REPLY = 8,  /* signer: the certificate, or why not */
 	SERVE_MSG_OCSP_ISSUER = 16, /* signer: the CA's CertID hashes */
 	SERVE_MSG_OCSP_RESPONSES = 17, /* signer: pre-signed OCSP responses */
-				       /* 32-63 ACME, 64-79 EST */
-	SERVE_MSG_ACME = 32,        /* front end: an ACME state change */
-	SERVE_MSG_ACME_REPLY = 33,  /* signer: the object, or the problem */
-	/* 16-31 OCSP, 32-63 ACME, 64-79 EST */
+	SERVE_MSG_ACME = 32,           /* front end: an ACME state change */
+	SERVE_MSG_ACME_REPLY = 33,     /* signer: the object, or the problem */
+	SERVE_MSG_EST_CACERTS = 64,    /* front end: EST /cacerts */
+	SERVE_MSG_EST_ENROLL = 65,     /* front end: /simpleenroll, a token */
+	SERVE_MSG_EST_REENROLL = 66,   /* front end: /simplereenroll, mTLS */
+	SERVE_MSG_EST_REPLY = 67,      /* signer: PKCS#7 certs-only, or why */
+	/* Numbers by family: 16-31 OCSP, 32-63 ACME, 64-79 EST. */
 };
 
 enum serve_peer {
@@ -129,7 +132,7 @@ int serve_rbuf_end(const struct serve_rbuf *r);
  * of it is who asks (requester) and which identifiers the front end says
  * it validated; it re-runs everything else (CSR, profile, lint) itself.
  *   profile str | requester str | n u32 | n x identifier str | csr bytes
- * An identifier is "dns:NAME" or "ip:ADDRESS".
+ * An identifier is "dns:NAME", "ip:ADDRESS" or "uri:URI".
  */
 #define SERVE_ISSUE_MAX_IDS 100
 #define SERVE_ISSUE_ID_MAX 260
@@ -298,6 +301,52 @@ int
 serve_acme_reply_encode(const struct serve_acme_reply *a, struct serve_wbuf *w);
 int
 serve_acme_reply_decode(const uint8_t *p, size_t n, struct serve_acme_reply *a);
+
+/*
+ * EST (RFC 7030; docs/renewal.md). The front end passes on what the
+ * client sent, undecoded; the signer decides everything.
+ *   EST_CACERTS:  profile str
+ *   EST_ENROLL:   profile str | token str | csr bytes
+ *   EST_REENROLL: profile str | certificate bytes | csr bytes
+ * csr is the request body as received (base64 PKCS#10, RFC 7030 4.2.1);
+ * certificate the DER of the TLS client certificate, empty when the
+ * client presented none.
+ */
+#define SERVE_EST_TOKEN_MAX 128
+#define SERVE_EST_CSR_MAX ((size_t)32 * 1024)
+#define SERVE_EST_CERT_MAX ((size_t)16 * 1024)
+struct serve_est {
+	char profile[SERVE_ISSUE_NAME_MAX + 1];
+	char token[SERVE_EST_TOKEN_MAX + 1];
+	const uint8_t *cert; /* points into the body */
+	size_t cert_len;
+	const uint8_t *csr; /* points into the body */
+	size_t csr_len;
+};
+/* type is one of the three above; 0 or -1. */
+int
+serve_est_encode(uint8_t type, const struct serve_est *q, struct serve_wbuf *w);
+int
+serve_est_decode(uint8_t type, const uint8_t *p, size_t n, struct serve_est *q);
+
+/*
+ * EST_REPLY:
+ *   http u32 (the status to answer with) | message str | serial str |
+ *   body bytes (200: base64 of a certs-only PKCS#7, RFC 7030 4.1.3 and
+ *   4.2.3; else empty and message is the error text)
+ */
+#define SERVE_EST_BODY_MAX ((size_t)512 * 1024)
+struct serve_est_reply {
+	unsigned http;
+	char message[SERVE_ISSUE_MSG_MAX + 1];
+	char serial[41];
+	const uint8_t *body; /* points into the body */
+	size_t body_len;
+};
+int
+serve_est_reply_encode(const struct serve_est_reply *a, struct serve_wbuf *w);
+int
+serve_est_reply_decode(const uint8_t *p, size_t n, struct serve_est_reply *a);
 
 /* Name of a type for logs, "unknown" for others. */
 const char *serve_msg_name(uint8_t type);

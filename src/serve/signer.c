@@ -715,6 +715,11 @@ front_readable(struct signer *s)
 		case SERVE_MSG_ACME:
 			signer_acme(s, &m);
 			break;
+		case SERVE_MSG_EST_CACERTS:
+		case SERVE_MSG_EST_ENROLL:
+		case SERVE_MSG_EST_REENROLL:
+			signer_est(s, &m);
+			break;
 		default:
 			signer_kill_frontend(s, "message type not handled",
 			    m.type);

@@ -92,5 +92,7 @@ int signer_ocsp_check(struct signer *s);
 /* Send the front end the CA's CertID hashes and every response. */
 void signer_ocsp_push_all(struct signer *s);
 void signer_ocsp_free(struct signer *s);
+/* signer_est.c: answer EST_CACERTS, EST_ENROLL and EST_REENROLL. */
+void signer_est(struct signer *s, const struct serve_msg *m);
 
 #endif /* SIGNET_SERVE_SIGNER_INT_H */

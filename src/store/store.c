@@ -210,6 +210,33 @@ static const char *const schema_v4[] = {
 	"CREATE INDEX acme_challenges_authz ON acme_challenges (authz_id)",
 };
 
+/*
+ * Renewal over EST (docs/renewal.md): which certificate replaced which,
+ * and the one-time enrollment tokens. A token is kept as the SHA-256 of
+ * its secret; token_id is the public half an operator lists and revokes.
+ */
+static const char *const schema_v5[] = {
+	"CREATE TABLE supersessions ("
+	" certificate_id BIGINT PRIMARY KEY REFERENCES certificates (id),"
+	" successor_id BIGINT NOT NULL UNIQUE REFERENCES certificates (id),"
+	" superseded_at BIGINT NOT NULL,"
+	" CONSTRAINT supersessions_other CHECK (certificate_id <> "
+	"successor_id))",
+
+	"CREATE TABLE est_tokens ("
+	" id {ID},"
+	" token_id TEXT NOT NULL UNIQUE CHECK (length(token_id) = 16),"
+	" secret_sha256 TEXT NOT NULL UNIQUE"
+	"  CHECK (length(secret_sha256) = 64),"
+	" profile TEXT NOT NULL,"
+	" names TEXT NOT NULL,"
+	" created_at BIGINT NOT NULL,"
+	" expires_at BIGINT NOT NULL,"
+	" used_at BIGINT,"
+	" revoked_at BIGINT,"
+	" CONSTRAINT est_tokens_times CHECK (expires_at > created_at))",
+};
+
 static const struct {
 	const char *const *sql;
 	size_t n;
@@ -218,12 +245,14 @@ static const struct {
 	{ schema_v2, sizeof(schema_v2) / sizeof(schema_v2[0]) },
 	{ schema_v3, sizeof(schema_v3) / sizeof(schema_v3[0]) },
 	{ schema_v4, sizeof(schema_v4) / sizeof(schema_v4[0]) },
+	{ schema_v5, sizeof(schema_v5) / sizeof(schema_v5[0]) },
 };
 
 /* Dropped in this order by store_drop_all (foreign keys first). */
-static const char *const schema_tables[] = { "acme_challenges", "acme_authzs",
-	"acme_orders", "acme_accounts", "acme_nonces", "blocked_keys", "crls",
-	"certificates", "issuers", "meta" };
+static const char *const schema_tables[] = { "est_tokens", "supersessions",
+	"acme_challenges", "acme_authzs", "acme_orders", "acme_accounts",
+	"acme_nonces", "blocked_keys", "crls", "certificates", "issuers",
+	"meta" };
 
 /* ---- names -------------------------------------------------------------- */
 

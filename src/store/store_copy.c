@@ -76,6 +76,25 @@ static const struct store_col blocked_cols[] = {
 	{ "cert_serial", STORE_COL_TEXT, 1, 40 },
 };
 
+static const struct store_col supersession_cols[] = {
+	{ "issuer", STORE_COL_TEXT, 0, HEX64 },
+	{ "serial", STORE_COL_TEXT, 0, 40 },
+	{ "successor_issuer", STORE_COL_TEXT, 0, HEX64 },
+	{ "successor_serial", STORE_COL_TEXT, 0, 40 },
+	{ "superseded_at", STORE_COL_INT, 0, 0 },
+};
+
+static const struct store_col est_token_cols[] = {
+	{ "token_id", STORE_COL_TEXT, 0, 16 },
+	{ "secret_sha256", STORE_COL_TEXT, 0, HEX64 },
+	{ "profile", STORE_COL_TEXT, 0, SIGNET_STORE_NAME_MAX },
+	{ "names", STORE_COL_TEXT, 0, SIGNET_STORE_TEXT_MAX },
+	{ "created_at", STORE_COL_INT, 0, 0 },
+	{ "expires_at", STORE_COL_INT, 0, 0 },
+	{ "used_at", STORE_COL_INT, 1, 0 },
+	{ "revoked_at", STORE_COL_INT, 1, 0 },
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* In the order of the fields of struct signet_store_inventory. */
@@ -127,6 +146,28 @@ const struct store_table store_tables[] = {
 	    "(SELECT c.id FROM certificates c JOIN issuers i "
 	    "ON i.id = c.issuer_id WHERE i.issuer_key = ? AND c.serial = ?))",
 	    "SELECT count(*) FROM blocked_keys" },
+	{ "supersessions", supersession_cols, N(supersession_cols),
+	    "SELECT i.issuer_key, c.serial, j.issuer_key, n.serial, "
+	    "s.superseded_at FROM supersessions s "
+	    "JOIN certificates c ON c.id = s.certificate_id "
+	    "JOIN issuers i ON i.id = c.issuer_id "
+	    "JOIN certificates n ON n.id = s.successor_id "
+	    "JOIN issuers j ON j.id = n.issuer_id ORDER BY c.id",
+	    "INSERT INTO supersessions (certificate_id, successor_id, "
+	    "superseded_at) VALUES ("
+	    "(SELECT c.id FROM certificates c JOIN issuers i "
+	    "ON i.id = c.issuer_id WHERE i.issuer_key = ? AND c.serial = ?), "
+	    "(SELECT c.id FROM certificates c JOIN issuers i "
+	    "ON i.id = c.issuer_id WHERE i.issuer_key = ? AND c.serial = ?), "
+	    "?)",
+	    "SELECT count(*) FROM supersessions" },
+	{ "est_tokens", est_token_cols, N(est_token_cols),
+	    "SELECT token_id, secret_sha256, profile, names, created_at, "
+	    "expires_at, used_at, revoked_at FROM est_tokens ORDER BY id",
+	    "INSERT INTO est_tokens (token_id, secret_sha256, profile, names, "
+	    "created_at, expires_at, used_at, revoked_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	    "SELECT count(*) FROM est_tokens" },
 };
 const size_t store_n_tables = N(store_tables);
 
@@ -144,6 +185,10 @@ store_inventory_slot(struct signet_store_inventory *rows, size_t i)
 		return &rows->crls;
 	case 4:
 		return &rows->blocked_keys;
+	case 5:
+		return &rows->supersessions;
+	case 6:
+		return &rows->est_tokens;
 	default:
 		return NULL;
 	}
@@ -513,7 +558,9 @@ store_require_empty(struct signet_store *st)
 
 	if ((r = inventory_count(st, &n)) != 0)
 		return r;
-	if (n.meta + n.issuers + n.certificates + n.crls + n.blocked_keys != 0)
+	if (n.meta + n.issuers + n.certificates + n.crls + n.blocked_keys +
+		n.supersessions + n.est_tokens !=
+	    0)
 		return signet_error_set(SIGNET_ERR_CONFLICT,
 		    "%s is not empty (%lld certificates, %lld issuers, %lld "
 		    "CRLs, %lld blocked keys, %lld meta rows): records are "

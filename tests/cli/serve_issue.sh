@@ -162,10 +162,10 @@ post www "dns:www.example.com,dns:mail.example.com"
 post www ""
 [ "$code" = 403 ] && ok "no validated identifiers: refused" ||
 	bad "no identifiers: HTTP $code $(cat www.out)"
-post www "uri:https://www.example.com"
+post www "email:www@example.com"
 [ "$code" = 403 ] && grep -q "neither dns:NAME nor ip:ADDRESS" www.out &&
 	ok "an identifier of another type: refused" ||
-	bad "uri identifier: HTTP $code $(cat www.out)"
+	bad "email identifier: HTTP $code $(cat www.out)"
 post www "dns:www.example.com" no-such-profile
 [ "$code" = 403 ] && ok "an unknown profile: refused" ||
 	bad "unknown profile: HTTP $code $(cat www.out)"

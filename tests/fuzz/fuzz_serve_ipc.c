@@ -25,6 +25,8 @@ check_frame(const uint8_t *frame, size_t n)
 	struct serve_issue_reply a;
 	static struct serve_acme aq;
 	struct serve_acme_reply ar;
+	static struct serve_est e;
+	struct serve_est_reply ea;
 	struct serve_msg back;
 	struct serve_ocsp_issuer is;
 	uint32_t count;
@@ -47,6 +49,14 @@ check_frame(const uint8_t *frame, size_t n)
 		    (aq.op == 0 || aq.op > SERVE_ACME_OP_MAX ||
 			aq.n_ids > SERVE_ACME_MAX_IDS))
 			abort();
+		if ((m.type == SERVE_MSG_EST_CACERTS ||
+			m.type == SERVE_MSG_EST_ENROLL ||
+			m.type == SERVE_MSG_EST_REENROLL) &&
+		    serve_est_decode(m.type, m.body, m.len, &e) == 0 &&
+		    (e.csr_len > SERVE_EST_CSR_MAX ||
+			e.cert_len > SERVE_EST_CERT_MAX ||
+			(m.type != SERVE_MSG_EST_CACERTS && e.csr_len == 0)))
+			abort();
 	}
 	/* The front end's side of the same bytes. */
 	if (serve_msg_check(frame, n, SERVE_FROM_SIGNER, &m, &why) == 0) {
@@ -66,6 +76,8 @@ check_frame(const uint8_t *frame, size_t n)
 		    serve_acme_reply_decode(m.body, m.len, &ar) == 0 &&
 		    (ar.status == 0) != (ar.problem[0] == '\0'))
 			abort();
+		if (m.type == SERVE_MSG_EST_REPLY)
+			(void)serve_est_reply_decode(m.body, m.len, &ea);
 	}
 }
 

@@ -34,6 +34,13 @@ TABLES = [
     ("blocked_keys", [("spki_sha256", "S"), ("blocked_at", "I"),
                       ("reason", "S"), ("cert_issuer", "S"),
                       ("cert_serial", "S")]),
+    ("supersessions", [("issuer", "S"), ("serial", "S"),
+                       ("successor_issuer", "S"), ("successor_serial", "S"),
+                       ("superseded_at", "I")]),
+    ("est_tokens", [("token_id", "S"), ("secret_sha256", "S"),
+                    ("profile", "S"), ("names", "S"), ("created_at", "I"),
+                    ("expires_at", "I"), ("used_at", "I"),
+                    ("revoked_at", "I")]),
 ]
 
 
@@ -62,7 +69,7 @@ def content_hash(rows):
 
 def export(rows):
     lines = [json.dumps({"format": "signet-store-export", "version": 1,
-                         "schema_version": 4, "source": "python",
+                         "schema_version": 5, "source": "python",
                          "exported_at": 1767225600})]
     for name, cols in TABLES:
         for row in rows.get(name, []):

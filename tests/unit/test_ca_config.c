@@ -278,6 +278,10 @@ test_refusals(void **state)
 	}
 }
 
+#define HTTPS                                                    \
+	"  https:\n    listen: 127.0.0.1:8443\n    key: k.pem\n" \
+	"    certificate: c.pem\n"
+
 /* serve: (docs/serve.md): defaults, values, and what is refused. */
 static void
 test_serve_section(void **state)
@@ -347,6 +351,30 @@ test_serve_section(void **state)
 		{ "http-01 on port 0",
 		    "serve:\n  acme:\n    profiles: a\n    http-01-port: 0\n",
 		    "serve.acme.http-01-port 0 is outside" },
+		{ "EST without HTTPS", "serve:\n  est:\n    - profile: mtls\n",
+		    "serve.est needs serve.https" },
+		{ "EST without a profile",
+		    "serve:\n" HTTPS "  est:\n    - allow-key-reuse: true\n",
+		    "needs a profile" },
+		{ "EST with a profile not fit for a URL",
+		    "serve:\n" HTTPS "  est:\n    - profile: a/b\n",
+		    "needs a profile" },
+		{ "EST naming a profile twice",
+		    "serve:\n" HTTPS "  est:\n    - profile: mtls\n"
+		    "    - profile: mtls\n",
+		    "names profile mtls twice" },
+		{ "EST with a flag that is not a boolean",
+		    "serve:\n" HTTPS "  est:\n    - profile: mtls\n"
+		    "      allow-key-reuse: yes\n",
+		    "serve.est.allow-key-reuse must be true or false" },
+		{ "EST with a grace over 30 days",
+		    "serve:\n" HTTPS "  est:\n    - profile: mtls\n"
+		    "      reenroll-grace: 31d\n",
+		    "serve.est.reenroll-grace '31d'" },
+		{ "EST with an unknown key",
+		    "serve:\n" HTTPS "  est:\n    - profile: mtls\n"
+		    "      renew: always\n",
+		    "renew" },
 	};
 	struct signet_ca_config *c = NULL;
 	char text[1024], want[PATH_MAX + 32];
@@ -424,6 +452,26 @@ test_serve_section(void **state)
 	assert_string_equal(c->serve_https_key, want);
 	assert_string_equal(c->serve_https_cert, "/etc/tls/chain.pem");
 	assert_string_equal(c->serve_https_listen, "0.0.0.0:443");
+	assert_int_equal(c->serve_n_est, 0);
+	signet_ca_config_free(c);
+
+	path = write_config("serve.yaml",
+	    BASE "serve:\n" HTTPS "  est:\n    - profile: mtls\n"
+		 "      revoke-superseded: true\n      reenroll-grace: 1h\n"
+		 "    - profile: tls-client\n      allow-key-reuse: true\n"
+		 "      allow-name-change: true\n");
+	assert_int_equal(signet_ca_config_load(path, &c), 0);
+	assert_int_equal(c->serve_n_est, 2);
+	assert_string_equal(c->serve_est[0].profile, "mtls");
+	assert_int_equal(c->serve_est[0].revoke_superseded, 1);
+	assert_int_equal(c->serve_est[0].allow_key_reuse, 0);
+	assert_int_equal(c->serve_est[0].allow_name_change, 0);
+	assert_int_equal(c->serve_est[0].reenroll_grace, 3600);
+	assert_string_equal(c->serve_est[1].profile, "tls-client");
+	assert_int_equal(c->serve_est[1].revoke_superseded, 0);
+	assert_int_equal(c->serve_est[1].allow_key_reuse, 1);
+	assert_int_equal(c->serve_est[1].allow_name_change, 1);
+	assert_int_equal(c->serve_est[1].reenroll_grace, 0);
 	signet_ca_config_free(c);
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -355,6 +355,102 @@ test_acme_bodies(void **state)
 	serve_wbuf_free(&w);
 }
 
+/* EST requests and answers: round trips, truncations, lies. */
+static void
+test_est_bodies(void **state)
+{
+	static const uint8_t types[] = { SERVE_MSG_EST_CACERTS,
+		SERVE_MSG_EST_ENROLL, SERVE_MSG_EST_REENROLL };
+	static struct serve_est q, back;
+	struct serve_est_reply a, aback;
+	struct serve_wbuf w;
+	size_t cut, i;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	strcpy(q.profile, "mtls");
+	strcpy(q.token, "0123456789abcdef.00ff");
+	q.cert = (const uint8_t *)"\x30\x03\x02\x01\x01";
+	q.cert_len = 5;
+	q.csr = (const uint8_t *)"MIIB";
+	q.csr_len = 4;
+	for (i = 0; i < sizeof(types); i++) {
+		serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+		assert_int_equal(serve_est_encode(types[i], &q, &w), 0);
+		assert_int_equal(serve_est_decode(types[i], w.p, w.len, &back),
+		    0);
+		assert_string_equal(back.profile, "mtls");
+		if (types[i] == SERVE_MSG_EST_ENROLL)
+			assert_string_equal(back.token, q.token);
+		if (types[i] == SERVE_MSG_EST_REENROLL)
+			assert_memory_equal(back.cert, q.cert, 5);
+		if (types[i] != SERVE_MSG_EST_CACERTS)
+			assert_memory_equal(back.csr, "MIIB", 4);
+		for (cut = 0; cut < w.len; cut++)
+			assert_int_equal(serve_est_decode(types[i], w.p, cut,
+					     &back),
+			    -1);
+		serve_put_u8(&w, 0);
+		assert_int_equal(serve_est_decode(types[i], w.p, w.len, &back),
+		    -1);
+		serve_wbuf_free(&w);
+	}
+	/* A body of one type read as another, and no type at all. */
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+	assert_int_equal(serve_est_encode(SERVE_MSG_EST_ENROLL, &q, &w), 0);
+	assert_int_equal(serve_est_decode(SERVE_MSG_EST_CACERTS, w.p, w.len,
+			     &back),
+	    -1);
+	assert_int_equal(serve_est_decode(SERVE_MSG_ISSUE, w.p, w.len, &back),
+	    -1);
+	serve_wbuf_free(&w);
+	/* A token with a line end would reach the log: refused. */
+	strcpy(q.token, "abc\ndef");
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+	assert_int_equal(serve_est_encode(SERVE_MSG_EST_ENROLL, &q, &w), 0);
+	assert_int_equal(serve_est_decode(SERVE_MSG_EST_ENROLL, w.p, w.len,
+			     &back),
+	    -1);
+	serve_wbuf_free(&w);
+	/* No CSR. */
+	q.csr_len = 0;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+	assert_int_equal(serve_est_encode(SERVE_MSG_EST_REENROLL, &q, &w), -1);
+	serve_wbuf_free(&w);
+
+	memset(&a, 0, sizeof(a));
+	a.http = 200;
+	strcpy(a.serial, "0a1b");
+	a.body = (const uint8_t *)"MIIE3QYJ";
+	a.body_len = 8;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_FRONT);
+	assert_int_equal(serve_est_reply_encode(&a, &w), 0);
+	assert_int_equal(serve_est_reply_decode(w.p, w.len, &aback), 0);
+	assert_int_equal(aback.http, 200);
+	assert_string_equal(aback.serial, "0a1b");
+	assert_int_equal(aback.body_len, 8);
+	for (cut = 0; cut < w.len; cut++)
+		assert_int_equal(serve_est_reply_decode(w.p, cut, &aback), -1);
+	serve_wbuf_free(&w);
+	/* A refusal with a body, a success without one, a bad status. */
+	a.http = 403;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_FRONT);
+	assert_int_equal(serve_est_reply_encode(&a, &w), 0);
+	assert_int_equal(serve_est_reply_decode(w.p, w.len, &aback), -1);
+	serve_wbuf_free(&w);
+	a.http = 200;
+	a.body_len = 0;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_FRONT);
+	assert_int_equal(serve_est_reply_encode(&a, &w), 0);
+	assert_int_equal(serve_est_reply_decode(w.p, w.len, &aback), -1);
+	serve_wbuf_free(&w);
+	a.http = 99;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_FRONT);
+	assert_int_equal(serve_est_reply_encode(&a, &w), 0);
+	assert_int_equal(serve_est_reply_decode(w.p, w.len, &aback), -1);
+	serve_wbuf_free(&w);
+}
+
 /* The reader on a non-blocking socket, fed one byte at a time. */
 static void
 test_ocsp_bodies(void **state)
@@ -498,6 +594,7 @@ main(void)
 		cmocka_unit_test(test_issue_bodies),
 		cmocka_unit_test(test_ocsp_bodies),
 		cmocka_unit_test(test_acme_bodies),
+		cmocka_unit_test(test_est_bodies),
 		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_send_timeout),
 	};

@@ -1054,6 +1054,167 @@ test_crl_record_malformed(void **state)
 	signet_store_free(st);
 }
 
+/* Version 4 adds supersessions and enrollment tokens to a v3 database. */
+static void
+test_migration_to_v4(void **state)
+{
+	struct signet_store *st;
+	char succ[41];
+
+	(void)state;
+	assert_int_equal(store_open_version(test_url, 3, &st), 0);
+	assert_int_equal(signet_store_schema_version(st), 3);
+	issue_one(st, "0e", T0, T0 + 30 * DAY);
+	issue_one(st, "0f", T0, T0 + 30 * DAY);
+	signet_store_free(st);
+	st = open_store();
+	assert_int_equal(signet_store_schema_version(st),
+	    SIGNET_STORE_SCHEMA_VERSION);
+	assert_int_equal(signet_store_cert_supersede(st, issuer_a_id, "0e",
+			     "0f", T0 + DAY),
+	    0);
+	assert_int_equal(signet_store_cert_successor(st, issuer_a_id, "0e",
+			     succ),
+	    0);
+	assert_string_equal(succ, "0f");
+	signet_store_free(st);
+}
+
+/* A certificate is superseded once, by a signed certificate of its CA. */
+static void
+test_supersede_rules(void **state)
+{
+	struct signet_store *st = open_store();
+	struct signet_store_cert_new c;
+	char succ[41];
+
+	(void)state;
+	issue_one(st, "10", T0, T0 + 30 * DAY);
+	issue_one(st, "11", T0, T0 + 30 * DAY);
+	issue_one(st, "12", T0, T0 + 30 * DAY);
+	fill_new(&c, issuer_a_id, "13", T0, T0 + 30 * DAY);
+	assert_int_equal(signet_store_cert_reserve(st, &c, T0), 0);
+	assert_error(signet_store_cert_successor(st, issuer_a_id, "10", succ),
+	    SIGNET_ERR_NOT_FOUND, "not superseded");
+	assert_error(signet_store_cert_supersede(st, issuer_a_id, "10", "10",
+			 T0),
+	    SIGNET_ERR_USAGE, "itself");
+	assert_error(signet_store_cert_supersede(st, issuer_a_id, "10", "99",
+			 T0),
+	    SIGNET_ERR_NOT_FOUND, "no certificate 99");
+	assert_error(signet_store_cert_supersede(st, issuer_a_id, "10", "13",
+			 T0),
+	    SIGNET_ERR_CONFLICT, "never signed");
+	assert_int_equal(signet_store_cert_supersede(st, issuer_a_id, "10",
+			     "11", T0),
+	    0);
+	/* Twice: neither the old one again, nor the new one for another. */
+	assert_error(signet_store_cert_supersede(st, issuer_a_id, "10", "12",
+			 T0),
+	    SIGNET_ERR_CONFLICT, "already superseded");
+	assert_error(signet_store_cert_supersede(st, issuer_a_id, "12", "11",
+			 T0),
+	    SIGNET_ERR_CONFLICT, "already superseded");
+	/* A revoked certificate may still be superseded (and succeed). */
+	assert_int_equal(signet_store_cert_revoke(st, issuer_a_id, "11",
+			     SIGNET_CRL_REASON_SUPERSEDED, T0 + 10),
+	    0);
+	assert_int_equal(signet_store_cert_supersede(st, issuer_a_id, "11",
+			     "12", T0 + 20),
+	    0);
+	assert_int_equal(signet_store_cert_successor(st, issuer_a_id, "11",
+			     succ),
+	    0);
+	assert_string_equal(succ, "12");
+	signet_store_free(st);
+}
+
+static int
+count_token(const struct signet_store_est_token *t, void *arg)
+{
+	(void)t;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* One use each; used, revoked, expired and unknown tokens are refused. */
+static void
+test_est_tokens(void **state)
+{
+	struct signet_store *st = open_store();
+	struct signet_store_est_token t, *got = NULL;
+	uint8_t s1[32], s2[32], s3[32], s4[32];
+	int n = 0;
+
+	(void)state;
+	memset(s1, 1, sizeof(s1));
+	memset(s2, 2, sizeof(s2));
+	memset(s3, 3, sizeof(s3));
+	memset(s4, 4, sizeof(s4));
+	memset(&t, 0, sizeof(t));
+	t.token_id = "0123456789abcdef";
+	t.profile = "service";
+	t.names = "dns:a.example";
+	t.created_at = T0;
+	t.expires_at = T0 + 3600;
+	assert_int_equal(signet_store_est_token_add(st, &t, s1), 0);
+	assert_error(signet_store_est_token_add(st, &t, s2),
+	    SIGNET_ERR_CONFLICT, NULL);
+	t.token_id = "0123456789ABCDEF";
+	assert_error(signet_store_est_token_add(st, &t, s2), SIGNET_ERR_USAGE,
+	    "not a token id");
+	t.token_id = "1111111111111111";
+	t.expires_at = T0;
+	assert_error(signet_store_est_token_add(st, &t, s2), SIGNET_ERR_USAGE,
+	    "expire");
+	t.expires_at = T0 + 60;
+	assert_int_equal(signet_store_est_token_add(st, &t, s2), 0);
+	t.token_id = "2222222222222222";
+	t.expires_at = T0 + 3600;
+	assert_int_equal(signet_store_est_token_add(st, &t, s3), 0);
+
+	assert_error(signet_store_est_token_use(st, s4, T0 + 1, &got),
+	    SIGNET_ERR_NOT_FOUND, "no such");
+	assert_int_equal(signet_store_est_token_use(st, s1, T0 + 1, &got), 0);
+	assert_string_equal(got->token_id, "0123456789abcdef");
+	assert_string_equal(got->profile, "service");
+	assert_string_equal(got->names, "dns:a.example");
+	assert_int_equal(got->used_at, T0 + 1);
+	signet_store_est_token_free(got);
+	got = NULL;
+	assert_error(signet_store_est_token_use(st, s1, T0 + 2, &got),
+	    SIGNET_ERR_CONFLICT, "already used");
+	assert_null(got);
+	/* Given back after a failed issuance, it can be used again. */
+	assert_int_equal(signet_store_est_token_release(st, "0123456789abcdef",
+			     T0 + 1),
+	    0);
+	assert_int_equal(signet_store_est_token_use(st, s1, T0 + 3, &got), 0);
+	signet_store_est_token_free(got);
+	got = NULL;
+	assert_error(signet_store_est_token_revoke(st, "0123456789abcdef",
+			 T0 + 4),
+	    SIGNET_ERR_CONFLICT, "already used");
+
+	assert_error(signet_store_est_token_use(st, s2, T0 + 60, &got),
+	    SIGNET_ERR_CONFLICT, "expired");
+	assert_int_equal(signet_store_est_token_revoke(st, "2222222222222222",
+			     T0 + 5),
+	    0);
+	assert_int_equal(signet_store_est_token_revoke(st, "2222222222222222",
+			     T0 + 6),
+	    0);
+	assert_error(signet_store_est_token_use(st, s3, T0 + 7, &got),
+	    SIGNET_ERR_CONFLICT, "revoked");
+	assert_error(signet_store_est_token_revoke(st, "3333333333333333",
+			 T0 + 8),
+	    SIGNET_ERR_NOT_FOUND, NULL);
+	assert_int_equal(signet_store_est_token_foreach(st, count_token, &n),
+	    0);
+	assert_int_equal(n, 3);
+	signet_store_free(st);
+}
+
 /* Version 3 lists CRL entries from an index that holds their columns. */
 static void
 test_migration_to_v3(void **state)
@@ -2314,7 +2475,7 @@ test_import_rejects_malformed_lines(void **state)
 {
 	static const char header[] =
 	    "{\"format\":\"signet-store-export\",\"version\":1,"
-	    "\"schema_version\":4}\n";
+	    "\"schema_version\":5}\n";
 	static const char issuer[] =
 	    "{\"t\":\"issuers\",\"issuer_key\":\"%s\",\"crl_number\":0,"
 	    "\"revocation_seq\":0,\"created_at\":1}\n";
@@ -2328,7 +2489,7 @@ test_import_rejects_malformed_lines(void **state)
 		    "not a signet store export" },
 		{ "{\"format\":\"other\"}\n", SIGNET_ERR_CONFIG, "no format" },
 		{ "{\"format\":\"signet-store-export\",\"version\":9,"
-		  "\"schema_version\":4}\n",
+		  "\"schema_version\":5}\n",
 		    SIGNET_ERR_CONFIG, "format version 9" },
 		{ "{\"format\":\"signet-store-export\",\"version\":1,"
 		  "\"schema_version\":1}\n",
@@ -2971,6 +3132,9 @@ main(int argc, char **argv)
 		    setup),
 		cmocka_unit_test_setup(test_migration_from_v1, setup),
 		cmocka_unit_test_setup(test_migration_to_v3, setup),
+		cmocka_unit_test_setup(test_migration_to_v4, setup),
+		cmocka_unit_test_setup(test_supersede_rules, setup),
+		cmocka_unit_test_setup(test_est_tokens, setup),
 		cmocka_unit_test_setup(test_crl_record_malformed, setup),
 		cmocka_unit_test_setup(test_migration_failure_rolls_back,
 		    setup),
