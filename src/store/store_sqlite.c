@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -180,8 +181,19 @@ sq_file_check(struct sq_db *d)
 	return 0;
 }
 
+/* Between attempts at a statement a lock refused: 1, 2, 4 ... 100 ms. */
+static void
+sq_pause(unsigned attempt)
+{
+	struct timespec pause = { 0, 0 };
+
+	pause.tv_nsec = (long)(attempt < 7 ? 1L << attempt : 100) * 1000000L;
+	while (nanosleep(&pause, &pause) == -1 && errno == EINTR)
+		;
+}
+
 static int
-sq_pragma_int(struct sq_db *d, const char *sql, int64_t *v)
+sq_pragma_once(struct sq_db *d, const char *sql, int64_t *v)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
@@ -201,6 +213,26 @@ sq_pragma_int(struct sq_db *d, const char *sql, int64_t *v)
 	}
 	sqlite3_finalize(s);
 	return 0;
+}
+
+/*
+ * A PRAGMA at open reads the schema, which under many writers may meet
+ * the lock errors a unit of work would retry (BUSY beyond the busy
+ * timeout, PROTOCOL): retry it too, for up to about a minute.
+ */
+static int
+sq_pragma_int(struct sq_db *d, const char *sql, int64_t *v)
+{
+	unsigned attempt;
+	int r;
+
+	for (attempt = 0;; attempt++) {
+		d->busy = 0;
+		if ((r = sq_pragma_once(d, sql, v)) == 0 || !d->busy ||
+		    attempt >= 600)
+			return r;
+		sq_pause(attempt);
+	}
 }
 
 static void
@@ -456,7 +488,23 @@ sq_begin_read(void *db)
 static int
 sq_commit(void *db)
 {
-	return sq_exec(db, "COMMIT");
+	struct sq_db *d = db;
+	unsigned attempt;
+	int r;
+
+	/*
+	 * A COMMIT refused for a lock (BUSY, or PROTOCOL: the WAL index kept
+	 * changing under many writers) leaves the transaction open, as
+	 * SQLite documents: try it again, for up to about a minute, rather
+	 * than throw away work another process only delayed.
+	 */
+	for (attempt = 0;; attempt++) {
+		d->busy = 0;
+		if ((r = sq_exec(d, "COMMIT")) == 0 || !d->busy ||
+		    sqlite3_get_autocommit(d->db) || attempt >= 600)
+			return r;
+		sq_pause(attempt);
+	}
 }
 
 static int

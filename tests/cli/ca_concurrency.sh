@@ -47,9 +47,11 @@ run_batches() {
 		pids="$pids $!"
 	done
 	for p in $pids; do
-		if ! wait "$p"; then
-			bad "a concurrent batch failed"
-		fi
+		set +e
+		wait "$p"
+		_st=$?
+		set -e
+		[ "$_st" -eq 0 ] || bad "a concurrent batch failed (exit $_st)"
 	done
 	for d in "$@"; do
 		if [ "$(ls "out-$d" | wc -l)" -ne "$per" ]; then
