@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,77 @@
 struct sq_db {
 	sqlite3 *db;
 	char *path;
-	int busy; /* the last failure was a lock conflict */
+	int busy;  /* the last failure was a lock conflict */
+	dev_t dev; /* the database file, while registered below */
+	ino_t ino;
+	int registered;
 };
+
+/*
+ * Databases this process has open. POSIX record locks belong to the
+ * process, and closing any descriptor of a file drops all of them: the
+ * checks below open and close the database and its -wal and -shm, which
+ * would drop the locks an open connection holds on them, and other
+ * processes would then take the WAL index for abandoned (SQLite's
+ * "locking protocol" errors, SIGBUS when its -shm is truncated under a
+ * mapping). So a second connection to a database this process already
+ * has open, checked when the first was opened, is not checked again.
+ */
+static pthread_mutex_t sq_open_lock = PTHREAD_MUTEX_INITIALIZER;
+struct sq_open_file {
+	dev_t dev;
+	ino_t ino;
+	unsigned refs;
+};
+#define SQ_OPEN_MAX 16
+static struct sq_open_file sq_open_files[SQ_OPEN_MAX];
+
+/* 1 when (dev, ino) is open here; with add, count one more user. */
+static int
+sq_open_note(dev_t dev, ino_t ino, int add)
+{
+	size_t i, free_slot = SQ_OPEN_MAX;
+	int found = 0;
+
+	pthread_mutex_lock(&sq_open_lock);
+	for (i = 0; i < SQ_OPEN_MAX; i++) {
+		if (sq_open_files[i].refs > 0 && sq_open_files[i].dev == dev &&
+		    sq_open_files[i].ino == ino) {
+			found = 1;
+			if (add)
+				sq_open_files[i].refs++;
+			break;
+		}
+		if (sq_open_files[i].refs == 0 && free_slot == SQ_OPEN_MAX)
+			free_slot = i;
+	}
+	if (!found && add && free_slot < SQ_OPEN_MAX) {
+		sq_open_files[free_slot].dev = dev;
+		sq_open_files[free_slot].ino = ino;
+		sq_open_files[free_slot].refs = 1;
+	}
+	pthread_mutex_unlock(&sq_open_lock);
+	return found;
+}
+
+static void
+sq_open_forget(struct sq_db *d)
+{
+	size_t i;
+
+	if (!d->registered)
+		return;
+	pthread_mutex_lock(&sq_open_lock);
+	for (i = 0; i < SQ_OPEN_MAX; i++)
+		if (sq_open_files[i].refs > 0 &&
+		    sq_open_files[i].dev == d->dev &&
+		    sq_open_files[i].ino == d->ino) {
+			sq_open_files[i].refs--;
+			break;
+		}
+	pthread_mutex_unlock(&sq_open_lock);
+	d->registered = 0;
+}
 
 struct store_stmt {
 	struct sq_db *d;
@@ -141,6 +211,10 @@ sq_file_check(struct sq_db *d)
 	size_t i;
 	int fd;
 
+	/* Open here already: checked then, and its locks must stay. */
+	if (lstat(d->path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    sq_open_note(st.st_dev, st.st_ino, 0))
+		return 0;
 	fd = open(d->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd >= 0) {
@@ -244,6 +318,7 @@ sq_close(void *db)
 		return;
 	if (d->db != NULL)
 		sqlite3_close_v2(d->db);
+	sq_open_forget(d);
 	free(d->path);
 	free(d);
 }
@@ -274,6 +349,16 @@ sq_open(const char *target, const struct signet_store_options *o, void **out)
 	if (rc != SQLITE_OK) {
 		r = sq_err(d, rc, "cannot open database");
 		goto out;
+	}
+	{
+		struct stat st;
+
+		if (lstat(d->path, &st) == 0) {
+			d->dev = st.st_dev;
+			d->ino = st.st_ino;
+			d->registered = 1;
+			(void)sq_open_note(st.st_dev, st.st_ino, 1);
+		}
 	}
 	sqlite3_extended_result_codes(d->db, 1);
 	sqlite3_busy_timeout(d->db, SQ_BUSY_TIMEOUT_MS);

@@ -301,6 +301,64 @@ run_child(const char *fault, const char *scenario, const char *arg)
 
 /* ---- opening --------------------------------------------------------- */
 
+/*
+ * Does another process see a lock on the byte of the -shm file SQLite's
+ * unix VFS holds read-locked while a connection has the WAL index open
+ * (UNIX_SHM_DMS: (22 + 8) * 4 + 8 = 128)? 1 yes, 0 no.
+ */
+static int
+shm_held_elsewhere(const char *shm)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		struct flock fl;
+		int fd = open(shm, O_RDWR | O_CLOEXEC);
+
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		fl.l_start = 128;
+		fl.l_len = 1;
+		if (fd < 0 || fcntl(fd, F_GETLK, &fl) != 0)
+			_exit(2);
+		_exit(fl.l_type == F_UNLCK ? 1 : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) == 2)
+		fail_msg("cannot ask another process about %s", shm);
+	return WEXITSTATUS(status) == 0;
+}
+
+/*
+ * A second connection in the same process (the batch's reader) must not
+ * drop the locks the first holds: POSIX locks go with any close() of the
+ * file, and other processes would then take the WAL index for abandoned
+ * ("locking protocol", SIGBUS on a truncated -shm).
+ */
+static void
+test_second_connection_keeps_locks(void **state)
+{
+	struct signet_store *a, *b;
+	char shm[4300];
+
+	(void)state;
+	if (!url_is_sqlite())
+		skip();
+	snprintf(shm, sizeof(shm), "%s-shm", db_path());
+	a = open_store();
+	issue_one(a, "01", T0, T0 + 90 * DAY);
+	assert_true(shm_held_elsewhere(shm));
+	b = open_store();
+	issue_one(b, "02", T0, T0 + 90 * DAY);
+	assert_true(shm_held_elsewhere(shm));
+	signet_store_free(b);
+	assert_true(shm_held_elsewhere(shm));
+	issue_one(a, "03", T0, T0 + 90 * DAY);
+	signet_store_free(a);
+}
+
 static void
 test_open_creates_private_wal_database(void **state)
 {
@@ -3124,6 +3182,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_open_creates_private_wal_database,
 		    setup),
 		cmocka_unit_test_setup(test_open_url_errors, setup),
+		cmocka_unit_test_setup(test_second_connection_keeps_locks,
+		    setup),
 		cmocka_unit_test_setup(test_open_refuses_unsafe_files, setup),
 		cmocka_unit_test_setup(test_open_directory_not_writable, setup),
 		cmocka_unit_test_setup(test_open_refuses_foreign_database,
