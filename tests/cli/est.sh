@@ -137,9 +137,20 @@ start() {
 		exit 1
 	fi
 }
+# Under faketime, $signer is faketime, which runs signet as its child:
+# stop both, and wait for signet itself, not only for its parent.
 stop() {
-	kill -TERM "$signer"
+	_c=$(pgrep -P "$signer" -x signet || true)
+	kill -TERM "$signer" $_c 2>/dev/null || true
 	wait "$signer" 2>/dev/null || true
+	for _p in $_c; do
+		_i=0
+		while kill -0 "$_p" 2>/dev/null && [ $_i -lt 100 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		kill -KILL "$_p" 2>/dev/null || true
+	done
 	signer=
 }
 
