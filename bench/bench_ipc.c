@@ -9,20 +9,21 @@
  * 5) in turn, and prints the median time per request of each:
  *   in-process   signet_ca_issue and the PEM chain, as the signer does;
  *   over IPC     the same, with the request and the answer going through
- *                the ISSUE / ISSUE_REPLY codec and a socketpair to a
- *                thread that plays the signer (serve_send, serve_reader,
- *                serve_msg_check: the code signet serve runs);
+ *                the ISSUE / ISSUE_REPLY codec and a socketpair from a
+ *                forked process that plays the front end (serve_send,
+ *                serve_reader, serve_msg_check: the code signet serve
+ *                runs), answered on this process's main thread;
  *   IPC alone    the round trip with a fixed answer and no issuance.
  * The overhead is "over IPC" minus "in-process". It measures; it asserts
  * nothing about time.
  */
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,7 +146,12 @@ signer_thread(void *p)
 	return NULL;
 }
 
-/* N requests over a socketpair; seconds per request. */
+/*
+ * N requests over a socketpair; seconds per request. As in signet serve,
+ * the front end is another process (forked here, holding nothing of the
+ * token) and the signer answers on this process's main thread, where
+ * in_process() issues too.
+ */
 static double
 over_ipc(unsigned n, int canned)
 {
@@ -155,52 +161,71 @@ over_ipc(unsigned n, int canned)
 	struct signer_arg arg;
 	struct serve_wbuf w;
 	struct serve_msg m;
-	pthread_t t;
 	const char *why;
-	int sv[2];
+	int sv[2], tp[2], status;
 	unsigned i;
 	double t0;
+	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
+	    pipe(tp) != 0) {
 		perror("socketpair");
 		exit(1);
 	}
+	if ((pid = fork()) < 0) {
+		perror("fork");
+		exit(1);
+	}
+	if (pid == 0) {
+		/* The front end: requests, then the time per request. */
+		close(sv[1]);
+		close(tp[0]);
+		memset(&q, 0, sizeof(q));
+		snprintf(q.profile, sizeof(q.profile), "tls-server");
+		snprintf(q.requester, sizeof(q.requester), "bench");
+		for (i = 0; i < n_ids; i++)
+			snprintf(q.ids[i], sizeof(q.ids[i]), "%s", ids[i]);
+		q.n_ids = n_ids;
+		q.csr = csr;
+		q.csr_len = csr_len;
+		serve_reader_init(&rd, SERVE_IPC_MAX_TO_FRONT);
+		t0 = now();
+		for (i = 0; i < n; i++) {
+			serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+			if (serve_issue_encode(&q, &w) != 0 ||
+			    serve_send(sv[0], SERVE_MSG_ISSUE, i + 1, w.p,
+				w.len, 5000) != 0 ||
+			    read_frame(sv[0], &rd) != 0 ||
+			    serve_msg_check(rd.buf, rd.have, SERVE_FROM_SIGNER,
+				&m, &why) != 0 ||
+			    m.id != i + 1 ||
+			    serve_issue_reply_decode(m.body, m.len, &ans) !=
+				0 ||
+			    ans.status != 0) {
+				fprintf(stderr,
+				    "bench_ipc: round trip %u failed\n", i);
+				_exit(1);
+			}
+			serve_wbuf_free(&w);
+			serve_reader_next(&rd);
+		}
+		t0 = (now() - t0) / n;
+		_exit(write(tp[1], &t0, sizeof(t0)) == (ssize_t)sizeof(t0) ? 0
+									   : 1);
+	}
+	close(sv[0]);
+	close(tp[1]);
 	arg.fd = sv[1];
 	arg.canned = canned;
-	if (pthread_create(&t, NULL, signer_thread, &arg) != 0)
-		exit(1);
-	memset(&q, 0, sizeof(q));
-	snprintf(q.profile, sizeof(q.profile), "tls-server");
-	snprintf(q.requester, sizeof(q.requester), "bench");
-	for (i = 0; i < n_ids; i++)
-		snprintf(q.ids[i], sizeof(q.ids[i]), "%s", ids[i]);
-	q.n_ids = n_ids;
-	q.csr = csr;
-	q.csr_len = csr_len;
-	serve_reader_init(&rd, SERVE_IPC_MAX_TO_FRONT);
-	t0 = now();
-	for (i = 0; i < n; i++) {
-		serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
-		if (serve_issue_encode(&q, &w) != 0 ||
-		    serve_send(sv[0], SERVE_MSG_ISSUE, i + 1, w.p, w.len,
-			5000) != 0 ||
-		    read_frame(sv[0], &rd) != 0 ||
-		    serve_msg_check(rd.buf, rd.have, SERVE_FROM_SIGNER, &m,
-			&why) != 0 ||
-		    m.id != i + 1 ||
-		    serve_issue_reply_decode(m.body, m.len, &ans) != 0 ||
-		    ans.status != 0) {
-			fprintf(stderr, "bench_ipc: round trip %u failed\n", i);
-			exit(1);
-		}
-		serve_wbuf_free(&w);
-		serve_reader_next(&rd);
-	}
-	t0 = (now() - t0) / n;
-	close(sv[0]);
-	pthread_join(t, NULL);
+	(void)signer_thread(&arg); /* until the front end closes its end */
 	close(sv[1]);
-	serve_reader_free(&rd);
+	if (read(tp[0], &t0, sizeof(t0)) != (ssize_t)sizeof(t0) ||
+	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench_ipc: the front end failed\n");
+		exit(1);
+	}
+	close(tp[0]);
 	return t0;
 }
 
