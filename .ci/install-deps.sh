@@ -11,7 +11,7 @@ packages="
   libcmocka-dev libgfshare-dev
   softhsm2 opensc libengine-pkcs11-openssl
   gnutls-bin libnss3-tools python3 python3-cryptography python3-idna dumpasn1 jq
-  nginx-light curl faketime procps psmisc
+  nginx-light curl faketime procps psmisc gdb
   clang libclang-rt-14-dev valgrind
   clang-tidy cppcheck util-linux mandoc
   postgresql

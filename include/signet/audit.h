@@ -98,7 +98,7 @@ enum signet_audit_event {
 	/* EST enrollment tokens (docs/renewal.md) */
 	SIGNET_AUDIT_EV_EST_TOKEN_ADD,    /* "est.token.add" */
 	SIGNET_AUDIT_EV_EST_TOKEN_REVOKE, /* "est.token.revoke" */
-	SIGNET_AUDIT_EV_COUNT_              /* not an event */
+	SIGNET_AUDIT_EV_COUNT_            /* not an event */
 };
 
 /* How it ended. */

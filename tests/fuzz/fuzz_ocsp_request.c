@@ -40,7 +40,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check(data, size);
 	/* The same bytes as a GET path. */
-	if (size > (size_t)4 * OCSP_REQUEST_MAX || (path = malloc(size + 1)) == NULL)
+	if (size > (size_t)4 * OCSP_REQUEST_MAX ||
+	    (path = malloc(size + 1)) == NULL)
 		return 0;
 	memcpy(path, data, size);
 	path[size] = '\0';
