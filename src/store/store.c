@@ -237,6 +237,35 @@ static const char *const schema_v5[] = {
 	" CONSTRAINT est_tokens_times CHECK (expires_at > created_at))",
 };
 
+/*
+ * Version 6 is reserved for OCSP responses, which come with their own
+ * statements; until then it changes nothing.
+ */
+
+/*
+ * External account binding (RFC 8555 7.3.4, docs/acme.md): the MAC keys
+ * `signet acme eab add` makes. The server must hold the key itself to
+ * check a MAC, so hmac_key is the key (base64url of 32 random bytes), not
+ * a hash of it. account_id is the account a key was bound to (one per
+ * key); it is not a foreign key because `signet db copy` carries this
+ * table but not the accounts.
+ */
+static const char *const schema_v7[] = {
+	"CREATE TABLE acme_eab_keys ("
+	" id {ID},"
+	" kid TEXT NOT NULL UNIQUE CHECK (length(kid) = 32),"
+	" hmac_key TEXT NOT NULL CHECK (length(hmac_key) = 43),"
+	" profile TEXT NOT NULL,"
+	" comment TEXT NOT NULL,"
+	" created_at BIGINT NOT NULL,"
+	" account_id TEXT CHECK (length(account_id) = 32),"
+	" bound_at BIGINT,"
+	" revoked_at BIGINT,"
+	" CONSTRAINT acme_eab_keys_bound CHECK ("
+	"  (account_id IS NULL) = (bound_at IS NULL)))",
+	"CREATE INDEX acme_eab_keys_account ON acme_eab_keys (account_id)",
+};
+
 static const struct {
 	const char *const *sql;
 	size_t n;
@@ -246,13 +275,15 @@ static const struct {
 	{ schema_v3, sizeof(schema_v3) / sizeof(schema_v3[0]) },
 	{ schema_v4, sizeof(schema_v4) / sizeof(schema_v4[0]) },
 	{ schema_v5, sizeof(schema_v5) / sizeof(schema_v5[0]) },
+	{ NULL, 0 }, /* 6: OCSP responses */
+	{ schema_v7, sizeof(schema_v7) / sizeof(schema_v7[0]) },
 };
 
 /* Dropped in this order by store_drop_all (foreign keys first). */
-static const char *const schema_tables[] = { "est_tokens", "supersessions",
-	"acme_challenges", "acme_authzs", "acme_orders", "acme_accounts",
-	"acme_nonces", "blocked_keys", "crls", "certificates", "issuers",
-	"meta" };
+static const char *const schema_tables[] = { "acme_eab_keys", "est_tokens",
+	"supersessions", "acme_challenges", "acme_authzs", "acme_orders",
+	"acme_accounts", "acme_nonces", "blocked_keys", "crls", "certificates",
+	"issuers", "meta" };
 
 /* ---- names -------------------------------------------------------------- */
 

@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 
 #include "signet/store_acme.h"
+#include "store/store_acme_int.h"
 #include "store/store_int.h"
 #include "util/codec.h"
 
@@ -912,4 +913,27 @@ signet_store_acme_challenge_finish(struct signet_store *st,
 	x.error = error;
 	x.now = now;
 	return store_write(st, challenge_finish_work, &x);
+}
+
+/* ---- for store_acme_account.c ------------------------------------------- */
+
+int
+store_acme_id_check(const char *what, const char *id)
+{
+	return id_check(what, id);
+}
+
+int
+store_acme_account_new_in(struct signet_store *st,
+    struct signet_acme_account *a, int64_t now, int *created)
+{
+	struct account_arg x;
+	int r;
+
+	memset(&x, 0, sizeof(x));
+	x.a = a;
+	x.now = now;
+	r = account_new_work(st, &x);
+	*created = x.created;
+	return r;
 }

@@ -95,6 +95,18 @@ static const struct store_col est_token_cols[] = {
 	{ "revoked_at", STORE_COL_INT, 1, 0 },
 };
 
+/* hmac_key is the MAC key itself: a copy or export holds it too. */
+static const struct store_col eab_key_cols[] = {
+	{ "kid", STORE_COL_TEXT, 0, 32 },
+	{ "hmac_key", STORE_COL_TEXT, 0, 43 },
+	{ "profile", STORE_COL_TEXT, 0, SIGNET_STORE_NAME_MAX },
+	{ "comment", STORE_COL_TEXT, 0, SIGNET_STORE_TEXT_MAX },
+	{ "created_at", STORE_COL_INT, 0, 0 },
+	{ "account_id", STORE_COL_TEXT, 1, 32 },
+	{ "bound_at", STORE_COL_INT, 1, 0 },
+	{ "revoked_at", STORE_COL_INT, 1, 0 },
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* In the order of the fields of struct signet_store_inventory. */
@@ -168,6 +180,13 @@ const struct store_table store_tables[] = {
 	    "created_at, expires_at, used_at, revoked_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	    "SELECT count(*) FROM est_tokens" },
+	{ "acme_eab_keys", eab_key_cols, N(eab_key_cols),
+	    "SELECT kid, hmac_key, profile, comment, created_at, account_id, "
+	    "bound_at, revoked_at FROM acme_eab_keys ORDER BY id",
+	    "INSERT INTO acme_eab_keys (kid, hmac_key, profile, comment, "
+	    "created_at, account_id, bound_at, revoked_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	    "SELECT count(*) FROM acme_eab_keys" },
 };
 const size_t store_n_tables = N(store_tables);
 
@@ -189,6 +208,8 @@ store_inventory_slot(struct signet_store_inventory *rows, size_t i)
 		return &rows->supersessions;
 	case 6:
 		return &rows->est_tokens;
+	case 7:
+		return &rows->acme_eab_keys;
 	default:
 		return NULL;
 	}
@@ -559,7 +580,7 @@ store_require_empty(struct signet_store *st)
 	if ((r = inventory_count(st, &n)) != 0)
 		return r;
 	if (n.meta + n.issuers + n.certificates + n.crls + n.blocked_keys +
-		n.supersessions + n.est_tokens !=
+		n.supersessions + n.est_tokens + n.acme_eab_keys !=
 	    0)
 		return signet_error_set(SIGNET_ERR_CONFLICT,
 		    "%s is not empty (%lld certificates, %lld issuers, %lld "

@@ -41,6 +41,10 @@ TABLES = [
                     ("profile", "S"), ("names", "S"), ("created_at", "I"),
                     ("expires_at", "I"), ("used_at", "I"),
                     ("revoked_at", "I")]),
+    ("acme_eab_keys", [("kid", "S"), ("hmac_key", "S"), ("profile", "S"),
+                       ("comment", "S"), ("created_at", "I"),
+                       ("account_id", "S"), ("bound_at", "I"),
+                       ("revoked_at", "I")]),
 ]
 
 
@@ -69,7 +73,7 @@ def content_hash(rows):
 
 def export(rows):
     lines = [json.dumps({"format": "signet-store-export", "version": 1,
-                         "schema_version": 5, "source": "python",
+                         "schema_version": 7, "source": "python",
                          "exported_at": 1767225600})]
     for name, cols in TABLES:
         for row in rows.get(name, []):
@@ -115,6 +119,11 @@ def main():
         "blocked_keys": [{"spki_sha256": spki, "blocked_at": 1767312000,
                           "reason": "keyCompromise", "cert_issuer": issuer,
                           "cert_serial": "%040x" % 0x0a}],
+        "acme_eab_keys": [{"kid": "ab" * 16, "hmac_key": "A" * 43,
+                           "profile": "tls-server", "comment": "team a",
+                           "created_at": 1767225600,
+                           "account_id": "cd" * 16,
+                           "bound_at": 1767312000, "revoked_at": None}],
     }
     seeds = {
         "valid-full.jsonl": export(rows),

@@ -37,6 +37,7 @@
 #include "signet/error.h"
 #include "signet/store.h"
 #include "signet/store_acme.h"
+#include "signet/store_acme_account.h"
 #include "store/store_int.h"
 #include "util/codec.h"
 
@@ -2527,13 +2528,16 @@ test_copy_between_backends(void **state)
 	free(text);
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 /* Hostile or broken export files: refused, naming the line. */
 static void
 test_import_rejects_malformed_lines(void **state)
 {
 	static const char header[] =
 	    "{\"format\":\"signet-store-export\",\"version\":1,"
-	    "\"schema_version\":5}\n";
+	    "\"schema_version\":" STR(SIGNET_STORE_SCHEMA_VERSION) "}\n";
 	static const char issuer[] =
 	    "{\"t\":\"issuers\",\"issuer_key\":\"%s\",\"crl_number\":0,"
 	    "\"revocation_seq\":0,\"created_at\":1}\n";
@@ -2706,7 +2710,7 @@ test_explicit_migration(void **state)
 	signet_store_free(st);
 	/* A newer one is refused by migrate too. */
 	st = open_store();
-	assert_int_equal(store_exec_raw(st, "UPDATE meta SET value = '7' "
+	assert_int_equal(store_exec_raw(st, "UPDATE meta SET value = '99' "
 					    "WHERE name = 'schema_version'"),
 	    0);
 	signet_store_free(st);
@@ -2992,6 +2996,240 @@ acme_account(struct signet_store *st, const char *thumb,
 	assert_int_equal(created, 1);
 }
 
+#define EAB_KEY "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG"
+
+static int
+eab_count(const struct signet_acme_eab *e, void *arg)
+{
+	(void)e;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/*
+ * EAB keys: made, listed, looked up with their MAC key, bound to one
+ * account for their profile only, revoked; a refused binding creates no
+ * account.
+ */
+static void
+test_acme_eab_keys(void **state)
+{
+	struct signet_store *st = open_store();
+	struct signet_acme_account a, b, got;
+	struct signet_acme_eab e;
+	char kid[] = "0123456789abcdef0123456789abcdef";
+	char kid2[] = "fedcba9876543210fedcba9876543210";
+	char key[SIGNET_ACME_EAB_KEY_LEN + 1];
+	int created = 0, bound = 0, n = 0;
+
+	(void)state;
+	assert_int_equal(signet_store_acme_eab_add(st, kid, EAB_KEY, "server",
+			     "team a", T0),
+	    0);
+	assert_error(signet_store_acme_eab_add(st, kid, EAB_KEY, "server", "",
+			 T0),
+	    SIGNET_ERR_CONFLICT, NULL);
+	assert_error(signet_store_acme_eab_add(st, kid2, "short", "server", "",
+			 T0),
+	    SIGNET_ERR_USAGE, "base64url");
+	assert_error(signet_store_acme_eab_add(st, "KID", EAB_KEY, "server", "",
+			 T0),
+	    SIGNET_ERR_USAGE, "hex");
+	assert_int_equal(signet_store_acme_eab_add(st, kid2, EAB_KEY, "other",
+			     "", T0),
+	    0);
+	assert_int_equal(signet_store_acme_eab_foreach(st, eab_count, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(signet_store_acme_eab_get(st, kid, &e, key), 0);
+	assert_string_equal(key, EAB_KEY);
+	assert_string_equal(e.profile, "server");
+	assert_string_equal(e.comment, "team a");
+	assert_string_equal(e.account, "");
+	assert_error(signet_store_acme_eab_get(st,
+			 "00000000000000000000000000000000", &e, NULL),
+	    SIGNET_ERR_NOT_FOUND, NULL);
+
+	/* A key for another profile binds nothing, and creates nothing. */
+	memset(&a, 0, sizeof(a));
+	snprintf(a.thumbprint, sizeof(a.thumbprint),
+	    "eabeabeabeabeabeabeabeabeabeabeabeabeabeabe");
+	memset(a.spki_sha256, 'b', 64);
+	snprintf(a.jwk, sizeof(a.jwk), "{\"kty\":\"EC\"}");
+	snprintf(a.contact, sizeof(a.contact), "[]");
+	assert_error(signet_store_acme_account_new_eab(st, &a, kid2, "server",
+			 T0, &created),
+	    SIGNET_ERR_CONFLICT, "another profile");
+	assert_error(signet_store_acme_account_get(st, NULL, a.thumbprint,
+			 &got),
+	    SIGNET_ERR_NOT_FOUND, NULL);
+	assert_int_equal(signet_store_acme_account_new_eab(st, &a, kid,
+			     "server", T0 + 1, &created),
+	    0);
+	assert_int_equal(created, 1);
+	assert_int_equal(signet_store_acme_eab_get(st, kid, &e, NULL), 0);
+	assert_string_equal(e.account, a.id);
+	assert_true(e.bound_at == T0 + 1);
+	assert_int_equal(signet_store_acme_account_eab_bound(st, a.id, "server",
+			     &bound),
+	    0);
+	assert_int_equal(bound, 1);
+	assert_int_equal(signet_store_acme_account_eab_bound(st, a.id, "other",
+			     &bound),
+	    0);
+	assert_int_equal(bound, 0);
+	/* One account per key. */
+	acme_account(st, "abcdefghijklmnopqrstuvwxyz0123456789-_ABCDE", &b);
+	assert_error(signet_store_acme_account_new_eab(st, &b, kid, "server",
+			 T0, &created),
+	    SIGNET_ERR_CONFLICT, "bound");
+	/* Revoked: no longer binds the account to the profile. */
+	assert_int_equal(signet_store_acme_eab_revoke(st, kid, T0 + 2), 0);
+	assert_error(signet_store_acme_eab_revoke(st, kid, T0 + 2),
+	    SIGNET_ERR_CONFLICT, "already revoked");
+	assert_error(signet_store_acme_eab_revoke(st,
+			 "00000000000000000000000000000000", T0),
+	    SIGNET_ERR_NOT_FOUND, NULL);
+	assert_int_equal(signet_store_acme_account_eab_bound(st, a.id, "server",
+			     &bound),
+	    0);
+	assert_int_equal(bound, 0);
+	assert_int_equal(signet_store_acme_eab_add(st,
+			     "11111111111111111111111111111111", EAB_KEY,
+			     "other", "", T0),
+	    0);
+	/* An existing account can be bound, and keeps its id. */
+	assert_int_equal(signet_store_acme_account_new_eab(st, &b,
+			     "11111111111111111111111111111111", "other", T0,
+			     &created),
+	    0);
+	assert_int_equal(created, 0);
+	assert_int_equal(signet_store_acme_account_eab_bound(st, b.id, "other",
+			     &bound),
+	    0);
+	assert_int_equal(bound, 1);
+	signet_store_free(st);
+}
+
+static void
+acme_order_one(struct signet_store *st, const char *account, const char *id,
+    struct signet_acme_order *o)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->account, sizeof(o->account), "%s", account);
+	snprintf(o->profile, sizeof(o->profile), "server");
+	o->n_ids = 1;
+	snprintf(o->ids[0], sizeof(o->ids[0]), "%s", id);
+	assert_int_equal(signet_store_acme_order_new(st, o, T0, DAY), 0);
+}
+
+/*
+ * Contact updates, key changes (a key another account holds is refused,
+ * naming it), orders lists in pages, authorization deactivation, and the
+ * authorizations an account holds.
+ */
+static void
+test_acme_account_changes(void **state)
+{
+	struct signet_store *st = open_store();
+	struct signet_acme_account a, b, nk, got;
+	struct signet_acme_order o, first;
+	struct signet_acme_authz z;
+	char other[SIGNET_ACME_ID_LEN + 1];
+	char ids[SIGNET_ACME_ORDERS_PAGE][SIGNET_ACME_ID_LEN + 1];
+	size_t n, i;
+	int more, held;
+
+	(void)state;
+	acme_account(st, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &a);
+	acme_account(st, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", &b);
+	assert_int_equal(signet_store_acme_account_contact(st, a.id,
+			     "[\"mailto:x@example.com\"]"),
+	    0);
+	assert_int_equal(signet_store_acme_account_get(st, a.id, NULL, &got),
+	    0);
+	assert_string_equal(got.contact, "[\"mailto:x@example.com\"]");
+
+	nk = b;
+	assert_error(signet_store_acme_account_rekey(st, a.id, &nk, other),
+	    SIGNET_ERR_CONFLICT, b.id);
+	assert_string_equal(other, b.id);
+	snprintf(nk.thumbprint, sizeof(nk.thumbprint),
+	    "ccccccccccccccccccccccccccccccccccccccccccc");
+	memset(nk.spki_sha256, 'c', 64);
+	assert_int_equal(signet_store_acme_account_rekey(st, a.id, &nk, other),
+	    0);
+	assert_string_equal(other, "");
+	assert_int_equal(signet_store_acme_account_get(st, NULL, nk.thumbprint,
+			     &got),
+	    0);
+	assert_string_equal(got.id, a.id);
+	assert_error(signet_store_acme_account_get(st, NULL,
+			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &got),
+	    SIGNET_ERR_NOT_FOUND, NULL);
+	assert_int_equal(signet_store_acme_account_deactivate(st, b.id), 0);
+	assert_error(signet_store_acme_account_contact(st, b.id, "[]"),
+	    SIGNET_ERR_CONFLICT, "not valid");
+
+	/* Orders: one page of SIGNET_ACME_ORDERS_PAGE, then the rest. */
+	acme_order_one(st, a.id, "dns:a.example.com", &first);
+	for (i = 1; i < SIGNET_ACME_ORDERS_PAGE + 2; i++)
+		acme_order_one(st, a.id, "dns:b.example.com", &o);
+	assert_int_equal(signet_store_acme_orders_list(st, a.id, 0, ids, &n,
+			     &more),
+	    0);
+	assert_int_equal(n, SIGNET_ACME_ORDERS_PAGE);
+	assert_int_equal(more, 1);
+	assert_int_equal(signet_store_acme_orders_list(st, a.id,
+			     SIGNET_ACME_ORDERS_PAGE, ids, &n, &more),
+	    0);
+	assert_int_equal(n, 2);
+	assert_int_equal(more, 0);
+	assert_int_equal(signet_store_acme_orders_list(st, b.id, 0, ids, &n,
+			     &more),
+	    0);
+	assert_int_equal(n, 0);
+
+	/* Held authorizations; deactivation fails the order. */
+	assert_int_equal(signet_store_acme_authz_get(st, first.authz[0], NULL,
+			     &z),
+	    0);
+	assert_int_equal(signet_store_acme_challenge_start(st, z.chall[0].id,
+			     T0),
+	    0);
+	assert_int_equal(signet_store_acme_challenge_finish(st, z.chall[0].id,
+			     1, NULL, T0),
+	    0);
+	assert_int_equal(signet_store_acme_authz_held(st, a.id,
+			     "dns:a.example.com", T0 + 1, &held),
+	    0);
+	assert_int_equal(held, 1);
+	assert_int_equal(signet_store_acme_authz_held(st, a.id,
+			     "dns:a.example.com", T0 + DAY + 1, &held),
+	    0);
+	assert_int_equal(held, 0);
+	assert_int_equal(signet_store_acme_authz_held(st, b.id,
+			     "dns:a.example.com", T0 + 1, &held),
+	    0);
+	assert_int_equal(held, 0);
+	assert_int_equal(signet_store_acme_authz_held(st, a.id,
+			     "dns:b.example.com", T0 + 1, &held),
+	    0);
+	assert_int_equal(held, 0);
+	assert_int_equal(signet_store_acme_authz_deactivate(st, first.authz[0],
+			     T0 + 2),
+	    0);
+	assert_error(signet_store_acme_authz_deactivate(st, first.authz[0],
+			 T0 + 2),
+	    SIGNET_ERR_CONFLICT, NULL);
+	assert_int_equal(signet_store_acme_authz_held(st, a.id,
+			     "dns:a.example.com", T0 + 1, &held),
+	    0);
+	assert_int_equal(held, 0);
+	assert_int_equal(signet_store_acme_order_get(st, first.id, &o), 0);
+	assert_string_equal(o.status, "invalid");
+	signet_store_free(st);
+}
+
 /* A nonce is spent once; unknown and expired ones are refused. */
 static void
 test_acme_nonces(void **state)
@@ -3232,6 +3470,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_acme_nonces, setup),
 		cmocka_unit_test_setup(test_acme_accounts, setup),
 		cmocka_unit_test_setup(test_acme_order_flow, setup),
+		cmocka_unit_test_setup(test_acme_eab_keys, setup),
+		cmocka_unit_test_setup(test_acme_account_changes, setup),
 	};
 	ssize_t n;
 	int r;
