@@ -98,7 +98,15 @@ enum signet_audit_event {
 	/* EST enrollment tokens (docs/renewal.md) */
 	SIGNET_AUDIT_EV_EST_TOKEN_ADD,    /* "est.token.add" */
 	SIGNET_AUDIT_EV_EST_TOKEN_REVOKE, /* "est.token.revoke" */
-	SIGNET_AUDIT_EV_COUNT_            /* not an event */
+	/* ACME accounts and external account binding (docs/acme.md) */
+	SIGNET_AUDIT_EV_ACME_EAB_ADD,            /* "acme.eab.add" */
+	SIGNET_AUDIT_EV_ACME_EAB_REVOKE,         /* "acme.eab.revoke" */
+	SIGNET_AUDIT_EV_ACME_ACCOUNT_NEW,        /* "acme.account.new" */
+	SIGNET_AUDIT_EV_ACME_ACCOUNT_UPDATE,     /* "acme.account.update" */
+	SIGNET_AUDIT_EV_ACME_ACCOUNT_DEACTIVATE, /* "acme.account.deactivate" */
+	SIGNET_AUDIT_EV_ACME_ACCOUNT_KEY_CHANGE, /* "acme.account.key-change" */
+	SIGNET_AUDIT_EV_ACME_REVOKE,             /* "acme.revoke": who asked */
+	SIGNET_AUDIT_EV_COUNT_                   /* not an event */
 };
 
 /* How it ended. */

@@ -114,9 +114,14 @@ struct signet_ca_config {
 	char *serve_acme_allow;        /* address ranges validation may reach */
 	char *serve_acme_resolve;      /* NAME=ADDRESS pairs for validation */
 	char *serve_acme_dns;          /* DNS servers the validator asks */
+	char *serve_acme_eab_required; /* profiles whose accounts need EAB */
 	struct signet_ca_est_profile *serve_est; /* serve.est */
 	size_t serve_n_est;
 };
+
+/* 1 if word is one of the words of list (a setting separated by commas
+ * or spaces, like serve.acme.profiles); list may be NULL. */
+int signet_ca_config_listed(const char *list, const char *word);
 
 /*
  * Which file to use: given (--config) if not NULL, else $SIGNET_CONFIG,

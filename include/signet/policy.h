@@ -97,6 +97,14 @@ int signet_request_from_key(const struct signet_profile *profile,
     const struct signet_request_opts *opts, struct signet_request **out)
     SIGNET_WUR;
 
+/*
+ * Whether profile allows these names (type and text value, as for
+ * signet_request_from_key), before there is a key or a CSR: an ACME
+ * newOrder's identifiers. 0, or SIGNET_ERR_POLICY naming what is refused.
+ */
+int signet_profile_names_check(const struct signet_profile *profile,
+    const struct signet_san *sans, size_t n_sans) SIGNET_WUR;
+
 /* "dNSName", "iPAddress", "rfc822Name", "uniformResourceIdentifier". */
 const char *signet_san_type_name(enum signet_san_type type);
 

@@ -54,6 +54,13 @@ static const char *const event_names[SIGNET_AUDIT_EV_COUNT_] = {
 	[SIGNET_AUDIT_EV_CRL_NUMBER_ADVANCE] = "crl.number.advance",
 	[SIGNET_AUDIT_EV_EST_TOKEN_ADD] = "est.token.add",
 	[SIGNET_AUDIT_EV_EST_TOKEN_REVOKE] = "est.token.revoke",
+	[SIGNET_AUDIT_EV_ACME_EAB_ADD] = "acme.eab.add",
+	[SIGNET_AUDIT_EV_ACME_EAB_REVOKE] = "acme.eab.revoke",
+	[SIGNET_AUDIT_EV_ACME_ACCOUNT_NEW] = "acme.account.new",
+	[SIGNET_AUDIT_EV_ACME_ACCOUNT_UPDATE] = "acme.account.update",
+	[SIGNET_AUDIT_EV_ACME_ACCOUNT_DEACTIVATE] = "acme.account.deactivate",
+	[SIGNET_AUDIT_EV_ACME_ACCOUNT_KEY_CHANGE] = "acme.account.key-change",
+	[SIGNET_AUDIT_EV_ACME_REVOKE] = "acme.revoke",
 };
 
 static const char *const outcome_names[SIGNET_AUDIT_OUTCOME_COUNT_] = {

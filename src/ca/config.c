@@ -78,6 +78,7 @@ struct y_serve_acme {
 	char *validation_allow;
 	char *resolve;
 	char *dns_servers;
+	char *eab_required;
 };
 
 struct y_serve_est {
@@ -181,6 +182,7 @@ static const cyaml_schema_field_t y_serve_acme_fields[] = {
 	Y_STR("validation-allow", struct y_serve_acme, validation_allow),
 	Y_STR("resolve", struct y_serve_acme, resolve),
 	Y_STR("dns-servers", struct y_serve_acme, dns_servers),
+	Y_STR("eab-required", struct y_serve_acme, eab_required),
 	CYAML_FIELD_END,
 };
 
@@ -540,6 +542,23 @@ word_list_ok(const char *s, const char *ok)
 	return 1;
 }
 
+int
+signet_ca_config_listed(const char *list, const char *word)
+{
+	const char *p = list;
+	size_t n = strlen(word), k;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ',' || *p == ' ')
+			p++;
+		k = strcspn(p, ", ");
+		if (k == n && n > 0 && strncmp(p, word, n) == 0)
+			return 1;
+		p += k;
+	}
+	return 0;
+}
+
 static int
 serve_acme_fill(struct signet_ca_config *c, const struct y_serve_acme *a,
     struct yaml_lines *lines)
@@ -556,6 +575,12 @@ serve_acme_fill(struct signet_ca_config *c, const struct y_serve_acme *a,
 		return yaml_error(c->path,
 		    yaml_lines_find(lines, "serve.acme.profiles"),
 		    "serve.acme.profiles must list policy profile names "
+		    "separated by commas or spaces");
+	if (a->eab_required != NULL &&
+	    !word_list_ok(a->eab_required, name_chars))
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.acme.eab-required"),
+		    "serve.acme.eab-required must list policy profile names "
 		    "separated by commas or spaces");
 	if (a->validation_allow != NULL &&
 	    !word_list_ok(a->validation_allow, "0123456789abcdefABCDEF.:/"))
@@ -579,7 +604,8 @@ serve_acme_fill(struct signet_ca_config *c, const struct y_serve_acme *a,
 	if ((r = dup_str(a->dns_servers, &c->serve_acme_dns)) != 0 ||
 	    (r = dup_str(a->profiles, &c->serve_acme_profiles)) != 0 ||
 	    (r = dup_str(a->validation_allow, &c->serve_acme_allow)) != 0 ||
-	    (r = dup_str(a->resolve, &c->serve_acme_resolve)) != 0)
+	    (r = dup_str(a->resolve, &c->serve_acme_resolve)) != 0 ||
+	    (r = dup_str(a->eab_required, &c->serve_acme_eab_required)) != 0)
 		return r;
 	return get_uint(c, lines, "serve.acme.http-01-port", a->http_01_port,
 	    80, 1, 65535, &c->serve_acme_http_port);
@@ -930,6 +956,7 @@ signet_ca_config_free(struct signet_ca_config *c)
 	free(c->serve_acme_allow);
 	free(c->serve_acme_resolve);
 	free(c->serve_acme_dns);
+	free(c->serve_acme_eab_required);
 	for (i = 0; i < c->serve_n_est; i++)
 		free(c->serve_est[i].profile);
 	free(c->serve_est);

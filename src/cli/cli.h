@@ -26,6 +26,7 @@ int cmd_show(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_est(int argc, char **argv);
+int cmd_acme(int argc, char **argv);
 int cmd_renew(int argc, char **argv);
 
 /*

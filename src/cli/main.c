@@ -27,6 +27,7 @@ static const struct cli_command commands[] = {
 	{ "db", "check the database against the audit log", cmd_db },
 	{ "serve", "run the online service (CRLs over HTTP)", cmd_serve },
 	{ "est", "one-time enrollment tokens for EST", cmd_est },
+	{ "acme", "ACME external account binding keys", cmd_acme },
 	{ "renew", "renew a certificate over EST with the current one",
 	    cmd_renew },
 };

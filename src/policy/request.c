@@ -1314,3 +1314,36 @@ out:
 	free(pr);
 	return r;
 }
+
+int
+signet_profile_names_check(const struct signet_profile *profile,
+    const struct signet_san *sans, size_t n_sans)
+{
+	int r = SIGNET_ERR_INTERNAL;
+	struct policy_problems *pr = NULL;
+	struct signet_request *req = NULL;
+	struct raw_sans raw = { NULL, 0 };
+	size_t i;
+
+	if ((pr = calloc(1, sizeof(*pr))) == NULL ||
+	    (req = calloc(1, sizeof(*req))) == NULL) {
+		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	req->profile = profile;
+	for (i = 0; i < n_sans; i++) {
+		const char *v = sans[i].value != NULL ? sans[i].value : "";
+
+		if ((r = raw_san_add(&raw, sans[i].type, (const uint8_t *)v,
+			 strlen(v), sans[i].type == SIGNET_SAN_IP)) != 0)
+			goto out;
+	}
+	if ((r = check_sans(profile, &raw, req, pr)) != 0)
+		goto out;
+	r = pr->count > 0 ? policy_problems_raise(pr) : 0;
+out:
+	signet_request_free(req);
+	free(raw.v);
+	free(pr);
+	return r;
+}

@@ -522,6 +522,7 @@ main(int argc, char **argv)
 		{ "acme-allow", required_argument, NULL, 'W' },
 		{ "acme-resolve", required_argument, NULL, 'R' },
 		{ "acme-dns-servers", required_argument, NULL, 'D' },
+		{ "acme-eab-required", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct MHD_Daemon *d = NULL;
@@ -586,6 +587,9 @@ main(int argc, char **argv)
 		case 'D':
 			front.o.acme_dns = optarg;
 			break;
+		case 'E':
+			front.o.acme_eab = optarg;
+			break;
 		default:
 			bad = 1;
 			break;
@@ -635,6 +639,7 @@ main(int argc, char **argv)
 	acme.allow = front.o.acme_allow;
 	acme.resolve = front.o.acme_resolve;
 	acme.dns_servers = front.o.acme_dns;
+	acme.eab_required = front.o.acme_eab;
 	if (front_acme_init(&acme) != 0)
 		return 1;
 	if (front_drop_privileges(front.o.user) != 0 || front_sandbox() != 0)

@@ -34,6 +34,7 @@ struct front_opts {
 	const char *acme_allow;
 	const char *acme_resolve;
 	const char *acme_dns;
+	const char *acme_eab;
 };
 
 /* A document served from memory; shared, freed with its last user. */

@@ -26,21 +26,10 @@
 #include "serve/acme_jws.h"
 #include "serve/front.h"
 #include "serve/front_acme.h"
+#include "serve/front_acme_int.h"
 
 #define ACME_SIGNER_TIMEOUT_MS 30000
 #define ACME_PREFIX "/acme/"
-
-/* One ACME request being answered. */
-struct acme_req {
-	struct front_ctx *x;
-	char profile[SERVE_ACME_FIELD_MAX + 1];
-	const char *rest;                     /* after /acme/<profile>/ */
-	char base[ACME_URL_MAX + 1];          /* https://host/acme/<profile>/ */
-	char nonce[SERVE_ACME_FIELD_MAX + 1]; /* for Replay-Nonce */
-	struct acme_jws j;
-	char account[SERVE_ACME_FIELD_MAX + 1];
-	char thumb[ACME_THUMB_LEN + 1];
-};
 
 static const struct {
 	const char *type;
@@ -421,11 +410,11 @@ verify(struct acme_req *rq, int want_jwk, int *ret)
 		    "the JWS url header is not this request's URL");
 		return -1;
 	}
-	if (want_jwk && rq->j.jwk == NULL) {
+	if (want_jwk == 1 && rq->j.jwk == NULL) {
 		*ret = problem(rq, "malformed", "this request takes a jwk");
 		return -1;
 	}
-	if (!want_jwk && rq->j.jwk != NULL) {
+	if (want_jwk == 0 && rq->j.jwk != NULL) {
 		*ret = problem(rq, "malformed",
 		    "this request takes a kid (the account URL)");
 		return -1;
@@ -477,35 +466,59 @@ verify(struct acme_req *rq, int want_jwk, int *ret)
 	return 0;
 }
 
+/* contact (RFC 8555 7.3): up to 4 mailto: URLs; "" when absent. */
+int
+front_acme_contact(struct acme_req *rq, const json_t *p, char *out, size_t cap,
+    int *ret)
+{
+	const json_t *contact = json_object_get(p, "contact"), *v;
+	char *text;
+	size_t i;
+
+	out[0] = '\0';
+	if (contact == NULL)
+		return 0;
+	if (!json_is_array(contact) || json_array_size(contact) > 4) {
+		*ret = problem(rq, "malformed",
+		    "contact is a list of at most 4 URLs");
+		return -1;
+	}
+	json_array_foreach(contact, i, v)
+	{
+		if (!json_is_string(v) ||
+		    strncmp(json_string_value(v), "mailto:", 7) != 0) {
+			*ret = problem(rq, "unsupportedContact",
+			    "only mailto: contacts");
+			return -1;
+		}
+	}
+	text = json_dumps(contact, JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (text == NULL || strlen(text) >= cap) {
+		free(text);
+		*ret = problem(rq, "malformed", "contact is too long");
+		return -1;
+	}
+	snprintf(out, cap, "%s", text);
+	free(text);
+	return 0;
+}
+
 static int
 new_account(struct acme_req *rq)
 {
 	struct serve_acme *q;
-	json_t *p, *obj = NULL, *contact, *v;
+	json_t *p, *obj = NULL, *v;
 	char loc[ACME_URL_MAX + 128], *ctext = NULL;
-	size_t i;
+	char contact[SERVE_ACME_CONTACT_MAX + 1];
+	uint8_t *eab = NULL;
 	int ret, r;
 
 	if (verify(rq, 1, &ret) != 0)
 		return ret;
 	if ((p = rq->j.payload) == NULL)
 		return problem(rq, "malformed", "newAccount takes a payload");
-	if (json_object_get(p, "externalAccountBinding") != NULL)
-		return problem(rq, "malformed",
-		    "external account binding is not supported yet");
-	contact = json_object_get(p, "contact");
-	if (contact != NULL) {
-		if (!json_is_array(contact) || json_array_size(contact) > 4)
-			return problem(rq, "malformed",
-			    "contact is a list of at most 4 URLs");
-		json_array_foreach(contact, i, v)
-		{
-			if (!json_is_string(v) ||
-			    strncmp(json_string_value(v), "mailto:", 7) != 0)
-				return problem(rq, "unsupportedContact",
-				    "only mailto: contacts");
-		}
-	}
+	if (front_acme_contact(rq, p, contact, sizeof(contact), &ret) != 0)
+		return ret;
 	v = json_object_get(p, "onlyReturnExisting");
 	if ((v != NULL && !json_is_boolean(v)) ||
 	    (json_object_get(p, "termsOfServiceAgreed") != NULL &&
@@ -516,10 +529,7 @@ new_account(struct acme_req *rq)
 		return problem(rq, "serverInternal", "out of memory");
 	if (json_is_true(v))
 		q->flags |= SERVE_ACME_FLAG_ONLY_EXISTING;
-	if (contact != NULL && (ctext = json_dumps(contact,
-				    JSON_COMPACT | JSON_ENSURE_ASCII)) != NULL)
-		snprintf(q->contact, sizeof(q->contact), "%s", ctext);
-	free(ctext);
+	snprintf(q->contact, sizeof(q->contact), "%s", contact);
 	ctext = json_dumps(rq->j.jwk, JSON_COMPACT | JSON_ENSURE_ASCII);
 	if (ctext == NULL || strlen(ctext) > SERVE_ACME_JWK_MAX) {
 		free(ctext);
@@ -528,8 +538,13 @@ new_account(struct acme_req *rq)
 	}
 	snprintf(q->jwk, sizeof(q->jwk), "%s", ctext);
 	free(ctext);
+	if (front_acme_eab(rq, p, q, &eab, &ret) != 0) {
+		free(q);
+		return ret;
+	}
 	r = ask(rq, q, &obj, NULL, NULL, &ret);
 	free(q);
+	free(eab);
 	if (r != 0)
 		return ret;
 	snprintf(loc, sizeof(loc), "%sacct/%s", rq->base, jstr(obj, "id"));
@@ -659,6 +674,8 @@ simple(struct acme_req *rq, uint8_t op, const char *id)
 
 	if (verify(rq, 0, &ret) != 0)
 		return ret;
+	if (rq->j.payload != NULL && op == SERVE_ACME_AUTHZ_GET)
+		return front_acme_authz_deactivate(rq, id);
 	if (rq->j.payload != NULL && op != SERVE_ACME_ACCOUNT_GET)
 		return problem(rq, "malformed",
 		    "this resource is read with POST-as-GET (empty payload)");
@@ -670,9 +687,7 @@ simple(struct acme_req *rq, uint8_t op, const char *id)
 	    strcmp(jstr(rq->j.payload, "status"), "deactivated") == 0)
 		op = SERVE_ACME_ACCOUNT_DEACTIVATE;
 	else if (rq->j.payload != NULL && json_object_size(rq->j.payload) != 0)
-		return problem(rq, "malformed",
-		    "account updates other than deactivation are not "
-		    "supported yet");
+		return front_acme_account_update(rq, id);
 	if ((q = new_q(rq, op)) == NULL)
 		return problem(rq, "serverInternal", "out of memory");
 	snprintf(q->object, sizeof(q->object), "%s", id);
@@ -822,7 +837,7 @@ revoke_cert(struct acme_req *rq)
 	size_t der_len = 0;
 	int ret, r;
 
-	if (verify(rq, 0, &ret) != 0)
+	if (verify(rq, 2, &ret) != 0)
 		return ret;
 	cert = json_string_value(json_object_get(rq->j.payload, "certificate"));
 	reason = json_object_get(rq->j.payload, "reason");
@@ -847,6 +862,11 @@ revoke_cert(struct acme_req *rq)
 	q->der = der;
 	q->der_len = der_len;
 	q->reason = reason != NULL ? (uint32_t)json_integer_value(reason) : 0;
+	if (rq->j.jwk != NULL && front_acme_revoke_by_key(rq, q, &ret) != 0) {
+		free(q);
+		free(der);
+		return ret;
+	}
 	r = ask(rq, q, &obj, NULL, NULL, &ret);
 	free(q);
 	free(der);
@@ -861,15 +881,18 @@ directory(struct acme_req *rq)
 {
 	char nn[ACME_URL_MAX + 32], na[ACME_URL_MAX + 32];
 	char no[ACME_URL_MAX + 32], rc[ACME_URL_MAX + 32];
+	char kc[ACME_URL_MAX + 32];
 
 	snprintf(nn, sizeof(nn), "%snew-nonce", rq->base);
 	snprintf(na, sizeof(na), "%snew-account", rq->base);
 	snprintf(no, sizeof(no), "%snew-order", rq->base);
 	snprintf(rc, sizeof(rc), "%srevoke-cert", rq->base);
+	snprintf(kc, sizeof(kc), "%skey-change", rq->base);
 	return send_json(rq, 200,
-	    json_pack("{s:s, s:s, s:s, s:s, s:{s:b}}", "newNonce", nn,
-		"newAccount", na, "newOrder", no, "revokeCert", rc, "meta",
-		"externalAccountRequired", 0),
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:b}}", "newNonce", nn,
+		"newAccount", na, "newOrder", no, "revokeCert", rc, "keyChange",
+		kc, "meta", "externalAccountRequired",
+		front_acme_eab_required(rq->profile)),
 	    NULL, NULL);
 }
 
@@ -944,6 +967,10 @@ front_acme_route(struct front_ctx *x)
 		ret = new_order(rq);
 	else if (strcmp(rq->rest, "revoke-cert") == 0)
 		ret = revoke_cert(rq);
+	else if (strcmp(rq->rest, "key-change") == 0)
+		ret = front_acme_key_change(rq);
+	else if (path_id(rq->rest, "acct", "orders", id, sizeof(id)) != NULL)
+		ret = front_acme_orders(rq, id);
 	else if (path_id(rq->rest, "acct", NULL, id, sizeof(id)) != NULL)
 		ret = simple(rq, SERVE_ACME_ACCOUNT_GET, id);
 	else if (path_id(rq->rest, "order", NULL, id, sizeof(id)) != NULL)
@@ -963,4 +990,58 @@ front_acme_route(struct front_ctx *x)
 	acme_jws_free(&rq->j);
 	free(rq);
 	return ret;
+}
+
+/* ---- for front_acme_account.c ------------------------------------------- */
+
+int
+front_acme_problem(struct acme_req *rq, const char *type, const char *detail)
+{
+	return problem(rq, type, "%s", detail);
+}
+
+int
+front_acme_verify(struct acme_req *rq, int want_jwk, int *ret)
+{
+	return verify(rq, want_jwk, ret);
+}
+
+int
+front_acme_ask(struct acme_req *rq, struct serve_acme *q, json_t **obj,
+    int *ret)
+{
+	return ask(rq, q, obj, NULL, NULL, ret);
+}
+
+struct serve_acme *
+front_acme_new_q(struct acme_req *rq, uint8_t op)
+{
+	return new_q(rq, op);
+}
+
+int
+front_acme_send_json(struct acme_req *rq, unsigned status, json_t *obj,
+    const char *location, const char *up)
+{
+	return send_json(rq, status, obj, location, up);
+}
+
+void
+front_acme_headers(struct acme_req *rq, struct MHD_Response *resp)
+{
+	if (rq->nonce[0] == '\0')
+		fresh_nonce(rq);
+	common_headers(rq, resp);
+}
+
+json_t *
+front_acme_render_account(struct acme_req *rq, const json_t *a)
+{
+	return render_account(rq, a);
+}
+
+json_t *
+front_acme_render_authz(struct acme_req *rq, const json_t *z)
+{
+	return render_authz(rq, z);
 }

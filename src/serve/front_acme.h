@@ -11,11 +11,12 @@
 #include "serve/front.h"
 
 struct front_acme_opts {
-	const char *profiles;    /* exposed profiles, comma/space list */
-	unsigned http_port;      /* where http-01 answers are fetched */
-	const char *allow;       /* address ranges validation may reach */
-	const char *resolve;     /* NAME=ADDRESS pairs */
-	const char *dns_servers; /* what c-ares asks, "ADDR[:PORT],..." */
+	const char *profiles;     /* exposed profiles, comma/space list */
+	unsigned http_port;       /* where http-01 answers are fetched */
+	const char *allow;        /* address ranges validation may reach */
+	const char *resolve;      /* NAME=ADDRESS pairs */
+	const char *dns_servers;  /* what c-ares asks, "ADDR[:PORT],..." */
+	const char *eab_required; /* profiles whose accounts need EAB */
 };
 
 /* Before the sandbox: libcurl's global state, the lists. 0 or -1. */
@@ -23,6 +24,10 @@ int front_acme_init(const struct front_acme_opts *o);
 /* The /acme/ route's handler. */
 int front_acme_route(struct front_ctx *x);
 int front_acme_profile_exposed(const char *profile);
+/* 1 if word is in the comma/space separated list. */
+int front_acme_listed(const char *list, const char *word);
+/* 1 if newAccount in profile's directory needs external account binding. */
+int front_acme_eab_required(const char *profile);
 /* The HTTP status of an RFC 8555 error type (400 for unknown ones). */
 unsigned front_acme_problem_status(const char *type);
 /*

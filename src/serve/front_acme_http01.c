@@ -153,20 +153,32 @@ bad:
 }
 
 int
-front_acme_profile_exposed(const char *profile)
+front_acme_listed(const char *list, const char *word)
 {
-	const char *s = opts.profiles;
-	size_t k, n = strlen(profile);
+	const char *s = list;
+	size_t k, n = strlen(word);
 
 	while (s != NULL && *s != '\0') {
 		while (*s == ',' || *s == ' ')
 			s++;
 		k = strcspn(s, ", ");
-		if (k == n && n > 0 && strncmp(s, profile, n) == 0)
+		if (k == n && n > 0 && strncmp(s, word, n) == 0)
 			return 1;
 		s += k;
 	}
 	return 0;
+}
+
+int
+front_acme_profile_exposed(const char *profile)
+{
+	return front_acme_listed(opts.profiles, profile);
+}
+
+int
+front_acme_eab_required(const char *profile)
+{
+	return front_acme_listed(opts.eab_required, profile);
 }
 
 /*

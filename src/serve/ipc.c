@@ -1014,3 +1014,29 @@ serve_ocsp_batch_check(const uint8_t *p, size_t n, uint32_t *count)
 	*count = k;
 	return 0;
 }
+
+int
+serve_acme_eab_encode(const uint8_t *input, size_t input_len,
+    const uint8_t *mac, size_t mac_len, struct serve_wbuf *w)
+{
+	if (input_len == 0 || input_len > SERVE_ACME_EAB_INPUT_MAX ||
+	    mac_len == 0 || mac_len > SERVE_ACME_EAB_MAC_MAX)
+		return -1;
+	serve_put_bytes(w, input, input_len);
+	serve_put_bytes(w, mac, mac_len);
+	return w->err ? -1 : 0;
+}
+
+int
+serve_acme_eab_decode(const uint8_t *p, size_t n, const uint8_t **input,
+    size_t *input_len, const uint8_t **mac, size_t *mac_len)
+{
+	struct serve_rbuf r;
+
+	serve_rbuf_init(&r, p, n);
+	*input = serve_get_bytes(&r, input_len, SERVE_ACME_EAB_INPUT_MAX);
+	*mac = serve_get_bytes(&r, mac_len, SERVE_ACME_EAB_MAC_MAX);
+	if (serve_rbuf_end(&r) != 0 || *input_len == 0 || *mac_len == 0)
+		return -1;
+	return 0;
+}

@@ -249,8 +249,18 @@ enum serve_acme_op {
 	SERVE_ACME_CERT_GET = 11,    /* account, object = order */
 	SERVE_ACME_REVOKE = 12,      /* account, der = certificate, reason */
 	SERVE_ACME_ACCOUNT_DEACTIVATE = 13, /* account */
+	/* 14-23: accounts (signer_acme_account.c, front_acme_account.c) */
+	SERVE_ACME_ACCOUNT_NEW_EAB = 14,  /* as 2; object = EAB kid, detail =
+					     alg, der = serve_acme_eab body */
+	SERVE_ACME_KEY_CHANGE = 15,       /* account, jwk = the new key */
+	SERVE_ACME_ACCOUNT_UPDATE = 16,   /* account, contact */
+	SERVE_ACME_ORDERS_LIST = 17,      /* account, object = account in the
+					     URL, reason = first position */
+	SERVE_ACME_AUTHZ_DEACTIVATE = 18, /* account, object = authorization */
+	SERVE_ACME_REVOKE_BY_KEY = 19,    /* jwk = the certificate's key,
+					     der = certificate, reason */
 };
-#define SERVE_ACME_OP_MAX 13
+#define SERVE_ACME_OP_MAX 19
 #define SERVE_ACME_FIELD_MAX 64 /* nonce, account, profile, object */
 #define SERVE_ACME_JWK_MAX 2048
 #define SERVE_ACME_CONTACT_MAX 512
@@ -277,6 +287,17 @@ struct serve_acme {
 };
 int serve_acme_encode(const struct serve_acme *q, struct serve_wbuf *w);
 int serve_acme_decode(const uint8_t *p, size_t n, struct serve_acme *q);
+/*
+ * The der of ACCOUNT_NEW_EAB: the externalAccountBinding JWS's signing
+ * input (protected "." payload, RFC 7515 5.1) and its MAC.
+ *   input bytes | mac bytes
+ */
+#define SERVE_ACME_EAB_INPUT_MAX ((size_t)8 * 1024)
+#define SERVE_ACME_EAB_MAC_MAX ((size_t)64)
+int serve_acme_eab_encode(const uint8_t *input, size_t input_len,
+    const uint8_t *mac, size_t mac_len, struct serve_wbuf *w);
+int serve_acme_eab_decode(const uint8_t *p, size_t n, const uint8_t **input,
+    size_t *input_len, const uint8_t **mac, size_t *mac_len);
 
 /*
  * ACME_REPLY:

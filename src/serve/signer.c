@@ -207,6 +207,10 @@ frontend_spawn(struct signer *s)
 			argv[i++] = (char *)"--acme-resolve";
 			argv[i++] = c->serve_acme_resolve;
 		}
+		if (c->serve_acme_eab_required != NULL) {
+			argv[i++] = (char *)"--acme-eab-required";
+			argv[i++] = c->serve_acme_eab_required;
+		}
 	}
 	argv[i] = NULL;
 	frontend_env(envp, sizeof(envp) / sizeof(envp[0]), asan, sizeof(asan));

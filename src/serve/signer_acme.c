@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "serve/acme_jwk.h"
+#include "serve/signer_acme_int.h"
 #include "serve/signer_int.h"
 #include "signet/ca.h"
 #include "signet/store.h"
@@ -26,18 +27,6 @@
 
 #define NONCE_TTL 3600
 #define ORDER_TTL ((int64_t)7 * 86400)
-
-struct acme_ctx {
-	struct signer *s;
-	struct signet_store *st;
-	const struct serve_acme *q;
-	struct serve_acme_reply a;
-	struct signet_acme_account acct;
-	json_t *obj; /* the answer's object */
-	char *pem;
-	size_t pem_len;
-	int64_t now;
-};
 
 /* Refuse with an RFC 8555 problem type; returns -1 for the caller. */
 static int problem(struct acme_ctx *x, int status, const char *type,
@@ -48,10 +37,8 @@ problem(struct acme_ctx *x, int status, const char *type, const char *fmt, ...)
 {
 	va_list ap;
 
-	x->a.status = status != 0 ? status : SIGNET_ERR_INTERNAL;
-	snprintf(x->a.problem, sizeof(x->a.problem), "%s", type);
 	va_start(ap, fmt);
-	vsnprintf(x->a.detail, sizeof(x->a.detail), fmt, ap);
+	signer_acme_vproblem(x, status, type, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -193,6 +180,8 @@ order_new(struct acme_ctx *x)
 	if (x->q->n_ids == 0 || x->q->n_ids > SIGNET_ACME_MAX_IDS)
 		return problem(x, SIGNET_ERR_USAGE, "malformed",
 		    "an order holds 1 to %d identifiers", SIGNET_ACME_MAX_IDS);
+	if (signer_acme_order_check(x) != 0)
+		return -1;
 	memset(&o, 0, sizeof(o));
 	for (i = 0; i < x->q->n_ids; i++) {
 		if (strncmp(x->q->ids[i], "dns:", 4) != 0 &&
@@ -442,18 +431,18 @@ revoke(struct acme_ctx *x)
 		    "superseded (4) and cessationOfOperation (5)",
 		    x->q->reason);
 	r = signet_store_acme_order_by_serial(x->st, serial, &o);
-	if (r == SIGNET_ERR_NOT_FOUND ||
-	    (r == 0 && strcmp(o.account, x->acct.id) != 0))
-		return problem(x, SIGNET_ERR_POLICY, "unauthorized",
-		    "this account did not order certificate %s", serial);
-	if (r != 0)
+	if (r != 0 && r != SIGNET_ERR_NOT_FOUND)
 		return internal(x, r);
+	if ((r != 0 || strcmp(o.account, x->acct.id) != 0) &&
+	    signer_acme_revoke_authorized(x, serial) != 0)
+		return -1;
 	r = signet_ca_revoke(x->s->ca, serial, (int)x->q->reason, NULL, NULL);
 	if (r == SIGNET_ERR_CONFLICT || r == SIGNET_ERR_USAGE)
 		return problem(x, r, "alreadyRevoked", "%s",
 		    signet_error_message());
 	if (r != 0)
 		return internal(x, r);
+	signer_acme_audit(x, SIGNET_AUDIT_EV_ACME_REVOKE, serial);
 	x->obj = json_object();
 	return 0;
 }
@@ -477,8 +466,14 @@ dispatch(struct acme_ctx *x)
 	}
 	if (op == SERVE_ACME_NONCE)
 		return 0;
-	if (op == SERVE_ACME_ACCOUNT_NEW)
-		return account_new(x);
+	if (op == SERVE_ACME_ACCOUNT_NEW) {
+		if (signer_acme_eab_check(x) != 0 || account_new(x) != 0)
+			return -1;
+		signer_acme_audit(x, SIGNET_AUDIT_EV_ACME_ACCOUNT_NEW, NULL);
+		return 0;
+	}
+	if (op >= SERVE_ACME_ACCOUNT_NEW_EAB)
+		return signer_acme_account_dispatch(x);
 	if (account_load(x) != 0)
 		return -1;
 	switch (op) {
@@ -495,6 +490,8 @@ dispatch(struct acme_ctx *x)
 			return internal(x, r);
 		snprintf(x->acct.status, sizeof(x->acct.status), "deactivated");
 		x->obj = account_json(&x->acct);
+		signer_acme_audit(x, SIGNET_AUDIT_EV_ACME_ACCOUNT_DEACTIVATE,
+		    NULL);
 		return 0;
 	case SERVE_ACME_ORDER_NEW:
 		return order_new(x);
@@ -581,4 +578,57 @@ answer:
 	free(x.pem);
 	json_decref(x.obj);
 	free(q);
+}
+
+/* ---- for signer_acme_account.c ------------------------------------------ */
+
+void
+signer_acme_vproblem(struct acme_ctx *x, int status, const char *type,
+    const char *fmt, va_list ap)
+{
+	x->a.status = status != 0 ? status : SIGNET_ERR_INTERNAL;
+	snprintf(x->a.problem, sizeof(x->a.problem), "%s", type);
+	vsnprintf(x->a.detail, sizeof(x->a.detail), fmt, ap);
+}
+
+int
+signer_acme_problem(struct acme_ctx *x, int status, const char *type,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	signer_acme_vproblem(x, status, type, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+signer_acme_internal(struct acme_ctx *x, int r)
+{
+	return internal(x, r);
+}
+
+int
+signer_acme_account_load(struct acme_ctx *x)
+{
+	return account_load(x);
+}
+
+json_t *
+signer_acme_account_json(const struct signet_acme_account *a)
+{
+	return account_json(a);
+}
+
+json_t *
+signer_acme_authz_json(const struct signet_acme_authz *z)
+{
+	return authz_json(z);
+}
+
+int
+signer_acme_cert_serial(X509 *cert, char out[41])
+{
+	return cert_serial(cert, out);
 }
