@@ -1,5 +1,7 @@
 #!/bin/sh
-# ACME (docs/acme.md) judged by certbot, unmodified: register, certonly
+# ACME (docs/acme.md) judged by certbot, unmodified: register (refused
+# without external account binding, which the directory requires; then
+# with a key from `signet acme eab add`), certonly
 # with http-01 (certbot's own standalone server on 127.0.0.1), renew
 # --force-renewal, revoke. Each certificate is checked with openssl
 # verify -x509_strict against the root, found in `signet list --json`
@@ -101,6 +103,7 @@ chmod 600 tls.key
 	echo "    http-01-port: $hport"
 	echo "    validation-allow: 127.0.0.1/32"
 	echo "    dns-servers: 127.0.0.1:$dport"
+	echo "    eab-required: tls-server"
 } >>"$CA_CONFIG"
 
 "$signet" serve >>serve.out 2>>serve.err &
@@ -125,12 +128,38 @@ cb() {
 }
 show_log() { tail -30 "$work/cb/logs/letsencrypt.log" | sed 's/^/  | /' >&2; tail -10 serve.err | sed 's/^/  | /' >&2; }
 
-run 0 "certbot register" cb register --agree-tos \
+run 1 "certbot register without EAB is refused" cb register --agree-tos \
 	--register-unsafely-without-email
+"$signet" acme eab add --profile tls-server --comment "certbot test" \
+	>eab.out 2>eab.err || bad "signet acme eab add: $(cat eab.err)"
+eab_kid=$(sed -n 's/^eab-kid: //p' eab.out)
+eab_key=$(sed -n 's/^eab-hmac-key: //p' eab.out)
+[ ${#eab_kid} -eq 32 ] && [ ${#eab_key} -eq 43 ] &&
+	ok "signet acme eab add: a key id and a MAC key" || bad "eab add: $(cat eab.out)"
+grep -q "$eab_key" "$work/ca/audit.log" serve.err serve.out &&
+	bad "the MAC key is in a log" || ok "the MAC key is in no log"
+grep -q '"event":"acme.eab.add"' "$work/ca/audit.log" &&
+	ok "eab add is audited" || bad "no acme.eab.add record"
+run 0 "certbot register with EAB" cb register --agree-tos \
+	--register-unsafely-without-email --eab-kid "$eab_kid" \
+	--eab-hmac-key "$eab_key"
 [ "$fails" -eq 0 ] || {
 	show_log
 	exit 1
 }
+"$signet" acme eab list --json >eab.json
+if python3 - "$eab_kid" eab.json <<'PY'; then
+import json, sys
+rows = [r for r in json.load(open(sys.argv[2])) if r["kid"] == sys.argv[1]]
+sys.exit(0 if rows and rows[0]["state"] == "bound" and
+         len(rows[0]["account"] or "") == 32 else 1)
+PY
+	ok "signet acme eab list --json: the key is bound to an account"
+else
+	bad "eab list: $(cat eab.json)"
+fi
+grep -q '"event":"acme.account.new"' "$work/ca/audit.log" &&
+	ok "the new account is audited" || bad "no acme.account.new record"
 run 0 "certbot certonly --standalone (http-01)" cb certonly --standalone \
 	--http-01-port "$hport" --http-01-address 127.0.0.1 \
 	--preferred-challenges http -d www.example.com
