@@ -969,8 +969,8 @@ front_acme_route(struct front_ctx *x)
 		ret = revoke_cert(rq);
 	else if (strcmp(rq->rest, "key-change") == 0)
 		ret = front_acme_key_change(rq);
-	else if (path_id(rq->rest, "acct", "orders", id, sizeof(id)) != NULL)
-		ret = front_acme_orders(rq, id);
+	else if (front_acme_orders_path(rq->rest))
+		ret = front_acme_orders(rq);
 	else if (path_id(rq->rest, "acct", NULL, id, sizeof(id)) != NULL)
 		ret = simple(rq, SERVE_ACME_ACCOUNT_GET, id);
 	else if (path_id(rq->rest, "order", NULL, id, sizeof(id)) != NULL)

@@ -7,7 +7,7 @@
  *     the key.
  *   POST .../acct/<id> {"contact": [...]}      account update (7.3.2)
  *   POST .../key-change                        key rollover (7.3.5)
- *   POST .../acct/<id>/orders[?cursor=N]       orders list (7.1.2.1)
+ *   POST .../acct/<id>/orders[/<position>]     orders list (7.1.2.1)
  *   POST .../authz/<id> {"status": "deactivated"}          (7.5.2)
  *   POST .../revoke-cert signed with the certificate's key (7.6)
  */
@@ -352,15 +352,31 @@ out:
  */
 
 int
-front_acme_orders(struct acme_req *rq, const char *id)
+front_acme_orders_path(const char *rest)
 {
+	size_t k;
+
+	if (strncmp(rest, "acct/", 5) != 0)
+		return 0;
+	k = strcspn(rest + 5, "/");
+	return k > 0 && k <= SERVE_ACME_FIELD_MAX &&
+	       (strcmp(rest + 5 + k, "/orders") == 0 ||
+		   (strncmp(rest + 5 + k, "/orders/", 8) == 0 &&
+		       rest[5 + k + 8] != '\0'));
+}
+
+/* acct/<id>/orders, then acct/<id>/orders/<position> for the next pages. */
+int
+front_acme_orders(struct acme_req *rq)
+{
+	char id[SERVE_ACME_FIELD_MAX + 1];
 	const char *cursor;
 	struct serve_acme *q;
 	struct MHD_Response *resp;
 	json_t *obj = NULL, *urls, *v;
 	char url[ACME_URL_MAX + 128], *text, *end;
 	unsigned long start = 0;
-	size_t i, len;
+	size_t i, k, len;
 	int ret, r;
 
 	if (front_acme_verify(rq, 0, &ret) != 0)
@@ -368,13 +384,15 @@ front_acme_orders(struct acme_req *rq, const char *id)
 	if (rq->j.payload != NULL)
 		return front_acme_problem(rq, "malformed",
 		    "the orders list is read with POST-as-GET");
-	cursor = MHD_lookup_connection_value(rq->x->c, MHD_GET_ARGUMENT_KIND,
-	    "cursor");
+	k = strcspn(rq->rest + 5, "/");
+	memcpy(id, rq->rest + 5, k);
+	id[k] = '\0';
+	cursor = rq->rest[5 + k + 7] == '/' ? rq->rest + 5 + k + 8 : NULL;
 	if (cursor != NULL) {
 		start = strtoul(cursor, &end, 10);
 		if (*cursor == '\0' || *end != '\0' || start > 1000000)
 			return front_acme_problem(rq, "malformed",
-			    "cursor is a number");
+			    "the orders list's position is a number");
 	}
 	if (strcmp(id, rq->account) != 0)
 		return front_acme_problem(rq, "unauthorized",
@@ -416,7 +434,7 @@ front_acme_orders(struct acme_req *rq, const char *id)
 	front_acme_headers(rq, resp);
 	if (json_integer_value(json_object_get(obj, "next")) > 0) {
 		snprintf(url, sizeof(url),
-		    "<%sacct/%s/orders?cursor=%lld>;rel=\"next\"", rq->base, id,
+		    "<%sacct/%s/orders/%lld>;rel=\"next\"", rq->base, id,
 		    (long long)json_integer_value(
 			json_object_get(obj, "next")));
 		(void)MHD_add_response_header(resp, "Link", url);

@@ -59,7 +59,9 @@ int front_acme_account_update(struct acme_req *rq, const char *id);
 /* POST .../authz/<id> with {"status": "deactivated"}; verified. */
 int front_acme_authz_deactivate(struct acme_req *rq, const char *id);
 int front_acme_key_change(struct acme_req *rq);
-int front_acme_orders(struct acme_req *rq, const char *id);
+/* 1 if rest is acct/<id>/orders or acct/<id>/orders/<position>. */
+int front_acme_orders_path(const char *rest);
+int front_acme_orders(struct acme_req *rq);
 /* revokeCert signed with a jwk: by the certificate's key. 0 or -1. */
 int
 front_acme_revoke_by_key(struct acme_req *rq, struct serve_acme *q, int *ret);

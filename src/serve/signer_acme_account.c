@@ -503,7 +503,9 @@ authz_deactivate(struct acme_ctx *x)
 		    signet_error_message());
 	if (r != 0)
 		return signer_acme_internal(x, r);
-	if ((r = signet_store_acme_authz_get(x->st, z.id, NULL, &z)) != 0)
+	/* Read it back by its id (z is cleared first: not z.id). */
+	if ((r = signet_store_acme_authz_get(x->st, x->q->object, NULL, &z)) !=
+	    0)
 		return signer_acme_internal(x, r);
 	x->obj = signer_acme_authz_json(&z);
 	return 0;
