@@ -31,6 +31,8 @@ check_frame(const uint8_t *frame, size_t n)
 	struct serve_ocsp_issuer is;
 	uint32_t count;
 	const char *why;
+	const uint8_t *input, *mac;
+	size_t input_len, mac_len;
 
 	if (serve_msg_check(frame, n, SERVE_FROM_FRONT, &m, &why) != 0) {
 		if (why == NULL)
@@ -48,6 +50,15 @@ check_frame(const uint8_t *frame, size_t n)
 		    serve_acme_decode(m.body, m.len, &aq) == 0 &&
 		    (aq.op == 0 || aq.op > SERVE_ACME_OP_MAX ||
 			aq.n_ids > SERVE_ACME_MAX_IDS))
+			abort();
+		/* The binding inside ACCOUNT_NEW_EAB, as the signer reads it. */
+		if (m.type == SERVE_MSG_ACME &&
+		    serve_acme_decode(m.body, m.len, &aq) == 0 &&
+		    aq.op == SERVE_ACME_ACCOUNT_NEW_EAB &&
+		    serve_acme_eab_decode(aq.der, aq.der_len, &input,
+			&input_len, &mac, &mac_len) == 0 &&
+		    (input_len == 0 || input_len > SERVE_ACME_EAB_INPUT_MAX ||
+			mac_len == 0 || mac_len > SERVE_ACME_EAB_MAC_MAX))
 			abort();
 		if ((m.type == SERVE_MSG_EST_CACERTS ||
 			m.type == SERVE_MSG_EST_ENROLL ||

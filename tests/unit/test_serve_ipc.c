@@ -355,6 +355,91 @@ test_acme_bodies(void **state)
 	serve_wbuf_free(&w);
 }
 
+/*
+ * ACME account operations (14-19): an EAB binding inside
+ * ACCOUNT_NEW_EAB round-trips, and is refused cut short, with bytes left
+ * over, empty, or over its limits; the operations past the last are not
+ * sent.
+ */
+static void
+test_acme_account_bodies(void **state)
+{
+	static const uint8_t input[] = "eyJhbGciOiJIUzI1NiJ9.e30";
+	static const uint8_t mac[32] = { 1, 2, 3 };
+	static uint8_t big[SERVE_ACME_EAB_INPUT_MAX + 1];
+	static struct serve_acme q, back;
+	const uint8_t *pi, *pm;
+	struct serve_wbuf w, e;
+	size_t ni, nm, cut;
+
+	(void)state;
+	serve_wbuf_init(&e, SERVE_ACME_DER_MAX);
+	assert_int_equal(serve_acme_eab_encode(input, sizeof(input) - 1, mac,
+			     sizeof(mac), &e),
+	    0);
+	assert_int_equal(serve_acme_eab_decode(e.p, e.len, &pi, &ni, &pm, &nm),
+	    0);
+	assert_int_equal(ni, sizeof(input) - 1);
+	assert_memory_equal(pi, input, ni);
+	assert_int_equal(nm, sizeof(mac));
+	for (cut = 0; cut < e.len; cut++)
+		assert_int_equal(serve_acme_eab_decode(e.p, cut, &pi, &ni, &pm,
+				     &nm),
+		    -1);
+	memset(&q, 0, sizeof(q));
+	q.op = SERVE_ACME_ACCOUNT_NEW_EAB;
+	strcpy(q.nonce, "0123456789abcdef0123456789abcdef");
+	strcpy(q.profile, "tls-server");
+	strcpy(q.object, "00112233445566778899aabbccddeeff");
+	strcpy(q.jwk, "{\"kty\":\"EC\"}");
+	strcpy(q.detail, "HS256");
+	q.der = e.p;
+	q.der_len = e.len;
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+	assert_int_equal(serve_acme_encode(&q, &w), 0);
+	assert_int_equal(serve_acme_decode(w.p, w.len, &back), 0);
+	assert_int_equal(back.op, SERVE_ACME_ACCOUNT_NEW_EAB);
+	assert_string_equal(back.detail, "HS256");
+	assert_int_equal(serve_acme_eab_decode(back.der, back.der_len, &pi, &ni,
+			     &pm, &nm),
+	    0);
+	assert_memory_equal(pm, mac, sizeof(mac));
+	serve_wbuf_free(&w);
+	serve_put_u8(&e, 0);
+	assert_int_equal(serve_acme_eab_decode(e.p, e.len, &pi, &ni, &pm, &nm),
+	    -1);
+	serve_wbuf_free(&e);
+	/* Empty or oversized parts are not encoded. */
+	serve_wbuf_init(&e, SERVE_ACME_DER_MAX);
+	assert_int_equal(serve_acme_eab_encode(input, 0, mac, sizeof(mac), &e),
+	    -1);
+	assert_int_equal(serve_acme_eab_encode(input, sizeof(input) - 1, mac, 0,
+			     &e),
+	    -1);
+	assert_int_equal(serve_acme_eab_encode(big, sizeof(big), mac,
+			     sizeof(mac), &e),
+	    -1);
+	assert_int_equal(serve_acme_eab_encode(input, sizeof(input) - 1, big,
+			     SERVE_ACME_EAB_MAC_MAX + 1, &e),
+	    -1);
+	serve_wbuf_free(&e);
+	/* Each new operation round-trips; the one after the last does not. */
+	for (q.op = SERVE_ACME_ACCOUNT_NEW_EAB; q.op <= SERVE_ACME_OP_MAX;
+	     q.op++) {
+		q.der = NULL;
+		q.der_len = 0;
+		serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+		assert_int_equal(serve_acme_encode(&q, &w), 0);
+		assert_int_equal(serve_acme_decode(w.p, w.len, &back), 0);
+		assert_int_equal(back.op, q.op);
+		serve_wbuf_free(&w);
+	}
+	assert_int_equal(SERVE_ACME_REVOKE_BY_KEY, SERVE_ACME_OP_MAX);
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+	assert_int_equal(serve_acme_encode(&q, &w), -1);
+	serve_wbuf_free(&w);
+}
+
 /* EST requests and answers: round trips, truncations, lies. */
 static void
 test_est_bodies(void **state)
@@ -594,6 +679,7 @@ main(void)
 		cmocka_unit_test(test_issue_bodies),
 		cmocka_unit_test(test_ocsp_bodies),
 		cmocka_unit_test(test_acme_bodies),
+		cmocka_unit_test(test_acme_account_bodies),
 		cmocka_unit_test(test_est_bodies),
 		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_send_timeout),
