@@ -68,8 +68,13 @@ eab_key_make(char out[SIGNET_ACME_EAB_KEY_LEN + 1])
 		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < SIGNET_ACME_EAB_KEY_LEN; i++)
-		out[i] = b[i] == '+' ? '-' : b[i] == '/' ? '_' : b[i];
+	for (i = 0; i < SIGNET_ACME_EAB_KEY_LEN; i++) {
+		out[i] = b[i];
+		if (b[i] == '+')
+			out[i] = '-';
+		else if (b[i] == '/')
+			out[i] = '_';
+	}
 	out[SIGNET_ACME_EAB_KEY_LEN] = '\0';
 	r = 0;
 out:

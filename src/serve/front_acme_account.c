@@ -265,7 +265,6 @@ front_acme_key_change(struct acme_req *rq)
 		return front_acme_problem(rq, "malformed",
 		    "keyChange's payload is a JWS signed by the new key, with "
 		    "alg, jwk and url only");
-	r = -1;
 	if (strcmp(hstr(w.hdr, "url"), rq->j.url) != 0) {
 		ret = front_acme_problem(rq, "malformed",
 		    "the inner JWS's url is not the outer one's");

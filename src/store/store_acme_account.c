@@ -116,7 +116,7 @@ signet_store_acme_eab_add(struct signet_store *st, const char *kid,
 	struct eab_arg x;
 	int r;
 
-	if ((r = store_acme_id_check("EAB key", kid)) != 0)
+	if (store_acme_id_check("EAB key", kid) != 0)
 		return signet_error_set(SIGNET_ERR_USAGE,
 		    "an EAB key id is 32 lower-case hex digits");
 	if ((r = key_text_check(hmac_key)) != 0 ||
