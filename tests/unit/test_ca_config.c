@@ -348,6 +348,9 @@ test_serve_section(void **state)
 		{ "a DNS server that is a name",
 		    "serve:\n  acme:\n    dns-servers: ns.example.com\n",
 		    "serve.acme.dns-servers" },
+		{ "an EAB profile with a slash",
+		    "serve:\n  acme:\n    profiles: a\n    eab-required: a/b\n",
+		    "serve.acme.eab-required" },
 		{ "http-01 on port 0",
 		    "serve:\n  acme:\n    profiles: a\n    http-01-port: 0\n",
 		    "serve.acme.http-01-port 0 is outside" },
@@ -410,6 +413,7 @@ test_serve_section(void **state)
 	assert_int_equal(signet_ca_config_load(path, &c), 0);
 	assert_int_equal(c->serve_ocsp_lifetime, 10 * 86400);
 	assert_null(c->serve_acme_profiles);
+	assert_null(c->serve_acme_eab_required);
 	assert_int_equal(c->serve_acme_http_port, 80);
 	signet_ca_config_free(c);
 
@@ -418,9 +422,17 @@ test_serve_section(void **state)
 		 "    http-01-port: 8080\n"
 		 "    validation-allow: 10.0.0.0/8 ::1/128\n"
 		 "    resolve: www.example.com=127.0.0.1\n"
-		 "    dns-servers: 127.0.0.1:5353\n");
+		 "    dns-servers: 127.0.0.1:5353\n"
+		 "    eab-required: web\n");
 	assert_int_equal(signet_ca_config_load(path, &c), 0);
 	assert_string_equal(c->serve_acme_profiles, "tls-server, web");
+	assert_string_equal(c->serve_acme_eab_required, "web");
+	assert_true(signet_ca_config_listed(c->serve_acme_eab_required, "web"));
+	assert_false(signet_ca_config_listed(c->serve_acme_eab_required, "we"));
+	assert_true(signet_ca_config_listed(c->serve_acme_profiles, "web"));
+	assert_true(
+	    signet_ca_config_listed(c->serve_acme_profiles, "tls-server"));
+	assert_false(signet_ca_config_listed(NULL, "web"));
 	assert_int_equal(c->serve_acme_http_port, 8080);
 	assert_string_equal(c->serve_acme_allow, "10.0.0.0/8 ::1/128");
 	assert_string_equal(c->serve_acme_resolve, "www.example.com=127.0.0.1");
