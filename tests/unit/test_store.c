@@ -2441,12 +2441,22 @@ test_copy_between_backends(void **state)
 	snprintf(url, sizeof(url), "sqlite:%s/src.db", test_dir);
 	assert_int_equal(signet_store_open(url, &src), 0);
 	populate(src);
+	/* EAB keys travel with the CA (docs/store-export.md). */
+	assert_int_equal(signet_store_acme_eab_add(src,
+			     "0123456789abcdef0123456789abcdef",
+			     "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG",
+			     "server", "copied", T0),
+	    0);
+	assert_int_equal(signet_store_acme_eab_revoke(src,
+			     "0123456789abcdef0123456789abcdef", T0 + 1),
+	    0);
 	content_hash(src, &r1, h1);
 	assert_int_equal(r1.issuers, 2);
 	assert_int_equal(r1.certificates, 7);
 	assert_int_equal(r1.crls, 3);
 	assert_int_equal(r1.blocked_keys, 2);
 	assert_int_equal(r1.meta, 1);
+	assert_int_equal(r1.acme_eab_keys, 1);
 
 	dst = open_store();
 	memset(&pl, 0, sizeof(pl));
