@@ -204,12 +204,15 @@ account_new_eab(struct acme_ctx *x)
 		return -1;
 	snprintf(a->contact, sizeof(a->contact), "%s",
 	    x->q->contact[0] != '\0' ? x->q->contact : "[]");
+	r = signet_store_acme_account_get(x->st, NULL, a->thumbprint, &old);
+	if (r != 0 && r != SIGNET_ERR_NOT_FOUND)
+		return signer_acme_internal(x, r);
+	/* A deactivated account stays so (RFC 8555 7.3.6): no key for it. */
+	if (r == 0 && strcmp(old.status, "valid") != 0)
+		return signer_acme_problem(x, SIGNET_ERR_POLICY, "unauthorized",
+		    "account %s is %s", old.id, old.status);
 	if (e.account[0] != '\0') {
 		/* Bound already: only to this very key's account. */
-		r = signet_store_acme_account_get(x->st, NULL, a->thumbprint,
-		    &old);
-		if (r != 0 && r != SIGNET_ERR_NOT_FOUND)
-			return signer_acme_internal(x, r);
 		if (r != 0 || strcmp(old.id, e.account) != 0)
 			return signer_acme_problem(x, SIGNET_ERR_POLICY,
 			    "unauthorized",

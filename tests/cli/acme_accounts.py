@@ -327,5 +327,10 @@ st, h, b = register(D, new_a, eab(k1, url, new_a.jwk()))
 check("newAccount with the new key finds the account",
       st == 200 and h.get("Location") == kid_a, b)
 
+st, h, b = post(D, kid_b, b_key, {"status": "deactivated"}, kid=kid_b)
+check("the second account deactivates itself", st == 200, b)
+problem("a deactivated account presents its EAB key again",
+        register(D, b_key, eab(k4, url, b_key.jwk())), 403, "unauthorized")
+
 server.shutdown()
 sys.exit(1 if fails else 0)

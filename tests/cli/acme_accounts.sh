@@ -110,6 +110,7 @@ else
 	tail -20 serve.err | sed 's/^/  | /' >&2
 fi
 for ev in acme.eab.add acme.eab.revoke acme.account.new acme.account.update \
+	acme.account.deactivate \
 	acme.account.key-change acme.revoke; do
 	grep -q "\"event\":\"$ev\"" "$work/ca/audit.log" &&
 		ok "audit log: $ev" || bad "audit log: no $ev"
