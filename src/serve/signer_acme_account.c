@@ -311,11 +311,24 @@ cert_ours(struct acme_ctx *x, X509 **out, char serial[41])
 	if (r == 0 && (c->der_len != x->q->der_len ||
 			  memcmp(c->der, x->q->der, c->der_len) != 0))
 		r = SIGNET_ERR_NOT_FOUND;
+	/*
+	 * Only certificates of this directory's profile: what the front end
+	 * checks (the JWS) must not reach certificates issued otherwise.
+	 */
+	if (r == 0 && strcmp(c->profile, x->q->profile) != 0)
+		r = SIGNET_ERR_POLICY;
 	signet_store_cert_free(c);
 	if (r == SIGNET_ERR_NOT_FOUND) {
 		X509_free(cert);
 		return signer_acme_problem(x, r, "malformed",
 		    "certificate %s was not issued by this CA", serial);
+	}
+	if (r == SIGNET_ERR_POLICY) {
+		X509_free(cert);
+		return signer_acme_problem(x, r, "unauthorized",
+		    "certificate %s is not of the %s profile; revoke it where "
+		    "it was issued",
+		    serial, x->q->profile);
 	}
 	if (r != 0) {
 		X509_free(cert);

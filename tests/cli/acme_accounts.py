@@ -289,6 +289,12 @@ der3, _, err = issue(a, kid_a, "www.example.com", cert_key=ck)
 check("a CSR with that key is refused now (badCSR: blocked)",
       der3 is None and err and err[0] == 400 and b"badCSR" in err[1], err)
 
+der4, ck4, err = issue(a, kid_a, "www.example.com")
+check("a third certificate", der4 is not None, err)
+problem("revocation by its key through another profile's directory",
+        post(O, O["revokeCert"], ck4, {"certificate": b64(der4)}), 403,
+        "unauthorized")
+
 # ---- keyChange --------------------------------------------------------------
 kc = D["keyChange"]
 
