@@ -13,7 +13,6 @@ key, polling the order until it is valid, and the certificate download.
 Prints one line: certificates, seconds, certificates per second. Exits 1
 if any order fails (with the problem document)."""
 import http.client
-import http.server
 import json
 import ssl
 import sys
@@ -24,14 +23,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" /
                        "cli"))
-from acme_jws import Key, b64, jws  # noqa: E402
+from acme_jws import Key, b64, csr_der, http01_server, jws  # noqa: E402
 
 directory_url, bundle = sys.argv[1], sys.argv[2]
 http_port, total, clients = int(sys.argv[3]), int(sys.argv[4]), \
@@ -39,23 +34,6 @@ http_port, total, clients = int(sys.argv[3]), int(sys.argv[4]), \
 name_format = sys.argv[6]
 ctx = ssl.create_default_context(cafile=bundle)
 answers = {}  # http-01 token -> key authorization
-answers_lock = threading.Lock()
-
-
-class Http01(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"
-
-    def do_GET(self):
-        token = self.path.rsplit("/", 1)[-1]
-        with answers_lock:
-            body = answers.get(token, "").encode()
-        self.send_response(200 if body else 404)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
 
 
 class Failed(Exception):
@@ -133,17 +111,11 @@ class Client:
             _, b = self.post(authz_url, None)
             ch = [c for c in json.loads(b)["challenges"]
                   if c["type"] == "http-01"][0]
-            with answers_lock:
-                answers[ch["token"]] = ch["token"] + "." + \
-                    self.key.thumbprint()
+            answers[ch["token"]] = ch["token"] + "." + \
+                self.key.thumbprint()
             self.post(ch["url"], {})
             self.poll(authz_url, ("valid",))
-        k = ec.generate_private_key(ec.SECP256R1())
-        csr = x509.CertificateSigningRequestBuilder().subject_name(
-            x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-        ).add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]),
-                        critical=False).sign(k, hashes.SHA256())
-        der = csr.public_bytes(serialization.Encoding.DER)
+        der = csr_der(name)
         self.post(order["finalize"], {"csr": b64(der)})
         order = self.poll(order_url, ("valid",))
         _, pem = self.post(order["certificate"], None)
@@ -152,9 +124,7 @@ class Client:
 
 
 def main():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", http_port),
-                                             Http01)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = http01_server(http_port, answers)
     d = json.loads(request(directory_url)[2])
     work = list(range(total))
     lock = threading.Lock()
