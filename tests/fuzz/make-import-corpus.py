@@ -41,6 +41,8 @@ TABLES = [
                     ("profile", "S"), ("names", "S"), ("created_at", "I"),
                     ("expires_at", "I"), ("used_at", "I"),
                     ("revoked_at", "I")]),
+    ("acme_renew_early", [("issuer", "S"), ("serial", "S"),
+                          ("requested_at", "I")]),
 ]
 
 
@@ -69,7 +71,7 @@ def content_hash(rows):
 
 def export(rows):
     lines = [json.dumps({"format": "signet-store-export", "version": 1,
-                         "schema_version": 5, "source": "python",
+                         "schema_version": 8, "source": "python",
                          "exported_at": 1767225600})]
     for name, cols in TABLES:
         for row in rows.get(name, []):
@@ -115,6 +117,8 @@ def main():
         "blocked_keys": [{"spki_sha256": spki, "blocked_at": 1767312000,
                           "reason": "keyCompromise", "cert_issuer": issuer,
                           "cert_serial": "%040x" % 0x0a}],
+        "acme_renew_early": [{"issuer": issuer, "serial": "%040x" % 0x0a,
+                              "requested_at": 1767312000}],
     }
     seeds = {
         "valid-full.jsonl": export(rows),
