@@ -29,6 +29,7 @@ static const struct cli_command commands[] = {
 	{ "est", "one-time enrollment tokens for EST", cmd_est },
 	{ "renew", "renew a certificate over EST with the current one",
 	    cmd_renew },
+	{ "acme", "the ACME service: ask clients to renew early", cmd_acme },
 };
 
 static void
