@@ -19,11 +19,10 @@ acme_usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: signet acme VERB [OPTIONS]\n\nverbs:");
+	fprintf(f, "usage: signet acme VERB [OPTIONS]\n\n"
+		   "The ACME service's operator side (docs/acme.md):\n");
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, " %s", verbs[i].name);
-	fprintf(f, "\n\n'signet acme VERB --help' describes a verb "
-		   "(docs/acme.md).\n");
+		fprintf(f, "  signet acme %s --help\n", verbs[i].name);
 }
 
 int

@@ -74,7 +74,11 @@ static const struct serve_msg_rule serve_msg_table[] = {
 	    "challenge; the state change is legal from the stored state; "
 	    "finalize: order ready and all its authorizations valid, CSR "
 	    "key not the account key, then the CA pipeline with the order's "
-	    "identifiers as validated; revoke: the account ordered it",
+	    "identifiers as validated; revoke: the account ordered it; "
+	    "newOrder: profile exposed, replaces a certificate of this "
+	    "account not already replaced, the account within its rate "
+	    "limits; ops 30-39 (renewal information, profiles): no nonce, "
+	    "no account",
 	    "ACME_REPLY: the object, or the problem type and why" },
 	{ SERVE_MSG_ACME_REPLY, "ACME_REPLY", SERVE_FROM_SIGNER,
 	    32 /* status, 5 empty fields, retry_after, limit */,
