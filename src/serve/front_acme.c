@@ -291,6 +291,10 @@ render_order(struct acme_req *rq, const json_t *o)
 	out = json_pack("{s:s, s:s, s:o, s:o, s:s}", "status",
 	    jstr(o, "status"), "expires", when, "identifiers", ids,
 	    "authorizations", authz, "finalize", url);
+	/* draft-aaron-acme-profiles: the profile the order is for. */
+	if (out != NULL && jstr(o, "profile")[0] != '\0')
+		json_object_set_new(out, "profile",
+		    json_string(jstr(o, "profile")));
 	if (out != NULL && strcmp(jstr(o, "status"), "valid") == 0) {
 		snprintf(url, sizeof(url), "%scert/%s", rq->base,
 		    jstr(o, "id"));

@@ -205,6 +205,12 @@ r = subprocess.run([signet, "acme", "renew-early", "--serial", serial_hex],
                    capture_output=True, text=True)
 check("signet acme renew-early --serial", r.returncode == 0,
       r.stdout + r.stderr)
+for args in (["--all", "--serial", serial_hex], [], ["--serial", serial_hex,
+                                                    "--profile", "x"]):
+    r = subprocess.run([signet, "acme", "renew-early"] + args,
+                       capture_output=True, text=True)
+    check("renew-early %s: exit 2" % " ".join(args), r.returncode == 2,
+          r.stdout + r.stderr)
 r = subprocess.run([signet, "acme", "renew-early", "--serial", "99" * 16],
                    capture_output=True, text=True)
 check("renew-early of an unknown serial: exit 41", r.returncode == 41,
@@ -256,8 +262,11 @@ problem("a profile of the policy not exposed over ACME",
         "invalidProfile")
 problem("a profile that is not a string",
         order(okey, okid, ["dns.example.com"], profile=7), 400, "malformed")
-cert3 = complete(okey, okid, order(okey, okid, ["dns.example.com"],
-                                   profile="tls-client"), ["dns.example.com"])
+resp = order(okey, okid, ["dns.example.com"], profile="tls-client")
+check("the order shows its profile",
+      resp[0] == 201 and json.loads(resp[2]).get("profile") == "tls-client",
+      resp[2])
+cert3 = complete(okey, okid, resp, ["dns.example.com"])
 listed = json.loads(subprocess.run([signet, "list", "--json"],
                                    capture_output=True, text=True).stdout)
 check("newOrder's profile chose the profile of the certificate",
