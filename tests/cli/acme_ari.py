@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """ACME renewal information (RFC 9773), profiles and rate limits against
-signet serve (tests/cli/acme_ari.sh sets the limits: 150 orders an hour,
+signet serve (tests/cli/acme_hostile.sh, as cli_acme_ari, sets the limits: 150 orders an hour,
 400 pending authorizations, 2 certificates per name a week; profiles
 tls-server and tls-client exposed).
 Usage: acme_ari.py DIRECTORY_URL CA_BUNDLE HTTP01_PORT SIGNET HTTP_BASE"""
