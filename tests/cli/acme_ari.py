@@ -148,14 +148,21 @@ def renewal_info(cert):
     return request(d["renewalInfo"] + "/" + cert_id(cert))
 
 
+def utc(cert, name):
+    """not_valid_before/after as a timestamp, on old and new
+    python3-cryptography (the *_utc properties came in 42)."""
+    t = getattr(cert, name + "_utc", None)
+    if t is None:
+        t = getattr(cert, name).replace(tzinfo=datetime.timezone.utc)
+    return t.timestamp()
+
+
 def nb(cert):
-    return cert.not_valid_before.replace(
-        tzinfo=datetime.timezone.utc).timestamp()
+    return utc(cert, "not_valid_before")
 
 
 def na(cert):
-    return cert.not_valid_after.replace(
-        tzinfo=datetime.timezone.utc).timestamp()
+    return utc(cert, "not_valid_after")
 
 
 # ---- the directory ---------------------------------------------------------
