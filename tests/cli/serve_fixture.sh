@@ -33,3 +33,26 @@ serve_config() {
 		echo "    check-interval: 1s"
 	} >>"$CA_CONFIG"
 }
+# serve_acme_config HTTPS_PORT HTTP01_PORT [RESOLVE]: after serve_config,
+# an HTTPS listener on 127.0.0.1:HTTPS_PORT with a self-signed certificate
+# for 127.0.0.1 ($work/tls.pem, which clients trust), and ACME for profile
+# tls-server validating http-01 on HTTP01_PORT, allowed to connect to
+# 127.0.0.1, with serve.acme.resolve RESOLVE when given.
+serve_acme_config() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$work/tls.key" -out "$work/tls.pem" -days 2 \
+		-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+		2>/dev/null
+	chmod 600 "$work/tls.key"
+	{
+		echo "  https:"
+		echo "    listen: 127.0.0.1:$1"
+		echo "    certificate: $work/tls.pem"
+		echo "    key: $work/tls.key"
+		echo "  acme:"
+		echo "    profiles: tls-server"
+		echo "    http-01-port: $2"
+		echo "    validation-allow: 127.0.0.1/32"
+		[ -z "${3:-}" ] || echo "    resolve: $3"
+	} >>"$CA_CONFIG"
+}
