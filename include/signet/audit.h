@@ -98,6 +98,7 @@ enum signet_audit_event {
 	/* EST enrollment tokens (docs/renewal.md) */
 	SIGNET_AUDIT_EV_EST_TOKEN_ADD,    /* "est.token.add" */
 	SIGNET_AUDIT_EV_EST_TOKEN_REVOKE, /* "est.token.revoke" */
+	SIGNET_AUDIT_EV_ACME_RENEW_EARLY, /* "acme.renew-early" */
 	SIGNET_AUDIT_EV_COUNT_            /* not an event */
 };
 

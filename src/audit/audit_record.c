@@ -54,6 +54,7 @@ static const char *const event_names[SIGNET_AUDIT_EV_COUNT_] = {
 	[SIGNET_AUDIT_EV_CRL_NUMBER_ADVANCE] = "crl.number.advance",
 	[SIGNET_AUDIT_EV_EST_TOKEN_ADD] = "est.token.add",
 	[SIGNET_AUDIT_EV_EST_TOKEN_REVOKE] = "est.token.revoke",
+	[SIGNET_AUDIT_EV_ACME_RENEW_EARLY] = "acme.renew-early",
 };
 
 static const char *const outcome_names[SIGNET_AUDIT_OUTCOME_COUNT_] = {

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "cli/cli.h"
 #include "signet/ca.h"
 #include "signet/store_acme_ari.h"
@@ -85,11 +87,21 @@ cmd_acme_renew_early(int argc, char **argv)
 	if (profile != NULL && !all)
 		return cli_usage("acme renew-early",
 		    "--profile goes with --all");
-	if ((st = cli_ca_open(config, 0, &ca)) != 0)
+	/* Audited: it opens the audit log. */
+	if ((st = cli_ca_open(config, SIGNET_CA_OPEN_AUDIT, &ca)) != 0)
 		return st;
-	r = signet_store_acme_renew_early(signet_ca_get0_store(ca),
-	    signet_ca_issuer_id(ca), serial, profile, (int64_t)time(NULL),
-	    &marked);
+	if ((r = signet_store_acme_renew_early(signet_ca_get0_store(ca),
+		 signet_ca_issuer_id(ca), serial, profile, (int64_t)time(NULL),
+		 &marked)) == 0 &&
+	    (r = signet_ca_audit(ca, SIGNET_AUDIT_EV_ACME_RENEW_EARLY,
+		 SIGNET_AUDIT_SUCCESS,
+		 serial != NULL
+		     ? json_pack("{s:s, s:I}", "serial", serial, "marked",
+			   (json_int_t)marked)
+		     : json_pack("{s:b, s:s?, s:I}", "all", 1, "profile",
+			   profile, "marked", (json_int_t)marked))) != 0)
+		cli_warn("the renewal was asked for, but the audit log does "
+			 "not record it");
 	if (r != 0) {
 		st = cli_fail(r);
 		(void)cli_ca_close(ca);

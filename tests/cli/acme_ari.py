@@ -212,6 +212,9 @@ r = subprocess.run([signet, "acme", "renew-early", "--serial", serial_hex],
                    capture_output=True, text=True)
 check("signet acme renew-early --serial", r.returncode == 0,
       r.stdout + r.stderr)
+audit = open("ca/audit.log").read() if os.path.exists("ca/audit.log") else ""
+check("renew-early is audited (acme.renew-early)",
+      '"event":"acme.renew-early"' in audit and serial_hex in audit)
 for args in (["--all", "--serial", serial_hex], [], ["--serial", serial_hex,
                                                     "--profile", "x"]):
     r = subprocess.run([signet, "acme", "renew-early"] + args,
