@@ -106,6 +106,7 @@ enum signet_audit_event {
 	SIGNET_AUDIT_EV_ACME_ACCOUNT_DEACTIVATE, /* "acme.account.deactivate" */
 	SIGNET_AUDIT_EV_ACME_ACCOUNT_KEY_CHANGE, /* "acme.account.key-change" */
 	SIGNET_AUDIT_EV_ACME_REVOKE,             /* "acme.revoke": who asked */
+	SIGNET_AUDIT_EV_ACME_RENEW_EARLY,        /* "acme.renew-early" */
 	SIGNET_AUDIT_EV_COUNT_                   /* not an event */
 };
 

@@ -115,6 +115,11 @@ struct signet_ca_config {
 	char *serve_acme_resolve;      /* NAME=ADDRESS pairs for validation */
 	char *serve_acme_dns;          /* DNS servers the validator asks */
 	char *serve_acme_eab_required; /* profiles whose accounts need EAB */
+	/* per-account limits (signer_acme_ari.c) */
+	unsigned serve_acme_orders_per_hour;
+	unsigned serve_acme_pending_authz;
+	unsigned serve_acme_certs_per_name;      /* per name, per week */
+	unsigned serve_acme_test_bad_nonce;      /* test builds: % refused */
 	struct signet_ca_est_profile *serve_est; /* serve.est */
 	size_t serve_n_est;
 };

@@ -42,7 +42,7 @@
 #include "signet/error.h"
 
 /* The schema version this build creates and understands. */
-#define SIGNET_STORE_SCHEMA_VERSION 7
+#define SIGNET_STORE_SCHEMA_VERSION 8
 
 /* Longest serial: RFC 5280 4.1.2.2 allows 20 octets of DER content. */
 #define SIGNET_STORE_SERIAL_MAX 20
@@ -606,6 +606,7 @@ struct signet_store_inventory {
 	int64_t supersessions;
 	int64_t est_tokens;
 	int64_t acme_eab_keys;
+	int64_t acme_renew_early;
 };
 int signet_store_content_hash(struct signet_store *st,
     struct signet_store_inventory *rows, char hash[65]) SIGNET_WUR;

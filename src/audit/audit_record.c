@@ -61,6 +61,7 @@ static const char *const event_names[SIGNET_AUDIT_EV_COUNT_] = {
 	[SIGNET_AUDIT_EV_ACME_ACCOUNT_DEACTIVATE] = "acme.account.deactivate",
 	[SIGNET_AUDIT_EV_ACME_ACCOUNT_KEY_CHANGE] = "acme.account.key-change",
 	[SIGNET_AUDIT_EV_ACME_REVOKE] = "acme.revoke",
+	[SIGNET_AUDIT_EV_ACME_RENEW_EARLY] = "acme.renew-early",
 };
 
 static const char *const outcome_names[SIGNET_AUDIT_OUTCOME_COUNT_] = {

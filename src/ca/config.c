@@ -79,6 +79,10 @@ struct y_serve_acme {
 	char *resolve;
 	char *dns_servers;
 	char *eab_required;
+	unsigned *orders_per_hour;
+	unsigned *pending_authorizations;
+	unsigned *certificates_per_name;
+	unsigned *test_bad_nonce_percent;
 };
 
 struct y_serve_est {
@@ -183,6 +187,13 @@ static const cyaml_schema_field_t y_serve_acme_fields[] = {
 	Y_STR("resolve", struct y_serve_acme, resolve),
 	Y_STR("dns-servers", struct y_serve_acme, dns_servers),
 	Y_STR("eab-required", struct y_serve_acme, eab_required),
+	Y_UINT("orders-per-hour", struct y_serve_acme, orders_per_hour),
+	Y_UINT("pending-authorizations", struct y_serve_acme,
+	    pending_authorizations),
+	Y_UINT("certificates-per-name-per-week", struct y_serve_acme,
+	    certificates_per_name),
+	Y_UINT("test-bad-nonce-percent", struct y_serve_acme,
+	    test_bad_nonce_percent),
 	CYAML_FIELD_END,
 };
 
@@ -606,6 +617,28 @@ serve_acme_fill(struct signet_ca_config *c, const struct y_serve_acme *a,
 	    (r = dup_str(a->validation_allow, &c->serve_acme_allow)) != 0 ||
 	    (r = dup_str(a->resolve, &c->serve_acme_resolve)) != 0 ||
 	    (r = dup_str(a->eab_required, &c->serve_acme_eab_required)) != 0)
+		return r;
+#ifndef SIGNET_TEST_HOOKS
+	/* A test setting, refused rather than ignored in a production build. */
+	if (a->test_bad_nonce_percent != NULL &&
+	    *a->test_bad_nonce_percent != 0)
+		return yaml_error(c->path,
+		    yaml_lines_find(lines, "serve.acme.test-bad-nonce-percent"),
+		    "serve.acme.test-bad-nonce-percent is a test setting; this "
+		    "signet was built without SIGNET_TEST_HOOKS");
+#endif
+	if ((r = get_uint(c, lines, "serve.acme.orders-per-hour",
+		 a->orders_per_hour, 300, 1, 1000000,
+		 &c->serve_acme_orders_per_hour)) != 0 ||
+	    (r = get_uint(c, lines, "serve.acme.pending-authorizations",
+		 a->pending_authorizations, 1000, 1, 1000000,
+		 &c->serve_acme_pending_authz)) != 0 ||
+	    (r = get_uint(c, lines, "serve.acme.certificates-per-name-per-week",
+		 a->certificates_per_name, 50, 1, 1000000,
+		 &c->serve_acme_certs_per_name)) != 0 ||
+	    (r = get_uint(c, lines, "serve.acme.test-bad-nonce-percent",
+		 a->test_bad_nonce_percent, 0, 0, 100,
+		 &c->serve_acme_test_bad_nonce)) != 0)
 		return r;
 	return get_uint(c, lines, "serve.acme.http-01-port", a->http_01_port,
 	    80, 1, 65535, &c->serve_acme_http_port);

@@ -28,6 +28,9 @@ int cmd_serve(int argc, char **argv);
 int cmd_est(int argc, char **argv);
 int cmd_acme(int argc, char **argv);
 int cmd_renew(int argc, char **argv);
+int cmd_acme(int argc, char **argv);
+/* signet acme's verbs (cmd_acme.c dispatches) */
+int cmd_acme_renew_early(int argc, char **argv);
 
 /*
  * Print "signet: <last error message>" to stderr and return the exit

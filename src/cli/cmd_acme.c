@@ -1,8 +1,11 @@
 /*
- * signet acme ...: the operator's side of the ACME service (docs/acme.md).
+ * signet acme VERB ...: the operator's side of the ACME service
+ * (docs/acme.md). One function per verb:
  *   signet acme eab add --profile P [--comment TEXT]
  *   signet acme eab list [--json]
  *   signet acme eab revoke KID
+ *   signet acme renew-early --serial S | --all [--profile P]
+ *     (cmd_acme_renew.c)
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -20,7 +23,7 @@
 #include "util/secret.h"
 
 static void
-acme_usage(FILE *f)
+eab_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: signet acme eab add --profile PROFILE [--comment TEXT] "
@@ -245,7 +248,7 @@ acme_eab(int argc, char **argv)
 			config = optarg;
 			break;
 		case 'h':
-			acme_usage(stdout);
+			eab_usage(stdout);
 			return 0;
 		default:
 			return cli_usage("acme", "unknown option");
@@ -292,25 +295,36 @@ acme_eab(int argc, char **argv)
 
 static const struct {
 	const char *name;
-	int (*fn)(int argc, char **argv);
-} acme_commands[] = {
+	int (*run)(int argc, char **argv);
+} verbs[] = {
 	{ "eab", acme_eab },
+	{ "renew-early", cmd_acme_renew_early },
 };
+
+static void
+acme_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: signet acme VERB [OPTIONS]\n\n"
+		   "The ACME service's operator side (docs/acme.md):\n");
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(f, "  signet acme %s --help\n", verbs[i].name);
+}
 
 int
 cmd_acme(int argc, char **argv)
 {
 	size_t i;
 
-	if (argc >= 2 &&
-	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+	if (argc < 2)
+		return cli_usage("acme", "say which: signet acme VERB");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		acme_usage(stdout);
 		return 0;
 	}
-	if (argc < 2)
-		return cli_usage("acme", "say 'signet acme eab ...'");
-	for (i = 0; i < sizeof(acme_commands) / sizeof(acme_commands[0]); i++)
-		if (strcmp(argv[1], acme_commands[i].name) == 0)
-			return acme_commands[i].fn(argc - 1, argv + 1);
-	return cli_usage("acme", "unknown subcommand '%s'", argv[1]);
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(argv[1], verbs[i].name) == 0)
+			return verbs[i].run(argc - 1, argv + 1);
+	return cli_usage("acme", "unknown verb '%s'", argv[1]);
 }

@@ -30,6 +30,7 @@ static const struct cli_command commands[] = {
 	{ "acme", "ACME external account binding keys", cmd_acme },
 	{ "renew", "renew a certificate over EST with the current one",
 	    cmd_renew },
+	{ "acme", "the ACME service: ask clients to renew early", cmd_acme },
 };
 
 static void

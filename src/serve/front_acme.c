@@ -27,6 +27,7 @@
 #include "serve/front.h"
 #include "serve/front_acme.h"
 #include "serve/front_acme_int.h"
+#include "serve/front_acme_ari.h"
 
 #define ACME_SIGNER_TIMEOUT_MS 30000
 #define ACME_PREFIX "/acme/"
@@ -52,6 +53,8 @@ static const struct {
 	{ "connection", 400 },
 	{ "unsupportedContact", 400 },
 	{ "rateLimited", 429 },
+	{ "invalidProfile", 400 },
+	{ "alreadyReplaced", 409 },
 	{ "serverInternal", 500 },
 };
 
@@ -95,6 +98,13 @@ out:
 	return r;
 }
 
+int
+front_acme_roundtrip(const struct serve_acme *q, struct serve_acme_reply *a,
+    uint8_t **buf)
+{
+	return acme_call(q, a, buf);
+}
+
 /* A fresh nonce from the signer into rq->nonce ("" if none came). */
 static void
 fresh_nonce(struct acme_req *rq)
@@ -121,6 +131,11 @@ common_headers(struct acme_req *rq, struct MHD_Response *resp)
 	    "no-store");
 	if (rq->nonce[0] != '\0')
 		(void)MHD_add_response_header(resp, "Replay-Nonce", rq->nonce);
+	if (rq->retry_after != 0) {
+		snprintf(link, sizeof(link), "%u", (unsigned)rq->retry_after);
+		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+		    link);
+	}
 	snprintf(link, sizeof(link), "<%sdirectory>;rel=\"index\"", rq->base);
 	(void)MHD_add_response_header(resp, "Link", link);
 }
@@ -264,6 +279,10 @@ render_order(struct acme_req *rq, const json_t *o)
 	out = json_pack("{s:s, s:s, s:o, s:o, s:s}", "status",
 	    jstr(o, "status"), "expires", when, "identifiers", ids,
 	    "authorizations", authz, "finalize", url);
+	/* draft-aaron-acme-profiles: the profile the order is for. */
+	if (out != NULL && jstr(o, "profile")[0] != '\0')
+		json_object_set_new(out, "profile",
+		    json_string(jstr(o, "profile")));
 	if (out != NULL && strcmp(jstr(o, "status"), "valid") == 0) {
 		snprintf(url, sizeof(url), "%scert/%s", rq->base,
 		    jstr(o, "id"));
@@ -345,6 +364,8 @@ ask(struct acme_req *rq, struct serve_acme *q, json_t **obj, char **pem,
 	if (a.nonce[0] != '\0')
 		snprintf(rq->nonce, sizeof(rq->nonce), "%s", a.nonce);
 	if (a.status != 0) {
+		rq->retry_after = a.retry_after;
+		front_acme_ari_count(&a);
 		*ret = problem(rq, a.problem, "%s", a.detail);
 		free(buf);
 		return 1;
@@ -652,6 +673,10 @@ new_order(struct acme_req *rq)
 		}
 	}
 	q->n_ids = json_array_size(ids);
+	if (front_acme_ari_order(p, q, &pt, &why) != 0) {
+		free(q);
+		return problem(rq, pt, "%s", why);
+	}
 	r = ask(rq, q, &obj, NULL, NULL, &ret);
 	free(q);
 	if (r != 0)
@@ -882,18 +907,21 @@ directory(struct acme_req *rq)
 	char nn[ACME_URL_MAX + 32], na[ACME_URL_MAX + 32];
 	char no[ACME_URL_MAX + 32], rc[ACME_URL_MAX + 32];
 	char kc[ACME_URL_MAX + 32];
+	json_t *dir;
 
 	snprintf(nn, sizeof(nn), "%snew-nonce", rq->base);
 	snprintf(na, sizeof(na), "%snew-account", rq->base);
 	snprintf(no, sizeof(no), "%snew-order", rq->base);
 	snprintf(rc, sizeof(rc), "%srevoke-cert", rq->base);
 	snprintf(kc, sizeof(kc), "%skey-change", rq->base);
-	return send_json(rq, 200,
-	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:b}}", "newNonce", nn,
-		"newAccount", na, "newOrder", no, "revokeCert", rc, "keyChange",
-		kc, "meta", "externalAccountRequired",
-		front_acme_eab_required(rq->profile)),
-	    NULL, NULL);
+	dir = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:b}}", "newNonce",
+	    nn, "newAccount", na, "newOrder", no, "revokeCert", rc,
+	    "keyChange", kc, "meta", "externalAccountRequired",
+	    front_acme_eab_required(rq->profile));
+
+	if (dir != NULL)
+		front_acme_ari_directory(dir, rq->base);
+	return send_json(rq, 200, dir, NULL, NULL);
 }
 
 /* "<what>/<id>" or "<what>/<id>/<tail>": the id, or NULL. */
@@ -957,7 +985,9 @@ front_acme_route(struct front_ctx *x)
 			  : send_body(rq,
 				strcmp(x->method, "HEAD") == 0 ? 200 : 204,
 				NULL, "", 0, NULL, NULL);
-	} else if (!post)
+	} else if (!post && strncmp(rq->rest, "renewal-info/", 13) == 0)
+		ret = front_acme_ari_renewal_info(x, rq->rest + 13);
+	else if (!post)
 		ret = problem(rq, "malformed",
 		    "ACME resources other than the directory and new-nonce "
 		    "take POST");

@@ -25,6 +25,7 @@ struct acme_req {
 	struct acme_jws j;
 	char account[SERVE_ACME_FIELD_MAX + 1];
 	char thumb[ACME_THUMB_LEN + 1];
+	uint32_t retry_after; /* for Retry-After; 0: none */
 };
 
 /* front_acme.c, for front_acme_account.c */

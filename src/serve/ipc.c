@@ -75,11 +75,16 @@ static const struct serve_msg_rule serve_msg_table[] = {
 	    "challenge; the state change is legal from the stored state; "
 	    "finalize: order ready and all its authorizations valid, CSR "
 	    "key not the account key, then the CA pipeline with the order's "
-	    "identifiers as validated; revoke: the account ordered it",
+	    "identifiers as validated; revoke: the account ordered it; "
+	    "newOrder: profile exposed, replaces a certificate of this "
+	    "account not already replaced, the account within its rate "
+	    "limits; ops 30-39 (renewal information, profiles): no nonce, "
+	    "no account",
 	    "ACME_REPLY: the object, or the problem type and why" },
 	{ SERVE_MSG_ACME_REPLY, "ACME_REPLY", SERVE_FROM_SIGNER,
-	    24 /* status, 5 empty fields */, SERVE_IPC_MAX_TO_FRONT, 1,
-	    "the id of a waiting request", "none (a late answer is dropped)" },
+	    32 /* status, 5 empty fields, retry_after, limit */,
+	    SERVE_IPC_MAX_TO_FRONT, 1, "the id of a waiting request",
+	    "none (a late answer is dropped)" },
 	{ SERVE_MSG_EST_CACERTS, "EST_CACERTS", SERVE_FROM_FRONT, 4 + 1,
 	    4 + SERVE_ISSUE_NAME_MAX, 1, "a profile the signer exposes",
 	    "EST_REPLY: the CA certificates as certs-only PKCS#7" },
@@ -610,13 +615,21 @@ serve_issue_reply_decode(const uint8_t *p, size_t n,
 	return 0;
 }
 
+/* 1..SERVE_ACME_OP_MAX, or SERVE_ACME_ARI_FIRST..SERVE_ACME_ARI_LAST. */
+static int
+serve_acme_op_known(uint8_t op)
+{
+	return (op >= 1 && op <= SERVE_ACME_OP_MAX) ||
+	       (op >= SERVE_ACME_ARI_FIRST && op <= SERVE_ACME_ARI_LAST);
+}
+
 int
 serve_acme_encode(const struct serve_acme *q, struct serve_wbuf *w)
 {
 	size_t i;
 
-	if (q->op == 0 || q->op > SERVE_ACME_OP_MAX ||
-	    q->n_ids > SERVE_ACME_MAX_IDS || q->der_len > SERVE_ACME_DER_MAX)
+	if (!serve_acme_op_known(q->op) || q->n_ids > SERVE_ACME_MAX_IDS ||
+	    q->der_len > SERVE_ACME_DER_MAX)
 		return -1;
 	serve_put_u8(w, q->op);
 	serve_put_str(w, q->nonce);
@@ -660,7 +673,7 @@ serve_acme_decode(const uint8_t *p, size_t n, struct serve_acme *q)
 	q->n_ids = k;
 	serve_get_str(&r, q->detail, SERVE_ACME_DETAIL_MAX);
 	q->der = serve_get_bytes(&r, &q->der_len, SERVE_ACME_DER_MAX);
-	if (serve_rbuf_end(&r) != 0 || q->op == 0 || q->op > SERVE_ACME_OP_MAX)
+	if (serve_rbuf_end(&r) != 0 || !serve_acme_op_known(q->op))
 		return -1;
 	return 0;
 }
@@ -674,6 +687,8 @@ serve_acme_reply_encode(const struct serve_acme_reply *a, struct serve_wbuf *w)
 	serve_put_str(w, a->nonce);
 	serve_put_bytes(w, a->json, a->json_len);
 	serve_put_bytes(w, a->pem, a->pem_len);
+	serve_put_u32(w, a->retry_after);
+	serve_put_str(w, a->limit);
 	return w->err ? -1 : 0;
 }
 
@@ -691,6 +706,8 @@ serve_acme_reply_decode(const uint8_t *p, size_t n, struct serve_acme_reply *a)
 	serve_get_str(&r, a->nonce, SERVE_ACME_FIELD_MAX);
 	a->json = serve_get_bytes(&r, &a->json_len, SERVE_ACME_JSON_MAX);
 	a->pem = serve_get_bytes(&r, &a->pem_len, SERVE_ISSUE_CHAIN_MAX);
+	a->retry_after = serve_get_u32(&r);
+	serve_get_str(&r, a->limit, SERVE_ACME_LIMIT_MAX);
 	if (serve_rbuf_end(&r) != 0 || st > 1000)
 		return -1;
 	a->status = -(int)st;

@@ -261,6 +261,20 @@ enum serve_acme_op {
 					     der = certificate, reason */
 };
 #define SERVE_ACME_OP_MAX 19
+/*
+ * Renewal information and profiles (RFC 9773, draft-aaron-acme-profiles;
+ * signer_acme_ari.c), numbered 30-39:
+ *   RENEWAL_INFO: object = serial (hex), detail = authority key id (hex);
+ *     no nonce, no account (renewalInfo is a plain GET)
+ *   PROFILES: nothing; the answer maps exposed profiles to descriptions
+ */
+enum serve_acme_ari_op {
+	SERVE_ACME_RENEWAL_INFO = 30,
+	SERVE_ACME_PROFILES = 31,
+};
+#define SERVE_ACME_ARI_FIRST 30
+#define SERVE_ACME_ARI_LAST 31
+/* ORDER_NEW carries "replaces" as object = serial, detail = key id. */
 #define SERVE_ACME_FIELD_MAX 64 /* nonce, account, profile, object */
 #define SERVE_ACME_JWK_MAX 2048
 #define SERVE_ACME_CONTACT_MAX 512
@@ -304,10 +318,13 @@ int serve_acme_eab_decode(const uint8_t *p, size_t n, const uint8_t **input,
  *   status u32 (0, or -SIGNET_ERR_*) | problem str (the RFC 8555 error
  *   type after urn:ietf:params:acme:error:, "" when ok) | detail str |
  *   nonce str (a fresh one for Replay-Nonce) | json bytes (the object) |
- *   pem bytes (the certificate chain for CERT_GET)
+ *   pem bytes (the certificate chain for CERT_GET) | retry_after u32
+ *   (seconds, for Retry-After; 0: none) | limit str (the rate limit a
+ *   rateLimited problem hit, for /metrics)
  */
 #define SERVE_ACME_PROBLEM_MAX 64
 #define SERVE_ACME_JSON_MAX ((size_t)64 * 1024)
+#define SERVE_ACME_LIMIT_MAX 32
 struct serve_acme_reply {
 	int status;
 	char problem[SERVE_ACME_PROBLEM_MAX + 1];
@@ -317,6 +334,8 @@ struct serve_acme_reply {
 	size_t json_len;
 	const uint8_t *pem;
 	size_t pem_len;
+	uint32_t retry_after;
+	char limit[SERVE_ACME_LIMIT_MAX + 1];
 };
 int
 serve_acme_reply_encode(const struct serve_acme_reply *a, struct serve_wbuf *w);

@@ -19,6 +19,7 @@
 
 #include "serve/acme_jwk.h"
 #include "serve/signer_acme_int.h"
+#include "serve/signer_acme_ari.h"
 #include "serve/signer_int.h"
 #include "signet/ca.h"
 #include "signet/store.h"
@@ -454,6 +455,9 @@ dispatch(struct acme_ctx *x)
 	struct signet_acme_authz z;
 	int r, op = x->q->op;
 
+	if (op >= SERVE_ACME_ARI_FIRST && op <= SERVE_ACME_ARI_LAST)
+		return signer_acme_ari_op(x->s, x->st, x->q, x->now, &x->a,
+		    &x->obj);
 	if (op != SERVE_ACME_NONCE && op != SERVE_ACME_ACCOUNT_KEY &&
 	    op != SERVE_ACME_CHALL_RESULT) {
 		r = signet_store_acme_nonce_use(x->st, x->q->nonce, x->now);
@@ -463,6 +467,10 @@ dispatch(struct acme_ctx *x)
 			    "one in this answer");
 		if (r != 0)
 			return internal(x, r);
+		if (signer_acme_ari_nonce_refused(x->s))
+			return problem(x, SIGNET_ERR_NOT_FOUND, "badNonce",
+			    "test setting: a valid nonce refused; take the "
+			    "one in this answer");
 	}
 	if (op == SERVE_ACME_NONCE)
 		return 0;
@@ -494,7 +502,13 @@ dispatch(struct acme_ctx *x)
 		    NULL);
 		return 0;
 	case SERVE_ACME_ORDER_NEW:
-		return order_new(x);
+		if (signer_acme_ari_order_check(x->s, x->st, x->q, &x->acct,
+			x->now, &x->a) != 0 ||
+		    order_new(x) != 0)
+			return -1;
+		return signer_acme_ari_order_made(x->s, x->st, x->q,
+		    json_string_value(json_object_get(x->obj, "id")), x->now,
+		    &x->a);
 	case SERVE_ACME_ORDER_GET:
 		if (order_owned(x, x->q->object, &o) != 0)
 			return -1;
@@ -510,7 +524,10 @@ dispatch(struct acme_ctx *x)
 	case SERVE_ACME_CHALL_RESULT:
 		return chall_result(x);
 	case SERVE_ACME_FINALIZE:
-		return finalize(x);
+		if (finalize(x) != 0)
+			return -1;
+		signer_acme_ari_finalized(x->s, x->st, x->q->object, x->now);
+		return 0;
 	case SERVE_ACME_CERT_GET:
 		return cert_get(x);
 	case SERVE_ACME_REVOKE:
@@ -555,7 +572,7 @@ signer_acme(struct signer *s, const struct serve_msg *m)
 	 * outcome), whose request's answer has its own.
 	 */
 	if (q->op != SERVE_ACME_ACCOUNT_KEY &&
-	    q->op != SERVE_ACME_CHALL_RESULT &&
+	    q->op != SERVE_ACME_CHALL_RESULT && q->op < SERVE_ACME_ARI_FIRST &&
 	    signet_store_acme_nonce_new(x.st, x.now, NONCE_TTL, x.a.nonce) != 0)
 		signer_say("ACME: cannot make a nonce: %s",
 		    signet_error_message());

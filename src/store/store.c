@@ -266,6 +266,29 @@ static const char *const schema_v7[] = {
 	"CREATE INDEX acme_eab_keys_account ON acme_eab_keys (account_id)",
 };
 
+/*
+ * ACME renewal information (RFC 9773; store_acme_ari.c): certificates
+ * the operator wants replaced early, and the order that replaces a
+ * certificate (newOrder's "replaces"); the indexes count what the rate
+ * limits need per account.
+ */
+static const char *const schema_v8[] = {
+	"CREATE TABLE acme_renew_early ("
+	" certificate_id BIGINT PRIMARY KEY REFERENCES certificates (id),"
+	" requested_at BIGINT NOT NULL)",
+
+	"CREATE TABLE acme_replacements ("
+	" order_id TEXT PRIMARY KEY REFERENCES acme_orders (id),"
+	" certificate_id BIGINT NOT NULL REFERENCES certificates (id),"
+	" created_at BIGINT NOT NULL)",
+	"CREATE INDEX acme_replacements_certificate"
+	" ON acme_replacements (certificate_id)",
+
+	"CREATE INDEX acme_orders_account_created"
+	" ON acme_orders (account_id, created_at)",
+	"CREATE INDEX acme_authzs_identifier ON acme_authzs (identifier)",
+};
+
 static const struct {
 	const char *const *sql;
 	size_t n;
@@ -277,13 +300,15 @@ static const struct {
 	{ schema_v5, sizeof(schema_v5) / sizeof(schema_v5[0]) },
 	{ NULL, 0 }, /* 6: OCSP responses */
 	{ schema_v7, sizeof(schema_v7) / sizeof(schema_v7[0]) },
+	{ schema_v8, sizeof(schema_v8) / sizeof(schema_v8[0]) },
 };
 
 /* Dropped in this order by store_drop_all (foreign keys first). */
-static const char *const schema_tables[] = { "acme_eab_keys", "est_tokens",
-	"supersessions", "acme_challenges", "acme_authzs", "acme_orders",
-	"acme_accounts", "acme_nonces", "blocked_keys", "crls", "certificates",
-	"issuers", "meta" };
+static const char *const schema_tables[] = { "acme_replacements",
+	"acme_renew_early", "acme_eab_keys", "est_tokens", "supersessions",
+	"acme_challenges", "acme_authzs", "acme_orders", "acme_accounts",
+	"acme_nonces", "blocked_keys", "crls", "certificates", "issuers",
+	"meta" };
 
 /* ---- names -------------------------------------------------------------- */
 

@@ -107,6 +107,12 @@ static const struct store_col eab_key_cols[] = {
 	{ "revoked_at", STORE_COL_INT, 1, 0 },
 };
 
+static const struct store_col renew_early_cols[] = {
+	{ "issuer", STORE_COL_TEXT, 0, HEX64 },
+	{ "serial", STORE_COL_TEXT, 0, 40 },
+	{ "requested_at", STORE_COL_INT, 0, 0 },
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* In the order of the fields of struct signet_store_inventory. */
@@ -187,6 +193,16 @@ const struct store_table store_tables[] = {
 	    "created_at, account_id, bound_at, revoked_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	    "SELECT count(*) FROM acme_eab_keys" },
+	{ "acme_renew_early", renew_early_cols, N(renew_early_cols),
+	    "SELECT i.issuer_key, c.serial, e.requested_at "
+	    "FROM acme_renew_early e "
+	    "JOIN certificates c ON c.id = e.certificate_id "
+	    "JOIN issuers i ON i.id = c.issuer_id ORDER BY c.id",
+	    "INSERT INTO acme_renew_early (certificate_id, requested_at) "
+	    "VALUES ((SELECT c.id FROM certificates c JOIN issuers i "
+	    "ON i.id = c.issuer_id WHERE i.issuer_key = ? AND c.serial = ?), "
+	    "?)",
+	    "SELECT count(*) FROM acme_renew_early" },
 };
 const size_t store_n_tables = N(store_tables);
 
@@ -210,6 +226,8 @@ store_inventory_slot(struct signet_store_inventory *rows, size_t i)
 		return &rows->est_tokens;
 	case 7:
 		return &rows->acme_eab_keys;
+	case 8:
+		return &rows->acme_renew_early;
 	default:
 		return NULL;
 	}
@@ -580,7 +598,8 @@ store_require_empty(struct signet_store *st)
 	if ((r = inventory_count(st, &n)) != 0)
 		return r;
 	if (n.meta + n.issuers + n.certificates + n.crls + n.blocked_keys +
-		n.supersessions + n.est_tokens + n.acme_eab_keys !=
+		n.supersessions + n.est_tokens + n.acme_eab_keys +
+		n.acme_renew_early !=
 	    0)
 		return signet_error_set(SIGNET_ERR_CONFLICT,
 		    "%s is not empty (%lld certificates, %lld issuers, %lld "

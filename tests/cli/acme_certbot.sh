@@ -104,6 +104,10 @@ chmod 600 tls.key
 	echo "    validation-allow: 127.0.0.1/32"
 	echo "    dns-servers: 127.0.0.1:$dport"
 	echo "    eab-required: tls-server"
+	# cli_acme_certbot_bad_nonce: a share of valid nonces refused.
+	if [ "${SIGNET_TEST_ACME_BAD_NONCE:-0}" -gt 0 ]; then
+		echo "    test-bad-nonce-percent: $SIGNET_TEST_ACME_BAD_NONCE"
+	fi
 } >>"$CA_CONFIG"
 
 "$signet" serve >>serve.out 2>>serve.err &
@@ -236,6 +240,13 @@ done
 	bad "serial $second not in the served CRL"
 run 1 "revoking it again is refused" cb revoke --cert-path "$live/cert.pem" \
 	--reason superseded --no-delete-after-revoke
+if [ "${SIGNET_TEST_ACME_BAD_NONCE:-0}" -gt 0 ]; then
+	n=$(grep -c "urn:ietf:params:acme:error:badNonce" \
+		"$work"/cb/logs/letsencrypt.log* | awk -F: '{ s += $NF } END { print s + 0 }')
+	[ "$n" -gt 0 ] &&
+		ok "certbot got $n badNonce answers ($SIGNET_TEST_ACME_BAD_NONCE% of valid nonces refused) and retried" ||
+		bad "no badNonce answer reached certbot"
+fi
 
 kill -TERM "$signer"
 wait "$signer" || true

@@ -6,7 +6,9 @@
 # validation addresses the guard refuses (from serve.acme.resolve and from
 # DNS), a name DNS does not know. Every process started here is
 # stopped by its PID. Names come from serve.acme.resolve and from an nsd
-# started here on 127.0.0.1.
+# started here on 127.0.0.1. cli_acme_ari runs the same service with
+# other settings and tests/cli/acme_ari.py as the driver (renewal
+# information, profiles, rate limits: see its docstring).
 set -eu
 
 : "${SIGNET_BIN:?run with ctest}" "${SIGNET_SOURCE_DIR:?run with ctest}"
@@ -95,11 +97,15 @@ chmod 600 tls.key
 	echo "    certificate: $work/tls.pem"
 	echo "    key: $work/tls.key"
 	echo "  acme:"
-	echo "    profiles: tls-server"
+	echo "    profiles: ${SIGNET_TEST_ACME_PROFILES:-tls-server}"
 	echo "    http-01-port: $hport"
 	echo "    validation-allow: 127.0.0.1/32"
 	echo "    resolve: www.example.com=127.0.0.1 blocked.example.com=127.0.0.2"
 	echo "    dns-servers: 127.0.0.1:$dport"
+	# cli_acme_ari: its limits, "key: value" pairs separated by commas.
+	[ -z "${SIGNET_TEST_ACME_SETTINGS:-}" ] ||
+		printf '%s\n' "$SIGNET_TEST_ACME_SETTINGS" | tr ',' '\n' |
+		sed 's/^/    /'
 } >>"$CA_CONFIG"
 
 "$signet" serve >>serve.out 2>>serve.err &
@@ -116,14 +122,16 @@ until [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/health")" = 200 ]; do
 done
 ok "signet serve is up"
 
+# cli_acme_ari runs tests/cli/acme_ari.py here instead.
+driver=${SIGNET_TEST_ACME_DRIVER:-acme_hostile.py}
 if PYTHONPATH="$SIGNET_SOURCE_DIR/tests/cli" python3 \
-	"$SIGNET_SOURCE_DIR/tests/cli/acme_hostile.py" "$dir" "$work/tls.pem" \
-	"$hport" >hostile.out 2>&1; then
+	"$SIGNET_SOURCE_DIR/tests/cli/$driver" "$dir" "$work/tls.pem" \
+	"$hport" "$signet" "$base" >hostile.out 2>&1; then
 	cat hostile.out
-	ok "every hostile request got its problem document"
+	ok "$driver: every request got its answer"
 else
 	cat hostile.out
-	bad "hostile ACME requests"
+	bad "$driver: ACME requests"
 	tail -20 serve.err | sed 's/^/  | /' >&2
 fi
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/health")" = 200 ] &&

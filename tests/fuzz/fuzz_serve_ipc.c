@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "serve/ipc.h"
@@ -48,7 +49,10 @@ check_frame(const uint8_t *frame, size_t n)
 			abort();
 		if (m.type == SERVE_MSG_ACME &&
 		    serve_acme_decode(m.body, m.len, &aq) == 0 &&
-		    (aq.op == 0 || aq.op > SERVE_ACME_OP_MAX ||
+		    (aq.op == 0 ||
+			(aq.op > SERVE_ACME_OP_MAX &&
+			    (aq.op < SERVE_ACME_ARI_FIRST ||
+				aq.op > SERVE_ACME_ARI_LAST)) ||
 			aq.n_ids > SERVE_ACME_MAX_IDS))
 			abort();
 		/* The binding inside ACCOUNT_NEW_EAB, as the signer reads it. */
@@ -85,7 +89,8 @@ check_frame(const uint8_t *frame, size_t n)
 			abort();
 		if (m.type == SERVE_MSG_ACME_REPLY &&
 		    serve_acme_reply_decode(m.body, m.len, &ar) == 0 &&
-		    (ar.status == 0) != (ar.problem[0] == '\0'))
+		    ((ar.status == 0) != (ar.problem[0] == '\0') ||
+			strlen(ar.limit) > SERVE_ACME_LIMIT_MAX))
 			abort();
 		if (m.type == SERVE_MSG_EST_REPLY)
 			(void)serve_est_reply_decode(m.body, m.len, &ea);

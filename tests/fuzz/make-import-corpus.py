@@ -45,6 +45,8 @@ TABLES = [
                        ("comment", "S"), ("created_at", "I"),
                        ("account_id", "S"), ("bound_at", "I"),
                        ("revoked_at", "I")]),
+    ("acme_renew_early", [("issuer", "S"), ("serial", "S"),
+                          ("requested_at", "I")]),
 ]
 
 
@@ -73,7 +75,7 @@ def content_hash(rows):
 
 def export(rows):
     lines = [json.dumps({"format": "signet-store-export", "version": 1,
-                         "schema_version": 7, "source": "python",
+                         "schema_version": 8, "source": "python",
                          "exported_at": 1767225600})]
     for name, cols in TABLES:
         for row in rows.get(name, []):
@@ -124,6 +126,8 @@ def main():
                            "created_at": 1767225600,
                            "account_id": "cd" * 16,
                            "bound_at": 1767312000, "revoked_at": None}],
+        "acme_renew_early": [{"issuer": issuer, "serial": "%040x" % 0x0a,
+                              "requested_at": 1767312000}],
     }
     seeds = {
         "valid-full.jsonl": export(rows),

@@ -354,6 +354,18 @@ test_serve_section(void **state)
 		{ "http-01 on port 0",
 		    "serve:\n  acme:\n    profiles: a\n    http-01-port: 0\n",
 		    "serve.acme.http-01-port 0 is outside" },
+		{ "no new orders at all",
+		    "serve:\n  acme:\n    orders-per-hour: 0\n",
+		    "serve.acme.orders-per-hour 0 is outside" },
+		{ "no pending authorization at all",
+		    "serve:\n  acme:\n    pending-authorizations: 0\n",
+		    "serve.acme.pending-authorizations 0 is outside" },
+		{ "no certificate per name",
+		    "serve:\n  acme:\n    certificates-per-name-per-week: 0\n",
+		    "serve.acme.certificates-per-name-per-week 0 is outside" },
+		{ "more bad nonces than nonces",
+		    "serve:\n  acme:\n    test-bad-nonce-percent: 101\n",
+		    "serve.acme.test-bad-nonce-percent" },
 		{ "EST without HTTPS", "serve:\n  est:\n    - profile: mtls\n",
 		    "serve.est needs serve.https" },
 		{ "EST without a profile",
@@ -415,6 +427,10 @@ test_serve_section(void **state)
 	assert_null(c->serve_acme_profiles);
 	assert_null(c->serve_acme_eab_required);
 	assert_int_equal(c->serve_acme_http_port, 80);
+	assert_int_equal(c->serve_acme_orders_per_hour, 300);
+	assert_int_equal(c->serve_acme_pending_authz, 1000);
+	assert_int_equal(c->serve_acme_certs_per_name, 50);
+	assert_int_equal(c->serve_acme_test_bad_nonce, 0);
 	signet_ca_config_free(c);
 
 	path = write_config("serve.yaml",
@@ -423,8 +439,13 @@ test_serve_section(void **state)
 		 "    validation-allow: 10.0.0.0/8 ::1/128\n"
 		 "    resolve: www.example.com=127.0.0.1\n"
 		 "    dns-servers: 127.0.0.1:5353\n"
-		 "    eab-required: web\n");
+		 "    eab-required: web\n"
+		 "    orders-per-hour: 20\n    pending-authorizations: 30\n"
+		 "    certificates-per-name-per-week: 5\n");
 	assert_int_equal(signet_ca_config_load(path, &c), 0);
+	assert_int_equal(c->serve_acme_orders_per_hour, 20);
+	assert_int_equal(c->serve_acme_pending_authz, 30);
+	assert_int_equal(c->serve_acme_certs_per_name, 5);
 	assert_string_equal(c->serve_acme_profiles, "tls-server, web");
 	assert_string_equal(c->serve_acme_eab_required, "web");
 	assert_true(signet_ca_config_listed(c->serve_acme_eab_required, "web"));
@@ -437,6 +458,16 @@ test_serve_section(void **state)
 	assert_string_equal(c->serve_acme_allow, "10.0.0.0/8 ::1/128");
 	assert_string_equal(c->serve_acme_resolve, "www.example.com=127.0.0.1");
 	assert_string_equal(c->serve_acme_dns, "127.0.0.1:5353");
+	signet_ca_config_free(c);
+	path = write_config("serve.yaml",
+	    BASE "serve:\n  acme:\n    test-bad-nonce-percent: 30\n");
+#ifdef SIGNET_TEST_HOOKS
+	assert_int_equal(signet_ca_config_load(path, &c), 0);
+	assert_int_equal(c->serve_acme_test_bad_nonce, 30);
+#else
+	assert_int_equal(signet_ca_config_load(path, &c), SIGNET_ERR_CONFIG);
+	c = NULL;
+#endif
 	signet_ca_config_free(c);
 
 	path = write_config("serve.yaml",

@@ -39,6 +39,7 @@
 #include "signet/store.h"
 #include "signet/store_acme.h"
 #include "signet/store_acme_account.h"
+#include "signet/store_acme_ari.h"
 #include "store/store_int.h"
 #include "util/codec.h"
 
@@ -2562,7 +2563,7 @@ test_import_rejects_malformed_lines(void **state)
 		    "not a signet store export" },
 		{ "{\"format\":\"other\"}\n", SIGNET_ERR_CONFIG, "no format" },
 		{ "{\"format\":\"signet-store-export\",\"version\":9,"
-		  "\"schema_version\":5}\n",
+		  "\"schema_version\":8}\n",
 		    SIGNET_ERR_CONFIG, "format version 9" },
 		{ "{\"format\":\"signet-store-export\",\"version\":1,"
 		  "\"schema_version\":1}\n",
@@ -3468,6 +3469,171 @@ test_acme_order_flow(void **state)
 	signet_store_free(st);
 }
 
+/* A pending order of acct for one name. */
+static void
+acme_order(struct signet_store *st, const char *account, const char *id,
+    struct signet_acme_order *o)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->account, sizeof(o->account), "%s", account);
+	snprintf(o->profile, sizeof(o->profile), "tls-server");
+	o->n_ids = 1;
+	snprintf(o->ids[0], sizeof(o->ids[0]), "%s", id);
+	assert_int_equal(signet_store_acme_order_new(st, o, T0, DAY), 0);
+}
+
+/*
+ * RFC 9773: early renewal asked for one certificate or all of a profile;
+ * an order replaces a certificate once; the counts the rate limits use.
+ */
+static void
+test_acme_ari(void **state)
+{
+	struct signet_store *st;
+	struct signet_acme_account acct;
+	struct signet_acme_order o1, o2, o3, got;
+	struct signet_acme_authz z;
+	struct signet_acme_renewal info;
+	struct signet_acme_usage u;
+	const char *ids[] = { "dns:www.example.com", "dns:other.example.com" };
+	char serial[41];
+	int64_t n = -1;
+
+	(void)state;
+	/* Written on a version 5 database, read after the migration. */
+	assert_int_equal(store_open_version(test_url, 5, &st), 0);
+	issue_one(st, "20", T0, T0 + 30 * DAY);
+	signet_store_free(st);
+	st = open_store();
+	issue_one(st, "21", T0, T0 + 30 * DAY);
+	issue_one(st, "22", T0, T0 + 30 * DAY);
+	issue_one(st, "23", T0 - 30 * DAY, T0 - DAY);
+	assert_int_equal(signet_store_acme_renewal_get(st, issuer_a_id, "20",
+			     &info),
+	    0);
+	assert_int_equal(info.not_before, T0);
+	assert_int_equal(info.not_after, T0 + 30 * DAY);
+	assert_int_equal(info.renew_early_at, 0);
+	assert_string_equal(info.status, "issued");
+	assert_string_equal(info.successor, "");
+	assert_error(signet_store_acme_renewal_get(st, issuer_a_id, "99",
+			 &info),
+	    SIGNET_ERR_NOT_FOUND, "no certificate 99");
+	assert_error(signet_store_acme_renewal_get(st, issuer_b_id, "20",
+			 &info),
+	    SIGNET_ERR_NOT_FOUND, NULL);
+
+	/* renew-early: one, then all of a profile; twice counts once. */
+	assert_int_equal(signet_store_acme_renew_early(st, issuer_a_id, "20",
+			     NULL, T0 + DAY, &n),
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(signet_store_acme_renew_early(st, issuer_a_id, "20",
+			     NULL, T0 + 2 * DAY, &n),
+	    0);
+	assert_int_equal(n, 0);
+	assert_int_equal(signet_store_acme_renewal_get(st, issuer_a_id, "20",
+			     &info),
+	    0);
+	assert_int_equal(info.renew_early_at, T0 + DAY);
+	assert_error(signet_store_acme_renew_early(st, issuer_a_id, "23", NULL,
+			 T0, &n),
+	    SIGNET_ERR_CONFLICT, "expired");
+	assert_error(signet_store_acme_renew_early(st, issuer_a_id, "99", NULL,
+			 T0, &n),
+	    SIGNET_ERR_NOT_FOUND, NULL);
+	assert_int_equal(signet_store_acme_renew_early(st, issuer_a_id, NULL,
+			     "other", T0, &n),
+	    0);
+	assert_int_equal(n, 0);
+	assert_int_equal(signet_store_acme_renew_early(st, issuer_a_id, NULL,
+			     "tls-server", T0, &n),
+	    0);
+	assert_int_equal(n, 2); /* 21 and 22; 20 was asked, 23 expired */
+	assert_int_equal(signet_store_acme_renew_early(st, issuer_a_id, NULL,
+			     NULL, T0, &n),
+	    0);
+	assert_int_equal(n, 0);
+
+	/* replaces: once, by one order that is not invalid. */
+	acme_account(st, "abcdefghijklmnopqrstuvwxyz0123456789-_ABCDE", &acct);
+	acme_order(st, acct.id, ids[0], &o1);
+	acme_order(st, acct.id, ids[0], &o2);
+	assert_int_equal(signet_store_acme_replaces_claim(st, o1.id,
+			     issuer_a_id, "20", T0),
+	    0);
+	assert_error(signet_store_acme_replaces_claim(st, o2.id, issuer_a_id,
+			 "20", T0),
+	    SIGNET_ERR_CONFLICT, "already replaced");
+	assert_error(signet_store_acme_replaces_claim(st, o2.id, issuer_a_id,
+			 "99", T0),
+	    SIGNET_ERR_NOT_FOUND, NULL);
+	assert_int_equal(signet_store_cert_supersede(st, issuer_a_id, "21",
+			     "22", T0),
+	    0);
+	assert_error(signet_store_acme_replaces_claim(st, o2.id, issuer_a_id,
+			 "21", T0),
+	    SIGNET_ERR_CONFLICT, "already replaced");
+	assert_int_equal(signet_store_acme_renewal_get(st, issuer_a_id, "21",
+			     &info),
+	    0);
+	assert_string_equal(info.successor, "22");
+	assert_int_equal(signet_store_acme_replaces_get(st, o1.id, serial), 0);
+	assert_string_equal(serial, "20");
+	assert_error(signet_store_acme_replaces_get(st, o2.id, serial),
+	    SIGNET_ERR_NOT_FOUND, "replaces no certificate");
+
+	/* Counts: two orders, two pending authorizations, no certificate. */
+	assert_int_equal(signet_store_acme_usage(st, acct.id, ids, 2, T0 + 10,
+			     3600, 7 * DAY, &u),
+	    0);
+	assert_int_equal(u.orders, 2);
+	assert_int_equal(u.oldest_order, T0);
+	assert_int_equal(u.pending_authz, 2);
+	assert_int_equal(u.next_authz_expiry, T0 + DAY);
+	assert_int_equal(u.certs, 0);
+	/* A discarded order leaves nothing, its claim included. */
+	assert_int_equal(signet_store_acme_order_discard(st, o1.id), 0);
+	assert_error(signet_store_acme_order_get(st, o1.id, &got),
+	    SIGNET_ERR_NOT_FOUND, NULL);
+	assert_error(signet_store_acme_replaces_get(st, o1.id, serial),
+	    SIGNET_ERR_NOT_FOUND, NULL);
+	assert_int_equal(signet_store_acme_replaces_claim(st, o2.id,
+			     issuer_a_id, "20", T0),
+	    0);
+	/* An order made valid counts for its name in the window. */
+	acme_order(st, acct.id, ids[1], &o3);
+	assert_int_equal(signet_store_acme_authz_get(st, o3.authz[0], NULL, &z),
+	    0);
+	assert_int_equal(signet_store_acme_challenge_start(st, z.chall[0].id,
+			     T0),
+	    0);
+	assert_int_equal(signet_store_acme_challenge_finish(st, z.chall[0].id,
+			     1, NULL, T0),
+	    0);
+	assert_int_equal(signet_store_acme_order_finalize(st, o3.id, T0 + 1),
+	    0);
+	assert_int_equal(signet_store_acme_order_done(st, o3.id, "22", NULL,
+			     T0 + 2),
+	    0);
+	assert_int_equal(signet_store_acme_usage(st, acct.id, ids, 2, T0 + 10,
+			     3600, 7 * DAY, &u),
+	    0);
+	assert_int_equal(u.orders, 2);
+	assert_int_equal(u.pending_authz, 1);
+	assert_int_equal(u.certs, 1);
+	assert_int_equal(u.oldest_cert, T0 + 2);
+	assert_string_equal(u.name, "dns:other.example.com");
+	/* Outside the windows: nothing. */
+	assert_int_equal(signet_store_acme_usage(st, acct.id, ids, 2,
+			     T0 + 8 * DAY, 3600, 7 * DAY, &u),
+	    0);
+	assert_int_equal(u.orders, 0);
+	assert_int_equal(u.pending_authz, 0);
+	assert_int_equal(u.certs, 0);
+	signet_store_free(st);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -3528,6 +3694,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_acme_order_flow, setup),
 		cmocka_unit_test_setup(test_acme_eab_keys, setup),
 		cmocka_unit_test_setup(test_acme_account_changes, setup),
+		cmocka_unit_test_setup(test_acme_ari, setup),
 	};
 	ssize_t n;
 	int r;
