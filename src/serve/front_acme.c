@@ -914,9 +914,9 @@ directory(struct acme_req *rq)
 	snprintf(no, sizeof(no), "%snew-order", rq->base);
 	snprintf(rc, sizeof(rc), "%srevoke-cert", rq->base);
 	snprintf(kc, sizeof(kc), "%skey-change", rq->base);
-	dir = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:b}}", "newNonce",
-	    nn, "newAccount", na, "newOrder", no, "revokeCert", rc,
-	    "keyChange", kc, "meta", "externalAccountRequired",
+	dir = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:b}}", "newNonce", nn,
+	    "newAccount", na, "newOrder", no, "revokeCert", rc, "keyChange", kc,
+	    "meta", "externalAccountRequired",
 	    front_acme_eab_required(rq->profile));
 
 	if (dir != NULL)
