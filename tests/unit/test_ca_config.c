@@ -351,6 +351,10 @@ test_serve_section(void **state)
 		{ "http-01 on port 0",
 		    "serve:\n  acme:\n    profiles: a\n    http-01-port: 0\n",
 		    "serve.acme.http-01-port 0 is outside" },
+		{ "tls-alpn-01 on port 65536",
+		    "serve:\n  acme:\n    profiles: a\n"
+		    "    tls-alpn-01-port: 65536\n",
+		    "serve.acme.tls-alpn-01-port 65536 is outside" },
 		{ "EST without HTTPS", "serve:\n  est:\n    - profile: mtls\n",
 		    "serve.est needs serve.https" },
 		{ "EST without a profile",
@@ -411,17 +415,20 @@ test_serve_section(void **state)
 	assert_int_equal(c->serve_ocsp_lifetime, 10 * 86400);
 	assert_null(c->serve_acme_profiles);
 	assert_int_equal(c->serve_acme_http_port, 80);
+	assert_int_equal(c->serve_acme_tls_alpn_port, 443);
 	signet_ca_config_free(c);
 
 	path = write_config("serve.yaml",
 	    BASE "serve:\n  acme:\n    profiles: tls-server, web\n"
 		 "    http-01-port: 8080\n"
+		 "    tls-alpn-01-port: 8443\n"
 		 "    validation-allow: 10.0.0.0/8 ::1/128\n"
 		 "    resolve: www.example.com=127.0.0.1\n"
 		 "    dns-servers: 127.0.0.1:5353\n");
 	assert_int_equal(signet_ca_config_load(path, &c), 0);
 	assert_string_equal(c->serve_acme_profiles, "tls-server, web");
 	assert_int_equal(c->serve_acme_http_port, 8080);
+	assert_int_equal(c->serve_acme_tls_alpn_port, 8443);
 	assert_string_equal(c->serve_acme_allow, "10.0.0.0/8 ::1/128");
 	assert_string_equal(c->serve_acme_resolve, "www.example.com=127.0.0.1");
 	assert_string_equal(c->serve_acme_dns, "127.0.0.1:5353");
