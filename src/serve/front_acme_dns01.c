@@ -12,7 +12,8 @@
  * retries a truncated UDP answer over TCP, where up to 64 KiB may come);
  * CNAMEs are followed, in the answer as a recursive resolver gives them
  * and by asking again for a target the answer does not cover, at most
- * DNS_MAX_CNAMES of them; each lookup has DNS_TIMEOUT_MS in all.
+ * ACME_DNS_MAX_CNAMES of them (the walk of the answer is in
+ * front_acme_dns_answer.c); each lookup has DNS_TIMEOUT_MS in all.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -21,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <ares.h>
@@ -30,12 +30,12 @@
 #include <pthread.h>
 
 #include "serve/acme_jwk.h"
+#include "serve/front_acme_dns.h"
 #include "serve/front_acme.h"
 
 #define DNS_TIMEOUT_MS 5000
-#define DNS_MAX_ANSWER 4096
-#define DNS_MAX_CNAMES 8
-#define DNS_NAME_MAX 253
+#define DNS_MAX_ANSWER ACME_DNS_MAX_ANSWER
+#define DNS_NAME_MAX ACME_DNS_NAME_MAX
 
 /* One channel, one lookup at a time: c-ares channels are not shared. */
 static ares_channel dns;
@@ -211,77 +211,6 @@ reply_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	memcpy(r->buf, abuf, (size_t)alen);
 }
 
-/* One resource record of an answer section. */
-struct rr {
-	char owner[DNS_NAME_MAX + 2];
-	unsigned type, class;
-	const unsigned char *data;
-	size_t data_len;
-};
-
-static unsigned
-get16(const unsigned char *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-static int
-expand(const unsigned char *at, const struct dns_reply *r, char *out,
-    size_t cap, long *used)
-{
-	char *s = NULL;
-	int ok;
-
-	if (ares_expand_name(at, r->buf, r->len, &s, used) != ARES_SUCCESS)
-		return -1;
-	ok = strlen(s) < cap;
-	if (ok)
-		memcpy(out, s, strlen(s) + 1);
-	ares_free_string(s);
-	return ok ? 0 : -1;
-}
-
-/*
- * The k-th answer record of r into *rr: 1, 0 after the last, -1 if the
- * message is malformed.
- */
-static int
-rr_get(const struct dns_reply *r, unsigned k, struct rr *rr)
-{
-	const unsigned char *p = r->buf + HFIXEDSZ, *end = r->buf + r->len;
-	unsigned qd, an, i;
-	char skip[DNS_NAME_MAX + 2];
-	long used;
-
-	if (r->len < HFIXEDSZ)
-		return -1;
-	qd = get16(r->buf + 4);
-	an = get16(r->buf + 6);
-	if (k >= an)
-		return 0;
-	for (i = 0; i < qd; i++) {
-		if (expand(p, r, skip, sizeof(skip), &used) != 0 ||
-		    end - p < used + QFIXEDSZ)
-			return -1;
-		p += used + QFIXEDSZ;
-	}
-	for (i = 0; i <= k; i++) {
-		if (expand(p, r, rr->owner, sizeof(rr->owner), &used) != 0 ||
-		    end - p < used + RRFIXEDSZ)
-			return -1;
-		p += used;
-		rr->type = get16(p);
-		rr->class = get16(p + 2);
-		rr->data_len = get16(p + 8);
-		p += RRFIXEDSZ;
-		if ((size_t)(end - p) < rr->data_len)
-			return -1;
-		rr->data = p;
-		p += rr->data_len;
-	}
-	return 1;
-}
-
 /* Ask for the TXT records of name into r (under dns_lock). */
 static int
 txt_query(const char *name, struct dns_reply *r, int64_t deadline, char *why,
@@ -299,72 +228,6 @@ txt_query(const char *name, struct dns_reply *r, int64_t deadline, char *why,
 	if (r->status != ARES_SUCCESS) {
 		snprintf(why, cap, "no TXT record for %s: %s", name,
 		    r->done ? ares_strerror(r->status) : "no answer");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Look for the TXT record expected among the records of *name at the
- * end of the answer's CNAME chain (*name is moved along it, *hops
- * counted). 1 found, 0 not (*n_txt: how many TXT records were there),
- * -1 with why.
- */
-static int
-txt_match(const struct dns_reply *r, char *name, unsigned *hops,
-    const char *expected, unsigned *n_txt, char *why, size_t cap)
-{
-	struct rr rr;
-	char value[256];
-	size_t n, off, len;
-	unsigned k;
-	long used;
-	int g, moved;
-
-	do {
-		moved = 0;
-		for (k = 0; (g = rr_get(r, k, &rr)) == 1; k++) {
-			if (rr.class != ns_c_in || rr.type != ns_t_cname ||
-			    strcasecmp(rr.owner, name) != 0)
-				continue;
-			if (++*hops > DNS_MAX_CNAMES) {
-				snprintf(why, cap,
-				    "more than %d CNAMEs on the way to the "
-				    "TXT record",
-				    DNS_MAX_CNAMES);
-				return -1;
-			}
-			if (expand(rr.data, r, name, DNS_NAME_MAX + 2, &used) !=
-			    0)
-				g = -1;
-			moved = 1;
-			break;
-		}
-		if (g < 0) {
-			snprintf(why, cap, "the DNS answer is malformed");
-			return -1;
-		}
-	} while (moved);
-	for (k = 0; (g = rr_get(r, k, &rr)) == 1; k++) {
-		if (rr.class != ns_c_in || rr.type != ns_t_txt ||
-		    strcasecmp(rr.owner, name) != 0)
-			continue;
-		++*n_txt;
-		/* The record's strings, joined. */
-		for (off = n = 0; off < rr.data_len; off += 1 + len) {
-			len = rr.data[off];
-			if (off + 1 + len > rr.data_len ||
-			    n + len >= sizeof(value))
-				break;
-			memcpy(value + n, rr.data + off + 1, len);
-			n += len;
-		}
-		value[n] = '\0';
-		if (off == rr.data_len && strcmp(value, expected) == 0)
-			return 1;
-	}
-	if (g < 0) {
-		snprintf(why, cap, "the DNS answer is malformed");
 		return -1;
 	}
 	return 0;
@@ -417,8 +280,8 @@ front_acme_dns01(const char *identifier, const char *token,
 			snprintf(why, why_cap, "%s", msg);
 			goto out;
 		}
-		if ((m = txt_match(r, name, &hops, expected, &n_txt, msg,
-			 sizeof(msg))) < 0) {
+		if ((m = acme_dns_txt_match(r->buf, (size_t)r->len, name, &hops,
+			 expected, &n_txt, msg, sizeof(msg))) < 0) {
 			snprintf(why, why_cap, "%s: %s", query, msg);
 			goto out;
 		}
