@@ -88,20 +88,20 @@ dns_run(const int *done, int64_t deadline)
 	struct pollfd pfd[ARES_GETSOCK_MAXNUM];
 	struct timeval max, tv, *tvp;
 	int64_t left;
-	int bits, i, n, wait;
+	unsigned bits, rd, wr;
+	int i, n, wait;
 
 	while (!*done && (left = deadline - serve_now_ms()) > 0) {
-		bits = ares_getsock(dns, socks, ARES_GETSOCK_MAXNUM);
+		/* ares_getsock's bits, read without its macros' 1 << 31. */
+		bits = (unsigned)ares_getsock(dns, socks, ARES_GETSOCK_MAXNUM);
 		for (i = n = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-			if (!ARES_GETSOCK_READABLE(bits, i) &&
-			    !ARES_GETSOCK_WRITABLE(bits, i))
+			rd = bits & (1u << i);
+			wr = bits & (1u << (i + ARES_GETSOCK_MAXNUM));
+			if (!rd && !wr)
 				continue;
 			pfd[n].fd = socks[i];
 			pfd[n].events =
-			    (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN
-								    : 0) |
-				    (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT
-								    : 0));
+			    (short)((rd ? POLLIN : 0) | (wr ? POLLOUT : 0));
 			pfd[n++].revents = 0;
 		}
 		if (n == 0)
