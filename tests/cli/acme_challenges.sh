@@ -8,7 +8,7 @@
 # SNI), and certificates with the wrong digest, a non-critical or
 # missing acmeIdentifier, other names, no ALPN, an address the guard
 # refuses. The wildcard certificate is judged by openssl verify
-# -x509_strict. Every process started here is stopped by its PID; the
+# -x509_strict; certbot (--manual, dns-01) obtains another. Every process started here is stopped by its PID; the
 # validator asks an nsd started here on 127.0.0.1.
 set -eu
 
@@ -87,6 +87,41 @@ if [ -f wildcard.pem ]; then
 	acme_check_cert wildcard-leaf.pem "the wildcard certificate"
 else
 	bad "no wildcard certificate to judge"
+fi
+
+# certbot as a second real client for wildcards: --manual with an auth
+# hook (the uacme test's, called as uacme would) for dns-01.
+if command -v certbot >/dev/null 2>&1; then
+	export REQUESTS_CA_BUNDLE="$work/tls.pem" HOOK_WWW="$work/www" \
+		HOOK_ZONE="$work/nsd/example.com.zone" HOOK_NSD_PID="$nsd_pid" \
+		HOOK_DNS_PORT="$dport"
+	hook="$SIGNET_SOURCE_DIR/tests/cli/acme_uacme_hook.sh"
+	mkdir -p www
+	if timeout 120 certbot --non-interactive --config-dir "$work/cb/config" \
+		--work-dir "$work/cb/work" --logs-dir "$work/cb/logs" \
+		--server "$dir" register --agree-tos \
+		--register-unsafely-without-email >cb.out 2>&1 &&
+		timeout 120 certbot --non-interactive \
+			--config-dir "$work/cb/config" --work-dir "$work/cb/work" \
+			--logs-dir "$work/cb/logs" --server "$dir" certonly \
+			--manual --preferred-challenges dns \
+			--manual-auth-hook "$hook begin dns-01 \$CERTBOT_DOMAIN t \$CERTBOT_VALIDATION" \
+			-d '*.cb.example.com' -d cb.example.com >>cb.out 2>&1; then
+		ok "certbot certonly --manual (dns-01) for *.cb.example.com"
+		acme_check_cert "$work/cb/config/live/cb.example.com/cert.pem" \
+			"certbot's wildcard certificate"
+		openssl x509 -in "$work/cb/config/live/cb.example.com/cert.pem" \
+			-noout -ext subjectAltName 2>/dev/null |
+			grep -q 'DNS:\*\.cb\.example\.com' &&
+			ok "... names DNS:*.cb.example.com" ||
+			bad "... does not name the wildcard"
+	else
+		bad "certbot certonly --manual (dns-01) for *.cb.example.com"
+		tail -20 cb.out | sed 's/^/  | /' >&2
+		tail -30 "$work/cb/logs/letsencrypt.log" | sed 's/^/  | /' >&2
+	fi
+else
+	echo "skip: certbot is not installed"
 fi
 serve_survived "$base"
 
