@@ -592,7 +592,8 @@ identifier_parse(const json_t *id, char out[SERVE_ISSUE_ID_MAX + 1],
 	if (wildcard)
 		value += 2;
 	n = strlen(value);
-	if (n == 0 || n > 253 || value[0] == '.' || value[n - 1] == '.')
+	if (n == 0 || n + (wildcard ? 2 : 0) > 253 || value[0] == '.' ||
+	    value[n - 1] == '.')
 		return -1;
 	for (i = 0; i < n; i++) {
 		char c = value[i];

@@ -240,6 +240,12 @@ if cert is not None:
                            "wildcard.pem"), "wb") as f:
         f.write(pem)
 
+# A wildcard longer than 253 characters in all.
+long_base = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 48, "example.com"])
+st, h, b = order(["*." + long_base])
+check("a wildcard of %d characters: 400 rejectedIdentifier" %
+      (len(long_base) + 2), st == 400 and b"rejectedIdentifier" in b, b)
+
 # A profile without wildcards refuses them at newOrder.
 mtls = json.loads(request(directory_url.replace("/tls-server/",
                                                 "/mtls/"))[2])
