@@ -14,14 +14,18 @@
  *                serve_reader, serve_msg_check: the code signet serve
  *                runs), answered on this process's main thread;
  *   IPC alone    the round trip with a fixed answer and no issuance.
- * The overhead is "over IPC" minus "in-process". It measures; it asserts
- * nothing about time.
+ * The overhead is "over IPC" minus "in-process". Each is given in wall
+ * time and in CPU time (user + system of both processes, from getrusage):
+ * on a busy machine the wall time carries the scheduler's wake-up latency
+ * and other people's work, the CPU time only what the IPC itself costs.
+ * It measures; it asserts nothing about time.
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -45,6 +49,21 @@ die(const char *what)
 {
 	fprintf(stderr, "bench_ipc: %s: %s\n", what, signet_error_message());
 	exit(1);
+}
+
+/* CPU seconds (user + system) of this process and its reaped children. */
+static double
+cpu(void)
+{
+	struct rusage s, c;
+
+	getrusage(RUSAGE_SELF, &s);
+	getrusage(RUSAGE_CHILDREN, &c);
+	return (double)(s.ru_utime.tv_sec + s.ru_stime.tv_sec +
+			c.ru_utime.tv_sec + c.ru_stime.tv_sec) +
+	       (double)(s.ru_utime.tv_usec + s.ru_stime.tv_usec +
+			c.ru_utime.tv_usec + c.ru_stime.tv_usec) /
+		   1e6;
 }
 
 static double
@@ -153,7 +172,7 @@ signer_thread(void *p)
  * in_process() issues too.
  */
 static double
-over_ipc(unsigned n, int canned)
+over_ipc(unsigned n, int canned, double *cpu_per)
 {
 	static struct serve_issue q;
 	struct serve_issue_reply ans;
@@ -164,7 +183,7 @@ over_ipc(unsigned n, int canned)
 	const char *why;
 	int sv[2], tp[2], status;
 	unsigned i;
-	double t0;
+	double t0, c0;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
@@ -172,6 +191,7 @@ over_ipc(unsigned n, int canned)
 		perror("socketpair");
 		exit(1);
 	}
+	c0 = cpu();
 	if ((pid = fork()) < 0) {
 		perror("fork");
 		exit(1);
@@ -225,23 +245,25 @@ over_ipc(unsigned n, int canned)
 		fprintf(stderr, "bench_ipc: the front end failed\n");
 		exit(1);
 	}
+	*cpu_per = (cpu() - c0) / n;
 	close(tp[0]);
 	return t0;
 }
 
 static double
-in_process(unsigned n)
+in_process(unsigned n, double *cpu_per)
 {
 	char *pem = NULL;
 	size_t pem_len;
 	unsigned i;
-	double t0 = now();
+	double t0 = now(), c0 = cpu();
 
 	for (i = 0; i < n; i++) {
 		if (issue_one(&pem, &pem_len) != 0)
 			die("issuing in process");
 		free(pem);
 	}
+	*cpu_per = (cpu() - c0) / n;
 	return (now() - t0) / n;
 }
 
@@ -253,10 +275,22 @@ cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* One line: the medians (and spread) of wall and CPU time; sorts both. */
+static void
+row(const char *what, double *wall, double *cpus, unsigned rounds)
+{
+	qsort(wall, rounds, sizeof(wall[0]), cmp);
+	qsort(cpus, rounds, sizeof(cpus[0]), cmp);
+	printf("  %-10s  %8.1f us (min %7.1f, max %7.1f)  %8.1f us (min %7.1f, "
+	       "max %7.1f)\n",
+	    what, wall[rounds / 2] * 1e6, wall[0] * 1e6, wall[rounds - 1] * 1e6,
+	    cpus[rounds / 2] * 1e6, cpus[0] * 1e6, cpus[rounds - 1] * 1e6);
+}
+
 int
 main(int argc, char **argv)
 {
-	double a[64], b[64], c[64];
+	double a[64], b[64], c[64], ca_[64], cb[64], cc[64];
 	unsigned n, rounds, i;
 	uint8_t *buf = NULL;
 	size_t len;
@@ -297,25 +331,21 @@ main(int argc, char **argv)
 		&ca) != 0)
 		die(argv[1]);
 	/* Warm up: sessions, caches. */
-	(void)in_process(n / 10 + 1);
-	(void)over_ipc(n / 10 + 1, 0);
+	(void)in_process(n / 10 + 1, &ca_[0]);
+	(void)over_ipc(n / 10 + 1, 0, &cb[0]);
 	for (i = 0; i < rounds; i++) {
-		a[i] = in_process(n);
-		b[i] = over_ipc(n, 0);
-		c[i] = over_ipc(n, 1);
+		a[i] = in_process(n, &ca_[i]);
+		b[i] = over_ipc(n, 0, &cb[i]);
+		c[i] = over_ipc(n, 1, &cc[i]);
 	}
-	qsort(a, rounds, sizeof(a[0]), cmp);
-	qsort(b, rounds, sizeof(b[0]), cmp);
-	qsort(c, rounds, sizeof(c[0]), cmp);
 	printf("%u rounds of %u requests, median per request:\n", rounds, n);
-	printf("  in-process  %8.1f us  (min %.1f, max %.1f)\n",
-	    a[rounds / 2] * 1e6, a[0] * 1e6, a[rounds - 1] * 1e6);
-	printf("  over IPC    %8.1f us  (min %.1f, max %.1f)\n",
-	    b[rounds / 2] * 1e6, b[0] * 1e6, b[rounds - 1] * 1e6);
-	printf("  IPC alone   %8.1f us  (min %.1f, max %.1f)\n",
-	    c[rounds / 2] * 1e6, c[0] * 1e6, c[rounds - 1] * 1e6);
-	printf("  overhead    %8.1f us  (over IPC - in-process)\n",
-	    (b[rounds / 2] - a[rounds / 2]) * 1e6);
+	printf("              wall time                          CPU time\n");
+	row("in-process", a, ca_, rounds);
+	row("over IPC", b, cb, rounds);
+	row("IPC alone", c, cc, rounds);
+	printf("  overhead    %8.1f us (over IPC - in-process)    %8.1f us\n",
+	    (b[rounds / 2] - a[rounds / 2]) * 1e6,
+	    (cb[rounds / 2] - ca_[rounds / 2]) * 1e6);
 	if (signet_ca_close(ca) != 0)
 		die("closing");
 	free(list);

@@ -11,8 +11,11 @@
 #      with the client certificate gets in, without one or with another
 #      CA's it does not;
 #   6. the client certificate revoked, the CRLs given to nginx: refused;
-#      signet serve publishing the CA's CRL over HTTP on 127.0.0.1;
-#   7. the records: audit log, ceremony transcripts, certificate list.
+#   7. signet serve on 127.0.0.1: the CRL over HTTP, refreshed by itself
+#      after a revocation with the CLI; certbot getting a certificate for
+#      www.example.com over ACME, nginx serving it, certbot renewing it
+#      and nginx serving the new one;
+#   8. the records: audit log, ceremony transcripts, certificate list.
 #
 # Each step is printed in plain words with the commands it runs
 # (docs/quickstart.md explains them). The demo stops with a non-zero status
@@ -224,13 +227,46 @@ excerpt "certificate revoked" nginx/error.log
 pki_nginx_stop
 say "nginx stopped."
 
-say "signet serve publishes the CRL over HTTP itself: a signer holding the" \
-	"token, and an unprivileged, sandboxed front end (docs/serve.md)."
+# ---- 7 -------------------------------------------------------------------------
+step "7. The online CA as a service: signet serve, ACME with certbot"
+say "signet serve runs the CA as a service: a signer holding the token, off" \
+	"the network, and an unprivileged, sandboxed front end answering HTTP" \
+	"(docs/serve.md). Here it publishes the CRL over HTTP and runs an ACME" \
+	"server over HTTPS that certbot uses (docs/acme.md). The demo has no" \
+	"DNS: the ACME validator is told that www.example.com is 127.0.0.1" \
+	"(acme.resolve) and may connect there (acme.validation-allow); the" \
+	"service's HTTPS certificate is a self-signed one for 127.0.0.1 (in" \
+	"production, one of this CA's for the service's DNS name)."
 serve_port=$(pki_free_port)
+acme_port=$(pki_free_port)
+http01_port=$(pki_free_port)
 serve_user=nobody
 [ "$(id -u)" -eq 0 ] || serve_user=$(id -un)
-printf 'serve:\n  listen: 127.0.0.1:%s\n  user: %s\n  issuer-name: intermediate\n' \
-	"$serve_port" "$serve_user" >>"$PKI_DIR/ca/signet.yaml"
+pki_run serve-tls openssl req -x509 -newkey ec \
+	-pkeyopt ec_paramgen_curve:P-256 -nodes -keyout serve-tls.key \
+	-out serve-tls.pem -days 2 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1
+chmod 600 serve-tls.key
+cat >>"$PKI_DIR/ca/signet.yaml" <<CONF
+serve:
+  listen: 127.0.0.1:$serve_port
+  user: $serve_user
+  issuer-name: intermediate
+  crl:
+    check-interval: 5s
+  https:
+    listen: 127.0.0.1:$acme_port
+    certificate: $PKI_DIR/serve-tls.pem
+    key: $PKI_DIR/serve-tls.key
+  acme:
+    profiles: tls-server
+    http-01-port: $http01_port
+    validation-allow: 127.0.0.1/32
+    resolve: www.example.com=127.0.0.1
+CONF
+say "Added to ca/signet.yaml:"
+sed -n '/^serve:/,$p' "$PKI_DIR/ca/signet.yaml" | sed 's/^/      | /'
+pki_echo "$PKI_SIGNET" serve "&"
 "$PKI_SIGNET" serve >"$PKI_DIR/log/serve.out" 2>"$PKI_DIR/log/serve.err" &
 serve_pid=$!
 PKI_PIDS="$PKI_PIDS $serve_pid"
@@ -247,13 +283,105 @@ openssl crl -inform DER -in served.crl -CAfile served-ca.pem -noout -text \
 pki_has served.txt "verify OK" "the served CRL verifies (intermediate, root)"
 pki_has served.txt "$(tr 'a-f' 'A-F' <client.serial)" \
 	"it lists the client certificate"
-excerpt "verify OK|CRL Number|^ *[0-9]+$" served.txt
-kill -TERM "$serve_pid"
-wait "$serve_pid" && pki_ok "signet serve stopped (SIGTERM, exit 0)" ||
-	pki_bad "signet serve did not stop cleanly"
+excerpt "verify OK|CRL Number" served.txt
 
-# ---- 7 -------------------------------------------------------------------------
-step "7. The records"
+say "A certificate revoked with the CLI while the service runs reaches the" \
+	"served CRL by itself within serve.crl.check-interval (5 s here, 30 s" \
+	"by default), with no 'signet crl':"
+pki_csr api "/CN=api.example.com" "DNS:api.example.com"
+pki_issue tls-server api
+pki_run revoke-api "$PKI_SIGNET" revoke "$(cat api.serial)" \
+	--reason superseded
+excerpt "^revoked"
+api_up=$(tr 'a-f' 'A-F' <api.serial)
+_t0=$(date +%s)
+_i=0
+until curl -s -o served.crl "http://127.0.0.1:$serve_port/crl/intermediate.crl" &&
+	openssl crl -inform DER -in served.crl -noout -text 2>/dev/null |
+	grep -q "$api_up"; do
+	_i=$((_i + 1))
+	[ $_i -lt 600 ] || pki_bad "the served CRL did not list it within 60 s"
+	sleep 0.1
+done
+pki_ok "the served CRL lists it $(($(date +%s) - _t0)) s after the revocation"
+openssl crl -inform DER -in served.crl -out served-crl.pem
+pki_expect 2 verify-api openssl verify -crl_check -CAfile root.pem \
+	-untrusted intermediate.pem -CRLfile served-crl.pem api.crt
+pki_has "$PKI_LOG" "certificate revoked" \
+	"openssl verify -crl_check refuses it with the served CRL"
+excerpt "revoked"
+
+say "certbot, unmodified, gets a certificate for www.example.com from the" \
+	"ACME directory of profile tls-server: it registers an account, proves" \
+	"control of the name with http-01 (its own web server on" \
+	"127.0.0.1:$http01_port, which the validator fetches from) and" \
+	"downloads the certificate. It trusts the service's HTTPS certificate" \
+	"through REQUESTS_CA_BUNDLE."
+acme_dir=https://127.0.0.1:$acme_port/acme/tls-server/directory
+REQUESTS_CA_BUNDLE=$PKI_DIR/serve-tls.pem
+export REQUESTS_CA_BUNDLE
+cb() {
+	_what=$1
+	shift
+	pki_run "certbot-$_what" timeout 180 certbot --non-interactive \
+		--config-dir "$PKI_DIR/certbot/config" \
+		--work-dir "$PKI_DIR/certbot/work" \
+		--logs-dir "$PKI_DIR/certbot/logs" --server "$acme_dir" "$@"
+}
+cb register register --agree-tos --register-unsafely-without-email
+cb certonly certonly --standalone --http-01-address 127.0.0.1 \
+	--http-01-port "$http01_port" -d www.example.com
+excerpt "Successfully received|saved at"
+live=certbot/config/live/www.example.com
+acme_serial() {
+	openssl x509 -in "$live/cert.pem" -noout -serial | cut -d= -f2 |
+		tr 'A-F' 'a-f'
+}
+acme1=$(acme_serial)
+pki_run verify-acme openssl verify -x509_strict -CAfile root.pem \
+	-untrusted intermediate.pem "$live/cert.pem"
+pki_run list-acme "$PKI_SIGNET" list --json
+pki_has "$PKI_LOG" '"requester": "acme:' \
+	"signet list names the ACME account as the requester"
+
+say "nginx serves it (client certificates optional on this server):"
+PKI_NGINX_VERIFY=optional
+pki_nginx_start "$live/fullchain.pem" "$live/privkey.pem" root.pem
+# served_serial: the serial of the certificate nginx presents.
+served_serial() {
+	openssl s_client -connect "127.0.0.1:$PKI_PORT" \
+		-servername www.example.com </dev/null 2>/dev/null |
+		openssl x509 -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f'
+}
+pki_curl_expect 0 200 "hello" "curl to nginx with certbot's certificate" none
+answer
+pki_equals "$(served_serial)" "$acme1" "nginx presents certbot's certificate"
+
+say "certbot renew --force-renewal replaces it (a new order, a new" \
+	"certificate); nginx reloads and serves the new one:"
+cb renew renew --force-renewal --no-random-sleep-on-renew \
+	--http-01-address 127.0.0.1 --http-01-port "$http01_port"
+excerpt "renewed|success"
+acme2=$(acme_serial)
+if [ "$acme2" != "$acme1" ]; then
+	pki_ok "the renewal is a new certificate"
+else
+	pki_bad "certbot renew left the same certificate"
+fi
+pki_nginx_reload "$live/fullchain.pem" "$live/privkey.pem" root.pem
+pki_curl_expect 0 200 "hello" "curl to nginx after the renewal" none
+pki_equals "$(served_serial)" "$acme2" "nginx presents the renewed certificate"
+pki_nginx_stop
+PKI_NGINX_VERIFY=on
+kill -TERM "$serve_pid"
+if wait "$serve_pid"; then
+	pki_ok "signet serve stopped (SIGTERM, exit 0)"
+else
+	pki_bad "signet serve did not stop cleanly"
+fi
+
+# ---- 8 -------------------------------------------------------------------------
+step "8. The records"
 say "The audit log, checked with the audit key's public key from the" \
 	"intermediate-key ceremony:"
 pki_verify_audit

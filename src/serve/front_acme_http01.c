@@ -138,7 +138,11 @@ add_name(const char *w, size_t n)
 	n_names++;
 	return 0;
 bad:
-	front_log("serve.acme.resolve: '%.*s' is not NAME=ADDRESS", (int)n, w);
+	if (n_names == MAX_NAMES)
+		front_log("serve.acme.resolve: more than %d names", MAX_NAMES);
+	else
+		front_log("serve.acme.resolve: '%.*s' is not NAME=ADDRESS",
+		    (int)n, w);
 	return -1;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -862,18 +863,41 @@ serve_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Send the header and the body in one sendmsg, so that the peer wakes up
+ * once with the whole frame in its socket buffer (a frame sent in two
+ * writes costs the reader a second wake-up); what a full buffer leaves
+ * unsent goes on after poll, until the deadline.
+ */
 static int
-send_all(int fd, const uint8_t *p, size_t n, int64_t deadline)
+send_all(int fd, struct iovec *iov, int n_iov, int64_t deadline)
 {
+	struct msghdr mh;
 	struct pollfd pfd;
 	ssize_t w;
 	int64_t left;
 
-	while (n > 0) {
-		w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n_iov > 0) {
+		if (iov->iov_len == 0) {
+			iov++;
+			n_iov--;
+			continue;
+		}
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = iov;
+		mh.msg_iovlen = (size_t)n_iov;
+		w = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
+			/* Step over what went out. */
+			while (n_iov > 0 && (size_t)w >= iov->iov_len) {
+				w -= (ssize_t)iov->iov_len;
+				iov++;
+				n_iov--;
+			}
+			if (n_iov > 0) {
+				iov->iov_base = (uint8_t *)iov->iov_base + w;
+				iov->iov_len -= (size_t)w;
+			}
 			continue;
 		}
 		if (w < 0 && errno == EINTR)
@@ -898,6 +922,7 @@ serve_send(int fd, uint8_t type, uint32_t id, const void *body, size_t len,
     int timeout_ms)
 {
 	uint8_t hdr[SERVE_IPC_HEADER];
+	struct iovec iov[2];
 	int64_t deadline = serve_now_ms() + timeout_ms;
 
 	if (len > SERVE_IPC_MAX_TO_FRONT) {
@@ -910,9 +935,11 @@ serve_send(int fd, uint8_t type, uint32_t id, const void *body, size_t len,
 	hdr[3] = 0;
 	put32(hdr + 4, id);
 	put32(hdr + 8, (uint32_t)len);
-	if (send_all(fd, hdr, sizeof(hdr), deadline) != 0)
-		return -1;
-	return len == 0 ? 0 : send_all(fd, body, len, deadline);
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = sizeof(hdr);
+	iov[1].iov_base = (void *)(uintptr_t)body;
+	iov[1].iov_len = len;
+	return send_all(fd, iov, 2, deadline);
 }
 
 /* ---- OCSP ---------------------------------------------------------------- */

@@ -630,7 +630,7 @@ commit_outcome_note(struct signet_store *st)
 
 /* store_write without the guard: the migration runs on an old schema. */
 static int
-write_run(struct signet_store *st, store_work_fn fn, void *arg)
+write_run(struct signet_store *st, store_work_fn fn, void *arg, int lazy)
 {
 	int64_t deadline = monotonic_ms() + STORE_RETRY_SECONDS * INT64_C(1000);
 	unsigned attempt;
@@ -639,7 +639,8 @@ write_run(struct signet_store *st, store_work_fn fn, void *arg)
 	if (st->in_txn)
 		return savepoint_run(st, fn, arg);
 	for (attempt = 0;; attempt++) {
-		if ((r = st->be->begin(st->db)) == 0) {
+		if ((r = lazy ? st->be->begin_lazy(st->db)
+			      : st->be->begin(st->db)) == 0) {
 			r = fn(st, arg);
 			if (r == 0) {
 				r = st->be->commit(st->db);
@@ -674,7 +675,17 @@ store_write(struct signet_store *st, store_work_fn fn, void *arg)
 
 	if ((r = store_guard(st)) != 0)
 		return r;
-	return write_run(st, fn, arg);
+	return write_run(st, fn, arg, 0);
+}
+
+int
+store_write_lazy(struct signet_store *st, store_work_fn fn, void *arg)
+{
+	int r;
+
+	if ((r = store_guard(st)) != 0)
+		return r;
+	return write_run(st, fn, arg, 1);
 }
 
 int
@@ -1157,7 +1168,7 @@ store_open_internal(const char *url, int target,
 	if (v < target) {
 		ma.target = target;
 		ma.from = v;
-		if ((r = write_run(st, migrate_work, &ma)) != 0)
+		if ((r = write_run(st, migrate_work, &ma, 0)) != 0)
 			goto out;
 	}
 	st->version = target;
@@ -1206,7 +1217,7 @@ signet_store_migrate(struct signet_store *st)
 		return r;
 	ma.target = SIGNET_STORE_SCHEMA_VERSION;
 	ma.from = st->version;
-	if ((r = write_run(st, migrate_work, &ma)) != 0)
+	if ((r = write_run(st, migrate_work, &ma, 0)) != 0)
 		return r;
 	st->version = SIGNET_STORE_SCHEMA_VERSION;
 	st->no_migrate = 0;

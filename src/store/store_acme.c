@@ -3,6 +3,14 @@
  * work whose UPDATE names the state it starts from, so that of two
  * processes (or two service nodes on one database) doing the same step,
  * exactly one succeeds and the other finds SIGNET_ERR_CONFLICT.
+ *
+ * Nonces, new orders, challenge progress and the claim of an order for
+ * finalization are written lazily (store_write_lazy: the commit does not
+ * wait for the disk). A power cut may lose the last of them, which only
+ * takes state back to an earlier step: a nonce unknown (badNonce, the
+ * client takes another), an order or a validation to do again. The next
+ * durable commit (an issuance, an account change) makes them durable
+ * too. Accounts and an order's certificate are written durably.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,7 +130,7 @@ signet_store_acme_nonce_new(struct signet_store *st, int64_t now, int64_t ttl,
 	a.nonce = out;
 	a.now = now;
 	a.expires = now + ttl;
-	return store_write(st, nonce_new_work, &a);
+	return store_write_lazy(st, nonce_new_work, &a);
 }
 
 static int
@@ -157,7 +165,7 @@ signet_store_acme_nonce_use(struct signet_store *st, const char *nonce,
 		return r;
 	a.nonce = nonce;
 	a.now = now;
-	if ((r = store_write(st, nonce_use_work, &a)) != 0)
+	if ((r = store_write_lazy(st, nonce_use_work, &a)) != 0)
 		return r;
 	return a.hit ? 0
 		     : signet_error_set(SIGNET_ERR_NOT_FOUND,
@@ -560,7 +568,7 @@ signet_store_acme_order_new(struct signet_store *st,
 	x.o = o;
 	x.now = now;
 	x.ttl = ttl;
-	return store_write(st, order_new_work, &x);
+	return store_write_lazy(st, order_new_work, &x);
 }
 
 static int
@@ -652,7 +660,7 @@ signet_store_acme_order_finalize(struct signet_store *st, const char *id,
 	memset(&x, 0, sizeof(x));
 	x.id = id;
 	x.now = now;
-	return store_write(st, order_finalize_work, &x);
+	return store_write_lazy(st, order_finalize_work, &x);
 }
 
 static int
@@ -831,7 +839,7 @@ signet_store_acme_challenge_start(struct signet_store *st, const char *chall_id,
 	memset(&x, 0, sizeof(x));
 	x.chall = chall_id;
 	x.now = now;
-	return store_write(st, challenge_start_work, &x);
+	return store_write_lazy(st, challenge_start_work, &x);
 }
 
 /* One UPDATE with text and id parameters, which must change a row. */
@@ -937,5 +945,5 @@ signet_store_acme_challenge_finish(struct signet_store *st,
 	x.valid = valid;
 	x.error = error;
 	x.now = now;
-	return store_write(st, challenge_finish_work, &x);
+	return store_write_lazy(st, challenge_finish_work, &x);
 }

@@ -71,6 +71,13 @@ struct store_backend {
 	/* Start a write transaction, waiting for other writers. */
 	int (*begin)(void *db);
 	/*
+	 * The same, for a transaction whose commit may return before it is
+	 * on disk: a power cut can lose it (and only it, with the ones
+	 * after it), never the database's consistency. Commit and rollback
+	 * end it as any other.
+	 */
+	int (*begin_lazy)(void *db);
+	/*
 	 * Start a read-only transaction that sees one snapshot of the whole
 	 * database (copy, export); ended with rollback.
 	 */
@@ -169,6 +176,15 @@ void store_q_close(struct store_q *q);
 typedef int (*store_work_fn)(struct signet_store *st, void *arg);
 int
 store_write(struct signet_store *st, store_work_fn fn, void *arg) SIGNET_WUR;
+/*
+ * store_write for state a power cut may lose without harm (ACME nonces:
+ * a lost one is refused as unknown, and the client takes a new one): the
+ * commit does not wait for the disk. Never for certificates, revocations
+ * or anything the audit log or a client relies on being kept. Inside
+ * signet_store_begin it is an ordinary savepoint of that transaction.
+ */
+int store_write_lazy(struct signet_store *st, store_work_fn fn, void *arg)
+    SIGNET_WUR;
 /* Run fn for reading; refuses calls from inside a callback. */
 int store_read(struct signet_store *st, store_work_fn fn, void *arg) SIGNET_WUR;
 /* Guard for public entry points: refuses calls from inside a callback. */

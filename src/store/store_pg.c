@@ -1208,6 +1208,20 @@ pg_begin(void *db)
 	    "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT txid_current()", 1);
 }
 
+/*
+ * synchronous_commit off for this transaction only: its COMMIT returns
+ * before the WAL is flushed; a server crash may lose it, never
+ * consistency.
+ */
+static int
+pg_begin_lazy(void *db)
+{
+	return pg_begin_as(db,
+	    "BEGIN ISOLATION LEVEL READ COMMITTED; "
+	    "SET LOCAL synchronous_commit = off; SELECT txid_current()",
+	    1);
+}
+
 static int
 pg_begin_read(void *db)
 {
@@ -1493,6 +1507,7 @@ const struct store_backend store_pg_backend = {
 	.reset = pg_reset,
 	.finalize = pg_finalize,
 	.begin = pg_begin,
+	.begin_lazy = pg_begin_lazy,
 	.begin_read = pg_begin_read,
 	.commit = pg_commit,
 	.rollback = pg_rollback,

@@ -27,6 +27,7 @@ struct sq_db {
 	sqlite3 *db;
 	char *path;
 	int busy;  /* the last failure was a lock conflict */
+	int lazy;  /* synchronous=NORMAL for a lazy transaction */
 	dev_t dev; /* the database file, while registered below */
 	ino_t ino;
 	int registered;
@@ -551,13 +552,54 @@ sq_finalize(struct store_stmt *s)
  * deferred transaction would find the lock taken only at its first write
  * and fail there, after work was done.
  */
+/*
+ * After a lazy transaction ended: back to synchronous=FULL. 0, or an error
+ * (then d->lazy stays set and the next begin tries again).
+ */
+static int
+sq_lazy_end(struct sq_db *d)
+{
+	int r;
+
+	if (!d->lazy || !sqlite3_get_autocommit(d->db))
+		return 0;
+	if ((r = sq_exec(d, "PRAGMA synchronous = FULL")) != 0)
+		return r;
+	d->lazy = 0;
+	return 0;
+}
+
 static int
 sq_begin(void *db)
 {
 	struct sq_db *d = db;
+	int r;
 
 	d->busy = 0;
+	/* A lazy transaction's setting never outlives it. */
+	if ((r = sq_lazy_end(d)) != 0)
+		return r;
 	return sq_exec(d, "BEGIN IMMEDIATE");
+}
+
+/*
+ * In WAL mode, synchronous=NORMAL commits without syncing the WAL: a power
+ * cut may lose the last transactions, never consistency. The next
+ * synchronous=FULL commit syncs the WAL, and these with it.
+ */
+static int
+sq_begin_lazy(void *db)
+{
+	struct sq_db *d = db;
+	int r;
+
+	d->busy = 0;
+	if ((r = sq_exec(d, "PRAGMA synchronous = NORMAL")) != 0)
+		return r;
+	d->lazy = 1;
+	if ((r = sq_exec(d, "BEGIN IMMEDIATE")) != 0)
+		(void)sq_lazy_end(d);
+	return r;
 }
 
 /* Deferred: the first read takes the snapshot, and writers go on. */
@@ -586,8 +628,11 @@ sq_commit(void *db)
 	for (attempt = 0;; attempt++) {
 		d->busy = 0;
 		if ((r = sq_exec(d, "COMMIT")) == 0 || !d->busy ||
-		    sqlite3_get_autocommit(d->db) || attempt >= 600)
+		    sqlite3_get_autocommit(d->db) || attempt >= 600) {
+			/* Its outcome stands; a failure here is retried. */
+			(void)sq_lazy_end(d);
 			return r;
+		}
 		sq_pause(attempt);
 	}
 }
@@ -596,11 +641,13 @@ static int
 sq_rollback(void *db)
 {
 	struct sq_db *d = db;
+	int r = 0;
 
 	/* Nothing to undo when SQLite already rolled back (I/O errors). */
-	if (sqlite3_get_autocommit(d->db))
-		return 0;
-	return sq_exec(d, "ROLLBACK");
+	if (!sqlite3_get_autocommit(d->db))
+		r = sq_exec(d, "ROLLBACK");
+	(void)sq_lazy_end(d);
+	return r;
 }
 
 static int
@@ -679,6 +726,7 @@ const struct store_backend store_sqlite_backend = {
 	.reset = sq_reset,
 	.finalize = sq_finalize,
 	.begin = sq_begin,
+	.begin_lazy = sq_begin_lazy,
 	.begin_read = sq_begin_read,
 	.commit = sq_commit,
 	.rollback = sq_rollback,

@@ -83,3 +83,40 @@ def jws(key, url, nonce, payload, kid=None, header=None):
     sig = key.sign((p + "." + pl).encode())
     return json.dumps({"protected": p, "payload": pl,
                        "signature": b64(sig)}).encode()
+
+
+def http01_server(port, answers):
+    """A web server on 127.0.0.1:port answering http-01 challenges from
+    answers (token -> key authorization; 404 for others), in a thread of
+    its own; call shutdown() on what it returns."""
+    import http.server
+    import threading
+
+    class Http01(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = answers.get(self.path.rsplit("/", 1)[-1], "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Http01)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def csr_der(*names):
+    """A CSR (DER) for DNS names, the first also the CN, on a fresh P-256
+    key."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    k = ec.generate_private_key(ec.SECP256R1())
+    return x509.CertificateSigningRequestBuilder().subject_name(
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
+    ).add_extension(x509.SubjectAlternativeName(
+        [x509.DNSName(n) for n in names]), critical=False).sign(
+        k, hashes.SHA256()).public_bytes(serialization.Encoding.DER)

@@ -182,3 +182,19 @@ serve_survived() {
 	grep -q "killed by signal" serve.err && bad "a front end died" ||
 		ok "no front end died"
 }
+# serve_acme_config HTTPS_PORT HTTP01_PORT [RESOLVE]: after serve_config,
+# an HTTPS listener on 127.0.0.1:HTTPS_PORT with a self-signed certificate
+# for 127.0.0.1 ($work/tls.pem, which clients trust), and ACME for profile
+# tls-server validating http-01 on HTTP01_PORT, allowed to connect to
+# 127.0.0.1, with serve.acme.resolve RESOLVE when given.
+serve_acme_config() {
+	tls_cert "$work/tls"
+	serve_https "$1"
+	{
+		echo "  acme:"
+		echo "    profiles: tls-server"
+		echo "    http-01-port: $2"
+		echo "    validation-allow: 127.0.0.1/32"
+		[ -z "${3:-}" ] || echo "    resolve: $3"
+	} >>"$CA_CONFIG"
+}

@@ -8,41 +8,10 @@
 # SIGNET_PG_PASSWORD_SOURCE).
 set -eu
 
-: "${SIGNET_BIN:?run with ctest}" "${SIGNET_SOURCE_DIR:?run with ctest}"
-: "${SIGNET_TEST_STORE_URL:?run under tests/pg/pg-server.sh run}"
-signet=$SIGNET_BIN
-pg_url=$SIGNET_TEST_STORE_URL
-pg_pw=$SIGNET_PG_PASSWORD_SOURCE
-unset SIGNET_PG_PASSWORD_SOURCE
-work=$(mktemp -d "${TMPDIR:-/tmp}/signet-serve-pg.XXXXXX")
-cd "$work"
-. "$SIGNET_SOURCE_DIR/tests/cli/serve_fixture.sh"
-signer2=
-cleanup2() {
-	serve_kill
-	signer=$signer2
-	serve_kill
-	rm -rf "$work"
-}
-trap cleanup2 EXIT
-. "$SIGNET_SOURCE_DIR/tests/cli/ca_fixture.sh"
-. "$SIGNET_SOURCE_DIR/tests/cli/checks.sh"
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "serve_pg.sh: needs root (the front end drops to another user); skipped"
-	exit 77
-fi
-
-ca_fixture "$work/fx"
+nodes_test=serve_pg
+. "$SIGNET_SOURCE_DIR/tests/cli/serve_nodes.sh"
 for n in 1 2; do
-	ca_instance "$work/node$n" --database "$pg_url" \
-		--database-password-source "$pg_pw" || {
-		bad "signet init node$n on the shared database"
-		exit 1
-	}
-	port=$(free_port)
-	eval "cfg$n=\$CA_CONFIG port$n=\$port"
-	serve_config "$port"
+	node_instance $n
 done
 
 "$signet" serve --config "$cfg1" >serve1.out 2>serve1.err &
@@ -111,15 +80,6 @@ if sort -u seen.txt | awk '{ n[$1]++ } END { for (k in n) if (n[k] > 1) exit 1 }
 else
 	bad "one CRL number, two documents: $(sort -u seen.txt | awk '{ print $1 }' | uniq -d)"
 fi
-for n in 1 2; do
-	eval "pid=\$signer$([ $n = 1 ] && echo '' || echo 2)"
-	kill -TERM "$pid"
-	set +e
-	wait "$pid"
-	st=$?
-	set -e
-	[ "$st" = 0 ] && ok "node $n: SIGTERM, exit 0" || bad "node $n: exit $st"
-done
-signer=
-signer2=
+node_stop 1
+node_stop 2
 checks_done

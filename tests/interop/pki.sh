@@ -445,7 +445,8 @@ pki_wait_for() {
 # nginx as the user running this, in nginx/ of the work directory: its own
 # prefix, pid file, logs and temporary directories, listening on 127.0.0.1
 # only. As root, its workers run as nobody (they read no file: the master
-# loads certificates, keys and CRLs).
+# loads certificates, keys and CRLs). PKI_NGINX_VERIFY (default on) is its
+# ssl_verify_client: optional serves clients without a certificate too.
 pki_nginx_conf() {
 	mkdir -p "$PKI_DIR/nginx/tmp"
 	_ngx=$PKI_DIR/nginx
@@ -471,7 +472,7 @@ http {
         ssl_certificate $PKI_DIR/$1;
         ssl_certificate_key $PKI_DIR/$2;
         ssl_client_certificate $PKI_DIR/$3;
-        ssl_verify_client on;
+        ssl_verify_client ${PKI_NGINX_VERIFY:-on};
         ssl_verify_depth 2;
 EOF
 		if [ -n "${4:-}" ]; then

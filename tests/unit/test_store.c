@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -3016,6 +3017,50 @@ test_acme_nonces(void **state)
 	signet_store_free(st);
 }
 
+/*
+ * SQLite syncs its WAL with fdatasync; this definition takes the place of
+ * libc's for libsqlite3 too, and counts the calls.
+ */
+static unsigned fdatasyncs;
+
+int
+fdatasync(int fd)
+{
+	fdatasyncs++;
+	return (int)syscall(SYS_fdatasync, fd);
+}
+
+/*
+ * Nonces are written lazily (no sync), and the durable writes before and
+ * after them still sync: the lazy setting never outlives its transaction.
+ */
+static void
+test_acme_lazy_writes(void **state)
+{
+	struct signet_store *st;
+	struct signet_acme_account a;
+	char n[SIGNET_ACME_ID_LEN + 1];
+	unsigned before;
+
+	(void)state;
+	if (!url_is_sqlite())
+		skip();
+	st = open_store();
+	acme_account(st, "lazy-0123456789abcdefghijklmnopqrstuvwxyzAB", &a);
+	before = fdatasyncs;
+	assert_int_equal(signet_store_acme_nonce_new(st, T0, 60, n), 0);
+	assert_int_equal(signet_store_acme_nonce_use(st, n, T0), 0);
+	assert_int_equal(fdatasyncs, before);
+	assert_int_equal(signet_store_acme_account_deactivate(st, a.id), 0);
+	assert_true(fdatasyncs > before);
+	before = fdatasyncs;
+	assert_int_equal(signet_store_acme_nonce_new(st, T0, 60, n), 0);
+	assert_int_equal(fdatasyncs, before);
+	acme_account(st, "lazy-1123456789abcdefghijklmnopqrstuvwxyzAB", &a);
+	assert_true(fdatasyncs > before);
+	signet_store_free(st);
+}
+
 /* One account per key; looked up by id and thumbprint. */
 static void
 test_acme_accounts(void **state)
@@ -3249,6 +3294,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_import_documented_format, setup),
 		cmocka_unit_test_setup(test_explicit_migration, setup),
 		cmocka_unit_test_setup(test_acme_nonces, setup),
+		cmocka_unit_test_setup(test_acme_lazy_writes, setup),
 		cmocka_unit_test_setup(test_acme_accounts, setup),
 		cmocka_unit_test_setup(test_acme_order_flow, setup),
 	};
