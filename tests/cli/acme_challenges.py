@@ -116,7 +116,7 @@ def zone_add(lines, wait_name, wait_for):
 def order(names, k=None, k_kid=None, directory=None):
     k, k_kid, directory = k or key, k_kid or kid, directory or d
     st, h, b = post(directory["newOrder"], k, {"identifiers": [
-        {"type": "ip" if n[0].isdigit() else "dns", "value": n}
+        {"type": "ip" if n[0].isdigit() or ":" in n else "dns", "value": n}
         for n in names]}, kid=k_kid, directory=directory)
     return st, h, b
 
@@ -293,11 +293,11 @@ def alpn_cert(san, ext_value, critical=True, extra_san=None):
 class AlpnServer(threading.Thread):
     """Answers TLS on 127.0.0.1:ALPN_PORT with the context set last."""
 
-    def __init__(self):
+    def __init__(self, family=socket.AF_INET, addr="127.0.0.1"):
         super().__init__(daemon=True)
-        self.sock = socket.socket()
+        self.sock = socket.socket(family)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", alpn_port))
+        self.sock.bind((addr, alpn_port))
         self.sock.listen(8)
         self.ctx = None
         self.snis = []
@@ -321,6 +321,8 @@ class AlpnServer(threading.Thread):
 
 srv = AlpnServer()
 srv.start()
+srv6 = AlpnServer(socket.AF_INET6, "::1")
+srv6.start()
 
 
 def alpn(name, make, protocols=("acme-tls/1",)):
@@ -329,7 +331,7 @@ def alpn(name, make, protocols=("acme-tls/1",)):
     z = authzs(json.loads(b))[0]
     tok = [c for c in z["challenges"]
            if c["type"] == "tls-alpn-01"][0]["token"]
-    srv.use(make(digest(tok)), protocols)
+    (srv6 if ":" in name else srv).use(make(digest(tok)), protocols)
     return respond(z, "tls-alpn-01")
 
 
@@ -345,6 +347,11 @@ c = alpn("127.0.0.1", good(x509.IPAddress(
 check("tls-alpn-01 for 127.0.0.1: valid", c.get("status") == "valid", c)
 check("... with the reverse name as SNI (RFC 8738)",
       "1.0.0.127.in-addr.arpa" in srv.snis, srv.snis)
+c = alpn("::1", good(x509.IPAddress(
+    __import__("ipaddress").ip_address("::1"))))
+check("tls-alpn-01 for ::1: valid", c.get("status") == "valid", c)
+check("... with the ip6.arpa reverse name as SNI", "1." + "0." * 31 +
+      "ip6.arpa" in srv6.snis, srv6.snis)
 
 
 def alpn_fails(what, name, make, needle, protocols=("acme-tls/1",)):

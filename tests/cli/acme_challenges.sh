@@ -4,7 +4,7 @@
 # others and through a CNAME; an answer over the size bound, a CNAME
 # loop, a wrong value, no record; a wildcard order (dns-01 only, the
 # certificate names *.wild.example.com), refused where the profile has
-# no wildcards; tls-alpn-01 for a name and for 127.0.0.1 (reverse-name
+# no wildcards; tls-alpn-01 for a name, 127.0.0.1 and ::1 (reverse-name
 # SNI), and certificates with the wrong digest, a non-critical or
 # missing acmeIdentifier, other names, no ALPN, an address the guard
 # refuses. The wildcard certificate is judged by openssl verify
@@ -65,7 +65,7 @@ serve_https "$tport"
 	echo "    profiles: tls-server, mtls"
 	echo "    http-01-port: $hport"
 	echo "    tls-alpn-01-port: $aport"
-	echo "    validation-allow: 127.0.0.1/32"
+	echo "    validation-allow: 127.0.0.1/32, ::1/128"
 	echo "    dns-servers: 127.0.0.1:$dport"
 } >>"$CA_CONFIG"
 
