@@ -19,7 +19,7 @@ packages="
   debhelper lintian man-db
   swtpm swtpm-tools tpm2-tools tpm2-abrmd libtss2-tcti-tabrmd0 libtss2-tcti-swtpm0
   libtpm2-pkcs11-1 libtpm2-pkcs11-tools dbus
-  libcurl4-openssl-dev libc-ares-dev certbot nsd
+  libcurl4-openssl-dev libc-ares-dev certbot nsd uacme
 "
 
 missing=""

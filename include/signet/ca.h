@@ -111,6 +111,7 @@ struct signet_ca_config {
 	/* ACME (docs/acme.md) */
 	char *serve_acme_profiles;     /* exposed profiles, comma/space list */
 	unsigned serve_acme_http_port; /* where http-01 is fetched */
+	unsigned serve_acme_tls_alpn_port; /* where tls-alpn-01 connects */
 	char *serve_acme_allow;        /* address ranges validation may reach */
 	char *serve_acme_resolve;      /* NAME=ADDRESS pairs for validation */
 	char *serve_acme_dns;          /* DNS servers the validator asks */

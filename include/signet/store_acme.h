@@ -82,9 +82,11 @@ struct signet_acme_order {
 
 /*
  * Create an order from o->account, profile, n_ids and ids (distinct),
- * with one pending authorization per identifier, each with one pending
- * http-01 challenge; all expire at now + ttl. Fills id, status, expires
- * and authz.
+ * with one pending authorization per identifier, each with pending
+ * challenges of their own tokens: dns-01 only for a wildcard
+ * ("dns:*.example.com"), http-01 and tls-alpn-01 for an address,
+ * http-01, dns-01 and tls-alpn-01 for other names; all expire at now +
+ * ttl. Fills id, status, expires and authz.
  */
 int signet_store_acme_order_new(struct signet_store *st,
     struct signet_acme_order *o, int64_t now, int64_t ttl) SIGNET_WUR;

@@ -75,6 +75,7 @@ struct y_serve_https {
 struct y_serve_acme {
 	char *profiles;
 	unsigned *http_01_port;
+	unsigned *tls_alpn_01_port;
 	char *validation_allow;
 	char *resolve;
 	char *dns_servers;
@@ -183,6 +184,7 @@ static const cyaml_schema_field_t y_serve_https_fields[] = {
 static const cyaml_schema_field_t y_serve_acme_fields[] = {
 	Y_STR("profiles", struct y_serve_acme, profiles),
 	Y_UINT("http-01-port", struct y_serve_acme, http_01_port),
+	Y_UINT("tls-alpn-01-port", struct y_serve_acme, tls_alpn_01_port),
 	Y_STR("validation-allow", struct y_serve_acme, validation_allow),
 	Y_STR("resolve", struct y_serve_acme, resolve),
 	Y_STR("dns-servers", struct y_serve_acme, dns_servers),
@@ -640,8 +642,11 @@ serve_acme_fill(struct signet_ca_config *c, const struct y_serve_acme *a,
 		 a->test_bad_nonce_percent, 0, 0, 100,
 		 &c->serve_acme_test_bad_nonce)) != 0)
 		return r;
-	return get_uint(c, lines, "serve.acme.http-01-port", a->http_01_port,
-	    80, 1, 65535, &c->serve_acme_http_port);
+	if ((r = get_uint(c, lines, "serve.acme.http-01-port", a->http_01_port,
+		 80, 1, 65535, &c->serve_acme_http_port)) != 0)
+		return r;
+	return get_uint(c, lines, "serve.acme.tls-alpn-01-port",
+	    a->tls_alpn_01_port, 443, 1, 65535, &c->serve_acme_tls_alpn_port);
 }
 
 /* serve.est: the profiles exposed over EST (docs/renewal.md). */

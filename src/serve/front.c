@@ -523,6 +523,7 @@ main(int argc, char **argv)
 		{ "acme-resolve", required_argument, NULL, 'R' },
 		{ "acme-dns-servers", required_argument, NULL, 'D' },
 		{ "acme-eab-required", required_argument, NULL, 'E' },
+		{ "acme-tls-alpn-port", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct MHD_Daemon *d = NULL;
@@ -590,6 +591,9 @@ main(int argc, char **argv)
 		case 'E':
 			front.o.acme_eab = optarg;
 			break;
+		case 'L':
+			u = &front.o.acme_tls_alpn_port;
+			break;
 		default:
 			bad = 1;
 			break;
@@ -636,6 +640,7 @@ main(int argc, char **argv)
 		return 1;
 	acme.profiles = front.o.acme_profiles;
 	acme.http_port = front.o.acme_http_port;
+	acme.tls_alpn_port = front.o.acme_tls_alpn_port;
 	acme.allow = front.o.acme_allow;
 	acme.resolve = front.o.acme_resolve;
 	acme.dns_servers = front.o.acme_dns;

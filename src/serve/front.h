@@ -31,6 +31,7 @@ struct front_opts {
 	/* ACME (front_acme.h) */
 	const char *acme_profiles;
 	unsigned acme_http_port;
+	unsigned acme_tls_alpn_port;
 	const char *acme_allow;
 	const char *acme_resolve;
 	const char *acme_dns;

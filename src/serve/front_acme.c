@@ -317,18 +317,27 @@ render_challenge(struct acme_req *rq, const json_t *c)
 static json_t *
 render_authz(struct acme_req *rq, const json_t *z)
 {
-	json_t *ch = json_array(), *v;
-	char when[32];
+	json_t *ch = json_array(), *v, *out;
+	char when[32], id[SERVE_ISSUE_ID_MAX + 1];
 	size_t i;
+	int wildcard;
 
 	v = json_object_get(z, "challenges");
 	for (i = 0; i < json_array_size(v); i++)
 		json_array_append_new(ch,
 		    render_challenge(rq, json_array_get(v, i)));
 	rfc3339(json_integer_value(json_object_get(z, "expires")), when);
-	return json_pack("{s:s, s:s, s:o, s:o}", "status", jstr(z, "status"),
+	/* A wildcard's authorization is for the base name (RFC 8555 7.1.4). */
+	wildcard = strncmp(jstr(z, "identifier"), "dns:*.", 6) == 0;
+	if (wildcard)
+		snprintf(id, sizeof(id), "dns:%s", jstr(z, "identifier") + 6);
+	out = json_pack("{s:s, s:s, s:o, s:o}", "status", jstr(z, "status"),
 	    "expires", when, "identifier",
-	    identifier_json(jstr(z, "identifier")), "challenges", ch);
+	    identifier_json(wildcard ? id : jstr(z, "identifier")),
+	    "challenges", ch);
+	if (out != NULL && wildcard)
+		json_object_set_new(out, "wildcard", json_true());
+	return out;
 }
 
 static json_t *
@@ -588,6 +597,7 @@ identifier_parse(const json_t *id, char out[SERVE_ISSUE_ID_MAX + 1],
 	unsigned char addr[16];
 	char text[INET6_ADDRSTRLEN];
 	size_t i, n, label = 0;
+	int wildcard;
 
 	*problem_type = "malformed";
 	*why = "an identifier is an object with type and value";
@@ -611,15 +621,15 @@ identifier_parse(const json_t *id, char out[SERVE_ISSUE_ID_MAX + 1],
 		return -1;
 	}
 	*problem_type = "rejectedIdentifier";
-	if (value[0] == '*') {
-		*why = "wildcard names need dns-01, which this server does "
-		       "not offer yet";
-		return -1;
-	}
 	*why = "a dns identifier is a lower-case host name of letters, "
-	       "digits and hyphens";
+	       "digits and hyphens, or *. and one";
+	/* A wildcard: "*." and a name (validated by dns-01 only). */
+	wildcard = strncmp(value, "*.", 2) == 0;
+	if (wildcard)
+		value += 2;
 	n = strlen(value);
-	if (n == 0 || n > 253 || value[0] == '.' || value[n - 1] == '.')
+	if (n == 0 || n + (wildcard ? 2 : 0) > 253 || value[0] == '.' ||
+	    value[n - 1] == '.')
 		return -1;
 	for (i = 0; i < n; i++) {
 		char c = value[i];
@@ -637,7 +647,8 @@ identifier_parse(const json_t *id, char out[SERVE_ISSUE_ID_MAX + 1],
 	}
 	if (value[n - 1] == '-')
 		return -1;
-	snprintf(out, SERVE_ISSUE_ID_MAX + 1, "dns:%s", value);
+	snprintf(out, SERVE_ISSUE_ID_MAX + 1, "dns:%s%s", wildcard ? "*." : "",
+	    value);
 	return 0;
 }
 
@@ -786,8 +797,8 @@ challenge(struct acme_req *rq, const char *id)
 		snprintf(ident, sizeof(ident), "%s", jstr(obj, "identifier"));
 		snprintf(token, sizeof(token), "%s", jstr(c, "token"));
 		ok = c != NULL &&
-		     front_acme_http01(ident, token, jstr(obj, "thumbprint"),
-			 detail, sizeof(detail)) == 0;
+		     front_acme_validate(jstr(c, "type"), ident, token,
+			 jstr(obj, "thumbprint"), detail, sizeof(detail)) == 0;
 		json_decref(obj);
 		obj = NULL;
 		q->op = SERVE_ACME_CHALL_RESULT;

@@ -3,11 +3,9 @@
  * every connection it makes goes through (CURLOPT_OPENSOCKETFUNCTION:
  * the first address and every redirect's are checked just before
  * connect). Names are looked up in serve.acme.resolve first, then
- * asked of serve.acme.dns-servers through c-ares (asynchronous, small,
- * and pointed at given servers without /etc/resolv.conf; its channel is
- * made before the sandbox and looks in DNS only, never in files, which
- * the sandbox forbids). libcurl's own resolver is never reached: curl is
- * always handed the address (CURLOPT_RESOLVE) or an address literal.
+ * asked of serve.acme.dns-servers through c-ares (front_acme_dns01.c).
+ * libcurl's own resolver is never reached: curl is always handed the
+ * address (CURLOPT_RESOLVE) or an address literal.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -17,10 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <ares.h>
 #include <curl/curl.h>
-#include <pthread.h>
-#include <sys/select.h>
 #include <jansson.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -43,12 +38,7 @@ struct range {
 	unsigned bits;
 };
 
-#define DNS_TIMEOUT_MS 5000
-
 static struct front_acme_opts opts;
-/* One channel, one lookup at a time: c-ares channels are not shared. */
-static ares_channel dns;
-static pthread_mutex_t dns_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct range allowed[MAX_RANGES];
 static size_t n_allowed;
 static struct {
@@ -274,110 +264,6 @@ warm_up(void)
 	return r;
 }
 
-static int
-dns_init(const char *servers)
-{
-	struct ares_options ao;
-	char csv[512];
-	size_t i, n = 0;
-	int r;
-
-	/* "a, b c" -> "a,b,c" for ares_set_servers_ports_csv. */
-	for (i = 0; servers[i] != '\0' && n + 1 < sizeof(csv); i++)
-		if (servers[i] == ' ' || servers[i] == ',') {
-			if (n > 0 && csv[n - 1] != ',')
-				csv[n++] = ',';
-		} else
-			csv[n++] = servers[i];
-	while (n > 0 && csv[n - 1] == ',')
-		n--;
-	csv[n] = '\0';
-	memset(&ao, 0, sizeof(ao));
-	ao.lookups = (char *)"b"; /* DNS only: no hosts file */
-	ao.timeout = DNS_TIMEOUT_MS / 2;
-	ao.tries = 2;
-	ao.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
-	if ((r = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS ||
-	    (r = ares_init_options(&dns, &ao,
-		 ARES_OPT_LOOKUPS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
-		     ARES_OPT_FLAGS)) != ARES_SUCCESS ||
-	    (r = ares_set_servers_ports_csv(dns, csv)) != ARES_SUCCESS) {
-		front_log("serve.acme.dns-servers '%s': %s", servers,
-		    ares_strerror(r));
-		return -1;
-	}
-	return 0;
-}
-
-struct dns_answer {
-	int done;
-	int status;
-	char addr[INET6_ADDRSTRLEN];
-};
-
-static void
-dns_done(void *arg, int status, int timeouts, struct hostent *h)
-{
-	struct dns_answer *a = arg;
-
-	(void)timeouts;
-	a->done = 1;
-	a->status = status;
-	if (status == ARES_SUCCESS && h != NULL && h->h_addr_list[0] != NULL)
-		inet_ntop(h->h_addrtype, h->h_addr_list[0], a->addr,
-		    sizeof(a->addr));
-	else if (status == ARES_SUCCESS)
-		a->status = ARES_ENODATA;
-}
-
-/* An address of name from the DNS servers (IPv4 first), or -1 and why. */
-static int
-dns_lookup(const char *name, char out[INET6_ADDRSTRLEN], char *why, size_t cap)
-{
-	static const int families[] = { AF_INET, AF_INET6 };
-	struct dns_answer a;
-	struct timeval tv, *tvp;
-	fd_set rd, wr;
-	size_t f;
-	int nfds, i;
-
-	if (dns == NULL) {
-		snprintf(why, cap,
-		    "no address for %s (neither serve.acme.resolve nor "
-		    "serve.acme.dns-servers has one)",
-		    name);
-		return -1;
-	}
-	pthread_mutex_lock(&dns_lock);
-	for (f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
-		memset(&a, 0, sizeof(a));
-		ares_gethostbyname(dns, name, families[f], dns_done, &a);
-		/* Bounded: c-ares gives up after its timeouts and tries. */
-		for (i = 0; !a.done && i < 100; i++) {
-			FD_ZERO(&rd);
-			FD_ZERO(&wr);
-			nfds = ares_fds(dns, &rd, &wr);
-			if (nfds == 0)
-				break;
-			tvp = ares_timeout(dns, NULL, &tv);
-			(void)select(nfds, &rd, &wr, NULL, tvp);
-			ares_process(dns, &rd, &wr);
-		}
-		if (!a.done)
-			ares_cancel(dns);
-		if (a.done && a.status == ARES_SUCCESS)
-			break;
-	}
-	pthread_mutex_unlock(&dns_lock);
-	if (!a.done || a.status != ARES_SUCCESS) {
-		snprintf(why, cap, "cannot resolve %s: %s", name,
-		    a.done ? ares_strerror(a.status) : "no answer");
-		return -1;
-	}
-	memcpy(out, a.addr, sizeof(a.addr));
-	return 0;
-}
-
 int
 front_acme_init(const struct front_acme_opts *o)
 {
@@ -390,13 +276,13 @@ front_acme_init(const struct front_acme_opts *o)
 	if (warm_up() != 0)
 		return -1;
 	if (o->dns_servers != NULL && o->dns_servers[0] != '\0' &&
-	    dns_init(o->dns_servers) != 0)
+	    front_acme_dns_init(o->dns_servers) != 0)
 		return -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		front_log("cannot start libcurl");
 		return -1;
 	}
-	return 0;
+	return front_acme_tlsalpn_init(opts.tls_alpn_port);
 }
 
 /* RFC 6890 and the IANA special-purpose registries, with RFC 1918. */
@@ -493,12 +379,8 @@ body_write(char *p, size_t size, size_t n, void *cls)
 	return len;
 }
 
-/*
- * The address of host into out: itself for an address literal, else
- * serve.acme.resolve, else the DNS servers. 0, or -1 with why.
- */
-static int
-host_address(const char *host, char out[INET6_ADDRSTRLEN], char *why,
+int
+front_acme_host_address(const char *host, char out[INET6_ADDRSTRLEN], char *why,
     size_t cap)
 {
 	uint8_t a[16];
@@ -514,7 +396,7 @@ host_address(const char *host, char out[INET6_ADDRSTRLEN], char *why,
 			memcpy(out, names[i].addr, sizeof(names[i].addr));
 			return 0;
 		}
-	return dns_lookup(host, out, why, cap);
+	return front_acme_dns_address(host, out, why, cap);
 }
 
 /* One fetch; *next is the redirect's URL (curl_free it) or NULL. */
@@ -549,7 +431,7 @@ fetch(const char *url, struct body *b, char **next, char *why, size_t cap)
 		memmove(host, host + 1, strlen(host));
 		host[strcspn(host, "]")] = '\0';
 	}
-	if (host_address(host, addr, msg, sizeof(msg)) != 0) {
+	if (front_acme_host_address(host, addr, msg, sizeof(msg)) != 0) {
 		snprintf(why, cap, "%s: %s", url, msg);
 		goto out;
 	}
@@ -667,4 +549,21 @@ out:
 	free(next);
 	free(b);
 	return r;
+}
+
+int
+front_acme_validate(const char *type, const char *identifier, const char *token,
+    const char *thumbprint, char *why, size_t why_cap)
+{
+	if (strcmp(type, "http-01") == 0)
+		return front_acme_http01(identifier, token, thumbprint, why,
+		    why_cap);
+	if (strcmp(type, "dns-01") == 0)
+		return front_acme_dns01(identifier, token, thumbprint, why,
+		    why_cap);
+	if (strcmp(type, "tls-alpn-01") == 0)
+		return front_acme_tlsalpn01(identifier, token, thumbprint, why,
+		    why_cap);
+	snprintf(why, why_cap, "no validator for challenges of type %s", type);
+	return -1;
 }

@@ -174,10 +174,12 @@ front_sandbox(void)
 		}
 	}
 	/*
-	 * ACME validation (front_acme_http01.c) connects out: TCP and UDP
-	 * sockets of the Internet families only (no raw, packet or netlink
-	 * sockets), connect, and the AF_UNIX socketpair libcurl wakes its
-	 * multi handle with. Where it may connect is the address guard's
+	 * ACME validation (front_acme_http01.c, front_acme_dns01.c,
+	 * front_acme_tlsalpn.c) connects out: TCP and UDP sockets of the
+	 * Internet families only (no raw, packet or netlink sockets),
+	 * connect, and the AF_UNIX socketpair libcurl wakes its multi handle
+	 * with. tls-alpn-01's handshakes (a non-blocking connect, poll,
+	 * getsockopt SO_ERROR, read and write) need nothing more. Where it may connect is the address guard's
 	 * business (serve.acme.validation-allow).
 	 */
 	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,

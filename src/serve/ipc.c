@@ -871,8 +871,8 @@ serve_reader_next(struct serve_reader *r)
 	r->buf = NULL;
 }
 
-static int64_t
-now_ms(void)
+int64_t
+serve_now_ms(void)
 {
 	struct timespec ts;
 
@@ -921,7 +921,7 @@ send_all(int fd, struct iovec *iov, int n_iov, int64_t deadline)
 			continue;
 		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		if ((left = deadline - now_ms()) <= 0) {
+		if ((left = deadline - serve_now_ms()) <= 0) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -940,7 +940,7 @@ serve_send(int fd, uint8_t type, uint32_t id, const void *body, size_t len,
 {
 	uint8_t hdr[SERVE_IPC_HEADER];
 	struct iovec iov[2];
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = serve_now_ms() + timeout_ms;
 
 	if (len > SERVE_IPC_MAX_TO_FRONT) {
 		errno = EMSGSIZE;

@@ -437,6 +437,8 @@ void serve_reader_next(struct serve_reader *r);
  * Send one frame, waiting at most timeout_ms for the peer to make room.
  * 0, or -1 (errno; ETIMEDOUT when the peer did not read).
  */
+/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
+int64_t serve_now_ms(void);
 int serve_send(int fd, uint8_t type, uint32_t id, const void *body, size_t len,
     int timeout_ms);
 

@@ -150,7 +150,7 @@ frontend_spawn(struct signer *s)
 {
 	const struct signet_ca_config *c = s->cfg;
 	char threads[16], maxc[16], perc[16], hdr[16], idle[16], rate[16];
-	char acme_port[16], asan[512];
+	char acme_port[16], alpn_port[16], asan[512];
 	char *argv[56], *envp[8];
 	sigset_t none;
 	int sv[2] = { -1, -1 }, devnull;
@@ -195,6 +195,10 @@ frontend_spawn(struct signer *s)
 		argv[i++] = c->serve_acme_profiles;
 		argv[i++] = (char *)"--acme-http-port";
 		argv[i++] = acme_port;
+		snprintf(alpn_port, sizeof(alpn_port), "%u",
+		    c->serve_acme_tls_alpn_port);
+		argv[i++] = (char *)"--acme-tls-alpn-port";
+		argv[i++] = alpn_port;
 		if (c->serve_acme_allow != NULL) {
 			argv[i++] = (char *)"--acme-allow";
 			argv[i++] = c->serve_acme_allow;

@@ -22,6 +22,7 @@
 #include "serve/signer_acme_ari.h"
 #include "serve/signer_int.h"
 #include "signet/ca.h"
+#include "signet/policy.h"
 #include "signet/store.h"
 #include "signet/store_acme.h"
 #include "util/codec.h"
@@ -168,6 +169,17 @@ account_new(struct acme_ctx *x)
 	return 0;
 }
 
+/* Does the order's profile allow wildcard names (names.dns.wildcards)? */
+static int
+wildcards_allowed(const struct acme_ctx *x)
+{
+	const struct signet_profile *p = NULL;
+
+	return signet_policy_find(signet_ca_get0_policy(x->s->ca),
+		   x->q->profile, &p) == 0 &&
+	       p->dns_wildcards;
+}
+
 static int
 order_new(struct acme_ctx *x)
 {
@@ -191,6 +203,13 @@ order_new(struct acme_ctx *x)
 			    "unsupportedIdentifier",
 			    "identifier %s is neither dns nor ip",
 			    x->q->ids[i]);
+		/* Wildcards where the profile allows them (names.dns). */
+		if (strncmp(x->q->ids[i], "dns:*.", 6) == 0 &&
+		    !wildcards_allowed(x))
+			return problem(x, SIGNET_ERR_POLICY,
+			    "rejectedIdentifier",
+			    "profile %s does not allow wildcard names",
+			    x->q->profile);
 		snprintf(o.ids[i], sizeof(o.ids[i]), "%s", x->q->ids[i]);
 	}
 	o.n_ids = x->q->n_ids;

@@ -286,20 +286,24 @@ int
 signet_store_acme_account_get(struct signet_store *st, const char *id,
     const char *thumbprint, struct signet_acme_account *a)
 {
+	/* id or thumbprint may point into *a: read into another. */
+	struct signet_acme_account got;
 	struct account_arg x;
 	int r;
 
-	memset(a, 0, sizeof(*a));
 	if (id != NULL && (r = id_check("account", id)) != 0)
 		return r;
 	if (id == NULL && thumbprint == NULL)
 		return signet_error_set(SIGNET_ERR_USAGE,
 		    "an account is looked up by id or thumbprint");
+	memset(&got, 0, sizeof(got));
 	memset(&x, 0, sizeof(x));
-	x.a = a;
+	x.a = &got;
 	x.id = id;
 	x.thumbprint = thumbprint;
-	if ((r = store_read(st, account_get_work, &x)) != 0)
+	r = store_read(st, account_get_work, &x);
+	*a = got;
+	if (r != 0)
 		return r;
 	return x.found
 		   ? 0
@@ -446,6 +450,24 @@ order_get_work(struct signet_store *st, void *argp)
 	return order_read(st, argp);
 }
 
+/*
+ * The challenges an identifier's authorization offers: a wildcard name
+ * dns-01 only (RFC 8555 7.1.3), an IP address http-01 and tls-alpn-01
+ * (RFC 8738 7: no dns-01), any other name all three.
+ */
+static const char *const *
+challenge_types(const char *id)
+{
+	static const char *const wildcard[] = { "dns-01", NULL };
+	static const char *const ip[] = { "http-01", "tls-alpn-01", NULL };
+	static const char *const name[] = { "http-01", "dns-01", "tls-alpn-01",
+		NULL };
+
+	if (strncmp(id, "dns:*.", 6) == 0)
+		return wildcard;
+	return strncmp(id, "ip:", 3) == 0 ? ip : name;
+}
+
 static int
 order_new_work(struct signet_store *st, void *argp)
 {
@@ -454,7 +476,8 @@ order_new_work(struct signet_store *st, void *argp)
 	struct store_q q = { 0 };
 	char *joined = NULL, chall[SIGNET_ACME_ID_LEN + 1];
 	char token[SIGNET_ACME_TOKEN_LEN + 1];
-	size_t i;
+	const char *const *types;
+	size_t i, j;
 	int r;
 
 	if ((r = random_id(o->id)) != 0 || (r = ids_join(o, &joined)) != 0)
@@ -479,8 +502,6 @@ order_new_work(struct signet_store *st, void *argp)
 	store_q_close(&q);
 	for (i = 0; r == 0 && i < o->n_ids; i++) {
 		if ((r = random_id(o->authz[i])) != 0 ||
-		    (r = random_id(chall)) != 0 ||
-		    (r = random_token(token)) != 0 ||
 		    (r = store_q_open(st,
 			 "INSERT INTO acme_authzs (id, order_id, position, "
 			 "identifier, status, expires) "
@@ -494,18 +515,23 @@ order_new_work(struct signet_store *st, void *argp)
 		store_q_int(&q, o->expires);
 		r = store_q_exec(&q);
 		store_q_close(&q);
-		if (r != 0 ||
-		    (r = store_q_open(st,
-			 "INSERT INTO acme_challenges (id, authz_id, type, "
-			 "token, status) VALUES (?, ?, 'http-01', ?, "
-			 "'pending')",
-			 &q)) != 0)
-			break;
-		store_q_text(&q, chall);
-		store_q_text(&q, o->authz[i]);
-		store_q_text(&q, token);
-		r = store_q_exec(&q);
-		store_q_close(&q);
+		types = challenge_types(o->ids[i]);
+		for (j = 0; r == 0 && types[j] != NULL; j++) {
+			if ((r = random_id(chall)) != 0 ||
+			    (r = random_token(token)) != 0 ||
+			    (r = store_q_open(st,
+				 "INSERT INTO acme_challenges (id, authz_id, "
+				 "type, token, status) VALUES (?, ?, ?, ?, "
+				 "'pending')",
+				 &q)) != 0)
+				break;
+			store_q_text(&q, chall);
+			store_q_text(&q, o->authz[i]);
+			store_q_text(&q, types[j]);
+			store_q_text(&q, token);
+			r = store_q_exec(&q);
+			store_q_close(&q);
+		}
 	}
 out:
 	free(joined);

@@ -14,18 +14,7 @@ set -eu
 : "${SIGNET_BIN:?run with ctest}" "${SIGNET_SOURCE_DIR:?run with ctest}"
 signet=$SIGNET_BIN
 work=$(mktemp -d "${TMPDIR:-/tmp}/signet-acme.XXXXXX")
-signer=
-nsd_pid=
-cleanup() {
-	[ -n "$nsd_pid" ] && kill -TERM "$nsd_pid" 2>/dev/null || true
-	if [ -n "$signer" ] && kill -0 "$signer" 2>/dev/null; then
-		_f=$(pgrep -P "$signer" || true)
-		kill -KILL "$signer" 2>/dev/null || true
-		for _p in $_f; do kill -KILL "$_p" 2>/dev/null || true; done
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. "$SIGNET_SOURCE_DIR/tests/cli/serve_fixture.sh"
 cd "$work"
 . "$SIGNET_SOURCE_DIR/tests/cli/ca_fixture.sh"
 . "$SIGNET_SOURCE_DIR/tests/cli/checks.sh"
@@ -44,60 +33,20 @@ done
 ca_fixture "$work/fx"
 ca_instance "$work/ca"
 export SIGNET_CONFIG="$CA_CONFIG"
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 port=$(free_port)
 tport=$(free_port)
 hport=$(free_port)
 dport=$(free_port)
 # An authoritative server for example.com, as the validator's resolver.
-mkdir nsd
-cat >nsd/example.com.zone <<'ZONE'
-$ORIGIN example.com.
-$TTL 60
-@ IN SOA ns.example.com. admin.example.com. 1 60 60 60 60
-@ IN NS ns.example.com.
-ns IN A 127.0.0.1
+acme_nsd "$dport" <<'ZONE'
 www IN A 127.0.0.1
 ZONE
-cat >nsd/nsd.conf <<CONF
-server:
-  ip-address: 127.0.0.1
-  port: $dport
-  username: ""
-  chroot: ""
-  zonesdir: "$work/nsd"
-  database: ""
-  pidfile: "$work/nsd/nsd.pid"
-  xfrdfile: "$work/nsd/xfrd.state"
-  zonelistfile: "$work/nsd/zone.list"
-  logfile: "$work/nsd/nsd.log"
-remote-control:
-  control-enable: no
-zone:
-  name: example.com
-  zonefile: example.com.zone
-CONF
-nsd -d -c "$work/nsd/nsd.conf" >nsd/out 2>&1 &
-nsd_pid=$!
 base=http://127.0.0.1:$port
 dir=https://127.0.0.1:$tport/acme/tls-server/directory
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout tls.key -out tls.pem -days 2 -subj /CN=127.0.0.1 \
-	-addext subjectAltName=IP:127.0.0.1 2>/dev/null
-chmod 600 tls.key
+tls_cert tls
+serve_config "$port"
+serve_https "$tport"
 {
-	echo "serve:"
-	echo "  listen: 127.0.0.1:$port"
-	echo "  user: nobody"
-	echo "  issuer-name: test-ca"
-	echo "  crl:"
-	echo "    check-interval: 1s"
-	echo "  https:"
-	echo "    listen: 127.0.0.1:$tport"
-	echo "    certificate: $work/tls.pem"
-	echo "    key: $work/tls.key"
 	echo "  acme:"
 	echo "    profiles: tls-server"
 	echo "    http-01-port: $hport"
@@ -110,19 +59,7 @@ chmod 600 tls.key
 	fi
 } >>"$CA_CONFIG"
 
-"$signet" serve >>serve.out 2>>serve.err &
-signer=$!
-i=0
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/health")" = 200 ]; do
-	i=$((i + 1))
-	if [ $i -gt 150 ]; then
-		bad "the service did not come up"
-		sed 's/^/  | /' serve.err >&2
-		exit 1
-	fi
-	sleep 0.2
-done
-ok "signet serve is up"
+serve_start "$base"
 
 export REQUESTS_CA_BUNDLE="$work/tls.pem"
 cb() {
@@ -173,39 +110,7 @@ run 0 "certbot certonly --standalone (http-01)" cb certonly --standalone \
 }
 live=$work/cb/config/live/www.example.com
 
-# check_cert FILE WHAT: strict verification, listing, audit log.
-check_cert() {
-	_f=$1
-	if openssl verify -x509_strict -CAfile "$CA_ROOT" -untrusted "$CA_CERT" \
-		"$_f" >verify.out 2>&1; then
-		ok "$2: openssl verify -x509_strict"
-	else
-		bad "$2: $(cat verify.out)"
-	fi
-	_serial=$(openssl x509 -in "$_f" -noout -serial | cut -d= -f2 |
-		tr 'A-F' 'a-f')
-	"$signet" list --json >list.json
-	if python3 - "$_serial" list.json <<'PY'; then
-import json, sys
-serial = sys.argv[1].lstrip("0")
-rows = json.load(open(sys.argv[2]))
-hit = [r for r in rows if r.get("serial", "").lstrip("0") == serial]
-sys.exit(0 if hit and hit[0].get("requester", "").startswith("acme:") else 1)
-PY
-		ok "$2: in signet list --json with an acme: requester"
-	else
-		bad "$2: serial $_serial not listed with an acme: requester"
-		head -c 600 list.json >&2
-	fi
-	if grep '"event":"cert.issue"' "$work/ca/audit.log" |
-		grep -qi "$_serial"; then
-		ok "$2: in the audit log"
-	else
-		bad "$2: serial $_serial not in the audit log"
-	fi
-	serial=$_serial
-}
-check_cert "$live/cert.pem" "first certificate"
+acme_check_cert "$live/cert.pem" "first certificate"
 first=$serial
 grep -q "acme:" list.json && ok "requester names the ACME account" ||
 	bad "no acme: requester"
@@ -216,7 +121,7 @@ run 0 "certbot renew --force-renewal" cb renew --force-renewal --no-random-sleep
 	show_log
 	exit 1
 }
-check_cert "$live/cert.pem" "renewed certificate"
+acme_check_cert "$live/cert.pem" "renewed certificate"
 second=$serial
 [ -n "$second" ] && [ "$second" != "$first" ] &&
 	ok "the renewal is a new certificate" || bad "renewal: same serial"
@@ -224,19 +129,8 @@ second=$serial
 run 0 "certbot revoke" cb revoke --cert-path "$live/cert.pem" \
 	--reason superseded --no-delete-after-revoke || show_log
 # The CRL from the service reflects it within a few seconds.
-i=0
-found=0
-while [ $i -lt 30 ]; do
-	if curl -s -o crl.der "$base/crl/test-ca.crl" &&
-		openssl crl -inform DER -in crl.der -noout -text 2>/dev/null |
-		tr 'A-F' 'a-f' | tr -d ' ' | grep -qi "serialnumber:0*$second"; then
-		found=1
-		break
-	fi
-	sleep 1
-	i=$((i + 1))
-done
-[ $found = 1 ] && ok "the revoked certificate is in the served CRL" ||
+acme_crl_has "$base" "$second" &&
+	ok "the revoked certificate is in the served CRL" ||
 	bad "serial $second not in the served CRL"
 run 1 "revoking it again is refused" cb revoke --cert-path "$live/cert.pem" \
 	--reason superseded --no-delete-after-revoke
@@ -251,7 +145,5 @@ fi
 kill -TERM "$signer"
 wait "$signer" || true
 signer=
-kill -TERM "$nsd_pid"
-wait "$nsd_pid" || true
-nsd_pid=
+acme_nsd_stop
 checks_done

@@ -134,9 +134,10 @@ problem("an unknown kid", post(d["newOrder"], key, ids,
         400, "accountDoesNotExist")
 problem("a kid signed with another key",
         post(d["newOrder"], Key("ec256"), ids, kid=kid), 400, "malformed")
-problem("a wildcard", post(d["newOrder"], key, {"identifiers": [
-    {"type": "dns", "value": "*.example.com"}]}, kid=kid), 400,
-    "rejectedIdentifier")
+problem("a wildcard that is not a whole label",
+        post(d["newOrder"], key, {"identifiers": [
+            {"type": "dns", "value": "*w.example.com"}]}, kid=kid), 400,
+        "rejectedIdentifier")
 problem("an email identifier", post(d["newOrder"], key, {"identifiers": [
     {"type": "email", "value": "a@example.com"}]}, kid=kid), 400,
     "unsupportedIdentifier")

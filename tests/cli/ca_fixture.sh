@@ -10,6 +10,8 @@
 #                       generated ON the token ("ca-key", KEYTYPE,
 #                       default ec-p256), name-constrained to example.com
 #                       as policies/default.yaml's intermediate-ca is
+#                       (CA_FIXTURE_NC, if set, replaces its
+#                       nameConstraints entries: openssl x509v3 syntax)
 #   chain.pem           the root (what init's --chain takes)
 # and a second key on the token, "audit-key" (P-256), for the audit log.
 # It exports SOFTHSM2_CONF and sets CA_KEY_URI, AUDIT_KEY_URI, CA_PIN
@@ -58,7 +60,8 @@ ca_fixture() {
 ca_fixture_certs() {
 	_d=$1
 	_pub=$2
-	cat >"$_d/x509.cnf" <<'EOF'
+	_nc=${CA_FIXTURE_NC:-permitted;DNS:example.com, permitted;email:example.com, permitted;email:.example.com, permitted;URI:example.com, excluded;IP:0.0.0.0/0.0.0.0, excluded;IP:::/::}
+	cat >"$_d/x509.cnf" <<EOF
 [root]
 basicConstraints = critical, CA:TRUE
 keyUsage = critical, keyCertSign, cRLSign
@@ -69,7 +72,7 @@ basicConstraints = critical, CA:TRUE, pathlen:0
 keyUsage = critical, keyCertSign, cRLSign, digitalSignature
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
-nameConstraints = critical, permitted;DNS:example.com, permitted;email:example.com, permitted;email:.example.com, permitted;URI:example.com, excluded;IP:0.0.0.0/0.0.0.0, excluded;IP:::/::
+nameConstraints = critical, $_nc
 EOF
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
 		-out "$_d/root.key" 2>/dev/null || return 1

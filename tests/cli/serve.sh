@@ -31,13 +31,6 @@ port=$(free_port)
 base=http://127.0.0.1:$port
 tport=$(free_port)
 tbase=https://127.0.0.1:$tport
-# tls_cert NAME: a self-signed server certificate for 127.0.0.1.
-tls_cert() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$1.key" -out "$1.pem" -days 2 -subj /CN=127.0.0.1 \
-		-addext subjectAltName=IP:127.0.0.1 2>/dev/null
-	chmod 600 "$1.key"
-}
 tls_cert tls1
 cp tls1.pem tls.pem
 cp tls1.key tls.key

@@ -29,13 +29,14 @@ tests/data/hostile/yaml" ;;
 	fuzz_store_import) echo "tests/fuzz/corpus/store_import" ;;
 	fuzz_config) echo "tests/fuzz/corpus/config tests/data/hostile/yaml" ;;
 	fuzz_quorum_share) echo "tests/fuzz/corpus/quorum_share" ;;
+	fuzz_acme_dns) echo "tests/fuzz/corpus/acme_dns" ;;
 	fuzz_ceremony) echo "tests/fuzz/corpus/ceremony ceremony \
 tests/data/hostile/yaml" ;;
 	*) return 1 ;;
 	esac
 }
 all="fuzz_csr fuzz_policy fuzz_lint fuzz_audit_verify fuzz_store_import \
-fuzz_config fuzz_ceremony fuzz_quorum_share"
+fuzz_config fuzz_ceremony fuzz_quorum_share fuzz_acme_dns"
 
 # --one NAME SECONDS SCRATCH: run one target (run by this script).
 if [ "${1:-}" = "--one" ]; then

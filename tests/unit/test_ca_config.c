@@ -366,6 +366,10 @@ test_serve_section(void **state)
 		{ "more bad nonces than nonces",
 		    "serve:\n  acme:\n    test-bad-nonce-percent: 101\n",
 		    "serve.acme.test-bad-nonce-percent" },
+		{ "tls-alpn-01 on port 65536",
+		    "serve:\n  acme:\n    profiles: a\n"
+		    "    tls-alpn-01-port: 65536\n",
+		    "serve.acme.tls-alpn-01-port 65536 is outside" },
 		{ "EST without HTTPS", "serve:\n  est:\n    - profile: mtls\n",
 		    "serve.est needs serve.https" },
 		{ "EST without a profile",
@@ -431,11 +435,13 @@ test_serve_section(void **state)
 	assert_int_equal(c->serve_acme_pending_authz, 1000);
 	assert_int_equal(c->serve_acme_certs_per_name, 50);
 	assert_int_equal(c->serve_acme_test_bad_nonce, 0);
+	assert_int_equal(c->serve_acme_tls_alpn_port, 443);
 	signet_ca_config_free(c);
 
 	path = write_config("serve.yaml",
 	    BASE "serve:\n  acme:\n    profiles: tls-server, web\n"
 		 "    http-01-port: 8080\n"
+		 "    tls-alpn-01-port: 8443\n"
 		 "    validation-allow: 10.0.0.0/8 ::1/128\n"
 		 "    resolve: www.example.com=127.0.0.1\n"
 		 "    dns-servers: 127.0.0.1:5353\n"
@@ -455,6 +461,7 @@ test_serve_section(void **state)
 	    signet_ca_config_listed(c->serve_acme_profiles, "tls-server"));
 	assert_false(signet_ca_config_listed(NULL, "web"));
 	assert_int_equal(c->serve_acme_http_port, 8080);
+	assert_int_equal(c->serve_acme_tls_alpn_port, 8443);
 	assert_string_equal(c->serve_acme_allow, "10.0.0.0/8 ::1/128");
 	assert_string_equal(c->serve_acme_resolve, "www.example.com=127.0.0.1");
 	assert_string_equal(c->serve_acme_dns, "127.0.0.1:5353");

@@ -3336,6 +3336,11 @@ test_acme_accounts(void **state)
 	assert_string_equal(b.jwk, "{\"kty\":\"EC\"}");
 	assert_int_equal(signet_store_acme_account_get(st, NULL, thumb, &b), 0);
 	assert_string_equal(b.id, a.id);
+	/* The thumbprint may be the output's own (onlyReturnExisting). */
+	assert_int_equal(signet_store_acme_account_get(st, NULL, b.thumbprint,
+			     &b),
+	    0);
+	assert_string_equal(b.id, a.id);
 	assert_error(signet_store_acme_account_get(st,
 			 "0123456789abcdef0123456789abcdef", NULL, &b),
 	    SIGNET_ERR_NOT_FOUND, "no such account");
@@ -3384,10 +3389,15 @@ test_acme_order_flow(void **state)
 		    0);
 		assert_string_equal(z.identifier, o.ids[i]);
 		assert_string_equal(z.account, acct.id);
-		assert_int_equal(z.n_chall, 1);
-		assert_string_equal(z.chall[0].type, "http-01");
+		/* A name: all three challenges; an address: no dns-01. */
+		assert_int_equal(z.n_chall, i == 0 ? 3 : 2);
+		assert_string_equal(z.chall[0].type,
+		    i == 0 ? "dns-01" : "http-01");
+		assert_string_equal(z.chall[1].type,
+		    i == 0 ? "http-01" : "tls-alpn-01");
 		assert_int_equal(strlen(z.chall[0].token),
 		    SIGNET_ACME_TOKEN_LEN);
+		assert_string_not_equal(z.chall[0].token, z.chall[1].token);
 		assert_error(signet_store_acme_challenge_finish(st,
 				 z.chall[0].id, 1, NULL, T0),
 		    SIGNET_ERR_CONFLICT, "not being processed");
@@ -3450,6 +3460,15 @@ test_acme_order_flow(void **state)
 	assert_int_equal(signet_store_acme_authz_get(st, NULL, chall, &z), 0);
 	assert_string_equal(z.chall[0].status, "invalid");
 	assert_string_equal(z.chall[0].error, "connection refused");
+
+	/* A wildcard: dns-01 only (RFC 8555 7.1.3). */
+	snprintf(o.ids[0], sizeof(o.ids[0]), "dns:*.example.com");
+	assert_int_equal(signet_store_acme_order_new(st, &o, T0, DAY), 0);
+	assert_int_equal(signet_store_acme_authz_get(st, o.authz[0], NULL, &z),
+	    0);
+	assert_string_equal(z.identifier, "dns:*.example.com");
+	assert_int_equal(z.n_chall, 1);
+	assert_string_equal(z.chall[0].type, "dns-01");
 
 	/* Expired authorizations take no challenge. */
 	assert_int_equal(signet_store_acme_order_new(st, &o, T0, DAY), 0);
