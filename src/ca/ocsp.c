@@ -1,5 +1,6 @@
 /*
- * OCSP responses signed by the CA key, one certificate at a time, through
+ * OCSP responses signed by the delegated responder or the CA key, one
+ * certificate at a time, through
  * the same steps as a certificate: build, lint (the response's status
  * against the store's), sign in the token, verify the signature.
  */
@@ -38,6 +39,11 @@ signet_ca_ocsp_sign(struct signet_ca *ca, const struct signet_ca_ocsp_cert *c,
 	if ((r = signet_serial_from_hex(c->serial, &p.serial)) != 0)
 		goto out;
 	p.issuer = ca->issuer;
+	if (ca->responder != NULL) {
+		p.responder_cert = ca->responder->cert_der;
+		p.responder_cert_len = ca->responder->cert_len;
+		p.responder_pub = ca->responder->pub;
+	}
 	p.revoked = c->revoked;
 	p.revoked_at = (time_t)c->revoked_at;
 	p.reason = c->revoked ? c->reason : SIGNET_CRL_REASON_NONE;
@@ -56,7 +62,9 @@ signet_ca_ocsp_sign(struct signet_ca *ca, const struct signet_ca_ocsp_cert *c,
 			    c->serial, text);
 		goto out;
 	}
-	if ((r = signet_tbs_sign(tbs, ca->signer, &basic, &basic_len)) != 0 ||
+	if ((r = signet_tbs_sign(tbs,
+		 ca->responder != NULL ? ca->responder->signer : ca->signer,
+		 &basic, &basic_len)) != 0 ||
 	    (r = signet_ocsp_response_wrap(basic, basic_len, der, der_len)) !=
 		0)
 		goto out;

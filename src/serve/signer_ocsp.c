@@ -39,6 +39,9 @@ struct signer_ocsp {
 	int64_t refresh_at; /* the earliest response due for re-signing */
 	size_t signed_total;
 	size_t failures;
+	/* serve.ocsp.signer: delegated: the responder responses are from. */
+	struct signet_ca_ocsp_responder responder;
+	int have_responder;
 };
 
 struct scan {
@@ -231,6 +234,46 @@ ocsp_store_changed(struct signer *s, struct signer_ocsp *o, int64_t *seq,
 	return !o->scanned || *seq != o->rev_seq || *total != o->total;
 }
 
+/*
+ * The delegated responder: the store's current one, else (none, or due
+ * for rotation) a new one made now. When it changed, every response is
+ * signed again by it; until then the old ones are served.
+ */
+static int
+ocsp_responder_sync(struct signer *s, struct signer_ocsp *o, int64_t now)
+{
+	struct signet_ca_ocsp_responder info;
+	int r, found = 0;
+	size_t i;
+
+	if ((r = signet_ca_ocsp_responder_load(s->ca, now, &info, &found)) != 0)
+		goto fail;
+	if (!found || now >= info.rotate_at) {
+		if ((r = signet_ca_ocsp_responder_make(s->ca, &info)) != 0)
+			goto fail;
+		signer_say("OCSP: new responder certificate %s (key %s), "
+			   "valid until %lld, replaced from %lld",
+		    info.serial, info.key_label, (long long)info.not_after,
+		    (long long)info.rotate_at);
+	}
+	if (o->have_responder && strcmp(o->responder.serial, info.serial) == 0)
+		return 0;
+	if (o->have_responder)
+		signer_say("OCSP: responder %s replaces %s: signing every "
+			   "response again",
+		    info.serial, o->responder.serial);
+	o->responder = info;
+	o->have_responder = 1;
+	for (i = 0; i < o->n; i++)
+		o->v[i].this_update = 0; /* due now; the old one is served */
+	return 0;
+fail:
+	signer_count_error(s, r);
+	signer_say("OCSP: no delegated responder, nothing signed: %s",
+	    signet_error_message());
+	return r;
+}
+
 int
 signer_ocsp_check(struct signer *s)
 {
@@ -264,6 +307,18 @@ signer_ocsp_check(struct signer *s)
 		o->scanned = 1;
 		o->rev_seq = seq;
 		o->total = total;
+	}
+	/*
+	 * A new responder certificate (this node's, another's, or `signet
+	 * ocsp signer rotate`) moves the store's counts; a rotation falls due
+	 * on the clock.
+	 */
+	if (!s->cfg->serve_ocsp_ca_signs &&
+	    (r > 0 || !o->have_responder || now >= o->responder.rotate_at) &&
+	    ocsp_responder_sync(s, o, now) != 0) {
+		o->have_responder = 0;
+		o->refresh_at = now + 60;
+		return 0;
 	}
 	/* RFC 6960 4.2.2.1: thisUpdate on a whole minute. */
 	tu = now - now % 60;
@@ -317,6 +372,8 @@ signer_ocsp_check(struct signer *s)
 	}
 	if (more || failed)
 		o->refresh_at = now;
+	if (o->have_responder && o->responder.rotate_at < o->refresh_at)
+		o->refresh_at = o->responder.rotate_at;
 	free(idx);
 	return more;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "x509/x509_int.h"
 
@@ -121,6 +122,68 @@ ocsp_put_single(struct der_buf *b, const struct signet_ocsp_params *p,
 	return 0;
 }
 
+/*
+ * A delegated responder: its certificate must carry the key given, and
+ * the response will carry the certificate. key_hash: SHA-1 of the key.
+ */
+static int
+ocsp_responder_set(struct signet_tbs *tbs, const struct signet_ocsp_params *p,
+    uint8_t key_hash[20])
+{
+	int r = SIGNET_ERR_INTERNAL;
+	struct x509_cert_view *v = NULL;
+	struct x509_span bits;
+	const uint8_t *q = p->responder_cert;
+	X509 *cert = NULL;
+	const char *why;
+	unsigned n = 0;
+
+	if (p->responder_pub == NULL || p->responder_cert_len == 0) {
+		r = signet_error_set(SIGNET_ERR_USAGE,
+		    "a delegated responder needs its certificate and key");
+		goto out;
+	}
+	if ((v = calloc(1, sizeof(*v))) == NULL) {
+		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (x509_cert_view_parse(p->responder_cert, p->responder_cert_len, v,
+		&why) != 0 ||
+	    x509_spki_key_bits(v->spki.p, v->spki.n, &bits) != 0) {
+		r = signet_error_set(SIGNET_ERR_USAGE,
+		    "the OCSP responder certificate does not parse");
+		goto out;
+	}
+	if ((cert = d2i_X509(NULL, &q, (long)p->responder_cert_len)) == NULL ||
+	    EVP_PKEY_eq(X509_get0_pubkey(cert), p->responder_pub) != 1) {
+		r = signet_error_set(SIGNET_ERR_USAGE,
+		    "the OCSP responder certificate is not for the "
+		    "responder's key");
+		goto out;
+	}
+	if (EVP_Digest(bits.p, bits.n, key_hash, &n, EVP_sha1(), NULL) != 1) {
+		r = signet_error_ossl(SIGNET_ERR_CRYPTO,
+		    "hashing the responder's key");
+		goto out;
+	}
+	if ((tbs->ocsp_certs = malloc(p->responder_cert_len)) == NULL) {
+		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	memcpy(tbs->ocsp_certs, p->responder_cert, p->responder_cert_len);
+	tbs->ocsp_certs_len = p->responder_cert_len;
+	if (EVP_PKEY_up_ref(p->responder_pub) != 1) {
+		r = signet_error_ossl(SIGNET_ERR_INTERNAL, "EVP_PKEY_up_ref");
+		goto out;
+	}
+	tbs->signer_pub = p->responder_pub;
+	r = 0;
+out:
+	X509_free(cert);
+	free(v);
+	return r;
+}
+
 int
 signet_ocsp_prepare(const struct signet_ocsp_params *params,
     struct signet_tbs **out)
@@ -128,6 +191,7 @@ signet_ocsp_prepare(const struct signet_ocsp_params *params,
 	int r = SIGNET_ERR_INTERNAL;
 	struct signet_tbs *tbs = NULL;
 	struct der_buf *b;
+	uint8_t key_hash[20];
 	unsigned algs;
 	size_t seq, rid, list;
 
@@ -146,14 +210,29 @@ signet_ocsp_prepare(const struct signet_ocsp_params *params,
 	tbs->ocsp_expect.revoked = params->revoked;
 	tbs->ocsp_expect.revoked_at = params->revoked_at;
 	tbs->ocsp_expect.reason = params->reason;
-	if ((r = signet_sig_alg_for_key(params->issuer->pub, params->rsa_pss,
-		 &tbs->alg)) != 0)
+	if (params->responder_cert != NULL &&
+	    (r = ocsp_responder_set(tbs, params, key_hash)) != 0)
+		goto out;
+	if ((r = signet_sig_alg_for_key(tbs->signer_pub != NULL
+					    ? tbs->signer_pub
+					    : params->issuer->pub,
+		 params->rsa_pss, &tbs->alg)) != 0)
 		goto out;
 	b = &tbs->buf;
 	seq = der_begin(b, DER_SEQUENCE);
-	/* version v1 is the DEFAULT: absent. responderID byName [1]. */
-	rid = der_begin(b, DER_CONTEXT_CONS(1));
-	der_put_raw(b, params->issuer->subject.p, params->issuer->subject.n);
+	/*
+	 * version v1 is the DEFAULT: absent. responderID byName [1] for the
+	 * CA, byKey [2] for a delegated responder (RFC 6960 4.2.2.3: the
+	 * SHA-1 of its subjectPublicKey, as RFC 5019 2.2.3 recommends).
+	 */
+	if (tbs->signer_pub != NULL) {
+		rid = der_begin(b, DER_CONTEXT_CONS(2));
+		der_put_tlv(b, DER_OCTET_STRING, key_hash, 20);
+	} else {
+		rid = der_begin(b, DER_CONTEXT_CONS(1));
+		der_put_raw(b, params->issuer->subject.p,
+		    params->issuer->subject.n);
+	}
 	der_end(b, rid);
 	der_put_generalized_time(b, params->this_update);
 	list = der_begin(b, DER_SEQUENCE);

@@ -218,6 +218,10 @@ struct signet_tbs {
 	struct signet_validity validity;
 	size_t crl_entries;
 	struct signet_lint_ocsp_expect ocsp_expect; /* serial: tbs->serial */
+	/* OCSP by a delegated responder: certs [0] and the key that signs. */
+	uint8_t *ocsp_certs; /* the responder certificate, DER */
+	size_t ocsp_certs_len;
+	EVP_PKEY *signer_pub;
 	X509 *cert;          /* after signing, parsed on demand */
 	uint8_t *signed_der; /* certificates: the signed DER */
 	size_t signed_len;
