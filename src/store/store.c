@@ -237,6 +237,22 @@ static const char *const schema_v5[] = {
 	" CONSTRAINT est_tokens_times CHECK (expires_at > created_at))",
 };
 
+/*
+ * OCSP (docs/ocsp.md): the latest pre-signed response of each
+ * certificate, shared by the nodes of the database; read by thisUpdate.
+ */
+static const char *const schema_v6[] = {
+	"CREATE TABLE ocsp_responses ("
+	" certificate_id BIGINT NOT NULL PRIMARY KEY"
+	"  REFERENCES certificates (id),"
+	" this_update BIGINT NOT NULL,"
+	" next_update BIGINT NOT NULL,"
+	" der {BLOB} NOT NULL,"
+	" CONSTRAINT ocsp_responses_times CHECK (next_update > this_update))",
+	"CREATE INDEX ocsp_responses_this_update ON ocsp_responses "
+	"(this_update)",
+};
+
 static const struct {
 	const char *const *sql;
 	size_t n;
@@ -246,13 +262,14 @@ static const struct {
 	{ schema_v3, sizeof(schema_v3) / sizeof(schema_v3[0]) },
 	{ schema_v4, sizeof(schema_v4) / sizeof(schema_v4[0]) },
 	{ schema_v5, sizeof(schema_v5) / sizeof(schema_v5[0]) },
+	{ schema_v6, sizeof(schema_v6) / sizeof(schema_v6[0]) },
 };
 
 /* Dropped in this order by store_drop_all (foreign keys first). */
-static const char *const schema_tables[] = { "est_tokens", "supersessions",
-	"acme_challenges", "acme_authzs", "acme_orders", "acme_accounts",
-	"acme_nonces", "blocked_keys", "crls", "certificates", "issuers",
-	"meta" };
+static const char *const schema_tables[] = { "ocsp_responses", "est_tokens",
+	"supersessions", "acme_challenges", "acme_authzs", "acme_orders",
+	"acme_accounts", "acme_nonces", "blocked_keys", "crls", "certificates",
+	"issuers", "meta" };
 
 /* ---- names -------------------------------------------------------------- */
 

@@ -95,6 +95,14 @@ static const struct store_col est_token_cols[] = {
 	{ "revoked_at", STORE_COL_INT, 1, 0 },
 };
 
+static const struct store_col ocsp_cols[] = {
+	{ "issuer", STORE_COL_TEXT, 0, HEX64 },
+	{ "serial", STORE_COL_TEXT, 0, 40 },
+	{ "this_update", STORE_COL_INT, 0, 0 },
+	{ "next_update", STORE_COL_INT, 0, 0 },
+	{ "der", STORE_COL_BLOB, 0, SIGNET_STORE_OCSP_MAX },
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* In the order of the fields of struct signet_store_inventory. */
@@ -168,6 +176,17 @@ const struct store_table store_tables[] = {
 	    "created_at, expires_at, used_at, revoked_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	    "SELECT count(*) FROM est_tokens" },
+	{ "ocsp_responses", ocsp_cols, N(ocsp_cols),
+	    "SELECT i.issuer_key, c.serial, o.this_update, o.next_update, "
+	    "o.der FROM ocsp_responses o "
+	    "JOIN certificates c ON c.id = o.certificate_id "
+	    "JOIN issuers i ON i.id = c.issuer_id ORDER BY c.id",
+	    "INSERT INTO ocsp_responses (certificate_id, this_update, "
+	    "next_update, der) VALUES ("
+	    "(SELECT c.id FROM certificates c JOIN issuers i "
+	    "ON i.id = c.issuer_id WHERE i.issuer_key = ? AND c.serial = ?), "
+	    "?, ?, ?)",
+	    "SELECT count(*) FROM ocsp_responses" },
 };
 const size_t store_n_tables = N(store_tables);
 
@@ -189,6 +208,8 @@ store_inventory_slot(struct signet_store_inventory *rows, size_t i)
 		return &rows->supersessions;
 	case 6:
 		return &rows->est_tokens;
+	case 7:
+		return &rows->ocsp_responses;
 	default:
 		return NULL;
 	}
@@ -559,7 +580,7 @@ store_require_empty(struct signet_store *st)
 	if ((r = inventory_count(st, &n)) != 0)
 		return r;
 	if (n.meta + n.issuers + n.certificates + n.crls + n.blocked_keys +
-		n.supersessions + n.est_tokens !=
+		n.supersessions + n.est_tokens + n.ocsp_responses !=
 	    0)
 		return signet_error_set(SIGNET_ERR_CONFLICT,
 		    "%s is not empty (%lld certificates, %lld issuers, %lld "

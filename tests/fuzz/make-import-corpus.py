@@ -41,6 +41,9 @@ TABLES = [
                     ("profile", "S"), ("names", "S"), ("created_at", "I"),
                     ("expires_at", "I"), ("used_at", "I"),
                     ("revoked_at", "I")]),
+    ("ocsp_responses", [("issuer", "S"), ("serial", "S"),
+                        ("this_update", "I"), ("next_update", "I"),
+                        ("der", "B")]),
 ]
 
 
@@ -69,7 +72,7 @@ def content_hash(rows):
 
 def export(rows):
     lines = [json.dumps({"format": "signet-store-export", "version": 1,
-                         "schema_version": 5, "source": "python",
+                         "schema_version": 6, "source": "python",
                          "exported_at": 1767225600})]
     for name, cols in TABLES:
         for row in rows.get(name, []):
@@ -115,6 +118,11 @@ def main():
         "blocked_keys": [{"spki_sha256": spki, "blocked_at": 1767312000,
                           "reason": "keyCompromise", "cert_issuer": issuer,
                           "cert_serial": "%040x" % 0x0a}],
+        "ocsp_responses": [{"issuer": issuer, "serial": "%040x" % 0x0a,
+                            "this_update": 1767312000,
+                            "next_update": 1767657600,
+                            "der": base64.b64encode(
+                                b"\x30\x03\x0a\x01\x00").decode()}],
     }
     seeds = {
         "valid-full.jsonl": export(rows),
