@@ -386,6 +386,18 @@ int
 signet_ca_ocsp_sign(struct signet_ca *ca, const struct signet_ca_ocsp_cert *c,
     int64_t this_update, uint8_t **der, size_t *der_len) SIGNET_WUR;
 
+/*
+ * Would this instance serve der as c's response now? Only if it is a
+ * successful OCSPResponse whose every SingleResponse is for c's serial
+ * with c's status, signed by the current signer (the loaded delegated
+ * responder, its certificate in certs; else the CA key, no certificate).
+ * 0, or SIGNET_ERR_VERIFY without a message (the caller says why it
+ * asked). For responses read back from the store.
+ */
+int
+signet_ca_ocsp_check(struct signet_ca *ca, const struct signet_ca_ocsp_cert *c,
+    const uint8_t *der, size_t len) SIGNET_WUR;
+
 /* ---- the delegated OCSP responder (RFC 6960 4.2.2.2) ---------------------- */
 
 /* The profile of responder certificates (policies/default.yaml). */

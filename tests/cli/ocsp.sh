@@ -363,7 +363,32 @@ is_revoked gone.crt &&
 contains status2.out "serial:     $new_signer" "signet ocsp signer status: the new responder"
 grep -q "responder $new_signer replaces $first_signer" serve.err &&
 	ok "the service says so in its log" || bad "no rotation in serve.err"
+signed_by_new good.crt && cp good.crt.resp good.before-restart.resp
 
+kill -TERM "$signer"
+wait "$signer" && ok "SIGTERM: signet serve exits 0" || bad "exit status"
+signer=
+
+# ---- a restart takes the fresh responses from the store, signs none -------
+mark=$(wc -l <serve.err)
+"$signet" serve >>serve.out 2>>serve.err &
+signer=$!
+wait_for "restarted, the service answers /health" healthy
+restart_log() { tail -n +"$((mark + 1))" serve.err | grep -v '^signet-frontend'; }
+taken() { restart_log | grep -q "responses taken from the store"; }
+wait_for "after a restart the responses are taken from the store" taken
+signed_by_new good.crt && WANT_SIGNER=$new_signer py_judge gone.crt.resp gone.crt REVOKED &&
+	ok "... and served: by the same responder, good and revoked" ||
+	bad "after the restart: $(cat judge.out)"
+sleep 2 # a check interval or two: nothing falls due
+if restart_log | grep -q "responses\? signed"; then
+	bad "the restarted service signed again: $(restart_log | grep signed)"
+else
+	ok "... none signed again (no token signature for a fresh response)"
+fi
+cmp -s good.crt.resp good.before-restart.resp &&
+	ok "... the very bytes served before the restart" ||
+	bad "good.crt's response changed over the restart"
 kill -TERM "$signer"
 wait "$signer" && ok "SIGTERM: signet serve exits 0" || bad "exit status"
 signer=
@@ -377,6 +402,9 @@ by_ca() { is_good good.crt && py_judge good.crt.resp good.crt GOOD ca; }
 wait_for "signer: ca: the CA key signs, byName, no certificates" by_ca
 grep -q "Response verify OK" good.crt.ocsp && ok "... openssl ocsp verifies it" ||
 	bad "signer: ca: $(cat good.crt.ocsp)"
+grep -q "in the store not taken (another signer" serve.err &&
+	ok "... the responder's responses in the store were not taken" ||
+	bad "signer: ca took the responder's responses"
 kill -TERM "$signer"
 wait "$signer" && ok "SIGTERM: signet serve exits 0" || bad "exit status"
 signer=
