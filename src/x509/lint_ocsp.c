@@ -252,35 +252,9 @@ ocsp_der(const struct lint_ocsp *o, struct lint_msg *m)
 	return LINT_PASS;
 }
 
-/* The responder certificate's subjectPublicKey bits and public key. */
-static int
-responder_key(const struct lint_ocsp *o, struct x509_span *bits, EVP_PKEY **pub)
-{
-	struct x509_cert_view *v;
-	const uint8_t *p = o->responder_cert.p;
-	X509 *cert;
-	const char *why;
-	int r = -1;
-
-	*pub = NULL;
-	if ((v = calloc(1, sizeof(*v))) == NULL)
-		return -1;
-	if (x509_cert_view_parse(o->responder_cert.p, o->responder_cert.n, v,
-		&why) == 0 &&
-	    x509_spki_key_bits(v->spki.p, v->spki.n, bits) == 0 &&
-	    (cert = d2i_X509(NULL, &p, (long)o->responder_cert.n)) != NULL) {
-		if ((*pub = X509_get_pubkey(cert)) != NULL)
-			r = 0;
-		X509_free(cert);
-	}
-	free(v);
-	return r;
-}
-
 static int
 ocsp_responder_id(const struct lint_ocsp *o, struct lint_msg *m)
 {
-	struct x509_span key;
 	EVP_PKEY *pub = NULL;
 	uint8_t h[20];
 	unsigned n = 0;
@@ -293,12 +267,11 @@ ocsp_responder_id(const struct lint_ocsp *o, struct lint_msg *m)
 		if (o->rid_tag != DER_CONTEXT_CONS(2))
 			return lint_fail(m, "a response signed by a delegated "
 					    "responder names it byKey");
-		if (responder_key(o, &key, &pub) != 0)
+		if (x509_ocsp_responder_key(o->responder_cert.p,
+			o->responder_cert.n, &pub, h) != 0)
 			return lint_fail(m, "the responder certificate's key "
 					    "does not parse");
 		EVP_PKEY_free(pub);
-		if (EVP_Digest(key.p, key.n, h, &n, EVP_sha1(), NULL) != 1)
-			return LINT_NA;
 		res = o->rid.n == 22 && o->rid.p[0] == DER_OCTET_STRING &&
 		      o->rid.p[1] == 20 && memcmp(o->rid.p + 2, h, 20) == 0;
 		return res ? LINT_PASS
@@ -330,7 +303,7 @@ static int
 ocsp_sig_alg(const struct lint_ocsp *o, struct lint_msg *m)
 {
 	enum signet_sig_alg have, want;
-	struct x509_span bits;
+	uint8_t h[20];
 	EVP_PKEY *pub = NULL;
 	int r, res;
 
@@ -341,7 +314,8 @@ ocsp_sig_alg(const struct lint_ocsp *o, struct lint_msg *m)
 		return lint_fail(m, "the signature algorithm is not one BR "
 				    "7.1.3.2 allows, encoded as it says");
 	if (o->responder_cert.n > 0) {
-		if (responder_key(o, &bits, &pub) != 0)
+		if (x509_ocsp_responder_key(o->responder_cert.p,
+			o->responder_cert.n, &pub, h) != 0)
 			return lint_fail(m, "the responder certificate's key "
 					    "does not parse");
 		r = signet_sig_alg_for_key(pub, signet_sig_alg_is_pss(have),

@@ -158,6 +158,13 @@ void x509_put_sig_alg(struct der_buf *b, enum signet_sig_alg alg);
 enum signet_sig_alg x509_sig_alg_from_der(const uint8_t *der, size_t len);
 
 /* subjectPublicKey BIT STRING value of an SPKI (without unused octet). */
+/*
+ * A delegated OCSP responder certificate's public key (a new reference)
+ * and the SHA-1 of its key bits; the last certificate asked for is
+ * remembered (ocsp.c). 0 or -1.
+ */
+int x509_ocsp_responder_key(const uint8_t *der, size_t len, EVP_PKEY **pub,
+    uint8_t key_hash[20]) SIGNET_WUR;
 int x509_spki_key_bits(const uint8_t *spki, size_t len, struct x509_span *out)
     SIGNET_WUR;
 /* RFC 7093 2 method 1: leftmost 160 bits of SHA-256 of the key bits. */
