@@ -408,4 +408,32 @@ grep -q "in the store not taken (another signer" serve.err &&
 kill -TERM "$signer"
 wait "$signer" && ok "SIGTERM: signet serve exits 0" || bad "exit status"
 signer=
+
+# ---- 23 days on, the service replaces the responder by itself ---------------
+# The 30-day responder is due two 4-day lifetimes before its notAfter.
+# Last: the faketime'd signer's records are the newest in the store.
+if command -v faketime >/dev/null 2>&1; then
+	sed -i '$d' "$CA_CONFIG" # back to signer: delegated (the default)
+	mark=$(wc -l <serve.err)
+	env ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+		faketime -f +23d "$signet" serve >>serve.out 2>>serve.err &
+	signer=$!
+	later_log() { tail -n +"$((mark + 1))" serve.err | grep -v '^signet-frontend'; }
+	rotated() { later_log | grep -q "OCSP: new responder certificate"; }
+	wait_for "23 days on, the service makes a new responder by itself" rotated
+	third=$(later_log | sed -n 's/.*new responder certificate \([0-9a-f]*\) .*/\1/p' | head -1)
+	# Its responses start 23 days ahead of this clock: openssl ocsp
+	# would call their times invalid; python3-cryptography judges them.
+	by_third() {
+		curl -s -o third.resp --max-time 10 --data-binary @req1.der \
+			-H 'Content-Type: application/ocsp-request' "$base/ocsp" &&
+			WANT_SIGNER=$third py_judge third.resp good.crt GOOD
+	}
+	[ -n "$third" ] && [ "$third" != "$new_signer" ] &&
+		wait_for "... and the responses are signed again by it ($third)" by_third ||
+		bad "no third responder: $(later_log | tail -5)"
+	serve_stop_wrapped # faketime runs signet as its child
+else
+	echo "skipped: no faketime for the rotation that falls due"
+fi
 checks_done

@@ -88,6 +88,9 @@ signer=$!
 wait_for "node 1 answers OCSP: a.crt good, verified against the root" \
 	ocsp 1 a.crt good
 wait_for "node 1: b.crt good" ocsp 1 b.crt good
+# The responder's own certificate gets its response at node 1's next check.
+all_signed() { grep -q "signed (3 certificates)" serve1.err; }
+wait_for "node 1 signed for all three certificates (a, b, its responder)" all_signed
 
 "$signet" serve --config "$cfg2" >serve2.out 2>serve2.err &
 signer2=$!
