@@ -6,7 +6,9 @@
  * opens the CA of CONFIG and signs N responses for certificate SERIAL
  * with signet_ca_ocsp_sign (build, lint, token signature, verification,
  * wrapping), alternating good and revoked, and prints responses per
- * second and the size of one. Compare with `bench_issue raw CONFIG N`
+ * second and the size of one. The signer is the delegated responder when
+ * the instance has one (signet serve made it), else the CA key, as
+ * signet serve does with serve.ocsp.signer delegated and ca. Compare with `bench_issue raw CONFIG N`
  * (raw_1: the token's one-thread signing rate) in the same run. It
  * measures; it asserts nothing about time.
  */
@@ -31,7 +33,9 @@ main(int argc, char **argv)
 {
 	struct signet_ca *ca = NULL;
 	struct signet_ca_ocsp_cert c;
+	struct signet_ca_ocsp_responder resp;
 	uint8_t *der = NULL;
+	int found = 0;
 	size_t len = 0, i, n;
 	int64_t tu;
 	double t0, dt;
@@ -45,6 +49,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	tu = (int64_t)time(NULL);
+	if (signet_ca_ocsp_responder_load(ca, tu, &resp, &found) != 0) {
+		fprintf(stderr, "bench_ocsp: %s\n", signet_error_message());
+		return 1;
+	}
+	printf("signer %s\n", found ? "delegated" : "ca");
 	tu -= tu % 60;
 	memset(&c, 0, sizeof(c));
 	c.serial = argv[2];

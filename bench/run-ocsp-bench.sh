@@ -30,7 +30,13 @@ signer=
 ossl=
 cleanup() {
 	[ -n "$signer" ] && kill "$signer" 2>/dev/null && wait "$signer" 2>/dev/null
-	[ -n "$ossl" ] && kill "$ossl" 2>/dev/null && wait "$ossl" 2>/dev/null
+	# openssl ocsp -multi's parent may not stop on SIGTERM alone.
+	if [ -n "$ossl" ]; then
+		kill "$ossl" 2>/dev/null
+		sleep 1
+		kill -KILL "$ossl" 2>/dev/null
+		wait "$ossl" 2>/dev/null
+	fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -50,6 +56,7 @@ p2=$(free_port)
 	echo "  user: nobody"
 	echo "  threads: 2"
 	echo "  max-connections-per-client: 1024"
+	echo "  max-request-rate: 0"
 	echo "  ocsp: {}"
 } >>"$CA_CONFIG"
 ca_csr www "/CN=www.example.com" "DNS:www.example.com"

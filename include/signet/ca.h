@@ -108,6 +108,7 @@ struct signet_ca_config {
 	int64_t serve_crl_check;       /* seconds between revocation polls */
 	int serve_ocsp;                /* serve.ocsp present: pre-sign, serve */
 	int64_t serve_ocsp_lifetime;   /* nextUpdate - thisUpdate, seconds */
+	int serve_ocsp_ca_signs; /* serve.ocsp.signer: ca (else delegated) */
 	/* ACME (docs/acme.md) */
 	char *serve_acme_profiles;     /* exposed profiles, comma/space list */
 	unsigned serve_acme_http_port; /* where http-01 is fetched */
@@ -382,7 +383,8 @@ struct signet_ca_ocsp_cert {
 };
 
 /*
- * Pre-sign one certificate's OCSP response (RFC 6960) with the CA key:
+ * Pre-sign one certificate's OCSP response (RFC 6960) with the loaded
+ * delegated responder (signet_ca_ocsp_responder_load), else the CA key:
  * thisUpdate = this_update (a whole minute), nextUpdate = thisUpdate +
  * serve.ocsp.lifetime, SHA-1 and SHA-256 CertIDs in one response. The
  * response is built, linted (the OCSP lints, the status against c),
@@ -394,6 +396,63 @@ struct signet_ca_ocsp_cert {
 int
 signet_ca_ocsp_sign(struct signet_ca *ca, const struct signet_ca_ocsp_cert *c,
     int64_t this_update, uint8_t **der, size_t *der_len) SIGNET_WUR;
+
+/*
+ * Would this instance serve der as c's response now? Only if it is a
+ * successful OCSPResponse whose every SingleResponse is for c's serial
+ * with c's status, signed by the current signer (the loaded delegated
+ * responder, its certificate in certs; else the CA key, no certificate).
+ * 0, or SIGNET_ERR_VERIFY without a message (the caller says why it
+ * asked). For responses read back from the store.
+ */
+int
+signet_ca_ocsp_check(struct signet_ca *ca, const struct signet_ca_ocsp_cert *c,
+    const uint8_t *der, size_t len) SIGNET_WUR;
+
+/* ---- the delegated OCSP responder (RFC 6960 4.2.2.2) ---------------------- */
+
+/* The profile of responder certificates (policies/default.yaml). */
+#define SIGNET_OCSP_RESPONDER_PROFILE "ocsp-responder"
+/* Labels of responder keys on the token: this, then the time made. */
+#define SIGNET_OCSP_RESPONDER_LABEL "signet-ocsp-"
+
+struct signet_ca_ocsp_responder {
+	char serial[41];     /* hex */
+	char key_label[128]; /* on the CA's token */
+	int64_t not_before;
+	int64_t not_after;
+	int64_t rotate_at; /* when the service makes the next one */
+};
+
+/*
+ * Load the current responder: the unexpired certificate of profile
+ * ocsp-responder of this CA that expires last (issued, not revoked), and
+ * its key on the CA's token, found by its public key among the keys
+ * labelled SIGNET_OCSP_RESPONDER_LABEL*. From then on signet_ca_ocsp_sign
+ * signs with it. *found 0 (and 0 returned) when there is none, or its key
+ * is not on this token. Needs SIGNET_CA_OPEN_SIGN.
+ */
+int signet_ca_ocsp_responder_load(struct signet_ca *ca, int64_t now,
+    struct signet_ca_ocsp_responder *info, int *found) SIGNET_WUR;
+/*
+ * Make a new responder: a key pair of the CA key's type generated on the
+ * CA's token (sensitive, never extractable), a CSR it signs, and a
+ * certificate issued by signet_ca_issue under the ocsp-responder profile
+ * (linted, recorded, audited as any issuance); then load it. Needs
+ * SIGNET_CA_OPEN_SIGN | SIGNET_CA_OPEN_POLICY.
+ */
+int signet_ca_ocsp_responder_make(struct signet_ca *ca,
+    struct signet_ca_ocsp_responder *info) SIGNET_WUR;
+/*
+ * When a responder valid from not_before to not_after is replaced: two
+ * response lifetimes before it expires, so that every response it signed
+ * expires before it does; but not before half its validity (a profile
+ * too short for serve.ocsp.lifetime must not rotate at every check).
+ */
+int64_t signet_ca_ocsp_responder_rotate_at(const struct signet_ca *ca,
+    int64_t not_before, int64_t not_after);
+/* Sign with the CA key again (serve.ocsp.signer: ca). */
+void signet_ca_ocsp_responder_drop(struct signet_ca *ca);
 
 /*
  * The CertID hashes of this CA (RFC 6960 4.1.1) for SHA-1 (alg 1) or

@@ -52,6 +52,7 @@
 #define SIGNET_STORE_DER_MAX ((size_t)1024 * 1024) /* a certificate */
 /* A CRL: ~2 million entries (vault #9176: 16.9k entries were 650 KB). */
 #define SIGNET_STORE_CRL_MAX ((size_t)64 * 1024 * 1024)
+#define SIGNET_STORE_OCSP_MAX ((size_t)64 * 1024) /* an OCSP response */
 
 struct signet_store;
 
@@ -414,6 +415,40 @@ int signet_store_crl_record(struct signet_store *st, const char *issuer,
 int signet_store_crl_last_full(struct signet_store *st, const char *issuer,
     int64_t *number, int64_t *this_update) SIGNET_WUR;
 
+/* ---- OCSP responses ---------------------------------------------------------
+ */
+
+/*
+ * The latest pre-signed OCSP response of a certificate (schema 6), shared
+ * by the nodes of a database so that a restart or another node need not
+ * sign everything again.
+ */
+struct signet_store_ocsp {
+	const char *serial; /* canonical hex */
+	int64_t this_update;
+	int64_t next_update; /* after this_update */
+	const uint8_t *der;  /* the OCSPResponse, 1..SIGNET_STORE_OCSP_MAX */
+	size_t der_len;
+};
+
+/*
+ * Keep these responses for certificates of issuer (issued or revoked
+ * ones: SIGNET_ERR_NOT_FOUND naming another), in one transaction. Each
+ * replaces the stored one unless that has a later thisUpdate.
+ */
+int signet_store_ocsp_put(struct signet_store *st, const char *issuer,
+    const struct signet_store_ocsp *v, size_t n) SIGNET_WUR;
+
+typedef int (
+    *signet_store_ocsp_cb)(const struct signet_store_ocsp *r, void *arg);
+/*
+ * Call cb (as signet_store_cert_foreach does) for each stored response of
+ * issuer with thisUpdate after `after` and nextUpdate after now, in
+ * thisUpdate order, streaming.
+ */
+int signet_store_ocsp_foreach(struct signet_store *st, const char *issuer,
+    int64_t after, int64_t now, signet_store_ocsp_cb cb, void *arg) SIGNET_WUR;
+
 /* One revokedCertificates entry. */
 struct signet_store_revoked {
 	const char *serial; /* canonical hex */
@@ -605,6 +640,7 @@ struct signet_store_inventory {
 	int64_t blocked_keys;
 	int64_t supersessions;
 	int64_t est_tokens;
+	int64_t ocsp_responses;
 	int64_t acme_eab_keys;
 	int64_t acme_renew_early;
 };

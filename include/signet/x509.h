@@ -296,6 +296,15 @@ struct signet_ocsp_params {
 	int64_t lifetime;   /* nextUpdate - thisUpdate, seconds, > 0 */
 	unsigned certid_algs; /* SIGNET_OCSP_CERTID_*; 0: both */
 	int rsa_pss;          /* RSA issuers: sign with RSASSA-PSS */
+	/*
+	 * A delegated responder (RFC 6960 4.2.2.2): its certificate, issued
+	 * by the CA, and its public key. When set, the response names it
+	 * byKey, carries the certificate in certs and must be signed by its
+	 * key; when NULL, the CA key signs and the response names it byName.
+	 */
+	const uint8_t *responder_cert;
+	size_t responder_cert_len;
+	EVP_PKEY *responder_pub;
 };
 
 /*

@@ -1050,6 +1050,7 @@ signet_ca_free(struct signet_ca *ca)
 	if (ca == NULL)
 		return;
 	ca_pool_free(ca->pool);
+	ca_ocsp_responder_free(ca->responder);
 	/* The log before its key, and the key before its token. */
 	signet_audit_free(ca->audit);
 	signet_signer_free(ca->signer);

@@ -76,7 +76,19 @@ struct signet_ca {
 	size_t n_warnings;
 
 	struct ca_pool *pool;
+	struct ca_ocsp_responder *responder; /* NULL: the CA key signs OCSP */
 };
+
+/* A delegated OCSP responder in use (ocsp_responder.c). */
+struct ca_ocsp_responder {
+	struct signet_key *key;
+	struct signet_signer *signer;
+	uint8_t *cert_der;
+	size_t cert_len;
+	EVP_PKEY *pub; /* borrowed from key */
+	struct signet_ca_ocsp_responder info;
+};
+void ca_ocsp_responder_free(struct ca_ocsp_responder *r);
 
 /* ---- config.c ------------------------------------------------------------ */
 

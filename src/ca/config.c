@@ -795,11 +795,16 @@ serve_fill(struct signet_ca_config *c, const struct y_serve *sv,
 	if (sv->ocsp == NULL)
 		return 0;
 	c->serve_ocsp = 1;
-	if (sv->ocsp->signer != NULL && strcmp(sv->ocsp->signer, "ca") != 0)
+	/* RFC 6960 4.2.2.2: a delegated responder (default) or the CA. */
+	if (sv->ocsp->signer != NULL && strcmp(sv->ocsp->signer, "ca") == 0)
+		c->serve_ocsp_ca_signs = 1;
+	else if (sv->ocsp->signer != NULL &&
+		 strcmp(sv->ocsp->signer, "delegated") != 0)
 		return yaml_error(c->path,
 		    yaml_lines_find(lines, "serve.ocsp.signer"),
-		    "serve.ocsp.signer '%s' is not supported: the CA key signs "
-		    "OCSP responses (ca)",
+		    "serve.ocsp.signer '%s' is neither delegated (a responder "
+		    "certificate the service makes and rotates) nor ca (the "
+		    "CA key signs)",
 		    sv->ocsp->signer);
 	/* BR 4.9.10: at most ten days; RFC 6960 has no lower bound. */
 	return serve_duration(c, lines, "serve.ocsp.lifetime",

@@ -1,10 +1,16 @@
 /*
- * OCSP responses signed by the CA key, one certificate at a time, through
+ * OCSP responses signed by the delegated responder or the CA key, one
+ * certificate at a time, through
  * the same steps as a certificate: build, lint (the response's status
  * against the store's), sign in the token, verify the signature.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
 
 #include "ca/ca_int.h"
 
@@ -38,6 +44,11 @@ signet_ca_ocsp_sign(struct signet_ca *ca, const struct signet_ca_ocsp_cert *c,
 	if ((r = signet_serial_from_hex(c->serial, &p.serial)) != 0)
 		goto out;
 	p.issuer = ca->issuer;
+	if (ca->responder != NULL) {
+		p.responder_cert = ca->responder->cert_der;
+		p.responder_cert_len = ca->responder->cert_len;
+		p.responder_pub = ca->responder->pub;
+	}
 	p.revoked = c->revoked;
 	p.revoked_at = (time_t)c->revoked_at;
 	p.reason = c->revoked ? c->reason : SIGNET_CRL_REASON_NONE;
@@ -56,7 +67,9 @@ signet_ca_ocsp_sign(struct signet_ca *ca, const struct signet_ca_ocsp_cert *c,
 			    c->serial, text);
 		goto out;
 	}
-	if ((r = signet_tbs_sign(tbs, ca->signer, &basic, &basic_len)) != 0 ||
+	if ((r = signet_tbs_sign(tbs,
+		 ca->responder != NULL ? ca->responder->signer : ca->signer,
+		 &basic, &basic_len)) != 0 ||
 	    (r = signet_ocsp_response_wrap(basic, basic_len, der, der_len)) !=
 		0)
 		goto out;
@@ -66,5 +79,106 @@ out:
 	free(text);
 	signet_lint_report_free(rep);
 	signet_tbs_free(tbs);
+	return r;
+}
+
+/*
+ * Take a response another process wrote (the store) only if this
+ * instance would have signed it: for this certificate of this CA, with
+ * the status the store has now, by the current signer (the loaded
+ * responder, its certificate in certs; else the CA key, no certificate),
+ * and its signature verifies.
+ */
+int
+signet_ca_ocsp_check(struct signet_ca *ca, const struct signet_ca_ocsp_cert *c,
+    const uint8_t *der, size_t len)
+{
+	int r = SIGNET_ERR_VERIFY;
+	const uint8_t *p = der;
+	OCSP_RESPONSE *resp = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	OCSP_SINGLERESP *single;
+	const STACK_OF(X509) * certs;
+	ASN1_INTEGER *want = NULL;
+	ASN1_INTEGER *serial = NULL;
+	struct signet_serial ser;
+	uint8_t *cert_der = NULL;
+	STACK_OF(X509) *only = NULL;
+	X509_STORE *st = NULL;
+	X509 *signer;
+	ASN1_GENERALIZEDTIME *revtime;
+	struct tm tm;
+	int i, n, status, reason, len1;
+
+	if (len > LONG_MAX || signet_serial_from_hex(c->serial, &ser) != 0 ||
+	    (resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL ||
+	    p != der + len ||
+	    OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
+	    (bs = OCSP_response_get1_basic(resp)) == NULL)
+		goto out;
+	certs = OCSP_resp_get0_certs(bs);
+	if (ca->responder != NULL) {
+		/* The current responder's certificate, byte for byte. */
+		if (sk_X509_num(certs) != 1 ||
+		    (len1 = i2d_X509(sk_X509_value(certs, 0), &cert_der)) <=
+			0 ||
+		    (size_t)len1 != ca->responder->cert_len ||
+		    memcmp(cert_der, ca->responder->cert_der,
+			ca->responder->cert_len) != 0)
+			goto out;
+		signer = sk_X509_value(certs, 0);
+	} else {
+		if (sk_X509_num(certs) != 0)
+			goto out;
+		signer = ca->cert;
+	}
+	/*
+	 * The signature, by that signer only (the responderID must name it);
+	 * whose certificate this is was decided above, not by a chain.
+	 */
+	if ((only = sk_X509_new_null()) == NULL ||
+	    sk_X509_push(only, signer) != 1 ||
+	    (st = X509_STORE_new()) == NULL ||
+	    OCSP_basic_verify(bs, only, st, OCSP_NOINTERN | OCSP_NOVERIFY) != 1)
+		goto out;
+	if ((want = ASN1_INTEGER_new()) == NULL ||
+	    ASN1_STRING_set(want, ser.v, (int)ser.len) != 1)
+		goto out;
+	n = OCSP_resp_count(bs);
+	if (n < 1)
+		goto out;
+	for (i = 0; i < n; i++) {
+		single = OCSP_resp_get0(bs, i);
+		serial = NULL;
+		if (OCSP_id_get0_info(NULL, NULL, NULL, &serial,
+			(OCSP_CERTID *)OCSP_SINGLERESP_get0_id(single)) != 1 ||
+		    serial == NULL || ASN1_INTEGER_cmp(serial, want) != 0)
+			goto out;
+		reason = -1;
+		revtime = NULL;
+		status = OCSP_single_get0_status(single, &reason, &revtime,
+		    NULL, NULL);
+		if (status != (c->revoked ? V_OCSP_CERTSTATUS_REVOKED
+					  : V_OCSP_CERTSTATUS_GOOD))
+			goto out;
+		/* The same revocation: time and reason (none: unspecified). */
+		if (c->revoked &&
+		    (revtime == NULL || ASN1_TIME_to_tm(revtime, &tm) != 1 ||
+			(int64_t)timegm(&tm) != c->revoked_at ||
+			(reason == -1 ? SIGNET_CRL_REASON_NONE : reason) !=
+			    (c->reason > 0 ? c->reason
+					   : SIGNET_CRL_REASON_NONE)))
+			goto out;
+	}
+	r = 0;
+out:
+	if (r != 0)
+		ERR_clear_error();
+	OPENSSL_free(cert_der);
+	sk_X509_free(only);
+	X509_STORE_free(st);
+	ASN1_INTEGER_free(want);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(resp);
 	return r;
 }

@@ -31,6 +31,7 @@ int cmd_renew(int argc, char **argv);
 int cmd_acme(int argc, char **argv);
 /* signet acme's verbs (cmd_acme.c dispatches) */
 int cmd_acme_renew_early(int argc, char **argv);
+int cmd_ocsp(int argc, char **argv);
 
 /*
  * Print "signet: <last error message>" to stderr and return the exit

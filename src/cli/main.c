@@ -26,6 +26,8 @@ static const struct cli_command commands[] = {
 	{ "show", "show one certificate by serial", cmd_show },
 	{ "db", "check the database against the audit log", cmd_db },
 	{ "serve", "run the online service (CRLs over HTTP)", cmd_serve },
+	{ "ocsp", "status and rotation of the delegated OCSP responder",
+	    cmd_ocsp },
 	{ "est", "one-time enrollment tokens for EST", cmd_est },
 	{ "acme", "ACME external account binding keys", cmd_acme },
 	{ "renew", "renew a certificate over EST with the current one",

@@ -935,6 +935,24 @@ compile_coherence(const struct compile *c, const struct yaml_profile *y,
 			return cfg_err(c, "key-usage",
 			    "TLS certificates need digitalSignature (BR "
 			    "7.1.2.7.11)");
+		/*
+		 * RFC 6960 4.2.2.2: a delegated OCSP responder's key signs
+		 * responses and nothing else; its certificate carries
+		 * id-pkix-ocsp-nocheck (4.2.2.2.1), so it must be short-lived.
+		 */
+		if ((p->ext_key_usage & SIGNET_EKU_OCSP_SIGNING) &&
+		    (p->ext_key_usage != SIGNET_EKU_OCSP_SIGNING ||
+			p->key_usage != SIGNET_KU_DIGITAL_SIGNATURE))
+			return cfg_err(c, "extended-key-usage",
+			    "an OCSPSigning profile has no other extended key "
+			    "usage and key-usage [digitalSignature] only "
+			    "(RFC 6960 4.2.2.2)");
+		if ((p->ext_key_usage & SIGNET_EKU_OCSP_SIGNING) &&
+		    p->validity_max + p->backdate > (int64_t)90 * 86400)
+			return cfg_err(c, "validity.max",
+			    "OCSPSigning certificates carry "
+			    "id-pkix-ocsp-nocheck and cannot be revoked in "
+			    "effect: validity.max + backdate at most 90d");
 		if ((p->ext_key_usage & SIGNET_EKU_SERVER_AUTH) &&
 		    !p->require_san)
 			return cfg_err(c, "names.required",

@@ -41,13 +41,19 @@ struct front front = {
 void
 front_log(const char *fmt, ...)
 {
+	/* getpid() is a system call, once per request line otherwise. */
+	static long pid;
 	char line[1024];
 	va_list ap;
+	long me;
 	int n;
 
-	n = snprintf(line, sizeof(line),
-	    "signet-frontend[%ld]: ", (long)getpid());
 	va_start(ap, fmt);
+	if ((me = __atomic_load_n(&pid, __ATOMIC_RELAXED)) == 0) {
+		me = (long)getpid();
+		__atomic_store_n(&pid, me, __ATOMIC_RELAXED);
+	}
+	n = snprintf(line, sizeof(line), "signet-frontend[%ld]: ", me);
 	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
 	n = (int)strlen(line);

@@ -144,6 +144,12 @@ struct front_route {
 /* Queue resp (destroyed here) with this status; bytes for the log. */
 int front_send(struct front_ctx *x, unsigned status, struct MHD_Response *resp,
     size_t bytes);
+/*
+ * Queue resp, which stays the caller's (libmicrohttpd keeps its own
+ * reference while sending): one prepared answer for many requests.
+ */
+int front_send_shared(struct front_ctx *x, unsigned status,
+    struct MHD_Response *resp, size_t bytes);
 /* A short text answer (copied). */
 int front_send_text(struct front_ctx *x, unsigned status, const char *type,
     const char *text);

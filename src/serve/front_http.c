@@ -118,15 +118,22 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	struct front_req *rq = *con_cls;
-	char when[32], status[16];
+	/* Formatted once a second per thread (gmtime_r takes glibc's lock). */
+	static __thread time_t when_at = -1;
+	static __thread char when[32];
+	char status[16];
 	struct tm tm;
 	time_t now = time(NULL);
 
 	if (rq == NULL)
 		return;
-	when[0] = '\0';
-	if (gmtime_r(&now, &tm) != NULL)
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (now != when_at) {
+		when[0] = '\0';
+		if (gmtime_r(&now, &tm) != NULL)
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+			    &tm);
+		when_at = now;
+	}
 	if (rq->status != 0)
 		snprintf(status, sizeof(status), "%u", rq->status);
 	else
@@ -496,6 +503,18 @@ front_send(struct front_ctx *x, unsigned status, struct MHD_Response *resp,
 		return MHD_NO;
 	ret = MHD_queue_response(x->c, status, resp);
 	MHD_destroy_response(resp);
+	x->rq->status = status;
+	x->rq->bytes = bytes;
+	return ret;
+}
+
+int
+front_send_shared(struct front_ctx *x, unsigned status,
+    struct MHD_Response *resp, size_t bytes)
+{
+	enum MHD_Result ret;
+
+	ret = MHD_queue_response(x->c, status, resp);
 	x->rq->status = status;
 	x->rq->bytes = bytes;
 	return ret;

@@ -27,6 +27,15 @@ struct ocsp_resp {
 	char etag[48];
 	uint8_t *der;
 	size_t len;
+	/*
+	 * The 200 answer with its headers, built at most once a second
+	 * (max-age counts down) and queued on every connection asking in
+	 * that second: libmicrohttpd counts its users, so replacing or
+	 * freeing it here never pulls it from under a connection.
+	 */
+	pthread_mutex_t lock;
+	struct MHD_Response *answer;
+	int64_t answer_at;
 };
 
 static struct {
@@ -102,6 +111,11 @@ resp_new(const struct serve_ocsp_entry *e)
 		free(r);
 		return NULL;
 	}
+	if (pthread_mutex_init(&r->lock, NULL) != 0) {
+		free(r->der);
+		free(r);
+		return NULL;
+	}
 	memcpy(r->der, e->der, e->der_len);
 	r->len = e->der_len;
 	memcpy(r->serial, e->serial, e->serial_len);
@@ -117,6 +131,16 @@ resp_new(const struct serve_ocsp_entry *e)
 	r->etag[33] = '"';
 	r->etag[34] = '\0';
 	return r;
+}
+
+static void
+resp_free(struct ocsp_resp *r)
+{
+	if (r->answer != NULL)
+		MHD_destroy_response(r->answer);
+	pthread_mutex_destroy(&r->lock);
+	free(r->der);
+	free(r);
 }
 
 int
@@ -149,8 +173,7 @@ front_ocsp_msg(const struct serve_msg *m)
 		pp = slot(e.serial, e.serial_len);
 		if (*pp != NULL) {
 			r->next = (*pp)->next;
-			free((*pp)->der);
-			free(*pp);
+			resp_free(*pp);
 		} else
 			ocsp.n++;
 		*pp = r;
@@ -165,24 +188,41 @@ static const uint8_t status_body[][5] = {
 	{ 0x30, 0x03, 0x0a, 0x01, OCSP_UNAUTHORIZED },
 };
 
-/* An OCSPResponse with only a status (RFC 6960 4.2.1): never cached. */
+/*
+ * An OCSPResponse with only a status (RFC 6960 4.2.1), never cached by
+ * clients: three answers made once and shared by every request.
+ */
+static struct MHD_Response *status_resp[3];
+static pthread_once_t status_once = PTHREAD_ONCE_INIT;
+
+static void
+status_init(void)
+{
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		status_resp[i] = MHD_create_response_from_buffer(5,
+		    (void *)status_body[i], MHD_RESPMEM_PERSISTENT);
+		if (status_resp[i] == NULL)
+			continue;
+		(void)MHD_add_response_header(status_resp[i],
+		    MHD_HTTP_HEADER_CONTENT_TYPE, "application/ocsp-response");
+		(void)MHD_add_response_header(status_resp[i],
+		    MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	}
+}
+
 static int
 send_status(struct front_ctx *x, int status)
 {
-	struct MHD_Response *resp;
 	int i = status == OCSP_MALFORMED_REQUEST ? 0
 		: status == OCSP_TRY_LATER       ? 1
 						 : 2;
 
-	resp = MHD_create_response_from_buffer(5, (void *)status_body[i],
-	    MHD_RESPMEM_PERSISTENT);
-	if (resp == NULL)
+	(void)pthread_once(&status_once, status_init);
+	if (status_resp[i] == NULL)
 		return MHD_NO;
-	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "application/ocsp-response");
-	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-	    "no-cache");
-	return front_send(x, MHD_HTTP_OK, resp, 5);
+	return front_send_shared(x, MHD_HTTP_OK, status_resp[i], 5);
 }
 
 static void
@@ -218,17 +258,68 @@ issuer_matches(const struct ocsp_certid *id)
 	       memcmp(id->key_hash, kh, n) == 0;
 }
 
+/* The 200 answer of r as of now: a copy of the DER and its headers. */
+static struct MHD_Response *
+answer_build(const struct ocsp_resp *r, int64_t now)
+{
+	struct MHD_Response *resp;
+	char cc[128], lm[40], ex[40];
+
+	resp = MHD_create_response_from_buffer(r->len, r->der,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return NULL;
+	snprintf(cc, sizeof(cc),
+	    "max-age=%lld, public, no-transform, must-revalidate",
+	    (long long)(r->next_update - now));
+	http_date(r->this_update, lm, sizeof(lm));
+	http_date(r->next_update, ex, sizeof(ex));
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		"application/ocsp-response") != MHD_YES ||
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cc) !=
+		MHD_YES ||
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, lm) !=
+		MHD_YES ||
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_EXPIRES, ex) !=
+		MHD_YES ||
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag) !=
+		MHD_YES) {
+		MHD_destroy_response(resp);
+		return NULL;
+	}
+	return resp;
+}
+
+/* 304 Not Modified: the same caching headers, no body. */
+static int
+send_not_modified(struct front_ctx *x, const struct ocsp_resp *r, int64_t now)
+{
+	struct MHD_Response *resp;
+	char cc[128], lm[40], ex[40];
+
+	resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	snprintf(cc, sizeof(cc),
+	    "max-age=%lld, public, no-transform, must-revalidate",
+	    (long long)(r->next_update - now));
+	http_date(r->this_update, lm, sizeof(lm));
+	http_date(r->next_update, ex, sizeof(ex));
+	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cc);
+	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, lm);
+	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_EXPIRES, ex);
+	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+	return front_send(x, MHD_HTTP_NOT_MODIFIED, resp, 0);
+}
+
 static int
 answer(struct front_ctx *x, const uint8_t *req, size_t req_len)
 {
 	struct ocsp_certid id;
 	struct ocsp_resp **pp, *r;
-	struct MHD_Response *resp = NULL;
-	int64_t now = (int64_t)time(NULL), age;
-	char cc[128], lm[40], ex[40], etag[48];
-	unsigned status = MHD_HTTP_OK;
-	size_t len = 0;
-	int st;
+	int64_t now = (int64_t)time(NULL);
+	size_t len;
+	int st, ret;
 
 	if ((st = ocsp_request_parse(req, req_len, &id)) != 0)
 		return send_status(x, st);
@@ -241,42 +332,39 @@ answer(struct front_ctx *x, const uint8_t *req, size_t req_len)
 	if (!issuer_matches(&id) || id.serial_len > 20 ||
 	    (pp = slot(id.serial, id.serial_len)) == NULL ||
 	    (r = *pp) == NULL || now >= r->next_update) {
-		ocsp.misses++;
+		__atomic_fetch_add(&ocsp.misses, 1, __ATOMIC_RELAXED);
 		pthread_rwlock_unlock(&ocsp.lock);
 		return send_status(x, OCSP_UNAUTHORIZED);
 	}
-	ocsp.hits++;
-	age = r->next_update - now;
-	snprintf(cc, sizeof(cc),
-	    "max-age=%lld, public, no-transform, must-revalidate",
-	    (long long)age);
-	http_date(r->this_update, lm, sizeof(lm));
-	http_date(r->next_update, ex, sizeof(ex));
-	snprintf(etag, sizeof(etag), "%s", r->etag);
+	__atomic_fetch_add(&ocsp.hits, 1, __ATOMIC_RELAXED);
 	if (strcmp(x->method, "GET") == 0 &&
 	    front_etag_matches(MHD_lookup_connection_value(x->c,
 				   MHD_HEADER_KIND,
 				   MHD_HTTP_HEADER_IF_NONE_MATCH),
-		etag)) {
-		status = MHD_HTTP_NOT_MODIFIED;
-		resp = MHD_create_response_from_buffer(0, NULL,
-		    MHD_RESPMEM_PERSISTENT);
-	} else {
-		len = r->len;
-		resp = MHD_create_response_from_buffer(r->len, r->der,
-		    MHD_RESPMEM_MUST_COPY);
+		r->etag)) {
+		ret = send_not_modified(x, r, now);
+		pthread_rwlock_unlock(&ocsp.lock);
+		return ret;
 	}
+	/* The read lock keeps r; its own lock, its answer. */
+	pthread_mutex_lock(&r->lock);
+	if (r->answer == NULL || r->answer_at != now) {
+		struct MHD_Response *fresh = answer_build(r, now);
+
+		if (fresh != NULL) {
+			if (r->answer != NULL)
+				MHD_destroy_response(r->answer);
+			r->answer = fresh;
+			r->answer_at = now;
+		}
+	}
+	len = r->len;
+	ret = r->answer != NULL && r->answer_at == now
+		  ? front_send_shared(x, MHD_HTTP_OK, r->answer, len)
+		  : MHD_NO;
+	pthread_mutex_unlock(&r->lock);
 	pthread_rwlock_unlock(&ocsp.lock);
-	if (resp == NULL)
-		return MHD_NO;
-	if (status == MHD_HTTP_OK)
-		(void)MHD_add_response_header(resp,
-		    MHD_HTTP_HEADER_CONTENT_TYPE, "application/ocsp-response");
-	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cc);
-	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, lm);
-	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_EXPIRES, ex);
-	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-	return front_send(x, status, resp, len);
+	return ret;
 }
 
 int
@@ -299,7 +387,7 @@ front_ocsp_counts(size_t *responses, uint64_t *hits, uint64_t *misses)
 {
 	pthread_rwlock_rdlock(&ocsp.lock);
 	*responses = ocsp.n;
-	*hits = ocsp.hits;
-	*misses = ocsp.misses;
+	*hits = __atomic_load_n(&ocsp.hits, __ATOMIC_RELAXED);
+	*misses = __atomic_load_n(&ocsp.misses, __ATOMIC_RELAXED);
 	pthread_rwlock_unlock(&ocsp.lock);
 }

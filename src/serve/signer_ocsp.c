@@ -39,6 +39,13 @@ struct signer_ocsp {
 	int64_t refresh_at; /* the earliest response due for re-signing */
 	size_t signed_total;
 	size_t failures;
+	/* serve.ocsp.signer: delegated: the responder responses are from. */
+	struct signet_ca_ocsp_responder responder;
+	int have_responder;
+	/* The store: the latest thisUpdate read or written there. */
+	int64_t store_since;
+	size_t adopted_total;
+	size_t store_failures;
 };
 
 struct scan {
@@ -231,6 +238,181 @@ ocsp_store_changed(struct signer *s, struct signer_ocsp *o, int64_t *seq,
 	return !o->scanned || *seq != o->rev_seq || *total != o->total;
 }
 
+/* ---- the store: responses shared across restarts and nodes ---------------- */
+
+struct adopt {
+	struct signer *s;
+	struct signer_ocsp *o;
+	size_t *idx; /* entries taken, to push */
+	size_t n, cap;
+	size_t refused;
+	int64_t since;
+};
+
+static int
+adopt_cb(const struct signet_store_ocsp *r, void *arg)
+{
+	struct adopt *a = arg;
+	struct signer_ocsp *o = a->o;
+	struct ocsp_ent key, *e;
+	struct signet_ca_ocsp_cert c;
+	uint8_t *der;
+	size_t *idx;
+
+	if (r->this_update > a->since)
+		a->since = r->this_update;
+	memset(&key, 0, sizeof(key));
+	snprintf(key.serial, sizeof(key.serial), "%s", r->serial);
+	e = o->n > 0 ? bsearch(&key, o->v, o->n, sizeof(*o->v), ent_cmp) : NULL;
+	/* Ours is as new or newer (or the certificate expired meanwhile). */
+	if (e == NULL || (e->der != NULL && e->this_update >= r->this_update))
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.serial = e->serial;
+	c.revoked = e->revoked;
+	c.revoked_at = e->revoked_at;
+	c.reason = e->reason;
+	if (signet_ca_ocsp_check(a->s->ca, &c, r->der, r->der_len) != 0) {
+		/* Another signer, a status since changed: sign our own. */
+		a->refused++;
+		return 0;
+	}
+	if (a->n == a->cap) {
+		size_t cap = a->cap == 0 ? 256 : a->cap * 2;
+
+		if ((idx = realloc(a->idx, cap * sizeof(*idx))) == NULL)
+			return signet_error_set(SIGNET_ERR_INTERNAL,
+			    "out of memory reading OCSP responses");
+		a->idx = idx;
+		a->cap = cap;
+	}
+	if ((der = malloc(r->der_len)) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL,
+		    "out of memory reading OCSP responses");
+	memcpy(der, r->der, r->der_len);
+	free(e->der);
+	e->der = der;
+	e->len = r->der_len;
+	e->this_update = r->this_update;
+	a->idx[a->n++] = (size_t)(e - o->v);
+	return 0;
+}
+
+/*
+ * Responses in the store newer than ours that this instance would have
+ * signed itself (at start: every fresh one, so a restart signs only what
+ * is due; later: what other nodes signed), served from now on.
+ */
+static void
+ocsp_store_adopt(struct signer *s, struct signer_ocsp *o, int64_t now)
+{
+	struct adopt a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	a.s = s;
+	a.o = o;
+	a.since = o->store_since;
+	r = signet_store_ocsp_foreach(signet_ca_get0_store(s->ca),
+	    signet_ca_issuer_id(s->ca), o->store_since, now, adopt_cb, &a);
+	if (r != 0) {
+		o->store_failures++;
+		signer_count_error(s, r);
+		signer_say("OCSP: cannot read responses from the store: %s",
+		    signet_error_message());
+	} else
+		o->store_since = a.since;
+	if (a.n > 0) {
+		o->adopted_total += a.n;
+		ocsp_push(s, o, a.idx, a.n);
+		signer_say("OCSP: %zu response%s taken from the store", a.n,
+		    a.n == 1 ? "" : "s");
+	}
+	if (a.refused > 0)
+		signer_say("OCSP: %zu response%s in the store not taken "
+			   "(another "
+			   "signer, or a status since changed)",
+		    a.refused, a.refused == 1 ? "" : "s");
+	free(a.idx);
+}
+
+/* Write what this turn signed, for restarts and the other nodes. */
+static void
+ocsp_store_put(struct signer *s, struct signer_ocsp *o, const size_t *idx,
+    size_t n, int64_t life)
+{
+	struct signet_store_ocsp *v;
+	int64_t tu = 0;
+	size_t i;
+	int r;
+
+	if (n == 0 || (v = calloc(n, sizeof(*v))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct ocsp_ent *e = &o->v[idx[i]];
+
+		v[i].serial = e->serial;
+		v[i].this_update = e->this_update;
+		v[i].next_update = e->this_update + life;
+		v[i].der = e->der;
+		v[i].der_len = e->len;
+		if (e->this_update > tu)
+			tu = e->this_update;
+	}
+	if ((r = signet_store_ocsp_put(signet_ca_get0_store(s->ca),
+		 signet_ca_issuer_id(s->ca), v, n)) != 0) {
+		o->store_failures++;
+		signer_count_error(s, r);
+		signer_say("OCSP: cannot write %zu response%s to the store "
+			   "(served all the same): %s",
+		    n, n == 1 ? "" : "s", signet_error_message());
+	} else if (tu > o->store_since)
+		o->store_since = tu; /* not read back as news */
+	free(v);
+}
+
+/*
+ * The delegated responder: the store's current one, else (none, or due
+ * for rotation) a new one made now. When it changed, every response is
+ * signed again by it; until then the old ones are served.
+ */
+static int
+ocsp_responder_sync(struct signer *s, struct signer_ocsp *o, int64_t now)
+{
+	struct signet_ca_ocsp_responder info;
+	int r, found = 0;
+	size_t i;
+
+	if ((r = signet_ca_ocsp_responder_load(s->ca, now, &info, &found)) != 0)
+		goto fail;
+	if (!found || now >= info.rotate_at) {
+		if ((r = signet_ca_ocsp_responder_make(s->ca, &info)) != 0)
+			goto fail;
+		signer_say("OCSP: new responder certificate %s (key %s), "
+			   "valid until %lld, replaced from %lld",
+		    info.serial, info.key_label, (long long)info.not_after,
+		    (long long)info.rotate_at);
+	}
+	if (o->have_responder && strcmp(o->responder.serial, info.serial) == 0)
+		return 0;
+	if (o->have_responder)
+		signer_say("OCSP: responder %s replaces %s: signing every "
+			   "response again",
+		    info.serial, o->responder.serial);
+	o->responder = info;
+	o->have_responder = 1;
+	for (i = 0; i < o->n; i++)
+		o->v[i].this_update = 0; /* due now; the old one is served */
+	/* Another node may have signed with it already: read them all. */
+	o->store_since = 0;
+	return 0;
+fail:
+	signer_count_error(s, r);
+	signer_say("OCSP: no delegated responder, nothing signed: %s",
+	    signet_error_message());
+	return r;
+}
+
 int
 signer_ocsp_check(struct signer *s)
 {
@@ -238,7 +420,7 @@ signer_ocsp_check(struct signer *s)
 	struct signet_ca_ocsp_cert c;
 	int64_t now = (int64_t)time(NULL), seq = 0, total = 0, tu, life, due;
 	size_t i, done = 0, *idx = NULL;
-	int r, more = 0, failed = 0;
+	int r, changed, more = 0, failed = 0;
 
 	if (s->ca == NULL || !s->cfg->serve_ocsp)
 		return 0;
@@ -252,8 +434,7 @@ signer_ocsp_check(struct signer *s)
 		    signet_error_message());
 		return 0;
 	}
-	if (r == 0 && now < o->refresh_at)
-		return 0;
+	changed = r;
 	if (r > 0) {
 		if (ocsp_rescan(s, o, now) != 0) {
 			signer_count_error(s, SIGNET_ERR_STORE);
@@ -265,6 +446,23 @@ signer_ocsp_check(struct signer *s)
 		o->rev_seq = seq;
 		o->total = total;
 	}
+	/*
+	 * A new responder certificate (this node's, another's, or `signet
+	 * ocsp signer rotate`) moves the store's counts; a rotation falls due
+	 * on the clock.
+	 */
+	if (!s->cfg->serve_ocsp_ca_signs &&
+	    (changed > 0 || !o->have_responder ||
+		now >= o->responder.rotate_at) &&
+	    ocsp_responder_sync(s, o, now) != 0) {
+		o->have_responder = 0;
+		o->refresh_at = now + 60;
+		return 0;
+	}
+	/* What other nodes (or this one before a restart) signed. */
+	ocsp_store_adopt(s, o, now);
+	if (changed == 0 && now < o->refresh_at)
+		return 0;
 	/* RFC 6960 4.2.2.1: thisUpdate on a whole minute. */
 	tu = now - now % 60;
 	if ((idx = calloc(OCSP_SIGN_PER_TURN, sizeof(*idx))) == NULL)
@@ -312,11 +510,14 @@ signer_ocsp_check(struct signer *s)
 	if (done > 0) {
 		o->signed_total += done;
 		ocsp_push(s, o, idx, done);
+		ocsp_store_put(s, o, idx, done, life);
 		signer_say("OCSP: %zu response%s signed (%zu certificates)",
 		    done, done == 1 ? "" : "s", o->n);
 	}
 	if (more || failed)
 		o->refresh_at = now;
+	if (o->have_responder && o->responder.rotate_at < o->refresh_at)
+		o->refresh_at = o->responder.rotate_at;
 	free(idx);
 	return more;
 }

@@ -238,9 +238,20 @@ static const char *const schema_v5[] = {
 };
 
 /*
- * Version 6 is reserved for OCSP responses, which come with their own
- * statements; until then it changes nothing.
+ * OCSP (docs/ocsp.md): the latest pre-signed response of each
+ * certificate, shared by the nodes of the database; read by thisUpdate.
  */
+static const char *const schema_v6[] = {
+	"CREATE TABLE ocsp_responses ("
+	" certificate_id BIGINT NOT NULL PRIMARY KEY"
+	"  REFERENCES certificates (id),"
+	" this_update BIGINT NOT NULL,"
+	" next_update BIGINT NOT NULL,"
+	" der {BLOB} NOT NULL,"
+	" CONSTRAINT ocsp_responses_times CHECK (next_update > this_update))",
+	"CREATE INDEX ocsp_responses_this_update ON ocsp_responses "
+	"(this_update)",
+};
 
 /*
  * External account binding (RFC 8555 7.3.4, docs/acme.md): the MAC keys
@@ -298,14 +309,14 @@ static const struct {
 	{ schema_v3, sizeof(schema_v3) / sizeof(schema_v3[0]) },
 	{ schema_v4, sizeof(schema_v4) / sizeof(schema_v4[0]) },
 	{ schema_v5, sizeof(schema_v5) / sizeof(schema_v5[0]) },
-	{ NULL, 0 }, /* 6: OCSP responses */
+	{ schema_v6, sizeof(schema_v6) / sizeof(schema_v6[0]) },
 	{ schema_v7, sizeof(schema_v7) / sizeof(schema_v7[0]) },
 	{ schema_v8, sizeof(schema_v8) / sizeof(schema_v8[0]) },
 };
 
 /* Dropped in this order by store_drop_all (foreign keys first). */
 static const char *const schema_tables[] = { "acme_replacements",
-	"acme_renew_early", "acme_eab_keys", "est_tokens", "supersessions",
+	"acme_renew_early", "acme_eab_keys", "ocsp_responses", "est_tokens", "supersessions",
 	"acme_challenges", "acme_authzs", "acme_orders", "acme_accounts",
 	"acme_nonces", "blocked_keys", "crls", "certificates", "issuers",
 	"meta" };

@@ -95,6 +95,14 @@ static const struct store_col est_token_cols[] = {
 	{ "revoked_at", STORE_COL_INT, 1, 0 },
 };
 
+static const struct store_col ocsp_cols[] = {
+	{ "issuer", STORE_COL_TEXT, 0, HEX64 },
+	{ "serial", STORE_COL_TEXT, 0, 40 },
+	{ "this_update", STORE_COL_INT, 0, 0 },
+	{ "next_update", STORE_COL_INT, 0, 0 },
+	{ "der", STORE_COL_BLOB, 0, SIGNET_STORE_OCSP_MAX },
+};
+
 /* hmac_key is the MAC key itself: a copy or export holds it too. */
 static const struct store_col eab_key_cols[] = {
 	{ "kid", STORE_COL_TEXT, 0, 32 },
@@ -186,6 +194,17 @@ const struct store_table store_tables[] = {
 	    "created_at, expires_at, used_at, revoked_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	    "SELECT count(*) FROM est_tokens" },
+	{ "ocsp_responses", ocsp_cols, N(ocsp_cols),
+	    "SELECT i.issuer_key, c.serial, o.this_update, o.next_update, "
+	    "o.der FROM ocsp_responses o "
+	    "JOIN certificates c ON c.id = o.certificate_id "
+	    "JOIN issuers i ON i.id = c.issuer_id ORDER BY c.id",
+	    "INSERT INTO ocsp_responses (certificate_id, this_update, "
+	    "next_update, der) VALUES ("
+	    "(SELECT c.id FROM certificates c JOIN issuers i "
+	    "ON i.id = c.issuer_id WHERE i.issuer_key = ? AND c.serial = ?), "
+	    "?, ?, ?)",
+	    "SELECT count(*) FROM ocsp_responses" },
 	{ "acme_eab_keys", eab_key_cols, N(eab_key_cols),
 	    "SELECT kid, hmac_key, profile, comment, created_at, account_id, "
 	    "bound_at, revoked_at FROM acme_eab_keys ORDER BY id",
@@ -225,8 +244,10 @@ store_inventory_slot(struct signet_store_inventory *rows, size_t i)
 	case 6:
 		return &rows->est_tokens;
 	case 7:
-		return &rows->acme_eab_keys;
+		return &rows->ocsp_responses;
 	case 8:
+		return &rows->acme_eab_keys;
+	case 9:
 		return &rows->acme_renew_early;
 	default:
 		return NULL;
@@ -598,7 +619,8 @@ store_require_empty(struct signet_store *st)
 	if ((r = inventory_count(st, &n)) != 0)
 		return r;
 	if (n.meta + n.issuers + n.certificates + n.crls + n.blocked_keys +
-		n.supersessions + n.est_tokens + n.acme_eab_keys +
+		n.supersessions + n.est_tokens + n.ocsp_responses +
+		n.acme_eab_keys +
 		n.acme_renew_early !=
 	    0)
 		return signet_error_set(SIGNET_ERR_CONFLICT,

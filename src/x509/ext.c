@@ -359,6 +359,16 @@ x509_put_cert_extensions(struct der_buf *b, const struct x509_ext_input *in)
 		ext_end(b, e);
 	}
 
+	/*
+	 * RFC 6960 4.2.2.2.1: a delegated responder's certificate says that
+	 * clients need not ask about it (id-pkix-ocsp-nocheck, NULL).
+	 */
+	if (p->ext_key_usage & SIGNET_EKU_OCSP_SIGNING) {
+		e = ext_begin(b, X509_EXT_OCSP_NOCHECK, 0);
+		der_put_null(b);
+		ext_end(b, e);
+	}
+
 	if (in->ski != NULL) {
 		e = ext_begin(b, X509_EXT_SKI, 0);
 		der_put_tlv(b, DER_OCTET_STRING, in->ski, in->ski_len);

@@ -865,6 +865,46 @@ nc_violation(const struct lint_cert *c, struct lint_msg *m)
 	return LINT_PASS;
 }
 
+/* ---- delegated OCSP responders (RFC 6960 4.2.2.2) ----------------------- */
+
+/* Longest validity of a responder certificate nobody checks (nocheck). */
+#define OCSP_RESPONDER_MAX_VALIDITY ((int64_t)90 * 86400)
+
+static int
+ocsp_responder_cert(const struct lint_cert *c, struct lint_msg *m)
+{
+	if (!c->parsed || !c->eku_ok || !(c->eku & SIGNET_EKU_OCSP_SIGNING))
+		return LINT_NA;
+	if (x509_exts_find(&c->v.exts, X509_EXT_OCSP_NOCHECK) == NULL)
+		return lint_fail(m, "an OCSPSigning certificate without "
+				    "id-pkix-ocsp-nocheck: clients would "
+				    "ask the responder about itself");
+	if (c->eku != SIGNET_EKU_OCSP_SIGNING)
+		return lint_fail(m, "OCSPSigning with other extended key "
+				    "usages: a responder key signs responses "
+				    "only");
+	if (c->is_ca || !c->ku_ok || c->ku != SIGNET_KU_DIGITAL_SIGNATURE)
+		return lint_fail(m, "a responder certificate is an end entity "
+				    "with keyUsage digitalSignature only");
+	return LINT_PASS;
+}
+
+static int
+ocsp_responder_validity(const struct lint_cert *c, struct lint_msg *m)
+{
+	if (!c->parsed || !c->eku_ok || !(c->eku & SIGNET_EKU_OCSP_SIGNING) ||
+	    !c->times_ok)
+		return LINT_NA;
+	/* nocheck: it cannot be revoked in effect, so it must be short. */
+	if ((int64_t)(c->not_after - c->not_before) >
+	    OCSP_RESPONDER_MAX_VALIDITY)
+		return lint_fail(m,
+		    "a responder certificate valid for %lld days; "
+		    "at most 90 (it carries id-pkix-ocsp-nocheck)",
+		    (long long)((c->not_after - c->not_before) / 86400));
+	return LINT_PASS;
+}
+
 #define C SIGNET_LINT_CERT
 #define E SIGNET_LINT_ERROR
 #define W SIGNET_LINT_WARNING
@@ -1003,6 +1043,14 @@ const struct lint_def lint_cert_defs[] = {
 	      "every name is within the issuing chain's name constraints", E,
 	      C },
 	    nc_violation, NULL },
+	{ { "e_ocsp_responder_cert", "RFC 6960 4.2.2.2, 4.2.2.2.1",
+	      "an OCSPSigning certificate has id-pkix-ocsp-nocheck, no other "
+	      "extended key usage, keyUsage digitalSignature only",
+	      E, C },
+	    ocsp_responder_cert, NULL },
+	{ { "e_ocsp_responder_validity", "RFC 6960 4.2.2.2.1",
+	      "an OCSPSigning certificate is valid for at most 90 days", E, C },
+	    ocsp_responder_validity, NULL },
 };
 
 const size_t lint_cert_ndefs =

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "util/codec.h"
 #include "x509/lint_int.h"
@@ -254,11 +255,29 @@ ocsp_der(const struct lint_ocsp *o, struct lint_msg *m)
 static int
 ocsp_responder_id(const struct lint_ocsp *o, struct lint_msg *m)
 {
+	EVP_PKEY *pub = NULL;
 	uint8_t h[20];
 	unsigned n = 0;
+	int res;
 
-	if (!o->parsed || !o->iss.known || o->responder_cert.n > 0)
+	if (!o->parsed || !o->iss.known)
 		return LINT_NA;
+	if (o->responder_cert.n > 0) {
+		/* RFC 6960 4.2.2.3: a delegated responder, named byKey. */
+		if (o->rid_tag != DER_CONTEXT_CONS(2))
+			return lint_fail(m, "a response signed by a delegated "
+					    "responder names it byKey");
+		if (x509_ocsp_responder_key(o->responder_cert.p,
+			o->responder_cert.n, &pub, h) != 0)
+			return lint_fail(m, "the responder certificate's key "
+					    "does not parse");
+		EVP_PKEY_free(pub);
+		res = o->rid.n == 22 && o->rid.p[0] == DER_OCTET_STRING &&
+		      o->rid.p[1] == 20 && memcmp(o->rid.p + 2, h, 20) == 0;
+		return res ? LINT_PASS
+			   : lint_fail(m, "responderID byKey is not the SHA-1 "
+					  "of the responder certificate's key");
+	}
 	if (o->rid_tag == DER_CONTEXT_CONS(1)) {
 		if (o->rid.n != o->iss.subject.n ||
 		    memcmp(o->rid.p, o->iss.subject.p, o->rid.n) != 0)
@@ -284,6 +303,9 @@ static int
 ocsp_sig_alg(const struct lint_ocsp *o, struct lint_msg *m)
 {
 	enum signet_sig_alg have, want;
+	uint8_t h[20];
+	EVP_PKEY *pub = NULL;
+	int r, res;
 
 	if (!o->parsed)
 		return LINT_NA;
@@ -291,18 +313,29 @@ ocsp_sig_alg(const struct lint_ocsp *o, struct lint_msg *m)
 	if (have == SIGNET_SIG_NONE)
 		return lint_fail(m, "the signature algorithm is not one BR "
 				    "7.1.3.2 allows, encoded as it says");
-	if (!o->iss.known || o->responder_cert.n > 0)
+	if (o->responder_cert.n > 0) {
+		if (x509_ocsp_responder_key(o->responder_cert.p,
+			o->responder_cert.n, &pub, h) != 0)
+			return lint_fail(m, "the responder certificate's key "
+					    "does not parse");
+		r = signet_sig_alg_for_key(pub, signet_sig_alg_is_pss(have),
+		    &want);
+		EVP_PKEY_free(pub);
+	} else if (!o->iss.known)
 		return LINT_PASS;
-	if (signet_sig_alg_for_key(o->iss.pub, signet_sig_alg_is_pss(have),
-		&want) != 0) {
+	else
+		r = signet_sig_alg_for_key(o->iss.pub,
+		    signet_sig_alg_is_pss(have), &want);
+	if (r != 0) {
 		signet_error_clear();
-		return lint_fail(m, "the issuer's key signs with no algorithm "
+		return lint_fail(m, "the signer's key signs with no algorithm "
 				    "signet knows");
 	}
-	if (have != want)
-		return lint_fail(m, "%s does not fit the issuer's key (%s)",
-		    signet_sig_alg_name(have), signet_sig_alg_name(want));
-	return LINT_PASS;
+	res = have == want
+		  ? LINT_PASS
+		  : lint_fail(m, "%s does not fit the signer's key (%s)",
+			signet_sig_alg_name(have), signet_sig_alg_name(want));
+	return res;
 }
 
 static int
@@ -449,6 +482,12 @@ ocsp_responder_nocheck(const struct lint_ocsp *o, struct lint_msg *m)
 		 !(eku & SIGNET_EKU_OCSP_SIGNING))
 		res = lint_fail(m, "the responder certificate lacks the "
 				   "OCSPSigning extended key usage");
+	/* RFC 6960 4.2.2.2: issued directly by the CA it answers for. */
+	else if (o->iss.known &&
+		 (v->issuer.n != o->iss.subject.n ||
+		     memcmp(v->issuer.p, o->iss.subject.p, v->issuer.n) != 0))
+		res = lint_fail(m, "the responder certificate was not issued "
+				   "by the CA the response is for");
 	free(v);
 	return res;
 }
@@ -462,7 +501,9 @@ const struct lint_ocsp_def lint_ocsp_defs[] = {
 	      NULL, NULL },
 	    ocsp_der },
 	{ { { "e_ocsp_responder_id", "RFC 6960 4.2.2.3",
-		"responderID names the issuer (byName or byKey)", E, L },
+		"responderID names the issuer (byName or byKey), or the "
+		"delegated responder byKey",
+		E, L },
 	      NULL, NULL },
 	    ocsp_responder_id },
 	{ { { "e_ocsp_sig_alg", "RFC 6960 4.3; BR 7.1.3.2",
@@ -490,7 +531,7 @@ const struct lint_ocsp_def lint_ocsp_defs[] = {
 	    ocsp_status_store },
 	{ { { "e_ocsp_responder_nocheck", "RFC 6960 4.2.2.2, 4.2.2.2.1",
 		"a delegated responder certificate has OCSPSigning and "
-		"id-pkix-ocsp-nocheck",
+		"id-pkix-ocsp-nocheck and was issued by the CA",
 		E, L },
 	      NULL, NULL },
 	    ocsp_responder_nocheck },

@@ -5,10 +5,14 @@
  * issuer's throwaway signature, shaped as a certificate is (tbs, algorithm,
  * BIT STRING), so signet_tbs_sign assembles and checks it the same way.
  */
+#include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "x509/x509_int.h"
 
@@ -121,6 +125,112 @@ ocsp_put_single(struct der_buf *b, const struct signet_ocsp_params *p,
 	return 0;
 }
 
+/*
+ * A responder certificate's public key and the SHA-1 of its key bits
+ * (byKey). Decoding a key with OpenSSL 3 costs about as much as a token
+ * signature, and every response of a responder carries the same
+ * certificate: the last one is remembered (bytes compared in full).
+ */
+static struct {
+	pthread_mutex_t lock;
+	uint8_t *der;
+	size_t len;
+	EVP_PKEY *pub;
+	uint8_t key_hash[20];
+} responder_memo = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, NULL, { 0 } };
+
+int
+x509_ocsp_responder_key(const uint8_t *der, size_t len, EVP_PKEY **pub,
+    uint8_t key_hash[20])
+{
+	int r = -1;
+	struct x509_cert_view *v = NULL;
+	struct x509_span bits;
+	const uint8_t *q = der;
+	X509 *cert = NULL;
+	EVP_PKEY *k = NULL;
+	uint8_t h[20], *copy = NULL;
+	const char *why;
+	unsigned n = 0;
+
+	*pub = NULL;
+	pthread_mutex_lock(&responder_memo.lock);
+	if (responder_memo.der != NULL && responder_memo.len == len &&
+	    memcmp(responder_memo.der, der, len) == 0 &&
+	    EVP_PKEY_up_ref(responder_memo.pub) == 1) {
+		*pub = responder_memo.pub;
+		memcpy(key_hash, responder_memo.key_hash, 20);
+		pthread_mutex_unlock(&responder_memo.lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&responder_memo.lock);
+	if ((v = calloc(1, sizeof(*v))) == NULL ||
+	    x509_cert_view_parse(der, len, v, &why) != 0 ||
+	    x509_spki_key_bits(v->spki.p, v->spki.n, &bits) != 0 ||
+	    EVP_Digest(bits.p, bits.n, h, &n, EVP_sha1(), NULL) != 1 ||
+	    len > LONG_MAX || (cert = d2i_X509(NULL, &q, (long)len)) == NULL ||
+	    q != der + len || (k = X509_get_pubkey(cert)) == NULL)
+		goto out;
+	if ((copy = malloc(len)) != NULL && EVP_PKEY_up_ref(k) == 1) {
+		memcpy(copy, der, len);
+		pthread_mutex_lock(&responder_memo.lock);
+		free(responder_memo.der);
+		EVP_PKEY_free(responder_memo.pub);
+		responder_memo.der = copy;
+		responder_memo.len = len;
+		responder_memo.pub = k;
+		memcpy(responder_memo.key_hash, h, 20);
+		pthread_mutex_unlock(&responder_memo.lock);
+		copy = NULL;
+	}
+	memcpy(key_hash, h, 20);
+	*pub = k;
+	k = NULL;
+	r = 0;
+out:
+	ERR_clear_error();
+	free(copy);
+	EVP_PKEY_free(k);
+	X509_free(cert);
+	free(v);
+	return r;
+}
+
+/*
+ * A delegated responder: its certificate must carry the key given, and
+ * the response will carry the certificate. key_hash: SHA-1 of the key.
+ */
+static int
+ocsp_responder_set(struct signet_tbs *tbs, const struct signet_ocsp_params *p,
+    uint8_t key_hash[20])
+{
+	EVP_PKEY *cert_pub = NULL;
+	int eq;
+
+	if (p->responder_pub == NULL || p->responder_cert_len == 0)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "a delegated responder needs its certificate and key");
+	if (x509_ocsp_responder_key(p->responder_cert, p->responder_cert_len,
+		&cert_pub, key_hash) != 0)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "the OCSP responder certificate does not parse");
+	eq = EVP_PKEY_eq(cert_pub, p->responder_pub);
+	EVP_PKEY_free(cert_pub);
+	if (eq != 1)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "the OCSP responder certificate is not for the "
+		    "responder's key");
+	if ((tbs->ocsp_certs = malloc(p->responder_cert_len)) == NULL)
+		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+	memcpy(tbs->ocsp_certs, p->responder_cert, p->responder_cert_len);
+	tbs->ocsp_certs_len = p->responder_cert_len;
+	if (EVP_PKEY_up_ref(p->responder_pub) != 1)
+		return signet_error_ossl(SIGNET_ERR_INTERNAL,
+		    "EVP_PKEY_up_ref");
+	tbs->signer_pub = p->responder_pub;
+	return 0;
+}
+
 int
 signet_ocsp_prepare(const struct signet_ocsp_params *params,
     struct signet_tbs **out)
@@ -128,6 +238,7 @@ signet_ocsp_prepare(const struct signet_ocsp_params *params,
 	int r = SIGNET_ERR_INTERNAL;
 	struct signet_tbs *tbs = NULL;
 	struct der_buf *b;
+	uint8_t key_hash[20];
 	unsigned algs;
 	size_t seq, rid, list;
 
@@ -146,14 +257,29 @@ signet_ocsp_prepare(const struct signet_ocsp_params *params,
 	tbs->ocsp_expect.revoked = params->revoked;
 	tbs->ocsp_expect.revoked_at = params->revoked_at;
 	tbs->ocsp_expect.reason = params->reason;
-	if ((r = signet_sig_alg_for_key(params->issuer->pub, params->rsa_pss,
-		 &tbs->alg)) != 0)
+	if (params->responder_cert != NULL &&
+	    (r = ocsp_responder_set(tbs, params, key_hash)) != 0)
+		goto out;
+	if ((r = signet_sig_alg_for_key(tbs->signer_pub != NULL
+					    ? tbs->signer_pub
+					    : params->issuer->pub,
+		 params->rsa_pss, &tbs->alg)) != 0)
 		goto out;
 	b = &tbs->buf;
 	seq = der_begin(b, DER_SEQUENCE);
-	/* version v1 is the DEFAULT: absent. responderID byName [1]. */
-	rid = der_begin(b, DER_CONTEXT_CONS(1));
-	der_put_raw(b, params->issuer->subject.p, params->issuer->subject.n);
+	/*
+	 * version v1 is the DEFAULT: absent. responderID byName [1] for the
+	 * CA, byKey [2] for a delegated responder (RFC 6960 4.2.2.3: the
+	 * SHA-1 of its subjectPublicKey, as RFC 5019 2.2.3 recommends).
+	 */
+	if (tbs->signer_pub != NULL) {
+		rid = der_begin(b, DER_CONTEXT_CONS(2));
+		der_put_tlv(b, DER_OCTET_STRING, key_hash, 20);
+	} else {
+		rid = der_begin(b, DER_CONTEXT_CONS(1));
+		der_put_raw(b, params->issuer->subject.p,
+		    params->issuer->subject.n);
+	}
 	der_end(b, rid);
 	der_put_generalized_time(b, params->this_update);
 	list = der_begin(b, DER_SEQUENCE);

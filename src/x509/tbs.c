@@ -49,6 +49,8 @@ signet_tbs_free(struct signet_tbs *tbs)
 	X509_REQ_free(tbs->lint_req);
 	X509_free(tbs->cert);
 	free(tbs->signed_der);
+	free(tbs->ocsp_certs);
+	EVP_PKEY_free(tbs->signer_pub);
 	free(tbs);
 }
 
@@ -79,16 +81,28 @@ x509_tbs_assemble(struct signet_tbs *tbs, const uint8_t *sig, size_t siglen)
 	b->len = tbs->tbs_off + tbs->tbs_len;
 	x509_put_sig_alg(b, tbs->alg);
 	der_put_bits(b, sig, siglen);
+	/* BasicOCSPResponse certs [0] EXPLICIT SEQUENCE OF Certificate. */
+	if (tbs->ocsp_certs != NULL) {
+		size_t e = der_begin(b, DER_CONTEXT_CONS(0));
+		size_t q = der_begin(b, DER_SEQUENCE);
+
+		der_put_raw(b, tbs->ocsp_certs, tbs->ocsp_certs_len);
+		der_end(b, q);
+		der_end(b, e);
+	}
 	der_wrap(b, DER_SEQUENCE);
 }
 
-/* SEQUENCE { tbs, AlgorithmIdentifier, BIT STRING }: where each part is. */
+/*
+ * SEQUENCE { tbs, AlgorithmIdentifier, BIT STRING }: where each part is.
+ * with_certs: an OCSP response's certs [0] may follow.
+ */
 static int
-tbs_split(const uint8_t *der, size_t len, struct x509_span *tbs,
+tbs_split(const uint8_t *der, size_t len, int with_certs, struct x509_span *tbs,
     struct x509_span *alg, struct x509_span *sig)
 {
 	struct der_cur c;
-	struct der_elem outer, t, a, s;
+	struct der_elem outer, t, a, s, certs;
 	const char *why;
 
 	der_cur_init(&c, der, len);
@@ -98,8 +112,11 @@ tbs_split(const uint8_t *der, size_t len, struct x509_span *tbs,
 	der_cur_init(&c, outer.body, outer.len);
 	if (der_expect(&c, DER_SEQUENCE, &t, &why) != 0 ||
 	    der_expect(&c, DER_SEQUENCE, &a, &why) != 0 ||
-	    der_expect(&c, DER_BIT_STRING, &s, &why) != 0 ||
-	    !der_cur_done(&c) || s.len < 1 || s.body[0] != 0)
+	    der_expect(&c, DER_BIT_STRING, &s, &why) != 0)
+		return -1;
+	if (with_certs)
+		(void)der_optional(&c, DER_CONTEXT_CONS(0), &certs);
+	if (!der_cur_done(&c) || s.len < 1 || s.body[0] != 0)
 		return -1;
 	tbs->p = t.tlv;
 	tbs->n = t.tlv_len;
@@ -245,7 +262,8 @@ tbs_check_signed(struct signet_tbs *tbs, EVP_PKEY *pub)
 	X509_REQ *req = NULL;
 
 	der = der_buf_data(&tbs->buf, &len);
-	if (tbs_split(der, len, &t, &alg, &sig) != 0) {
+	if (tbs_split(der, len, tbs->kind == X509_TBS_OCSP, &t, &alg, &sig) !=
+	    0) {
 		r = signet_error_set(SIGNET_ERR_VERIFY,
 		    "the signed %s does not parse back; nothing was issued",
 		    tbs_kind_name(tbs));
@@ -324,6 +342,7 @@ signet_tbs_sign(struct signet_tbs *tbs, struct signet_signer *signer,
 		goto out;
 	}
 	pub = tbs->kind == X509_TBS_CSR ? signet_signer_get0_pubkey(signer)
+	      : tbs->signer_pub != NULL ? tbs->signer_pub
 					: tbs->issuer->pub;
 	if (EVP_PKEY_eq(signet_signer_get0_pubkey(signer), pub) != 1) {
 		r = signet_error_set(SIGNET_ERR_VERIFY,

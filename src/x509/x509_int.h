@@ -158,6 +158,13 @@ void x509_put_sig_alg(struct der_buf *b, enum signet_sig_alg alg);
 enum signet_sig_alg x509_sig_alg_from_der(const uint8_t *der, size_t len);
 
 /* subjectPublicKey BIT STRING value of an SPKI (without unused octet). */
+/*
+ * A delegated OCSP responder certificate's public key (a new reference)
+ * and the SHA-1 of its key bits; the last certificate asked for is
+ * remembered (ocsp.c). 0 or -1.
+ */
+int x509_ocsp_responder_key(const uint8_t *der, size_t len, EVP_PKEY **pub,
+    uint8_t key_hash[20]) SIGNET_WUR;
 int x509_spki_key_bits(const uint8_t *spki, size_t len, struct x509_span *out)
     SIGNET_WUR;
 /* RFC 7093 2 method 1: leftmost 160 bits of SHA-256 of the key bits. */
@@ -218,6 +225,10 @@ struct signet_tbs {
 	struct signet_validity validity;
 	size_t crl_entries;
 	struct signet_lint_ocsp_expect ocsp_expect; /* serial: tbs->serial */
+	/* OCSP by a delegated responder: certs [0] and the key that signs. */
+	uint8_t *ocsp_certs; /* the responder certificate, DER */
+	size_t ocsp_certs_len;
+	EVP_PKEY *signer_pub;
 	X509 *cert;          /* after signing, parsed on demand */
 	uint8_t *signed_der; /* certificates: the signed DER */
 	size_t signed_len;

@@ -1,5 +1,7 @@
 #!/bin/sh
-# OCSP in signet serve: pre-signed responses judged by openssl ocsp
+# OCSP in signet serve: pre-signed responses, signed by the delegated
+# responder the service makes (then rotated with `signet ocsp signer
+# rotate`, then by the CA key with signer: ca), judged by openssl ocsp
 # (good, revoked with reason and time, unknown), by python3-cryptography
 # (strict parse and signature), GnuTLS ocsptool, nginx stapling with
 # ssl_stapling_verify (good, then revoked after a reload), GET and POST,
@@ -57,27 +59,58 @@ wait_for() {
 		_i=$((_i + 1))
 	done
 	bad "$_what (waited 60 s)"
-	tail -20 serve.err | sed 's/^/  | /' >&2
+	grep -v "^signet-frontend" serve.err | tail -20 | sed "s/^/  | /" >&2
 	return 1
 }
 healthy() { [ "$(status "$base/health")" = 200 ]; }
 
-# py_judge RESPONSE CERT GOOD|REVOKED: python3-cryptography parses the
-# response, checks its signature with the CA key, and what it says.
+# py_judge RESPONSE CERT GOOD|REVOKED [ca]: python3-cryptography parses
+# the response strictly and checks what it says and who signed it: the
+# delegated responder (byKey, its certificate in certs, issued by the CA,
+# OCSPSigning and id-pkix-ocsp-nocheck), or with "ca" the CA key (byName,
+# no certificates); with WANT_SIGNER set, the responder certificate must
+# have that serial (hex).
 cat >judge.py <<'PY'
-import sys
+import hashlib, os, sys
 from cryptography import x509
 from cryptography.x509 import ocsp
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
 ca = x509.load_pem_x509_certificate(open(sys.argv[1], "rb").read())
 r = ocsp.load_der_ocsp_response(open(sys.argv[2], "rb").read())
 cert = x509.load_pem_x509_certificate(open(sys.argv[3], "rb").read())
 want = getattr(ocsp.OCSPCertStatus, sys.argv[4])
+by_ca = len(sys.argv) > 5 and sys.argv[5] == "ca"
 assert r.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL
-ca.public_key().verify(r.signature, r.tbs_response_bytes,
-                       ec.ECDSA(r.signature_hash_algorithm))
-assert r.responder_name == ca.subject
-assert r.certificates == []
+if by_ca:
+    signer = ca
+    assert r.responder_name == ca.subject
+    assert r.certificates == []
+else:
+    assert r.responder_name is None
+    assert len(r.certificates) == 1, r.certificates
+    signer = r.certificates[0]
+    # Issued by the CA, for OCSP signing only, not to be checked itself.
+    ca.public_key().verify(signer.signature, signer.tbs_certificate_bytes,
+                           ec.ECDSA(signer.signature_hash_algorithm))
+    assert signer.issuer == ca.subject
+    eku = signer.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+    assert list(eku.value) == [ExtendedKeyUsageOID.OCSP_SIGNING]
+    signer.extensions.get_extension_for_class(x509.OCSPNoCheck)
+    ku = signer.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert ku.digital_signature and not ku.key_cert_sign
+    assert signer.public_key() != ca.public_key()
+    bits = signer.public_key().public_bytes(
+        serialization.Encoding.X962,
+        serialization.PublicFormat.UncompressedPoint)
+    assert r.responder_key_hash == hashlib.sha1(bits).digest()
+    want_signer = os.environ.get("WANT_SIGNER")
+    if want_signer:
+        assert signer.serial_number == int(want_signer, 16), \
+            "signed by %x, not %s" % (signer.serial_number, want_signer)
+signer.public_key().verify(r.signature, r.tbs_response_bytes,
+                           ec.ECDSA(r.signature_hash_algorithm))
 assert len(r.extensions) == 0  # no nonce in a pre-signed response
 assert r.produced_at_utc.second == 0
 single = list(r.responses)
@@ -93,7 +126,7 @@ for s in single:
         assert s.revocation_time_utc is not None
 PY
 py_judge() {
-	python3 judge.py "$CA_CERT" "$1" "$2" "$3" >judge.out 2>&1
+	python3 judge.py "$CA_CERT" "$@" >judge.out 2>&1
 }
 
 # Two certificates before the service starts, one after.
@@ -113,10 +146,22 @@ ocsp_status() {
 is_good() { ocsp_status "$1" | grep -q "^$1: good"; }
 is_revoked() { ocsp_status "$1" | grep -q "^$1: revoked"; }
 wait_for "openssl ocsp: good.crt is good" is_good good.crt
-grep -q "Response verify OK" good.crt.ocsp && ok "... and the response verifies" ||
+grep -q "Response verify OK" good.crt.ocsp &&
+	ok "... and the response, signed by the delegated responder, verifies against the root" ||
 	bad "openssl ocsp does not verify the response: $(cat good.crt.ocsp)"
+"$signet" ocsp signer status >status1.out 2>&1 ||
+	bad "signet ocsp signer status: $(cat status1.out)"
+first_signer=$(sed -n 's/^serial: *//p' status1.out)
+contains status1.out "key:        signet-ocsp-" \
+	"signet ocsp signer status: a responder, its key on the token"
+contains status1.out "rotation:" "... and when it is replaced"
+WANT_SIGNER=$first_signer py_judge good.crt.resp good.crt GOOD &&
+	ok "python3-cryptography: byKey, signed by that responder, its certificate in certs (OCSPSigning, nocheck, issued by the CA)" ||
+	bad "delegated response: $(cat judge.out)"
+"$signet" show "$first_signer" >show1.out 2>&1 || true
+contains show1.out "ocsp-responder" "the responder certificate is in the store, profile ocsp-responder"
 
-# GnuTLS's ocsptool, with the CA as the response's signer.
+# GnuTLS's ocsptool, trusting the CA (the responder is under it).
 ocsptool --ask="$base/ocsp" --load-issuer "$CA_CERT" --load-cert good.crt \
 	--load-signer "$CA_CERT" --no-nonce >ocsptool.out 2>&1 || true
 contains ocsptool.out "Certificate Status: good" "GnuTLS ocsptool: good"
@@ -299,7 +344,96 @@ contains s_client.out "OCSP response: no response sent" \
 kill -TERM "$nginx_pid"
 wait "$nginx_pid" 2>/dev/null || true
 
+# ---- rotation: a new key and certificate, every response signed again ------
+run 0 "signet ocsp signer rotate" "$signet" ocsp signer rotate --json
+new_signer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["serial"])' out 2>/dev/null || true)
+[ -n "$new_signer" ] && [ "$new_signer" != "$first_signer" ] &&
+	ok "a new responder certificate: $new_signer" || bad "rotate: $(cat out err)"
+signed_by_new() {
+	is_good "$1" && WANT_SIGNER=$new_signer py_judge "$1.resp" "$1" GOOD
+}
+wait_for "the responses are signed again by the new responder" signed_by_new good.crt
+signed_by_new new.crt && ok "... every one of them (new.crt too)" ||
+	bad "new.crt: $(cat judge.out)"
+is_revoked gone.crt &&
+	WANT_SIGNER=$new_signer py_judge gone.crt.resp gone.crt REVOKED &&
+	ok "... the revoked one too, verified by openssl and python3-cryptography" ||
+	bad "gone.crt: $(cat judge.out)"
+"$signet" ocsp signer status >status2.out 2>&1 || true
+contains status2.out "serial:     $new_signer" "signet ocsp signer status: the new responder"
+grep -q "responder $new_signer replaces $first_signer" serve.err &&
+	ok "the service says so in its log" || bad "no rotation in serve.err"
+signed_by_new good.crt && cp good.crt.resp good.before-restart.resp
+
 kill -TERM "$signer"
 wait "$signer" && ok "SIGTERM: signet serve exits 0" || bad "exit status"
 signer=
+
+# ---- a restart takes the fresh responses from the store, signs none -------
+mark=$(wc -l <serve.err)
+"$signet" serve >>serve.out 2>>serve.err &
+signer=$!
+wait_for "restarted, the service answers /health" healthy
+restart_log() { tail -n +"$((mark + 1))" serve.err | grep -v '^signet-frontend'; }
+taken() { restart_log | grep -q "responses taken from the store"; }
+wait_for "after a restart the responses are taken from the store" taken
+signed_by_new good.crt && WANT_SIGNER=$new_signer py_judge gone.crt.resp gone.crt REVOKED &&
+	ok "... and served: by the same responder, good and revoked" ||
+	bad "after the restart: $(cat judge.out)"
+sleep 2 # a check interval or two: nothing falls due
+if restart_log | grep -q "responses\? signed"; then
+	bad "the restarted service signed again: $(restart_log | grep signed)"
+else
+	ok "... none signed again (no token signature for a fresh response)"
+fi
+cmp -s good.crt.resp good.before-restart.resp &&
+	ok "... the very bytes served before the restart" ||
+	bad "good.crt's response changed over the restart"
+kill -TERM "$signer"
+wait "$signer" && ok "SIGTERM: signet serve exits 0" || bad "exit status"
+signer=
+
+# ---- serve.ocsp.signer: ca: the CA key signs, byName, no certificates -------
+printf '    signer: ca\n' >>"$CA_CONFIG"
+"$signet" serve >>serve.out 2>>serve.err &
+signer=$!
+wait_for "the service with signer: ca answers /health" healthy
+by_ca() { is_good good.crt && py_judge good.crt.resp good.crt GOOD ca; }
+wait_for "signer: ca: the CA key signs, byName, no certificates" by_ca
+grep -q "Response verify OK" good.crt.ocsp && ok "... openssl ocsp verifies it" ||
+	bad "signer: ca: $(cat good.crt.ocsp)"
+grep -q "in the store not taken (another signer" serve.err &&
+	ok "... the responder's responses in the store were not taken" ||
+	bad "signer: ca took the responder's responses"
+kill -TERM "$signer"
+wait "$signer" && ok "SIGTERM: signet serve exits 0" || bad "exit status"
+signer=
+
+# ---- 23 days on, the service replaces the responder by itself ---------------
+# The 30-day responder is due two 4-day lifetimes before its notAfter.
+# Last: the faketime'd signer's records are the newest in the store.
+if command -v faketime >/dev/null 2>&1; then
+	sed -i '$d' "$CA_CONFIG" # back to signer: delegated (the default)
+	mark=$(wc -l <serve.err)
+	env ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+		faketime -f +23d "$signet" serve >>serve.out 2>>serve.err &
+	signer=$!
+	later_log() { tail -n +"$((mark + 1))" serve.err | grep -v '^signet-frontend'; }
+	rotated() { later_log | grep -q "OCSP: new responder certificate"; }
+	wait_for "23 days on, the service makes a new responder by itself" rotated
+	third=$(later_log | sed -n 's/.*new responder certificate \([0-9a-f]*\) .*/\1/p' | head -1)
+	# Its responses start 23 days ahead of this clock: openssl ocsp
+	# would call their times invalid; python3-cryptography judges them.
+	by_third() {
+		curl -s -o third.resp --max-time 10 --data-binary @req1.der \
+			-H 'Content-Type: application/ocsp-request' "$base/ocsp" &&
+			WANT_SIGNER=$third py_judge third.resp good.crt GOOD
+	}
+	[ -n "$third" ] && [ "$third" != "$new_signer" ] &&
+		wait_for "... and the responses are signed again by it ($third)" by_third ||
+		bad "no third responder: $(later_log | tail -5)"
+	serve_stop_wrapped # faketime runs signet as its child
+else
+	echo "skipped: no faketime for the rotation that falls due"
+fi
 checks_done

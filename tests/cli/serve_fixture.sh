@@ -27,6 +27,22 @@ serve_kill() {
 		for _p in $_f; do kill -KILL "$_p" 2>/dev/null || true; done
 	fi
 }
+# serve_stop_wrapped: stop $signer when it is a wrapper (faketime) that
+# runs signet as its child: both, waiting for signet itself (bounded).
+serve_stop_wrapped() {
+	_c=$(pgrep -P "$signer" -x signet || true)
+	kill -TERM "$signer" $_c 2>/dev/null || true
+	wait "$signer" 2>/dev/null || true
+	for _p in $_c; do
+		_i=0
+		while kill -0 "$_p" 2>/dev/null && [ $_i -lt 100 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		kill -KILL "$_p" 2>/dev/null || true
+	done
+	signer=
+}
 serve_cleanup() {
 	serve_kill
 	acme_nsd_stop

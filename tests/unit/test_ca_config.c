@@ -322,9 +322,9 @@ test_serve_section(void **state)
 		{ "an OCSP lifetime under an hour",
 		    "serve:\n  ocsp:\n    lifetime: 59m\n",
 		    "serve.ocsp.lifetime '59m'" },
-		{ "an OCSP signer other than the CA",
-		    "serve:\n  ocsp:\n    signer: delegated\n",
-		    "serve.ocsp.signer 'delegated' is not supported" },
+		{ "an OCSP signer neither delegated nor ca",
+		    "serve:\n  ocsp:\n    signer: root\n",
+		    "serve.ocsp.signer 'root' is neither delegated" },
 		{ "HTTPS without a certificate",
 		    "serve:\n  https:\n    listen: 127.0.0.1:8443\n",
 		    "needs certificate and key" },
@@ -423,11 +423,18 @@ test_serve_section(void **state)
 	assert_int_equal(signet_ca_config_load(path, &c), 0);
 	assert_int_equal(c->serve_ocsp, 1);
 	assert_int_equal(c->serve_ocsp_lifetime, 4 * 86400);
+	assert_int_equal(c->serve_ocsp_ca_signs, 0); /* delegated */
+	signet_ca_config_free(c);
+	path = write_config("serve.yaml",
+	    BASE "serve:\n  ocsp:\n    signer: delegated\n");
+	assert_int_equal(signet_ca_config_load(path, &c), 0);
+	assert_int_equal(c->serve_ocsp_ca_signs, 0);
 	signet_ca_config_free(c);
 	path = write_config("serve.yaml",
 	    BASE "serve:\n  ocsp:\n    lifetime: 10d\n    signer: ca\n");
 	assert_int_equal(signet_ca_config_load(path, &c), 0);
 	assert_int_equal(c->serve_ocsp_lifetime, 10 * 86400);
+	assert_int_equal(c->serve_ocsp_ca_signs, 1);
 	assert_null(c->serve_acme_profiles);
 	assert_null(c->serve_acme_eab_required);
 	assert_int_equal(c->serve_acme_http_port, 80);

@@ -43,12 +43,14 @@ enum base {
 	B_UNDER_LEAF,
 	B_INTER_UNDER_PATHLEN0,
 	B_INTER_UNDER_PATHLEN2,
+	B_OCSP,
 	B_COUNT
 };
 
 static struct {
 	struct tx_ca root, inter, root2;
 	struct signet_profile *root2_profile;
+	struct signet_profile *ocsp_profile;
 	uint8_t *der[B_COUNT];
 	size_t len[B_COUNT];
 	struct signet_lint_ctx *ctx[B_COUNT];
@@ -87,6 +89,25 @@ setup(void **state)
 	issue(B_MTLS, tx_profile_mtls(), tx_key("P-256"), NULL, mtls_names);
 	issue(B_RSA, tx_profile_server(), tx_key("RSA"), "www.example.com",
 	    leaf_names);
+	/* A delegated OCSP responder, as policies/default.yaml makes one. */
+	g.ocsp_profile = tx_profile_dup(tx_profile_mtls());
+	g.ocsp_profile->name = (char *)"ocsp-responder";
+	g.ocsp_profile->require_san = 0;
+	g.ocsp_profile->ext_key_usage = SIGNET_EKU_OCSP_SIGNING;
+	g.ocsp_profile->crl_urls.n = 0;
+	g.ocsp_profile->cn = SIGNET_CN_OPTIONAL;
+	{
+		/* Under the root: the intermediate here limits its EKUs. */
+		static const char *const ocsp_names[] = { NULL };
+		struct signet_request *req = tx_request(g.ocsp_profile,
+		    tx_key("P-256"), "OCSP Responder", ocsp_names);
+
+		if (tx_issue(&g.root, req, NULL, &g.der[B_OCSP], &g.len[B_OCSP],
+			NULL) != 0)
+			fail_msg("issuing the OCSP responder: %s",
+			    signet_error_message());
+		tx_request_free(req);
+	}
 	g.root2_profile = tx_profile_dup(tx_profile_root());
 	g.root2_profile->path_len = 2;
 	tx_ca_root(&g.root2, "P-256", g.root2_profile, "Lint Root 2");
@@ -108,6 +129,7 @@ setup(void **state)
 	    signet_lint_ctx_add_chain(g.ctx[B_LEAF], g.root.cert) != 0 ||
 	    signet_lint_ctx_set_issuer(g.ctx[B_MTLS], g.inter.cert) != 0 ||
 	    signet_lint_ctx_set_issuer(g.ctx[B_RSA], g.inter.cert) != 0 ||
+	    signet_lint_ctx_set_issuer(g.ctx[B_OCSP], g.root.cert) != 0 ||
 	    signet_lint_ctx_set_issuer(g.ctx[B_INTER], g.root.cert) != 0)
 		return -1;
 	/* Issuers that may not issue what is linted. */
@@ -128,6 +150,7 @@ setup(void **state)
 	signet_lint_ctx_set_profile(g.ctx[B_LEAF], tx_profile_server());
 	signet_lint_ctx_set_profile(g.ctx[B_RSA], tx_profile_server());
 	signet_lint_ctx_set_profile(g.ctx[B_MTLS], tx_profile_mtls());
+	signet_lint_ctx_set_profile(g.ctx[B_OCSP], g.ocsp_profile);
 	signet_lint_ctx_set_profile(g.ctx[B_INTER], tx_profile_intermediate());
 	signet_lint_ctx_set_profile(g.ctx[B_ROOT], tx_profile_root());
 	g.k256k1 = EVP_EC_gen("secp256k1");
@@ -152,6 +175,7 @@ teardown(void **state)
 	tx_ca_free(&g.root);
 	tx_ca_free(&g.root2);
 	tx_profile_free(g.root2_profile);
+	tx_profile_free(g.ocsp_profile);
 	EVP_PKEY_free(g.k256k1);
 	free(seen_fail);
 	free(seen_pass);
@@ -493,6 +517,26 @@ m_validity_400d_2025(struct tp_cert *c)
 }
 
 static void
+m_ocsp_no_nocheck(struct tp_cert *c)
+{
+	tp_ext_del(c->ext, &c->n_ext, X509_EXT_OCSP_NOCHECK);
+}
+
+static void
+m_ocsp_also_server(struct tp_cert *c)
+{
+	/* serverAuth, OCSPSigning */
+	tp_ext_set(c->ext, &c->n_ext, X509_EXT_EKU, NULL, 0,
+	    "301406082b0601050507030106082b06010505070309");
+}
+
+static void
+m_ocsp_100d(struct tp_cert *c)
+{
+	tp_validity_times(c, at(2026, 11, 1), at(2026, 11, 1) + 100 * DAY);
+}
+
+static void
 m_validity_300d_2025(struct tp_cert *c)
 {
 	/* Before 2026-03-15 the BRs allow 398 days: passes. */
@@ -811,6 +855,13 @@ static const struct lcase cases[] = {
 	/* Good certificates signet issued: nothing to report. */
 	{ "leaf", B_LEAF, NULL, NULL },
 	{ "intermediate", B_INTER, NULL, NULL },
+	{ "delegated OCSP responder", B_OCSP, NULL, NULL },
+	{ "OCSP responder without nocheck", B_OCSP, m_ocsp_no_nocheck,
+	    "e_ocsp_responder_cert" },
+	{ "OCSP responder that is a TLS server too", B_OCSP, m_ocsp_also_server,
+	    "e_ocsp_responder_cert" },
+	{ "OCSP responder valid for 100 days", B_OCSP, m_ocsp_100d,
+	    "e_ocsp_responder_validity" },
 	/* Another root: its name does not match, but pathLen 0 < 2 passes. */
 	{ "intermediate under a root with pathLen 2", B_INTER_UNDER_PATHLEN2,
 	    NULL, "e_issuer_dn_match" },

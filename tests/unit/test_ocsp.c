@@ -18,6 +18,7 @@
 
 #include "fixture.h"
 #include "signet/lint.h"
+#include "signet/signer.h"
 #include "signet/x509.h"
 #include "util/der.h"
 #include "x509_fixture.h"
@@ -32,7 +33,27 @@ static struct {
 	X509 *leaf;
 	uint8_t *leaf_der;
 	size_t leaf_len;
+	/* A delegated responder under root, and one without nocheck. */
+	struct signet_profile *resp_profile;
+	EVP_PKEY *resp_key;
+	struct signet_signer *resp_signer;
+	uint8_t *resp_der, *resp_bad_der;
+	size_t resp_len, resp_bad_len;
 } g;
+
+static void
+issue_responder(int nocheck, uint8_t **der, size_t *len)
+{
+	static const char *const none[] = { NULL };
+	struct signet_request *req;
+
+	g.resp_profile->ext_key_usage =
+	    nocheck ? SIGNET_EKU_OCSP_SIGNING : SIGNET_EKU_CODE_SIGNING;
+	req = tx_request(g.resp_profile, g.resp_key, "OCSP Responder", none);
+	if (tx_issue(&g.root, req, g.root.signer, der, len, NULL) != 0)
+		fail_msg("issuing the responder: %s", signet_error_message());
+	tx_request_free(req);
+}
 
 static int
 setup(void **state)
@@ -58,6 +79,16 @@ setup(void **state)
 	tx_ca_root(&g.other, "P-256", NULL, "Other Root");
 	tx_ca_root(&g.rsa, "RSA", NULL, "RSA Root");
 	tx_request_free(req);
+	g.resp_profile = tx_profile_dup(tx_profile_mtls());
+	g.resp_profile->require_san = 0;
+	g.resp_profile->cn = SIGNET_CN_OPTIONAL;
+	g.resp_profile->crl_urls.n = 0;
+	g.resp_key = tx_key("P-256");
+	if (signet_soft_signer_new(g.resp_key, &g.resp_signer) != 0)
+		fail_msg("signer: %s", signet_error_message());
+	issue_responder(1, &g.resp_der, &g.resp_len);
+	/* codeSigning instead: no OCSPSigning, no nocheck. */
+	issue_responder(0, &g.resp_bad_der, &g.resp_bad_len);
 	return 0;
 }
 
@@ -70,6 +101,11 @@ teardown(void **state)
 	tx_ca_free(&g.root);
 	tx_ca_free(&g.other);
 	tx_ca_free(&g.rsa);
+	signet_signer_free(g.resp_signer);
+	EVP_PKEY_free(g.resp_key);
+	free(g.resp_der);
+	free(g.resp_bad_der);
+	tx_profile_free(g.resp_profile);
 	return 0;
 }
 
@@ -107,7 +143,9 @@ build(const struct signet_ocsp_params *p, uint8_t **der, size_t *len,
 	if ((r = signet_ocsp_prepare(p, &tbs)) != 0)
 		return r;
 	if ((r = signet_tbs_lint(tbs, NULL, rep)) == 0 &&
-	    (r = signet_tbs_sign(tbs, g.root.signer, &basic, &blen)) == 0)
+	    (r = signet_tbs_sign(tbs,
+		 p->responder_cert != NULL ? g.resp_signer : g.root.signer,
+		 &basic, &blen)) == 0)
 		r = signet_ocsp_response_wrap(basic, blen, der, len);
 	free(basic);
 	signet_tbs_free(tbs);
@@ -342,11 +380,90 @@ test_ocsp_lints(void **state)
 	signet_tbs_free(tbs);
 }
 
+/* A delegated responder: byKey, its certificate in certs, its key signs. */
+static void
+test_ocsp_delegated(void **state)
+{
+	struct signet_ocsp_params p;
+	struct signet_lint_report *rep = NULL;
+	struct signet_tbs *tbs = NULL;
+	uint8_t *der = NULL, *basic = NULL;
+	size_t len = 0, blen = 0;
+	const uint8_t *q;
+	OCSP_RESPONSE *resp;
+	OCSP_BASICRESP *bs;
+	const ASN1_OCTET_STRING *kid = NULL;
+	const X509_NAME *rname = NULL;
+	X509_STORE *st;
+	OCSP_CERTID *id;
+	int status = -1;
+
+	(void)state;
+	p = params(1);
+	p.responder_cert = g.resp_der;
+	p.responder_cert_len = g.resp_len;
+	p.responder_pub = g.resp_key;
+	assert_int_equal(build(&p, &der, &len, &rep), 0);
+	signet_lint_report_free(rep);
+	rep = NULL;
+	q = der;
+	assert_non_null(resp = d2i_OCSP_RESPONSE(NULL, &q, (long)len));
+	assert_non_null(bs = OCSP_response_get1_basic(resp));
+	/* byKey, and OpenSSL finds the signer in certs. */
+	assert_int_equal(OCSP_resp_get0_id(bs, &kid, &rname), 1);
+	assert_non_null(kid);
+	assert_null(rname);
+	assert_int_equal(sk_X509_num(OCSP_resp_get0_certs(bs)), 1);
+	st = X509_STORE_new();
+	X509_STORE_add_cert(st, g.root.cert);
+	/* Chain to the root, OCSPSigning checked: no flags, no extra certs. */
+	assert_int_equal(OCSP_basic_verify(bs, NULL, st, 0), 1);
+	id = OCSP_cert_id_new(EVP_sha256(), X509_get_subject_name(g.root.cert),
+	    X509_get0_pubkey_bitstr(g.root.cert),
+	    X509_get0_serialNumber(g.leaf));
+	assert_int_equal(OCSP_resp_find_status(bs, id, &status, NULL, NULL,
+			     NULL, NULL),
+	    1);
+	assert_int_equal(status, V_OCSP_CERTSTATUS_REVOKED);
+	OCSP_CERTID_free(id);
+	X509_STORE_free(st);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(resp);
+	free(der);
+
+	/* The CA's signer does not fit a delegated response. */
+	assert_int_equal(signet_ocsp_prepare(&p, &tbs), 0);
+	assert_int_equal(signet_tbs_lint(tbs, NULL, &rep), 0);
+	signet_lint_report_free(rep);
+	rep = NULL;
+	assert_int_equal(signet_tbs_sign(tbs, g.root.signer, &basic, &blen),
+	    SIGNET_ERR_VERIFY);
+	signet_tbs_free(tbs);
+	tbs = NULL;
+
+	/* A certificate for another key is refused before anything. */
+	p.responder_pub = g.root.key;
+	assert_int_equal(signet_ocsp_prepare(&p, &tbs), SIGNET_ERR_USAGE);
+	assert_null(tbs);
+
+	/* No OCSPSigning, no nocheck: e_ocsp_responder_nocheck. */
+	p.responder_pub = g.resp_key;
+	p.responder_cert = g.resp_bad_der;
+	p.responder_cert_len = g.resp_bad_len;
+	assert_int_equal(signet_ocsp_prepare(&p, &tbs), 0);
+	assert_int_equal(signet_tbs_lint(tbs, NULL, &rep), SIGNET_ERR_LINT);
+	assert_non_null(
+	    signet_lint_report_find(rep, "e_ocsp_responder_nocheck"));
+	signet_lint_report_free(rep);
+	signet_tbs_free(tbs);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ocsp_good_and_revoked),
+		cmocka_unit_test(test_ocsp_delegated),
 		cmocka_unit_test(test_ocsp_refuses_bad_params),
 		cmocka_unit_test(test_ocsp_lints),
 	};

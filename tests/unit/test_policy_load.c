@@ -58,10 +58,19 @@ test_default_policy_profiles(void **state)
 	if (signet_policy_load(source_path("policies/default.yaml"), &policy) !=
 	    0)
 		fail_msg("%s", signet_error_message());
-	assert_int_equal(signet_policy_profile_count(policy), 5);
+	assert_int_equal(signet_policy_profile_count(policy), 6);
 	assert_string_equal(signet_policy_get0_profile(policy, 0)->name,
 	    "root-ca");
-	assert_null(signet_policy_get0_profile(policy, 5));
+	assert_null(signet_policy_get0_profile(policy, 6));
+
+	/* The delegated OCSP responder (RFC 6960 4.2.2.2). */
+	assert_int_equal(signet_policy_find(policy, "ocsp-responder", &p), 0);
+	assert_int_equal(p->ext_key_usage, SIGNET_EKU_OCSP_SIGNING);
+	assert_int_equal(p->key_usage, SIGNET_KU_DIGITAL_SIGNATURE);
+	assert_false(p->is_ca);
+	assert_false(p->require_san);
+	assert_true(p->validity_max + p->backdate <= 90 * 86400);
+	assert_int_equal(p->n_subject_fixed, 2);
 
 	assert_int_equal(signet_policy_find(policy, "tls-server", &p), 0);
 	assert_int_equal(p->curves, SIGNET_CURVE_P256 | SIGNET_CURVE_P384);
@@ -260,6 +269,10 @@ static const struct {
 	{ "bad-no-keys.yaml", 3, "keys must list the key types" },
 	{ "bad-no-profiles.yaml", 2, "the policy has no profiles" },
 	{ "bad-no-validity.yaml", 3, "validity.max is required" },
+	{ "bad-ocsp-signing-long.yaml", 8,
+	    "validity.max + backdate at most 90d" },
+	{ "bad-ocsp-signing-mixed.yaml", 10,
+	    "an OCSPSigning profile has no other extended key usage" },
 	{ "bad-oid.yaml", 14, "'1.2.x' is not a dotted-decimal OID" },
 	{ "bad-pathlen-ee.yaml", 14,
 	    "path-len is only meaningful with ca: true" },

@@ -1276,6 +1276,139 @@ test_est_tokens(void **state)
 	signet_store_free(st);
 }
 
+/* OCSP responses: the latest per certificate, read by thisUpdate. */
+struct ocsp_seen {
+	char serial[4][41];
+	int64_t this_update[4];
+	uint8_t first[4];
+	int n;
+};
+
+static int
+ocsp_collect(const struct signet_store_ocsp *r, void *arg)
+{
+	struct ocsp_seen *s = arg;
+
+	if (s->n == 4)
+		return -1;
+	snprintf(s->serial[s->n], sizeof(s->serial[0]), "%s", r->serial);
+	s->this_update[s->n] = r->this_update;
+	s->first[s->n] = r->der[r->der_len - 1];
+	s->n++;
+	return 0;
+}
+
+static void
+test_ocsp_responses(void **state)
+{
+	struct signet_store *st = open_store();
+	static const uint8_t r1[] = { 0x30, 0x03, 0x0a, 0x01, 0x01 };
+	static const uint8_t r2[] = { 0x30, 0x03, 0x0a, 0x01, 0x02 };
+	static const uint8_t r3[] = { 0x30, 0x03, 0x0a, 0x01, 0x03 };
+	struct signet_store_ocsp v[2] = {
+		{ "0c01", T0, T0 + 4 * DAY, r1, sizeof(r1) },
+		{ "0c02", T0, T0 + 4 * DAY, r1, sizeof(r1) },
+	};
+	struct signet_store_ocsp later = { "0c01", T0 + 120, T0 + 5 * DAY, r2,
+		sizeof(r2) };
+	struct signet_store_ocsp older = { "0c01", T0 + 60, T0 + 5 * DAY, r3,
+		sizeof(r3) };
+	struct signet_store_cert_new c;
+	struct ocsp_seen seen;
+
+	(void)state;
+	issue_one(st, "0c01", T0, T0 + 90 * DAY);
+	issue_one(st, "0c02", T0, T0 + 90 * DAY);
+	assert_int_equal(signet_store_ocsp_put(st, issuer_a_id, v, 2), 0);
+	/* A later one replaces it; an older one does not. */
+	assert_int_equal(signet_store_ocsp_put(st, issuer_a_id, &later, 1), 0);
+	assert_int_equal(signet_store_ocsp_put(st, issuer_a_id, &older, 1), 0);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(signet_store_ocsp_foreach(st, issuer_a_id, 0, T0,
+			     ocsp_collect, &seen),
+	    0);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.serial[0], "0c02"); /* thisUpdate order */
+	assert_string_equal(seen.serial[1], "0c01");
+	assert_int_equal(seen.this_update[1], T0 + 120);
+	assert_int_equal(seen.first[1], 0x02);
+	/* Only what came after a thisUpdate, and is not stale at now. */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(signet_store_ocsp_foreach(st, issuer_a_id, T0, T0,
+			     ocsp_collect, &seen),
+	    0);
+	assert_int_equal(seen.n, 1);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(signet_store_ocsp_foreach(st, issuer_a_id, 0,
+			     T0 + 4 * DAY, ocsp_collect, &seen),
+	    0);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.serial[0], "0c01");
+	/* Another issuer has none; an unknown issuer neither. */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(signet_store_ocsp_foreach(st, issuer_b_id, 0, T0,
+			     ocsp_collect, &seen),
+	    0);
+	assert_int_equal(seen.n, 0);
+	/* A callback may stop the walk, or fail it. */
+	memset(&seen, 0, sizeof(seen));
+	seen.n = 4;
+	assert_int_equal(signet_store_ocsp_foreach(st, issuer_a_id, 0, T0,
+			     ocsp_collect, &seen),
+	    -1);
+
+	/* Refused: a serial never signed, bad times, no DER. */
+	v[0].serial = "0c03";
+	assert_error(signet_store_ocsp_put(st, issuer_a_id, v, 1),
+	    SIGNET_ERR_NOT_FOUND, "0c03");
+	fill_new(&c, issuer_a_id, "0c04", T0, T0 + DAY);
+	assert_int_equal(signet_store_cert_reserve(st, &c, T0), 0);
+	v[0].serial = "0c04"; /* reserved, not signed */
+	assert_error(signet_store_ocsp_put(st, issuer_a_id, v, 1),
+	    SIGNET_ERR_NOT_FOUND, "0c04");
+	v[0].serial = "0c01";
+	v[0].next_update = T0;
+	assert_error(signet_store_ocsp_put(st, issuer_a_id, v, 1),
+	    SIGNET_ERR_USAGE, "nextUpdate");
+	v[0].next_update = T0 + DAY;
+	v[0].der_len = 0;
+	assert_error(signet_store_ocsp_put(st, issuer_a_id, v, 1),
+	    SIGNET_ERR_USAGE, NULL);
+	/* The whole batch or nothing. */
+	v[0].der_len = sizeof(r3);
+	v[0].der = r3;
+	v[0].this_update = T0 + 180;
+	v[1].serial = "0c03";
+	assert_error(signet_store_ocsp_put(st, issuer_a_id, v, 2),
+	    SIGNET_ERR_NOT_FOUND, NULL);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(signet_store_ocsp_foreach(st, issuer_a_id, T0 + 120,
+			     T0, ocsp_collect, &seen),
+	    0);
+	assert_int_equal(seen.n, 0);
+	signet_store_free(st);
+}
+
+/* Version 6 adds OCSP responses to a v5 database. */
+static void
+test_migration_to_v6(void **state)
+{
+	struct signet_store *st;
+	static const uint8_t r1[] = { 0x30, 0x03, 0x0a, 0x01, 0x01 };
+	struct signet_store_ocsp o = { "0e01", T0, T0 + DAY, r1, sizeof(r1) };
+
+	(void)state;
+	assert_int_equal(store_open_version(test_url, 5, &st), 0);
+	assert_int_equal(signet_store_schema_version(st), 5);
+	issue_one(st, "0e01", T0, T0 + 30 * DAY);
+	signet_store_free(st);
+	st = open_store();
+	assert_int_equal(signet_store_schema_version(st),
+	    SIGNET_STORE_SCHEMA_VERSION);
+	assert_int_equal(signet_store_ocsp_put(st, issuer_a_id, &o, 1), 0);
+	signet_store_free(st);
+}
+
 /* Version 3 lists CRL entries from an index that holds their columns. */
 static void
 test_migration_to_v3(void **state)
@@ -2335,6 +2468,20 @@ populate(struct signet_store *st)
 			     "INSERT INTO meta (name, value) "
 			     "VALUES ('ca_note', 'moved twice')"),
 	    0);
+	{
+		static const uint8_t resp_a[] = { 0x30, 0x03, 0x0a, 0x01,
+			0x00 };
+		static const uint8_t resp_b[] = { 0x30, 0x03, 0x0a, 0x01,
+			0x01 };
+		struct signet_store_ocsp o = { "0a01", T0 + 60, T0 + 4 * DAY,
+			resp_a, sizeof(resp_a) };
+
+		assert_int_equal(signet_store_ocsp_put(st, issuer_a_id, &o, 1),
+		    0);
+		o.der = resp_b;
+		assert_int_equal(signet_store_ocsp_put(st, issuer_b_id, &o, 1),
+		    0);
+	}
 }
 
 static void
@@ -3673,6 +3820,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_migration_to_v4, setup),
 		cmocka_unit_test_setup(test_supersede_rules, setup),
 		cmocka_unit_test_setup(test_est_tokens, setup),
+		cmocka_unit_test_setup(test_ocsp_responses, setup),
+		cmocka_unit_test_setup(test_migration_to_v6, setup),
 		cmocka_unit_test_setup(test_crl_record_malformed, setup),
 		cmocka_unit_test_setup(test_migration_failure_rolls_back,
 		    setup),
