@@ -118,6 +118,13 @@ void signet_store_free(struct signet_store *st);
 const char *signet_store_backend(const struct signet_store *st);
 /* The schema version of the open database. */
 int signet_store_schema_version(const struct signet_store *st);
+/*
+ * This connection reads the whole database through once (signet db
+ * check): SQLite keeps a page cache of 8 MB instead of 64 MB, which at a
+ * million rows would fill with pages never read again. Nothing for
+ * PostgreSQL, whose cache is the server's.
+ */
+int signet_store_set_scan(struct signet_store *st) SIGNET_WUR;
 
 /*
  * Bring the database's schema to SIGNET_STORE_SCHEMA_VERSION, in one

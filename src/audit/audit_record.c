@@ -189,7 +189,7 @@ audit_line_hash(const char *line, size_t len, uint8_t out[32])
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return signet_error_ossl(SIGNET_ERR_INTERNAL, "EVP_MD_CTX_new");
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	ok = EVP_DigestInit_ex(ctx, sha2_md(256), NULL) &&
 	     EVP_DigestUpdate(ctx, line, len) &&
 	     EVP_DigestUpdate(ctx, "\n", 1) &&
 	     EVP_DigestFinal_ex(ctx, out, &n) && n == 32;

@@ -1313,6 +1313,14 @@ signet_store_backend(const struct signet_store *st)
 }
 
 int
+signet_store_set_scan(struct signet_store *st)
+{
+	if (st->be->sql_scan == NULL)
+		return 0;
+	return st->be->exec(st->db, st->be->sql_scan);
+}
+
+int
 signet_store_schema_version(const struct signet_store *st)
 {
 	return st->version;

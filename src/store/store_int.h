@@ -35,6 +35,11 @@ struct store_backend {
 	const char *sql_table_exists;
 	/* SELECT counting all tables of the database, signet's or not. */
 	const char *sql_table_count;
+	/*
+	 * Settings for a connection that reads the database through once
+	 * (signet_store_set_scan), without results; NULL: none.
+	 */
+	const char *sql_scan;
 
 	/*
 	 * Connect to target: what follows "sqlite:", or the whole URL for a

@@ -710,6 +710,8 @@ const struct store_backend store_sqlite_backend = {
 			    "WHERE type = 'table' AND name = ?",
 	.sql_table_count = "SELECT count(*) FROM sqlite_master "
 			   "WHERE type = 'table'",
+	/* 8 MB instead of 64: a page read once gains nothing from a cache. */
+	.sql_scan = "PRAGMA cache_size = -8192",
 	.open = sq_open,
 	.setup = sq_setup,
 	.close = sq_close,

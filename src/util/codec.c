@@ -1,5 +1,6 @@
 #include <ctype.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,12 +150,44 @@ bad:
 	    "padding only at the end, zero padding bits)");
 }
 
+/*
+ * EVP_sha256() and its kind make OpenSSL 3 look the digest up again, under
+ * its global locks, every time it is used: a few of those per certificate
+ * add up. Fetched once, they are read-only and shared between threads.
+ */
+static EVP_MD *sha2_fetched[3];
+static pthread_once_t sha2_once = PTHREAD_ONCE_INIT;
+
+static void
+sha2_fetch(void)
+{
+	sha2_fetched[0] = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+	sha2_fetched[1] = EVP_MD_fetch(NULL, "SHA2-384", NULL);
+	sha2_fetched[2] = EVP_MD_fetch(NULL, "SHA2-512", NULL);
+}
+
+const EVP_MD *
+sha2_md(unsigned bits)
+{
+	(void)pthread_once(&sha2_once, sha2_fetch);
+	switch (bits) {
+	case 256:
+		return sha2_fetched[0] != NULL ? sha2_fetched[0] : EVP_sha256();
+	case 384:
+		return sha2_fetched[1] != NULL ? sha2_fetched[1] : EVP_sha384();
+	case 512:
+		return sha2_fetched[2] != NULL ? sha2_fetched[2] : EVP_sha512();
+	default:
+		return NULL;
+	}
+}
+
 int
 sha256(const void *data, size_t len, uint8_t out[32])
 {
 	unsigned int n = 0;
 
-	if (!EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) || n != 32)
+	if (!EVP_Digest(data, len, out, &n, sha2_md(256), NULL) || n != 32)
 		return signet_error_ossl(SIGNET_ERR_CRYPTO, "SHA-256 failed");
 	return 0;
 }

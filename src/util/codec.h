@@ -37,6 +37,11 @@ char *base64_encode(const uint8_t *in, size_t len);
 int base64_decode(const char *in, size_t len, unsigned flags, uint8_t **out,
     size_t *outlen) SIGNET_WUR;
 
+/*
+ * SHA-256, SHA-384 or SHA-512 (bits), fetched from the default library
+ * context once per process; NULL for other sizes.
+ */
+const EVP_MD *sha2_md(unsigned bits);
 /* SHA-256 of data into out[32]. */
 int sha256(const void *data, size_t len, uint8_t out[32]) SIGNET_WUR;
 /* Lower-case hex SHA-256 of data into out[65]. */

@@ -7,6 +7,7 @@
 #include <openssl/rsa.h>
 
 #include "signet/signer.h"
+#include "util/codec.h"
 
 struct signet_signer {
 	const struct signet_signer_ops *ops;
@@ -49,15 +50,15 @@ signet_sig_alg_md(enum signet_sig_alg alg)
 	case SIGNET_SIG_ECDSA_SHA256:
 	case SIGNET_SIG_RSA_PKCS1_SHA256:
 	case SIGNET_SIG_RSA_PSS_SHA256:
-		return EVP_sha256();
+		return sha2_md(256);
 	case SIGNET_SIG_ECDSA_SHA384:
 	case SIGNET_SIG_RSA_PKCS1_SHA384:
 	case SIGNET_SIG_RSA_PSS_SHA384:
-		return EVP_sha384();
+		return sha2_md(384);
 	case SIGNET_SIG_ECDSA_SHA512:
 	case SIGNET_SIG_RSA_PKCS1_SHA512:
 	case SIGNET_SIG_RSA_PSS_SHA512:
-		return EVP_sha512();
+		return sha2_md(512);
 	case SIGNET_SIG_NONE:
 	default:
 		return NULL;
@@ -248,6 +249,8 @@ signet_verify(const EVP_PKEY *pub, enum signet_sig_alg alg, const uint8_t *tbs,
 		    "cannot set up RSA-PSS");
 		goto out;
 	}
+	/* One verification per context: no copy of it to finalise. */
+	EVP_MD_CTX_set_flags(mctx, EVP_MD_CTX_FLAG_FINALISE);
 	if (EVP_DigestVerify(mctx, sig, siglen, tbs, tbs_len) != 1) {
 		r = signet_error_ossl(SIGNET_ERR_VERIFY,
 		    "%s signature does not verify with the public key",

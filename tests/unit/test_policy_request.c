@@ -1041,6 +1041,44 @@ test_request_key_numbers(void **state)
 	free(csr);
 }
 
+/*
+ * EC keys are copies of their curve's parameters with the point set
+ * (keycheck.c): the key a request carries is the CSR's own, on every
+ * curve, and a point off a curve other than P-256 is refused as well.
+ */
+static void
+test_request_key_curve_templates(void **state)
+{
+	static const uint8_t ec384_point[] = { 0x03, 0x62, 0x00, 0x04 };
+	struct csr_spec s = plain_csr;
+	struct signet_request *req = NULL;
+	uint8_t *csr;
+	size_t len, at;
+	int round;
+
+	(void)state;
+	s.der = 1;
+	s.key = &k_ec384;
+	s.md = "SHA384";
+	/* Twice: the first builds the templates, the second copies them. */
+	for (round = 0; round < 2; round++) {
+		csr = csr_make(&s, &len);
+		assert_int_equal(signet_request_from_csr(profile("srv"), csr,
+				     len, NULL, &req),
+		    0);
+		assert_int_equal(EVP_PKEY_eq(req->pubkey, k_ec384), 1);
+		assert_int_equal(EVP_PKEY_get_bits(req->pubkey), 384);
+		signet_request_free(req);
+		req = NULL;
+		free(csr);
+	}
+	csr = csr_make(&s, &len);
+	at = find_bytes(csr, len, ec384_point, sizeof(ec384_point));
+	csr[at + sizeof(ec384_point) + 95] ^= 0x01;
+	expect_key_refused(csr, len, "is not a point on ec-p384");
+	free(csr);
+}
+
 struct blocked_arg {
 	uint8_t hash[32];
 	int answer;
@@ -1268,6 +1306,7 @@ main(void)
 		cmocka_unit_test(test_request_validity),
 		cmocka_unit_test(test_request_size_cap),
 		cmocka_unit_test(test_request_key_numbers),
+		cmocka_unit_test(test_request_key_curve_templates),
 		cmocka_unit_test(test_request_blocked_keys),
 		cmocka_unit_test(test_request_ca_key_refused),
 		cmocka_unit_test(test_request_from_key),

@@ -392,6 +392,41 @@ test_open_creates_private_wal_database(void **state)
 	signet_store_free(NULL);
 }
 
+/* SQLite's page cache for the connection of db check. */
+static int64_t
+cache_size(struct signet_store *st)
+{
+	struct store_q q;
+	int64_t v;
+
+	assert_int_equal(store_q_open(st, "PRAGMA cache_size", &q), 0);
+	assert_int_equal(store_q_step(&q), 1);
+	v = store_q_col_int(&q, 0);
+	store_q_close(&q);
+	return v;
+}
+
+/*
+ * A connection that reads the database through once keeps a small cache
+ * (SQLite), and works as before; PostgreSQL has nothing to set.
+ */
+static void
+test_set_scan(void **state)
+{
+	struct signet_store *st;
+
+	(void)state;
+	st = open_store();
+	if (url_is_sqlite())
+		assert_int_equal(cache_size(st), -65536);
+	assert_int_equal(signet_store_set_scan(st), 0);
+	if (url_is_sqlite())
+		assert_int_equal(cache_size(st), -8192);
+	issue_one(st, "01", T0, T0 + 90 * DAY);
+	assert_int_equal(counts(st, NULL).issued, 1);
+	signet_store_free(st);
+}
+
 static void
 test_open_url_errors(void **state)
 {
@@ -3806,6 +3841,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_open_creates_private_wal_database,
 		    setup),
+		cmocka_unit_test_setup(test_set_scan, setup),
 		cmocka_unit_test_setup(test_open_url_errors, setup),
 		cmocka_unit_test_setup(test_second_connection_keeps_locks,
 		    setup),
