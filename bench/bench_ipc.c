@@ -13,6 +13,10 @@
  *                forked process that plays the front end (serve_send,
  *                serve_reader, serve_msg_check: the code signet serve
  *                runs), answered on this process's main thread;
+ *   IPC, 8 busy  the same with 8 requests in flight, as when the
+ *                front end's threads wait on several issuances at once:
+ *                the signer finds the next request waiting, and does not
+ *                sleep between them;
  *   IPC alone    the round trip with a fixed answer and no issuance.
  * The overhead is "over IPC" minus "in-process". Each is given in wall
  * time and in CPU time (user + system of both processes, from getrusage):
@@ -21,6 +25,7 @@
  * It measures; it asserts nothing about time.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +42,9 @@
 #include "serve/ipc.h"
 #include "signet/ca.h"
 #include "util/file.h"
+
+/* Requests in flight in the second IPC mode, as under load. */
+#define DEPTH 8
 
 static struct signet_ca *ca;
 static uint8_t *csr;
@@ -99,7 +107,7 @@ issue_one(char **pem, size_t *pem_len)
 	return r;
 }
 
-/* Read one whole frame (blocking). 0 or -1. */
+/* Read one whole frame, polling while there is none. 0 or -1. */
 static int
 read_frame(int fd, struct serve_reader *rd)
 {
@@ -172,7 +180,7 @@ signer_thread(void *p)
  * in_process() issues too.
  */
 static double
-over_ipc(unsigned n, int canned, double *cpu_per)
+over_ipc(unsigned n, int canned, unsigned depth, double *cpu_per)
 {
 	static struct serve_issue q;
 	struct serve_issue_reply ans;
@@ -182,13 +190,19 @@ over_ipc(unsigned n, int canned, double *cpu_per)
 	struct serve_msg m;
 	const char *why;
 	int sv[2], tp[2], status;
-	unsigned i;
+	unsigned i, sent;
 	double t0, c0;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
 	    pipe(tp) != 0) {
 		perror("socketpair");
+		exit(1);
+	}
+	/* Non-blocking, read after poll, as both sides of signet serve are. */
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0 ||
+	    fcntl(sv[1], F_SETFL, O_NONBLOCK) != 0) {
+		perror("fcntl");
 		exit(1);
 	}
 	c0 = cpu();
@@ -210,12 +224,22 @@ over_ipc(unsigned n, int canned, double *cpu_per)
 		q.csr_len = csr_len;
 		serve_reader_init(&rd, SERVE_IPC_MAX_TO_FRONT);
 		t0 = now();
-		for (i = 0; i < n; i++) {
-			serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
-			if (serve_issue_encode(&q, &w) != 0 ||
-			    serve_send(sv[0], SERVE_MSG_ISSUE, i + 1, w.p,
-				w.len, 5000) != 0 ||
-			    read_frame(sv[0], &rd) != 0 ||
+		/* Up to depth requests in flight; one sent per answer. */
+		for (sent = 0, i = 0; i < n; i++) {
+			while (sent < n && sent - i < depth) {
+				serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+				if (serve_issue_encode(&q, &w) != 0 ||
+				    serve_send(sv[0], SERVE_MSG_ISSUE, sent + 1,
+					w.p, w.len, 5000) != 0) {
+					fprintf(stderr,
+					    "bench_ipc: request %u failed\n",
+					    sent);
+					_exit(1);
+				}
+				serve_wbuf_free(&w);
+				sent++;
+			}
+			if (read_frame(sv[0], &rd) != 0 ||
 			    serve_msg_check(rd.buf, rd.have, SERVE_FROM_SIGNER,
 				&m, &why) != 0 ||
 			    m.id != i + 1 ||
@@ -226,7 +250,6 @@ over_ipc(unsigned n, int canned, double *cpu_per)
 				    "bench_ipc: round trip %u failed\n", i);
 				_exit(1);
 			}
-			serve_wbuf_free(&w);
 			serve_reader_next(&rd);
 		}
 		t0 = (now() - t0) / n;
@@ -290,7 +313,7 @@ row(const char *what, double *wall, double *cpus, unsigned rounds)
 int
 main(int argc, char **argv)
 {
-	double a[64], b[64], c[64], ca_[64], cb[64], cc[64];
+	double a[64], b[64], c[64], d[64], ca_[64], cb[64], cc[64], cd[64];
 	unsigned n, rounds, i;
 	uint8_t *buf = NULL;
 	size_t len;
@@ -332,20 +355,25 @@ main(int argc, char **argv)
 		die(argv[1]);
 	/* Warm up: sessions, caches. */
 	(void)in_process(n / 10 + 1, &ca_[0]);
-	(void)over_ipc(n / 10 + 1, 0, &cb[0]);
+	(void)over_ipc(n / 10 + 1, 0, 1, &cb[0]);
 	for (i = 0; i < rounds; i++) {
 		a[i] = in_process(n, &ca_[i]);
-		b[i] = over_ipc(n, 0, &cb[i]);
-		c[i] = over_ipc(n, 1, &cc[i]);
+		b[i] = over_ipc(n, 0, 1, &cb[i]);
+		d[i] = over_ipc(n, 0, DEPTH, &cd[i]);
+		c[i] = over_ipc(n, 1, 1, &cc[i]);
 	}
 	printf("%u rounds of %u requests, median per request:\n", rounds, n);
 	printf("              wall time                          CPU time\n");
 	row("in-process", a, ca_, rounds);
 	row("over IPC", b, cb, rounds);
+	row("IPC, 8 busy", d, cd, rounds);
 	row("IPC alone", c, cc, rounds);
 	printf("  overhead    %8.1f us (over IPC - in-process)    %8.1f us\n",
 	    (b[rounds / 2] - a[rounds / 2]) * 1e6,
 	    (cb[rounds / 2] - ca_[rounds / 2]) * 1e6);
+	printf("  overhead    %8.1f us (8 in flight - in-process) %8.1f us\n",
+	    (d[rounds / 2] - a[rounds / 2]) * 1e6,
+	    (cd[rounds / 2] - ca_[rounds / 2]) * 1e6);
 	if (signet_ca_close(ca) != 0)
 		die("closing");
 	free(list);
