@@ -18,6 +18,7 @@
 
 #include "policy/policy_int.h"
 #include "util/der.h"
+#include "util/pkey.h"
 
 /* Trial division bound, ROCA prime bound, Fermat rounds. */
 #define KEY_SMALL_PRIME_LIMIT 16384
@@ -273,27 +274,11 @@ internal:
 }
 
 /*
- * Public keys are built from their numbers (EVP_PKEY_fromdata), not
- * decoded by d2i: OpenSSL 3 sets up its provider decoders for every key it
- * decodes, under global locks, which costs more than checking the CSR's
+ * Public keys are built from their numbers (util/pkey.h), not decoded by
+ * d2i: OpenSSL 3 sets up its provider decoders for every key it decodes,
+ * under global locks, which costs more than checking the CSR's
  * signature. The numbers come from signet's strict DER reader.
  */
-static EVP_PKEY *
-key_from_params(const char *type, const OSSL_PARAM *params, int selection)
-{
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *pkey = NULL;
-
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, selection, (OSSL_PARAM *)params) <=
-		0) {
-		EVP_PKEY_free(pkey);
-		pkey = NULL;
-	}
-	EVP_PKEY_CTX_free(ctx);
-	return pkey;
-}
 
 /* A positive INTEGER's magnitude (DER: minimal, no sign bit set). */
 static BIGNUM *
@@ -334,74 +319,13 @@ rsa_key_decode(const unsigned char *pk, int pklen)
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
 	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
 		goto out;
-	pkey = key_from_params("RSA", params, EVP_PKEY_PUBLIC_KEY);
+	pkey = pkey_from_params("RSA", params, EVP_PKEY_PUBLIC_KEY);
 out:
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(n);
 	BN_free(e);
 	return pkey;
-}
-
-/*
- * The domain parameters of each accepted curve, built once: a key is then
- * a copy of its curve's template with the point set, which spares
- * building the group (its Montgomery constants, its generator) per key.
- * Only read after the once-routine, so shared between threads.
- */
-static const char *const ec_groups[] = { "prime256v1", "secp384r1",
-	"secp521r1" };
-static EVP_PKEY *ec_templates[sizeof(ec_groups) / sizeof(ec_groups[0])];
-static pthread_once_t ec_templates_once = PTHREAD_ONCE_INIT;
-
-static void
-ec_templates_build(void)
-{
-	OSSL_PARAM params[2];
-	size_t i;
-
-	for (i = 0; i < sizeof(ec_groups) / sizeof(ec_groups[0]); i++) {
-		params[0] =
-		    OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-			(char *)ec_groups[i], 0);
-		params[1] = OSSL_PARAM_construct_end();
-		/* Without a template, keys are built from their numbers. */
-		ec_templates[i] =
-		    key_from_params("EC", params, EVP_PKEY_KEY_PARAMETERS);
-	}
-	ERR_clear_error();
-}
-
-/*
- * An uncompressed point on a named curve; OpenSSL checks that it is on it
- * (EC_POINT_oct2point, under either path).
- */
-static EVP_PKEY *
-ec_key_decode(const char *group, const unsigned char *pk, int pklen)
-{
-	OSSL_PARAM params[3];
-	EVP_PKEY *pkey = NULL;
-	size_t i;
-
-	(void)pthread_once(&ec_templates_once, ec_templates_build);
-	for (i = 0; i < sizeof(ec_groups) / sizeof(ec_groups[0]); i++)
-		if (strcmp(ec_groups[i], group) == 0 && ec_templates[i] != NULL)
-			break;
-	if (i < sizeof(ec_groups) / sizeof(ec_groups[0])) {
-		if ((pkey = EVP_PKEY_dup(ec_templates[i])) == NULL ||
-		    !EVP_PKEY_set1_encoded_public_key(pkey, pk,
-			(size_t)pklen)) {
-			EVP_PKEY_free(pkey);
-			return NULL;
-		}
-		return pkey;
-	}
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-	    (char *)group, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-	    (void *)pk, (size_t)pklen);
-	params[2] = OSSL_PARAM_construct_end();
-	return key_from_params("EC", params, EVP_PKEY_PUBLIC_KEY);
 }
 
 static int
@@ -544,7 +468,7 @@ ec_check(const struct signet_profile *profile, const X509_ALGOR *alg,
 		    "curve");
 		return 0;
 	}
-	if ((pkey = ec_key_decode(group, pk, pklen)) == NULL) {
+	if ((pkey = pkey_ec_from_point(group, pk, (size_t)pklen)) == NULL) {
 		ERR_clear_error();
 		policy_problem(pr, "the EC public key is not a point on %s",
 		    type);

@@ -13,6 +13,7 @@
 #include <openssl/sha.h>
 
 #include "serve/acme_jwk.h"
+#include "util/pkey.h"
 
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -123,9 +124,6 @@ load_ec(const json_t *jwk, EVP_PKEY **key, char *text, const char **why)
 	const char *crv = json_string_value(json_object_get(jwk, "crv"));
 	uint8_t *x = NULL, *y = NULL, point[1 + 2 * 66];
 	size_t xn = 0, yn = 0, i;
-	OSSL_PARAM_BLD *b = NULL;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	const char *xs, *ys;
 	int r = -1;
 
@@ -144,15 +142,8 @@ load_ec(const json_t *jwk, EVP_PKEY **key, char *text, const char **why)
 	point[0] = 4;
 	memcpy(point + 1, x, xn);
 	memcpy(point + 1 + xn, y, yn);
-	if ((b = OSSL_PARAM_BLD_new()) == NULL ||
-	    !OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME,
-		curves[i].group, 0) ||
-	    !OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, point,
-		1 + xn + yn) ||
-	    (params = OSSL_PARAM_BLD_to_param(b)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, key, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+	if ((*key = pkey_ec_from_point(curves[i].group, point, 1 + xn + yn)) ==
+	    NULL) {
 		*why = "the EC key is not a point of its curve";
 		goto out;
 	}
@@ -170,9 +161,6 @@ out:
 		EVP_PKEY_free(*key);
 		*key = NULL;
 	}
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(b);
 	free(x);
 	free(y);
 	return r;
@@ -186,7 +174,6 @@ load_rsa(const json_t *jwk, EVP_PKEY **key, char *text, const char **why)
 	BIGNUM *bn = NULL, *be = NULL;
 	OSSL_PARAM_BLD *b = NULL;
 	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	int r = -1, bits;
 
 	if (member(jwk, "n", &n, &nn) != 0 || member(jwk, "e", &e, &en) != 0 ||
@@ -207,9 +194,8 @@ load_rsa(const json_t *jwk, EVP_PKEY **key, char *text, const char **why)
 	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_N, bn) ||
 	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, be) ||
 	    (params = OSSL_PARAM_BLD_to_param(b)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, key, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+	    (*key = pkey_from_params("RSA", params, EVP_PKEY_PUBLIC_KEY)) ==
+		NULL) {
 		*why = "the RSA key cannot be used";
 		goto out;
 	}
@@ -227,7 +213,6 @@ out:
 		EVP_PKEY_free(*key);
 		*key = NULL;
 	}
-	EVP_PKEY_CTX_free(ctx);
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(b);
 	BN_free(bn);
