@@ -18,9 +18,10 @@ pki_test judges
 judge_py=$SIGNET_SOURCE_DIR/tests/unit/x509_judge.py
 
 
-# The end-entity certificates: NAME PROFILE KEY PURPOSES SUBJECT SANS. A
-# profile added to the policy must be added here (or made by a ceremony):
-# the coverage check below fails until it is.
+# The end-entity certificates: NAME PROFILE KEY PURPOSES SUBJECT SANS
+# (SANS "-": none; PURPOSES "none": neither TLS purpose). A profile added
+# to the policy must be added here (or made by a ceremony): the coverage
+# check below fails until it is.
 cat >table <<'EOF'
 www tls-server ec sslserver /CN=www.example.com DNS:www.example.com,DNS:example.com
 rsa tls-server rsa sslserver /CN=rsa.example.com DNS:rsa.example.com
@@ -28,6 +29,7 @@ wild tls-server ec sslserver / DNS:*.example.com
 user tls-client ec sslclient /CN=alice@example.com email:alice@example.com
 device tls-client rsa sslclient / DNS:device1.example.com,URI:spiffe://example.com/device/1
 svc mtls ec sslserver,sslclient /CN=svc.example.com DNS:svc.example.com,URI:spiffe://example.com/ns/prod/sa/svc
+ocsp ocsp-responder ec none / -
 EOF
 
 # ---- coverage: every profile of the policy is judged here ------------------

@@ -364,8 +364,10 @@ pki_csr() {
 	_subj=$2
 	_san=$3
 	shift 3
+	# SAN "-": none.
+	[ "$_san" = - ] || set -- "$@" -addext "subjectAltName=$_san"
 	pki_run "csr-$_n" openssl req -new "$@" -nodes -keyout "$_n.key" \
-		-out "$_n.csr" -subj "$_subj" -addext "subjectAltName=$_san"
+		-out "$_n.csr" -subj "$_subj"
 }
 
 pki_issue() {
