@@ -296,11 +296,44 @@ lint_nc_dirname_check(const NAME_CONSTRAINTS *nc, const uint8_t *der,
 	return 1;
 }
 
+/*
+ * 1 if a commonName looks like a host name the way OpenSSL decides it
+ * (cn2dnsid in v3_ncons.c): letters, digits, '_', and '-' and '.' inside
+ * labels only, with at least two labels.
+ */
+static int
+cn_is_hostname(const ASN1_STRING *s)
+{
+	const unsigned char *p = ASN1_STRING_get0_data(s);
+	int i, n = ASN1_STRING_length(s), dots = 0;
+
+	if (n <= 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = p[i];
+		int first = i == 0, last = i == n - 1;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_')
+			continue;
+		if (c == '-' && !first && !last && p[i - 1] != '.' &&
+		    p[i + 1] != '.')
+			continue;
+		if (c == '.' && !first && !last && p[i - 1] != '.' &&
+		    p[i - 1] != '-' && p[i + 1] != '.' && p[i + 1] != '-') {
+			dots++;
+			continue;
+		}
+		return 0;
+	}
+	return dots > 0;
+}
+
 int
 lint_nc_check(const NAME_CONSTRAINTS *nc, const GENERAL_NAMES *sans,
     const X509_NAME *subject, char *why, size_t whylen)
 {
-	int i;
+	int i, has_dns = 0;
 
 	for (i = 0; i < sk_GENERAL_NAME_num(sans); i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
@@ -309,6 +342,7 @@ lint_nc_check(const NAME_CONSTRAINTS *nc, const GENERAL_NAMES *sans,
 		switch (g->type) {
 		case GEN_DNS:
 			s = g->d.dNSName;
+			has_dns = 1;
 			break;
 		case GEN_EMAIL:
 			s = g->d.rfc822Name;
@@ -333,6 +367,21 @@ lint_nc_check(const NAME_CONSTRAINTS *nc, const GENERAL_NAMES *sans,
 		    X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i));
 
 		if (nc_name(nc, GEN_EMAIL, s, why, whylen))
+			return 1;
+	}
+	/*
+	 * Without a dNSName, OpenSSL holds every commonName that looks like
+	 * a host name ("127.0.0.1" does) to the DNS constraints too: such a
+	 * certificate would not verify there.
+	 */
+	i = -1;
+	while (
+	    !has_dns && subject != NULL &&
+	    (i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) >= 0) {
+		const ASN1_STRING *s =
+		    X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i));
+
+		if (cn_is_hostname(s) && nc_name(nc, GEN_DNS, s, why, whylen))
 			return 1;
 	}
 	return 0;

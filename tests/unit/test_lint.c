@@ -701,6 +701,20 @@ m_cn_upper(struct tp_cert *c)
 	tp_name(&c->subject, a);
 }
 
+/*
+ * An address as the only SAN and as the CN: OpenSSL takes the CN for a
+ * host name, outside the intermediate's DNS subtrees.
+ */
+static void
+m_cn_ip_only(struct tp_cert *c)
+{
+	static const char *const a[] = { "CN=10.1.2.3", NULL };
+	static const char *const n[] = { "ip:10.1.2.3", NULL };
+
+	tp_name(&c->subject, a);
+	tp_ext_san(c->ext, &c->n_ext, 0, n);
+}
+
 static void
 m_san_underscore(struct tp_cert *c)
 {
@@ -870,6 +884,8 @@ static const struct lcase cases[] = {
 	{ "rsa leaf", B_RSA, NULL, NULL },
 	{ "wildcard and ip SANs", B_LEAF, m_san_wildcard, NULL },
 	{ "CN is an IP SAN", B_LEAF, m_cn_ip, NULL },
+	{ "CN is the only SAN, an IP address", B_LEAF, m_cn_ip_only,
+	    "e_nc_violation" },
 	{ "CN differs in case only", B_LEAF, m_cn_upper, NULL },
 	{ "email and dns inside name constraints", B_LEAF, m_nc_email_inside,
 	    NULL },
