@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build signet and run every test: the plain build, the same suite under
 # AddressSanitizer + UndefinedBehaviorSanitizer and in a Release (-O3)
-# build, static analysis (tests/analyze.sh), the token paths under valgrind
+# build (there without the service's network tests, label serve, which
+# the other two suites run), static analysis (tests/analyze.sh), the token paths under valgrind
 # (tests/valgrind.sh), the Debian package (tests/deb.sh: built, checked
 # by lintian, installed, the demo run against the installed signet, removed)
 # and a fuzzing time box (tests/fuzz/run-fuzz.sh, $SIGNET_FUZZ_SECONDS per
@@ -69,13 +70,16 @@ build() {
 		nice -n "$_n" cmake --build "$_dir" -j "$_j"
 }
 
-# suite NAME DIR: the tests of a built tree (none if its build failed).
+# suite NAME DIR [CTEST OPTIONS]: the tests of a built tree (none if its
+# build failed).
 suite() {
 	if [ "$(cut -d' ' -f1 "$logs/$1-build.status")" -ne 0 ]; then
 		echo "not run: the build failed"
 		return 1
 	fi
-	(cd "$2" && ctest --output-on-failure -j "$jobs")
+	_dir=$2
+	shift 2
+	(cd "$_dir" && ctest --output-on-failure -j "$jobs" "$@")
 }
 
 # The plain build first, with every core: everything else needs it.
@@ -119,7 +123,7 @@ else
 	report static-analysis
 
 	# The Release suite, with valgrind beside it.
-	task release-tests suite release "$top/build-release" &
+	task release-tests suite release "$top/build-release" -LE serve &
 	p1=$!
 	task valgrind nice -n 10 sh "$top/tests/valgrind.sh" "$top/build" &
 	p2=$!
