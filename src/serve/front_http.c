@@ -383,7 +383,7 @@ send_metrics(struct MHD_Connection *c, struct front_req *rq)
 	    "# TYPE signet_http_rate_limited_total counter\n"
 	    "signet_http_rate_limited_total %" PRIu64 "\n",
 	    h.restarts, h.token_errors, h.crl_failures, requests, limited);
-	off = front_acme_ari_metrics(buf, off, sizeof(buf));
+	(void)front_acme_ari_metrics(buf, off, sizeof(buf));
 	return send_text(c, rq, MHD_HTTP_OK,
 	    "text/plain; version=0.0.4; charset=utf-8", buf);
 }
