@@ -344,8 +344,8 @@ order_discard_work(struct signet_store *st, void *argp)
 {
 	static const char *const sql[] = {
 		"DELETE FROM acme_replacements WHERE order_id = ?",
-		"DELETE FROM acme_challenges WHERE authz_id IN "
-		"(SELECT id FROM acme_authzs WHERE order_id = ?)",
+		("DELETE FROM acme_challenges WHERE authz_id IN "
+		 "(SELECT id FROM acme_authzs WHERE order_id = ?)"),
 		"DELETE FROM acme_authzs WHERE order_id = ?",
 		"DELETE FROM acme_orders WHERE id = ? AND status = 'pending'",
 	};
