@@ -8,9 +8,9 @@
  * wrapping), alternating good and revoked, and prints responses per
  * second and the size of one. The signer is the delegated responder when
  * the instance has one (signet serve made it), else the CA key, as
- * signet serve does with serve.ocsp.signer delegated and ca. Compare with `bench_issue raw CONFIG N`
- * (raw_1: the token's one-thread signing rate) in the same run. It
- * measures; it asserts nothing about time.
+ * signet serve does with serve.ocsp.signer delegated and ca. Compare with
+ * `bench_issue raw CONFIG N` (raw_1: the token's one-thread signing rate) in
+ * the same run. It measures; it asserts nothing about time.
  */
 #include <stdio.h>
 #include <stdlib.h>

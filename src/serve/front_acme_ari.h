@@ -13,8 +13,8 @@
 #include "serve/front.h"
 
 /* One ACME round trip to the signer (front_acme.c); -1: no answer. */
-int front_acme_roundtrip(const struct serve_acme *q,
-    struct serve_acme_reply *a, uint8_t **buf);
+int front_acme_roundtrip(const struct serve_acme *q, struct serve_acme_reply *a,
+    uint8_t **buf);
 /* Add renewalInfo and meta.profiles to a directory object. */
 void front_acme_ari_directory(json_t *dir, const char *base);
 /*

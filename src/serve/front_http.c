@@ -130,8 +130,7 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (now != when_at) {
 		when[0] = '\0';
 		if (gmtime_r(&now, &tm) != NULL)
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
-			    &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		when_at = now;
 	}
 	if (rq->status != 0)

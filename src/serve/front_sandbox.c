@@ -179,8 +179,8 @@ front_sandbox(void)
 	 * Internet families only (no raw, packet or netlink sockets),
 	 * connect, and the AF_UNIX socketpair libcurl wakes its multi handle
 	 * with. tls-alpn-01's handshakes (a non-blocking connect, poll,
-	 * getsockopt SO_ERROR, read and write) need nothing more. Where it may connect is the address guard's
-	 * business (serve.acme.validation-allow).
+	 * getsockopt SO_ERROR, read and write) need nothing more. Where it may
+	 * connect is the address guard's business (serve.acme.validation-allow).
 	 */
 	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 		 SCMP_A0(SCMP_CMP_EQ, AF_INET))) != 0 ||

@@ -316,10 +316,10 @@ static const struct {
 
 /* Dropped in this order by store_drop_all (foreign keys first). */
 static const char *const schema_tables[] = { "acme_replacements",
-	"acme_renew_early", "acme_eab_keys", "ocsp_responses", "est_tokens", "supersessions",
-	"acme_challenges", "acme_authzs", "acme_orders", "acme_accounts",
-	"acme_nonces", "blocked_keys", "crls", "certificates", "issuers",
-	"meta" };
+	"acme_renew_early", "acme_eab_keys", "ocsp_responses", "est_tokens",
+	"supersessions", "acme_challenges", "acme_authzs", "acme_orders",
+	"acme_accounts", "acme_nonces", "blocked_keys", "crls", "certificates",
+	"issuers", "meta" };
 
 /* ---- names -------------------------------------------------------------- */
 

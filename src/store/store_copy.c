@@ -620,8 +620,7 @@ store_require_empty(struct signet_store *st)
 		return r;
 	if (n.meta + n.issuers + n.certificates + n.crls + n.blocked_keys +
 		n.supersessions + n.est_tokens + n.ocsp_responses +
-		n.acme_eab_keys +
-		n.acme_renew_early !=
+		n.acme_eab_keys + n.acme_renew_early !=
 	    0)
 		return signet_error_set(SIGNET_ERR_CONFLICT,
 		    "%s is not empty (%lld certificates, %lld issuers, %lld "

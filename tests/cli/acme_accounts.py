@@ -12,11 +12,9 @@ K2 one revoked, K3 one for DIR_OPEN's profile."""
 import base64
 import hashlib
 import hmac
-import http.server
 import json
 import ssl
 import sys
-import threading
 import urllib.error
 import urllib.request
 
@@ -24,7 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
-from acme_jws import Key, b64, jws
+from acme_jws import Key, b64, http01_server, jws
 
 dir_eab, dir_open, bundle = sys.argv[1], sys.argv[2], sys.argv[3]
 http_port = int(sys.argv[4])
@@ -34,19 +32,7 @@ fails = 0
 answers = {}
 
 
-class Http01(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = answers.get(self.path.rsplit("/", 1)[-1], "").encode()
-        self.send_response(200 if body else 404)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-server = http.server.HTTPServer(("127.0.0.1", http_port), Http01)
-threading.Thread(target=server.serve_forever, daemon=True).start()
+server = http01_server(http_port, answers)
 
 
 def headers(h):

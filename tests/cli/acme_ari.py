@@ -5,13 +5,11 @@ signet serve (tests/cli/acme_hostile.sh, as cli_acme_ari, sets the limits: 150 o
 tls-server and tls-client exposed).
 Usage: acme_ari.py DIRECTORY_URL CA_BUNDLE HTTP01_PORT SIGNET HTTP_BASE"""
 import datetime
-import http.server
 import json
 import os
 import ssl
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,7 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
-from acme_jws import Key, b64, jws
+from acme_jws import Key, b64, http01_server, jws
 
 directory_url, bundle, http_port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 signet, http_base = sys.argv[4], sys.argv[5]
@@ -29,19 +27,7 @@ fails = 0
 answers = {}
 
 
-class Http01(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = answers.get(self.path.rsplit("/", 1)[-1], "").encode()
-        self.send_response(200 if body else 404)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-server = http.server.HTTPServer(("127.0.0.1", http_port), Http01)
-threading.Thread(target=server.serve_forever, daemon=True).start()
+server = http01_server(http_port, answers)
 
 
 def request(url, body=None, method=None, context=ctx):

@@ -2,11 +2,9 @@
 """Hostile ACME requests against signet serve: each must be refused with
 the right RFC 8555 problem type and HTTP status, and leave the service
 working. Usage: acme_hostile.py DIRECTORY_URL CA_BUNDLE HTTP01_PORT"""
-import http.server
 import json
 import ssl
 import sys
-import threading
 import urllib.error
 import urllib.request
 
@@ -14,7 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
-from acme_jws import Key, b64, jws
+from acme_jws import Key, b64, http01_server, jws
 
 directory_url, bundle, http_port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 ctx = ssl.create_default_context(cafile=bundle)
@@ -22,20 +20,7 @@ fails = 0
 answers = {}  # http-01 token -> key authorization
 
 
-class Http01(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        token = self.path.rsplit("/", 1)[-1]
-        body = answers.get(token, "").encode()
-        self.send_response(200 if body else 404)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-server = http.server.HTTPServer(("127.0.0.1", http_port), Http01)
-threading.Thread(target=server.serve_forever, daemon=True).start()
+server = http01_server(http_port, answers)
 
 
 def request(url, body=None, ctype="application/jose+json", method=None):

@@ -26,8 +26,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0", &n_txt, why,
 	    sizeof(why));
 	if (r < -1 || r > 1 || hops > ACME_DNS_MAX_CNAMES ||
-	    strlen(name) > ACME_DNS_NAME_MAX + 1 || (r == -1 && why[0] == '\0') ||
-	    (r == 1 && n_txt == 0))
+	    strlen(name) > ACME_DNS_NAME_MAX + 1 ||
+	    (r == -1 && why[0] == '\0') || (r == 1 && n_txt == 0))
 		abort();
 	return 0;
 }
