@@ -11,6 +11,8 @@
  * <issuer> is serve.issuer-name. One line per request on stderr.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <limits.h>
@@ -470,6 +472,18 @@ test_hook(struct front_ctx *x)
 		(void)syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0);
 		return front_send_text(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "text/plain", "still alive\n");
+	}
+	if (strcmp(x->url, "/test/open") == 0) {
+		/* Opening a file is refused with EACCES, not killed. */
+		int fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return front_send_text(x, MHD_HTTP_OK, "text/plain",
+		    fd >= 0         ? "opened\n"
+		    : err == EACCES ? "EACCES\n"
+				    : "another error\n");
 	}
 	if (strcmp(x->url, "/test/ipc-bad-issue") == 0) {
 		/* A well-formed frame whose ISSUE body does not decode. */
