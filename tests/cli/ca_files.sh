@@ -143,6 +143,17 @@ run 42 "a batch over a file that is no certificate" "$signet" issue \
 contains err "--force" "the way out is named"
 run 0 "the same with --force" "$signet" issue --force \
 	--profile tls-server --batch batch --out-dir certs
+# Two CSRs of a batch that would write the same file: the first by name
+# is issued, the other refused, whatever their number or order on disk.
+mkdir same same-out
+for n in z m b; do cp good.csr "same/$n.pem"; done
+for n in b m z a; do cp good.csr "same/$n.csr"; done
+run 10 "a batch where CSRs share an output name" "$signet" issue \
+	--profile tls-server --batch same --out-dir same-out
+[ "$(grep -c 'which another CSR of the batch writes' err)" -eq 3 ] &&
+	ok "the three later ones refused, named" || bad "$(cat err)"
+[ "$(ls same-out | tr '\n' ' ')" = "a.crt b.crt m.crt z.crt " ] &&
+	ok "one certificate per name" || bad "$(ls same-out)"
 run 0 "over a certificate of this CA" "$signet" issue --profile tls-server \
 	--csr good.csr --out certs/a.crt
 cp "$CA_ROOT" other.crt
