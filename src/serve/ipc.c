@@ -814,14 +814,39 @@ void
 serve_reader_free(struct serve_reader *r)
 {
 	free(r->buf);
+	free(r->in);
 	serve_reader_init(r, r->max);
+}
+
+/* Read into dst (room bytes at most). >0 bytes, 0 none now, -1 end/error. */
+static ssize_t
+reader_fill(int fd, struct serve_reader *r, uint8_t *dst, size_t room)
+{
+	ssize_t got;
+
+	for (;;) {
+		got = read(fd, dst, room);
+		if (got > 0) {
+			r->drained = (size_t)got < room;
+			return got;
+		}
+		if (got == 0) {
+			errno = 0;
+			return -1;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		return -1;
+	}
 }
 
 int
 serve_reader_read(int fd, struct serve_reader *r)
 {
 	uint8_t *p;
-	size_t len;
+	size_t len, take;
 	ssize_t got;
 
 	for (;;) {
@@ -845,19 +870,34 @@ serve_reader_read(int fd, struct serve_reader *r)
 		if (r->buf == NULL &&
 		    (r->buf = malloc(SERVE_IPC_HEADER)) == NULL)
 			return -1;
-		got = read(fd, r->buf + r->have, r->need - r->have);
-		if (got == 0) {
-			errno = 0;
-			return -1;
+		if (r->in_off < r->in_len) {
+			take = r->in_len - r->in_off;
+			if (take > r->need - r->have)
+				take = r->need - r->have;
+			memcpy(r->buf + r->have, r->in + r->in_off, take);
+			r->have += take;
+			r->in_off += take;
+			continue;
 		}
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			return -1;
+		if (r->drained) {
+			r->drained = 0;
+			return 0;
 		}
-		r->have += (size_t)got;
+		/* A big body goes straight where it belongs. */
+		if (r->need - r->have >= SERVE_READER_CHUNK) {
+			if ((got = reader_fill(fd, r, r->buf + r->have,
+				 r->need - r->have)) <= 0)
+				return (int)got;
+			r->have += (size_t)got;
+			continue;
+		}
+		if (r->in == NULL &&
+		    (r->in = malloc(SERVE_READER_CHUNK)) == NULL)
+			return -1;
+		if ((got = reader_fill(fd, r, r->in, SERVE_READER_CHUNK)) <= 0)
+			return (int)got;
+		r->in_off = 0;
+		r->in_len = (size_t)got;
 	}
 }
 

@@ -15,6 +15,8 @@
 
 #define SERVE_IPC_VERSION 1
 #define SERVE_IPC_HEADER 12
+/* What one read of a serve_reader takes at most into its own buffer. */
+#define SERVE_READER_CHUNK 16384
 /* What the front end may send: small requests, nothing bulky. */
 #define SERVE_IPC_MAX_TO_SIGNER ((size_t)64 * 1024)
 /* What the signer sends: a CRL of a few million entries fits. */
@@ -414,11 +416,19 @@ int serve_crl_info_decode(const uint8_t *p, size_t n, struct serve_crl_info *c);
 /* ---- transport --------------------------------------------------------- */
 
 /* Incremental reader for a non-blocking descriptor. */
+/*
+ * Frames from a stream socket. What one read brings beyond the frame being
+ * assembled waits in `in` for the next: a small frame costs one read, not
+ * one for its header, one for its body and one to find nothing more.
+ */
 struct serve_reader {
 	uint8_t *buf;
 	size_t have;
 	size_t need; /* header, then header + body */
 	size_t max;  /* body cap for this direction */
+	uint8_t *in; /* SERVE_READER_CHUNK bytes, read but not yet framed */
+	size_t in_off, in_len;
+	int drained; /* the last read left the socket empty */
 };
 
 void serve_reader_init(struct serve_reader *r, size_t max);
@@ -427,7 +437,10 @@ void serve_reader_free(struct serve_reader *r);
  * Read what is there. 1: a whole frame is in r->buf (r->have bytes; call
  * serve_reader_next after handling it); 0: need more; -1: end of file or
  * error (errno; 0 at end of file); -2: the header announces more than max
- * or a wrong version (the peer is broken or hostile).
+ * or a wrong version (the peer is broken or hostile). A read that left
+ * the socket empty is not followed by another that would find nothing:
+ * 0 then means "poll the descriptor" (poll is level-triggered, so bytes
+ * that came in between wake it at once).
  */
 int serve_reader_read(int fd, struct serve_reader *r);
 /* Drop the frame just handled. */

@@ -680,6 +680,81 @@ test_ocsp_bodies(void **state)
 	serve_wbuf_free(&w);
 }
 
+/* The id of the frame a reader holds. */
+static uint32_t
+frame_id(const struct serve_reader *rd)
+{
+	return (uint32_t)rd->buf[4] << 24 | (uint32_t)rd->buf[5] << 16 |
+	       (uint32_t)rd->buf[6] << 8 | rd->buf[7];
+}
+
+static void
+test_reader_buffered(void **state)
+{
+	static uint8_t buf[4 * SERVE_READER_CHUNK];
+	size_t big = 3 * SERVE_READER_CHUNK + 5, n = 0, i;
+	struct serve_reader rd;
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
+			     sv),
+	    0);
+	serve_reader_init(&rd, SERVE_IPC_MAX_TO_FRONT);
+	/* Three frames in one write: each whole, in order, then nothing. */
+	for (i = 0; i < 3; i++)
+		n += frame(buf + n, 1, SERVE_MSG_CA_CERT, 0, (uint32_t)i + 1,
+		    (uint32_t)(i * 7 + 1), i * 7 + 1);
+	assert_int_equal(write(sv[1], buf, n), (ssize_t)n);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(serve_reader_read(sv[0], &rd), 1);
+		assert_int_equal(frame_id(&rd), i + 1);
+		assert_int_equal(rd.have, SERVE_IPC_HEADER + i * 7 + 1);
+		serve_reader_next(&rd);
+	}
+	assert_int_equal(serve_reader_read(sv[0], &rd), 0);
+	/*
+	 * A read that emptied the socket is not followed by another: bytes
+	 * sent since wait for the next call (the caller polls in between).
+	 */
+	n = frame(buf, 1, SERVE_MSG_CA_CERT, 0, 4, 8, 8);
+	assert_int_equal(write(sv[1], buf, n), (ssize_t)n);
+	assert_int_equal(serve_reader_read(sv[0], &rd), 1);
+	serve_reader_next(&rd);
+	n = frame(buf, 1, SERVE_MSG_CA_CERT, 0, 5, 8, 8);
+	assert_int_equal(write(sv[1], buf, n), (ssize_t)n);
+	assert_int_equal(serve_reader_read(sv[0], &rd), 0);
+	assert_int_equal(serve_reader_read(sv[0], &rd), 1);
+	assert_int_equal(frame_id(&rd), 5);
+	serve_reader_next(&rd);
+	/* A body larger than the reader's buffer, then a small frame. */
+	n = frame(buf, 1, SERVE_MSG_CA_CERT, 0, 6, (uint32_t)big, big);
+	n += frame(buf + n, 1, SERVE_MSG_CA_CERT, 0, 7, 3, 3);
+	for (i = 0; i < n; i += 1000)
+		assert_int_equal(write(sv[1], buf + i,
+				     n - i < 1000 ? n - i : 1000),
+		    (ssize_t)(n - i < 1000 ? n - i : 1000));
+	/* The read that brought frame 5 emptied the socket. */
+	assert_int_equal(serve_reader_read(sv[0], &rd), 0);
+	assert_int_equal(serve_reader_read(sv[0], &rd), 1);
+	assert_int_equal(frame_id(&rd), 6);
+	assert_int_equal(rd.have, SERVE_IPC_HEADER + big);
+	for (i = SERVE_IPC_HEADER; i < rd.have; i++)
+		if (rd.buf[i] != 'x')
+			fail_msg("byte %zu of the big body is wrong", i);
+	serve_reader_next(&rd);
+	assert_int_equal(serve_reader_read(sv[0], &rd), 1);
+	assert_int_equal(frame_id(&rd), 7);
+	serve_reader_next(&rd);
+	/* The peer gone: end of file once the bytes are used up. */
+	close(sv[1]);
+	while (serve_reader_read(sv[0], &rd) == 0)
+		;
+	assert_int_equal(errno, 0);
+	serve_reader_free(&rd);
+	close(sv[0]);
+}
+
 static void
 test_reader(void **state)
 {
@@ -760,6 +835,7 @@ main(void)
 		cmocka_unit_test(test_acme_ari_bodies),
 		cmocka_unit_test(test_est_bodies),
 		cmocka_unit_test(test_reader),
+		cmocka_unit_test(test_reader_buffered),
 		cmocka_unit_test(test_send_timeout),
 	};
 
