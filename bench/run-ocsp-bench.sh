@@ -4,13 +4,23 @@
 #      against `openssl ocsp -index ... -multi 2` (signs every request)
 #      answering the same kind of request: GET /ocsp/<base64> with h2load
 #      (nghttp2-client) over HTTP/1.1 on 127.0.0.1, about SECONDS each;
+#      and nginx (2 workers) serving signet's response as a static file
+#      for the same GETs, the machine's ceiling for a response from memory;
 #   2. pre-signing rate (bench_ocsp: build, lint, token signature, verify)
-#      against the token's raw one-thread signing rate (bench_issue raw).
+#      of PRESIGN_N responses on one worker thread per CPU (as signet serve
+#      does) and one at a time on one thread, against the token's raw
+#      signing rate on 1 thread and on one per CPU (bench_issue raw), the
+#      ratio to the higher of the two raw rates.
 #
 #   bench/run-ocsp-bench.sh [SECONDS] [CONNECTIONS] [PRESIGN_N]
 #
-# Defaults: 10 s, 32 connections, 20000 responses. Needs root (the front
-# end drops to nobody), openssl, h2load; builds build-bench/.
+# Defaults: 10 s, 32 connections, 20000 responses. The raw rates and the
+# one-thread pre-signing rate are measured over at most 200,000
+# signatures: a million pre-signed responses is
+#   bench/run-ocsp-bench.sh 10 32 1000000
+# (4 min 23 s on 2 shared CPUs, 163 s of it pre-signing the million).
+# Needs root (the front end drops to nobody), openssl, h2load,
+# nginx; builds build-bench/.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,8 +38,10 @@ export SIGNET_BIN SIGNET_SOURCE_DIR
 work=$(mktemp -d "${TMPDIR:-/tmp}/signet-ocsp-bench.XXXXXX")
 signer=
 ossl=
+nginx_pid=
 cleanup() {
 	[ -n "$signer" ] && kill "$signer" 2>/dev/null && wait "$signer" 2>/dev/null
+	[ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
 	# openssl ocsp -multi's parent may not stop on SIGTERM alone.
 	if [ -n "$ossl" ]; then
 		kill "$ossl" 2>/dev/null
@@ -50,6 +62,7 @@ free_port() {
 }
 p1=$(free_port)
 p2=$(free_port)
+p3=$(free_port)
 {
 	echo "serve:"
 	echo "  listen: 127.0.0.1:$p1"
@@ -99,9 +112,24 @@ until good s "$u1" && good o "$u2"; do
 	sleep 0.2
 done
 
+# nginx serving signet's response as a static file for any /ocsp/ path
+# (bench/nginx.sh, as run-serve-bench.sh serves its CRL).
+mkdir -p www
+cp s.der www/ocsp.der
+# nginx's workers run as nobody.
+chmod 755 "$work" www
+chmod 644 www/ocsp.der
+. "$top/bench/nginx.sh"
+u3="http://127.0.0.1:$p3/ocsp/$b1"
+nginx_static "$work" "$p3" "$u3" "location /ocsp/ {
+			default_type application/ocsp-response;
+			try_files /ocsp.der =404;
+		}"
+good n "$u3" || { echo "nginx does not serve the response" >&2; exit 1; }
+
 # bench URL NAME: requests/s over about SECONDS. h2load's duration mode
 # (-D) never ends against openssl's responder, which closes each
-# connection: a short run sizes a counted one (-n) instead, for both.
+# connection: a short run sizes a counted one (-n) instead, for all three.
 bench() {
 	h2load --h1 -n 2000 -c "$conns" -t 2 "$1" >"$2.h2load" 2>&1 || true
 	_r=$(sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' "$2.h2load")
@@ -109,22 +137,39 @@ bench() {
 	h2load --h1 -n "$_n" -c "$conns" -t 2 "$1" >"$2.h2load" 2>&1 || true
 	sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' "$2.h2load"
 }
+# ratio A B: A/B to one decimal (B 0 or missing: 0).
+ratio() {
+	python3 -c "import sys; b = float(sys.argv[2] or 0); print('%.1f' % (float(sys.argv[1] or 0) / b if b else 0))" "$1" "${2:-0}"
+}
 s=$(bench "$u1" signet)
 o=$(bench "$u2" openssl)
-grep -E '^(finished|requests:|status codes)' signet.h2load | sed 's/^/signet  /'
-grep -E '^(finished|requests:|status codes)' openssl.h2load | sed 's/^/openssl /'
+n=$(bench "$u3" nginx)
+for b in signet openssl nginx; do
+	grep -E '^(finished|requests:|status codes)' $b.h2load | sed "s/^/$b /"
+done
 echo "OCSP GET, $secs s each, $conns connections, h2load --h1 -t 2, 127.0.0.1, $(nproc) CPUs"
 echo "signet serve (2 HTTP threads, pre-signed): $s responses/s ($(wc -c <s.der) bytes)"
 echo "openssl ocsp -index -multi 2 (signs each): $o responses/s ($(wc -c <o.der) bytes)"
-python3 -c "import sys; print('ratio signet/openssl: %.1f' % (float(sys.argv[1]) / max(float(sys.argv[2] or 0), 1e-9)))" "$s" "${o:-0}"
+echo "nginx (2 workers, signet's response as a file): $n responses/s ($(wc -c <n.der) bytes)"
+echo "ratio signet/openssl: $(ratio "$s" "$o")"
+echo "ratio nginx/openssl: $(ratio "$n" "$o")"
 
-# Pre-signing against the raw signing rate, the service stopped.
+# Pre-signing against the raw signing rate, the services stopped.
 kill "$signer" 2>/dev/null && wait "$signer" 2>/dev/null || true
 signer=
-"$build/bench/bench_issue" raw "$CA_CONFIG" "$presign_n" >raw.txt
+kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null || true
+nginx_pid=
+raw_n=$((presign_n < 200000 ? presign_n : 200000))
+"$build/bench/bench_issue" raw "$CA_CONFIG" "$raw_n" >raw.txt
 "$build/bench/bench_ocsp" "$CA_CONFIG" "$serial" "$presign_n" >presign.txt
-raw=$(sed -n 's/^raw_1 //p' raw.txt)
+"$build/bench/bench_ocsp" "$CA_CONFIG" "$serial" "$raw_n" 1 >presign1.txt
+raw1=$(sed -n 's/^raw_1 //p' raw.txt)
+rawn=$(sed -n 's/^raw_n //p' raw.txt)
+threads=$(sed -n 's/^threads //p' raw.txt)
+raw=$(echo "$raw1 $rawn" | awk '{print ($1 > $2) ? $1 : $2}')
 pre=$(sed -n 's/^presign //p' presign.txt)
-echo "token raw signing, 1 thread: $raw signatures/s ($presign_n)"
-echo "pre-signing (build, lint, sign, verify): $pre responses/s ($presign_n)"
-python3 -c "import sys; print('pre-signing / raw: %.0f%%' % (100 * float(sys.argv[1]) / float(sys.argv[2])))" "$pre" "$raw"
+pre1=$(sed -n 's/^presign //p' presign1.txt)
+echo "token raw signing: $raw1 signatures/s on 1 thread, $rawn on $threads threads ($raw_n each)"
+echo "pre-signing (build, lint, sign, verify) on $(sed -n 's/^threads //p' presign.txt) worker threads: $pre responses/s ($presign_n in $(sed -n 's/^seconds //p' presign.txt) s)"
+echo "pre-signing one at a time on 1 thread: $pre1 responses/s ($raw_n)"
+python3 -c "import sys; print('pre-signing / raw (the higher of the two): %.0f%%' % (100 * float(sys.argv[1]) / float(sys.argv[2])))" "$pre" "$raw"

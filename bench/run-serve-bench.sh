@@ -58,34 +58,8 @@ cp crl.der www/crl/ca.crl
 # nginx's workers run as nobody.
 chmod 755 "$work" www www/crl
 chmod 644 www/crl/ca.crl
-cat >nginx.conf <<EOF
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx.err;
-daemon off;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	types { application/pkix-crl crl; }
-	server {
-		listen 127.0.0.1:$p2;
-		root $work/www;
-		etag on;
-	}
-}
-EOF
-nginx -c "$work/nginx.conf" -p "$work/" 2>nginx.start &
-nginx_pid=$!
-i=0
-until curl -sf -o /dev/null "http://127.0.0.1:$p2/crl/ca.crl"; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || {
-		echo "nginx did not start" >&2
-		cat nginx.start nginx.err >&2
-		exit 1
-	}
-	sleep 0.1
-done
+. "$top/bench/nginx.sh"
+nginx_static "$work" "$p2" "http://127.0.0.1:$p2/crl/ca.crl"
 
 bench() {
 	h2load --h1 -D "$secs" -c "$conns" -t 2 "$1" 2>&1 |

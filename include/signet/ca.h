@@ -397,6 +397,28 @@ int
 signet_ca_ocsp_sign(struct signet_ca *ca, const struct signet_ca_ocsp_cert *c,
     int64_t this_update, uint8_t **der, size_t *der_len) SIGNET_WUR;
 
+/* One response of signet_ca_ocsp_sign_many. */
+struct signet_ca_ocsp_result {
+	int status;    /* 0, or a negative SIGNET_ERR_* */
+	char *message; /* why not (status != 0); may be NULL (out of memory) */
+	uint8_t *der;  /* a complete OCSPResponse (status 0) */
+	size_t der_len;
+};
+void signet_ca_ocsp_result_clear(struct signet_ca_ocsp_result *res);
+
+/*
+ * Pre-sign n responses, v[i]'s in res[i], each as signet_ca_ocsp_sign
+ * does (build, lint, token signature, verification), as independent
+ * tasks on the CA's worker threads (issuance.workers, 0: one per CPU),
+ * each on a token session of its own. One failing leaves the others
+ * signed. Returns 0 when every response was attempted (see each
+ * status), else an error and none was (res cleared). Needs
+ * SIGNET_CA_OPEN_SIGN.
+ */
+int signet_ca_ocsp_sign_many(struct signet_ca *ca,
+    const struct signet_ca_ocsp_cert *v, size_t n, int64_t this_update,
+    struct signet_ca_ocsp_result *res) SIGNET_WUR;
+
 /*
  * Would this instance serve der as c's response now? Only if it is a
  * successful OCSPResponse whose every SingleResponse is for c's serial

@@ -1,8 +1,9 @@
 /*
- * OCSP responses signed by the delegated responder or the CA key, one
- * certificate at a time, through
+ * OCSP responses signed by the delegated responder or the CA key through
  * the same steps as a certificate: build, lint (the response's status
- * against the store's), sign in the token, verify the signature.
+ * against the store's), sign in the token, verify the signature. Many at
+ * once run as independent tasks on the CA's worker pool (pool.c), each
+ * worker signing on a token session of its own, as batch issuance does.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -14,6 +15,13 @@
 
 #include "ca/ca_int.h"
 
+struct ocsp_batch {
+	struct signet_ca *ca;
+	const struct signet_ca_ocsp_cert *v;
+	int64_t this_update;
+	struct signet_ca_ocsp_result *res;
+};
+
 int
 signet_ca_ocsp_issuer_hashes(const struct signet_ca *ca, unsigned alg,
     uint8_t name_hash[32], uint8_t key_hash[32], size_t *len)
@@ -22,8 +30,9 @@ signet_ca_ocsp_issuer_hashes(const struct signet_ca *ca, unsigned alg,
 	    len);
 }
 
-int
-signet_ca_ocsp_sign(struct signet_ca *ca, const struct signet_ca_ocsp_cert *c,
+/* One response: build, lint, sign, verify (tbs.c), wrap. */
+static int
+ocsp_sign_one(struct signet_ca *ca, const struct signet_ca_ocsp_cert *c,
     int64_t this_update, uint8_t **der, size_t *der_len)
 {
 	int r = SIGNET_ERR_INTERNAL;
@@ -36,10 +45,6 @@ signet_ca_ocsp_sign(struct signet_ca *ca, const struct signet_ca_ocsp_cert *c,
 
 	*der = NULL;
 	*der_len = 0;
-	if (ca->signer == NULL)
-		return signet_error_set(SIGNET_ERR_USAGE,
-		    "OCSP responses need an instance opened with "
-		    "SIGNET_CA_OPEN_SIGN");
 	memset(&p, 0, sizeof(p));
 	if ((r = signet_serial_from_hex(c->serial, &p.serial)) != 0)
 		goto out;
@@ -79,6 +84,83 @@ out:
 	free(text);
 	signet_lint_report_free(rep);
 	signet_tbs_free(tbs);
+	return r;
+}
+
+/* A worker's task: response i, its outcome in res[i] whatever happens. */
+static void
+ocsp_sign_task(void *arg, size_t i)
+{
+	struct ocsp_batch *b = arg;
+	struct signet_ca_ocsp_result *res = &b->res[i];
+
+	signet_error_clear();
+	res->status = ocsp_sign_one(b->ca, &b->v[i], b->this_update, &res->der,
+	    &res->der_len);
+	if (res->status != 0)
+		res->message = strdup(signet_error_message());
+}
+
+void
+signet_ca_ocsp_result_clear(struct signet_ca_ocsp_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->der);
+	free(res->message);
+	memset(res, 0, sizeof(*res));
+}
+
+int
+signet_ca_ocsp_sign_many(struct signet_ca *ca,
+    const struct signet_ca_ocsp_cert *v, size_t n, int64_t this_update,
+    struct signet_ca_ocsp_result *res)
+{
+	struct ocsp_batch b;
+	struct ca_job *job = NULL;
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++)
+		memset(&res[i], 0, sizeof(res[i]));
+	if (ca->signer == NULL)
+		return signet_error_set(SIGNET_ERR_USAGE,
+		    "OCSP responses need an instance opened with "
+		    "SIGNET_CA_OPEN_SIGN");
+	if (n > 1 && ca->pool == NULL &&
+	    (r = ca_pool_new(ca->cfg->workers, &ca->pool)) != 0)
+		return r;
+	b.ca = ca;
+	b.v = v;
+	b.this_update = this_update;
+	b.res = res;
+	if (n > 1)
+		job = ca_pool_start(ca->pool, ocsp_sign_task, &b, n, 1);
+	if (job == NULL) /* one response, or out of memory: this thread */
+		for (i = 0; i < n; i++)
+			ocsp_sign_task(&b, i);
+	ca_pool_wait(ca->pool, job);
+	return 0;
+}
+
+int
+signet_ca_ocsp_sign(struct signet_ca *ca, const struct signet_ca_ocsp_cert *c,
+    int64_t this_update, uint8_t **der, size_t *der_len)
+{
+	struct signet_ca_ocsp_result res;
+	int r;
+
+	*der = NULL;
+	*der_len = 0;
+	if ((r = signet_ca_ocsp_sign_many(ca, c, 1, this_update, &res)) != 0)
+		return r;
+	if ((r = res.status) != 0)
+		signet_error_set(r, "%s",
+		    res.message != NULL ? res.message : signet_strerror(r));
+	*der = res.der;
+	*der_len = res.der_len;
+	res.der = NULL;
+	signet_ca_ocsp_result_clear(&res);
 	return r;
 }
 

@@ -16,7 +16,10 @@
 #include "signet/store.h"
 #include "signet/x509.h"
 
-/* Signatures per turn of the loop: /health and ISSUE wait meanwhile. */
+/*
+ * Responses per turn of the loop, signed in one call on the CA's worker
+ * threads: /health and ISSUE wait meanwhile.
+ */
 #define OCSP_SIGN_PER_TURN 256
 
 struct ocsp_ent {
@@ -413,14 +416,77 @@ fail:
 	return r;
 }
 
+/*
+ * Sign the responses of entries idx[0..n) in one call (on the CA's worker
+ * threads); keep those signed at the front of idx and return their count.
+ * A failure is counted and logged, and the entry tried again next time.
+ */
+static size_t
+ocsp_sign_due(struct signer *s, struct signer_ocsp *o, size_t *idx, size_t n,
+    int64_t tu)
+{
+	struct signet_ca_ocsp_cert *c = NULL;
+	struct signet_ca_ocsp_result *res = NULL;
+	struct ocsp_ent *e;
+	size_t i, done = 0;
+	int r = SIGNET_ERR_INTERNAL;
+
+	if ((c = calloc(n, sizeof(*c))) == NULL ||
+	    (res = calloc(n, sizeof(*res))) == NULL) {
+		r = signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		e = &o->v[idx[i]];
+		c[i].serial = e->serial;
+		c[i].revoked = e->revoked;
+		c[i].revoked_at = e->revoked_at;
+		c[i].reason = e->reason;
+		free(e->der);
+		e->der = NULL;
+		e->this_update =
+		    0; /* signed again at the next check if not now */
+	}
+	if ((r = signet_ca_ocsp_sign_many(s->ca, c, n, tu, res)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		e = &o->v[idx[i]];
+		if (res[i].status != 0) {
+			o->failures++;
+			signer_count_error(s, res[i].status);
+			signer_say("OCSP: cannot sign the response for %s: %s",
+			    e->serial,
+			    res[i].message != NULL ? res[i].message : "?");
+			continue;
+		}
+		e->der = res[i].der;
+		e->len = res[i].der_len;
+		e->this_update = tu;
+		res[i].der = NULL;
+		idx[done++] = idx[i];
+	}
+	r = 0;
+out:
+	if (r != 0) {
+		o->failures += n;
+		signer_count_error(s, r);
+		signer_say("OCSP: cannot sign %zu response%s: %s", n,
+		    n == 1 ? "" : "s", signet_error_message());
+	}
+	for (i = 0; res != NULL && i < n; i++)
+		signet_ca_ocsp_result_clear(&res[i]);
+	free(res);
+	free(c);
+	return done;
+}
+
 int
 signer_ocsp_check(struct signer *s)
 {
 	struct signer_ocsp *o;
-	struct signet_ca_ocsp_cert c;
 	int64_t now = (int64_t)time(NULL), seq = 0, total = 0, tu, life, due;
-	size_t i, done = 0, *idx = NULL;
-	int r, changed, more = 0, failed = 0;
+	size_t i, n = 0, done, *idx = NULL;
+	int r, changed, more = 0;
 
 	if (s->ca == NULL || !s->cfg->serve_ocsp)
 		return 0;
@@ -480,41 +546,24 @@ signer_ocsp_check(struct signer *s)
 				o->refresh_at = due;
 			continue;
 		}
-		if (done == OCSP_SIGN_PER_TURN) {
+		if (n == OCSP_SIGN_PER_TURN) {
 			more = 1;
 			continue;
 		}
-		memset(&c, 0, sizeof(c));
-		c.serial = e->serial;
-		c.revoked = e->revoked;
-		c.revoked_at = e->revoked_at;
-		c.reason = e->reason;
-		free(e->der);
-		e->der = NULL;
-		if ((r = signet_ca_ocsp_sign(s->ca, &c, tu, &e->der,
-			 &e->len)) != 0) {
-			o->failures++;
-			signer_count_error(s, r);
-			signer_say("OCSP: cannot sign the response for %s: %s",
-			    e->serial, signet_error_message());
-			/* Try again at the next check. */
-			e->this_update = 0;
-			failed = 1;
-			continue;
-		}
-		e->this_update = tu;
+		idx[n++] = i;
+	}
+	done = n > 0 ? ocsp_sign_due(s, o, idx, n, tu) : 0;
+	if (done > 0) {
 		if (tu + life / 2 < o->refresh_at)
 			o->refresh_at = tu + life / 2;
-		idx[done++] = i;
-	}
-	if (done > 0) {
 		o->signed_total += done;
 		ocsp_push(s, o, idx, done);
 		ocsp_store_put(s, o, idx, done, life);
 		signer_say("OCSP: %zu response%s signed (%zu certificates)",
 		    done, done == 1 ? "" : "s", o->n);
 	}
-	if (more || failed)
+	/* Failures are tried again at the next check. */
+	if (more || done < n)
 		o->refresh_at = now;
 	if (o->have_responder && o->responder.rotate_at < o->refresh_at)
 		o->refresh_at = o->responder.rotate_at;
