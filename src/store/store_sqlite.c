@@ -23,8 +23,18 @@
 /* How long one attempt waits for another process's lock. */
 #define SQ_BUSY_TIMEOUT_MS 10000
 
+/*
+ * Statements kept prepared after use, per connection: most requests run
+ * the same few statements, and preparing one (parsing the SQL, planning)
+ * cost more than running it. A statement is taken out while in use, so
+ * two uses of the same SQL at once each have their own.
+ */
+#define SQ_KEPT 64
+
 struct sq_db {
 	sqlite3 *db;
+	struct store_stmt *kept[SQ_KEPT];
+	unsigned kept_next; /* the slot to reuse when all are taken */
 	char *path;
 	int busy;  /* the last failure was a lock conflict */
 	int lazy;  /* synchronous=NORMAL for a lazy transaction */
@@ -311,12 +321,26 @@ sq_pragma_int(struct sq_db *d, const char *sql, int64_t *v)
 }
 
 static void
+sq_kept_free(struct sq_db *d)
+{
+	size_t i;
+
+	for (i = 0; i < SQ_KEPT; i++)
+		if (d->kept[i] != NULL) {
+			sqlite3_finalize(d->kept[i]->stmt);
+			free(d->kept[i]);
+			d->kept[i] = NULL;
+		}
+}
+
+static void
 sq_close(void *db)
 {
 	struct sq_db *d = db;
 
 	if (d == NULL)
 		return;
+	sq_kept_free(d);
 	if (d->db != NULL)
 		sqlite3_close_v2(d->db);
 	sq_open_forget(d);
@@ -438,9 +462,17 @@ sq_prepare(void *db, const char *sql, struct store_stmt **out)
 {
 	struct sq_db *d = db;
 	struct store_stmt *s;
+	size_t i;
 	int rc;
 
 	*out = NULL;
+	for (i = 0; i < SQ_KEPT; i++)
+		if (d->kept[i] != NULL &&
+		    strcmp(sqlite3_sql(d->kept[i]->stmt), sql) == 0) {
+			*out = d->kept[i];
+			d->kept[i] = NULL;
+			return 0;
+		}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 	s->d = d;
@@ -538,13 +570,29 @@ sq_reset(struct store_stmt *s)
 	sqlite3_clear_bindings(s->stmt);
 }
 
+/* Back among the kept statements, reset, its parameters cleared. */
 static void
 sq_finalize(struct store_stmt *s)
 {
+	struct sq_db *d;
+	struct store_stmt *old;
+	size_t i;
+
 	if (s == NULL)
 		return;
-	sqlite3_finalize(s->stmt);
-	free(s);
+	d = s->d;
+	sqlite3_reset(s->stmt);
+	sqlite3_clear_bindings(s->stmt);
+	for (i = 0; i < SQ_KEPT; i++)
+		if (d->kept[i] == NULL) {
+			d->kept[i] = s;
+			return;
+		}
+	i = d->kept_next++ % SQ_KEPT;
+	old = d->kept[i];
+	d->kept[i] = s;
+	sqlite3_finalize(old->stmt);
+	free(old);
 }
 
 /*
