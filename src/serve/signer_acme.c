@@ -533,7 +533,9 @@ dispatch(struct acme_ctx *x)
 		return -1;
 	if (op != SERVE_ACME_NONCE && op != SERVE_ACME_ACCOUNT_KEY &&
 	    op != SERVE_ACME_CHALL_RESULT) {
-		r = signet_store_acme_nonce_use(x->st, x->q->nonce, x->now);
+		/* The answer's nonce is made in the same transaction. */
+		r = signet_store_acme_nonce_swap(x->st, x->q->nonce, x->now,
+		    NONCE_TTL, x->a.nonce);
 		if (r == SIGNET_ERR_NOT_FOUND)
 			return problem(x, r, "badNonce",
 			    "the nonce is unknown, spent or expired; take the "
@@ -640,13 +642,15 @@ signer_acme(struct signer *s, const struct serve_msg *m)
 	x.st = signet_ca_get0_store(s->ca);
 	(void)dispatch(&x);
 	/*
-	 * Every answer carries a fresh nonce (RFC 8555 6.5), but for the
-	 * steps inside one HTTP request (the account's key, a challenge's
-	 * outcome, a refused stale key), whose request's answer has its own.
+	 * Every answer carries a fresh nonce (RFC 8555 6.5; made where the
+	 * request's was spent, else here), but for the steps inside one HTTP
+	 * request (the account's key, a challenge's outcome, a refused stale
+	 * key), whose request's answer has its own.
 	 */
 	if (q->op != SERVE_ACME_ACCOUNT_KEY &&
 	    q->op != SERVE_ACME_CHALL_RESULT && q->op < SERVE_ACME_ARI_FIRST &&
 	    strcmp(x.a.problem, SERVE_ACME_STALE_KEY) != 0 &&
+	    x.a.nonce[0] == '\0' &&
 	    signet_store_acme_nonce_new(x.st, x.now, NONCE_TTL, x.a.nonce) != 0)
 		signer_say("ACME: cannot make a nonce: %s",
 		    signet_error_message());
