@@ -601,6 +601,25 @@ sq_finalize(struct store_stmt *s)
  * and fail there, after work was done.
  */
 /*
+ * One statement without results through the kept statements: the
+ * transaction control of every unit of work (BEGIN, COMMIT, the lazy
+ * transactions' PRAGMA synchronous) is prepared once per connection.
+ */
+static int
+sq_run(struct sq_db *d, const char *sql)
+{
+	struct store_stmt *s;
+	int r;
+
+	if ((r = sq_prepare(d, sql, &s)) != 0)
+		return r;
+	while ((r = sq_step(s)) == 1)
+		;
+	sq_finalize(s);
+	return r;
+}
+
+/*
  * After a lazy transaction ended: back to synchronous=FULL. 0, or an error
  * (then d->lazy stays set and the next begin tries again).
  */
@@ -611,7 +630,7 @@ sq_lazy_end(struct sq_db *d)
 
 	if (!d->lazy || !sqlite3_get_autocommit(d->db))
 		return 0;
-	if ((r = sq_exec(d, "PRAGMA synchronous = FULL")) != 0)
+	if ((r = sq_run(d, "PRAGMA synchronous = FULL")) != 0)
 		return r;
 	d->lazy = 0;
 	return 0;
@@ -627,7 +646,7 @@ sq_begin(void *db)
 	/* A lazy transaction's setting never outlives it. */
 	if ((r = sq_lazy_end(d)) != 0)
 		return r;
-	return sq_exec(d, "BEGIN IMMEDIATE");
+	return sq_run(d, "BEGIN IMMEDIATE");
 }
 
 /*
@@ -642,10 +661,10 @@ sq_begin_lazy(void *db)
 	int r;
 
 	d->busy = 0;
-	if ((r = sq_exec(d, "PRAGMA synchronous = NORMAL")) != 0)
+	if ((r = sq_run(d, "PRAGMA synchronous = NORMAL")) != 0)
 		return r;
 	d->lazy = 1;
-	if ((r = sq_exec(d, "BEGIN IMMEDIATE")) != 0)
+	if ((r = sq_run(d, "BEGIN IMMEDIATE")) != 0)
 		(void)sq_lazy_end(d);
 	return r;
 }
@@ -657,7 +676,7 @@ sq_begin_read(void *db)
 	struct sq_db *d = db;
 
 	d->busy = 0;
-	return sq_exec(d, "BEGIN DEFERRED");
+	return sq_run(d, "BEGIN DEFERRED");
 }
 
 static int
@@ -675,7 +694,7 @@ sq_commit(void *db)
 	 */
 	for (attempt = 0;; attempt++) {
 		d->busy = 0;
-		if ((r = sq_exec(d, "COMMIT")) == 0 || !d->busy ||
+		if ((r = sq_run(d, "COMMIT")) == 0 || !d->busy ||
 		    sqlite3_get_autocommit(d->db) || attempt >= 600) {
 			/* Its outcome stands; a failure here is retried. */
 			(void)sq_lazy_end(d);
@@ -693,7 +712,7 @@ sq_rollback(void *db)
 
 	/* Nothing to undo when SQLite already rolled back (I/O errors). */
 	if (!sqlite3_get_autocommit(d->db))
-		r = sq_exec(d, "ROLLBACK");
+		r = sq_run(d, "ROLLBACK");
 	(void)sq_lazy_end(d);
 	return r;
 }
