@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -337,7 +338,7 @@ test_acme_bodies(void **state)
 	serve_wbuf_free(&w);
 
 	memset(&a, 0, sizeof(a));
-	strcpy(a.nonce, q.nonce);
+	snprintf(a.nonce, sizeof(a.nonce), "%s", q.nonce);
 	a.json = (const uint8_t *)"{\"status\":\"valid\"}";
 	a.json_len = 18;
 	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_FRONT);
