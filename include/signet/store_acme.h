@@ -40,6 +40,14 @@ int signet_store_acme_nonce_new(struct signet_store *st, int64_t now,
 /* Spend a nonce: 0 once, SIGNET_ERR_NOT_FOUND for any later try. */
 int signet_store_acme_nonce_use(struct signet_store *st, const char *nonce,
     int64_t now) SIGNET_WUR;
+/*
+ * Both in one transaction: spend nonce and store a fresh one (valid until
+ * now + ttl) in out. 0 when nonce was good; SIGNET_ERR_NOT_FOUND when it
+ * was not, with the fresh nonce in out all the same; another error with
+ * out empty.
+ */
+int signet_store_acme_nonce_swap(struct signet_store *st, const char *nonce,
+    int64_t now, int64_t ttl, char out[SIGNET_ACME_ID_LEN + 1]) SIGNET_WUR;
 
 struct signet_acme_account {
 	char id[SIGNET_ACME_ID_LEN + 1];

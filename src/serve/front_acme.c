@@ -357,14 +357,18 @@ render_account(struct acme_req *rq, const json_t *a)
  * Ask the signer; a refusal is answered here (1), a success leaves the
  * parsed object in *obj (0). -1: answered with 503 or 500.
  */
+static int key_verify(struct acme_req *rq, int cached, int *ret);
+
 static int
 ask(struct acme_req *rq, struct serve_acme *q, json_t **obj, char **pem,
     size_t *pem_len, int *ret)
 {
 	struct serve_acme_reply a;
 	uint8_t *buf = NULL;
+	int tries = 0;
 
 	*obj = NULL;
+again:
 	if (acme_call(q, &a, &buf) != 0) {
 		*ret = problem(rq, "serverInternal",
 		    "the signer did not answer; try again later");
@@ -372,6 +376,26 @@ ask(struct acme_req *rq, struct serve_acme *q, json_t **obj, char **pem,
 	}
 	if (a.nonce[0] != '\0')
 		snprintf(rq->nonce, sizeof(rq->nonce), "%s", a.nonce);
+	/*
+	 * The key this request was verified with (from the cache) is no
+	 * longer the account's: the signer spent nothing. Verify again with
+	 * the account's key as the signer has it now, and ask once more.
+	 */
+	if (a.status != 0 && strcmp(a.problem, SERVE_ACME_STALE_KEY) == 0) {
+		free(buf);
+		buf = NULL;
+		if (tries++ > 0) {
+			*ret = problem(rq, "unauthorized",
+			    "the account's key changed during the request; "
+			    "sign with its current key");
+			return 1;
+		}
+		front_acme_key_drop(rq->account, rq->thumb, 1);
+		if (key_verify(rq, 0, ret) != 0)
+			return 1;
+		snprintf(q->thumb, sizeof(q->thumb), "%s", rq->thumb);
+		goto again;
+	}
 	if (a.status != 0) {
 		rq->retry_after = a.retry_after;
 		front_acme_ari_count(&a);
@@ -403,7 +427,77 @@ new_q(struct acme_req *rq, uint8_t op)
 	snprintf(q->nonce, sizeof(q->nonce), "%s", rq->j.nonce);
 	snprintf(q->account, sizeof(q->account), "%s", rq->account);
 	snprintf(q->profile, sizeof(q->profile), "%s", rq->profile);
+	snprintf(q->thumb, sizeof(q->thumb), "%s", rq->thumb);
 	return q;
+}
+
+/*
+ * The account's key from the signer (SERVE_ACME_ACCOUNT_KEY) into *key
+ * and rq->thumb, and into the cache. 0, or -1 answered.
+ */
+static int
+key_lookup(struct acme_req *rq, EVP_PKEY **key, int *ret)
+{
+	char text[ACME_JWK_TEXT_MAX + 1];
+	const char *detail;
+	struct serve_acme *q;
+	json_t *obj = NULL, *jwk;
+	int r;
+
+	if ((q = new_q(rq, SERVE_ACME_ACCOUNT_KEY)) == NULL) {
+		*ret = problem(rq, "serverInternal", "out of memory");
+		return -1;
+	}
+	q->nonce[0] = '\0';
+	q->thumb[0] = '\0';
+	r = ask(rq, q, &obj, NULL, NULL, ret);
+	free(q);
+	if (r != 0)
+		return -1;
+	/* The answer's nonce is for this request's answer. */
+	jwk = json_loads(jstr(obj, "jwk"), 0, NULL);
+	r = acme_jwk_load(jwk, key, rq->thumb, text, &detail);
+	json_decref(jwk);
+	json_decref(obj);
+	if (r != 0) {
+		*ret = problem(rq, "serverInternal",
+		    "the account's key cannot be used");
+		return -1;
+	}
+	front_acme_key_put(rq->account, *key, rq->thumb);
+	return 0;
+}
+
+/*
+ * The signature of a kid JWS with the account's key: the cached one
+ * first if cached is 1 (and the signer's if it does not verify: the
+ * account may have changed keys since), else the signer's. 0, or -1
+ * answered.
+ */
+static int
+key_verify(struct acme_req *rq, int cached, int *ret)
+{
+	EVP_PKEY *key = NULL;
+	const char *detail;
+	int r;
+
+	if (!cached || front_acme_key_get(rq->account, &key, rq->thumb) != 0) {
+		cached = 0;
+		if (key_lookup(rq, &key, ret) != 0)
+			return -1;
+	}
+	r = acme_jws_verify(key, rq->j.alg, rq->j.input, rq->j.input_len,
+	    rq->j.sig, rq->j.sig_len, &detail);
+	EVP_PKEY_free(key);
+	if (r != 0 && cached) {
+		front_acme_key_drop(rq->account, rq->thumb, 0);
+		return key_verify(rq, 0, ret);
+	}
+	if (r != 0) {
+		*ret = problem(rq, "malformed", "%s", detail);
+		return -1;
+	}
+	return 0;
 }
 
 /* Check the JWS: structure, url, key, signature; the account behind kid. */
@@ -413,8 +507,6 @@ verify(struct acme_req *rq, int want_jwk, int *ret)
 	const struct front_ctx *x = rq->x;
 	const char *ct, *problem_type, *detail, *host;
 	char url[ACME_URL_MAX + 1], text[ACME_JWK_TEXT_MAX + 1];
-	struct serve_acme *q;
-	json_t *obj = NULL, *jwk = NULL;
 	EVP_PKEY *key = NULL;
 	size_t blen = strlen(rq->base) + 5; /* "acct/" */
 	int r;
@@ -466,25 +558,7 @@ verify(struct acme_req *rq, int want_jwk, int *ret)
 		}
 		snprintf(rq->account, sizeof(rq->account), "%s",
 		    rq->j.kid + blen);
-		if ((q = new_q(rq, SERVE_ACME_ACCOUNT_KEY)) == NULL) {
-			*ret = problem(rq, "serverInternal", "out of memory");
-			return -1;
-		}
-		q->nonce[0] = '\0';
-		r = ask(rq, q, &obj, NULL, NULL, ret);
-		free(q);
-		if (r != 0)
-			return -1;
-		/* The answer's nonce is for this request's answer. */
-		jwk = json_loads(jstr(obj, "jwk"), 0, NULL);
-		r = acme_jwk_load(jwk, &key, rq->thumb, text, &detail);
-		json_decref(jwk);
-		json_decref(obj);
-		if (r != 0) {
-			*ret = problem(rq, "serverInternal",
-			    "the account's key cannot be used");
-			return -1;
-		}
+		return key_verify(rq, 1, ret);
 	}
 	r = acme_jws_verify(key, rq->j.alg, rq->j.input, rq->j.input_len,
 	    rq->j.sig, rq->j.sig_len, &detail);

@@ -67,4 +67,18 @@ int front_acme_orders(struct acme_req *rq);
 int
 front_acme_revoke_by_key(struct acme_req *rq, struct serve_acme *q, int *ret);
 
+/*
+ * front_acme_keys.c: the cache of account keys (bounded; thread-safe).
+ * get: 0 with *key (EVP_PKEY_free it) and its thumbprint, -1 if absent.
+ * put: keeps a reference to key. drop: forgets account's entry if it
+ * still holds thumb; refused 1: the signer refused it (counted), 0: the
+ * signature did not verify with it.
+ */
+int front_acme_key_get(const char *account, EVP_PKEY **key,
+    char thumb[ACME_THUMB_LEN + 1]);
+void front_acme_key_put(const char *account, EVP_PKEY *key, const char *thumb);
+void front_acme_key_drop(const char *account, const char *thumb, int refused);
+/* The cache's counters for /metrics, appended at off; the new offset. */
+size_t front_acme_key_metrics(char *buf, size_t off, size_t cap);
+
 #endif /* SIGNET_SERVE_FRONT_ACME_INT_H */

@@ -31,6 +31,7 @@
 #include "serve/front_ocsp.h"
 #include "serve/front_acme.h"
 #include "serve/front_acme_ari.h"
+#include "serve/front_acme_int.h"
 
 #define SIGNER_TIMEOUT_MS 2000
 
@@ -310,7 +311,7 @@ send_metrics(struct MHD_Connection *c, struct front_req *rq)
 	struct serve_health h;
 	struct front_doc *d;
 	uint64_t usec, requests, limited, sreq, stimeout, slate, usum;
-	char buf[4096];
+	char buf[8192];
 	size_t off = 0;
 	int up;
 
@@ -384,7 +385,8 @@ send_metrics(struct MHD_Connection *c, struct front_req *rq)
 	    "# TYPE signet_http_rate_limited_total counter\n"
 	    "signet_http_rate_limited_total %" PRIu64 "\n",
 	    h.restarts, h.token_errors, h.crl_failures, requests, limited);
-	(void)front_acme_ari_metrics(buf, off, sizeof(buf));
+	off = front_acme_ari_metrics(buf, off, sizeof(buf));
+	(void)front_acme_key_metrics(buf, off, sizeof(buf));
 	return send_text(c, rq, MHD_HTTP_OK,
 	    "text/plain; version=0.0.4; charset=utf-8", buf);
 }

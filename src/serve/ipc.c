@@ -623,13 +623,24 @@ serve_acme_op_known(uint8_t op)
 	       (op >= SERVE_ACME_ARI_FIRST && op <= SERVE_ACME_ARI_LAST);
 }
 
+/* "" or an RFC 7638 SHA-256 thumbprint: 43 base64url characters. */
+static int
+thumb_ok(const char *t)
+{
+	size_t n =
+	    strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789-_");
+
+	return t[n] == '\0' && (n == 0 || n == SERVE_ACME_THUMB_MAX);
+}
+
 int
 serve_acme_encode(const struct serve_acme *q, struct serve_wbuf *w)
 {
 	size_t i;
 
 	if (!serve_acme_op_known(q->op) || q->n_ids > SERVE_ACME_MAX_IDS ||
-	    q->der_len > SERVE_ACME_DER_MAX)
+	    q->der_len > SERVE_ACME_DER_MAX || !thumb_ok(q->thumb))
 		return -1;
 	serve_put_u8(w, q->op);
 	serve_put_str(w, q->nonce);
@@ -645,6 +656,7 @@ serve_acme_encode(const struct serve_acme *q, struct serve_wbuf *w)
 		serve_put_str(w, q->ids[i]);
 	serve_put_str(w, q->detail);
 	serve_put_bytes(w, q->der, q->der_len);
+	serve_put_str(w, q->thumb);
 	return w->err ? -1 : 0;
 }
 
@@ -673,7 +685,9 @@ serve_acme_decode(const uint8_t *p, size_t n, struct serve_acme *q)
 	q->n_ids = k;
 	serve_get_str(&r, q->detail, SERVE_ACME_DETAIL_MAX);
 	q->der = serve_get_bytes(&r, &q->der_len, SERVE_ACME_DER_MAX);
-	if (serve_rbuf_end(&r) != 0 || !serve_acme_op_known(q->op))
+	serve_get_str(&r, q->thumb, SERVE_ACME_THUMB_MAX);
+	if (serve_rbuf_end(&r) != 0 || !serve_acme_op_known(q->op) ||
+	    !thumb_ok(q->thumb))
 		return -1;
 	return 0;
 }

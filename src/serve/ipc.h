@@ -235,7 +235,13 @@ int serve_ocsp_batch_next(struct serve_rbuf *r, struct serve_ocsp_entry *e);
  * moves the state in the store and answers with the object as JSON.
  *   op u8 | nonce str | account str | profile str | object str |
  *   jwk str | contact str | flags u8 | reason u32 | n u32 |
- *   n x identifier str | detail str | der bytes
+ *   n x identifier str | detail str | der bytes | thumb str
+ * thumb: for the operations a kid JWS makes (every one with an account
+ * but CHALL_RESULT and ACCOUNT_KEY), the RFC 7638 thumbprint of the key
+ * the front end verified the JWS with; "" or 43 base64url characters.
+ * The signer refuses the operation, before spending the nonce, unless
+ * it is the account's stored key (problem SERVE_ACME_STALE_KEY: the
+ * front end looks the key up again and retries once).
  */
 enum serve_acme_op {
 	SERVE_ACME_NONCE = 1,        /* a fresh nonce only */
@@ -285,6 +291,9 @@ enum serve_acme_ari_op {
 #define SERVE_ACME_DER_MAX ((size_t)32 * 1024)
 #define SERVE_ACME_FLAG_ONLY_EXISTING 0x1
 #define SERVE_ACME_FLAG_VALID 0x1
+#define SERVE_ACME_THUMB_MAX 43
+/* The problem of a refusal for a thumb that is not the account's key. */
+#define SERVE_ACME_STALE_KEY "signet:staleAccountKey"
 struct serve_acme {
 	uint8_t op;
 	char nonce[SERVE_ACME_FIELD_MAX + 1];
@@ -300,6 +309,7 @@ struct serve_acme {
 	char detail[SERVE_ACME_DETAIL_MAX + 1];
 	const uint8_t *der; /* points into the body */
 	size_t der_len;
+	char thumb[SERVE_ACME_THUMB_MAX + 1];
 };
 int serve_acme_encode(const struct serve_acme *q, struct serve_wbuf *w);
 int serve_acme_decode(const uint8_t *p, size_t n, struct serve_acme *q);

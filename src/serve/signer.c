@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -911,6 +912,14 @@ serve_run(const char *config_path, int log_json)
 	struct signer s;
 	sigset_t mask;
 
+	/*
+	 * Keep freed memory rather than give the top of the heap back to the
+	 * kernel after every request (SQLite frees a statement journal per
+	 * statement): each trim was a brk and a TLB flush on every CPU, and
+	 * the next request grew the heap again.
+	 */
+	(void)mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
+	(void)mallopt(M_TOP_PAD, 1024 * 1024);
 	memset(&s, 0, sizeof(s));
 	s.config_path = config_path;
 	s.log_json = log_json;

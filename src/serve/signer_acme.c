@@ -74,9 +74,11 @@ profile_exposed(const struct signet_ca_config *c, const char *profile)
 static int
 account_load(struct acme_ctx *x)
 {
-	int r;
+	int r = 0;
 
-	r = signet_store_acme_account_get(x->st, x->q->account, NULL, &x->acct);
+	if (!x->acct_read)
+		r = signet_store_acme_account_get(x->st, x->q->account, NULL,
+		    &x->acct);
 	if (r == SIGNET_ERR_NOT_FOUND)
 		return problem(x, r, "accountDoesNotExist",
 		    "no account %s here", x->q->account);
@@ -467,6 +469,56 @@ revoke(struct acme_ctx *x)
 	return 0;
 }
 
+/* The operations a JWS signed for an account (kid) asks for. */
+static int
+signed_by_account(int op)
+{
+	switch (op) {
+	case SERVE_ACME_ACCOUNT_GET:
+	case SERVE_ACME_ORDER_NEW:
+	case SERVE_ACME_ORDER_GET:
+	case SERVE_ACME_AUTHZ_GET:
+	case SERVE_ACME_CHALL_START:
+	case SERVE_ACME_FINALIZE:
+	case SERVE_ACME_CERT_GET:
+	case SERVE_ACME_REVOKE:
+	case SERVE_ACME_ACCOUNT_DEACTIVATE:
+	case SERVE_ACME_KEY_CHANGE:
+	case SERVE_ACME_ACCOUNT_UPDATE:
+	case SERVE_ACME_ORDERS_LIST:
+	case SERVE_ACME_AUTHZ_DEACTIVATE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The front end verified the JWS with a key it may hold from an earlier
+ * request; it must be the account's key now. Refused before the nonce is
+ * spent, so that the front end can look the key up again and retry with
+ * the same request. An unknown account is answered after the nonce, as
+ * before.
+ */
+static int
+key_check(struct acme_ctx *x)
+{
+	int r;
+
+	r = signet_store_acme_account_get(x->st, x->q->account, NULL, &x->acct);
+	if (r == SIGNET_ERR_NOT_FOUND)
+		return 0;
+	if (r != 0)
+		return internal(x, r);
+	x->acct_read = 1;
+	if (x->q->thumb[0] == '\0' ||
+	    strcmp(x->acct.thumbprint, x->q->thumb) != 0)
+		return problem(x, SIGNET_ERR_POLICY, SERVE_ACME_STALE_KEY,
+		    "the request is not signed with account %s's key",
+		    x->acct.id);
+	return 0;
+}
+
 static int
 dispatch(struct acme_ctx *x)
 {
@@ -477,9 +529,13 @@ dispatch(struct acme_ctx *x)
 	if (op >= SERVE_ACME_ARI_FIRST && op <= SERVE_ACME_ARI_LAST)
 		return signer_acme_ari_op(x->s, x->st, x->q, x->now, &x->a,
 		    &x->obj);
+	if (signed_by_account(op) && key_check(x) != 0)
+		return -1;
 	if (op != SERVE_ACME_NONCE && op != SERVE_ACME_ACCOUNT_KEY &&
 	    op != SERVE_ACME_CHALL_RESULT) {
-		r = signet_store_acme_nonce_use(x->st, x->q->nonce, x->now);
+		/* The answer's nonce is made in the same transaction. */
+		r = signet_store_acme_nonce_swap(x->st, x->q->nonce, x->now,
+		    NONCE_TTL, x->a.nonce);
 		if (r == SIGNET_ERR_NOT_FOUND)
 			return problem(x, r, "badNonce",
 			    "the nonce is unknown, spent or expired; take the "
@@ -586,12 +642,15 @@ signer_acme(struct signer *s, const struct serve_msg *m)
 	x.st = signet_ca_get0_store(s->ca);
 	(void)dispatch(&x);
 	/*
-	 * Every answer carries a fresh nonce (RFC 8555 6.5), but for the
-	 * steps inside one HTTP request (the account's key, a challenge's
-	 * outcome), whose request's answer has its own.
+	 * Every answer carries a fresh nonce (RFC 8555 6.5; made where the
+	 * request's was spent, else here), but for the steps inside one HTTP
+	 * request (the account's key, a challenge's outcome, a refused stale
+	 * key), whose request's answer has its own.
 	 */
 	if (q->op != SERVE_ACME_ACCOUNT_KEY &&
 	    q->op != SERVE_ACME_CHALL_RESULT && q->op < SERVE_ACME_ARI_FIRST &&
+	    strcmp(x.a.problem, SERVE_ACME_STALE_KEY) != 0 &&
+	    x.a.nonce[0] == '\0' &&
 	    signet_store_acme_nonce_new(x.st, x.now, NONCE_TTL, x.a.nonce) != 0)
 		signer_say("ACME: cannot make a nonce: %s",
 		    signet_error_message());

@@ -22,7 +22,8 @@ struct acme_ctx {
 	const struct serve_acme *q;
 	struct serve_acme_reply a;
 	struct signet_acme_account acct;
-	json_t *obj; /* the answer's object */
+	int acct_read; /* acct read by the key check, before the nonce */
+	json_t *obj;   /* the answer's object */
 	char *pem;
 	size_t pem_len;
 	int64_t now;

@@ -87,7 +87,8 @@ id_check(const char *what, const char *id)
 /* ---- nonces ------------------------------------------------------------- */
 
 struct nonce_arg {
-	const char *nonce;
+	const char *nonce; /* to spend */
+	const char *fresh; /* to store */
 	int64_t now;
 	int64_t expires;
 	int hit;
@@ -112,7 +113,7 @@ nonce_new_work(struct signet_store *st, void *argp)
 		 "INSERT INTO acme_nonces (nonce, expires) VALUES (?, ?)",
 		 &q)) != 0)
 		return r;
-	store_q_text(&q, a->nonce);
+	store_q_text(&q, a->fresh);
 	store_q_int(&q, a->expires);
 	r = store_q_exec(&q);
 	store_q_close(&q);
@@ -128,7 +129,7 @@ signet_store_acme_nonce_new(struct signet_store *st, int64_t now, int64_t ttl,
 
 	if ((r = random_id(out)) != 0)
 		return r;
-	a.nonce = out;
+	a.fresh = out;
 	a.now = now;
 	a.expires = now + ttl;
 	return store_write_lazy(st, nonce_new_work, &a);
@@ -168,6 +169,41 @@ signet_store_acme_nonce_use(struct signet_store *st, const char *nonce,
 	a.now = now;
 	if ((r = store_write_lazy(st, nonce_use_work, &a)) != 0)
 		return r;
+	return a.hit ? 0
+		     : signet_error_set(SIGNET_ERR_NOT_FOUND,
+			   "the nonce is unknown, spent or expired");
+}
+
+static int
+nonce_swap_work(struct signet_store *st, void *argp)
+{
+	struct nonce_arg *a = argp;
+	int r;
+
+	a->hit = 0;
+	if (a->nonce != NULL && (r = nonce_use_work(st, a)) != 0)
+		return r;
+	return nonce_new_work(st, a);
+}
+
+int
+signet_store_acme_nonce_swap(struct signet_store *st, const char *nonce,
+    int64_t now, int64_t ttl, char out[SIGNET_ACME_ID_LEN + 1])
+{
+	struct nonce_arg a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	if ((r = random_id(out)) != 0)
+		return r;
+	a.nonce = id_check("nonce", nonce) == 0 ? nonce : NULL;
+	a.fresh = out;
+	a.now = now;
+	a.expires = now + ttl;
+	if ((r = store_write_lazy(st, nonce_swap_work, &a)) != 0) {
+		out[0] = '\0';
+		return r;
+	}
 	return a.hit ? 0
 		     : signet_error_set(SIGNET_ERR_NOT_FOUND,
 			   "the nonce is unknown, spent or expired");

@@ -23,8 +23,18 @@
 /* How long one attempt waits for another process's lock. */
 #define SQ_BUSY_TIMEOUT_MS 10000
 
+/*
+ * Statements kept prepared after use, per connection: most requests run
+ * the same few statements, and preparing one (parsing the SQL, planning)
+ * cost more than running it. A statement is taken out while in use, so
+ * two uses of the same SQL at once each have their own.
+ */
+#define SQ_KEPT 64
+
 struct sq_db {
 	sqlite3 *db;
+	struct store_stmt *kept[SQ_KEPT];
+	unsigned kept_next; /* the slot to reuse when all are taken */
 	char *path;
 	int busy;  /* the last failure was a lock conflict */
 	int lazy;  /* synchronous=NORMAL for a lazy transaction */
@@ -311,12 +321,26 @@ sq_pragma_int(struct sq_db *d, const char *sql, int64_t *v)
 }
 
 static void
+sq_kept_free(struct sq_db *d)
+{
+	size_t i;
+
+	for (i = 0; i < SQ_KEPT; i++)
+		if (d->kept[i] != NULL) {
+			sqlite3_finalize(d->kept[i]->stmt);
+			free(d->kept[i]);
+			d->kept[i] = NULL;
+		}
+}
+
+static void
 sq_close(void *db)
 {
 	struct sq_db *d = db;
 
 	if (d == NULL)
 		return;
+	sq_kept_free(d);
 	if (d->db != NULL)
 		sqlite3_close_v2(d->db);
 	sq_open_forget(d);
@@ -438,9 +462,17 @@ sq_prepare(void *db, const char *sql, struct store_stmt **out)
 {
 	struct sq_db *d = db;
 	struct store_stmt *s;
+	size_t i;
 	int rc;
 
 	*out = NULL;
+	for (i = 0; i < SQ_KEPT; i++)
+		if (d->kept[i] != NULL &&
+		    strcmp(sqlite3_sql(d->kept[i]->stmt), sql) == 0) {
+			*out = d->kept[i];
+			d->kept[i] = NULL;
+			return 0;
+		}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return signet_error_set(SIGNET_ERR_INTERNAL, "out of memory");
 	s->d = d;
@@ -538,13 +570,29 @@ sq_reset(struct store_stmt *s)
 	sqlite3_clear_bindings(s->stmt);
 }
 
+/* Back among the kept statements, reset, its parameters cleared. */
 static void
 sq_finalize(struct store_stmt *s)
 {
+	struct sq_db *d;
+	struct store_stmt *old;
+	size_t i;
+
 	if (s == NULL)
 		return;
-	sqlite3_finalize(s->stmt);
-	free(s);
+	d = s->d;
+	sqlite3_reset(s->stmt);
+	sqlite3_clear_bindings(s->stmt);
+	for (i = 0; i < SQ_KEPT; i++)
+		if (d->kept[i] == NULL) {
+			d->kept[i] = s;
+			return;
+		}
+	i = d->kept_next++ % SQ_KEPT;
+	old = d->kept[i];
+	d->kept[i] = s;
+	sqlite3_finalize(old->stmt);
+	free(old);
 }
 
 /*
@@ -552,6 +600,25 @@ sq_finalize(struct store_stmt *s)
  * deferred transaction would find the lock taken only at its first write
  * and fail there, after work was done.
  */
+/*
+ * One statement without results through the kept statements: the
+ * transaction control of every unit of work (BEGIN, COMMIT, the lazy
+ * transactions' PRAGMA synchronous) is prepared once per connection.
+ */
+static int
+sq_run(struct sq_db *d, const char *sql)
+{
+	struct store_stmt *s;
+	int r;
+
+	if ((r = sq_prepare(d, sql, &s)) != 0)
+		return r;
+	while ((r = sq_step(s)) == 1)
+		;
+	sq_finalize(s);
+	return r;
+}
+
 /*
  * After a lazy transaction ended: back to synchronous=FULL. 0, or an error
  * (then d->lazy stays set and the next begin tries again).
@@ -563,7 +630,7 @@ sq_lazy_end(struct sq_db *d)
 
 	if (!d->lazy || !sqlite3_get_autocommit(d->db))
 		return 0;
-	if ((r = sq_exec(d, "PRAGMA synchronous = FULL")) != 0)
+	if ((r = sq_run(d, "PRAGMA synchronous = FULL")) != 0)
 		return r;
 	d->lazy = 0;
 	return 0;
@@ -579,7 +646,7 @@ sq_begin(void *db)
 	/* A lazy transaction's setting never outlives it. */
 	if ((r = sq_lazy_end(d)) != 0)
 		return r;
-	return sq_exec(d, "BEGIN IMMEDIATE");
+	return sq_run(d, "BEGIN IMMEDIATE");
 }
 
 /*
@@ -594,10 +661,10 @@ sq_begin_lazy(void *db)
 	int r;
 
 	d->busy = 0;
-	if ((r = sq_exec(d, "PRAGMA synchronous = NORMAL")) != 0)
+	if ((r = sq_run(d, "PRAGMA synchronous = NORMAL")) != 0)
 		return r;
 	d->lazy = 1;
-	if ((r = sq_exec(d, "BEGIN IMMEDIATE")) != 0)
+	if ((r = sq_run(d, "BEGIN IMMEDIATE")) != 0)
 		(void)sq_lazy_end(d);
 	return r;
 }
@@ -609,7 +676,7 @@ sq_begin_read(void *db)
 	struct sq_db *d = db;
 
 	d->busy = 0;
-	return sq_exec(d, "BEGIN DEFERRED");
+	return sq_run(d, "BEGIN DEFERRED");
 }
 
 static int
@@ -627,7 +694,7 @@ sq_commit(void *db)
 	 */
 	for (attempt = 0;; attempt++) {
 		d->busy = 0;
-		if ((r = sq_exec(d, "COMMIT")) == 0 || !d->busy ||
+		if ((r = sq_run(d, "COMMIT")) == 0 || !d->busy ||
 		    sqlite3_get_autocommit(d->db) || attempt >= 600) {
 			/* Its outcome stands; a failure here is retried. */
 			(void)sq_lazy_end(d);
@@ -645,7 +712,7 @@ sq_rollback(void *db)
 
 	/* Nothing to undo when SQLite already rolled back (I/O errors). */
 	if (!sqlite3_get_autocommit(d->db))
-		r = sq_exec(d, "ROLLBACK");
+		r = sq_run(d, "ROLLBACK");
 	(void)sq_lazy_end(d);
 	return r;
 }

@@ -311,8 +311,21 @@ check("keyChange to another account's key: 409 with its Location",
       st == 409 and h.get("Location") == kid_b, (st, h.get("Location"), b))
 st, h, b = key_change(a, kid_a, new_a)
 check("keyChange: 200", st == 200, b)
-problem("the old key no longer signs for the account",
-        post(D, kid_a, a, None, kid=kid_a), 400, "malformed")
+# The front end still holds the old key for kid_a (it verified the
+# keyChange request with it); the signer refuses it, the front end looks
+# the key up again and the signature does not verify with the new one.
+def refused(what, kid, key, status, type_):
+    """Reading the account and ordering, both refused."""
+    problem(what + ": reads the account", post(D, kid, key, None, kid=kid),
+            status, type_)
+    problem(what + ": orders",
+            post(D, D["newOrder"], key,
+                 {"identifiers": [{"type": "dns", "value": "x.example.com"}]},
+                 kid=kid), status, type_)
+
+
+refused("the old key no longer signs for the account", kid_a, a, 400,
+        "malformed")
 st, h, b = post(D, kid_a, new_a, None, kid=kid_a)
 check("the new key does", st == 200, b)
 st, h, b = register(D, new_a, eab(k1, url, new_a.jwk()))
@@ -321,6 +334,8 @@ check("newAccount with the new key finds the account",
 
 st, h, b = post(D, kid_b, b_key, {"status": "deactivated"}, kid=kid_b)
 check("the second account deactivates itself", st == 200, b)
+# Its key is still the one the front end holds; the signer refuses.
+refused("a deactivated account", kid_b, b_key, 403, "unauthorized")
 problem("a deactivated account presents its EAB key again",
         register(D, b_key, eab(k4, url, b_key.jwk())), 403, "unauthorized")
 

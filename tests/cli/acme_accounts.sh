@@ -131,6 +131,14 @@ rows = {r["kid"]: r for r in json.load(open(sys.argv[3]))}
 sys.exit(0 if all(rows[k]["state"] == "bound" for k in sys.argv[1:3]) else 1)
 PY
 	ok "eab list --json: both keys bound" || bad "eab list --json: $(cat list.json)"
+# The front end's cache of account keys: kid requests were verified from
+# it, and the old key after keyChange was refused by the signer.
+curl -s "$base/metrics" >metrics.txt
+for r in hit miss stale; do
+	v=$(sed -n "s/^signet_acme_account_keys_total{result=\"$r\"} //p" metrics.txt)
+	[ "${v:-0}" -ge 1 ] && ok "/metrics: account keys $r: $v" ||
+		bad "/metrics: no account key $r: $(grep account_keys metrics.txt)"
+done
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/health")" = 200 ] &&
 	ok "the service still answers /health" || bad "the service is down"
 grep -q "killed by signal" serve.err && bad "a front end died" ||

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -299,8 +300,15 @@ test_acme_bodies(void **state)
 	strcpy(q.ids[0], "dns:www.example.com");
 	q.der = (const uint8_t *)"\x30\x03\x02\x01\x00";
 	q.der_len = 5;
+	strcpy(q.thumb, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
 	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
 	assert_int_equal(serve_acme_encode(&q, &w), 0);
+	assert_int_equal(serve_acme_decode(w.p, w.len, &back), 0);
+	assert_string_equal(back.thumb, q.thumb);
+	/* A thumbprint is 43 base64url characters or nothing. */
+	w.p[w.len - 1] = '=';
+	assert_int_equal(serve_acme_decode(w.p, w.len, &back), -1);
+	w.p[w.len - 1] = 's';
 	assert_int_equal(serve_acme_decode(w.p, w.len, &back), 0);
 	assert_int_equal(back.op, SERVE_ACME_FINALIZE);
 	assert_string_equal(back.nonce, q.nonce);
@@ -312,6 +320,11 @@ test_acme_bodies(void **state)
 	serve_put_u8(&w, 0);
 	assert_int_equal(serve_acme_decode(w.p, w.len, &back), -1);
 	serve_wbuf_free(&w);
+	strcpy(q.thumb, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9X");
+	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
+	assert_int_equal(serve_acme_encode(&q, &w), -1);
+	serve_wbuf_free(&w);
+	q.thumb[0] = '\0';
 	/* An unknown operation, a control character. */
 	q.op = SERVE_ACME_OP_MAX + 1;
 	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
@@ -325,7 +338,7 @@ test_acme_bodies(void **state)
 	serve_wbuf_free(&w);
 
 	memset(&a, 0, sizeof(a));
-	strcpy(a.nonce, q.nonce);
+	snprintf(a.nonce, sizeof(a.nonce), "%s", q.nonce);
 	a.json = (const uint8_t *)"{\"status\":\"valid\"}";
 	a.json_len = 18;
 	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_FRONT);

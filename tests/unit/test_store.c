@@ -3430,6 +3430,7 @@ test_acme_nonces(void **state)
 {
 	struct signet_store *st = open_store();
 	char n1[SIGNET_ACME_ID_LEN + 1], n2[SIGNET_ACME_ID_LEN + 1];
+	char n3[SIGNET_ACME_ID_LEN + 1];
 
 	(void)state;
 	assert_int_equal(signet_store_acme_nonce_new(st, T0, 60, n1), 0);
@@ -3445,6 +3446,18 @@ test_acme_nonces(void **state)
 	assert_error(signet_store_acme_nonce_use(st,
 			 "0123456789abcdef0123456789abcdef", T0),
 	    SIGNET_ERR_NOT_FOUND, NULL);
+	/* Spent and replaced in one go; a bad one is replaced all the same. */
+	assert_int_equal(signet_store_acme_nonce_new(st, T0, 60, n1), 0);
+	assert_int_equal(signet_store_acme_nonce_swap(st, n1, T0, 60, n2), 0);
+	assert_string_not_equal(n1, n2);
+	assert_error(signet_store_acme_nonce_swap(st, n1, T0, 60, n3),
+	    SIGNET_ERR_NOT_FOUND, "spent");
+	assert_int_equal(strlen(n3), SIGNET_ACME_ID_LEN);
+	assert_int_equal(signet_store_acme_nonce_use(st, n3, T0 + 1), 0);
+	assert_error(signet_store_acme_nonce_swap(st, "x'; DROP", T0, 60, n3),
+	    SIGNET_ERR_NOT_FOUND, NULL);
+	assert_int_equal(signet_store_acme_nonce_use(st, n2, T0 + 1), 0);
+	assert_int_equal(signet_store_acme_nonce_use(st, n3, T0 + 1), 0);
 	signet_store_free(st);
 }
 
