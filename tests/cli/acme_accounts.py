@@ -324,6 +324,16 @@ def refused(what, kid, key, status, type_):
                  kid=kid), status, type_)
 
 
+# The first request with the old key reaches the signer (the front end
+# verified it with the key it holds), which refuses the key before
+# spending the nonce: the same nonce then serves a request with the new
+# key.
+n_stale = nonce(D)
+problem("the old key, still held by the front end, is refused",
+        request(kid_a, jws(a, kid_a, n_stale, None, kid=kid_a)), 400,
+        "malformed")
+st, h, b = request(kid_a, jws(new_a, kid_a, n_stale, None, kid=kid_a))
+check("... without spending the request's nonce", st == 200, (st, b))
 refused("the old key no longer signs for the account", kid_a, a, 400,
         "malformed")
 st, h, b = post(D, kid_a, new_a, None, kid=kid_a)
