@@ -69,6 +69,30 @@ front_acme_problem_status(const char *type)
 	return 400;
 }
 
+#ifdef SIGNET_TEST_HOOKS
+/*
+ * A front end that names a key other than the one it verified with
+ * (SIGNET_TEST_SERVE_ACME_THUMB=empty|wrong, tests/cli/acme_accounts.sh):
+ * the signer must refuse every operation for an account.
+ */
+static const struct serve_acme *
+test_thumb(const struct serve_acme *q, struct serve_acme *copy)
+{
+	const char *t = getenv("SIGNET_TEST_SERVE_ACME_THUMB");
+
+	if (t == NULL || q->thumb[0] == '\0')
+		return q;
+	*copy = *q;
+	if (strcmp(t, "empty") == 0)
+		copy->thumb[0] = '\0';
+	else if (strcmp(t, "wrong") == 0) {
+		memset(copy->thumb, 'A', ACME_THUMB_LEN);
+		copy->thumb[ACME_THUMB_LEN] = '\0';
+	}
+	return copy;
+}
+#endif
+
 /* One round trip to the signer; -1 when it did not answer. */
 static int
 acme_call(const struct serve_acme *q, struct serve_acme_reply *a, uint8_t **buf)
@@ -77,6 +101,12 @@ acme_call(const struct serve_acme *q, struct serve_acme_reply *a, uint8_t **buf)
 	uint8_t type;
 	size_t len;
 	int r = -1;
+#ifdef SIGNET_TEST_HOOKS
+	struct serve_acme *copy = malloc(sizeof(*copy));
+
+	if (copy != NULL)
+		q = test_thumb(q, copy);
+#endif
 
 	*buf = NULL;
 	serve_wbuf_init(&w, SERVE_IPC_MAX_TO_SIGNER);
@@ -95,6 +125,9 @@ acme_call(const struct serve_acme *q, struct serve_acme_reply *a, uint8_t **buf)
 	r = 0;
 out:
 	serve_wbuf_free(&w);
+#ifdef SIGNET_TEST_HOOKS
+	free(copy);
+#endif
 	return r;
 }
 

@@ -121,6 +121,7 @@ frontend_env(char **envp, size_t cap, char *asan, size_t asan_cap)
 		"UBSAN_OPTIONS",
 #ifdef SIGNET_TEST_HOOKS
 		"SIGNET_TEST_SERVE_HOOKS",
+		"SIGNET_TEST_SERVE_ACME_THUMB",
 #endif
 	};
 	const char *v;

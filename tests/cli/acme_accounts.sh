@@ -147,4 +147,47 @@ grep -q "killed by signal" serve.err && bad "a front end died" ||
 kill -TERM "$signer"
 wait "$signer" || true
 signer=
+
+# A front end that names another key than the one it verified with (a
+# test switch in test builds): the signer refuses every operation for an
+# account, whatever the front end holds; a new account is still made.
+cat >lying.py <<'PY'
+import functools, json, ssl, sys
+from acme_jws import Key, https_request, jws
+
+request = functools.partial(
+    https_request, ssl.create_default_context(cafile=sys.argv[2]))
+d = json.loads(request(sys.argv[1])[2])
+nonce = lambda: request(d["newNonce"], method="HEAD")[1]["Replay-Nonce"]
+key = Key()
+st, h, b = request(d["newAccount"], jws(key, d["newAccount"], nonce(),
+                                        {"termsOfServiceAgreed": True}))
+if st != 201:
+    sys.exit("newAccount: %d %s" % (st, b))
+kid = h["Location"]
+st, h, b = request(kid, jws(key, kid, nonce(), None, kid=kid))
+p = json.loads(b) if b else {}
+if st != 403 or p.get("type") != "urn:ietf:params:acme:error:unauthorized":
+    sys.exit("the account read with a lying front end: %d %s" % (st, b))
+PY
+for how in wrong empty; do
+	SIGNET_TEST_SERVE_ACME_THUMB=$how "$signet" serve >>serve.out \
+		2>>serve.err &
+	signer=$!
+	i=0
+	until [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/health")" = 200 ]; do
+		i=$((i + 1))
+		[ $i -gt 150 ] && break
+		sleep 0.2
+	done
+	if PYTHONPATH="$SIGNET_SOURCE_DIR/tests/cli" timeout 60 python3 \
+		lying.py "$open_dir" "$work/tls.pem" >lying.out 2>&1; then
+		ok "a front end naming another key (thumbprint: $how): the signer refuses (403 unauthorized)"
+	else
+		bad "a front end naming another key (thumbprint: $how): $(cat lying.out)"
+	fi
+	kill -TERM "$signer"
+	wait "$signer" || true
+	signer=
+done
 checks_done

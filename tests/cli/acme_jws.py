@@ -85,6 +85,23 @@ def jws(key, url, nonce, payload, kid=None, header=None):
                        "signature": b64(sig)}).encode()
 
 
+def https_request(ctx, url, body=None, method=None):
+    """(status, headers, body) of one request over TLS with the SSL context
+    ctx; a JWS body goes as application/jose+json; HTTP errors are
+    answers too."""
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url, data=body, method=method)
+    if body is not None:
+        req.add_header("Content-Type", "application/jose+json")
+    try:
+        with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
 def http01_server(port, answers):
     """A web server on 127.0.0.1:port answering http-01 challenges from
     answers (token -> key authorization; 404 for others), in a thread of
